@@ -1,0 +1,57 @@
+# Every target does its own set-up: a fresh clone needs only `make bench` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.stamp-install
+
+.PHONY: help install test test-fast bench bench-quick perf lint format lock browser clean
+
+help:
+	@echo "make bench   run the default benchmark suite and render the report"
+	@echo "make test    run the whole test suite"
+	@echo "make perf    benchmark fake_llm against a raw-ASGI ceiling"
+	@echo "make lint    ruff check + format check"
+
+# Re-install when the dependency list or the lock changes; idempotent otherwise.
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Headless Chromium for the report's browser check (Debian package; root installs it, others skip).
+browser:
+	@scripts/ensure-chromium.sh
+
+test: $(STAMP) browser
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+bench: $(STAMP)
+	$(BIN)/awaitbench run --out results/latest
+	$(BIN)/awaitbench report results/latest --out results/latest/report
+
+bench-quick: $(STAMP)
+	$(BIN)/awaitbench run --quick --out results/quick
+
+perf: $(STAMP)
+	$(BIN)/awaitbench perf fake-llm
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Refresh the lock after changing dependencies in pyproject.toml.
+lock: $(STAMP)
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^awaitbench' > constraints.txt
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

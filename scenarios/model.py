@@ -1,0 +1,141 @@
+"""What a scenario is, as data: the bench and the report read these objects, never the apps' internals.
+
+A scenario module defines its variants as ASGI app factories (one process each: a blocking variant must
+never share an event loop with the variant it is compared to) plus one `SCENARIO` object of the types
+below. Nothing here runs at import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "Prediction",
+    "RequestSpec",
+    "Role",
+    "Scenario",
+    "TheoryInput",
+    "UpstreamProfile",
+    "Variant",
+    "littles_law_rps",
+]
+
+Role = Literal["pitfall", "fix", "reference"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TheoryInput:
+    """The knobs a theory function predicts from.
+
+    Args:
+        users: concurrent closed-loop users (no think time).
+        upstream_latency_ms: nominal latency of one upstream (fake LLM) call.
+        workers: app worker processes.
+    """
+
+    users: int
+    upstream_latency_ms: float
+    workers: int = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class Prediction:
+    """Predicted steady-state figures for one variant at one load."""
+
+    throughput_rps: float
+    latency_ms: float
+    note: str = ""
+
+
+def littles_law_rps(users: int, latency_ms: float) -> float:
+    """X = U / R: the throughput a closed loop of `users` reaches when each request takes `latency_ms`."""
+    if latency_ms <= 0:
+        raise ValueError("`latency_ms` must be positive")
+    return users * 1000.0 / latency_ms
+
+
+@dataclass(frozen=True, kw_only=True)
+class Variant:
+    """One app of a scenario.
+
+    Args:
+        id: short id (`sync_in_async`), unique within the scenario.
+        title: a few words for chart legends.
+        role: "pitfall" (the bad variant), "fix", or "reference" (a further variant shown for context).
+        factory: import string "module:function" of a zero-argument app factory (uvicorn --factory).
+        summary: one sentence: what this variant does differently.
+    """
+
+    id: str
+    title: str
+    role: Role
+    factory: str
+    summary: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpstreamProfile:
+    """The fake LLM a scenario is measured against.
+
+    Args:
+        latency_ms: nominal latency of one upstream call, used by the theory.
+        fake_llm_args: extra `awaitbench fake-llm` flags (e.g. a concurrency cap, a hang rate).
+    """
+
+    latency_ms: float
+    fake_llm_args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestSpec:
+    """The request each simulated user sends to the variant app, in a closed loop."""
+
+    method: Literal["GET", "POST"] = "POST"
+    path: str = "/ask"
+    json_body: Mapping[str, Any] | None = field(default_factory=lambda: {"question": "What is async?"})
+    stream: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scenario:
+    """A pitfall, its fix, and how to tell them apart.
+
+    Args:
+        id: catalogue id (`sync_client`).
+        title: a few words.
+        pitfall: one paragraph: what goes wrong and why.
+        fix: one paragraph: what the fix changes.
+        signature: the measured signal that proves the pitfall.
+        variants: the apps, the pitfall and its fix first.
+        pitfall_variant / fix_variant: ids of the pair the summary compares.
+        upstream: the fake LLM configuration the scenario needs.
+        request: what each user sends.
+        theory: predicts each variant's throughput and latency from (users, upstream latency, workers).
+        core: one of the core six of the design card.
+        app_env: extra environment for the variant apps (scenario knobs such as the fan-out width).
+    """
+
+    id: str
+    title: str
+    pitfall: str
+    fix: str
+    signature: str
+    variants: tuple[Variant, ...]
+    pitfall_variant: str
+    fix_variant: str
+    upstream: UpstreamProfile
+    theory: Callable[[TheoryInput], Mapping[str, Prediction]]
+    request: RequestSpec = field(default_factory=RequestSpec)
+    core: bool = False
+    app_env: Mapping[str, str] = field(default_factory=dict)
+
+    def variant(self, variant_id: str) -> Variant:
+        from scenarios.errors import UnknownScenarioError
+
+        for v in self.variants:
+            if v.id == variant_id:
+                return v
+        known = ", ".join(v.id for v in self.variants)
+        raise UnknownScenarioError(f"scenario '{self.id}' has no variant '{variant_id}' (variants: {known})")
