@@ -1,0 +1,52 @@
+"""Shared fixtures: real processes on loopback ports, always torn down.
+
+`start_fake_llm(*flags)` starts `awaitbench fake-llm` through the real CLI on a free port and returns its
+base URL (`http://127.0.0.1:P`); every process a test starts is stopped when the test ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from bench.processes import ManagedProcess, ProcessSpec, awaitbench_argv, free_port
+
+
+@pytest.fixture
+def start_process(tmp_path: Path) -> Iterator[Callable[[ProcessSpec], ManagedProcess]]:
+    """Start a ProcessSpec, wait until ready; stopped at teardown whatever the test did."""
+    started: list[ManagedProcess] = []
+
+    def _start(spec: ProcessSpec) -> ManagedProcess:
+        if spec.log_path is None:
+            spec = ProcessSpec(**{**spec.__dict__, "log_path": tmp_path / f"{spec.name}-{len(started)}.log"})
+        proc = ManagedProcess(spec)
+        started.append(proc)
+        proc.start()
+        proc.wait_ready()
+        return proc
+
+    yield _start
+    for proc in reversed(started):
+        proc.stop()
+
+
+@pytest.fixture
+def start_fake_llm(start_process: Callable[[ProcessSpec], ManagedProcess]) -> Callable[..., str]:
+    """Start a real fake_llm (`awaitbench fake-llm --port P FLAGS...`); returns its base URL."""
+
+    def _start(*flags: str) -> str:
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        start_process(
+            ProcessSpec(
+                name="fake_llm",
+                argv=awaitbench_argv("fake-llm", "--host", "127.0.0.1", "--port", str(port), *flags),
+                ready_url=f"{base}/health",
+            )
+        )
+        return base
+
+    return _start
