@@ -1,0 +1,29 @@
+"""The scenario catalogue: each pitfall next to its fix, as ASGI apps plus metadata.
+
+Public API: `catalogue()` lists every scenario in catalogue order (the core six first);
+`get(scenario_id)` returns one or raises UnknownScenarioError naming the valid ids.
+Scenario modules are imported on demand, never at package import.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from scenarios.errors import UnknownScenarioError
+from scenarios.model import Scenario
+
+__all__ = ["SCENARIO_MODULES", "catalogue", "get"]
+
+# Catalogue order: the core six of the design card first, then the rest of the brief.
+SCENARIO_MODULES: tuple[str, ...] = ()
+
+
+def catalogue() -> tuple[Scenario, ...]:
+    return tuple(importlib.import_module(f"scenarios.{name}").SCENARIO for name in SCENARIO_MODULES)
+
+
+def get(scenario_id: str) -> Scenario:
+    if scenario_id not in SCENARIO_MODULES:
+        known = ", ".join(SCENARIO_MODULES) or "(none yet)"
+        raise UnknownScenarioError(f"unknown scenario '{scenario_id}' (scenarios: {known})")
+    return importlib.import_module(f"scenarios.{scenario_id}").SCENARIO
