@@ -1,0 +1,168 @@
+"""`RunConfig`: the one typed configuration of `awaitbench run`, validated once before anything starts.
+
+The CLI maps its flags onto this object; the orchestrator reads nothing else. Defaults are chosen so
+that the full default suite fits in about ten minutes on a two-core machine (see docs/bench.md for
+the arithmetic), and `--quick` (core six, pitfall and fix only, one load point) in about 90 seconds.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from bench.errors import UsageError
+
+__all__ = [
+    "DEFAULT_USERS",
+    "LOOPS",
+    "QUICK_USERS",
+    "Loop",
+    "LoopChoice",
+    "RunConfig",
+    "check_out_dir",
+    "check_writable_file",
+    "default_reference_users",
+    "parse_users",
+]
+
+Loop = Literal["uvloop", "asyncio"]
+LoopChoice = Literal["uvloop", "asyncio", "both"]
+LOOPS: dict[LoopChoice, tuple[Loop, ...]] = {
+    "uvloop": ("uvloop",),
+    "asyncio": ("asyncio",),
+    "both": ("uvloop", "asyncio"),
+}
+
+DEFAULT_USERS: tuple[int, ...] = (10, 100)
+QUICK_USERS: tuple[int, ...] = (100,)
+MAX_USERS = 5000
+
+
+def parse_users(text: str) -> tuple[int, ...]:
+    """`"1,10,50"` -> (1, 10, 50): sorted, unique, each in 1..MAX_USERS.
+
+    Raises:
+        UsageError: on an empty list, a non-integer or an out-of-range value.
+    """
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts:
+        raise UsageError("--users needs a comma-separated list of user counts, e.g. --users 10,100")
+    values: set[int] = set()
+    for part in parts:
+        try:
+            value = int(part)
+        except ValueError:
+            raise UsageError(f"--users: '{part}' is not an integer (example: --users 1,10,100)") from None
+        if not 1 <= value <= MAX_USERS:
+            raise UsageError(f"--users: {value} is out of range; each user count must be 1..{MAX_USERS}")
+        values.add(value)
+    return tuple(sorted(values))
+
+
+def check_out_dir(path: Path) -> None:
+    """Fail early when the results directory cannot be created or written (creates it when missing).
+
+    Raises:
+        UsageError: the path is a file, cannot be created or written, or is a non-empty directory that
+            is not an awaitbench results directory (so a typo never mixes results into other files).
+    """
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"--out {path} is a file; pass a directory for the results")
+    if path.is_dir() and any(path.iterdir()) and not (path / "manifest.json").exists():
+        raise UsageError(
+            f"--out {path} is a non-empty directory that is not an awaitbench results directory; "
+            "pass a new or empty directory"
+        )
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise UsageError(
+            f"--out {path} is not writable ({exc.strerror or exc}); pass another directory"
+        ) from None
+
+
+def check_writable_file(path: Path, *, flag: str) -> None:
+    """Fail early when `path` cannot be written as a file.
+
+    Raises:
+        UsageError: the path is a directory, or its directory cannot be created or written.
+    """
+    if path.is_dir():
+        raise UsageError(f"{flag} {path} is a directory; pass a file path")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as exc:
+        raise UsageError(
+            f"{flag} {path} is not writable ({exc.strerror or exc}); pass another path"
+        ) from None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunConfig:
+    """Everything one `awaitbench run` does.
+
+    Args:
+        selection: scenario ids or `scenario:variant` selectors; empty = the whole catalogue.
+        users: closed-loop user counts, one load point each, ascending.
+        duration_s: the measured steady-state window of each point.
+        warmup_s: load before the window that is excluded from every figure.
+        loop: event loop(s) the apps run on.
+        preset: a fake_llm preset applied to every point (None = each scenario's own upstream).
+        processes: Locust processes (`locust --processes`); 1 = a single process.
+        app_workers: uvicorn workers of the variant app.
+        profile: record a py-spy profile of each variant's highest-load point.
+        out_dir: the results directory.
+        quick: core six, pitfall and fix only.
+        reference_users: the load at which the summary compares pitfall and fix.
+        probe: run the in-app loop-lag probe (turned off only to measure its own cost).
+        min_requests: fewer completed requests in the window make a point invalid.
+    """
+
+    selection: tuple[str, ...] = ()
+    users: tuple[int, ...] = DEFAULT_USERS
+    duration_s: float = 3.0
+    warmup_s: float = 1.5
+    loop: LoopChoice = "uvloop"
+    preset: str | None = None
+    processes: int = 1
+    app_workers: int = 1
+    profile: bool = False
+    out_dir: Path = Path("results/latest")
+    quick: bool = False
+    reference_users: int = 100
+    probe: bool = True
+    min_requests: int = 10
+
+    def __post_init__(self) -> None:
+        if not self.users or any(u < 1 for u in self.users):
+            raise UsageError("`users` must list at least one positive user count")
+        if self.duration_s <= 0 or self.duration_s > 3600:
+            raise UsageError(f"--duration {self.duration_s:g} must be in (0, 3600] seconds")
+        if self.warmup_s < 0 or self.warmup_s > 600:
+            raise UsageError(f"--warmup {self.warmup_s:g} must be in [0, 600] seconds")
+        if self.loop not in LOOPS:
+            raise UsageError(f"--loop {self.loop!r}: choose uvloop, asyncio or both")
+        if self.processes < 1 and self.processes != -1:
+            raise UsageError(f"--processes {self.processes}: use a positive count, or -1 for one per core")
+        if self.app_workers < 1:
+            raise UsageError(f"--app-workers {self.app_workers} must be at least 1")
+        if self.reference_users not in self.users:
+            raise UsageError(
+                f"--reference-users {self.reference_users} is not one of --users "
+                f"{','.join(map(str, self.users))}; pick one of them"
+            )
+
+    @property
+    def loops(self) -> tuple[Loop, ...]:
+        return LOOPS[self.loop]
+
+
+def default_reference_users(users: tuple[int, ...]) -> int:
+    """The summary's load: 100 users when measured (the brief's reference), else the highest load."""
+    return 100 if 100 in users else max(users)

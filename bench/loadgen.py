@@ -1,0 +1,115 @@
+"""The Locust command line for one point, and what Locust leaves behind (request logs, markers).
+
+Locust always runs as a subprocess (`python -m locust`): importing it would monkey-patch this process.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from scenarios.model import RequestSpec
+
+__all__ = [
+    "LOCUSTFILE",
+    "STOP_TIMEOUT_S",
+    "LocustPlan",
+    "cpu_warning_seen",
+    "locust_argv",
+    "locust_env",
+    "request_log_files",
+    "started_at",
+]
+
+LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+# Seconds Locust lets in-flight requests finish after the run time, so they are recorded rather than
+# cut; a request still running after that is outside the window anyway.
+STOP_TIMEOUT_S = 1.0
+# Seconds of load after the window ends, so the window never overlaps Locust stopping its users.
+_TAIL_S = 0.5
+
+
+@dataclass(frozen=True, kw_only=True)
+class LocustPlan:
+    """One Locust run: `users` closed-loop users against `host` for warm-up + window + a short tail."""
+
+    host: str
+    users: int
+    warmup_s: float
+    window_s: float
+    processes: int = 1
+
+    @property
+    def run_time_s(self) -> int:
+        return math.ceil(self.warmup_s + self.window_s + _TAIL_S)
+
+    @property
+    def spawn_rate(self) -> float:
+        # All users within ~0.25 s (inside any warm-up): the window must see the full load.
+        return float(max(self.users * 4, 1))
+
+
+def locust_argv(plan: LocustPlan) -> list[str]:
+    argv = [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(LOCUSTFILE),
+        "--headless",
+        "--host",
+        plan.host,
+        "--users",
+        str(plan.users),
+        "--spawn-rate",
+        f"{plan.spawn_rate:g}",
+        "--run-time",
+        f"{plan.run_time_s}s",
+        "--stop-timeout",
+        f"{STOP_TIMEOUT_S:g}",
+        "--only-summary",
+        "--exit-code-on-error",
+        "0",
+    ]
+    if plan.processes != 1:
+        argv += ["--processes", str(plan.processes)]
+    return argv
+
+
+def locust_env(request: RequestSpec, requests_dir: Path) -> dict[str, str]:
+    payload = {"method": request.method, "path": request.path, "json_body": request.json_body}
+    return {
+        "AWAITBENCH_REQUEST": json.dumps(payload),
+        "AWAITBENCH_REQUESTS_DIR": str(requests_dir),
+    }
+
+
+def started_at(requests_dir: Path) -> float | None:
+    """Epoch of the earliest `test_start` any Locust process marked; None until one did."""
+    times = []
+    for marker in requests_dir.glob("started-*"):
+        try:
+            times.append(float(marker.read_text().strip()))
+        except (OSError, ValueError):
+            continue
+    return min(times) if times else None
+
+
+def cpu_warning_seen(requests_dir: Path, *, start_s: float, end_s: float) -> bool:
+    """Did Locust's own CPU monitor fire during [start_s, end_s]? (Start-up spikes do not count.)"""
+    for marker in requests_dir.glob("cpu-warning-*"):
+        for line in marker.read_text().splitlines():
+            stamp, _, _ = line.partition(",")
+            try:
+                if start_s <= float(stamp) <= end_s:
+                    return True
+            except ValueError:
+                continue
+    return False
+
+
+def request_log_files(requests_dir: Path) -> list[Path]:
+    return sorted(requests_dir.glob("requests-*.csv"))

@@ -1,0 +1,91 @@
+"""The Locust side of a measured point. Runs ONLY inside a `locust` subprocess, never imported by bench.
+
+Why a file of its own: `import locust` monkey-patches the interpreter (gevent), so the orchestrator
+starts `locust -f bench/locustfile.py --headless ...` as a child and talks to it through environment
+variables and files:
+
+- `AWAITBENCH_REQUEST`: JSON `{"method", "path", "json_body"}`, the scenario's RequestSpec;
+- `AWAITBENCH_REQUESTS_DIR`: where each Locust process writes
+  `requests-<pid>.csv` (`start_epoch_s,response_time_ms,ok` per request: exact times, not Locust's
+  rounded buckets) and `started-<pid>` (epoch of the test start, the anchor of the warm-up);
+  `cpu-warning-<pid>` gets a line `epoch_s,cpu_percent` each time Locust's own CPU monitor fires.
+
+Each user is a closed loop with no think time: it sends the next request as soon as the previous
+answer arrived, so throughput follows Little's law X = U / R.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import IO, Any
+
+from locust import FastHttpUser, constant, events, runners, task
+
+# Locust checks its own CPU every 10 s by default; our windows are a few seconds long, so look every
+# second, otherwise a saturated generator would go unnoticed.
+runners.CPU_MONITOR_INTERVAL = 1.0
+
+_REQUEST: dict[str, Any] = json.loads(os.environ.get("AWAITBENCH_REQUEST") or "{}")
+_OUT_DIR = Path(os.environ.get("AWAITBENCH_REQUESTS_DIR") or ".")
+_files: dict[int, IO[str]] = {}
+
+
+def _requests_file() -> IO[str]:
+    # Opened lazily per PID: with --processes the workers fork after this module is imported.
+    pid = os.getpid()
+    handle = _files.get(pid)
+    if handle is None:
+        handle = open(_OUT_DIR / f"requests-{pid}.csv", "a", buffering=1 << 16)  # noqa: SIM115
+        _files[pid] = handle
+    return handle
+
+
+@events.request.add_listener
+def _record(
+    response_time: float, start_time: float | None = None, exception: BaseException | None = None, **_: Any
+) -> None:
+    start = start_time if start_time is not None else time.time() - response_time / 1000.0
+    _requests_file().write(f"{start:.6f},{response_time:.3f},{0 if exception else 1}\n")
+
+
+@events.test_start.add_listener
+def _mark_start(**_: Any) -> None:
+    (_OUT_DIR / f"started-{os.getpid()}").write_text(f"{time.time():.6f}\n")
+
+
+@events.cpu_warning.add_listener
+def _mark_cpu_warning(cpu_usage: float = 0.0, **_: Any) -> None:
+    with open(_OUT_DIR / f"cpu-warning-{os.getpid()}", "a") as marker:
+        marker.write(f"{time.time():.6f},{cpu_usage:.1f}\n")
+
+
+def _flush(**_: Any) -> None:
+    handle = _files.get(os.getpid())
+    if handle is not None:
+        handle.flush()
+
+
+events.test_stop.add_listener(_flush)
+events.quitting.add_listener(_flush)
+
+
+class ScenarioUser(FastHttpUser):
+    """One closed-loop user sending the scenario's request."""
+
+    wait_time = constant(0)
+    # No retries and a deadline longer than any window: a hung call must show up as a slow request.
+    network_timeout = 120.0
+    connection_timeout = 120.0
+
+    @task
+    def ask(self) -> None:
+        method = str(_REQUEST.get("method", "POST"))
+        path = str(_REQUEST.get("path", "/ask"))
+        body = _REQUEST.get("json_body")
+        if body is None:
+            self.client.request(method, path)
+        else:
+            self.client.request(method, path, json=body)

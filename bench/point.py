@@ -1,0 +1,340 @@
+"""Measure one (scenario, variant, loop, users) point with fresh processes, and always tear them down.
+
+Timeline of a point:
+
+    start fake_llm + app (in parallel) -> ready -> start Locust -> Locust marks test start (t0)
+    t0 .. t0+warmup            warm-up: load runs, nothing counts
+    reset fake_llm stats and the app's probe; psutil baselines   <- window start
+    window_s of sampling (CPU of app, Locust, fake_llm every 0.25 s)
+    read fake_llm /stats, probe, psutil                          <- window end
+    Locust stops (run time = warm-up + window + 0.5 s); its per-request log is cut to the window
+
+Fresh processes every point because a blocked variant leaves seconds of queued requests behind that
+would eat the next measurement. A child that dies or never becomes ready makes a failed record with
+its log tail; the run goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import loadgen
+from bench.config import RunConfig
+from bench.errors import ProcessFailed
+from bench.figures import merge_probe_snapshots, server_figures, theory_figures, upstream_figures
+from bench.measure import latency_summary, read_request_logs, window_counts
+from bench.plan import PlannedPoint
+from bench.probe import PROBE_DIR_ENV
+from bench.processes import ManagedProcess, ProcessSpec, awaitbench_argv, free_port
+from bench.profiling import Profiler
+from bench.results import LoadgenFigures, PointRecord
+from bench.sampling import TreeTracker, machine_cpu_percent
+from bench.validity import PointHealth, invalid_reasons, warnings_for
+
+__all__ = ["RUN_DIR_ENV", "PointContext", "measure_point"]
+
+RUN_DIR_ENV = "AWAITBENCH_RUN_DIR"  # set on every child: tells whose process it is (orphan checks)
+_SAMPLE_EVERY_S = 0.25
+_LOCUST_START_TIMEOUT_S = 30.0
+_APP_STATS_TIMEOUT_S = 2.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class PointContext:
+    """What every point of a run shares."""
+
+    config: RunConfig
+    run_dir: Path
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _http_json(url: str, *, method: str = "GET", timeout_s: float = 5.0) -> Any:
+    request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
+    with urllib.request.urlopen(request, timeout=timeout_s) as response:
+        return json.loads(response.read() or b"{}")
+
+
+def _two_ports() -> tuple[int, int]:
+    first = free_port()
+    second = free_port()
+    while second == first:
+        second = free_port()
+    return first, second
+
+
+def _check_alive(*procs: ManagedProcess) -> None:
+    for proc in procs:
+        if proc.returncode is not None:
+            raise ProcessFailed(
+                f"{proc.spec.name} exited with code {proc.returncode} during the measurement",
+                stderr_tail=proc.log_tail(),
+            )
+
+
+def _sleep_until(deadline: float, *procs: ManagedProcess) -> None:
+    while (remaining := deadline - time.time()) > 0:
+        _check_alive(*procs)
+        time.sleep(min(remaining, _SAMPLE_EVERY_S))
+
+
+def _wait_for_locust_start(locust: ManagedProcess, requests_dir: Path) -> float:
+    deadline = time.monotonic() + _LOCUST_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        started = loadgen.started_at(requests_dir)
+        if started is not None:
+            return started
+        _check_alive(locust)
+        time.sleep(0.05)
+    raise ProcessFailed("locust did not start the test within 30 s", stderr_tail=locust.log_tail())
+
+
+class _ProbeClient:
+    """The app's probe side channel(s): one per uvicorn worker, found through their port files."""
+
+    def __init__(self, probe_dir: Path) -> None:
+        self.probe_dir = probe_dir
+
+    def _urls(self) -> list[str]:
+        ports = [p.read_text().strip() for p in sorted(self.probe_dir.glob("probe-*.port"))]
+        return [f"http://127.0.0.1:{port}/" for port in ports if port.isdigit()]
+
+    def reset(self) -> None:
+        for url in self._urls():
+            with contextlib.suppress(OSError, ValueError):
+                _http_json(url, method="POST", timeout_s=2.0)
+
+    def read(self) -> dict[str, Any]:
+        snapshots = []
+        for url in self._urls():
+            with contextlib.suppress(OSError, ValueError):
+                snapshots.append(_http_json(url, timeout_s=2.0))
+        return merge_probe_snapshots(snapshots) if snapshots else {}
+
+
+class _Background:
+    """Fetch a URL on a thread: the app's /app-stats may queue behind a blocked loop's backlog."""
+
+    def __init__(self, url: str) -> None:
+        self.result: dict[str, Any] = {}
+        self._thread = threading.Thread(target=self._fetch, args=(url,), daemon=True)
+        self._thread.start()
+
+    def _fetch(self, url: str) -> None:
+        try:
+            data = _http_json(url, timeout_s=_APP_STATS_TIMEOUT_S)
+            self.result = data if isinstance(data, dict) else {"value": data}
+        except (OSError, ValueError) as exc:
+            self.result = {"error": f"/app-stats unavailable: {type(exc).__name__}"}
+
+    def join(self) -> dict[str, Any]:
+        self._thread.join(timeout=_APP_STATS_TIMEOUT_S + 1.0)
+        return self.result
+
+
+def _specs(point: PlannedPoint, ctx: PointContext, tmp: Path) -> tuple[ProcessSpec, ProcessSpec, str]:
+    config = ctx.config
+    llm_port, app_port = _two_ports()
+    logs = ctx.run_dir / "logs" / point.id
+    tag = {RUN_DIR_ENV: str(ctx.run_dir.resolve())}
+    llm_base = f"http://127.0.0.1:{llm_port}"
+    llm_argv = ["fake-llm", "--host", "127.0.0.1", "--port", str(llm_port)]
+    if config.preset:
+        llm_argv += ["--preset", config.preset]
+    llm_argv += list(point.scenario.upstream.fake_llm_args)
+    fake = ProcessSpec(
+        name="fake_llm",
+        argv=awaitbench_argv(*llm_argv),
+        env=tag,
+        ready_url=f"{llm_base}/health",
+        log_path=logs / "fake_llm.log",
+    )
+    app_argv = ["serve", point.scenario.id, point.variant.id, "--port", str(app_port), "--loop", point.loop]
+    if config.probe:
+        app_argv.append("--probe")
+    if config.app_workers > 1:
+        app_argv += ["--workers", str(config.app_workers)]
+    app_env = {
+        **tag,
+        **point.scenario.app_env,
+        "OPENAI_BASE_URL": f"{llm_base}/v1",
+        "OPENAI_API_KEY": "sk-awaitbench-fake",
+        PROBE_DIR_ENV: str(tmp / "probe"),
+    }
+    app = ProcessSpec(
+        name="app",
+        argv=awaitbench_argv(*app_argv),
+        env=app_env,
+        ready_url=f"http://127.0.0.1:{app_port}/health",
+        log_path=logs / "app.log",
+    )
+    return fake, app, f"http://127.0.0.1:{app_port}"
+
+
+def measure_point(point: PlannedPoint, ctx: PointContext) -> PointRecord:
+    """Run one point end to end; never raises for a child's failure (returns a failed record)."""
+    started = _now_iso()
+    with tempfile.TemporaryDirectory(prefix="awaitbench-point-") as tmp_name:
+        try:
+            return _measure(point, ctx, Path(tmp_name), started)
+        except ProcessFailed as exc:
+            return PointRecord(
+                scenario=point.scenario.id,
+                variant=point.variant.id,
+                loop=point.loop,
+                users=point.users,
+                status="failed",
+                valid=False,
+                invalid_reasons=("the point failed",),
+                started_at=started,
+                error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+                stderr_tail=exc.stderr_tail,
+            )
+
+
+def _measure(point: PlannedPoint, ctx: PointContext, tmp: Path, started: str) -> PointRecord:
+    config = ctx.config
+    fake_spec, app_spec, app_base = _specs(point, ctx, tmp)
+    requests_dir = tmp / "requests"
+    requests_dir.mkdir()
+    with contextlib.ExitStack() as stack:
+        fake, app = ManagedProcess(fake_spec), ManagedProcess(app_spec)
+        for proc in (fake, app):  # start both, then wait: their start-ups overlap
+            stack.callback(proc.stop, grace_s=2.0)
+            proc.start()
+        fake.wait_ready()
+        app.wait_ready()
+        llm_base = fake_spec.ready_url.removesuffix("/health") if fake_spec.ready_url else ""
+        plan = loadgen.LocustPlan(
+            host=app_base,
+            users=point.users,
+            warmup_s=config.warmup_s,
+            window_s=config.duration_s,
+            processes=config.processes,
+        )
+        locust = ManagedProcess(
+            ProcessSpec(
+                name="locust",
+                argv=loadgen.locust_argv(plan),
+                env={**fake_spec.env, **loadgen.locust_env(point.scenario.request, requests_dir)},
+                log_path=ctx.run_dir / "logs" / point.id / "locust.log",
+            )
+        )
+        stack.callback(locust.stop, grace_s=2.0)
+        locust.start()
+        t0 = _wait_for_locust_start(locust, requests_dir)
+        _sleep_until(t0 + config.warmup_s, fake, app, locust)
+
+        # ---- window start
+        probe = _ProbeClient(tmp / "probe")
+        try:
+            _http_json(f"{llm_base}/stats/reset", method="POST")
+        except (OSError, ValueError) as exc:
+            raise ProcessFailed(f"fake_llm /stats/reset failed: {exc}", stderr_tail=fake.log_tail()) from exc
+        probe.reset()
+        trackers = {
+            "app": TreeTracker(app.pid),
+            "locust": TreeTracker(locust.pid),
+            "fake": TreeTracker(fake.pid),
+        }
+        for tracker in trackers.values():
+            tracker.start()
+        machine_cpu_percent()
+        window_start = time.time()
+        profiler = None
+        if point.profile:
+            profiler = Profiler(pid=app.pid, duration_s=config.duration_s, run_dir=ctx.run_dir, stem=point.id)
+            stack.callback(profiler.stop)
+            profiler.start()
+        window_end = window_start + config.duration_s
+        while time.time() < window_end:
+            _check_alive(fake, app, locust)
+            time.sleep(max(0.0, min(_SAMPLE_EVERY_S, window_end - time.time())))
+            for tracker in trackers.values():
+                tracker.sample()
+        # ---- window end
+        window_end = time.time()
+        machine_percent = machine_cpu_percent()
+        cpu = {name: tracker.finish() for name, tracker in trackers.items()}
+        resources = trackers["app"].resources()
+        try:
+            upstream_stats = _http_json(f"{llm_base}/stats")
+        except (OSError, ValueError) as exc:
+            raise ProcessFailed(f"fake_llm /stats failed: {exc}", stderr_tail=fake.log_tail()) from exc
+        probe_figures = probe.read()
+        app_stats = _Background(f"{app_base}/app-stats")
+
+        try:
+            locust.wait(timeout_s=plan.run_time_s + loadgen.STOP_TIMEOUT_S + 15.0)
+        except subprocess.TimeoutExpired as exc:
+            raise ProcessFailed("locust did not stop in time", stderr_tail=locust.log_tail()) from exc
+        profile_files = profiler.finish() if profiler else ()
+        counts = window_counts(
+            read_request_logs(loadgen.request_log_files(requests_dir)), start_s=window_start, end_s=window_end
+        )
+        window_s = window_end - window_start
+        health = PointHealth(
+            requests=counts.requests,
+            min_requests=config.min_requests,
+            loadgen_cpu_percent_per_process=cpu["locust"].cpu_percent / max(1, cpu["locust"].processes),
+            loadgen_cpu_warning=loadgen.cpu_warning_seen(
+                requests_dir, start_s=window_start, end_s=window_end
+            ),
+            fake_llm_cpu_percent=cpu["fake"].cpu_percent,
+            machine_cpu_percent=machine_percent,
+        )
+        warnings = warnings_for(health)
+        if profiler is not None:
+            warnings += ("profiled with py-spy during the window (adds sampling CPU)",)
+        reasons = invalid_reasons(health)
+        return PointRecord(
+            scenario=point.scenario.id,
+            variant=point.variant.id,
+            loop=point.loop,
+            users=point.users,
+            status="ok",
+            valid=not reasons,
+            invalid_reasons=reasons,
+            started_at=started,
+            warmup_s=config.warmup_s,
+            window_s=round(window_s, 4),
+            requests=counts.requests,
+            failures=counts.failures,
+            # Goodput: successful answers per second (a 429 is not a served user).
+            throughput_rps=round((counts.requests - counts.failures) / window_s, 3) if window_s > 0 else 0.0,
+            latency=latency_summary(counts.latency_ms),
+            server=server_figures(
+                cpu=cpu["app"],
+                resources=resources,
+                requests=counts.requests,
+                probe=probe_figures,
+                app_stats=app_stats.join(),
+            ),
+            upstream=upstream_figures(upstream_stats, cpu=cpu["fake"]),
+            loadgen=LoadgenFigures(
+                cpu_percent=cpu["locust"].peak_process_percent,
+                processes=cpu["locust"].processes,
+                warnings=warnings,
+            ),
+            theory=theory_figures(
+                point.scenario,
+                point.variant.id,
+                users=point.users,
+                workers=config.app_workers,
+                preset=config.preset,
+            ),
+            profile_files=profile_files,
+        )

@@ -1,0 +1,76 @@
+"""When a measured point cannot be trusted, and why: pure rules, unit-tested.
+
+A closed-loop generator that runs out of CPU sends fewer requests and times them late, so the point
+measures Locust, not the app; the same holds for a saturated fake_llm. Such points are kept in the
+results (the report shows them greyed out with the reason) instead of being silently plotted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "FAKE_LLM_CPU_LIMIT_PERCENT",
+    "LOADGEN_CPU_LIMIT_PERCENT",
+    "MACHINE_CPU_WARN_PERCENT",
+    "PointHealth",
+    "invalid_reasons",
+    "warnings_for",
+]
+
+# Percent of one core, averaged over the window, for one process of a single-threaded event loop.
+LOADGEN_CPU_LIMIT_PERCENT = 90.0
+FAKE_LLM_CPU_LIMIT_PERCENT = 90.0
+# Whole machine (100 = every core busy): everything competes, figures may be skewed; a warning only,
+# since a CPU-bound app on a small machine is itself a legitimate result.
+MACHINE_CPU_WARN_PERCENT = 95.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class PointHealth:
+    """What the validity rules look at.
+
+    Args:
+        requests: requests completed in the window.
+        min_requests: the smallest count that still gives meaningful percentiles.
+        loadgen_cpu_percent_per_process: Locust's CPU over the window divided by its processes.
+        loadgen_cpu_warning: Locust itself reported "CPU usage above 90%".
+        fake_llm_cpu_percent: fake_llm's CPU over the window (None = not measured).
+        machine_cpu_percent: all cores (None = not measured).
+    """
+
+    requests: int
+    min_requests: int
+    loadgen_cpu_percent_per_process: float
+    loadgen_cpu_warning: bool = False
+    fake_llm_cpu_percent: float | None = None
+    machine_cpu_percent: float | None = None
+
+
+def invalid_reasons(health: PointHealth) -> tuple[str, ...]:
+    """Reasons the point is invalid; empty = valid."""
+    reasons: list[str] = []
+    if health.loadgen_cpu_percent_per_process > LOADGEN_CPU_LIMIT_PERCENT:
+        reasons.append(
+            f"load generator CPU {health.loadgen_cpu_percent_per_process:.0f}% of a core "
+            f"(> {LOADGEN_CPU_LIMIT_PERCENT:.0f}%): use --processes N"
+        )
+    if health.loadgen_cpu_warning:
+        reasons.append("Locust reported its own CPU above 90%")
+    if health.fake_llm_cpu_percent is not None and health.fake_llm_cpu_percent > FAKE_LLM_CPU_LIMIT_PERCENT:
+        reasons.append(
+            f"fake_llm CPU {health.fake_llm_cpu_percent:.0f}% of a core (> {FAKE_LLM_CPU_LIMIT_PERCENT:.0f}%)"
+        )
+    if health.requests < health.min_requests:
+        reasons.append(
+            f"only {health.requests} requests completed in the window (< {health.min_requests}): "
+            "use a longer --duration"
+        )
+    return tuple(reasons)
+
+
+def warnings_for(health: PointHealth) -> tuple[str, ...]:
+    """Conditions worth showing that do not invalidate the point."""
+    if health.machine_cpu_percent is not None and health.machine_cpu_percent > MACHINE_CPU_WARN_PERCENT:
+        return (f"machine CPU {health.machine_cpu_percent:.0f}%: every process competed for cores",)
+    return ()
