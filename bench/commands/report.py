@@ -3,16 +3,48 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from bench.errors import AwaitbenchError
+from bench.errors import UsageError
+
+__all__ = ["register"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "report", help="Render charts and an HTML/Markdown report from a results dir"
+        "report",
+        help="Render charts and an HTML/Markdown report from a results dir",
+        description="Render index.html, summary.md and the charts (PNG + SVG) of an 'awaitbench run' "
+        "results directory. Reads files only: nothing is re-run.",
+    )
+    parser.add_argument("results_dir", metavar="RESULTS_DIR", type=Path, help="the --out of 'awaitbench run'")
+    parser.add_argument(
+        "--theme",
+        choices=("paper", "talk"),
+        default="paper",
+        help="paper: compact figures for documents; talk: 16:9, large type (default: paper)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, help="output directory (default: RESULTS_DIR/report)"
     )
     parser.set_defaults(handler=_handle)
 
 
 def _handle(args: argparse.Namespace) -> int:
-    raise AwaitbenchError("'report' is not implemented yet")
+    # Heavy imports (matplotlib, jinja2) only when the command runs.
+    from bench.results import ResultsError, load_run
+    from reports.render import render_report
+    from reports.theme import get_theme
+
+    theme = get_theme(args.theme)
+    out_dir: Path = args.out if args.out is not None else args.results_dir / "report"
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir} is a file; pass a directory for the report")
+    try:
+        run = load_run(args.results_dir)
+    except ResultsError as exc:
+        raise UsageError(str(exc)) from exc
+    files = render_report(run, theme=theme, out_dir=out_dir)
+    print(f"{len(files.charts)} charts, summary: {files.summary_md}")
+    print(f"report: {files.index_html.resolve()}")
+    return 0

@@ -1,0 +1,124 @@
+"""Run-wide figures: "what each pitfall costs", and asyncio vs uvloop when both loops were run."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter
+
+from bench.results import RunResults
+from reports.chart_files import Chart, new_figure, save_figure, themed
+from reports.summary import PairSummary, format_ratio, reference_users_for
+from reports.theme import IDEAL_COLOR, Theme, style_for, variant_styles
+
+__all__ = ["loops_chart", "overview_chart"]
+
+
+def _bar_panel(
+    ax: Axes, labels: Sequence[str], ratios: Sequence[float | None], *, color: str, word: str, theme: Theme
+) -> None:
+    """Horizontal bars on a log axis around 1 (no difference), each annotated like "x38 slower"."""
+    positions = list(range(len(labels)))
+    shown = [r if r is not None else 1.0 for r in ratios]
+    # Bars grow from 1 (no difference) outwards, so a ratio below 1 (the fix is slower) points left.
+    ax.barh(positions, [max(r, 1e-3) - 1.0 for r in shown], left=1.0, color=color, height=0.6)
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"x{value:g}"))
+    ax.axvline(1.0, color=IDEAL_COLOR, linewidth=theme.line_width * 0.5)
+    ax.set_yticks(positions, labels)
+    largest = max([*shown, 2.0])
+    smallest = min([*shown, 0.5])
+    ax.set_xlim(smallest * 0.8, largest * 12)  # room for the annotation right of the longest bar
+    for pos, ratio in zip(positions, ratios, strict=True):
+        text = "not measured" if ratio is None else f"{format_ratio(ratio)} {word}"
+        ax.text(max(ratio or 1.0, 1.0) * 1.08, pos, text, va="center", fontsize="small")
+
+
+def overview_chart(summaries: Sequence[PairSummary], *, theme: Theme, out_dir: Path) -> Chart:
+    """Per scenario, pitfall vs fix at the reference load: throughput and p99 ratios, costliest on top."""
+    ordered = sorted(summaries, key=lambda s: s.cost)  # barh draws bottom-up: costliest ends on top
+    labels = [
+        f"{s.scenario.title}\n{s.scenario.pitfall_variant} vs {s.scenario.fix_variant}" for s in ordered
+    ]
+    with themed(theme):
+        fig, (left, right) = new_figure(theme, ncols=2)
+        if ordered:
+            pitfall_color = variant_styles(ordered[0].scenario)[ordered[0].scenario.pitfall_variant].color
+            _bar_panel(
+                left,
+                labels,
+                [s.throughput_ratio for s in ordered],
+                color=pitfall_color,
+                word="fewer req/s",
+                theme=theme,
+            )
+            _bar_panel(
+                right,
+                [""] * len(ordered),
+                [s.p99_ratio for s in ordered],
+                color=pitfall_color,
+                word="slower p99",
+                theme=theme,
+            )
+        else:
+            left.text(0.5, 0.5, "no scenario measured", transform=left.transAxes, ha="center")
+        left.set_title("throughput: fix ÷ pitfall", fontsize="medium")
+        right.set_title("p99 latency: pitfall ÷ fix", fontsize="medium")
+        for ax in (left, right):
+            ax.grid(axis="y", visible=False)
+        loads = sorted({s.users for s in summaries})
+        load_text = ", ".join(str(u) for u in loads) or "-"
+        fig.suptitle(f"What each pitfall costs (at {load_text} users)")
+        return save_figure(
+            fig,
+            out_dir=out_dir,
+            stem="overview",
+            title="What each pitfall costs",
+            caption="Ratios of the pitfall to its fix at the reference load, log scale; 1 = no difference.",
+            theme=theme,
+        )
+
+
+def loops_chart(run: RunResults, *, theme: Theme, out_dir: Path) -> Chart | None:
+    """Throughput uvloop ÷ asyncio per variant at the reference load; None unless both loops were run."""
+    labels: list[str] = []
+    ratios: list[float] = []
+    colors: list[str] = []
+    for info in run.manifest.scenarios:
+        users = reference_users_for(run, info.id)
+        styles = variant_styles(info)
+        for variant in info.variants:
+            by_loop = {
+                p.loop: p.throughput_rps
+                for p in run.points_for(info.id, variant.id)
+                if p.users == users and p.status == "ok" and p.throughput_rps > 0
+            }
+            if "uvloop" in by_loop and "asyncio" in by_loop:
+                labels.append(f"{info.id}: {variant.id}")
+                ratios.append(by_loop["uvloop"] / by_loop["asyncio"])
+                colors.append(style_for(styles, variant.id).color)
+    if not ratios:
+        return None
+    with themed(theme):
+        fig, (ax,) = new_figure(theme)
+        positions = list(range(len(labels)))
+        ax.barh(positions, ratios, color=colors, height=0.6)
+        ax.axvline(1.0, color=IDEAL_COLOR, linewidth=theme.line_width * 0.5)
+        ax.set_yticks(positions, labels)
+        ax.invert_yaxis()
+        ax.set_xlim(0, max([*ratios, 1.0]) * 1.25)
+        for pos, ratio in zip(positions, ratios, strict=True):
+            ax.text(ratio * 1.02, pos, format_ratio(ratio), va="center", fontsize="small")
+        ax.set_xlabel("throughput uvloop ÷ asyncio")
+        ax.grid(axis="y", visible=False)
+        ax.set_title("Event loop implementation: uvloop vs asyncio")
+        return save_figure(
+            fig,
+            out_dir=out_dir,
+            stem="loops",
+            title="uvloop vs asyncio",
+            caption="Each variant's throughput on uvloop divided by asyncio's, at the reference load.",
+            theme=theme,
+        )

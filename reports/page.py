@@ -1,0 +1,169 @@
+"""`index.html`: one page a reviewer can open from disk, send around, or put behind any static server.
+
+Why images are files next to the page (relative links) rather than data URIs: the same PNG/SVG files
+go into slides and documents, and a page of twenty base64 charts is slow to open and impossible to diff.
+The CSS is inlined, the page loads nothing from the network.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import jinja2
+
+from bench.results import PointRecord, RunResults, ScenarioInfo
+from reports.chart_files import Chart
+from reports.markdown import SUMMARY_COLUMNS, summary_rows
+from reports.summary import PairSummary, format_number
+
+__all__ = ["POINT_COLUMNS", "CodeLine", "render_page"]
+
+POINT_COLUMNS = (
+    "variant",
+    "loop",
+    "users",
+    "status",
+    "req/s",
+    "theory req/s",
+    "p50 ms",
+    "p95 ms",
+    "p99 ms",
+    "loop lag p99 ms",
+    "CPU ms/req",
+    "upstream peak",
+    "conns/req",
+    "429s",
+    "notes",
+)
+
+
+@dataclass(frozen=True)
+class CodeLine:
+    """One source line of the side-by-side view; `changed` marks the lines that ARE the pitfall (or fix)."""
+
+    text: str
+    changed: bool
+
+
+def _side_by_side(left: str, right: str) -> tuple[list[CodeLine], list[CodeLine]]:
+    a, b = left.splitlines(), right.splitlines()
+    same_a: set[int] = set()
+    same_b: set[int] = set()
+    for block in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_matching_blocks():
+        same_a.update(range(block.a, block.a + block.size))
+        same_b.update(range(block.b, block.b + block.size))
+    return (
+        [CodeLine(line, i not in same_a) for i, line in enumerate(a)],
+        [CodeLine(line, i not in same_b) for i, line in enumerate(b)],
+    )
+
+
+def _point_row(point: PointRecord) -> tuple[str, ...]:
+    lat, srv, up = point.latency, point.server, point.upstream
+    notes = point.error if point.status != "ok" else "; ".join(point.invalid_reasons)
+    status = point.status if point.status != "ok" or point.valid else "invalid"
+    return (
+        point.variant,
+        point.loop,
+        str(point.users),
+        status,
+        format_number(point.throughput_rps if point.status == "ok" else None),
+        format_number(point.theory.throughput_rps if point.theory else None),
+        format_number(lat.p50_ms if lat else None),
+        format_number(lat.p95_ms if lat else None),
+        format_number(lat.p99_ms if lat else None),
+        format_number(srv.loop_lag_p99_ms if srv else None),
+        format_number(srv.cpu_ms_per_request if srv else None, digits=2),
+        str(up.peak_concurrency) if up else "-",
+        format_number(up.connections_per_request if up else None, digits=2),
+        str(up.rate_limited) if up else "-",
+        notes or "",
+    )
+
+
+def _chart_view(chart: Chart, page_dir: Path) -> Mapping[str, object]:
+    return {
+        "title": chart.title,
+        "caption": chart.caption,
+        "png": Path(os.path.relpath(chart.png, page_dir)).as_posix(),
+        "svg": Path(os.path.relpath(chart.svg, page_dir)).as_posix(),
+        "width": chart.width_px,
+        "height": chart.height_px,
+    }
+
+
+def _scenario_view(
+    run: RunResults, info: ScenarioInfo, charts: Sequence[Chart], summary: PairSummary | None, page_dir: Path
+) -> Mapping[str, object]:
+    variants = {v.id: v for v in info.variants}
+    pitfall, fix = variants.get(info.pitfall_variant), variants.get(info.fix_variant)
+    left, right = _side_by_side(pitfall.code if pitfall else "", fix.code if fix else "")
+    missing = [pid for pid in run.missing_points if pid.startswith(info.id + "__")]
+    problems = [p for p in run.points_for(info.id) if p.status != "ok" or not p.valid]
+    return {
+        "info": info,
+        "pitfall": pitfall,
+        "fix": fix,
+        "code_left": left,
+        "code_right": right,
+        "charts": [_chart_view(c, page_dir) for c in charts],
+        "rows": [_point_row(p) for p in run.points_for(info.id)],
+        "missing": missing,
+        "problem_points": [p.id for p in problems],
+        "summary": summary,
+    }
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("reports", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_page(
+    run: RunResults,
+    *,
+    summaries: Sequence[PairSummary],
+    overview: Sequence[Chart],
+    scenario_charts: Mapping[str, Sequence[Chart]],
+    theme_name: str,
+    page_path: Path,
+) -> Path:
+    """Write the page to `page_path` (chart paths become relative to its directory) and return it."""
+    page_dir = page_path.parent
+    by_scenario = {s.scenario.id: s for s in summaries}
+    manifest = run.manifest
+    html = (
+        _environment()
+        .get_template("index.html.j2")
+        .render(
+            manifest=manifest,
+            theme_name=theme_name,
+            overview=[_chart_view(c, page_dir) for c in overview],
+            summary_columns=SUMMARY_COLUMNS,
+            summary_rows=summary_rows(summaries),
+            point_columns=POINT_COLUMNS,
+            scenarios=[
+                _scenario_view(
+                    run, info, scenario_charts.get(info.id, ()), by_scenario.get(info.id), page_dir
+                )
+                for info in manifest.scenarios
+            ],
+            missing_points=run.missing_points,
+            manifest_json=json.dumps(
+                {k: v for k, v in asdict(manifest).items() if k != "scenarios"}, indent=2, default=str
+            ),
+        )
+    )
+    page_path.parent.mkdir(parents=True, exist_ok=True)
+    page_path.write_text(html, encoding="utf-8")
+    return page_path

@@ -1,0 +1,370 @@
+"""The figure set of one scenario: its variants side by side, at every measured load.
+
+Every chart here draws the run's reference loop (uvloop when it was measured): loop choice is its own
+figure (`overview_charts.loops_chart`), and mixing loops into every chart would double the lines without
+adding an idea. Failed points are drawn as a black cross on the x axis, invalid points (load generator
+or fake LLM out of CPU, too few requests) as hollow markers, so neither can pass as a normal measurement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import NullFormatter, ScalarFormatter
+
+from bench.results import PointRecord, RunResults, ScenarioInfo
+from reports.chart_files import Chart, autoscale_log, new_figure, save_figure, themed
+from reports.summary import reference_loop, reference_users_for
+from reports.theme import FAILED_COLOR, IDEAL_COLOR, Theme, VariantStyle, style_for, variant_styles
+
+__all__ = ["UPSTREAM_SCENARIOS", "scenario_charts"]
+
+# Scenarios whose signal is at the upstream (the brief's "signal that proves it" column).
+UPSTREAM_SCENARIOS = frozenset(
+    {"sync_client", "per_request_client", "serial_awaits", "fan_out", "retries", "client_backend"}
+)
+_PERCENTILE_STYLES = (("p50_ms", "p50", ":"), ("p95_ms", "p95", "--"), ("p99_ms", "p99", "-"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Context:
+    theme: Theme
+    info: ScenarioInfo
+    loop: str
+    reference_users: int
+    styles: dict[str, VariantStyle]
+    series: dict[str, list[PointRecord]]  # variant id -> its points on the reference loop, by users
+    out_dir: Path
+
+    def ok(self, variant: str) -> list[PointRecord]:
+        return [p for p in self.series[variant] if p.status == "ok"]
+
+    @property
+    def users(self) -> list[int]:
+        return sorted({p.users for points in self.series.values() for p in points})
+
+
+def _context(run: RunResults, info: ScenarioInfo, theme: Theme, out_dir: Path) -> _Context:
+    loop = reference_loop(run)
+    ordered = [v.id for v in info.variants]
+    measured = sorted({p.variant for p in run.points if p.scenario == info.id} - set(ordered))
+    series = {
+        variant: run.points_for(info.id, variant, loop)
+        for variant in ordered + measured
+        if run.points_for(info.id, variant, loop)
+    }
+    return _Context(
+        theme=theme,
+        info=info,
+        loop=loop,
+        reference_users=reference_users_for(run, info.id),
+        styles=variant_styles(info),
+        series=series,
+        out_dir=out_dir,
+    )
+
+
+def _users_axis(ax: Axes, users: Sequence[int]) -> None:
+    """Users on x: log scale past a 10x range, ticks at the measured loads only."""
+    ax.set_xlabel("concurrent users")
+    if not users:
+        return
+    autoscale_log(ax, "x", users, spread=10.0)
+    ax.set_xticks(list(users))
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+def _mark_failed(ctx: _Context, ax: Axes, variant: str) -> bool:
+    failed = [p.users for p in ctx.series[variant] if p.status != "ok"]
+    if failed:
+        ax.plot(
+            failed,
+            [0.02] * len(failed),
+            linestyle="none",
+            marker="X",
+            color=FAILED_COLOR,
+            markersize=ctx.theme.marker_size * 1.3,
+            transform=ax.get_xaxis_transform(),
+            clip_on=False,
+            zorder=4,
+        )
+    return bool(failed)
+
+
+def _plot_metric(
+    ctx: _Context, ax: Axes, variant: str, value: Callable[[PointRecord], float | None], **kwargs: object
+) -> list[float]:
+    """Plot one variant's metric vs users; invalid points hollow. Returns the plotted values."""
+    style = ctx.styles.get(variant) or style_for(ctx.styles, variant)
+    pairs = [(p, v) for p in ctx.ok(variant) if (v := value(p)) is not None]
+    if not pairs:
+        return []
+    options: dict[str, object] = {"color": style.color, "marker": style.marker, "label": style.label}
+    options.update(kwargs)
+    ax.plot([p.users for p, _ in pairs], [v for _, v in pairs], **options)  # type: ignore[arg-type]
+    invalid = [(p.users, v) for p, v in pairs if not p.valid]
+    if invalid:
+        ax.plot(
+            [u for u, _ in invalid],
+            [v for _, v in invalid],
+            linestyle="none",
+            marker=style.marker,
+            markersize=ctx.theme.marker_size * 1.5,
+            markerfacecolor="white",
+            markeredgecolor=style.color,
+            markeredgewidth=ctx.theme.line_width * 0.8,
+            zorder=5,
+        )
+    return [v for _, v in pairs]
+
+
+def _status_legend(ctx: _Context, ax: Axes, *, any_failed: bool) -> None:
+    handles, _ = ax.get_legend_handles_labels()
+    any_invalid = any(not p.valid for v in ctx.series for p in ctx.ok(v))
+    if any_invalid:
+        handles.append(
+            Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker="o",
+                markerfacecolor="white",
+                color=IDEAL_COLOR,
+                label="invalid point",
+            )
+        )
+    if any_failed:
+        handles.append(Line2D([], [], linestyle="none", marker="X", color=FAILED_COLOR, label="failed point"))
+    if handles:
+        ax.legend(handles=handles, fontsize="small", loc="best")
+
+
+def _no_data(ax: Axes, what: str) -> None:
+    ax.text(
+        0.5, 0.5, f"no {what} measured", transform=ax.transAxes, ha="center", va="center", color=IDEAL_COLOR
+    )
+
+
+def _save(ctx: _Context, fig: Figure, name: str, title: str, caption: str) -> Chart:
+    return save_figure(
+        fig,
+        out_dir=ctx.out_dir,
+        stem=f"{ctx.info.id}-{name}",
+        title=title,
+        caption=caption,
+        theme=ctx.theme,
+    )
+
+
+def _throughput_chart(ctx: _Context) -> Chart:
+    fig, (ax,) = new_figure(ctx.theme)
+    bounds = {p.users: p.theory.littles_law_bound_rps for v in ctx.series for p in ctx.series[v] if p.theory}
+    values: list[float] = []
+    if bounds:
+        xs = sorted(bounds)
+        ideal = [bounds[u] for u in xs]
+        ax.plot(
+            xs,
+            ideal,
+            color=IDEAL_COLOR,
+            linestyle="-.",
+            linewidth=ctx.theme.line_width * 0.6,
+            label="Little's law ideal (U / L)",
+        )
+        values += ideal
+    any_failed = False
+    for variant in ctx.series:
+        values += _plot_metric(ctx, ax, variant, lambda p: p.throughput_rps)
+        theory = [p for p in ctx.series[variant] if p.theory is not None]
+        if theory:
+            style = style_for(ctx.styles, variant)
+            predicted = [p.theory.throughput_rps for p in theory if p.theory]
+            ax.plot(
+                [p.users for p in theory],
+                predicted,
+                color=style.color,
+                linestyle=":",
+                linewidth=ctx.theme.line_width * 0.7,
+                label=f"{style.label}: theory",
+            )
+            values += predicted
+        any_failed |= _mark_failed(ctx, ax, variant)
+    if not values:
+        _no_data(ax, "throughput")
+    autoscale_log(ax, "y", values)
+    _users_axis(ax, ctx.users)
+    ax.set_ylabel("throughput (req/s)")
+    ax.set_title(f"{ctx.info.title}: throughput vs users")
+    _status_legend(ctx, ax, any_failed=any_failed)
+    return _save(
+        ctx,
+        fig,
+        "throughput",
+        "Throughput vs users",
+        "Measured throughput (solid), the scenario's theory (dotted) and the Little's-law ideal U/L "
+        f"for a perfectly concurrent app (dash-dot); {ctx.loop} loop.",
+    )
+
+
+def _latency_chart(ctx: _Context) -> Chart:
+    fig, (ax,) = new_figure(ctx.theme)
+    values: list[float] = []
+    any_failed = False
+    for variant in ctx.series:
+        for key, name, linestyle in _PERCENTILE_STYLES:
+            values += _plot_metric(
+                ctx,
+                ax,
+                variant,
+                lambda p, key=key: getattr(p.latency, key) if p.latency else None,
+                linestyle=linestyle,
+                label=style_for(ctx.styles, variant).label if name == "p99" else "_nolegend_",
+            )
+        any_failed |= _mark_failed(ctx, ax, variant)
+    if not values:
+        _no_data(ax, "latency")
+    autoscale_log(ax, "y", values, spread=10.0)
+    _users_axis(ax, ctx.users)
+    ax.set_ylabel("latency (ms)")
+    ax.set_title(f"{ctx.info.title}: latency percentiles vs users")
+    for _, name, linestyle in _PERCENTILE_STYLES:
+        ax.plot([], [], color=IDEAL_COLOR, linestyle=linestyle, label=name)
+    _status_legend(ctx, ax, any_failed=any_failed)
+    return _save(ctx, fig, "latency", "Latency percentiles vs users", "p50 dotted, p95 dashed, p99 solid.")
+
+
+def _cdf_chart(ctx: _Context) -> Chart:
+    fig, (ax,) = new_figure(ctx.theme)
+    values: list[float] = []
+    for variant in ctx.series:
+        point = next((p for p in ctx.ok(variant) if p.users == ctx.reference_users), None)
+        if point is None or point.latency is None or not point.latency.cdf:
+            continue
+        style = style_for(ctx.styles, variant)
+        xs = [pair[0] for pair in point.latency.cdf]
+        ax.step(
+            xs, [pair[1] for pair in point.latency.cdf], where="post", color=style.color, label=style.label
+        )
+        values += xs
+    if not values:
+        _no_data(ax, f"latency at {ctx.reference_users} users")
+    autoscale_log(ax, "x", values, spread=10.0)
+    for fraction in (0.5, 0.99):
+        ax.axhline(fraction, color=IDEAL_COLOR, linewidth=ctx.theme.line_width * 0.4, linestyle="--")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("latency (ms)")
+    ax.set_ylabel("fraction of requests")
+    ax.set_title(f"{ctx.info.title}: latency CDF at {ctx.reference_users} users")
+    if values:
+        ax.legend(fontsize="small", loc="lower right")
+    return _save(
+        ctx,
+        fig,
+        "cdf",
+        f"Latency CDF at {ctx.reference_users} users",
+        "Every request of the window; dashed guides at p50 and p99.",
+    )
+
+
+def _per_user_chart(
+    ctx: _Context,
+    *,
+    name: str,
+    title: str,
+    ylabel: str,
+    caption: str,
+    value: Callable[[PointRecord], float | None],
+) -> Chart:
+    fig, (ax,) = new_figure(ctx.theme)
+    values: list[float] = []
+    any_failed = False
+    for variant in ctx.series:
+        values += _plot_metric(ctx, ax, variant, value)
+        any_failed |= _mark_failed(ctx, ax, variant)
+    if not values:
+        _no_data(ax, ylabel)
+    autoscale_log(ax, "y", values)
+    _users_axis(ax, ctx.users)
+    ax.set_ylabel(ylabel)
+    ax.set_title(f"{ctx.info.title}: {title.lower()}")
+    _status_legend(ctx, ax, any_failed=any_failed)
+    return _save(ctx, fig, name, title, caption)
+
+
+def _upstream_chart(ctx: _Context) -> Chart:
+    fig, axes = new_figure(ctx.theme, ncols=3)
+    panels: tuple[tuple[str, Callable[[PointRecord], float | None]], ...] = (
+        ("peak upstream concurrency", lambda p: p.upstream.peak_concurrency if p.upstream else None),
+        (
+            "connections opened / request",
+            lambda p: p.upstream.connections_per_request if p.upstream else None,
+        ),
+        ("429 responses", lambda p: p.upstream.rate_limited if p.upstream else None),
+    )
+    for ax, (label, value) in zip(axes, panels, strict=True):
+        values: list[float] = []
+        for variant in ctx.series:
+            values += _plot_metric(ctx, ax, variant, value)
+            _mark_failed(ctx, ax, variant)
+        if not values:
+            _no_data(ax, label)
+        _users_axis(ax, ctx.users)
+        ax.set_title(label, fontsize="medium")
+    axes[0].legend(fontsize="small", loc="best")
+    fig.suptitle(f"{ctx.info.title}: what the upstream saw")
+    return _save(
+        ctx,
+        fig,
+        "upstream",
+        "What the upstream saw",
+        "The fake LLM's own counters over the window: peak in-flight calls, new connections per call, "
+        "429s sent.",
+    )
+
+
+def _is_upstream_relevant(ctx: _Context) -> bool:
+    if ctx.info.id in UPSTREAM_SCENARIOS:
+        return True
+    upstream = [p.upstream for v in ctx.series for p in ctx.ok(v) if p.upstream]
+    if any(u.rate_limited > 0 for u in upstream):
+        return True
+    per_request = [u.connections_per_request for u in upstream]
+    return bool(per_request) and max(per_request) - min(per_request) > 0.3
+
+
+def scenario_charts(run: RunResults, info: ScenarioInfo, *, theme: Theme, out_dir: Path) -> list[Chart]:
+    """Render the scenario's charts into `out_dir`: throughput, latency, CDF, loop lag, CPU, and the
+    upstream view when the scenario's signal is there. Points that are missing simply have no marker;
+    the page names them."""
+    with themed(theme):
+        ctx = _context(run, info, theme, out_dir)
+        charts = [_throughput_chart(ctx), _latency_chart(ctx), _cdf_chart(ctx)]
+        charts.append(
+            _per_user_chart(
+                ctx,
+                name="loop-lag",
+                title="Event-loop lag (p99) vs users",
+                ylabel="loop lag p99 (ms)",
+                caption="Drift of a periodic timer inside the app: how long the loop could not run anything.",
+                value=lambda p: p.server.loop_lag_p99_ms if p.server else None,
+            )
+        )
+        if _is_upstream_relevant(ctx):
+            charts.append(_upstream_chart(ctx))
+        charts.append(
+            _per_user_chart(
+                ctx,
+                name="cpu",
+                title="App CPU per request vs users",
+                ylabel="CPU ms / request",
+                caption="The app process's CPU time over the window divided by the requests it served.",
+                value=lambda p: p.server.cpu_ms_per_request if p.server else None,
+            )
+        )
+        return charts

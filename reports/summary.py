@@ -1,0 +1,208 @@
+"""What each pitfall costs: the pitfall and its fix compared at the run's reference load.
+
+Pure logic over `RunResults`: the overview chart, `summary.md` and the HTML page all read these objects,
+so the three can never disagree about a number. A pair with a missing, failed or invalid point still gets
+a row: the verdict says which point and why, instead of the report crashing or silently dropping it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bench.results import PointRecord, RunResults, ScenarioInfo, point_id
+
+__all__ = [
+    "PairSummary",
+    "format_number",
+    "format_ratio",
+    "loops_in_run",
+    "point_problem",
+    "reference_loop",
+    "reference_users_for",
+    "summarize",
+]
+
+# Ratios closer to 1 than this are within the run-to-run noise of a few-second window: "no measurable cost".
+_NOISE_RATIO = 1.15
+_COSTLY_RATIO = 2.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class PairSummary:
+    """Pitfall vs fix of one scenario at one load.
+
+    `throughput_ratio` is fix / pitfall (how many times more requests per second the fix serves);
+    `p99_ratio` is pitfall / fix (how many times slower the pitfall's tail is). Both > 1 mean the
+    pitfall costs something; either is None when a point is missing or has no data.
+    """
+
+    scenario: ScenarioInfo
+    users: int
+    loop: str
+    pitfall: PointRecord | None
+    fix: PointRecord | None
+    throughput_ratio: float | None
+    p99_ratio: float | None
+    problems: tuple[str, ...]  # missing, failed or invalid points, one phrase each
+    verdict: str
+
+    @property
+    def cost(self) -> float:
+        """The larger of the two ratios: what sorts the overview, costliest first."""
+        return max(self.throughput_ratio or 0.0, self.p99_ratio or 0.0)
+
+    @property
+    def pitfall_loop_lag_p99_ms(self) -> float | None:
+        return _lag(self.pitfall)
+
+    @property
+    def fix_loop_lag_p99_ms(self) -> float | None:
+        return _lag(self.fix)
+
+
+def _lag(point: PointRecord | None) -> float | None:
+    if point is None or point.server is None:
+        return None
+    return point.server.loop_lag_p99_ms
+
+
+def format_ratio(ratio: float) -> str:
+    """`x38`, `x3.2`, `x0.85`: whole numbers once the ratio is large enough that decimals are noise."""
+    if ratio >= 10:
+        return f"x{ratio:.0f}"
+    if ratio >= 1:
+        return f"x{ratio:.1f}"
+    return f"x{ratio:.2f}"
+
+
+def _parse_point_id(pid: str) -> tuple[str, str, str, int] | None:
+    parts = pid.split("__")
+    if len(parts) != 4 or not parts[3].startswith("u") or not parts[3][1:].isdigit():
+        return None
+    return parts[0], parts[1], parts[2], int(parts[3][1:])
+
+
+def loops_in_run(run: RunResults) -> tuple[str, ...]:
+    """Loops the run measured or planned, uvloop first (the default the summary compares on)."""
+    loops = {p.loop for p in run.points}
+    for pid in run.manifest.planned_points:
+        parsed = _parse_point_id(pid)
+        if parsed:
+            loops.add(parsed[2])
+    return tuple(sorted(loops, key=lambda loop: (loop != "uvloop", loop)))
+
+
+def reference_loop(run: RunResults) -> str:
+    loops = loops_in_run(run)
+    return loops[0] if loops else "uvloop"
+
+
+def _users_for(run: RunResults, scenario_id: str) -> list[int]:
+    users = {p.users for p in run.points if p.scenario == scenario_id}
+    for pid in run.manifest.planned_points:
+        parsed = _parse_point_id(pid)
+        if parsed and parsed[0] == scenario_id:
+            users.add(parsed[3])
+    return sorted(users)
+
+
+def reference_users_for(run: RunResults, scenario_id: str) -> int:
+    """The manifest's reference load, or the highest load this scenario has when it lacks that one."""
+    users = _users_for(run, scenario_id)
+    if run.manifest.reference_users in users or not users:
+        return run.manifest.reference_users
+    return users[-1]
+
+
+def _find(run: RunResults, scenario: str, variant: str, loop: str, users: int) -> PointRecord | None:
+    wanted = point_id(scenario, variant, loop, users)
+    return next((p for p in run.points if p.id == wanted), None)
+
+
+def point_problem(pid: str, point: PointRecord | None) -> str | None:
+    """Why a point cannot be trusted (not measured, failed, invalid), or None when it can."""
+    if point is None:
+        return f"{pid} not measured"
+    if point.status != "ok":
+        return f"{pid} failed: {point.error or 'no error recorded'}"
+    if not point.valid:
+        reasons = "; ".join(point.invalid_reasons) or "no reason recorded"
+        return f"{pid} invalid: {reasons}"
+    return None
+
+
+def _ratio(numerator: float | None, denominator: float | None) -> float | None:
+    if numerator is None or denominator is None or numerator <= 0 or denominator <= 0:
+        return None
+    return numerator / denominator
+
+
+def _p99(point: PointRecord | None) -> float | None:
+    if point is None or point.status != "ok" or point.latency is None:
+        return None
+    return point.latency.p99_ms
+
+
+def _throughput(point: PointRecord | None) -> float | None:
+    if point is None or point.status != "ok":
+        return None
+    return point.throughput_rps
+
+
+def _verdict(throughput_ratio: float | None, p99_ratio: float | None, problems: Sequence[str]) -> str:
+    if throughput_ratio is None and p99_ratio is None:
+        return "not measured"
+    known = [r for r in (throughput_ratio, p99_ratio) if r is not None]
+    worst, best = max(known), min(known)
+    suffix = " (check: invalid or missing point)" if problems else ""
+    if worst >= _COSTLY_RATIO:
+        parts = []
+        if throughput_ratio is not None and throughput_ratio >= _NOISE_RATIO:
+            parts.append(f"{format_ratio(throughput_ratio)} less throughput")
+        if p99_ratio is not None and p99_ratio >= _NOISE_RATIO:
+            parts.append(f"{format_ratio(p99_ratio)} slower p99")
+        return "costly: " + ", ".join(parts) + suffix
+    if worst >= _NOISE_RATIO:
+        return "measurable cost" + suffix
+    if best <= 1 / _NOISE_RATIO:
+        return "fix is slower here" + suffix
+    return "no measurable difference" + suffix
+
+
+def summarize(run: RunResults) -> tuple[PairSummary, ...]:
+    """One PairSummary per scenario in the manifest, in manifest order."""
+    loop = reference_loop(run)
+    summaries = []
+    for info in run.manifest.scenarios:
+        users = reference_users_for(run, info.id)
+        pitfall = _find(run, info.id, info.pitfall_variant, loop, users)
+        fix = _find(run, info.id, info.fix_variant, loop, users)
+        problems = tuple(
+            problem
+            for variant, point in ((info.pitfall_variant, pitfall), (info.fix_variant, fix))
+            if (problem := point_problem(point_id(info.id, variant, loop, users), point)) is not None
+        )
+        throughput_ratio = _ratio(_throughput(fix), _throughput(pitfall))
+        p99_ratio = _ratio(_p99(pitfall), _p99(fix))
+        summaries.append(
+            PairSummary(
+                scenario=info,
+                users=users,
+                loop=loop,
+                pitfall=pitfall,
+                fix=fix,
+                throughput_ratio=throughput_ratio,
+                p99_ratio=p99_ratio,
+                problems=problems,
+                verdict=_verdict(throughput_ratio, p99_ratio, problems),
+            )
+        )
+    return tuple(summaries)
+
+
+def format_number(value: float | None, *, digits: int = 1) -> str:
+    """A figure for tables: fixed decimals, "-" when there is none (a missing or failed point)."""
+    if value is None:
+        return "-"
+    return f"{value:.{digits}f}"
