@@ -299,6 +299,18 @@ def _measure(point: PlannedPoint, ctx: PointContext, tmp: Path, started: str) ->
         warnings = warnings_for(health)
         if profiler is not None:
             warnings += ("profiled with py-spy during the window (adds sampling CPU)",)
+        theory = theory_figures(
+            point.scenario,
+            point.variant.id,
+            users=point.users,
+            workers=config.app_workers,
+            preset=config.preset,
+        )
+        if theory.latency_ms > (config.warmup_s + config.duration_s) * 1000.0:
+            warnings += (
+                f"theory predicts R = {theory.latency_ms:.0f} ms, longer than warm-up + window: the queue "
+                "was still filling, so latencies are lower than at steady state (throughput is not affected)",
+            )
         reasons = invalid_reasons(health)
         return PointRecord(
             scenario=point.scenario.id,
@@ -329,12 +341,6 @@ def _measure(point: PlannedPoint, ctx: PointContext, tmp: Path, started: str) ->
                 processes=cpu["locust"].processes,
                 warnings=warnings,
             ),
-            theory=theory_figures(
-                point.scenario,
-                point.variant.id,
-                users=point.users,
-                workers=config.app_workers,
-                preset=config.preset,
-            ),
+            theory=theory,
             profile_files=profile_files,
         )
