@@ -316,7 +316,8 @@ def _upstream_chart(ctx: _Context) -> Chart:
             _no_data(ax, label)
         _users_axis(ax, ctx.users)
         ax.set_title(label, fontsize="medium")
-    axes[0].legend(fontsize="small", loc="best")
+    if axes[0].get_legend_handles_labels()[0]:
+        axes[0].legend(fontsize="small", loc="best")
     fig.suptitle(f"{ctx.info.title}: what the upstream saw")
     return _save(
         ctx,

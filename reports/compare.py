@@ -1,0 +1,225 @@
+"""Before/after comparison of two results, with a verdict that knows about noise.
+
+A few-second window on a shared machine moves by several percent run to run, so "p99 went from 412 to
+431 ms" is not a regression by itself. Each side may be one results directory or a directory holding
+several (repeated runs of the same plan); a change counts as better or worse only when it leaves the
+noise band: the explicit `threshold_pct`, widened to twice the standard error of the difference of the
+means when both sides have repeats (roughly a 95% interval). The spread can only widen the band, never
+narrow it below the threshold.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from bench.results import PointRecord, ResultsError, RunResults, load_run
+
+__all__ = [
+    "METRICS",
+    "Comparison",
+    "MetricChange",
+    "PointChange",
+    "Verdict",
+    "compare_runs",
+    "load_side",
+]
+
+Verdict = Literal["better", "worse", "unchanged", "missing"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Metric:
+    name: str
+    label: str
+    higher_is_better: bool
+    value: Callable[[PointRecord], float | None]
+
+
+METRICS: tuple[_Metric, ...] = (
+    _Metric(name="throughput_rps", label="req/s", higher_is_better=True, value=lambda p: p.throughput_rps),
+    _Metric(
+        name="p50_ms",
+        label="p50 ms",
+        higher_is_better=False,
+        value=lambda p: p.latency.p50_ms if p.latency else None,
+    ),
+    _Metric(
+        name="p99_ms",
+        label="p99 ms",
+        higher_is_better=False,
+        value=lambda p: p.latency.p99_ms if p.latency else None,
+    ),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MetricChange:
+    """One metric of one point: means of each side, relative change, the band used and the verdict."""
+
+    metric: str
+    label: str
+    base: float | None
+    new: float | None
+    change_pct: float | None  # (new - base) / base, in percent
+    band_pct: float  # |change| within this is "unchanged"
+    verdict: Verdict
+    higher_is_better: bool
+
+    @property
+    def worse_pct(self) -> float:
+        """How much worse NEW is, in percent (0 when better, unchanged or missing)."""
+        if self.change_pct is None or self.verdict != "worse":
+            return 0.0
+        return -self.change_pct if self.higher_is_better else self.change_pct
+
+
+@dataclass(frozen=True, kw_only=True)
+class PointChange:
+    """Every metric of one (scenario, variant, loop, users) point."""
+
+    point_id: str
+    scenario: str
+    variant: str
+    loop: str
+    users: int
+    base_repeats: int
+    new_repeats: int
+    changes: tuple[MetricChange, ...]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Comparison:
+    """The whole comparison; `points` in scenario, variant, loop, users order."""
+
+    base: tuple[RunResults, ...]
+    new: tuple[RunResults, ...]
+    threshold_pct: float
+    points: tuple[PointChange, ...]
+
+    def regressions(self, limit_pct: float) -> list[tuple[PointChange, MetricChange]]:
+        """Metrics judged worse by more than `limit_pct` percent."""
+        return [(p, c) for p in self.points for c in p.changes if c.worse_pct > limit_pct]
+
+
+def load_side(path: Path) -> tuple[RunResults, ...]:
+    """A results directory, or a directory of results directories (repeated runs), sorted by name.
+
+    Raises:
+        ResultsError: neither, or a results directory that cannot be read.
+    """
+    if (path / "manifest.json").exists() or not path.is_dir():
+        return (load_run(path),)
+    repeats = sorted(child for child in path.iterdir() if (child / "manifest.json").is_file())
+    if not repeats:
+        raise ResultsError(
+            f"{path} holds no manifest.json and no results directories: pass the --out directory of "
+            "an 'awaitbench run', or a directory of several"
+        )
+    return tuple(load_run(child) for child in repeats)
+
+
+def _values(runs: Sequence[RunResults], pid: str, metric: _Metric) -> list[float]:
+    values = []
+    for run in runs:
+        for point in run.points:
+            if point.id == pid and point.status == "ok" and (v := metric.value(point)) is not None:
+                values.append(v)
+    return values
+
+
+def _band_pct(base: Sequence[float], new: Sequence[float], threshold_pct: float) -> float:
+    if len(base) < 2 or len(new) < 2:
+        return threshold_pct
+    mean_base = statistics.fmean(base)
+    if mean_base <= 0:
+        return threshold_pct
+    stderr = math.sqrt(statistics.variance(base) / len(base) + statistics.variance(new) / len(new))
+    return max(threshold_pct, 100.0 * 2.0 * stderr / mean_base)
+
+
+def _change(
+    metric: _Metric, base: Sequence[float], new: Sequence[float], threshold_pct: float
+) -> MetricChange:
+    mean_base = statistics.fmean(base) if base else None
+    mean_new = statistics.fmean(new) if new else None
+    band = _band_pct(base, new, threshold_pct)
+    change_pct: float | None = None
+    verdict: Verdict = "missing"
+    if mean_base is not None and mean_new is not None and mean_base > 0:
+        change_pct = 100.0 * (mean_new - mean_base) / mean_base
+        if abs(change_pct) <= band:
+            verdict = "unchanged"
+        elif (change_pct > 0) == metric.higher_is_better:
+            verdict = "better"
+        else:
+            verdict = "worse"
+    return MetricChange(
+        metric=metric.name,
+        label=metric.label,
+        base=mean_base,
+        new=mean_new,
+        change_pct=change_pct,
+        band_pct=band,
+        verdict=verdict,
+        higher_is_better=metric.higher_is_better,
+    )
+
+
+def _point_index(runs: Sequence[RunResults]) -> dict[str, PointRecord]:
+    return {p.id: p for run in runs for p in run.points}
+
+
+def _notes(pid: str, base: Sequence[RunResults], new: Sequence[RunResults]) -> tuple[str, ...]:
+    notes = []
+    for side, runs in (("base", base), ("new", new)):
+        points = [p for run in runs for p in run.points if p.id == pid]
+        if not points:
+            notes.append(f"{side}: not measured")
+        elif any(p.status != "ok" for p in points):
+            notes.append(f"{side}: failed")
+        elif any(not p.valid for p in points):
+            notes.append(f"{side}: invalid point")
+    return tuple(notes)
+
+
+def compare_runs(
+    base: Sequence[RunResults], new: Sequence[RunResults], *, threshold_pct: float = 10.0
+) -> Comparison:
+    """Compare every point measured on either side.
+
+    Args:
+        base, new: one or more runs each (more = repeats, used for the noise band).
+        threshold_pct: the smallest relative change that counts as better or worse.
+
+    Raises:
+        ValueError: `threshold_pct` is negative.
+    """
+    if threshold_pct < 0:
+        raise ValueError("`threshold_pct` must be non-negative")
+    base_points, new_points = _point_index(base), _point_index(new)
+    changes = []
+    for pid in sorted(set(base_points) | set(new_points)):
+        sample = base_points.get(pid) or new_points[pid]
+        changes.append(
+            PointChange(
+                point_id=pid,
+                scenario=sample.scenario,
+                variant=sample.variant,
+                loop=sample.loop,
+                users=sample.users,
+                base_repeats=len(_values(base, pid, METRICS[0])),
+                new_repeats=len(_values(new, pid, METRICS[0])),
+                changes=tuple(
+                    _change(m, _values(base, pid, m), _values(new, pid, m), threshold_pct) for m in METRICS
+                ),
+                notes=_notes(pid, base, new),
+            )
+        )
+    changes.sort(key=lambda c: (c.scenario, c.variant, c.loop, c.users))
+    return Comparison(base=tuple(base), new=tuple(new), threshold_pct=threshold_pct, points=tuple(changes))
