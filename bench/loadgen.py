@@ -28,13 +28,14 @@ LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 # Seconds Locust lets in-flight requests finish after the run time, so they are recorded rather than
 # cut; a request still running after that is outside the window anyway.
 STOP_TIMEOUT_S = 1.0
-# Seconds of load after the window ends, so the window never overlaps Locust stopping its users.
-_TAIL_S = 0.5
+# Locust's own --run-time is only a safety net: the orchestrator stops it (SIGTERM) when the window
+# ends, so it never runs unattended if the orchestrator is delayed or dies.
+_SAFETY_S = 10.0
 
 
 @dataclass(frozen=True, kw_only=True)
 class LocustPlan:
-    """One Locust run: `users` closed-loop users against `host` for warm-up + window + a short tail."""
+    """One Locust run: `users` closed-loop users against `host` for warm-up + window (then stopped)."""
 
     host: str
     users: int
@@ -44,7 +45,7 @@ class LocustPlan:
 
     @property
     def run_time_s(self) -> int:
-        return math.ceil(self.warmup_s + self.window_s + _TAIL_S)
+        return math.ceil(self.warmup_s + self.window_s + _SAFETY_S)
 
     @property
     def spawn_rate(self) -> float:

@@ -7,7 +7,7 @@ Timeline of a point:
     reset fake_llm stats and the app's probe; psutil baselines   <- window start
     window_s of sampling (CPU of app, Locust, fake_llm every 0.25 s)
     read fake_llm /stats, probe, psutil                          <- window end
-    Locust stops (run time = warm-up + window + 0.5 s); its per-request log is cut to the window
+    stop Locust (SIGTERM: it flushes its per-request log), cut that log to the window; stop the rest
 
 Fresh processes every point because a blocked variant leaves seconds of queued requests behind that
 would eat the next measurement. A child that dies or never becomes ready makes a failed record with
@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import subprocess
 import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -83,6 +82,17 @@ def _check_alive(*procs: ManagedProcess) -> None:
                 f"{proc.spec.name} exited with code {proc.returncode} during the measurement",
                 stderr_tail=proc.log_tail(),
             )
+
+
+def _stop_together(procs: list[ManagedProcess]) -> None:
+    """Stop children concurrently: each graceful shutdown takes most of a second, and points add up."""
+    threads = [threading.Thread(target=proc.stop, kwargs={"grace_s": 2.0}) for proc in procs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for proc in procs:  # a thread cannot be interrupted; make sure, in this thread, that all are gone
+        proc.stop(grace_s=0.5)
 
 
 def _sleep_until(deadline: float, *procs: ManagedProcess) -> None:
@@ -212,8 +222,9 @@ def _measure(point: PlannedPoint, ctx: PointContext, tmp: Path, started: str) ->
     requests_dir.mkdir()
     with contextlib.ExitStack() as stack:
         fake, app = ManagedProcess(fake_spec), ManagedProcess(app_spec)
+        children = [fake, app]
+        stack.callback(_stop_together, children)
         for proc in (fake, app):  # start both, then wait: their start-ups overlap
-            stack.callback(proc.stop, grace_s=2.0)
             proc.start()
         fake.wait_ready()
         app.wait_ready()
@@ -233,7 +244,7 @@ def _measure(point: PlannedPoint, ctx: PointContext, tmp: Path, started: str) ->
                 log_path=ctx.run_dir / "logs" / point.id / "locust.log",
             )
         )
-        stack.callback(locust.stop, grace_s=2.0)
+        children.append(locust)
         locust.start()
         t0 = _wait_for_locust_start(locust, requests_dir)
         _sleep_until(t0 + config.warmup_s, fake, app, locust)
@@ -277,10 +288,9 @@ def _measure(point: PlannedPoint, ctx: PointContext, tmp: Path, started: str) ->
         probe_figures = probe.read()
         app_stats = _Background(f"{app_base}/app-stats")
 
-        try:
-            locust.wait(timeout_s=plan.run_time_s + loadgen.STOP_TIMEOUT_S + 15.0)
-        except subprocess.TimeoutExpired as exc:
-            raise ProcessFailed("locust did not stop in time", stderr_tail=locust.log_tail()) from exc
+        # Stop Locust now: later requests would not count. SIGTERM makes it flush its request logs
+        # (quitting event) and lets in-flight requests finish for up to --stop-timeout.
+        locust.stop(grace_s=loadgen.STOP_TIMEOUT_S + 4.0)
         profile_files = profiler.finish() if profiler else ()
         counts = window_counts(
             read_request_logs(loadgen.request_log_files(requests_dir)), start_s=window_start, end_s=window_end
@@ -311,6 +321,13 @@ def _measure(point: PlannedPoint, ctx: PointContext, tmp: Path, started: str) ->
                 f"theory predicts R = {theory.latency_ms:.0f} ms, longer than warm-up + window: the queue "
                 "was still filling, so latencies are lower than at steady state (throughput is not affected)",
             )
+        throughput_rps = (counts.requests - counts.failures) / window_s if window_s > 0 else 0.0
+        latency = latency_summary(counts.latency_ms)
+        if latency is not None and latency.mean_ms > 0:
+            theory = replace(
+                theory,
+                closed_loop_fidelity=round(throughput_rps / (point.users * 1000.0 / latency.mean_ms), 4),
+            )
         reasons = invalid_reasons(health)
         return PointRecord(
             scenario=point.scenario.id,
@@ -326,8 +343,8 @@ def _measure(point: PlannedPoint, ctx: PointContext, tmp: Path, started: str) ->
             requests=counts.requests,
             failures=counts.failures,
             # Goodput: successful answers per second (a 429 is not a served user).
-            throughput_rps=round((counts.requests - counts.failures) / window_s, 3) if window_s > 0 else 0.0,
-            latency=latency_summary(counts.latency_ms),
+            throughput_rps=round(throughput_rps, 3),
+            latency=latency,
             server=server_figures(
                 cpu=cpu["app"],
                 resources=resources,

@@ -176,6 +176,9 @@ class TheoryFigures:
     latency_ms: float
     littles_law_bound_rps: float  # U / upstream latency: the ideal for a perfectly concurrent app
     note: str = ""
+    # Measured throughput / (U / measured mean latency): ~1.0 when the closed loop kept every user busy
+    # (no generator gaps); well below 1 when the window is not at steady state or the generator lagged.
+    closed_loop_fidelity: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -75,7 +75,9 @@ def _handle(args: argparse.Namespace) -> int:
     from bench.orchestrator import execute, prepare
 
     prepared = prepare(_config(args), summary_json=args.summary_json)
-    outcome = execute(prepared, console=Console(), err_console=Console(file=sys.stderr))
+    # A pipe or CI log gets a wide table rather than rich's 80-column default with truncated ids.
+    console = Console() if sys.stdout.isatty() else Console(width=160)
+    outcome = execute(prepared, console=console, err_console=Console(file=sys.stderr))
     if outcome.points and all(p.status == "failed" for p in outcome.points):
         from bench.errors import AwaitbenchError
 
