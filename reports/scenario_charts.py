@@ -15,7 +15,7 @@ from pathlib import Path
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import NullFormatter, ScalarFormatter
+from matplotlib.ticker import FuncFormatter, NullFormatter, ScalarFormatter
 
 from bench.results import PointRecord, RunResults, ScenarioInfo
 from reports.chart_files import Chart, autoscale_log, new_figure, save_figure, themed
@@ -145,6 +145,17 @@ def _status_legend(ctx: _Context, ax: Axes, *, any_failed: bool) -> None:
         ax.legend(handles=handles, fontsize="small", loc="best")
 
 
+def _scale_y(ax: Axes, values: Sequence[float], *, spread: float = 20.0) -> None:
+    """Log y past `spread`; otherwise a linear axis from 0, so a flat 0.01 does not look like a cliff."""
+    if autoscale_log(ax, "y", values, spread=spread):
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        return
+    if not values or min(values) < 0:
+        return
+    top = max(values) * 1.12 if max(values) > 0 else 1.0
+    ax.set_ylim(-0.02 * top, top)  # a hair below 0 so markers at 0 stay whole
+
+
 def _no_data(ax: Axes, what: str) -> None:
     ax.text(
         0.5, 0.5, f"no {what} measured", transform=ax.transAxes, ha="center", va="center", color=IDEAL_COLOR
@@ -191,14 +202,16 @@ def _throughput_chart(ctx: _Context) -> Chart:
                 color=style.color,
                 linestyle=":",
                 linewidth=ctx.theme.line_width * 0.7,
-                label=f"{style.label}: theory",
+                label="_nolegend_",
             )
             values += predicted
         any_failed |= _mark_failed(ctx, ax, variant)
     if not values:
         _no_data(ax, "throughput")
-    autoscale_log(ax, "y", values)
+    _scale_y(ax, values)
     _users_axis(ax, ctx.users)
+    if any(p.theory for v in ctx.series for p in ctx.series[v]):
+        ax.plot([], [], color=IDEAL_COLOR, linestyle=":", label="theory (dotted, variant's colour)")
     ax.set_ylabel("throughput (req/s)")
     ax.set_title(f"{ctx.info.title}: throughput vs users")
     _status_legend(ctx, ax, any_failed=any_failed)
@@ -229,7 +242,7 @@ def _latency_chart(ctx: _Context) -> Chart:
         any_failed |= _mark_failed(ctx, ax, variant)
     if not values:
         _no_data(ax, "latency")
-    autoscale_log(ax, "y", values, spread=10.0)
+    _scale_y(ax, values, spread=10.0)
     _users_axis(ax, ctx.users)
     ax.set_ylabel("latency (ms)")
     ax.set_title(f"{ctx.info.title}: latency percentiles vs users")
@@ -289,7 +302,7 @@ def _per_user_chart(
         any_failed |= _mark_failed(ctx, ax, variant)
     if not values:
         _no_data(ax, ylabel)
-    autoscale_log(ax, "y", values)
+    _scale_y(ax, values)
     _users_axis(ax, ctx.users)
     ax.set_ylabel(ylabel)
     ax.set_title(f"{ctx.info.title}: {title.lower()}")
@@ -314,8 +327,9 @@ def _upstream_chart(ctx: _Context) -> Chart:
             _mark_failed(ctx, ax, variant)
         if not values:
             _no_data(ax, label)
+        _scale_y(ax, values)
         _users_axis(ax, ctx.users)
-        ax.set_title(label, fontsize="medium")
+        ax.set_title(label, fontsize="small")
     if axes[0].get_legend_handles_labels()[0]:
         axes[0].legend(fontsize="small", loc="best")
     fig.suptitle(f"{ctx.info.title}: what the upstream saw")
