@@ -15,14 +15,34 @@ from scenarios.model import Scenario
 __all__ = ["SCENARIO_MODULES", "catalogue", "get"]
 
 # Catalogue order: the core six of the design card first, then the rest of the brief.
-SCENARIO_MODULES: tuple[str, ...] = ()
+SCENARIO_MODULES: tuple[str, ...] = (
+    "sync_client",
+    "per_request_client",
+    "serial_awaits",
+    "fan_out",
+    "blocking_work",
+    "cpu_work",
+    "timeouts",
+    "retries",
+    "threadpool",
+    "background_work",
+    "streaming",
+    "forgotten_await",
+    "client_backend",
+)
 
 
 def catalogue() -> tuple[Scenario, ...]:
+    """Every scenario, in catalogue order (the core six first)."""
     return tuple(importlib.import_module(f"scenarios.{name}").SCENARIO for name in SCENARIO_MODULES)
 
 
 def get(scenario_id: str) -> Scenario:
+    """One scenario by id.
+
+    Raises:
+        UnknownScenarioError: no such scenario; the message lists the valid ids.
+    """
     if scenario_id not in SCENARIO_MODULES:
         known = ", ".join(SCENARIO_MODULES) or "(none yet)"
         raise UnknownScenarioError(f"unknown scenario '{scenario_id}' (scenarios: {known})")

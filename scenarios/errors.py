@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["UnknownScenarioError"]
+__all__ = ["ScenarioConfigError", "UnknownScenarioError"]
 
 
 class UnknownScenarioError(LookupError):
@@ -11,3 +11,7 @@ class UnknownScenarioError(LookupError):
     def __str__(self) -> str:
         # LookupError's str() wraps the message in quotes; a CLI message reads better without them.
         return str(self.args[0]) if self.args else ""
+
+
+class ScenarioConfigError(ValueError):
+    """A variant's environment is wrong (no upstream URL, a knob out of range); the message says the fix."""

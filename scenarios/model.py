@@ -7,6 +7,8 @@ below. Nothing here runs at import.
 
 from __future__ import annotations
 
+import math
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -19,6 +21,8 @@ __all__ = [
     "TheoryInput",
     "UpstreamProfile",
     "Variant",
+    "closed_loop",
+    "fixed_latency",
     "littles_law_rps",
 ]
 
@@ -38,6 +42,12 @@ class TheoryInput:
     users: int
     upstream_latency_ms: float
     workers: int = 1
+    cpu_cores: int | None = None
+
+    @property
+    def cores(self) -> int:
+        """CPU cores available to the app (`cpu_cores`, else this machine's count)."""
+        return self.cpu_cores or os.cpu_count() or 1
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,6 +64,21 @@ def littles_law_rps(users: int, latency_ms: float) -> float:
     if latency_ms <= 0:
         raise ValueError("`latency_ms` must be positive")
     return users * 1000.0 / latency_ms
+
+
+def closed_loop(
+    *, users: int, latency_ms: float, capacity_rps: float = math.inf, note: str = ""
+) -> Prediction:
+    """A closed loop of `users` in front of a server whose unloaded response time is `latency_ms` and
+    whose bottleneck serves at most `capacity_rps`.
+
+    Little's law gives X = min(U / latency, capacity); when the bottleneck binds, the users who are not
+    being served wait in its queue, so R = U / X grows linearly with U.
+    """
+    if capacity_rps <= 0:
+        raise ValueError("`capacity_rps` must be positive")
+    throughput = min(littles_law_rps(users, latency_ms), capacity_rps)
+    return Prediction(throughput_rps=throughput, latency_ms=users * 1000.0 / throughput, note=note)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,6 +111,14 @@ class UpstreamProfile:
 
     latency_ms: float
     fake_llm_args: tuple[str, ...] = ()
+
+
+def fixed_latency(latency_ms: float, *extra_args: str, output_tokens: int = 8) -> UpstreamProfile:
+    """An upstream whose every call takes ~`latency_ms`: all of it as time to first token, no per-token
+    delay, so the theory's L is the same for streamed and buffered calls. `extra_args` are further
+    `awaitbench fake-llm` flags (a concurrency cap, a hang rate)."""
+    args = ("--ttft-ms", f"{latency_ms:g}", "--itl-ms", "0", "--output-tokens", str(output_tokens))
+    return UpstreamProfile(latency_ms=latency_ms, fake_llm_args=(*args, *extra_args))
 
 
 @dataclass(frozen=True, kw_only=True)

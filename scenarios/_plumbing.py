@@ -1,0 +1,254 @@
+"""Everything a scenario variant needs that is NOT the pitfall, so a variant is a few lines on a slide.
+
+- `AppConfig`: the upstream and model, read once from the environment (`OPENAI_BASE_URL`,
+  `OPENAI_API_KEY`, `AWAITBENCH_MODEL`); `env_int`/`env_float` read a scenario's own knobs.
+- `new_app(client=...)`: a FastAPI app with `GET /health`, `GET /app-stats`, error mapping
+  (upstream error -> 502, deadline -> 504), and a lifespan that opens the shared client at startup and
+  closes it at shutdown. It returns the app and an `Llm` handle the variant's routes use.
+- `Question`/`Answer`: the `/ask` request and response bodies.
+
+Why one module: the pitfall and its fix must differ only in the lines that are the pitfall; everything
+shared (config, lifecycle, stats, error mapping) lives here, written once.
+Nothing runs at import: apps come from factories, configuration is read when a factory is called.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import os
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import openai
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from scenarios.errors import ScenarioConfigError
+
+__all__ = [
+    "DEFAULT_API_KEY",
+    "DEFAULT_MODEL",
+    "Answer",
+    "AppConfig",
+    "Llm",
+    "Question",
+    "async_openai",
+    "env_float",
+    "env_int",
+    "new_app",
+    "sync_openai",
+]
+
+DEFAULT_MODEL = "fake-chat"
+DEFAULT_API_KEY = "sk-awaitbench-fake"
+
+ClientT = TypeVar("ClientT")
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppConfig:
+    """Where the upstream is and which model to ask; the single source every variant reads.
+
+    Args:
+        base_url: the OpenAI-compatible base URL, e.g. `http://127.0.0.1:9000/v1`.
+        api_key: sent as the bearer token (the fake LLM accepts any).
+        model: the model name put in every request.
+    """
+
+    base_url: str
+    api_key: str = DEFAULT_API_KEY
+    model: str = DEFAULT_MODEL
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> AppConfig:
+        """Read the config; a missing base URL is an error rather than a silent call to a real API.
+
+        Raises:
+            ScenarioConfigError: `OPENAI_BASE_URL` is unset or not an http(s) URL.
+        """
+        env = os.environ if environ is None else environ
+        base_url = env.get("OPENAI_BASE_URL", "").strip()
+        if not base_url.startswith(("http://", "https://")):
+            shown = f"'{base_url}'" if base_url else "not set"
+            raise ScenarioConfigError(
+                f"OPENAI_BASE_URL is {shown}: set it to an OpenAI-compatible server, e.g. "
+                "start 'awaitbench fake-llm --port 9000' and export OPENAI_BASE_URL=http://127.0.0.1:9000/v1"
+            )
+        return cls(
+            base_url=base_url,
+            api_key=env.get("OPENAI_API_KEY") or DEFAULT_API_KEY,
+            model=env.get("AWAITBENCH_MODEL") or DEFAULT_MODEL,
+        )
+
+
+def _env_number(name: str, default: float, minimum: float, parse: Callable[[str], float]) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = parse(raw)
+    except ValueError:
+        value = minimum - 1
+    if value < minimum:
+        raise ScenarioConfigError(
+            f"{name} must be a number >= {minimum:g}, got '{raw}': fix it or unset it (default {default:g})"
+        )
+    return value
+
+
+def env_int(name: str, *, default: int, minimum: int = 0) -> int:
+    """A scenario knob from the environment (`AWAITBENCH_*`), validated; raises ScenarioConfigError."""
+    return int(_env_number(name, default, minimum, int))
+
+
+def env_float(name: str, *, default: float, minimum: float = 0.0) -> float:
+    """A float scenario knob from the environment, validated; raises ScenarioConfigError."""
+    return _env_number(name, default, minimum, float)
+
+
+# ------------------------------------------------------------------------------------------ clients
+
+
+def async_openai(config: AppConfig) -> openai.AsyncOpenAI:
+    """The client a real async app uses: the official SDK on its default transport."""
+    return openai.AsyncOpenAI(base_url=config.base_url, api_key=config.api_key)
+
+
+def sync_openai(config: AppConfig) -> openai.OpenAI:
+    """The blocking SDK client: fine in a thread, a disaster on the event loop."""
+    return openai.OpenAI(base_url=config.base_url, api_key=config.api_key)
+
+
+async def _maybe_await(result: Any) -> None:
+    if inspect.isawaitable(result):
+        await result
+
+
+async def _close(client: Any) -> None:
+    # SDK clients have close() (sync or async); aiohttp sessions too; httpx has aclose().
+    closer = getattr(client, "aclose", None) or getattr(client, "close", None)
+    if closer is not None:
+        await _maybe_await(closer())
+
+
+# ------------------------------------------------------------------------------------------ bodies
+
+
+class Question(BaseModel):
+    """The body of `POST /ask`."""
+
+    question: str = "What is async?"
+
+
+class Answer(BaseModel):
+    """The JSON answer: the model's text and how many upstream calls produced it."""
+
+    answer: str
+    upstream_calls: int = 1
+
+    @classmethod
+    def of(cls, *completions: Any) -> Answer:
+        """Join one or more chat completions into one answer."""
+        texts = [c.choices[0].message.content or "" for c in completions]
+        return cls(answer=" | ".join(texts), upstream_calls=len(completions))
+
+
+# ------------------------------------------------------------------------------------------ the app
+
+
+class Llm(Generic[ClientT]):
+    """What a variant's routes hold: the config, the shared client (once started) and its counters."""
+
+    def __init__(self, config: AppConfig, client_factory: Callable[[AppConfig], ClientT] | None) -> None:
+        self.config = config
+        self.stats: Counter[str] = Counter()
+        self._factory = client_factory
+        self._client: ClientT | None = None
+
+    @property
+    def client(self) -> ClientT:
+        """The shared client; it exists only between lifespan startup and shutdown."""
+        if self._client is None:
+            raise RuntimeError("the shared client is not open: the app's lifespan has not started")
+        return self._client
+
+    def prompt(self, question: Question | str, *, stream: bool = False) -> dict[str, Any]:
+        """Keyword arguments for `chat.completions.create` asking `question`."""
+        text = question.question if isinstance(question, Question) else question
+        args: dict[str, Any] = {"model": self.config.model, "messages": [{"role": "user", "content": text}]}
+        if stream:
+            args["stream"] = True
+        return args
+
+    def prompts(self, question: Question, parts: Sequence[str]) -> list[dict[str, Any]]:
+        """Independent sub-questions about `question` (for the scenarios that make several calls)."""
+        return [self.prompt(f"{part}: {question.question}") for part in parts]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
+        if self._factory is not None:
+            self._client = self._factory(self.config)
+        try:
+            yield
+        finally:
+            client, self._client = self._client, None
+            if client is not None:
+                await _close(client)
+
+
+def _upstream_error(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"error": f"upstream: {type(exc).__name__}: {exc}"}, status_code=502)
+
+
+def _deadline_error(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"error": "upstream deadline exceeded"}, status_code=504)
+
+
+def new_app(
+    *,
+    title: str,
+    client: Callable[[AppConfig], ClientT] | None = None,
+    on_startup: Callable[[], Any] | None = None,
+    on_shutdown: Callable[[], Any] | None = None,
+) -> tuple[FastAPI, Llm[ClientT]]:
+    """An app with `/health`, `/app-stats` and a managed shared client; routes are the variant's job.
+
+    Args:
+        title: shown in the OpenAPI page.
+        client: builds the shared client at startup (closed at shutdown); None = the variant has none.
+        on_startup: runs inside the event loop before the first request (e.g. resize the threadpool).
+        on_shutdown: releases a resource the variant owns (e.g. a process pool's `shutdown`).
+
+    Raises:
+        ScenarioConfigError: the environment does not describe an upstream (see `AppConfig.from_env`).
+    """
+    llm: Llm[ClientT] = Llm(AppConfig.from_env(), client)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with llm.lifespan(app):
+            if on_startup is not None:
+                await _maybe_await(on_startup())
+            try:
+                yield
+            finally:
+                if on_shutdown is not None:
+                    await _maybe_await(on_shutdown())
+
+    app = FastAPI(title=title, lifespan=lifespan, openapi_url=None)
+    app.add_exception_handler(openai.APIError, _upstream_error)
+    app.add_exception_handler(TimeoutError, _deadline_error)
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/app-stats")
+    async def app_stats() -> dict[str, int]:
+        return dict(llm.stats)
+
+    return app, llm

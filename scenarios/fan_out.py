@@ -1,0 +1,143 @@
+"""fan_out — one request fans out to N upstream calls with no limit on how many are in flight.
+
+The bug: `asyncio.gather` over N calls per request (N = 20 chunks to summarise). With U users the app puts
+U·N calls in flight at once. A real LLM API caps concurrency and rate: beyond the cap it answers 429,
+the SDK retries (with backoff), the client's connection pool (100 by default) queues the rest, and
+latency and errors explode while the upstream is being hammered.
+
+The fix: one `asyncio.Semaphore(k)` shared by every request in the process bounds in-flight upstream calls
+to k, below the upstream's cap. Requests queue in the app, where waiting is cheap, instead of failing.
+
+Theory (U users, N calls per request, upstream latency L, upstream cap K, semaphore k):
+- `unbounded`: upstream in-flight = U·N; while U·N <= K, R = L; beyond, 429s and retries.
+- `semaphore`: X = k / (N·L) requests/s per process, R = ceil(N / k)·L unloaded; no 429 while k·W <= K.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI
+
+from scenarios._plumbing import Answer, Question, async_openai, env_int, new_app
+from scenarios.model import Prediction, Scenario, TheoryInput, Variant, closed_loop, fixed_latency
+
+__all__ = ["SCENARIO", "FanOutConfig", "semaphore", "unbounded"]
+
+UPSTREAM_LATENCY_MS = 100.0
+UPSTREAM_CAP = 20  # the fake LLM's --max-concurrency; --queue-limit 0 answers 429 beyond it
+
+
+@dataclass(frozen=True, kw_only=True)
+class FanOutConfig:
+    """`calls`: upstream calls per request (AWAITBENCH_FAN_OUT_CALLS); `limit`: the semaphore's k
+    (AWAITBENCH_FAN_OUT_LIMIT), kept below the upstream's cap."""
+
+    calls: int = 20
+    limit: int = 10
+
+    @classmethod
+    def from_env(cls) -> FanOutConfig:
+        return cls(
+            calls=env_int("AWAITBENCH_FAN_OUT_CALLS", default=cls.calls, minimum=1),
+            limit=env_int("AWAITBENCH_FAN_OUT_LIMIT", default=cls.limit, minimum=1),
+        )
+
+    def chunks(self) -> list[str]:
+        return [f"Summarise chunk {i + 1} of {self.calls} of" for i in range(self.calls)]
+
+
+def unbounded() -> FastAPI:
+    app, llm = new_app(title="fan_out: unbounded", client=async_openai)
+    knobs = FanOutConfig.from_env()
+
+    async def call(prompt: dict[str, Any]) -> Any:
+        return await llm.client.chat.completions.create(**prompt)
+
+    @app.post("/ask")
+    async def ask(question: Question) -> Answer:
+        replies = await asyncio.gather(*(call(p) for p in llm.prompts(question, knobs.chunks())))
+        return Answer.of(*replies)
+
+    return app
+
+
+def semaphore() -> FastAPI:
+    app, llm = new_app(title="fan_out: semaphore", client=async_openai)
+    knobs = FanOutConfig.from_env()
+    in_flight = asyncio.Semaphore(knobs.limit)  # shared by every request of this process
+
+    async def call(prompt: dict[str, Any]) -> Any:
+        async with in_flight:
+            return await llm.client.chat.completions.create(**prompt)
+
+    @app.post("/ask")
+    async def ask(question: Question) -> Answer:
+        replies = await asyncio.gather(*(call(p) for p in llm.prompts(question, knobs.chunks())))
+        return Answer.of(*replies)
+
+    return app
+
+
+def theory(given: TheoryInput) -> Mapping[str, Prediction]:
+    knobs = FanOutConfig()
+    latency, users, workers = given.upstream_latency_ms, given.users, given.workers
+    demand = users * knobs.calls
+    if demand <= UPSTREAM_CAP:
+        bad = closed_loop(users=users, latency_ms=latency, note=f"U·N = {demand} calls fit under the cap")
+    else:
+        bad = closed_loop(
+            users=users,
+            latency_ms=latency,
+            capacity_rps=UPSTREAM_CAP * 1000.0 / (knobs.calls * latency),
+            note=f"U·N = {demand} calls in flight > cap {UPSTREAM_CAP}: expect 429s, retries and errors",
+        )
+    slots = min(knobs.limit * workers, UPSTREAM_CAP)
+    good = closed_loop(
+        users=users,
+        latency_ms=math.ceil(knobs.calls / knobs.limit) * latency,
+        capacity_rps=slots * 1000.0 / (knobs.calls * latency),
+        note=f"at most {knobs.limit} calls in flight per process: X = k / (N·L)",
+    )
+    return {"unbounded": bad, "semaphore": good}
+
+
+SCENARIO = Scenario(
+    id="fan_out",
+    title="Unbounded fan-out",
+    pitfall=(
+        "Each request gathers 20 upstream calls with no limit. Under load the app puts users × 20 calls "
+        "in flight, far beyond what the upstream accepts: it answers 429, the SDK retries, the connection "
+        "pool queues, and latency and error rate explode."
+    ),
+    fix=(
+        "A single asyncio.Semaphore shared by all requests bounds the in-flight upstream calls below the "
+        "upstream's limit; excess work waits in the app, cheaply, instead of being rejected."
+    ),
+    signature="upstream peak in-flight and 429 count; error rate and p99 vs the bounded variant",
+    variants=(
+        Variant(
+            id="unbounded",
+            title="gather, no limit",
+            role="pitfall",
+            factory="scenarios.fan_out:unbounded",
+            summary="asyncio.gather over 20 calls per request, nothing bounds the total in flight.",
+        ),
+        Variant(
+            id="semaphore",
+            title="gather + shared Semaphore",
+            role="fix",
+            factory="scenarios.fan_out:semaphore",
+            summary="The same gather, each call inside a process-wide asyncio.Semaphore(10).",
+        ),
+    ),
+    pitfall_variant="unbounded",
+    fix_variant="semaphore",
+    upstream=fixed_latency(UPSTREAM_LATENCY_MS, "--max-concurrency", str(UPSTREAM_CAP), "--queue-limit", "0"),
+    theory=theory,
+    core=True,
+)

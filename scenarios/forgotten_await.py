@@ -1,0 +1,99 @@
+"""forgotten_await — calling a coroutine function without `await` silently does nothing.
+
+The bug: `record_answer(...)` is an `async def`. Called without `await`, it returns a coroutine object that
+is never run; the record is never written. No exception is raised: the only trace is a
+`RuntimeWarning: coroutine ... was never awaited`, printed when the coroutine is garbage-collected, and only
+once per call site. The endpoint answers fast and correctly — and loses every write.
+
+The fix: `await` it (or hand it to a task you keep a reference to). Linters catch some of these
+(flake8-async, pyright's reportUnusedCoroutine); tests that check the side effect catch all.
+
+Theory: throughput and latency are the same for both (the write is tiny); the signal is
+records written / requests: 0 for `missing_await`, 1 for `awaited`, read from `/app-stats`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+
+from fastapi import FastAPI
+
+from scenarios._plumbing import Answer, Llm, Question, async_openai, new_app
+from scenarios.model import Prediction, Scenario, TheoryInput, Variant, closed_loop, fixed_latency
+
+__all__ = ["SCENARIO", "awaited", "missing_await", "record_answer"]
+
+UPSTREAM_LATENCY_MS = 100.0
+
+
+async def record_answer(llm: Llm[object], question: Question, answer: Answer) -> None:
+    """A stand-in for an async write (a database insert, an event publish)."""
+    await asyncio.sleep(0)
+    llm.stats["records_written"] += 1
+
+
+def missing_await() -> FastAPI:
+    app, llm = new_app(title="forgotten_await: missing_await", client=async_openai)
+
+    @app.post("/ask")
+    async def ask(question: Question) -> Answer:
+        answer = Answer.of(await llm.client.chat.completions.create(**llm.prompt(question)))
+        llm.stats["requests"] += 1
+        record_answer(llm, question, answer)  # a coroutine created and dropped: nothing is written
+        return answer
+
+    return app
+
+
+def awaited() -> FastAPI:
+    app, llm = new_app(title="forgotten_await: awaited", client=async_openai)
+
+    @app.post("/ask")
+    async def ask(question: Question) -> Answer:
+        answer = Answer.of(await llm.client.chat.completions.create(**llm.prompt(question)))
+        llm.stats["requests"] += 1
+        await record_answer(llm, question, answer)
+        return answer
+
+    return app
+
+
+def theory(given: TheoryInput) -> Mapping[str, Prediction]:
+    latency, users = given.upstream_latency_ms, given.users
+    return {
+        "missing_await": closed_loop(users=users, latency_ms=latency, note="records written / requests = 0"),
+        "awaited": closed_loop(users=users, latency_ms=latency, note="records written / requests = 1"),
+    }
+
+
+SCENARIO = Scenario(
+    id="forgotten_await",
+    title="A forgotten await",
+    pitfall=(
+        "An async write is called without await. The coroutine is created and dropped, so the write never "
+        "happens; the only trace is a RuntimeWarning at garbage collection, once per call site."
+    ),
+    fix="Await the write (or keep a reference to a task running it) and test the side effect, not the reply.",
+    signature="records written / requests: 0 vs 1 (in /app-stats); a RuntimeWarning in the app log",
+    variants=(
+        Variant(
+            id="missing_await",
+            title="coroutine never awaited",
+            role="pitfall",
+            factory="scenarios.forgotten_await:missing_await",
+            summary="record_answer(...) is called without await.",
+        ),
+        Variant(
+            id="awaited",
+            title="awaited",
+            role="fix",
+            factory="scenarios.forgotten_await:awaited",
+            summary="await record_answer(...).",
+        ),
+    ),
+    pitfall_variant="missing_await",
+    fix_variant="awaited",
+    upstream=fixed_latency(UPSTREAM_LATENCY_MS),
+    theory=theory,
+)

@@ -1,0 +1,104 @@
+"""per_request_client — building the client inside the handler pays set-up and a new connection per call.
+
+The bug: `AsyncOpenAI()` (or `httpx.AsyncClient()`) constructed inside the route. Each construction builds
+an SSL context and reads the CA bundle from disk (blocking the loop), and each new client opens its own
+connection pool, so every call pays a new TCP (and TLS) handshake. The client is never closed, so its
+sockets live until the garbage collector finds them: open fds grow with the request rate.
+
+The fix: build one client in `lifespan`, share it, close it on shutdown. After warm-up its pool reuses
+keep-alive connections, so the upstream sees ~0 new connections per request.
+
+Theory (U users, upstream latency L, construction cost c of CPU on the loop):
+- `client_per_request`: X = min(U / (L + c), W / c): the construction runs on the loop thread.
+- `shared_client`: X = U / L until the app's CPU is the limit.
+The signal is upstream `connections_opened / requests`: ~1.0 vs ~0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fastapi import FastAPI
+
+from scenarios._plumbing import Answer, Question, async_openai, new_app
+from scenarios.model import Prediction, Scenario, TheoryInput, Variant, closed_loop, fixed_latency
+
+__all__ = ["SCENARIO", "client_per_request", "shared_client"]
+
+UPSTREAM_LATENCY_MS = 100.0
+CONSTRUCTION_MS = 5.0  # order of magnitude of SSL context + CA bundle per client (httpx #2298, #3627)
+
+
+def client_per_request() -> FastAPI:
+    app, llm = new_app(title="per_request_client: client_per_request")
+
+    @app.post("/ask")
+    async def ask(question: Question) -> Answer:
+        client = async_openai(llm.config)  # new SSL context, new pool, new connection; never closed
+        reply = await client.chat.completions.create(**llm.prompt(question))
+        return Answer.of(reply)
+
+    return app
+
+
+def shared_client() -> FastAPI:
+    app, llm = new_app(title="per_request_client: shared_client", client=async_openai)
+
+    @app.post("/ask")
+    async def ask(question: Question) -> Answer:
+        client = llm.client  # built once in lifespan, keep-alive pool reused, closed on shutdown
+        reply = await client.chat.completions.create(**llm.prompt(question))
+        return Answer.of(reply)
+
+    return app
+
+
+def theory(given: TheoryInput) -> Mapping[str, Prediction]:
+    latency, users, workers = given.upstream_latency_ms, given.users, given.workers
+    return {
+        "client_per_request": closed_loop(
+            users=users,
+            latency_ms=latency + CONSTRUCTION_MS,
+            capacity_rps=workers * 1000.0 / CONSTRUCTION_MS,
+            note=f"client construction (~{CONSTRUCTION_MS:g} ms CPU, assumed) runs on the loop per request",
+        ),
+        "shared_client": closed_loop(users=users, latency_ms=latency, note="Little's law: X = U / L"),
+    }
+
+
+SCENARIO = Scenario(
+    id="per_request_client",
+    title="A new client per request",
+    pitfall=(
+        "The SDK client is constructed inside the request handler. Every construction builds an SSL "
+        "context and reads the CA bundle on the event-loop thread, and every new client opens a new "
+        "connection pool, so each call pays a fresh TCP/TLS handshake; unclosed clients leave sockets "
+        "behind until garbage collection."
+    ),
+    fix=(
+        "Create one AsyncOpenAI in the app's lifespan, share it across requests and close it on shutdown: "
+        "its keep-alive pool reuses connections, construction happens once."
+    ),
+    signature="upstream connections_opened / requests ~1.0 vs ~0; more app CPU-ms per request; open fds",
+    variants=(
+        Variant(
+            id="client_per_request",
+            title="AsyncOpenAI() per request",
+            role="pitfall",
+            factory="scenarios.per_request_client:client_per_request",
+            summary="A new AsyncOpenAI is built in the handler for every call and never closed.",
+        ),
+        Variant(
+            id="shared_client",
+            title="shared client (lifespan)",
+            role="fix",
+            factory="scenarios.per_request_client:shared_client",
+            summary="One AsyncOpenAI built in lifespan, shared, closed on shutdown.",
+        ),
+    ),
+    pitfall_variant="client_per_request",
+    fix_variant="shared_client",
+    upstream=fixed_latency(UPSTREAM_LATENCY_MS),
+    theory=theory,
+    core=True,
+)

@@ -1,0 +1,154 @@
+"""retries — retrying at once, on every error, turns an overloaded upstream into a retry storm.
+
+The bug: a hand-written retry loop retries every failed call immediately. When the upstream sheds load
+(429 with `Retry-After`, 503), each rejected call comes straight back, so the upstream receives several
+requests per user request exactly when it has the least capacity: the load it rejects multiplies.
+
+The fix: retry only what can succeed later (429, 5xx, transport errors), wait before retrying
+(exponential backoff with full jitter, or the server's `Retry-After` when it gives one) and give up after
+a few attempts. The SDK's own retries are switched off in both variants so the policy on show is the only one.
+
+Theory (U users > upstream cap K, latency L): both variants are bounded by the upstream, X <= K / L;
+the difference is amplification — upstream requests per user request — which the storm drives up with
+every rejected attempt and backoff keeps near 1. See `/app-stats` (`attempts`, `requests`, `gave_up`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import openai
+from fastapi import FastAPI
+
+from scenarios._plumbing import Answer, AppConfig, Llm, Question, env_int, new_app
+from scenarios.model import Prediction, Scenario, TheoryInput, Variant, closed_loop, fixed_latency
+
+__all__ = ["BACKOFF", "RETRY_STORM", "SCENARIO", "RetryPolicy", "backoff", "retry_storm"]
+
+UPSTREAM_LATENCY_MS = 100.0
+UPSTREAM_CAP = 8  # the fake LLM's --max-concurrency; --queue-limit 0 sheds the rest with 429
+RETRYABLE = (openai.RateLimitError, openai.InternalServerError, openai.APIConnectionError)
+MAX_RETRY_AFTER_S = 2.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetryPolicy:
+    """Which errors to retry and how long to wait before attempt `n + 1` after `error`."""
+
+    retry_on: tuple[type[Exception], ...]
+    delay_s: Callable[[int, Exception], float]
+
+
+def _backoff_delay_s(attempt: int, error: Exception) -> float:
+    """Retry-After when the server sends it (capped), else full-jitter exponential backoff from 50 ms."""
+    response = getattr(error, "response", None)
+    retry_after = response.headers.get("retry-after") if response is not None else None
+    if retry_after is not None:
+        try:
+            return min(float(retry_after), MAX_RETRY_AFTER_S)
+        except ValueError:
+            pass
+    return random.uniform(0.0, min(0.05 * 2**attempt, MAX_RETRY_AFTER_S))
+
+
+RETRY_STORM = RetryPolicy(retry_on=(openai.APIError,), delay_s=lambda attempt, error: 0.0)  # at once
+BACKOFF = RetryPolicy(retry_on=RETRYABLE, delay_s=_backoff_delay_s)
+
+
+def _no_sdk_retries(config: AppConfig) -> openai.AsyncOpenAI:
+    return openai.AsyncOpenAI(base_url=config.base_url, api_key=config.api_key, max_retries=0)
+
+
+async def _create_with_retries(
+    llm: Llm[openai.AsyncOpenAI], prompt: dict[str, Any], policy: RetryPolicy, *, attempts: int
+) -> Any:
+    llm.stats["requests"] += 1
+    for attempt in range(attempts):
+        llm.stats["attempts"] += 1
+        try:
+            return await llm.client.chat.completions.create(**prompt)
+        except policy.retry_on as error:
+            if attempt + 1 == attempts:
+                llm.stats["gave_up"] += 1
+                raise
+            await asyncio.sleep(policy.delay_s(attempt, error))
+    raise AssertionError("unreachable: the loop returns or raises")
+
+
+def _app(variant: str, policy: RetryPolicy) -> FastAPI:
+    app, llm = new_app(title=f"retries: {variant}", client=_no_sdk_retries)
+    attempts = env_int("AWAITBENCH_RETRY_ATTEMPTS", default=5, minimum=1)
+
+    @app.post("/ask")
+    async def ask(question: Question) -> Answer:
+        reply = await _create_with_retries(llm, llm.prompt(question), policy, attempts=attempts)
+        return Answer.of(reply)
+
+    return app
+
+
+def retry_storm() -> FastAPI:
+    return _app("retry_storm", RETRY_STORM)
+
+
+def backoff() -> FastAPI:
+    return _app("backoff", BACKOFF)
+
+
+def theory(given: TheoryInput) -> Mapping[str, Prediction]:
+    latency, users = given.upstream_latency_ms, given.users
+    bound = UPSTREAM_CAP * 1000.0 / latency
+    return {
+        "retry_storm": closed_loop(
+            users=users,
+            latency_ms=latency,
+            capacity_rps=bound,
+            note="upstream-bound; every rejected attempt returns at once: amplification grows with U / K",
+        ),
+        "backoff": closed_loop(
+            users=users,
+            latency_ms=latency,
+            capacity_rps=bound,
+            note="upstream-bound; waits before retrying: amplification stays near 1",
+        ),
+    }
+
+
+SCENARIO = Scenario(
+    id="retries",
+    title="Retry storms",
+    pitfall=(
+        "A retry loop retries every failure immediately. When the upstream sheds load with 429s, each "
+        "rejected call comes straight back, multiplying the load on the upstream exactly when it is "
+        "overloaded."
+    ),
+    fix=(
+        "Retry only retryable errors (429, 5xx, transport), after a wait: the server's Retry-After when "
+        "given, else exponential backoff with full jitter, and give up after a few attempts."
+    ),
+    signature="upstream requests per user request (amplification) and success rate",
+    variants=(
+        Variant(
+            id="retry_storm",
+            title="immediate retries",
+            role="pitfall",
+            factory="scenarios.retries:retry_storm",
+            summary="Up to 5 attempts, every error retried at once.",
+        ),
+        Variant(
+            id="backoff",
+            title="backoff + Retry-After",
+            role="fix",
+            factory="scenarios.retries:backoff",
+            summary="Up to 5 attempts, retryable errors only, Retry-After or jittered exponential wait.",
+        ),
+    ),
+    pitfall_variant="retry_storm",
+    fix_variant="backoff",
+    upstream=fixed_latency(UPSTREAM_LATENCY_MS, "--max-concurrency", str(UPSTREAM_CAP), "--queue-limit", "0"),
+    theory=theory,
+)

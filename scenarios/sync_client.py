@@ -1,0 +1,137 @@
+"""sync_client — a blocking SDK call inside `async def` freezes every request in the process.
+
+The bug: `OpenAI().chat.completions.create(...)` is a blocking call. Inside an `async def` route it runs on
+the event-loop thread, so while one request waits ~L for the LLM, no other request in that process makes
+progress: the server handles one request at a time.
+
+The fix: use `AsyncOpenAI` and `await` the call; while the LLM thinks, the loop serves other requests.
+(Declaring the route with plain `def` is a half-fix: FastAPI runs it on anyio's 40-token threadpool.)
+
+Theory (U users, upstream latency L, W worker processes):
+- `sync_in_async`: X = W / L whatever U; R = U·L / W grows linearly with the users.
+- `sync_in_def`: X = min(U, 40·W) / L: a plateau at 40 / L per process.
+- `async_client`: X = U / L (Little's law) until the app's CPU becomes the limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fastapi import FastAPI
+
+from scenarios._plumbing import Answer, Question, async_openai, new_app, sync_openai
+from scenarios.model import (
+    Prediction,
+    RequestSpec,
+    Scenario,
+    TheoryInput,
+    Variant,
+    closed_loop,
+    fixed_latency,
+)
+
+__all__ = ["SCENARIO", "async_client", "sync_in_async", "sync_in_def"]
+
+UPSTREAM_LATENCY_MS = 100.0
+THREADPOOL_TOKENS = 40  # anyio's default thread limiter, shared by every `def` route
+
+
+def sync_in_async() -> FastAPI:
+    app, llm = new_app(title="sync_client: sync_in_async", client=sync_openai)
+
+    @app.post("/ask")
+    async def ask(question: Question) -> Answer:
+        reply = llm.client.chat.completions.create(**llm.prompt(question))  # blocks the event loop
+        return Answer.of(reply)
+
+    return app
+
+
+def sync_in_def() -> FastAPI:
+    app, llm = new_app(title="sync_client: sync_in_def", client=sync_openai)
+
+    @app.post("/ask")
+    def ask(question: Question) -> Answer:  # plain def: FastAPI runs it on a threadpool worker
+        reply = llm.client.chat.completions.create(**llm.prompt(question))
+        return Answer.of(reply)
+
+    return app
+
+
+def async_client() -> FastAPI:
+    app, llm = new_app(title="sync_client: async_client", client=async_openai)
+
+    @app.post("/ask")
+    async def ask(question: Question) -> Answer:
+        reply = await llm.client.chat.completions.create(**llm.prompt(question))  # the loop moves on
+        return Answer.of(reply)
+
+    return app
+
+
+def theory(given: TheoryInput) -> Mapping[str, Prediction]:
+    latency, users, workers = given.upstream_latency_ms, given.users, given.workers
+    return {
+        "sync_in_async": closed_loop(
+            users=users,
+            latency_ms=latency,
+            capacity_rps=workers * 1000.0 / latency,
+            note="one request at a time per process: X = W / L",
+        ),
+        "sync_in_def": closed_loop(
+            users=users,
+            latency_ms=latency,
+            capacity_rps=THREADPOOL_TOKENS * workers * 1000.0 / latency,
+            note="the 40-token threadpool caps in-flight calls: X = 40·W / L",
+        ),
+        "async_client": closed_loop(users=users, latency_ms=latency, note="Little's law: X = U / L"),
+    }
+
+
+SCENARIO = Scenario(
+    id="sync_client",
+    title="Sync SDK client in async code",
+    pitfall=(
+        "The blocking OpenAI client is called inside an async route. The call runs on the event-loop "
+        "thread, so every other request in the process waits while one request waits for the LLM: "
+        "the server does one thing at a time and throughput stays at W / L however many users come."
+    ),
+    fix=(
+        "Use AsyncOpenAI, created once at startup, and await the call: while the LLM thinks, the loop "
+        "serves other requests, and throughput follows Little's law (U / L). Moving the sync call into a "
+        "plain def route only helps up to FastAPI's 40 threadpool tokens."
+    ),
+    signature=(
+        "event-loop lag about L per request and an upstream that never sees more than one call at a time; "
+        "the def-route variant plateaus at 40 / L"
+    ),
+    variants=(
+        Variant(
+            id="sync_in_async",
+            title="sync client in async def",
+            role="pitfall",
+            factory="scenarios.sync_client:sync_in_async",
+            summary="OpenAI().chat.completions.create(...) called directly in an async route.",
+        ),
+        Variant(
+            id="async_client",
+            title="AsyncOpenAI, awaited",
+            role="fix",
+            factory="scenarios.sync_client:async_client",
+            summary="A shared AsyncOpenAI created in lifespan; the call is awaited.",
+        ),
+        Variant(
+            id="sync_in_def",
+            title="sync client in def route",
+            role="reference",
+            factory="scenarios.sync_client:sync_in_def",
+            summary="The same sync call in a plain def route: FastAPI's threadpool (40 tokens).",
+        ),
+    ),
+    pitfall_variant="sync_in_async",
+    fix_variant="async_client",
+    upstream=fixed_latency(UPSTREAM_LATENCY_MS),
+    request=RequestSpec(),
+    theory=theory,
+    core=True,
+)

@@ -1,0 +1,122 @@
+"""timeouts — no deadline on the upstream call: users pile up on the calls that hang.
+
+The bug: the LLM occasionally hangs (an overloaded backend, a lost connection). Without a deadline of its
+own, the app waits as long as the SDK's default timeout (600 s read timeout in the openai SDK). Each
+hang captures a user for that long; in a closed loop, users keep getting stuck until throughput collapses.
+
+The fix: put a deadline around the call (`async with asyncio.timeout(...)`), answer 504 when it expires,
+and let the user (or a retry policy) move on.
+
+Theory (U users, upstream latency L, hang probability h, deadline D): mean response time
+R = (1 - h)·L + h·D and X = U / R, where D = 600 s for `no_timeout` and the app's deadline for
+`with_timeout`. With h = 2% and L = 100 ms, R is ~12 s without a deadline vs ~0.12 s with 1 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+
+from scenarios._plumbing import Answer, Question, async_openai, env_float, new_app
+from scenarios.model import Prediction, Scenario, TheoryInput, Variant, closed_loop, fixed_latency
+
+__all__ = ["SCENARIO", "TimeoutConfig", "no_timeout", "with_timeout"]
+
+UPSTREAM_LATENCY_MS = 100.0
+HANG_RATE = 0.02
+SDK_DEFAULT_TIMEOUT_MS = 600_000.0  # openai SDK: Timeout(connect=5, read=600, ...)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TimeoutConfig:
+    """`deadline_ms`: the app's deadline for one upstream call (AWAITBENCH_DEADLINE_MS)."""
+
+    deadline_ms: float = 1000.0
+
+    @classmethod
+    def from_env(cls) -> TimeoutConfig:
+        return cls(deadline_ms=env_float("AWAITBENCH_DEADLINE_MS", default=cls.deadline_ms, minimum=1.0))
+
+
+def no_timeout() -> FastAPI:
+    app, llm = new_app(title="timeouts: no_timeout", client=async_openai)
+
+    @app.post("/ask")
+    async def ask(question: Question) -> Answer:
+        reply = await llm.client.chat.completions.create(**llm.prompt(question))  # may wait 600 s
+        return Answer.of(reply)
+
+    return app
+
+
+def with_timeout() -> FastAPI:
+    app, llm = new_app(title="timeouts: with_timeout", client=async_openai)
+    knobs = TimeoutConfig.from_env()
+
+    @app.post("/ask")
+    async def ask(question: Question) -> Answer:
+        async with asyncio.timeout(knobs.deadline_ms / 1000.0):  # TimeoutError -> 504
+            reply = await llm.client.chat.completions.create(**llm.prompt(question))
+        return Answer.of(reply)
+
+    return app
+
+
+def _mean_latency_ms(latency_ms: float, deadline_ms: float) -> float:
+    return (1.0 - HANG_RATE) * latency_ms + HANG_RATE * deadline_ms
+
+
+def theory(given: TheoryInput) -> Mapping[str, Prediction]:
+    latency, users = given.upstream_latency_ms, given.users
+    deadline = TimeoutConfig().deadline_ms
+    return {
+        "no_timeout": closed_loop(
+            users=users,
+            latency_ms=_mean_latency_ms(latency, SDK_DEFAULT_TIMEOUT_MS),
+            note=f"{HANG_RATE:.0%} of calls hang for the SDK's 600 s: users pile up (steady state)",
+        ),
+        "with_timeout": closed_loop(
+            users=users,
+            latency_ms=_mean_latency_ms(latency, deadline),
+            note=f"hung calls cut at {deadline:g} ms and answered 504",
+        ),
+    }
+
+
+SCENARIO = Scenario(
+    id="timeouts",
+    title="No deadline on upstream calls",
+    pitfall=(
+        "The app sets no deadline on upstream calls that sometimes hang. Each hang holds a user for the "
+        "SDK's default timeout (10 minutes); stuck requests accumulate and throughput "
+        "collapses although the server looks idle."
+    ),
+    fix=(
+        "Wrap the call in asyncio.timeout(...) and answer 504 when it expires: a hang costs one deadline, "
+        "not ten minutes, and throughput stays steady."
+    ),
+    signature="stuck in-flight requests grow over time; throughput collapses vs steady with a deadline",
+    variants=(
+        Variant(
+            id="no_timeout",
+            title="no deadline",
+            role="pitfall",
+            factory="scenarios.timeouts:no_timeout",
+            summary="The call is awaited with the SDK's default timeout (600 s).",
+        ),
+        Variant(
+            id="with_timeout",
+            title="asyncio.timeout → 504",
+            role="fix",
+            factory="scenarios.timeouts:with_timeout",
+            summary="The call runs under asyncio.timeout(1 s); expiry answers 504.",
+        ),
+    ),
+    pitfall_variant="no_timeout",
+    fix_variant="with_timeout",
+    upstream=fixed_latency(UPSTREAM_LATENCY_MS, "--hang-rate", str(HANG_RATE)),
+    theory=theory,
+)
