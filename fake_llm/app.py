@@ -1,0 +1,112 @@
+"""The ASGI app: the three API routes as raw ASGI on the hot path, everything else through FastAPI.
+
+Why the split: `/v1/chat/completions`, `/v1/responses` and `/v1/embeddings` carry the load the benchmarks
+measure, and the perf target is a bare ASGI server that only sleeps; routing them before FastAPI's
+middleware stack keeps that overhead out. Control and catalogue routes (`/health`, `/stats`,
+`/stats/reset`, `/metrics`, `/v1/models`) are ordinary FastAPI routes.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+from starlette.exceptions import HTTPException
+
+from fake_llm.asgi import Receive, Scope, Send, error_body, send_response
+from fake_llm.config import FakeLLMConfig
+from fake_llm.engine import Engine, Route
+from fake_llm.metrics import CONTENT_TYPE, render_metrics
+
+__all__ = ["DEFAULT_MODELS", "FakeLLMApp", "create_app"]
+
+DEFAULT_MODELS: tuple[str, ...] = ("fake-chat", "fake-embedding")
+_API_ROUTES: dict[str, Route] = {
+    "/v1/chat/completions": "chat.completions",
+    "/v1/responses": "responses",
+    "/v1/embeddings": "embeddings",
+}
+
+
+class FakeLLMApp:
+    """ASGI callable: API paths go straight to the Engine, the rest to a FastAPI app."""
+
+    def __init__(self, config: FakeLLMConfig) -> None:
+        self.config = config
+        self.engine = Engine(config)
+        self.control = _control_app(self.engine)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            route = _API_ROUTES.get(scope["path"])
+            if route is not None:
+                if scope["method"] == "POST":
+                    await self.engine.handle(route, scope, receive, send)
+                else:
+                    body = error_body(f"{scope['path']} only accepts POST", type_="invalid_request_error")
+                    await send_response(send, 405, body, [(b"allow", b"POST")], b"application/json")
+                return
+        await self.control(scope, receive, send)
+
+
+def create_app(config: FakeLLMConfig | None = None) -> FakeLLMApp:
+    """A fresh app (own counters, limits and schedules) for `config` (defaults when None)."""
+    return FakeLLMApp(config or FakeLLMConfig())
+
+
+def _model_doc(model_id: str) -> dict[str, object]:
+    return {"id": model_id, "object": "model", "created": 1700000000, "owned_by": "awaitbench"}
+
+
+def _control_app(engine: Engine) -> FastAPI:
+    app = FastAPI(title="awaitbench fake_llm", docs_url=None, redoc_url=None, openapi_url=None)
+    models = engine.config.model_ids() or DEFAULT_MODELS
+    strict = bool(engine.config.model_ids())
+
+    @app.exception_handler(HTTPException)
+    async def _openai_error(request: Request, exc: HTTPException) -> JSONResponse:
+        message = exc.detail if isinstance(exc.detail, str) else "error"
+        if exc.status_code == 404:
+            message = f"Unknown request URL: {request.method} {request.url.path}."
+        return JSONResponse(
+            {"error": {"message": message, "type": "invalid_request_error", "param": None, "code": None}},
+            status_code=exc.status_code,
+        )
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/v1/models")
+    async def list_models() -> dict[str, object]:
+        return {"object": "list", "data": [_model_doc(m) for m in models]}
+
+    @app.get("/v1/models/{model_id}")
+    async def get_model(model_id: str) -> JSONResponse:
+        if strict and model_id not in models:
+            return JSONResponse(
+                {
+                    "error": {
+                        "message": f"The model `{model_id}` does not exist or you do not have access to it.",
+                        "type": "invalid_request_error",
+                        "param": None,
+                        "code": "model_not_found",
+                    }
+                },
+                status_code=404,
+            )
+        return JSONResponse(_model_doc(model_id))
+
+    @app.get("/stats")
+    async def stats() -> dict[str, object]:
+        return engine.stats.snapshot()
+
+    @app.post("/stats/reset")
+    async def reset() -> dict[str, object]:
+        engine.stats.reset()
+        return engine.stats.snapshot()
+
+    @app.get("/metrics")
+    async def metrics() -> PlainTextResponse:
+        return PlainTextResponse(render_metrics(engine.stats), media_type=CONTENT_TYPE)
+
+    return app

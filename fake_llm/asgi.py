@@ -1,0 +1,65 @@
+"""The few raw-ASGI helpers the API endpoints use (reading a body, sending a whole response).
+
+The API endpoints are raw ASGI rather than FastAPI routes because they are the hot path the perf benchmark
+compares against a bare ASGI server: every layer between uvicorn and the sleep costs requests/s.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+__all__ = [
+    "Headers",
+    "Receive",
+    "Scope",
+    "Send",
+    "error_body",
+    "read_body",
+    "send_json",
+    "send_response",
+]
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+Headers = list[tuple[bytes, bytes]]
+
+_JSON = (b"content-type", b"application/json")
+
+
+async def read_body(receive: Receive) -> bytes | None:
+    """The whole request body, or None if the client went away first."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def error_body(message: str, *, type_: str, param: str | None = None, code: str | None = None) -> bytes:
+    """OpenAI's error shape: `{"error": {"message", "type", "param", "code"}}`."""
+    return json.dumps({"error": {"message": message, "type": type_, "param": param, "code": code}}).encode()
+
+
+async def send_response(send: Send, status: int, body: bytes, headers: Headers, content_type: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+async def send_json(send: Send, status: int, document: object, headers: Headers | None = None) -> None:
+    await send_response(send, status, json.dumps(document).encode(), headers or [], _JSON[1])

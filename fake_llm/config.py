@@ -1,0 +1,209 @@
+"""The one typed configuration of the fake LLM: small frozen sections, validated once.
+
+Every field is also a CLI flag, a config-file key and an env var: `bench/commands/fake_llm.py` and
+`fake_llm.settings` generate those from the `help` metadata here, so an option is written down once.
+Validation raises ConfigError naming the setting and how to fix it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from fake_llm.errors import ConfigError
+
+__all__ = [
+    "DISTRIBUTIONS",
+    "FAULT_KINDS",
+    "CapacityConfig",
+    "Distribution",
+    "FakeLLMConfig",
+    "FaultConfig",
+    "FaultKind",
+    "LatencyConfig",
+    "NetworkConfig",
+    "ServerConfig",
+    "setting",
+]
+
+Distribution = Literal["constant", "uniform", "normal", "lognormal"]
+DISTRIBUTIONS: tuple[str, ...] = ("constant", "uniform", "normal", "lognormal")
+FaultKind = Literal["429", "500", "503", "hang", "disconnect", "trickle"]
+FAULT_KINDS: tuple[str, ...] = ("429", "500", "503", "hang", "disconnect", "trickle")
+
+
+def setting(default: Any, help: str, *, choices: tuple[str, ...] | None = None) -> Any:
+    """A dataclass field carrying the help text (and choices) its CLI flag and docs are generated from."""
+    return field(default=default, metadata={"help": help, "choices": choices})
+
+
+@dataclass(frozen=True, kw_only=True)
+class LatencyConfig:
+    """What the model "costs": time to first token, inter-token latency, output length, prefill."""
+
+    ttft_ms: float = setting(20.0, "mean time to first token (ms)")
+    ttft_dist: Distribution = setting("constant", "distribution of the TTFT", choices=DISTRIBUTIONS)  # noqa: RUF009
+    ttft_spread_ms: float = setting(0.0, "TTFT spread (ms): std-dev, or half-width for uniform")
+    itl_ms: float = setting(2.0, "mean inter-token latency (ms), sampled once per request")
+    itl_dist: Distribution = setting(  # noqa: RUF009
+        "constant", "distribution of the inter-token latency", choices=DISTRIBUTIONS
+    )
+    itl_spread_ms: float = setting(0.0, "inter-token latency spread (ms)")
+    output_tokens: int = setting(16, "mean output length in tokens when the request sets no max_tokens")
+    output_tokens_dist: Distribution = setting(  # noqa: RUF009
+        "constant", "distribution of the output length", choices=DISTRIBUTIONS
+    )
+    output_tokens_spread: float = setting(0.0, "output length spread (tokens)")
+    honour_max_tokens: bool = setting(True, "a request's max_tokens fixes its output length exactly")
+    prefill_ms_per_input_token: float = setting(0.0, "extra TTFT per input token (ms), the prefill cost")
+
+
+@dataclass(frozen=True, kw_only=True)
+class NetworkConfig:
+    """A simulated network, so a client that builds a connection per request pays what it would pay."""
+
+    rtt_ms: float = setting(0.0, "simulated round trip added to every request (ms)")
+    handshake_ms: float = setting(
+        0.0, "simulated TCP+TLS handshake charged on a connection's first request (ms)"
+    )
+    tls: bool = setting(False, "serve HTTPS with a locally generated certificate (real TLS handshakes)")
+    tls_dir: str = setting("", "where --tls writes ca.pem/cert.pem/key.pem (default: a temporary directory)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CapacityConfig:
+    """A busy provider: a concurrency cap with a queue, and per-minute rate limits."""
+
+    max_concurrency: int = setting(0, "requests served at once; more wait in a queue (0 = no cap)")
+    queue_limit: int = setting(-1, "queued requests beyond this get 429 (-1 = unbounded, 0 = no queue)")
+    rpm: int = setting(0, "requests per minute before 429 (0 = no limit)")
+    tpm: int = setting(0, "tokens (prompt + output) per minute before 429 (0 = no limit)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class FaultConfig:
+    """Injected failures: probabilities and exact schedules (retry tests need exact sequences)."""
+
+    error_rate_429: float = setting(0.0, "share of requests answered 429")
+    error_rate_500: float = setting(0.0, "share of requests answered 500")
+    error_rate_503: float = setting(0.0, "share of requests answered 503")
+    hang_rate: float = setting(0.0, "share of requests that never answer until the client gives up")
+    disconnect_rate: float = setting(0.0, "share of requests whose connection is cut mid-response")
+    trickle_rate: float = setting(0.0, "share of requests sent as a slow trickle")
+    trickle_ms: float = setting(200.0, "delay between pieces of a trickled response (ms)")
+    fault_kind: FaultKind = setting(  # noqa: RUF009
+        "500", "the fault the schedules below inject", choices=FAULT_KINDS
+    )
+    fault_first_n: int = setting(0, "the first N API requests get --fault-kind")
+    fault_every_k: int = setting(0, "every Kth API request gets --fault-kind (0 = off)")
+    fault_window_s: str = setting(
+        "", "'START-END' seconds after start during which requests get --fault-kind"
+    )
+
+    def window(self) -> tuple[float, float] | None:
+        """The parsed fault window, or None when unset."""
+        if not self.fault_window_s:
+            return None
+        start, _, end = self.fault_window_s.partition("-")
+        return float(start), float(end)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerConfig:
+    """Where and how to serve."""
+
+    host: str = setting("127.0.0.1", "interface to bind")
+    port: int = setting(8000, "TCP port to bind")
+    loop: Literal["uvloop", "asyncio"] = setting("uvloop", "event loop", choices=("uvloop", "asyncio"))
+    http: Literal["httptools", "h11"] = setting("httptools", "HTTP parser", choices=("httptools", "h11"))
+    seed: int = setting(0, "seed for latency samples, faults and generated text")
+    models: str = setting("", "comma-separated model ids; when set, other models get 404 (default: any)")
+    timeout_graceful_shutdown_s: float = setting(3.0, "on shutdown, cancel requests still running after this")
+    keep_alive_s: int = setting(30, "idle keep-alive connections are closed after this many seconds")
+
+
+@dataclass(frozen=True, kw_only=True)
+class FakeLLMConfig:
+    """The whole configuration; build it with `fake_llm.settings.load_config` or directly."""
+
+    server: ServerConfig = field(default_factory=ServerConfig)
+    latency: LatencyConfig = field(default_factory=LatencyConfig)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    capacity: CapacityConfig = field(default_factory=CapacityConfig)
+    faults: FaultConfig = field(default_factory=FaultConfig)
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+    def model_ids(self) -> tuple[str, ...]:
+        return tuple(m.strip() for m in self.server.models.split(",") if m.strip())
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _check(ok: bool, name: str, problem: str) -> None:
+    if not ok:
+        raise ConfigError(f"{_flag(name)} {problem}")
+
+
+def _validate(config: FakeLLMConfig) -> None:
+    for section in (config.server, config.latency, config.network, config.capacity, config.faults):
+        for f in dataclasses.fields(section):
+            value = getattr(section, f.name)
+            choices = f.metadata.get("choices")
+            if choices is not None and value not in choices:
+                raise ConfigError(f"{_flag(f.name)} must be one of {', '.join(choices)}, not {value!r}")
+            if isinstance(value, float):
+                _check(math.isfinite(value), f.name, f"must be a finite number, not {value!r}")
+    lat, net, cap, faults, srv = config.latency, config.network, config.capacity, config.faults, config.server
+    for name in (
+        "ttft_ms",
+        "ttft_spread_ms",
+        "itl_ms",
+        "itl_spread_ms",
+        "output_tokens_spread",
+        "prefill_ms_per_input_token",
+    ):
+        _check(getattr(lat, name) >= 0, name, "must be >= 0")
+    _check(lat.output_tokens >= 1, "output_tokens", "must be >= 1 (a completion has at least one token)")
+    _check(net.rtt_ms >= 0, "rtt_ms", "must be >= 0")
+    _check(net.handshake_ms >= 0, "handshake_ms", "must be >= 0")
+    _check(cap.max_concurrency >= 0, "max_concurrency", "must be >= 0 (0 = no cap)")
+    _check(cap.queue_limit >= -1, "queue_limit", "must be >= -1 (-1 = unbounded)")
+    _check(cap.rpm >= 0, "rpm", "must be >= 0 (0 = no limit)")
+    _check(cap.tpm >= 0, "tpm", "must be >= 0 (0 = no limit)")
+    rates = (
+        "error_rate_429",
+        "error_rate_500",
+        "error_rate_503",
+        "hang_rate",
+        "disconnect_rate",
+        "trickle_rate",
+    )
+    for name in rates:
+        _check(0.0 <= getattr(faults, name) <= 1.0, name, "must be a probability between 0 and 1")
+    total = sum(getattr(faults, name) for name in rates)
+    _check(
+        total <= 1.0,
+        "error_rate_429",
+        f"plus the other fault rates must not exceed 1 (they sum to {total:g})",
+    )
+    _check(faults.trickle_ms >= 0, "trickle_ms", "must be >= 0")
+    _check(faults.fault_first_n >= 0, "fault_first_n", "must be >= 0")
+    _check(faults.fault_every_k >= 0, "fault_every_k", "must be >= 0 (0 = off)")
+    if faults.fault_window_s:
+        try:
+            start, end = faults.window() or (0.0, 0.0)
+        except ValueError:
+            raise ConfigError(
+                "--fault-window-s must look like 'START-END' in seconds (e.g. '5-10'), "
+                f"not {faults.fault_window_s!r}"
+            ) from None
+        _check(0 <= start < end, "fault_window_s", f"needs 0 <= START < END, got {faults.fault_window_s!r}")
+    _check(0 <= srv.port <= 65535, "port", "must be between 0 and 65535")
+    _check(srv.keep_alive_s >= 1, "keep_alive_s", "must be >= 1")
+    _check(srv.timeout_graceful_shutdown_s >= 0, "timeout_graceful_shutdown_s", "must be >= 0")

@@ -1,0 +1,442 @@
+"""The life of one API request: admit, queue, plan its latency, then answer on schedule.
+
+Timing is computed from the request's arrival and every wait sleeps to an absolute deadline (never "sleep
+itl" in a loop), so inter-token latency cannot drift and the scheduling error (actual minus intended
+completion) measures only the event loop's lateness. Intended latency of a completion is
+`rtt + handshake (a connection's first request) + prefill + ttft + (tokens - 1) * itl`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import math
+import random
+from dataclasses import dataclass
+from typing import Literal
+
+from fake_llm.asgi import Headers, Receive, Scope, Send, error_body, read_body, send_response
+from fake_llm.capacity import ConcurrencyGate, QueueFull, RateLimiter
+from fake_llm.config import FakeLLMConfig, FaultKind
+from fake_llm.connections import Connection, ConnectionTracker
+from fake_llm.distributions import sample
+from fake_llm.faults import FaultPicker, parse_fault
+from fake_llm.parsing import BadRequest, ChatRequest, EmbeddingsRequest, ResponsesRequest, parse_json
+from fake_llm.stats import ServerStats
+from fake_llm.textgen import embedding, embedding_base64, request_rng, words
+from fake_llm.wire import ChatRenderer, ResponsesRenderer, embeddings_body
+
+__all__ = ["Engine", "Route"]
+
+Route = Literal["chat.completions", "responses", "embeddings"]
+
+_log = logging.getLogger("fake_llm")
+_JSON = b"application/json"
+_SSE = b"text/event-stream"
+_TRICKLE_PIECES = 8
+_ERRORS: dict[str, tuple[str, str, str]] = {
+    "429": ("Rate limit reached (injected by fake_llm).", "requests", "rate_limit_exceeded"),
+    "500": (
+        "The server had an error while processing your request (injected by fake_llm).",
+        "server_error",
+        "internal_error",
+    ),
+    "503": (
+        "The server is overloaded or not ready yet (injected by fake_llm).",
+        "server_error",
+        "service_unavailable",
+    ),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Overrides:
+    ttft_ms: float | None = None
+    itl_ms: float | None = None
+    output_tokens: int | None = None
+    fault: FaultKind | None = None
+    fault_set: bool = False
+
+
+_NO_OVERRIDES = _Overrides()
+
+
+def _number(name: str, raw: bytes, *, whole: bool) -> float:
+    try:
+        value = int(raw) if whole else float(raw)
+    except ValueError:
+        raise BadRequest(f"header {name} must be a {'whole ' if whole else ''}number, not {raw!r}") from None
+    if not math.isfinite(value) or value < (1 if whole else 0):
+        raise BadRequest(f"header {name} must be >= {1 if whole else 0}, not {raw.decode(errors='replace')}")
+    return value
+
+
+def _overrides(headers: Headers) -> _Overrides:
+    """Per-request pins from `x-fake-*` headers (tests and scenarios use them to force behaviour)."""
+    found: dict[str, object] = {}
+    for name, value in headers:
+        if not name.startswith(b"x-fake-"):
+            continue
+        if name == b"x-fake-ttft-ms":
+            found["ttft_ms"] = _number("x-fake-ttft-ms", value, whole=False)
+        elif name == b"x-fake-itl-ms":
+            found["itl_ms"] = _number("x-fake-itl-ms", value, whole=False)
+        elif name == b"x-fake-output-tokens":
+            found["output_tokens"] = int(_number("x-fake-output-tokens", value, whole=True))
+        elif name == b"x-fake-fault":
+            try:
+                found["fault"] = parse_fault(value.decode("latin-1"))
+            except ValueError as exc:
+                raise BadRequest(str(exc)) from None
+            found["fault_set"] = True
+    return _Overrides(**found) if found else _NO_OVERRIDES  # type: ignore[arg-type]
+
+
+def _ms(seconds: float) -> bytes:
+    return f"{seconds * 1000:.3f}".encode()
+
+
+async def _sleep_until(loop: asyncio.AbstractEventLoop, deadline: float) -> None:
+    delay = deadline - loop.time()
+    if delay > 0:
+        await asyncio.sleep(delay)
+
+
+class _Exchange:
+    """Mutable bookkeeping of one request, read by the `finally` that records it."""
+
+    __slots__ = ("status", "tokens_in", "tokens_out")
+
+    def __init__(self) -> None:
+        self.status = "000"
+        self.tokens_in = 0
+        self.tokens_out = 0
+
+
+class Engine:
+    """Serves the three API routes for one server process; owns the stats, limits and fault schedule."""
+
+    def __init__(self, config: FakeLLMConfig) -> None:
+        self.config = config
+        self.stats = ServerStats()
+        self.tracker = ConnectionTracker(self.stats)
+        self._gate = ConcurrencyGate(config.capacity, self.stats)
+        self._limiter = RateLimiter(config.capacity)
+        self._faults = FaultPicker(config.faults, seed=config.server.seed)
+        self._rng = random.Random(config.server.seed)
+        self._models = frozenset(config.model_ids())
+        self._ids = itertools.count(1)
+        self._rtt_s = config.network.rtt_ms / 1000
+        self._handshake_s = config.network.handshake_ms / 1000
+        self._retry_after_headers = [(b"retry-after", b"1"), (b"retry-after-ms", b"1000")]
+
+    async def handle(self, route: Route, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one API request; never raises for a client's mistake, records the outcome either way."""
+        loop = asyncio.get_running_loop()
+        arrival = loop.time()
+        self.stats.request_started()
+        exchange = _Exchange()
+        conn = self.tracker.api_request(scope.get("client"))
+        network_s = self._rtt_s
+        if conn is not None and conn.api_requests == 1:
+            network_s += self._handshake_s
+        try:
+            await self._handle(route, scope, receive, send, loop, arrival, network_s, conn, exchange)
+        except Exception:
+            _log.exception("fake_llm failed on %s", route)
+            if exchange.status == "000":
+                exchange.status = "500"
+                body = error_body("fake_llm internal error", type_="server_error")
+                await send_response(send, 500, body, [], _JSON)
+        finally:
+            self.stats.request_finished(
+                route=route,
+                status=exchange.status,
+                tokens_out=exchange.tokens_out,
+                tokens_in=exchange.tokens_in,
+            )
+
+    async def _handle(
+        self,
+        route: Route,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        loop: asyncio.AbstractEventLoop,
+        arrival: float,
+        network_s: float,
+        conn: Connection | None,
+        exchange: _Exchange,
+    ) -> None:
+        body = await read_body(receive)
+        if body is None:
+            exchange.status = "499"
+            return
+        scheduled_fault = self._faults.pick()
+        try:
+            overrides = _overrides(scope["headers"])
+            document = parse_json(body)
+            request: ChatRequest | ResponsesRequest | EmbeddingsRequest
+            if route == "chat.completions":
+                request = ChatRequest.parse(document)
+            elif route == "responses":
+                request = ResponsesRequest.parse(document)
+            else:
+                request = EmbeddingsRequest.parse(document)
+            if self._models and request.model not in self._models:
+                raise BadRequest(
+                    f"The model `{request.model}` does not exist or you do not have access to it.",
+                    param="model",
+                    status=404,
+                    code="model_not_found",
+                )
+        except BadRequest as exc:
+            exchange.status = str(exc.status)
+            await send_response(
+                send,
+                exc.status,
+                error_body(exc.message, type_="invalid_request_error", param=exc.param, code=exc.code),
+                [],
+                _JSON,
+            )
+            return
+        exchange.tokens_in = request.input_tokens
+        fault = overrides.fault if overrides.fault_set else scheduled_fault
+        headers: Headers = [(b"x-request-id", f"req_fake{next(self._ids)}".encode())]
+
+        if fault in _ERRORS:
+            await self._error(send, loop, arrival + network_s, fault, headers, exchange)  # type: ignore[arg-type]
+            return
+        if fault == "hang":
+            self.stats.count("hangs_total")
+            exchange.status = "499"
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            return
+
+        n_tokens = self._output_tokens(request, overrides)
+        if self._limiter.enabled:
+            decision = self._limiter.check(request.input_tokens + n_tokens)
+            headers += decision.headers
+            if not decision.allowed:
+                wait_s = decision.retry_after_s
+                headers += [
+                    (b"retry-after", str(max(1, math.ceil(wait_s))).encode()),
+                    (b"retry-after-ms", str(max(1, math.ceil(wait_s * 1000))).encode()),
+                ]
+                await self._error(send, loop, arrival + network_s, "429", headers, exchange, retry=False)
+                return
+        try:
+            queued = await self._gate.acquire()
+        except QueueFull:
+            await self._error(send, loop, arrival + network_s, "429", headers, exchange)
+            return
+        try:
+            start = loop.time() if queued else arrival  # deadlines count from when service begins
+            await self._reply(
+                route,
+                request,
+                send,
+                loop,
+                arrival,
+                start,
+                network_s,
+                n_tokens,
+                overrides,
+                fault,
+                conn,
+                headers,
+                exchange,
+            )
+        finally:
+            self._gate.release()
+
+    def _output_tokens(
+        self, request: ChatRequest | ResponsesRequest | EmbeddingsRequest, o: _Overrides
+    ) -> int:
+        if isinstance(request, EmbeddingsRequest):
+            return 0
+        lat = self.config.latency
+        if o.output_tokens is not None:
+            return o.output_tokens
+        if lat.honour_max_tokens and request.max_tokens is not None:
+            return request.max_tokens
+        drawn = sample(
+            self._rng, dist=lat.output_tokens_dist, mean=lat.output_tokens, spread=lat.output_tokens_spread
+        )
+        n = max(1, round(drawn))
+        return min(n, request.max_tokens) if request.max_tokens is not None else n
+
+    async def _error(
+        self,
+        send: Send,
+        loop: asyncio.AbstractEventLoop,
+        deadline: float,
+        status: str,
+        headers: Headers,
+        exchange: _Exchange,
+        *,
+        retry: bool = True,
+    ) -> None:
+        message, type_, code = _ERRORS[status]
+        if retry and status in ("429", "503"):
+            headers = headers + self._retry_after_headers
+        await _sleep_until(loop, deadline)
+        exchange.status = status
+        await send_response(send, int(status), error_body(message, type_=type_, code=code), headers, _JSON)
+
+    async def _reply(
+        self,
+        route: Route,
+        request: ChatRequest | ResponsesRequest | EmbeddingsRequest,
+        send: Send,
+        loop: asyncio.AbstractEventLoop,
+        arrival: float,
+        start: float,
+        network_s: float,
+        n_tokens: int,
+        overrides: _Overrides,
+        fault: FaultKind | None,
+        conn: Connection | None,
+        headers: Headers,
+        exchange: _Exchange,
+    ) -> None:
+        lat = self.config.latency
+        ttft_ms = overrides.ttft_ms
+        if ttft_ms is None:
+            ttft_ms = sample(self._rng, dist=lat.ttft_dist, mean=lat.ttft_ms, spread=lat.ttft_spread_ms)
+        itl_ms = overrides.itl_ms
+        if itl_ms is None:
+            itl_ms = sample(self._rng, dist=lat.itl_dist, mean=lat.itl_ms, spread=lat.itl_spread_ms)
+        if fault == "trickle":
+            self.stats.count("trickles_total")
+            if getattr(request, "stream", False):
+                itl_ms = self.config.faults.trickle_ms
+        itl_s = itl_ms / 1000
+        first = start + network_s + (lat.prefill_ms_per_input_token * request.input_tokens + ttft_ms) / 1000
+        end = first + max(0, n_tokens - 1) * itl_s
+        headers.append((b"x-fake-queue-ms", _ms(start - arrival)))
+        seed = self.config.server.seed
+
+        if isinstance(request, EmbeddingsRequest):
+            vectors = [embedding(seed, text, request.dimensions) for text in request.texts]
+            payload = embeddings_body(
+                model=request.model,
+                vectors=[embedding_base64(v) for v in vectors] if request.base64 else list(vectors),
+                prompt_tokens=request.input_tokens,
+            )
+            await self._finish_whole(
+                send, loop, arrival, start, first, payload, fault, conn, headers, exchange
+            )
+            return
+
+        tokens = words(request_rng(seed, request.content_key), n_tokens)
+        finish_reason = (
+            "length" if request.max_tokens is not None and n_tokens >= request.max_tokens else "stop"
+        )
+        request_id = f"chatcmpl-fake{next(self._ids):010d}"
+        renderer: ChatRenderer | ResponsesRenderer
+        if isinstance(request, ChatRequest):
+            renderer = ChatRenderer(
+                request_id=request_id,
+                model=request.model,
+                prompt_tokens=request.input_tokens,
+                include_usage=request.include_usage,
+            )
+        else:
+            renderer = ResponsesRenderer(
+                request_id=request_id, model=request.model, prompt_tokens=request.input_tokens
+            )
+        if not request.stream:
+            payload = renderer.full(tokens, finish_reason)
+            exchange.tokens_out = n_tokens
+            await self._finish_whole(send, loop, arrival, start, end, payload, fault, conn, headers, exchange)
+            return
+
+        await _sleep_until(loop, first)
+        headers += [
+            (b"x-fake-intended-ms", _ms(first - start)),
+            (b"x-fake-intended-total-ms", _ms(end - start)),
+            (b"x-fake-actual-ms", _ms(loop.time() - arrival)),
+            (b"cache-control", b"no-cache"),
+        ]
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": [(b"content-type", _SSE), *headers]}
+        )
+        exchange.status = "200"
+        cut_at = n_tokens // 2 if fault == "disconnect" else -1
+        pending = [renderer.stream_head()]
+        for index, token in enumerate(tokens):
+            if index == cut_at:
+                await send({"type": "http.response.body", "body": b"".join(pending), "more_body": True})
+                self._cut(conn)
+                exchange.tokens_out = index
+                return
+            deadline = first + index * itl_s
+            if deadline > loop.time():
+                if pending:
+                    await send({"type": "http.response.body", "body": b"".join(pending), "more_body": True})
+                    pending.clear()
+                    if conn is not None and conn.transport.is_closing():
+                        exchange.tokens_out = index
+                        return
+                await asyncio.sleep(deadline - loop.time())
+            pending.append(renderer.stream_token(index, token))
+        pending.append(renderer.stream_tail(tokens, finish_reason))
+        self.stats.scheduling_error((loop.time() - end) * 1000)
+        await send({"type": "http.response.body", "body": b"".join(pending), "more_body": False})
+        exchange.tokens_out = n_tokens
+
+    def _cut(self, conn: Connection | None) -> None:
+        self.stats.count("disconnects_total")
+        if conn is not None:
+            conn.abort()
+
+    async def _finish_whole(
+        self,
+        send: Send,
+        loop: asyncio.AbstractEventLoop,
+        arrival: float,
+        start: float,
+        end: float,
+        payload: bytes,
+        fault: FaultKind | None,
+        conn: Connection | None,
+        headers: Headers,
+        exchange: _Exchange,
+    ) -> None:
+        """Answer a non-streaming request at `end` (or cut it, or trickle it)."""
+        await _sleep_until(loop, end)
+        if fault == "disconnect":
+            self._cut(conn)
+            exchange.tokens_out = 0
+            exchange.status = "000"
+            return
+        now = loop.time()
+        self.stats.scheduling_error((now - end) * 1000)
+        headers += [(b"x-fake-intended-ms", _ms(end - start)), (b"x-fake-actual-ms", _ms(now - arrival))]
+        exchange.status = "200"
+        if fault != "trickle":
+            await send_response(send, 200, payload, headers, _JSON)
+            return
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", _JSON),
+                    (b"content-length", str(len(payload)).encode()),
+                    *headers,
+                ],
+            }
+        )
+        size = max(1, math.ceil(len(payload) / _TRICKLE_PIECES))
+        pause_s = self.config.faults.trickle_ms / 1000
+        for offset in range(0, len(payload), size):
+            if offset:
+                await asyncio.sleep(pause_s)
+            last = offset + size >= len(payload)
+            await send(
+                {"type": "http.response.body", "body": payload[offset : offset + size], "more_body": not last}
+            )

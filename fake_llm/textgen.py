@@ -1,0 +1,68 @@
+"""Deterministic text and vectors without a model: seeded by (seed, request content).
+
+A "token" here is one vocabulary word (with its leading space), so the number of streamed content chunks,
+the completion text and `usage.completion_tokens` always agree. Input tokens are estimated the way
+OpenAI's docs suggest for English (about 4 characters per token), which is all the latency model needs.
+"""
+
+from __future__ import annotations
+
+import array
+import base64
+import hashlib
+import json
+import math
+import random
+
+__all__ = [
+    "VOCABULARY",
+    "VOCABULARY_JSON",
+    "count_tokens",
+    "embedding",
+    "embedding_base64",
+    "request_rng",
+    "words",
+]
+
+_WORDS = (
+    "the of and to in is that for it as with was on be by this are from at or an have not but "
+    "which one all were when we there can more if no out so said what up its about into than them "
+    "only other new some could time these two may then do first any my now such like our over man "
+    "me even most made after also did many before must through back years where much your way well "
+    "down should because each just those people how too little state good very make world still own "
+    "see men work long get here between both life being under never day same another know while last "
+    "might us great old year off come since against go came right used take three async await loop "
+    "token model latency request server client stream event queue socket thread task future"
+)
+VOCABULARY: tuple[str, ...] = tuple(" " + w for w in _WORDS.split(" "))
+# JSON-escaped once: streaming builds each chunk by concatenation instead of json.dumps per token.
+VOCABULARY_JSON: tuple[str, ...] = tuple(json.dumps(w) for w in VOCABULARY)
+
+
+def request_rng(seed: int, content: bytes) -> random.Random:
+    """A generator that depends only on the server seed and the request's content."""
+    digest = hashlib.blake2b(content, digest_size=8, key=seed.to_bytes(8, "little", signed=True)).digest()
+    return random.Random(int.from_bytes(digest, "little"))
+
+
+def words(rng: random.Random, n_tokens: int) -> list[int]:
+    """Indices into VOCABULARY for `n_tokens` tokens."""
+    return rng.choices(range(len(VOCABULARY)), k=n_tokens)
+
+
+def count_tokens(text: str) -> int:
+    """Estimated tokens in `text` (~4 characters each; at least 1 for non-empty text)."""
+    return (len(text) + 3) // 4
+
+
+def embedding(seed: int, text: str, dimensions: int) -> list[float]:
+    """A unit vector that depends only on (seed, text): same text, same vector."""
+    rng = request_rng(seed, text.encode("utf-8"))
+    vec = [rng.gauss(0.0, 1.0) for _ in range(dimensions)]
+    norm = math.sqrt(sum(v * v for v in vec)) or 1.0
+    return [v / norm for v in vec]
+
+
+def embedding_base64(vector: list[float]) -> str:
+    """The wire form the SDK asks for by default: little-endian float32, base64."""
+    return base64.b64encode(array.array("f", vector).tobytes()).decode("ascii")

@@ -1,0 +1,199 @@
+"""OpenAI wire formats: chat completions (JSON and SSE chunks) and the Responses API (JSON and events).
+
+Streaming chunks are built by concatenating pre-serialised byte strings around a pre-escaped token, not by
+json.dumps per chunk: at 20 ms inter-token latency and thousands of streams the serialiser is the hot spot.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from fake_llm.textgen import VOCABULARY, VOCABULARY_JSON
+
+__all__ = ["ChatRenderer", "ResponsesRenderer", "embeddings_body"]
+
+
+def _dumps(document: object) -> str:
+    return json.dumps(document, separators=(",", ":"))
+
+
+class ChatRenderer:
+    """`/v1/chat/completions` replies for one request."""
+
+    def __init__(self, *, request_id: str, model: str, prompt_tokens: int, include_usage: bool) -> None:
+        self.request_id = request_id
+        self.model = model
+        self.created = int(time.time())
+        self.prompt_tokens = prompt_tokens
+        self.include_usage = include_usage
+        usage = ',"usage":null' if include_usage else ""
+        head = (
+            f'{{"id":"{request_id}","object":"chat.completion.chunk","created":{self.created},'
+            f'"model":{_dumps(model)},"system_fingerprint":null,"choices":[{{"index":0,"delta":'
+        )
+        self._head = head
+        self._token_prefix = (f"data: {head}" + '{"content":').encode()
+        self._token_suffix = (f'}},"logprobs":null,"finish_reason":null}}]{usage}}}\n\n').encode()
+        self._usage = usage
+
+    def _usage_doc(self, completion_tokens: int) -> dict[str, int]:
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": self.prompt_tokens + completion_tokens,
+        }
+
+    def full(self, tokens: list[int], finish_reason: str) -> bytes:
+        return _dumps(
+            {
+                "id": self.request_id,
+                "object": "chat.completion",
+                "created": self.created,
+                "model": self.model,
+                "system_fingerprint": None,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {
+                            "role": "assistant",
+                            "content": "".join(VOCABULARY[t] for t in tokens),
+                            "refusal": None,
+                        },
+                        "logprobs": None,
+                        "finish_reason": finish_reason,
+                    }
+                ],
+                "usage": self._usage_doc(len(tokens)),
+            }
+        ).encode()
+
+    def stream_head(self) -> bytes:
+        role = '{"role":"assistant","content":""}'
+        return f'data: {self._head}{role},"logprobs":null,"finish_reason":null}}]{self._usage}}}\n\n'.encode()
+
+    def stream_token(self, index: int, token: int) -> bytes:
+        return self._token_prefix + VOCABULARY_JSON[token].encode() + self._token_suffix
+
+    def stream_tail(self, tokens: list[int], finish_reason: str) -> bytes:
+        last = (
+            f'data: {self._head}{{}},"logprobs":null,"finish_reason":"{finish_reason}"}}]{self._usage}}}\n\n'
+        )
+        out = [last]
+        if self.include_usage:
+            usage = _dumps(self._usage_doc(len(tokens)))
+            out.append(
+                f'data: {{"id":"{self.request_id}","object":"chat.completion.chunk","created":{self.created},'
+                f'"model":{_dumps(self.model)},"system_fingerprint":null,"choices":[],"usage":{usage}}}\n\n'
+            )
+        out.append("data: [DONE]\n\n")
+        return "".join(out).encode()
+
+
+class ResponsesRenderer:
+    """`/v1/responses` replies: a Response object, or its streaming event sequence."""
+
+    _HEAD_EVENTS = 4
+
+    def __init__(self, *, request_id: str, model: str, prompt_tokens: int) -> None:
+        self.response_id = "resp_" + request_id.removeprefix("chatcmpl-")
+        self.item_id = "msg_" + request_id.removeprefix("chatcmpl-")
+        self.model = model
+        self.created = int(time.time())
+        self.prompt_tokens = prompt_tokens
+        self._delta_prefix = (
+            'event: response.output_text.delta\ndata: {"type":"response.output_text.delta",'
+            f'"item_id":"{self.item_id}","output_index":0,"content_index":0,"delta":'
+        ).encode()
+
+    def _part(self, text: str) -> dict[str, object]:
+        return {"type": "output_text", "text": text, "annotations": [], "logprobs": []}
+
+    def _item(self, text: str | None) -> dict[str, object]:
+        done = text is not None
+        return {
+            "id": self.item_id,
+            "type": "message",
+            "status": "completed" if done else "in_progress",
+            "role": "assistant",
+            "content": [self._part(text)] if done else [],
+        }
+
+    def _response(self, tokens: list[int] | None, finish_reason: str = "stop") -> dict[str, object]:
+        done = tokens is not None
+        text = "".join(VOCABULARY[t] for t in tokens) if tokens is not None else None
+        incomplete = done and finish_reason == "length"
+        return {
+            "id": self.response_id,
+            "object": "response",
+            "created_at": self.created,
+            "status": ("incomplete" if incomplete else "completed") if done else "in_progress",
+            "error": None,
+            "incomplete_details": {"reason": "max_output_tokens"} if incomplete else None,
+            "instructions": None,
+            "model": self.model,
+            "output": [self._item(text)] if done else [],
+            "parallel_tool_calls": True,
+            "temperature": 1.0,
+            "tool_choice": "auto",
+            "tools": [],
+            "top_p": 1.0,
+            "text": {"format": {"type": "text"}},
+            "metadata": {},
+            "usage": (
+                {
+                    "input_tokens": self.prompt_tokens,
+                    "input_tokens_details": {"cached_tokens": 0},
+                    "output_tokens": len(tokens),
+                    "output_tokens_details": {"reasoning_tokens": 0},
+                    "total_tokens": self.prompt_tokens + len(tokens),
+                }
+                if tokens is not None
+                else None
+            ),
+        }
+
+    @staticmethod
+    def _event(kind: str, sequence: int, **fields: object) -> str:
+        return f"event: {kind}\ndata: {_dumps({'type': kind, **fields, 'sequence_number': sequence})}\n\n"
+
+    def full(self, tokens: list[int], finish_reason: str) -> bytes:
+        return _dumps(self._response(tokens, finish_reason)).encode()
+
+    def stream_head(self) -> bytes:
+        where = {"item_id": self.item_id, "output_index": 0, "content_index": 0}
+        return (
+            self._event("response.created", 0, response=self._response(None))
+            + self._event("response.in_progress", 1, response=self._response(None))
+            + self._event("response.output_item.added", 2, output_index=0, item=self._item(None))
+            + self._event("response.content_part.added", 3, **where, part=self._part(""))
+        ).encode()
+
+    def stream_token(self, index: int, token: int) -> bytes:
+        tail = f',"logprobs":[],"sequence_number":{self._HEAD_EVENTS + index}}}\n\n'
+        return self._delta_prefix + VOCABULARY_JSON[token].encode() + tail.encode()
+
+    def stream_tail(self, tokens: list[int], finish_reason: str) -> bytes:
+        text = "".join(VOCABULARY[t] for t in tokens)
+        seq = self._HEAD_EVENTS + len(tokens)
+        where = {"item_id": self.item_id, "output_index": 0, "content_index": 0}
+        final = self._response(tokens, finish_reason)
+        last = "response.incomplete" if final["status"] == "incomplete" else "response.completed"
+        return (
+            self._event("response.output_text.done", seq, **where, text=text, logprobs=[])
+            + self._event("response.content_part.done", seq + 1, **where, part=self._part(text))
+            + self._event("response.output_item.done", seq + 2, output_index=0, item=self._item(text))
+            + self._event(last, seq + 3, response=final)
+        ).encode()
+
+
+def embeddings_body(*, model: str, vectors: list[object], prompt_tokens: int) -> bytes:
+    """The `/v1/embeddings` reply; `vectors` holds float lists or base64 strings."""
+    return _dumps(
+        {
+            "object": "list",
+            "data": [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vectors)],
+            "model": model,
+            "usage": {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens},
+        }
+    ).encode()
