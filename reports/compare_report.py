@@ -102,8 +102,11 @@ def _overlay(
             autoscale_log(ax, "x", [p.users for p in points], spread=10.0)
             ax.set_xlabel("concurrent users")
             ax.set_ylabel(ylabel)
-        if axes[0].get_legend_handles_labels()[0]:
-            axes[0].legend(fontsize="small", loc="best")
+        handles, labels = axes[0].get_legend_handles_labels()
+        if handles:
+            fig.legend(
+                handles, labels, fontsize="small", loc="outside lower center", ncols=min(len(handles), 4)
+            )
         title = info.title if info else scenario
         fig.suptitle(f"{title}: base (dashed) vs new (solid), {loops[0]}")
         return save_figure(

@@ -15,7 +15,7 @@ from pathlib import Path
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, NullFormatter, ScalarFormatter
+from matplotlib.ticker import NullFormatter, ScalarFormatter
 
 from bench.results import PointRecord, RunResults, ScenarioInfo
 from reports.chart_files import Chart, autoscale_log, new_figure, save_figure, themed
@@ -142,18 +142,23 @@ def _status_legend(ctx: _Context, ax: Axes, *, any_failed: bool) -> None:
     if any_failed:
         handles.append(Line2D([], [], linestyle="none", marker="X", color=FAILED_COLOR, label="failed point"))
     if handles:
-        ax.legend(handles=handles, fontsize="small", loc="best")
+        # Outside the axes: a legend must never sit on a line (constrained layout makes room for it).
+        ax.legend(handles=handles, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
 
 
 def _scale_y(ax: Axes, values: Sequence[float], *, spread: float = 20.0) -> None:
     """Log y past `spread`; otherwise a linear axis from 0, so a flat 0.01 does not look like a cliff."""
-    if autoscale_log(ax, "y", values, spread=spread):
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
-        return
-    if not values or min(values) < 0:
+    if autoscale_log(ax, "y", values, spread=spread) or not values or min(values) < 0:
         return
     top = max(values) * 1.12 if max(values) > 0 else 1.0
     ax.set_ylim(-0.02 * top, top)  # a hair below 0 so markers at 0 stay whole
+
+
+def _title(ctx: _Context, what: str) -> str:
+    """ "Scenario: chart" on one line when it fits, on two when it would run off a 16:9 slide."""
+    limit = 55 if ctx.theme.name == "talk" else 80
+    joined = f"{ctx.info.title}: {what}"
+    return joined if len(joined) <= limit else f"{ctx.info.title}\n{what}"
 
 
 def _no_data(ax: Axes, what: str) -> None:
@@ -213,7 +218,7 @@ def _throughput_chart(ctx: _Context) -> Chart:
     if any(p.theory for v in ctx.series for p in ctx.series[v]):
         ax.plot([], [], color=IDEAL_COLOR, linestyle=":", label="theory (dotted, variant's colour)")
     ax.set_ylabel("throughput (req/s)")
-    ax.set_title(f"{ctx.info.title}: throughput vs users")
+    ax.set_title(_title(ctx, "throughput vs users"))
     _status_legend(ctx, ax, any_failed=any_failed)
     return _save(
         ctx,
@@ -245,7 +250,7 @@ def _latency_chart(ctx: _Context) -> Chart:
     _scale_y(ax, values, spread=10.0)
     _users_axis(ax, ctx.users)
     ax.set_ylabel("latency (ms)")
-    ax.set_title(f"{ctx.info.title}: latency percentiles vs users")
+    ax.set_title(_title(ctx, "latency percentiles vs users"))
     for _, name, linestyle in _PERCENTILE_STYLES:
         ax.plot([], [], color=IDEAL_COLOR, linestyle=linestyle, label=name)
     _status_legend(ctx, ax, any_failed=any_failed)
@@ -273,9 +278,9 @@ def _cdf_chart(ctx: _Context) -> Chart:
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("latency (ms)")
     ax.set_ylabel("fraction of requests")
-    ax.set_title(f"{ctx.info.title}: latency CDF at {ctx.reference_users} users")
+    ax.set_title(_title(ctx, f"latency CDF at {ctx.reference_users} users"))
     if values:
-        ax.legend(fontsize="small", loc="lower right")
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return _save(
         ctx,
         fig,
@@ -305,7 +310,7 @@ def _per_user_chart(
     _scale_y(ax, values)
     _users_axis(ax, ctx.users)
     ax.set_ylabel(ylabel)
-    ax.set_title(f"{ctx.info.title}: {title.lower()}")
+    ax.set_title(_title(ctx, title.lower()))
     _status_legend(ctx, ax, any_failed=any_failed)
     return _save(ctx, fig, name, title, caption)
 
@@ -330,9 +335,10 @@ def _upstream_chart(ctx: _Context) -> Chart:
         _scale_y(ax, values)
         _users_axis(ax, ctx.users)
         ax.set_title(label, fontsize="small")
-    if axes[0].get_legend_handles_labels()[0]:
-        axes[0].legend(fontsize="small", loc="best")
-    fig.suptitle(f"{ctx.info.title}: what the upstream saw")
+    handles, labels = axes[0].get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, fontsize="small", loc="outside lower center", ncols=len(handles))
+    fig.suptitle(_title(ctx, "what the upstream saw"))
     return _save(
         ctx,
         fig,
