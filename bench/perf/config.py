@@ -1,0 +1,189 @@
+"""Typed settings of a perf run, validated once; the CLI maps its flags onto `PerfConfig`.
+
+`LoadConfig` travels to the generator process as JSON (`to_json`/`from_json`) so the option list is written
+once, here, and not again as a second argparse in the child.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+from bench.errors import UsageError
+
+__all__ = [
+    "MODES",
+    "SCHEDS",
+    "SERVERS",
+    "LoadConfig",
+    "Mode",
+    "PerfConfig",
+    "Sched",
+    "ServerKind",
+    "StepTiming",
+    "quick_timing",
+    "standard_timing",
+]
+
+Mode = Literal["non-streaming", "streaming"]
+Sched = Literal["auto", "fifo", "nice", "normal"]
+SCHEDS: tuple[Sched, ...] = ("auto", "fifo", "nice", "normal")
+ServerKind = Literal["ceiling", "fake_llm"]
+MODES: tuple[Mode, ...] = ("non-streaming", "streaming")
+SERVERS: tuple[ServerKind, ...] = ("ceiling", "fake_llm")
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepTiming:
+    """How long one measured step lasts and how finely the search resolves the maximum.
+
+    Args:
+        warmup_s: load before the window (connections opened, caches warm); its requests are not counted.
+        measure_s: the window whose requests are counted.
+        max_steps: measured steps per (server, mode) search; bounds the run time.
+        resolution: the search stops once the bracket [sustained, failed] is narrower than this ratio.
+        retries: a step that is not sustained is measured again up to this many times and the best attempt
+            counts. Noise on a shared machine only ever adds latency, never removes it, so the best of a few
+            attempts is the fairest estimate of what the server itself can do.
+    """
+
+    warmup_s: float
+    measure_s: float
+    max_steps: int
+    resolution: float
+    retries: int = 1
+
+
+def standard_timing() -> StepTiming:
+    return StepTiming(warmup_s=1.0, measure_s=3.0, max_steps=8, resolution=1.15, retries=1)
+
+
+def quick_timing() -> StepTiming:
+    return StepTiming(warmup_s=0.5, measure_s=1.0, max_steps=3, resolution=1.5, retries=0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoadConfig:
+    """One step of open-loop load, as the generator process receives it.
+
+    Args:
+        url: full URL of the chat-completions endpoint (loopback only).
+        mode: non-streaming (latency = whole response) or streaming (latency = each token chunk).
+        rate_rps: fixed arrival rate; requests are due at `i / rate_rps`, whatever the server does.
+        warmup_s, measure_s: see `StepTiming`.
+        ttft_ms, itl_ms, output_tokens: the latency the server was configured with; the intended arrival of
+            token k is `ttft_ms + k * itl_ms` after the request was sent.
+        max_connections: the generator never opens more; a request due when all are busy waits for one
+            (that wait counts as latency: it is the server's slowness showing).
+        server_pid: the server's process, whose CPU time the generator samples over the window.
+    """
+
+    url: str
+    mode: Mode
+    rate_rps: float
+    warmup_s: float
+    measure_s: float
+    ttft_ms: float
+    itl_ms: float
+    output_tokens: int
+    max_connections: int = 4000
+    server_pid: int | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> LoadConfig:
+        return cls(**json.loads(text))
+
+    def intended_ms(self, token_index: int) -> float:
+        """When token `token_index` (0-based) is due after the request left, in ms."""
+        return self.ttft_ms + token_index * self.itl_ms
+
+
+@dataclass(frozen=True, kw_only=True)
+class PerfConfig:
+    """A whole `awaitbench perf fake-llm` run.
+
+    Args:
+        ttft_ms: configured time to first token (and the whole latency when not streaming).
+        itl_ms: inter-token latency in streaming mode (non-streaming uses 0, so its latency is `ttft_ms`).
+        output_tokens: tokens per response.
+        error_budget_ms: a step sustains its rate only if p99 latency error stays within this.
+        min_success_ratio: ... and if completed requests/s reach this share of the target rate.
+        start_rps, max_rps: the search ramps geometrically from `start_rps` and never goes above `max_rps`.
+        modes, servers: what to measure.
+        timing: step length and search resolution.
+        server_cpu, loadgen_cpu: the cores the servers and the generator are pinned to.
+        sched: how the servers and the generator are scheduled. On a shared machine other processes
+            preempt them for milliseconds at a time, which alone exceeds a 5 ms budget: "fifo" runs them
+            under SCHED_FIFO (`chrt -f`, needs root or RLIMIT_RTPRIO; the kernel still keeps 5% of each core
+            for everything else), "nice" at niceness -10, "normal" as is; "auto" picks fifo when allowed,
+            else nice.
+    """
+
+    ttft_ms: float = 50.0
+    itl_ms: float = 20.0
+    output_tokens: int = 16
+    error_budget_ms: float = 5.0
+    min_success_ratio: float = 0.98
+    start_rps: float = 200.0
+    max_rps: float = 20000.0
+    modes: tuple[Mode, ...] = MODES
+    servers: tuple[ServerKind, ...] = SERVERS
+    timing: StepTiming = field(default_factory=standard_timing)
+    server_cpu: int = 0
+    loadgen_cpu: int = 1
+    sched: Sched = "auto"
+
+    def __post_init__(self) -> None:
+        _check_positive("ttft-ms", self.ttft_ms)
+        _check_positive("output-tokens", self.output_tokens)
+        _check_positive("error-budget-ms", self.error_budget_ms)
+        _check_positive("start-rps", self.start_rps)
+        _check_positive("measure-s", self.timing.measure_s)
+        _check_positive("max-steps", self.timing.max_steps)
+        if self.itl_ms < 0:
+            raise UsageError(f"--itl-ms must be >= 0, got {self.itl_ms:g}")
+        if self.timing.warmup_s < 0:
+            raise UsageError(f"--warmup-s must be >= 0, got {self.timing.warmup_s:g}")
+        if self.max_rps < self.start_rps:
+            raise UsageError(f"--max-rps ({self.max_rps:g}) must be >= --start-rps ({self.start_rps:g})")
+        if not 0 < self.min_success_ratio <= 1:
+            raise UsageError("the success ratio must be in (0, 1]")
+        if self.timing.retries < 0:
+            raise UsageError(f"--retries must be >= 0, got {self.timing.retries}")
+        if self.timing.resolution <= 1:
+            raise UsageError(f"the search resolution must be > 1, got {self.timing.resolution:g}")
+        if self.server_cpu == self.loadgen_cpu:
+            raise UsageError("--server-cpu and --loadgen-cpu must differ: the generator needs its own core")
+        available = sorted(os.sched_getaffinity(0))
+        for name, cpu in (("--server-cpu", self.server_cpu), ("--loadgen-cpu", self.loadgen_cpu)):
+            if cpu not in available:
+                raise UsageError(f"{name} {cpu} is not a CPU this process may use (available: {available})")
+
+    def load_config(
+        self, *, url: str, mode: Mode, rate_rps: float, server_pid: int | None = None
+    ) -> LoadConfig:
+        return LoadConfig(
+            url=url,
+            mode=mode,
+            rate_rps=rate_rps,
+            warmup_s=self.timing.warmup_s,
+            measure_s=self.timing.measure_s,
+            ttft_ms=self.ttft_ms,
+            itl_ms=self.itl_ms_for(mode),
+            output_tokens=self.output_tokens,
+            server_pid=server_pid,
+        )
+
+    def itl_ms_for(self, mode: Mode) -> float:
+        """Non-streaming uses no inter-token delay, so its whole configured latency is `ttft_ms`."""
+        return self.itl_ms if mode == "streaming" else 0.0
+
+
+def _check_positive(name: str, value: float) -> None:
+    if value <= 0:
+        raise UsageError(f"--{name} must be > 0, got {value:g}")
