@@ -3,7 +3,7 @@
 `instrument(app)` wraps a variant's ASGI app; `awaitbench serve --probe` applies it. On the first ASGI
 call in a worker process (normally the lifespan startup) it starts:
 
-- a ticker task: `await asyncio.sleep(10 ms)` in a loop; the drift past 10 ms is the event-loop lag,
+- a ticker task: `await asyncio.sleep(20 ms)` in a loop; the drift past 20 ms is the event-loop lag,
   recorded into an HDR histogram (µs). A loop blocked for 2 s shows up as one 2 s sample; while a
   stall is still in progress, the snapshot reports it as `current_stall_ms` and in `lag_max_ms`.
   Each tick also reads anyio's default thread limiter (`borrowed_tokens`), the 40-token pool that
@@ -15,7 +15,7 @@ call in a worker process (normally the lifespan startup) it starts:
 
 The same figures are served by the app itself at `GET /__awaitbench/probe` (reset:
 `POST /__awaitbench/probe/reset`), for humans poking at `awaitbench serve --probe`.
-Cost: one timer wake-up every 10 ms (< 0.5% of a core); docs/bench.md has the measured overhead.
+Cost: one timer wake-up every 20 ms; docs/bench.md has the measured overhead.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ __all__ = ["PROBE_DIR_ENV", "PROBE_PATH", "TICK_S", "ProbeState", "instrument"]
 
 PROBE_PATH = "/__awaitbench/probe"
 PROBE_DIR_ENV = "AWAITBENCH_PROBE_DIR"
-TICK_S = 0.010
+TICK_S = 0.020
 _MAX_LAG_US = 3_600_000_000  # one hour: anything longer is clamped
 
 Scope = MutableMapping[str, Any]
@@ -100,23 +100,28 @@ class ProbeState:
             }
 
 
-def _limiter_tokens() -> tuple[int | None, int | None]:
+def _default_limiter() -> Any:
+    """anyio's default thread limiter of this loop (None without anyio); looked up once, read each tick."""
     try:
         import anyio.to_thread
 
-        limiter = anyio.to_thread.current_default_thread_limiter()
-        return int(limiter.borrowed_tokens), int(limiter.total_tokens)
+        return anyio.to_thread.current_default_thread_limiter()
     except Exception:  # no anyio, or not inside an anyio-compatible loop
-        return None, None
+        return None
 
 
 async def _tick_forever(state: ProbeState) -> None:
+    limiter = _default_limiter()
     while True:
         before = time.perf_counter()
         await asyncio.sleep(TICK_S)
         lag_s = time.perf_counter() - before - TICK_S
-        busy, total = _limiter_tokens()
-        state.record(lag_s, threadpool_busy=busy, threadpool_total=total)
+        if limiter is None:
+            state.record(lag_s, threadpool_busy=None, threadpool_total=None)
+        else:
+            state.record(
+                lag_s, threadpool_busy=limiter.borrowed_tokens, threadpool_total=limiter.total_tokens
+            )
 
 
 def _start_side_channel(state: ProbeState, directory: Path) -> None:

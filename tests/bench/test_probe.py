@@ -36,7 +36,7 @@ def test_probe_sees_blocking_and_threadpool_in_process() -> None:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
             await client.get("/health")  # starts the probe
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.3)
             quiet = (await client.get(PROBE_PATH)).json()
             await client.post(f"{PROBE_PATH}/reset")
             await client.post("/block", params={"seconds": 0.3})
