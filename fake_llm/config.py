@@ -93,6 +93,7 @@ class FaultConfig:
     disconnect_rate: float = setting(0.0, "share of requests whose connection is cut mid-response")
     trickle_rate: float = setting(0.0, "share of requests sent as a slow trickle")
     trickle_ms: float = setting(200.0, "delay between pieces of a trickled response (ms)")
+    retry_after_ms: int = setting(1000, "Retry-After sent with injected 429/503 and queue-full 429 (ms)")
     fault_kind: FaultKind = setting(  # noqa: RUF009
         "500", "the fault the schedules below inject", choices=FAULT_KINDS
     )
@@ -192,6 +193,7 @@ def _validate(config: FakeLLMConfig) -> None:
         "error_rate_429",
         f"plus the other fault rates must not exceed 1 (they sum to {total:g})",
     )
+    _check(faults.retry_after_ms >= 1, "retry_after_ms", "must be >= 1")
     _check(faults.trickle_ms >= 0, "trickle_ms", "must be >= 0")
     _check(faults.fault_first_n >= 0, "fault_first_n", "must be >= 0")
     _check(faults.fault_every_k >= 0, "fault_every_k", "must be >= 0 (0 = off)")

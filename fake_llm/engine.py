@@ -129,7 +129,11 @@ class Engine:
         self._ids = itertools.count(1)
         self._rtt_s = config.network.rtt_ms / 1000
         self._handshake_s = config.network.handshake_ms / 1000
-        self._retry_after_headers = [(b"retry-after", b"1"), (b"retry-after-ms", b"1000")]
+        retry_ms = config.faults.retry_after_ms
+        self._retry_after_headers = [
+            (b"retry-after", str(math.ceil(retry_ms / 1000)).encode()),
+            (b"retry-after-ms", str(retry_ms).encode()),
+        ]
 
     async def handle(self, route: Route, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one API request; never raises for a client's mistake, records the outcome either way."""

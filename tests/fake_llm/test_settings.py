@@ -1,0 +1,90 @@
+"""Configuration layering and validation (pure logic, in-process)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fake_llm.config import FakeLLMConfig, LatencyConfig
+from fake_llm.errors import ConfigError
+from fake_llm.presets import PRESETS
+from fake_llm.settings import SETTINGS, load_config
+
+
+def test_every_setting_has_help_and_a_unique_flag() -> None:
+    assert len({s.flag for s in SETTINGS.values()}) == len(SETTINGS)
+    assert all(s.help for s in SETTINGS.values())
+    for name in ("ttft_ms", "itl_ms", "output_tokens", "seed", "max_concurrency", "queue_limit", "rpm", "tpm",
+                 "error_rate_429", "error_rate_500", "error_rate_503", "hang_rate", "rtt_ms", "handshake_ms",
+                 "tls"):  # fmt: skip
+        assert name in SETTINGS, name
+
+
+def test_presets_are_valid_and_include_the_required_ones() -> None:
+    assert {"instant", "fast", "chat", "slow"} <= set(PRESETS)
+    for name in PRESETS:
+        load_config(flags={"preset": name})
+
+
+def test_precedence_preset_file_env_flags(tmp_path: Path) -> None:
+    config_file = tmp_path / "fake.toml"
+    config_file.write_text('preset = "chat"\nttft_ms = 11\nitl_ms = 12\n[capacity]\nrpm = 13\n')
+    env = {"AWAITBENCH_FAKE_LLM_ITL_MS": "22", "AWAITBENCH_FAKE_LLM_RPM": "23", "HOME": "/x"}
+    config = load_config(flags={"rpm": "33"}, env=env, config_file=config_file)
+    assert config.latency.ttft_ms == 11  # file over preset
+    assert config.latency.itl_ms == 22  # env over file
+    assert config.capacity.rpm == 33  # flag over env
+    assert config.network.rtt_ms == PRESETS["chat"]["rtt_ms"]  # preset where nothing overrides
+    assert load_config(flags={"preset": "instant"}, config_file=config_file).latency.itl_ms == 12
+
+
+def test_config_file_named_by_env(tmp_path: Path) -> None:
+    config_file = tmp_path / "fake.toml"
+    config_file.write_text("[latency]\nttft-ms = 5.5\n")
+    config = load_config(env={"AWAITBENCH_FAKE_LLM_CONFIG": str(config_file)})
+    assert config.latency.ttft_ms == 5.5
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [
+        ({"flags": {"ttft_ms": "abc"}}, "--ttft-ms"),
+        ({"flags": {"ttft_ms": "-1"}}, "--ttft-ms must be >= 0"),
+        ({"flags": {"output_tokens": "2.5"}}, "--output-tokens"),
+        ({"flags": {"ttft_dist": "gamma"}}, "constant, uniform, normal, lognormal"),
+        ({"flags": {"preset": "turbo"}}, "unknown preset 'turbo'"),
+        ({"flags": {"hang_rate": "1.5"}}, "--hang-rate must be a probability"),
+        ({"flags": {"error_rate_500": "0.6", "error_rate_503": "0.6"}}, "must not exceed 1"),
+        ({"flags": {"fault_window_s": "5"}}, "START-END"),
+        ({"flags": {"fault_window_s": "9-3"}}, "START < END"),
+        ({"env": {"AWAITBENCH_FAKE_LLM_TTFT": "3"}}, "unknown setting 'ttft'"),
+        ({"env": {"AWAITBENCH_FAKE_LLM_TLS": "maybe"}}, "true or false"),
+        ({"config_file": Path("/nonexistent/fake.toml")}, "no such file"),
+    ],
+)
+def test_bad_settings_name_the_setting(kwargs: dict[str, object], needle: str) -> None:
+    with pytest.raises(ConfigError, match=None) as info:
+        load_config(**kwargs)  # type: ignore[arg-type]
+    assert needle in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_bad_toml_and_unknown_keys(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("ttft_ms = = 3")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(config_file=bad)
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text("ttft = 3")
+    with pytest.raises(ConfigError, match="unknown setting 'ttft' in config file"):
+        load_config(config_file=unknown)
+    wrong_type = tmp_path / "wrong.toml"
+    wrong_type.write_text("output_tokens = 2.5")
+    with pytest.raises(ConfigError, match="whole number"):
+        load_config(config_file=wrong_type)
+
+
+def test_direct_construction_validates() -> None:
+    with pytest.raises(ConfigError, match="--output-tokens must be >= 1"):
+        FakeLLMConfig(latency=LatencyConfig(output_tokens=0))
