@@ -36,7 +36,7 @@ LOOPS: dict[LoopChoice, tuple[Loop, ...]] = {
 }
 
 DEFAULT_USERS: tuple[int, ...] = (10, 100)
-QUICK_USERS: tuple[int, ...] = (100,)
+QUICK_USERS: tuple[int, ...] = (20,)
 MAX_USERS = 5000
 
 

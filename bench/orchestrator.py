@@ -61,11 +61,16 @@ def prepare(config: RunConfig, *, summary_json: Path | None = None) -> Prepared:
 
     Raises:
         UnknownScenarioError: a selector names no scenario or variant.
+        ConfigError: `--preset` names no fake_llm preset.
         UsageError: the output directory or the summary file cannot be written.
     """
     import scenarios
 
     selections = select(config.selection, scenarios.catalogue(), quick=config.quick)
+    if config.preset is not None:
+        from fake_llm.presets import preset_values
+
+        preset_values(config.preset)  # ConfigError (a usage error) naming the valid presets
     check_out_dir(config.out_dir)
     if summary_json is not None:
         check_writable_file(summary_json, flag="--summary-json")

@@ -46,7 +46,7 @@ __all__ = ["RUN_DIR_ENV", "PointContext", "measure_point"]
 RUN_DIR_ENV = "AWAITBENCH_RUN_DIR"  # set on every child: tells whose process it is (orphan checks)
 _SAMPLE_EVERY_S = 0.25
 _LOCUST_START_TIMEOUT_S = 30.0
-_APP_STATS_TIMEOUT_S = 2.0
+_APP_STATS_TIMEOUT_S = 1.0
 
 
 @dataclass(frozen=True, kw_only=True)

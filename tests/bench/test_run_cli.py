@@ -157,6 +157,7 @@ def test_interrupted_run_leaves_partial_results_and_no_orphans(tmp_path: Path) -
         (["sync_client", "--users", "10", "--reference-users", "50"], "--reference-users"),
         (["sync_client", "--out", "/dev/null/results"], "not writable"),
         (["sync_client", "--duration", "0"], "--duration"),
+        (["sync_client", "--preset", "nope"], "unknown preset 'nope'"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(tmp_path: Path, args: list[str], message: str) -> None:
