@@ -38,14 +38,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     fake.add_argument(
         "--error-budget-ms", type=float, default=5.0, help="allowed p99 latency error (default 5)"
     )
-    fake.add_argument("--start-rps", type=float, help="first rate of each search (default 200; --quick 400)")
+    fake.add_argument("--start-rps", type=float, help="first rate of each search (default 400)")
     fake.add_argument("--max-rps", type=float, default=20000.0, help="never try above this (default 20000)")
     fake.add_argument("--warmup-s", type=float, help="excluded warm-up per step (default 1; --quick 0.5)")
     fake.add_argument("--measure-s", type=float, help="measured window per step (default 3; --quick 1)")
-    fake.add_argument("--max-steps", type=int, help="rates tried per search (default 8; --quick 3)")
-    fake.add_argument(
-        "--retries", type=int, help="re-measure a failed step this often (default 1; --quick 0)"
-    )
+    fake.add_argument("--max-steps", type=int, help="rates tried per search (default 10; --quick 3)")
+    fake.add_argument("--retries", type=int, help="re-measure a near miss this often (default 1; --quick 0)")
     fake.add_argument("--modes", default="non-streaming,streaming", help="comma-separated (default both)")
     fake.add_argument("--servers", default="ceiling,fake_llm", help="comma-separated (default both)")
     fake.add_argument("--server-cpu", type=int, default=0, help="core the servers are pinned to (default 0)")
@@ -82,7 +80,7 @@ def _config(args: argparse.Namespace) -> Any:
         resolution=base.resolution,
         retries=base.retries if args.retries is None else args.retries,
     )
-    start = args.start_rps if args.start_rps is not None else (400.0 if args.quick else 200.0)
+    start = args.start_rps if args.start_rps is not None else 400.0
     return PerfConfig(
         ttft_ms=args.ttft_ms,
         itl_ms=args.itl_ms,

@@ -44,9 +44,9 @@ class StepTiming:
         measure_s: the window whose requests are counted.
         max_steps: measured steps per (server, mode) search; bounds the run time.
         resolution: the search stops once the bracket [sustained, failed] is narrower than this ratio.
-        retries: a step that is not sustained is measured again up to this many times and the best attempt
-            counts. Noise on a shared machine only ever adds latency, never removes it, so the best of a few
-            attempts is the fairest estimate of what the server itself can do.
+        retries: a step that is invalid or a near miss is measured again up to this many times and the
+            best attempt counts. Noise on a shared machine only ever adds latency, never removes it, so the
+            best of a few attempts is the fairest estimate of what the server itself can do.
     """
 
     warmup_s: float
@@ -57,7 +57,7 @@ class StepTiming:
 
 
 def standard_timing() -> StepTiming:
-    return StepTiming(warmup_s=1.0, measure_s=3.0, max_steps=8, resolution=1.15, retries=1)
+    return StepTiming(warmup_s=1.0, measure_s=3.0, max_steps=10, resolution=1.15, retries=1)
 
 
 def quick_timing() -> StepTiming:
@@ -129,7 +129,7 @@ class PerfConfig:
     output_tokens: int = 16
     error_budget_ms: float = 5.0
     min_success_ratio: float = 0.98
-    start_rps: float = 200.0
+    start_rps: float = 400.0
     max_rps: float = 20000.0
     modes: tuple[Mode, ...] = MODES
     servers: tuple[ServerKind, ...] = SERVERS

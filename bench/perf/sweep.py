@@ -29,6 +29,7 @@ LOADGEN_CPU_LIMIT = 0.9
 """Above this share of its core the generator's own delays would be measured as server latency."""
 
 _MAX_FAILED_SHARE = 0.001
+_NEAR_MISS_FACTOR = 4.0
 _RANK = {StepVerdict.INVALID: 0, StepVerdict.FAILED: 1, StepVerdict.SUSTAINED: 2}
 
 StepCallback = Callable[[ServerKind, Mode, StepOutcome, dict[str, Any]], None]
@@ -76,6 +77,14 @@ def judge_step(figures: dict[str, Any], *, config: PerfConfig) -> StepOutcome:
         failed.append(f"errors: {kinds}")
     verdict = StepVerdict.FAILED if failed else StepVerdict.SUSTAINED
     return StepOutcome(rate_rps=rate, verdict=verdict, reasons=tuple(failed))
+
+
+def _worth_retrying(figures: dict[str, Any], *, config: PerfConfig) -> bool:
+    """Retry an invalid step, or a near miss; a server clearly past its limit would only fail again."""
+    if figures["verdict"] == StepVerdict.INVALID.value:
+        return True
+    near_budget = figures["error_ms"]["p99"] <= _NEAR_MISS_FACTOR * config.error_budget_ms
+    return near_budget and figures["achieved_rps"] >= 0.9 * figures["rate_rps"]
 
 
 def _loadgen_spec(load: LoadConfig, *, out_path: Path, cpu: int, sched: Sched, log_path: Path) -> ProcessSpec:
@@ -156,7 +165,7 @@ def _search(
                 on_step(kind, mode, outcome, step)
             if best is None or _RANK[outcome.verdict] > _RANK[best.verdict]:
                 best = outcome
-            if best.verdict is StepVerdict.SUSTAINED:
+            if best.verdict is StepVerdict.SUSTAINED or not _worth_retrying(step, config=config):
                 break
         assert best is not None
         return best
