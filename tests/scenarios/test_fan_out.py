@@ -1,0 +1,54 @@
+"""fan_out: unbounded gather overruns a capped upstream (429s); a shared semaphore stays under the cap."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from scenarios.fan_out import SCENARIO, UPSTREAM_CAP, FanOutConfig
+from tests.scenarios.conftest import (
+    Fleet,
+    ask_concurrently,
+    assert_answers,
+    assert_clean_shutdown,
+    fleet,
+    get_json,
+    reset_llm_stats,
+)
+
+USERS = 3  # x 20 calls each = 60 in flight against a cap of 20
+
+
+@pytest.fixture(scope="module")
+def apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
+    with fleet(SCENARIO, tmp_path_factory.mktemp("fan_out")) as running:
+        yield running
+
+
+@pytest.mark.parametrize("variant", [v.id for v in SCENARIO.variants])
+def test_every_variant_answers(apps: Fleet, variant: str) -> None:
+    # One request alone fans out to exactly the cap, so even the unbounded variant fits.
+    assert assert_answers(apps.apps[variant])["upstream_calls"] == FanOutConfig().calls
+
+
+def _burst(apps: Fleet, variant: str) -> tuple[dict[str, int], list[int | None]]:
+    reset_llm_stats(apps.llm)
+    outcomes = ask_concurrently(apps.apps[variant], USERS, timeout_s=60.0)
+    stats = get_json(f"{apps.llm}/stats")
+    return stats, [o.status for o in outcomes]
+
+
+def test_unbounded_draws_429s_and_semaphore_none(apps: Fleet) -> None:
+    assert USERS * FanOutConfig().calls > UPSTREAM_CAP
+    unbounded, _ = _burst(apps, "unbounded")
+    bounded, bounded_statuses = _burst(apps, "semaphore")
+    assert unbounded["rate_limited_total"] > 0, unbounded
+    assert unbounded["peak_in_flight"] >= UPSTREAM_CAP  # it filled the upstream to the brim and beyond
+    assert bounded["rate_limited_total"] == 0, bounded
+    assert bounded["peak_in_flight"] <= FanOutConfig().limit
+    assert bounded_statuses == [200] * USERS
+
+
+def test_shared_clients_closed_at_shutdown(apps: Fleet) -> None:
+    assert_clean_shutdown(apps)

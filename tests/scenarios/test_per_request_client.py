@@ -1,0 +1,56 @@
+"""per_request_client: a client per request opens a connection per request; a shared one reuses them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from scenarios.per_request_client import SCENARIO
+from tests.scenarios.conftest import (
+    Fleet,
+    assert_answers,
+    assert_clean_shutdown,
+    fleet,
+    get_json,
+    leaks,
+    reset_llm_stats,
+    wall_time_s,
+)
+
+USERS = 5
+ROUNDS = 3
+
+
+@pytest.fixture(scope="module")
+def apps(tmp_path_factory: pytest.TempPathFactory, default_llm: str) -> Iterator[Fleet]:
+    with fleet(SCENARIO, tmp_path_factory.mktemp("per_request_client"), llm=default_llm) as running:
+        yield running
+
+
+@pytest.mark.parametrize("variant", [v.id for v in SCENARIO.variants])
+def test_every_variant_answers(apps: Fleet, variant: str) -> None:
+    assert_answers(apps.apps[variant])
+
+
+def _connections_per_request(apps: Fleet, variant: str) -> float:
+    wall_time_s(apps.apps[variant], USERS)  # warm-up: a shared pool opens its connections here
+    reset_llm_stats(apps.llm)
+    for _ in range(ROUNDS):
+        wall_time_s(apps.apps[variant], USERS)
+    stats = get_json(f"{apps.llm}/stats")
+    assert stats["requests_total"] == USERS * ROUNDS
+    return stats["connections_opened"] / stats["requests_total"]
+
+
+def test_client_per_request_opens_a_connection_per_call(apps: Fleet) -> None:
+    per_request = _connections_per_request(apps, "client_per_request")
+    shared = _connections_per_request(apps, "shared_client")
+    assert per_request >= 0.9, per_request  # theory: exactly 1.0
+    assert shared <= 0.3, shared  # theory: 0 after warm-up; a pool may replace a connection or two
+
+
+def test_shared_clients_closed_at_shutdown(apps: Fleet) -> None:
+    logs = assert_clean_shutdown(apps, leaky=("client_per_request",))
+    # The positive control: the leak detector sees the clients the pitfall never closes.
+    assert leaks(logs["client_per_request"]), logs["client_per_request"][-2000:]

@@ -1,0 +1,46 @@
+"""serial_awaits: three awaits in a row take the sum of the latencies; gather and TaskGroup the max."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterator
+
+import pytest
+
+from scenarios.serial_awaits import PARTS, SCENARIO
+from tests.scenarios.conftest import Fleet, ask_concurrently, assert_answers, assert_clean_shutdown, fleet
+
+USERS = 5
+
+
+@pytest.fixture(scope="module")
+def apps(tmp_path_factory: pytest.TempPathFactory, default_llm: str) -> Iterator[Fleet]:
+    with fleet(SCENARIO, tmp_path_factory.mktemp("serial_awaits"), llm=default_llm, loop="uvloop") as running:
+        yield running
+
+
+@pytest.mark.parametrize("variant", [v.id for v in SCENARIO.variants])
+def test_every_variant_answers(apps: Fleet, variant: str) -> None:
+    assert assert_answers(apps.apps[variant])["upstream_calls"] == len(PARTS)
+
+
+def _median_latency_s(apps: Fleet, variant: str) -> float:
+    ask_concurrently(apps.apps[variant], USERS)  # warm-up
+    outcomes = ask_concurrently(apps.apps[variant], USERS)
+    assert [o.status for o in outcomes] == [200] * USERS
+    return statistics.median(o.elapsed_s for o in outcomes)
+
+
+def test_serial_takes_the_sum_and_gather_the_max(apps: Fleet) -> None:
+    serial = _median_latency_s(apps, "serial")
+    gather = _median_latency_s(apps, "gather")
+    task_group = _median_latency_s(apps, "task_group")
+    latency_s = SCENARIO.upstream.latency_ms / 1000.0
+    assert serial >= 0.95 * len(PARTS) * latency_s  # three calls in a row cannot be faster
+    # Theory: a ratio of 3. Margin for a loaded box, where the concurrent side's CPU stretches it.
+    assert serial >= 1.8 * gather, (serial, gather)
+    assert serial >= 1.8 * task_group, (serial, task_group)
+
+
+def test_shared_clients_closed_at_shutdown(apps: Fleet) -> None:
+    assert_clean_shutdown(apps)

@@ -1,0 +1,54 @@
+"""threadpool: `def` routes stop at 40 concurrent calls; a raised limiter or an async route does not."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from scenarios.threadpool import DEFAULT_TOKENS, SCENARIO
+from tests.scenarios.conftest import (
+    Fleet,
+    assert_answers,
+    assert_clean_shutdown,
+    fleet,
+    get_json,
+    reset_llm_stats,
+    wall_time_s,
+)
+
+USERS = 60
+# Long calls, so all 60 requests are in flight together even if starting 60 threads takes a while.
+LATENCY_MS = 1000
+
+
+@pytest.fixture(scope="module")
+def apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
+    args = ("--ttft-ms", str(LATENCY_MS), "--itl-ms", "0")
+    with fleet(SCENARIO, tmp_path_factory.mktemp("threadpool"), fake_llm_args=args) as running:
+        yield running
+
+
+@pytest.mark.parametrize("variant", [v.id for v in SCENARIO.variants])
+def test_every_variant_answers(apps: Fleet, variant: str) -> None:
+    assert_answers(apps.apps[variant])
+
+
+def _peak(apps: Fleet, variant: str) -> tuple[int, float]:
+    reset_llm_stats(apps.llm)
+    elapsed = wall_time_s(apps.apps[variant], USERS)
+    return int(get_json(f"{apps.llm}/stats")["peak_in_flight"]), elapsed
+
+
+def test_default_limiter_caps_concurrency_at_40(apps: Fleet) -> None:
+    capped, capped_s = _peak(apps, "default_limiter")
+    raised, _ = _peak(apps, "raised_limiter")
+    free, _ = _peak(apps, "async_route")
+    assert capped == DEFAULT_TOKENS  # exactly the limiter: 20 requests waited for a token
+    assert capped_s >= 1.9 * LATENCY_MS / 1000.0  # two waves of calls
+    assert raised >= DEFAULT_TOKENS + 10, raised  # theory: all 60 at once
+    assert free >= DEFAULT_TOKENS + 10, free
+
+
+def test_shared_clients_closed_at_shutdown(apps: Fleet) -> None:
+    assert_clean_shutdown(apps)

@@ -1,0 +1,51 @@
+"""timeouts: without a deadline a hung upstream call holds its user; with one it becomes a fast 504."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from scenarios.timeouts import SCENARIO
+from tests.scenarios.conftest import Fleet, ask, ask_concurrently, assert_clean_shutdown, fleet
+
+EVERY_K = 4  # the fake LLM hangs on every 4th request: deterministic, unlike a hang rate
+USERS = 8  # any 8 consecutive requests contain exactly 2 that hang
+DEADLINE_MS = 500.0
+CLIENT_TIMEOUT_S = 3.0
+
+
+@pytest.fixture(scope="module")
+def apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
+    args = ("--ttft-ms", "100", "--itl-ms", "0", "--fault-kind", "hang", "--fault-every-k", str(EVERY_K))
+    env = {"AWAITBENCH_DEADLINE_MS": f"{DEADLINE_MS:g}"}
+    with fleet(SCENARIO, tmp_path_factory.mktemp("timeouts"), fake_llm_args=args, env=env) as running:
+        yield running
+
+
+@pytest.mark.parametrize("variant", [v.id for v in SCENARIO.variants])
+def test_every_variant_answers(apps: Fleet, variant: str) -> None:
+    # At most one of two consecutive requests hangs, so one of two tries answers.
+    statuses = []
+    for _ in range(2):
+        try:
+            statuses.append(ask(apps.apps[variant], timeout_s=CLIENT_TIMEOUT_S).status_code)
+        except httpx.TimeoutException:  # the client gave up on a hung call
+            statuses.append("timeout")
+    assert 200 in statuses, statuses
+
+
+def test_hung_calls_hold_users_without_a_deadline(apps: Fleet) -> None:
+    stuck = ask_concurrently(apps.apps["no_timeout"], USERS, timeout_s=CLIENT_TIMEOUT_S)
+    bounded = ask_concurrently(apps.apps["with_timeout"], USERS, timeout_s=CLIENT_TIMEOUT_S)
+    stuck_statuses = [o.status for o in stuck]
+    assert stuck_statuses.count(None) == USERS // EVERY_K, stuck_statuses  # still waiting after 3 s
+    bounded_statuses = sorted(o.status or 0 for o in bounded)
+    assert bounded_statuses == [200] * (USERS - USERS // EVERY_K) + [504] * (USERS // EVERY_K)
+    # The 504s come at the deadline, far before the client's own timeout.
+    assert max(o.elapsed_s for o in bounded) < CLIENT_TIMEOUT_S - 0.5
+
+
+def test_shared_clients_closed_at_shutdown(apps: Fleet) -> None:
+    assert_clean_shutdown(apps)
