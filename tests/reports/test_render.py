@@ -1,0 +1,168 @@
+"""`awaitbench report` on the committed fixture run: every chart, the page and summary.md, as users get them.
+
+The fixture was produced by a real `awaitbench run` (docs/reports.md has the command); the numbers
+checked here are read straight from its JSON, not through the reports package.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from matplotlib.image import imread
+
+from bench.results import load_run
+from reports.overview_charts import overview_chart
+from reports.scenario_charts import scenario_charts
+from reports.summary import summarize
+from reports.theme import THEMES
+from tests.reports.conftest import RUN_SMALL, awaitbench, read_json, write_json
+
+_PER_SCENARIO = ("throughput", "latency", "cdf", "loop-lag", "cpu")
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    pixels = imread(path)
+    return pixels.shape[1], pixels.shape[0]
+
+
+def _reference_pairs() -> list[tuple[dict, dict | None, dict | None]]:
+    """(scenario, pitfall point, fix point) at the reference load, straight from the fixture's JSON."""
+    manifest = read_json(RUN_SMALL / "manifest.json")
+    users = manifest["reference_users"]
+    pairs = []
+    for scenario in manifest["scenarios"]:
+        points = {}
+        for role in ("pitfall_variant", "fix_variant"):
+            path = RUN_SMALL / "points" / f"{scenario['id']}__{scenario[role]}__uvloop__u{users}.json"
+            points[role] = read_json(path) if path.exists() else None
+        pairs.append((scenario, points["pitfall_variant"], points["fix_variant"]))
+    return pairs
+
+
+def test_fixture_is_a_complete_real_run() -> None:
+    manifest = read_json(RUN_SMALL / "manifest.json")
+    assert manifest["status"] == "complete"
+    assert manifest["git_commit"], "the fixture must come from a real `awaitbench run` (git commit recorded)"
+    ok = [p for p in (RUN_SMALL / "points").glob("*.json") if read_json(p)["status"] == "ok"]
+    assert len(ok) >= 4
+
+
+def test_report_cli_prints_where_index_html_is(
+    rendered_report: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    out, result = rendered_report
+    assert result.returncode == 0, result.stderr
+    assert f"report: {(out / 'index.html').resolve()}" in result.stdout
+    assert (out / "summary.md").stat().st_size > 0
+
+
+def test_every_chart_is_rendered_at_the_declared_size(
+    rendered_report: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    out, _ = rendered_report
+    width, height = THEMES["paper"].size_px
+    stems = ["overview"] + [
+        f"{scenario['id']}-{name}" for scenario, _, _ in _reference_pairs() for name in _PER_SCENARIO
+    ]
+    for stem in stems:
+        png, svg = out / "img" / f"{stem}.png", out / "img" / f"{stem}.svg"
+        assert _png_size(png) == (width, height), stem
+        assert imread(png).std() > 0.01, f"{stem}.png is blank"
+        assert ET.parse(svg).getroot().tag.endswith("svg"), stem
+
+
+def test_summary_md_numbers_equal_the_fixture(
+    rendered_report: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    out, _ = rendered_report
+    rows = {
+        cells[0]: cells
+        for line in (out / "summary.md").read_text().splitlines()
+        if line.startswith("| ") and not line.startswith("| scenario")
+        for cells in [[c.strip() for c in line.strip("|").split("|")]]
+    }
+    for scenario, pitfall, fix in _reference_pairs():
+        assert pitfall is not None and fix is not None, "the fixture must hold the reference pair"
+        row = rows[scenario["id"]]
+        assert row[1:3] == [scenario["pitfall_variant"], scenario["fix_variant"]]
+        assert row[4] == f"{pitfall['throughput_rps']:.1f}"
+        assert row[5] == f"{fix['throughput_rps']:.1f}"
+        assert row[7] == f"{pitfall['latency']['p99_ms']:.1f}"
+        assert row[8] == f"{fix['latency']['p99_ms']:.1f}"
+        ratio = fix["throughput_rps"] / pitfall["throughput_rps"]
+        assert row[6].startswith("x") and float(row[6][1:]) == pytest.approx(ratio, rel=0.05, abs=0.06)
+        p99_ratio = pitfall["latency"]["p99_ms"] / fix["latency"]["p99_ms"]
+        assert float(row[9][1:]) == pytest.approx(p99_ratio, rel=0.05, abs=0.06)
+        lag = f"{pitfall['server']['loop_lag_p99_ms']:.1f} / {fix['server']['loop_lag_p99_ms']:.1f}"
+        assert row[10] == lag
+
+
+def test_talk_theme_is_1920x1080(tmp_path: Path) -> None:
+    # One scenario and the overview are enough here: the paper test above renders every chart.
+    run = load_run(RUN_SMALL)
+    theme = THEMES["talk"]
+    charts = [
+        overview_chart(summarize(run), theme=theme, out_dir=tmp_path),
+        *scenario_charts(run, run.manifest.scenarios[0], theme=theme, out_dir=tmp_path),
+    ]
+    for chart in charts:
+        assert _png_size(chart.png) == (1920, 1080), chart.stem
+        assert chart.svg.stat().st_size > 0
+
+
+def test_partial_run_names_the_missing_and_failed_points(
+    copy_run: Callable[..., Path], tmp_path: Path
+) -> None:
+    run_dir = copy_run(RUN_SMALL, name="partial")
+    manifest = read_json(run_dir / "manifest.json")
+    manifest["status"] = "interrupted"
+    write_json(run_dir / "manifest.json", manifest)
+    point_files = sorted((run_dir / "points").glob("*.json"))
+    missing = point_files[0]
+    missing.unlink()
+    failed = point_files[-1]
+    record = read_json(failed)
+    record.update(
+        status="failed", valid=False, error="app exited with code 1 before it was ready", latency=None
+    )
+    write_json(failed, record)
+
+    out = tmp_path / "out"
+    result = awaitbench("report", str(run_dir), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    page = (out / "index.html").read_text()
+    summary = (out / "summary.md").read_text()
+    assert "Partial run" in page
+    for text in (page, summary):
+        assert missing.stem in text
+        assert failed.stem in text
+    assert "app exited with code 1 before it was ready" in summary
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("report", "/nonexistent/results"), "is not a directory"),
+        (("report", "tests/reports"), "manifest.json not found"),
+        (("report", str(RUN_SMALL), "--theme", "poster"), "invalid choice"),
+    ],
+)
+def test_bad_arguments_are_one_line_usage_errors(args: tuple[str, ...], message: str) -> None:
+    result = awaitbench(*args)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert message in result.stderr
+
+
+def test_unknown_schema_version_is_a_usage_error(copy_run: Callable[..., Path]) -> None:
+    run_dir = copy_run(RUN_SMALL)
+    manifest = read_json(run_dir / "manifest.json")
+    manifest["schema_version"] = 99
+    write_json(run_dir / "manifest.json", manifest)
+    result = awaitbench("report", str(run_dir))
+    assert result.returncode == 2
+    assert "schema_version 99 is not supported" in result.stderr
