@@ -32,6 +32,18 @@ API_KEY = "sk-awaitbench-test"
 LEAK_MARKERS = ("Unclosed", "unclosed", "ResourceWarning")
 
 
+def module_loop(scenario_id: str) -> Loop:
+    """The loop a scenario's test module runs its variants on: alternating along the catalogue, so both
+    loops carry half the signature tests; `test_loops` starts each fix on the other one."""
+    from scenarios import SCENARIO_MODULES
+
+    return "asyncio" if SCENARIO_MODULES.index(scenario_id) % 2 == 0 else "uvloop"
+
+
+def other_loop(scenario_id: str) -> Loop:
+    return "uvloop" if module_loop(scenario_id) == "asyncio" else "asyncio"
+
+
 @dataclass
 class Fleet:
     """A fake LLM and the variant apps pointed at it; URLs by variant id."""

@@ -16,6 +16,7 @@ from tests.scenarios.conftest import (
     assert_clean_shutdown,
     fleet,
     get_json,
+    module_loop,
 )
 
 USERS = 5
@@ -25,7 +26,13 @@ AUDIT_MS = 300.0
 @pytest.fixture(scope="module")
 def apps(tmp_path_factory: pytest.TempPathFactory, default_llm: str) -> Iterator[Fleet]:
     env = {"AWAITBENCH_AUDIT_MS": f"{AUDIT_MS:g}"}
-    with fleet(SCENARIO, tmp_path_factory.mktemp("background_work"), llm=default_llm, env=env) as running:
+    with fleet(
+        SCENARIO,
+        tmp_path_factory.mktemp("background_work"),
+        llm=default_llm,
+        env=env,
+        loop=module_loop(SCENARIO.id),
+    ) as running:
         yield running
 
 

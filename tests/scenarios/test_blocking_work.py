@@ -7,7 +7,14 @@ from collections.abc import Iterator
 import pytest
 
 from scenarios.blocking_work import SCENARIO
-from tests.scenarios.conftest import Fleet, assert_answers, assert_clean_shutdown, fleet, wall_time_s
+from tests.scenarios.conftest import (
+    Fleet,
+    assert_answers,
+    assert_clean_shutdown,
+    fleet,
+    module_loop,
+    wall_time_s,
+)
 
 USERS = 10
 BLOCK_MS = 200.0
@@ -17,7 +24,11 @@ BLOCK_MS = 200.0
 def apps(tmp_path_factory: pytest.TempPathFactory, default_llm: str) -> Iterator[Fleet]:
     env = {"AWAITBENCH_BLOCK_MS": f"{BLOCK_MS:g}"}
     with fleet(
-        SCENARIO, tmp_path_factory.mktemp("blocking_work"), llm=default_llm, env=env, loop="uvloop"
+        SCENARIO,
+        tmp_path_factory.mktemp("blocking_work"),
+        llm=default_llm,
+        env=env,
+        loop=module_loop(SCENARIO.id),
     ) as running:
         yield running
 

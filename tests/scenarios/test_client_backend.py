@@ -8,7 +8,14 @@ import psutil
 import pytest
 
 from scenarios.client_backend import SCENARIO
-from tests.scenarios.conftest import Fleet, assert_answers, assert_clean_shutdown, fleet, wall_time_s
+from tests.scenarios.conftest import (
+    Fleet,
+    assert_answers,
+    assert_clean_shutdown,
+    fleet,
+    module_loop,
+    wall_time_s,
+)
 
 USERS = 20
 ROUNDS = 5
@@ -16,7 +23,9 @@ ROUNDS = 5
 
 @pytest.fixture(scope="module")
 def apps(tmp_path_factory: pytest.TempPathFactory, default_llm: str) -> Iterator[Fleet]:
-    with fleet(SCENARIO, tmp_path_factory.mktemp("client_backend"), llm=default_llm) as running:
+    with fleet(
+        SCENARIO, tmp_path_factory.mktemp("client_backend"), llm=default_llm, loop=module_loop(SCENARIO.id)
+    ) as running:
         yield running
 
 

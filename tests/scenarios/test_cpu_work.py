@@ -8,7 +8,14 @@ import psutil
 import pytest
 
 from scenarios.cpu_work import SCENARIO
-from tests.scenarios.conftest import Fleet, assert_answers, assert_clean_shutdown, fleet, wall_time_s
+from tests.scenarios.conftest import (
+    Fleet,
+    assert_answers,
+    assert_clean_shutdown,
+    fleet,
+    module_loop,
+    wall_time_s,
+)
 
 USERS = 6
 CPU_MS = 80.0
@@ -17,7 +24,9 @@ CPU_MS = 80.0
 @pytest.fixture(scope="module")
 def apps(tmp_path_factory: pytest.TempPathFactory, default_llm: str) -> Iterator[Fleet]:
     env = {"AWAITBENCH_CPU_MS": f"{CPU_MS:g}", "AWAITBENCH_CPU_POOL_PROCESSES": "2"}
-    with fleet(SCENARIO, tmp_path_factory.mktemp("cpu_work"), llm=default_llm, env=env) as running:
+    with fleet(
+        SCENARIO, tmp_path_factory.mktemp("cpu_work"), llm=default_llm, env=env, loop=module_loop(SCENARIO.id)
+    ) as running:
         yield running
 
 

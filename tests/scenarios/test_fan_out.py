@@ -14,6 +14,7 @@ from tests.scenarios.conftest import (
     assert_clean_shutdown,
     fleet,
     get_json,
+    module_loop,
     reset_llm_stats,
 )
 
@@ -22,7 +23,7 @@ USERS = 3  # x 20 calls each = 60 in flight against a cap of 20
 
 @pytest.fixture(scope="module")
 def apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
-    with fleet(SCENARIO, tmp_path_factory.mktemp("fan_out")) as running:
+    with fleet(SCENARIO, tmp_path_factory.mktemp("fan_out"), loop=module_loop(SCENARIO.id)) as running:
         yield running
 
 

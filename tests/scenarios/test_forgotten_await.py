@@ -13,6 +13,7 @@ from tests.scenarios.conftest import (
     assert_clean_shutdown,
     fleet,
     get_json,
+    module_loop,
     wall_time_s,
 )
 
@@ -22,7 +23,7 @@ USERS = 10
 @pytest.fixture(scope="module")
 def apps(tmp_path_factory: pytest.TempPathFactory, default_llm: str) -> Iterator[Fleet]:
     with fleet(
-        SCENARIO, tmp_path_factory.mktemp("forgotten_await"), llm=default_llm, loop="uvloop"
+        SCENARIO, tmp_path_factory.mktemp("forgotten_await"), llm=default_llm, loop=module_loop(SCENARIO.id)
     ) as running:
         yield running
 

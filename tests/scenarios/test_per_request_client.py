@@ -14,6 +14,7 @@ from tests.scenarios.conftest import (
     fleet,
     get_json,
     leaks,
+    module_loop,
     reset_llm_stats,
     wall_time_s,
 )
@@ -24,7 +25,12 @@ ROUNDS = 3
 
 @pytest.fixture(scope="module")
 def apps(tmp_path_factory: pytest.TempPathFactory, default_llm: str) -> Iterator[Fleet]:
-    with fleet(SCENARIO, tmp_path_factory.mktemp("per_request_client"), llm=default_llm) as running:
+    with fleet(
+        SCENARIO,
+        tmp_path_factory.mktemp("per_request_client"),
+        llm=default_llm,
+        loop=module_loop(SCENARIO.id),
+    ) as running:
         yield running
 
 

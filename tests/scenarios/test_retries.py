@@ -14,6 +14,7 @@ from tests.scenarios.conftest import (
     assert_clean_shutdown,
     fleet,
     get_json,
+    module_loop,
     reset_llm_stats,
 )
 
@@ -27,7 +28,9 @@ LATENCY_MS = 500
 def apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
     args = ("--ttft-ms", str(LATENCY_MS), "--itl-ms", "0", "--max-concurrency", str(UPSTREAM_CAP))
     args += ("--queue-limit", "0")
-    with fleet(SCENARIO, tmp_path_factory.mktemp("retries"), fake_llm_args=args, loop="uvloop") as running:
+    with fleet(
+        SCENARIO, tmp_path_factory.mktemp("retries"), fake_llm_args=args, loop=module_loop(SCENARIO.id)
+    ) as running:
         yield running
 
 

@@ -8,14 +8,23 @@ from collections.abc import Iterator
 import pytest
 
 from scenarios.serial_awaits import PARTS, SCENARIO
-from tests.scenarios.conftest import Fleet, ask_concurrently, assert_answers, assert_clean_shutdown, fleet
+from tests.scenarios.conftest import (
+    Fleet,
+    ask_concurrently,
+    assert_answers,
+    assert_clean_shutdown,
+    fleet,
+    module_loop,
+)
 
 USERS = 5
 
 
 @pytest.fixture(scope="module")
 def apps(tmp_path_factory: pytest.TempPathFactory, default_llm: str) -> Iterator[Fleet]:
-    with fleet(SCENARIO, tmp_path_factory.mktemp("serial_awaits"), llm=default_llm, loop="uvloop") as running:
+    with fleet(
+        SCENARIO, tmp_path_factory.mktemp("serial_awaits"), llm=default_llm, loop=module_loop(SCENARIO.id)
+    ) as running:
         yield running
 
 

@@ -9,14 +9,21 @@ from collections.abc import Iterator
 import pytest
 
 from scenarios.streaming import OUTPUT_TOKENS, SCENARIO, TTFT_MS, UPSTREAM_LATENCY_MS
-from tests.scenarios.conftest import Fleet, ask_concurrently, assert_answers, assert_clean_shutdown, fleet
+from tests.scenarios.conftest import (
+    Fleet,
+    ask_concurrently,
+    assert_answers,
+    assert_clean_shutdown,
+    fleet,
+    module_loop,
+)
 
 USERS = 3
 
 
 @pytest.fixture(scope="module")
 def apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
-    with fleet(SCENARIO, tmp_path_factory.mktemp("streaming"), loop="uvloop") as running:
+    with fleet(SCENARIO, tmp_path_factory.mktemp("streaming"), loop=module_loop(SCENARIO.id)) as running:
         yield running
 
 

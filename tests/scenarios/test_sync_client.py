@@ -13,6 +13,7 @@ from tests.scenarios.conftest import (
     assert_clean_shutdown,
     fleet,
     get_json,
+    module_loop,
     reset_llm_stats,
     wall_time_s,
 )
@@ -22,7 +23,9 @@ USERS = 10
 
 @pytest.fixture(scope="module")
 def apps(tmp_path_factory: pytest.TempPathFactory, default_llm: str) -> Iterator[Fleet]:
-    with fleet(SCENARIO, tmp_path_factory.mktemp("sync_client"), llm=default_llm, loop="uvloop") as running:
+    with fleet(
+        SCENARIO, tmp_path_factory.mktemp("sync_client"), llm=default_llm, loop=module_loop(SCENARIO.id)
+    ) as running:
         yield running
 
 

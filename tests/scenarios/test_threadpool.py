@@ -13,6 +13,7 @@ from tests.scenarios.conftest import (
     assert_clean_shutdown,
     fleet,
     get_json,
+    module_loop,
     reset_llm_stats,
     wall_time_s,
 )
@@ -25,7 +26,9 @@ LATENCY_MS = 1000
 @pytest.fixture(scope="module")
 def apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
     args = ("--ttft-ms", str(LATENCY_MS), "--itl-ms", "0")
-    with fleet(SCENARIO, tmp_path_factory.mktemp("threadpool"), fake_llm_args=args) as running:
+    with fleet(
+        SCENARIO, tmp_path_factory.mktemp("threadpool"), fake_llm_args=args, loop=module_loop(SCENARIO.id)
+    ) as running:
         yield running
 
 

@@ -1,0 +1,105 @@
+"""The registry and the metadata every other package reads: complete, consistent, importable."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+
+import pytest
+
+import scenarios
+from scenarios import SCENARIO_MODULES, catalogue, get
+from scenarios.errors import UnknownScenarioError
+from scenarios.model import Scenario, TheoryInput
+
+CORE_SIX = ("sync_client", "per_request_client", "serial_awaits", "fan_out", "blocking_work", "cpu_work")
+BRIEF = (*CORE_SIX, "timeouts", "retries", "threadpool", "background_work", "streaming")
+BRIEF += ("forgotten_await", "client_backend")
+
+
+def test_catalogue_has_the_whole_brief_in_order() -> None:
+    assert SCENARIO_MODULES == BRIEF
+    assert tuple(s.id for s in catalogue()) == BRIEF
+    assert tuple(s.id for s in catalogue() if s.core) == CORE_SIX
+
+
+def test_importing_the_package_imports_no_scenario() -> None:
+    # Nothing at import: the package lists module names, the modules load on demand.
+    source = inspect.getsource(scenarios)
+    imported = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ImportFrom)]
+    assert all((node.module or "").split(".")[-1] not in BRIEF for node in imported)
+
+
+def test_get_unknown_scenario_lists_the_valid_ids() -> None:
+    with pytest.raises(UnknownScenarioError) as excinfo:
+        get("no_such")
+    assert "no_such" in str(excinfo.value) and "sync_client" in str(excinfo.value)
+
+
+def test_unknown_variant_lists_the_valid_ids() -> None:
+    with pytest.raises(UnknownScenarioError) as excinfo:
+        get("fan_out").variant("nope")
+    assert str(excinfo.value) == "scenario 'fan_out' has no variant 'nope' (variants: unbounded, semaphore)"
+
+
+@pytest.mark.parametrize("scenario", catalogue(), ids=lambda s: s.id)
+def test_metadata_is_consistent(scenario: Scenario) -> None:
+    ids = [v.id for v in scenario.variants]
+    assert len(set(ids)) == len(ids) >= 2
+    assert scenario.variant(scenario.pitfall_variant).role == "pitfall"
+    assert scenario.variant(scenario.fix_variant).role == "fix"
+    assert ids[:2] == [scenario.pitfall_variant, scenario.fix_variant]  # the pair first
+    for text in (scenario.title, scenario.pitfall, scenario.fix, scenario.signature):
+        assert text.strip() and "\n" not in text
+    assert scenario.upstream.latency_ms > 0
+    assert all(isinstance(arg, str) for arg in scenario.upstream.fake_llm_args)
+    for name in scenario.app_env:
+        assert name.startswith("AWAITBENCH_")
+
+
+@pytest.mark.parametrize("scenario", catalogue(), ids=lambda s: s.id)
+def test_every_factory_is_a_named_function_of_the_scenario_module(scenario: Scenario) -> None:
+    module = importlib.import_module(f"scenarios.{scenario.id}")
+    assert module.__doc__ and len(module.__doc__.splitlines()) > 5  # the slide: bug, fix, theory
+    for variant in scenario.variants:
+        module_name, _, function = variant.factory.partition(":")
+        assert module_name == module.__name__
+        factory = getattr(module, function)
+        assert callable(factory) and function in module.__all__
+        assert not inspect.signature(factory).parameters  # zero-argument factory
+
+
+@pytest.mark.parametrize("scenario", catalogue(), ids=lambda s: s.id)
+@pytest.mark.parametrize("users", [1, 10, 100])
+def test_theory_predicts_every_variant(scenario: Scenario, users: int) -> None:
+    given = TheoryInput(users=users, upstream_latency_ms=scenario.upstream.latency_ms, workers=1, cpu_cores=2)
+    predictions = scenario.theory(given)
+    assert set(predictions) == {v.id for v in scenario.variants}
+    for prediction in predictions.values():
+        assert prediction.throughput_rps > 0
+        assert prediction.latency_ms >= scenario.upstream.latency_ms * 0.99  # no faster than the upstream
+        # Little's law holds for every closed-loop prediction: X = U / R.
+        assert prediction.throughput_rps == pytest.approx(users * 1000.0 / prediction.latency_ms)
+
+
+def _predict(scenario_id: str, variant: str, users: int) -> float:
+    scenario = get(scenario_id)
+    given = TheoryInput(users=users, upstream_latency_ms=100.0, workers=1, cpu_cores=2)
+    return scenario.theory(given)[variant].throughput_rps
+
+
+def test_theory_matches_the_brief() -> None:
+    # sync_in_async: X = W / L, flat whatever U; sync_in_def: 40 / L; async: U / L.
+    assert _predict("sync_client", "sync_in_async", 100) == pytest.approx(10.0)
+    assert _predict("sync_client", "sync_in_def", 100) == pytest.approx(400.0)
+    assert _predict("sync_client", "async_client", 100) == pytest.approx(1000.0)
+    # serial: R = 3L; gather: R = L.
+    assert _predict("serial_awaits", "serial", 10) == pytest.approx(
+        _predict("serial_awaits", "gather", 10) / 3
+    )
+    # threads do not scale CPU work; a process pool scales to the cores.
+    cpu_thread, cpu_pool = _predict("cpu_work", "to_thread", 100), _predict("cpu_work", "process_pool", 100)
+    assert cpu_pool == pytest.approx(2 * cpu_thread)
+    # the 40-token threadpool plateau.
+    assert _predict("threadpool", "default_limiter", 100) == pytest.approx(400.0)

@@ -1,0 +1,88 @@
+"""`awaitbench list` and `awaitbench serve` as a user runs them: output, one-line errors, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from bench.processes import awaitbench_argv
+from scenarios import SCENARIO_MODULES
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        awaitbench_argv(*args), capture_output=True, text=True, timeout=60, env={**os.environ, **(env or {})}
+    )
+
+
+def test_list_shows_every_scenario_and_its_pair() -> None:
+    result = _run("list")
+    assert result.returncode == 0, result.stderr
+    for scenario_id in SCENARIO_MODULES:
+        assert scenario_id in result.stdout
+    assert "sync_in_async → async_client" in result.stdout
+
+
+def test_list_json_is_the_catalogue() -> None:
+    result = _run("list", "--json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert [row["id"] for row in rows] == list(SCENARIO_MODULES)
+    fan_out = rows[SCENARIO_MODULES.index("fan_out")]
+    assert [v["id"] for v in fan_out["variants"]] == ["unbounded", "semaphore"]
+    assert "--max-concurrency" in fan_out["upstream"]["fake_llm_args"]
+    assert fan_out["request"] == {
+        "method": "POST",
+        "path": "/ask",
+        "json_body": {"question": "What is async?"},
+        "stream": False,
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("serve", "no_such", "x"), "unknown scenario 'no_such' (scenarios: sync_client, "),
+        (
+            ("serve", "fan_out", "nope"),
+            "scenario 'fan_out' has no variant 'nope' (variants: unbounded, semaphore)",
+        ),
+        (("serve", "fan_out", "semaphore", "--loop", "trio"), "invalid choice: 'trio'"),
+        (("serve", "fan_out", "semaphore", "--port", "70000"), "--port must be between 1 and 65535"),
+        (("serve", "fan_out", "semaphore", "--workers", "0"), "--workers must be at least 1"),
+    ],
+)
+def test_serve_usage_errors_are_one_line(args: tuple[str, ...], message: str) -> None:
+    result = _run(*args, env={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"})
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("awaitbench: error:")
+    assert message in result.stderr
+
+
+def test_serve_without_an_upstream_says_how_to_set_one() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "OPENAI_BASE_URL"}
+    result = subprocess.run(
+        awaitbench_argv("serve", "sync_client", "async_client"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "OPENAI_BASE_URL is not set" in result.stderr and "awaitbench fake-llm" in result.stderr
+
+
+def test_serve_rejects_a_bad_scenario_knob() -> None:
+    result = _run(
+        "serve",
+        "fan_out",
+        "semaphore",
+        env={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "AWAITBENCH_FAN_OUT_LIMIT": "zero"},
+    )
+    assert result.returncode == 2
+    assert "AWAITBENCH_FAN_OUT_LIMIT must be a number >= 1, got 'zero'" in result.stderr

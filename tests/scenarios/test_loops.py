@@ -1,0 +1,52 @@
+"""Every scenario runs on both loops: each test module runs its variants on `module_loop`; here every
+scenario's fix variant is started on the other loop too (all at once, against one fake LLM)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bench.processes import ManagedProcess
+from scenarios import catalogue
+from scenarios.model import Scenario
+from tests.scenarios.conftest import _app_spec, _stop_all, ask, other_loop
+
+
+@pytest.fixture(scope="module")
+def fixes_on_other_loop(
+    tmp_path_factory: pytest.TempPathFactory, default_llm: str
+) -> Iterator[dict[str, str]]:
+    log_dir: Path = tmp_path_factory.mktemp("loops")
+    urls: dict[str, str] = {}
+    processes: list[ManagedProcess] = []
+    try:
+        for scenario in catalogue():
+            spec, url = _app_spec(
+                scenario.id,
+                scenario.fix_variant,
+                llm=default_llm,
+                loop=other_loop(scenario.id),
+                env=dict(scenario.app_env),
+                log_dir=log_dir,
+            )
+            processes.append(ManagedProcess(spec).start())
+            urls[scenario.id] = url
+        for proc in processes:
+            proc.wait_ready()
+        yield urls
+    finally:
+        _stop_all(processes, grace_s=3.0)
+
+
+@pytest.mark.parametrize("scenario", catalogue(), ids=lambda s: s.id)
+def test_fix_variant_answers_on_the_other_loop(
+    scenario: Scenario, fixes_on_other_loop: dict[str, str]
+) -> None:
+    response = ask(fixes_on_other_loop[scenario.id])
+    assert response.status_code == 200, response.text
+    if scenario.request.stream:
+        assert response.text.rstrip().endswith("data: [DONE]")
+    else:
+        assert response.json()["answer"]
