@@ -149,7 +149,8 @@ def render_table(console: Console, *, config: PerfConfig, records: list[SearchRe
     for record in records:
         result = record.result
         step = _step_at(record, result.max_sustained_rps) if result.max_sustained_rps else None
-        best = ("≥ " if result.lower_bound else "") + _fmt(result.max_sustained_rps)
+        bound = "≥ " if result.lower_bound and result.max_sustained_rps else ""
+        best = bound + _fmt(result.max_sustained_rps)
         table.add_row(
             record.mode,
             record.server,

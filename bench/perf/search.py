@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
-__all__ = ["SearchResult", "StepOutcome", "StepVerdict", "search_max_rate"]
+__all__ = ["RateSearch", "SearchResult", "StepOutcome", "StepVerdict", "search_max_rate"]
 
 
 class StepVerdict(Enum):
@@ -47,6 +47,84 @@ class SearchResult:
     note: str
 
 
+class RateSearch:
+    """The search as a state machine, so several searches can take turns (`next_rate`, then `record`).
+
+    Taking turns is how the sweep keeps the comparison fair on a machine whose background load drifts: the
+    ceiling's and fake_llm's steps alternate, so both searches see the same stretch of time.
+
+    Args:
+        start_rps: the first rate tried.
+        max_rps: never try above this.
+        max_steps: at most this many steps.
+        resolution: stop once failed/sustained is at most this ratio (> 1).
+        factor: the ramp's multiplier (> 1); also the divisor when the first rate already fails.
+        min_rps: never try below this; a failure there means nothing is sustained.
+    """
+
+    def __init__(
+        self,
+        *,
+        start_rps: float,
+        max_rps: float,
+        max_steps: int,
+        resolution: float,
+        factor: float = 2.0,
+        min_rps: float = 10.0,
+    ) -> None:
+        self._max_rps = max_rps
+        self._max_steps = max_steps
+        self._resolution = resolution
+        self._factor = factor
+        self._min_rps = min_rps
+        self._steps: list[StepOutcome] = []
+        self._best: float | None = None
+        self._failed: float | None = None
+        self._note = ""
+        self._next: int | None = round(min(start_rps, max_rps))
+
+    def next_rate(self) -> float | None:
+        """The rate to measure next, or None when the search is over."""
+        if self._next is None or len(self._steps) >= self._max_steps:
+            return None
+        return float(self._next)
+
+    def record(self, outcome: StepOutcome) -> None:
+        """Take the verdict on the rate `next_rate` returned and choose the next one."""
+        self._steps.append(outcome)
+        rate = outcome.rate_rps
+        if outcome.verdict is StepVerdict.INVALID:
+            self._note = f"stopped at {rate:g} rps: {'; '.join(outcome.reasons) or 'invalid step'}"
+            self._next = None
+            return
+        if outcome.verdict is StepVerdict.SUSTAINED:
+            self._best = max(self._best or 0.0, rate)
+        else:
+            self._failed = rate if self._failed is None else min(self._failed, rate)
+        best, failed = self._best, self._failed
+        following = _next_rate(
+            best, failed, factor=self._factor, max_rps=self._max_rps, min_rps=self._min_rps
+        )
+        if best is not None and failed is not None and failed / best <= self._resolution:
+            following = None
+        if following is not None and following in (round(best or -1), round(failed or -1)):
+            following = None  # the bracket is narrower than 1 rps
+        self._next = following
+
+    def result(self) -> SearchResult:
+        note = self._note
+        if self._failed is None and not note:
+            note = "no rate failed: the maximum is higher than measured"
+        invalid = any(s.verdict is StepVerdict.INVALID for s in self._steps)
+        return SearchResult(
+            max_sustained_rps=self._best or 0.0,
+            first_failed_rps=self._failed,
+            lower_bound=self._failed is None or invalid,
+            steps=tuple(self._steps),
+            note=note,
+        )
+
+
 def search_max_rate(
     measure: Callable[[float], StepOutcome],
     *,
@@ -57,48 +135,21 @@ def search_max_rate(
     factor: float = 2.0,
     min_rps: float = 10.0,
 ) -> SearchResult:
-    """Find the highest rate `measure` calls sustained, within `max_steps` calls.
+    """Find the highest rate `measure` sustained, within `max_steps` calls (arguments as `RateSearch`).
 
-    Args:
-        measure: runs one step at the given rate (rounded to an integer) and judges it.
-        start_rps: the first rate tried.
-        max_rps: never try above this.
-        max_steps: at most this many calls to `measure`.
-        resolution: stop once failed/sustained is at most this ratio (> 1).
-        factor: the ramp's multiplier (> 1); also the divisor when the first rate already fails.
-        min_rps: never try below this; a failure there means nothing is sustained.
+    `measure` runs one step at the given rate (an integer value) and judges it.
     """
-    steps: list[StepOutcome] = []
-    best: float | None = None
-    failed: float | None = None
-    rate = round(min(start_rps, max_rps))
-    note = ""
-    while len(steps) < max_steps:
-        outcome = measure(float(rate))
-        steps.append(outcome)
-        if outcome.verdict is StepVerdict.INVALID:
-            note = f"stopped at {rate:g} rps: {'; '.join(outcome.reasons) or 'invalid step'}"
-            break
-        if outcome.verdict is StepVerdict.SUSTAINED:
-            best = max(best or 0.0, float(rate))
-        else:
-            failed = float(rate) if failed is None else min(failed, float(rate))
-        next_rate = _next_rate(best, failed, factor=factor, max_rps=max_rps, min_rps=min_rps)
-        if next_rate is None or (best is not None and failed is not None and failed / best <= resolution):
-            break
-        if next_rate in (round(best or -1), round(failed or -1)):
-            break  # the bracket is narrower than 1 rps
-        rate = next_rate
-    if failed is None and not note:
-        note = "no rate failed: the maximum is higher than measured"
-    lower_bound = failed is None or any(s.verdict is StepVerdict.INVALID for s in steps)
-    return SearchResult(
-        max_sustained_rps=best or 0.0,
-        first_failed_rps=failed,
-        lower_bound=lower_bound,
-        steps=tuple(steps),
-        note=note,
+    search = RateSearch(
+        start_rps=start_rps,
+        max_rps=max_rps,
+        max_steps=max_steps,
+        resolution=resolution,
+        factor=factor,
+        min_rps=min_rps,
     )
+    while (rate := search.next_rate()) is not None:
+        search.record(measure(rate))
+    return search.result()
 
 
 def _next_rate(

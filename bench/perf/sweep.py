@@ -19,7 +19,7 @@ from typing import Any
 
 from bench.errors import ProcessFailed
 from bench.perf.config import LoadConfig, Mode, PerfConfig, Sched, ServerKind
-from bench.perf.search import SearchResult, StepOutcome, StepVerdict, search_max_rate
+from bench.perf.search import RateSearch, SearchResult, StepOutcome, StepVerdict
 from bench.perf.servers import CHAT_PATH, resolve_sched, scheduled, server_spec
 from bench.processes import ManagedProcess, ProcessSpec, free_port, running
 
@@ -136,52 +136,82 @@ def _run_step(
 def run_sweep(
     config: PerfConfig, *, on_step: StepCallback | None = None, work_dir: Path | None = None
 ) -> list[SearchRecord]:
-    """Search the maximum sustained rate of every configured (mode, server) pair, one after another.
+    """Search the maximum sustained rate of every configured (mode, server) pair.
 
-    Both servers of a mode are measured back to back, so slow drift in the machine's load hits them alike.
+    Within a mode the servers' searches take turns step by step, so background load that drifts over the
+    run hits both alike instead of whichever happened to be measured second.
     """
     base = work_dir or Path(tempfile.mkdtemp(prefix="awaitbench-perf-"))
     base.mkdir(parents=True, exist_ok=True)
-    return [
-        _search(kind, mode, config=config, work_dir=base, on_step=on_step)
-        for mode in config.modes
+    records: list[SearchRecord] = []
+    for mode in config.modes:
+        records.extend(_interleaved(mode, config=config, work_dir=base, on_step=on_step))
+    return records
+
+
+def _interleaved(
+    mode: Mode, *, config: PerfConfig, work_dir: Path, on_step: StepCallback | None
+) -> list[SearchRecord]:
+    searches = {
+        kind: RateSearch(
+            start_rps=config.start_rps,
+            max_rps=config.max_rps,
+            max_steps=config.timing.max_steps,
+            resolution=config.timing.resolution,
+        )
         for kind in config.servers
+    }
+    figures: dict[ServerKind, list[dict[str, Any]]] = {kind: [] for kind in config.servers}
+    seconds: dict[ServerKind, float] = dict.fromkeys(config.servers, 0.0)
+    active = True
+    while active:
+        active = False
+        for kind, search in searches.items():
+            rate = search.next_rate()
+            if rate is None:
+                continue
+            active = True
+            started = time.monotonic()
+            search.record(
+                _measure(
+                    kind, mode, rate, config=config, work_dir=work_dir, sink=figures[kind], on_step=on_step
+                )
+            )
+            seconds[kind] += time.monotonic() - started
+    return [
+        SearchRecord(
+            server=kind,
+            mode=mode,
+            result=search.result(),
+            step_figures=tuple(figures[kind]),
+            duration_s=round(seconds[kind], 1),
+        )
+        for kind, search in searches.items()
     ]
 
 
-def _search(
-    kind: ServerKind, mode: Mode, *, config: PerfConfig, work_dir: Path, on_step: StepCallback | None
-) -> SearchRecord:
-    figures: list[dict[str, Any]] = []
-
-    def measure(rate_rps: float) -> StepOutcome:
-        best: StepOutcome | None = None
-        for attempt in range(1 + config.timing.retries):
-            step = _run_step(kind, mode, rate_rps, config=config, work_dir=work_dir)
-            outcome = judge_step(step, config=config)
-            step.update(verdict=outcome.verdict.value, reasons=list(outcome.reasons), attempt=attempt + 1)
-            figures.append(step)
-            if on_step is not None:
-                on_step(kind, mode, outcome, step)
-            if best is None or _RANK[outcome.verdict] > _RANK[best.verdict]:
-                best = outcome
-            if best.verdict is StepVerdict.SUSTAINED or not _worth_retrying(step, config=config):
-                break
-        assert best is not None
-        return best
-
-    started = time.monotonic()
-    result = search_max_rate(
-        measure,
-        start_rps=config.start_rps,
-        max_rps=config.max_rps,
-        max_steps=config.timing.max_steps,
-        resolution=config.timing.resolution,
-    )
-    return SearchRecord(
-        server=kind,
-        mode=mode,
-        result=result,
-        step_figures=tuple(figures),
-        duration_s=round(time.monotonic() - started, 1),
-    )
+def _measure(
+    kind: ServerKind,
+    mode: Mode,
+    rate_rps: float,
+    *,
+    config: PerfConfig,
+    work_dir: Path,
+    sink: list[dict[str, Any]],
+    on_step: StepCallback | None,
+) -> StepOutcome:
+    """One rate, measured up to `1 + retries` times; the best attempt is the verdict."""
+    best: StepOutcome | None = None
+    for attempt in range(1 + config.timing.retries):
+        step = _run_step(kind, mode, rate_rps, config=config, work_dir=work_dir)
+        outcome = judge_step(step, config=config)
+        step.update(verdict=outcome.verdict.value, reasons=list(outcome.reasons), attempt=attempt + 1)
+        sink.append(step)
+        if on_step is not None:
+            on_step(kind, mode, outcome, step)
+        if best is None or _RANK[outcome.verdict] > _RANK[best.verdict]:
+            best = outcome
+        if best.verdict is StepVerdict.SUSTAINED or not _worth_retrying(step, config=config):
+            break
+    assert best is not None
+    return best

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bench.perf.search import StepOutcome, StepVerdict, search_max_rate
+from bench.perf.search import RateSearch, StepOutcome, StepVerdict, search_max_rate
 
 
 def _server(
@@ -67,3 +67,24 @@ def test_max_rps_caps_the_ramp() -> None:
     result = search_max_rate(measure, start_rps=300, max_rps=1000, max_steps=10, resolution=1.1)
     assert max(tried) == 1000
     assert result.lower_bound
+
+
+def test_searches_can_take_turns() -> None:
+    capacities = {"a": 1000.0, "b": 300.0}
+    searches = {
+        name: RateSearch(start_rps=200, max_rps=5000, max_steps=10, resolution=1.2) for name in capacities
+    }
+    order: list[str] = []
+    while any(s.next_rate() is not None for s in searches.values()):
+        for name, search in searches.items():
+            rate = search.next_rate()
+            if rate is None:
+                continue
+            order.append(name)
+            ok = rate <= capacities[name]
+            search.record(
+                StepOutcome(rate_rps=rate, verdict=StepVerdict.SUSTAINED if ok else StepVerdict.FAILED)
+            )
+    assert order[:4] == ["a", "b", "a", "b"]
+    assert 1000 / 1.2 <= searches["a"].result().max_sustained_rps <= 1000
+    assert 300 / 1.2 <= searches["b"].result().max_sustained_rps <= 300
