@@ -22,9 +22,9 @@ from fake_llm.config import FakeLLMConfig, FaultKind
 from fake_llm.connections import Connection, ConnectionTracker
 from fake_llm.distributions import sample
 from fake_llm.faults import FaultPicker, parse_fault
-from fake_llm.parsing import BadRequest, ChatRequest, EmbeddingsRequest, ResponsesRequest, parse_json
+from fake_llm.parsing import BadRequest, ChatRequest, EmbeddingsRequest, ResponsesRequest, parse_request
 from fake_llm.stats import ServerStats
-from fake_llm.textgen import embedding, embedding_base64, request_rng, words
+from fake_llm.textgen import completion_tokens, embedding, embedding_base64
 from fake_llm.wire import ChatRenderer, ResponsesRenderer, embeddings_body
 
 __all__ = ["Engine", "Route"]
@@ -180,14 +180,7 @@ class Engine:
         scheduled_fault = self._faults.pick()
         try:
             overrides = _overrides(scope["headers"])
-            document = parse_json(body)
-            request: ChatRequest | ResponsesRequest | EmbeddingsRequest
-            if route == "chat.completions":
-                request = ChatRequest.parse(document)
-            elif route == "responses":
-                request = ResponsesRequest.parse(document)
-            else:
-                request = EmbeddingsRequest.parse(document)
+            request = parse_request(route, body)
             if self._models and request.model not in self._models:
                 raise BadRequest(
                     f"The model `{request.model}` does not exist or you do not have access to it.",
@@ -335,7 +328,7 @@ class Engine:
             )
             return
 
-        tokens = words(request_rng(seed, request.content_key), n_tokens)
+        tokens = completion_tokens(seed, request.content_key, n_tokens)
         finish_reason = (
             "length" if request.max_tokens is not None and n_tokens >= request.max_tokens else "stop"
         )

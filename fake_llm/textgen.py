@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import array
 import base64
+import functools
 import hashlib
 import json
 import math
@@ -48,6 +49,16 @@ def request_rng(seed: int, content: bytes) -> random.Random:
 def words(rng: random.Random, n_tokens: int) -> list[int]:
     """Indices into VOCABULARY for `n_tokens` tokens."""
     return rng.choices(range(len(VOCABULARY)), k=n_tokens)
+
+
+@functools.lru_cache(maxsize=4096)
+def completion_tokens(seed: int, content_key: bytes, n_tokens: int) -> tuple[int, ...]:
+    """The tokens of a completion, a pure function of (seed, prompt, length).
+
+    Cached because load tests send the same prompt over and over: seeding a generator per request was
+    the largest single cost on the hot path.
+    """
+    return tuple(words(request_rng(seed, content_key), n_tokens))
 
 
 def count_tokens(text: str) -> int:

@@ -6,8 +6,10 @@ json.dumps per chunk: at 20 ms inter-token latency and thousands of streams the 
 
 from __future__ import annotations
 
+import functools
 import json
 import time
+from collections.abc import Sequence
 
 from fake_llm.textgen import VOCABULARY, VOCABULARY_JSON
 
@@ -16,6 +18,11 @@ __all__ = ["ChatRenderer", "ResponsesRenderer", "embeddings_body"]
 
 def _dumps(document: object) -> str:
     return json.dumps(document, separators=(",", ":"))
+
+
+@functools.lru_cache(maxsize=256)
+def _model_json(model: str) -> str:
+    return _dumps(model)
 
 
 class ChatRenderer:
@@ -27,15 +34,18 @@ class ChatRenderer:
         self.created = int(time.time())
         self.prompt_tokens = prompt_tokens
         self.include_usage = include_usage
-        usage = ',"usage":null' if include_usage else ""
-        head = (
-            f'{{"id":"{request_id}","object":"chat.completion.chunk","created":{self.created},'
-            f'"model":{_dumps(model)},"system_fingerprint":null,"choices":[{{"index":0,"delta":'
+        self._usage = ',"usage":null' if include_usage else ""
+        self._head = ""
+        self._token_prefix = self._token_suffix = b""
+
+    def _prepare_stream(self) -> None:
+        # Built once per stream (not per token, and not at all for non-streaming replies).
+        self._head = (
+            f'{{"id":"{self.request_id}","object":"chat.completion.chunk","created":{self.created},'
+            f'"model":{_dumps(self.model)},"system_fingerprint":null,"choices":[{{"index":0,"delta":'
         )
-        self._head = head
-        self._token_prefix = (f"data: {head}" + '{"content":').encode()
-        self._token_suffix = (f'}},"logprobs":null,"finish_reason":null}}]{usage}}}\n\n').encode()
-        self._usage = usage
+        self._token_prefix = (f"data: {self._head}" + '{"content":').encode()
+        self._token_suffix = (f'}},"logprobs":null,"finish_reason":null}}]{self._usage}}}\n\n').encode()
 
     def _usage_doc(self, completion_tokens: int) -> dict[str, int]:
         return {
@@ -44,38 +54,27 @@ class ChatRenderer:
             "total_tokens": self.prompt_tokens + completion_tokens,
         }
 
-    def full(self, tokens: list[int], finish_reason: str) -> bytes:
-        return _dumps(
-            {
-                "id": self.request_id,
-                "object": "chat.completion",
-                "created": self.created,
-                "model": self.model,
-                "system_fingerprint": None,
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {
-                            "role": "assistant",
-                            "content": "".join(VOCABULARY[t] for t in tokens),
-                            "refusal": None,
-                        },
-                        "logprobs": None,
-                        "finish_reason": finish_reason,
-                    }
-                ],
-                "usage": self._usage_doc(len(tokens)),
-            }
+    def full(self, tokens: Sequence[int], finish_reason: str) -> bytes:
+        # A template instead of json.dumps of a nested dict: only the content needs escaping.
+        content = _dumps("".join(VOCABULARY[t] for t in tokens))
+        n = len(tokens)
+        return (
+            f'{{"id":"{self.request_id}","object":"chat.completion","created":{self.created},'
+            f'"model":{_model_json(self.model)},"system_fingerprint":null,"choices":[{{"index":0,'
+            f'"message":{{"role":"assistant","content":{content},"refusal":null}},"logprobs":null,'
+            f'"finish_reason":"{finish_reason}"}}],"usage":{{"prompt_tokens":{self.prompt_tokens},'
+            f'"completion_tokens":{n},"total_tokens":{self.prompt_tokens + n}}}}}'
         ).encode()
 
     def stream_head(self) -> bytes:
+        self._prepare_stream()
         role = '{"role":"assistant","content":""}'
         return f'data: {self._head}{role},"logprobs":null,"finish_reason":null}}]{self._usage}}}\n\n'.encode()
 
     def stream_token(self, index: int, token: int) -> bytes:
         return self._token_prefix + VOCABULARY_JSON[token].encode() + self._token_suffix
 
-    def stream_tail(self, tokens: list[int], finish_reason: str) -> bytes:
+    def stream_tail(self, tokens: Sequence[int], finish_reason: str) -> bytes:
         last = (
             f'data: {self._head}{{}},"logprobs":null,"finish_reason":"{finish_reason}"}}]{self._usage}}}\n\n'
         )
@@ -119,7 +118,7 @@ class ResponsesRenderer:
             "content": [self._part(text)] if done else [],
         }
 
-    def _response(self, tokens: list[int] | None, finish_reason: str = "stop") -> dict[str, object]:
+    def _response(self, tokens: Sequence[int] | None, finish_reason: str = "stop") -> dict[str, object]:
         done = tokens is not None
         text = "".join(VOCABULARY[t] for t in tokens) if tokens is not None else None
         incomplete = done and finish_reason == "length"
@@ -157,7 +156,7 @@ class ResponsesRenderer:
     def _event(kind: str, sequence: int, **fields: object) -> str:
         return f"event: {kind}\ndata: {_dumps({'type': kind, **fields, 'sequence_number': sequence})}\n\n"
 
-    def full(self, tokens: list[int], finish_reason: str) -> bytes:
+    def full(self, tokens: Sequence[int], finish_reason: str) -> bytes:
         return _dumps(self._response(tokens, finish_reason)).encode()
 
     def stream_head(self) -> bytes:
@@ -173,7 +172,7 @@ class ResponsesRenderer:
         tail = f',"logprobs":[],"sequence_number":{self._HEAD_EVENTS + index}}}\n\n'
         return self._delta_prefix + VOCABULARY_JSON[token].encode() + tail.encode()
 
-    def stream_tail(self, tokens: list[int], finish_reason: str) -> bytes:
+    def stream_tail(self, tokens: Sequence[int], finish_reason: str) -> bytes:
         text = "".join(VOCABULARY[t] for t in tokens)
         seq = self._HEAD_EVENTS + len(tokens)
         where = {"item_id": self.item_id, "output_index": 0, "content_index": 0}

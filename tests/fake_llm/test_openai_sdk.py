@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Iterator
 
 import httpx
 import openai
 import pytest
+
+from bench.processes import ManagedProcess, ProcessSpec, awaitbench_argv, free_port
 
 MESSAGES = [{"role": "user", "content": "Say something deterministic."}]
 
@@ -16,9 +18,14 @@ def _client(base: str, **kwargs: object) -> openai.OpenAI:
     return openai.OpenAI(base_url=f"{base}/v1", api_key="test-key", **kwargs)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def fast_llm(start_fake_llm: Callable[..., str]) -> str:
-    return start_fake_llm("--preset", "instant", "--seed", "7")
+@pytest.fixture(scope="module")
+def fast_llm() -> Iterator[str]:
+    """One server for the module: these tests only read replies, so they can share it (and its start-up)."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    argv = awaitbench_argv("fake-llm", "--port", str(port), "--preset", "instant", "--seed", "7")
+    with ManagedProcess(ProcessSpec(name="fake_llm", argv=argv, ready_url=f"{base}/health")):
+        yield base
 
 
 def test_chat_completion_non_streaming(fast_llm: str) -> None:
@@ -121,6 +128,7 @@ def test_responses_api(fast_llm: str) -> None:
 
 
 def test_stats_and_reset(fast_llm: str) -> None:
+    httpx.post(f"{fast_llm}/stats/reset")
     with _client(fast_llm) as client:
         for _ in range(3):
             client.chat.completions.create(model="fake-chat", messages=MESSAGES)
