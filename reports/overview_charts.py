@@ -11,19 +11,35 @@ from matplotlib.ticker import FuncFormatter
 from bench.results import RunResults
 from reports.chart_files import Chart, new_figure, save_figure, themed
 from reports.summary import PairSummary, format_ratio, reference_users_for
-from reports.theme import IDEAL_COLOR, Theme, style_for, variant_styles
+from reports.theme import FIX_COLOR, IDEAL_COLOR, PITFALL_COLOR, Theme, style_for, variant_styles
 
 __all__ = ["loops_chart", "overview_chart"]
 
 
 def _bar_panel(
-    ax: Axes, labels: Sequence[str], ratios: Sequence[float | None], *, color: str, word: str, theme: Theme
+    ax: Axes,
+    labels: Sequence[str],
+    ratios: Sequence[float | None],
+    suspect: Sequence[bool],
+    *,
+    word: str,
+    theme: Theme,
 ) -> None:
-    """Horizontal bars on a log axis around 1 (no difference), each annotated like "x38 slower"."""
+    """Horizontal bars on a log axis around x1 (no difference), each annotated like "x38 slower p99".
+
+    A bar in the pitfall's colour means the pitfall costs that much; a bar pointing left in the fix's
+    colour means the fix lost at this load (said in words, not as "x0.33"). Hatched, lighter bars rest on
+    an invalid or missing point.
+    """
     positions = list(range(len(labels)))
     shown = [r if r is not None else 1.0 for r in ratios]
+    colors = [PITFALL_COLOR if r >= 1.0 else FIX_COLOR for r in shown]
     # Bars grow from 1 (no difference) outwards, so a ratio below 1 (the fix is slower) points left.
-    ax.barh(positions, [max(r, 1e-3) - 1.0 for r in shown], left=1.0, color=color, height=0.6)
+    bars = ax.barh(positions, [max(r, 1e-3) - 1.0 for r in shown], left=1.0, color=colors, height=0.6)
+    for bar, doubtful in zip(bars, suspect, strict=True):
+        if doubtful:
+            bar.set_alpha(0.45)
+            bar.set_hatch("//")
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"x{value:g}"))
     ax.axvline(1.0, color=IDEAL_COLOR, linewidth=theme.line_width * 0.5)
@@ -31,8 +47,15 @@ def _bar_panel(
     largest = max([*shown, 2.0])
     smallest = min([*shown, 0.5])
     ax.set_xlim(smallest * 0.8, largest * 12)  # room for the annotation right of the longest bar
-    for pos, ratio in zip(positions, ratios, strict=True):
-        text = "not measured" if ratio is None else f"{format_ratio(ratio)} {word}"
+    for pos, ratio, doubtful in zip(positions, ratios, suspect, strict=True):
+        if ratio is None:
+            text = "not measured"
+        elif ratio >= 1.0:
+            text = f"{format_ratio(ratio)} {word}"
+        else:
+            text = f"fix {format_ratio(1.0 / ratio)} worse"
+        if doubtful and ratio is not None:
+            text += " (check)"
         ax.text(max(ratio or 1.0, 1.0) * 1.08, pos, text, va="center", fontsize="small")
 
 
@@ -42,15 +65,15 @@ def overview_chart(summaries: Sequence[PairSummary], *, theme: Theme, out_dir: P
     labels = [
         f"{s.scenario.title}\n{s.scenario.pitfall_variant} vs {s.scenario.fix_variant}" for s in ordered
     ]
+    suspect = [bool(s.problems) for s in ordered]
     with themed(theme):
         fig, (left, right) = new_figure(theme, ncols=2)
         if ordered:
-            pitfall_color = variant_styles(ordered[0].scenario)[ordered[0].scenario.pitfall_variant].color
             _bar_panel(
                 left,
                 labels,
                 [s.throughput_ratio for s in ordered],
-                color=pitfall_color,
+                suspect,
                 word="fewer req/s",
                 theme=theme,
             )
@@ -58,7 +81,7 @@ def overview_chart(summaries: Sequence[PairSummary], *, theme: Theme, out_dir: P
                 right,
                 [""] * len(ordered),
                 [s.p99_ratio for s in ordered],
-                color=pitfall_color,
+                suspect,
                 word="slower p99",
                 theme=theme,
             )
@@ -76,7 +99,8 @@ def overview_chart(summaries: Sequence[PairSummary], *, theme: Theme, out_dir: P
             out_dir=out_dir,
             stem="overview",
             title="What each pitfall costs",
-            caption="Ratios of the pitfall to its fix at the reference load, log scale; 1 = no difference.",
+            caption="Ratios of the pitfall to its fix at the reference load, log scale; 1 = no difference. "
+            "Hatched bars rest on an invalid or missing point.",
             theme=theme,
         )
 

@@ -152,7 +152,7 @@ def _throughput(point: PointRecord | None) -> float | None:
 
 def _verdict(throughput_ratio: float | None, p99_ratio: float | None, problems: Sequence[str]) -> str:
     if throughput_ratio is None and p99_ratio is None:
-        return "not measured"
+        return "no comparison: a point is missing, failed or empty" if problems else "not measured"
     known = [r for r in (throughput_ratio, p99_ratio) if r is not None]
     worst, best = max(known), min(known)
     suffix = " (check: invalid or missing point)" if problems else ""

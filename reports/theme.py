@@ -17,7 +17,9 @@ from bench.results import ScenarioInfo
 
 __all__ = [
     "FAILED_COLOR",
+    "FIX_COLOR",
     "IDEAL_COLOR",
+    "PITFALL_COLOR",
     "THEMES",
     "Theme",
     "ThemeName",
@@ -38,6 +40,8 @@ _PURPLE = "#CC79A7"
 _SKY = "#56B4E9"
 _YELLOW = "#F0E442"
 IDEAL_COLOR = "#555555"
+PITFALL_COLOR = _VERMILLION
+FIX_COLOR = _BLUE
 FAILED_COLOR = "#000000"
 
 _REFERENCE_STYLES: tuple[tuple[str, str], ...] = (
@@ -144,9 +148,9 @@ def variant_styles(info: ScenarioInfo) -> dict[str, VariantStyle]:
         )
         is_fix = variant.id == info.fix_variant or (variant.role == "fix" and not is_pitfall)
         if is_pitfall:
-            color, marker = _VERMILLION, "o"
+            color, marker = PITFALL_COLOR, "o"
         elif is_fix:
-            color, marker = _BLUE, "s"
+            color, marker = FIX_COLOR, "s"
         else:
             color, marker = next(references, (IDEAL_COLOR, "*"))
         styles[variant.id] = VariantStyle(color=color, marker=marker, label=variant.title or variant.id)
