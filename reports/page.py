@@ -115,8 +115,21 @@ def _scenario_view(
         "rows": [_point_row(p) for p in run.points_for(info.id)],
         "missing": missing,
         "problem_points": [p.id for p in problems],
+        "profiles": _profiles(run, info, page_dir),
         "summary": summary,
     }
+
+
+def _profiles(run: RunResults, info: ScenarioInfo, page_dir: Path) -> list[tuple[str, str, str]]:
+    """(point id, file name, link) of the py-spy profiles that exist on disk: a link must never break."""
+    found = []
+    for point in run.points_for(info.id):
+        for name in point.profile_files:
+            path = run.path / name
+            if path.is_file():
+                link = Path(os.path.relpath(path.resolve(), page_dir.resolve())).as_posix()
+                found.append((point.id, Path(name).name, link))
+    return found
 
 
 def _environment() -> jinja2.Environment:

@@ -114,7 +114,7 @@ def test_talk_theme_is_1920x1080(tmp_path: Path) -> None:
         assert chart.svg.stat().st_size > 0
 
 
-def test_partial_run_names_the_missing_and_failed_points(
+def test_partial_run_names_the_missing_and_failed_points_and_links_profiles(
     copy_run: Callable[..., Path], tmp_path: Path
 ) -> None:
     run_dir = copy_run(RUN_SMALL, name="partial")
@@ -130,6 +130,12 @@ def test_partial_run_names_the_missing_and_failed_points(
         status="failed", valid=False, error="app exited with code 1 before it was ready", latency=None
     )
     write_json(failed, record)
+    profiled = point_files[1]
+    (run_dir / "profiles").mkdir()
+    (run_dir / "profiles" / f"{profiled.stem}.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    record = read_json(profiled)
+    record["profile_files"] = [f"profiles/{profiled.stem}.svg", "profiles/never-written.svg"]
+    write_json(profiled, record)
 
     out = tmp_path / "out"
     result = awaitbench("report", str(run_dir), "--out", str(out))
@@ -141,6 +147,9 @@ def test_partial_run_names_the_missing_and_failed_points(
         assert missing.stem in text
         assert failed.stem in text
     assert "app exited with code 1 before it was ready" in summary
+    # The flame graph that exists is linked (relative to the page); the one that does not is left out.
+    assert f'href="../partial/profiles/{profiled.stem}.svg"' in page
+    assert "never-written.svg" not in page
 
 
 @pytest.mark.parametrize(
