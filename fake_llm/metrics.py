@@ -19,31 +19,37 @@ def _metric(lines: list[str], name: str, kind: str, help_: str) -> None:
 
 
 def render_metrics(stats: ServerStats) -> str:
-    w = stats.lifetime
+    t = stats.totals
+    by_status = t.by_status()
+    requests = sum(by_status.values())
     lines: list[str] = []
     _metric(lines, "fake_llm_requests_total", "counter", "API requests by route and status.")
-    for (route, status), count in sorted(w.requests_by_route.items()):
+    for (route, status), count in sorted(t.by_route.items()):
         lines.append(f'fake_llm_requests_total{{route="{route}",status="{status}"}} {count}')
     _metric(lines, "fake_llm_in_flight", "gauge", "API requests in the server now (queued included).")
     lines.append(f"fake_llm_in_flight {stats.in_flight}")
     _metric(lines, "fake_llm_queued", "gauge", "API requests waiting for a concurrency slot now.")
     lines.append(f"fake_llm_queued {stats.queued}")
     _metric(lines, "fake_llm_peak_in_flight", "gauge", "Highest in-flight count since start.")
-    lines.append(f"fake_llm_peak_in_flight {w.peak_in_flight}")
+    lines.append(f"fake_llm_peak_in_flight {stats.peak_in_flight}")
     _metric(lines, "fake_llm_connections_opened_total", "counter", "Connections that carried an API request.")
-    lines.append(f"fake_llm_connections_opened_total {w.connections_opened}")
+    lines.append(f"fake_llm_connections_opened_total {t.connections_opened}")
     _metric(lines, "fake_llm_connections_open", "gauge", "Client connections open now.")
     lines.append(f"fake_llm_connections_open {stats.connections_open}")
     _metric(lines, "fake_llm_requests_per_connection", "gauge", "API requests per opened connection.")
-    per_conn = w.requests_total / w.connections_opened if w.connections_opened else 0.0
+    per_conn = requests / t.connections_opened if t.connections_opened else 0.0
     lines.append(f"fake_llm_requests_per_connection {per_conn:g}")
     for name, value, help_ in (
-        ("fake_llm_tokens_out_total", w.tokens_out_total, "Completion tokens sent."),
-        ("fake_llm_tokens_in_total", w.tokens_in_total, "Prompt tokens received (estimated)."),
-        ("fake_llm_rate_limited_total", w.rate_limited_total, "429 responses sent."),
-        ("fake_llm_server_errors_total", w.server_errors_total, "5xx responses sent."),
-        ("fake_llm_hangs_total", w.hangs_total, "Requests hung on purpose."),
-        ("fake_llm_disconnects_total", w.disconnects_total, "Connections cut on purpose."),
+        ("fake_llm_tokens_out_total", t.tokens_out_total, "Completion tokens sent."),
+        ("fake_llm_tokens_in_total", t.tokens_in_total, "Prompt tokens received (estimated)."),
+        ("fake_llm_rate_limited_total", by_status.get("429", 0), "429 responses sent."),
+        (
+            "fake_llm_server_errors_total",
+            sum(n for s, n in by_status.items() if s.startswith("5")),
+            "5xx sent.",
+        ),
+        ("fake_llm_hangs_total", t.hangs_total, "Requests hung on purpose."),
+        ("fake_llm_disconnects_total", t.disconnects_total, "Connections cut on purpose."),
     ):
         _metric(lines, name, "counter", help_)
         lines.append(f"{name} {value}")
@@ -54,10 +60,10 @@ def render_metrics(stats: ServerStats) -> str:
     for bound in SCHED_BUCKETS_MS:
         limit = round(bound / ERROR_BUCKET_MS)
         while index < limit:
-            cumulative += w.error_buckets[index]
+            cumulative += t.error_buckets[index]
             index += 1
         lines.append(f'{name}_bucket{{le="{bound:g}"}} {cumulative}')
-    lines.append(f'{name}_bucket{{le="+Inf"}} {w.error_count}')
-    lines.append(f"{name}_sum {w.error_sum_ms:.6f}")
-    lines.append(f"{name}_count {w.error_count}")
+    lines.append(f'{name}_bucket{{le="+Inf"}} {t.error_count}')
+    lines.append(f"{name}_sum {t.error_sum_ms:.6f}")
+    lines.append(f"{name}_count {t.error_count}")
     return "\n".join(lines) + "\n"

@@ -1,17 +1,18 @@
 """Server-side counters for `/stats` (JSON, resettable) and `/metrics` (Prometheus, cumulative).
 
-The hot path only increments ints and one histogram bucket; percentiles and text are computed when
-asked for. Two views are kept: `since_reset` (the bench zeroes it between measured points) and
-`lifetime` (Prometheus counters must never go backwards).
+The hot path only bumps cumulative counters (one Counter entry, a few ints, one histogram bucket). A reset
+does not zero them (Prometheus counters must never go backwards): it stores a copy as the baseline, and
+`/stats` reports the difference. Percentiles and text are computed when asked for.
 """
 
 from __future__ import annotations
 
+import array
+import copy
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 
-__all__ = ["ERROR_BUCKET_MS", "SCHED_BUCKETS_MS", "ServerStats", "Window"]
+__all__ = ["ERROR_BUCKET_MS", "SCHED_BUCKETS_MS", "Counts", "ServerStats"]
 
 # /stats percentiles: 0.05 ms resolution up to 2 s, everything later in the last bucket.
 ERROR_BUCKET_MS = 0.05
@@ -20,38 +21,39 @@ _ERROR_BUCKETS = 40_000
 SCHED_BUCKETS_MS: tuple[float, ...] = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 250.0, 1000.0)
 
 
-@dataclass
-class Window:
-    """Counters over one period (since the last reset, or since start)."""
+class Counts:
+    """Cumulative counters since start (a baseline copy of them marks the last reset)."""
 
-    started_s: float = field(default_factory=time.monotonic)
-    requests_total: int = 0
-    requests_by_status: Counter[str] = field(default_factory=Counter)
-    requests_by_route: Counter[tuple[str, str]] = field(default_factory=Counter)
-    peak_in_flight: int = 0
-    connections_opened: int = 0
-    rate_limited_total: int = 0
-    server_errors_total: int = 0
-    hangs_total: int = 0
-    disconnects_total: int = 0
-    trickles_total: int = 0
-    tokens_out_total: int = 0
-    tokens_in_total: int = 0
-    error_buckets: list[int] = field(default_factory=lambda: [0] * (_ERROR_BUCKETS + 1))
-    error_count: int = 0
-    error_sum_ms: float = 0.0
-    error_max_ms: float = 0.0
+    def __init__(self) -> None:
+        self.by_route: Counter[tuple[str, str]] = Counter()
+        self.connections_opened = 0
+        self.hangs_total = 0
+        self.disconnects_total = 0
+        self.trickles_total = 0
+        self.tokens_out_total = 0
+        self.tokens_in_total = 0
+        # array, not list: not tracked by the garbage collector, cheap to copy on reset.
+        self.error_buckets = array.array("q", bytes(8 * (_ERROR_BUCKETS + 1)))
+        self.error_count = 0
+        self.error_sum_ms = 0.0
 
-    def percentile_ms(self, q: float) -> float:
-        if self.error_count == 0:
-            return 0.0
-        rank = max(1, int(q * self.error_count + 0.999999))
-        seen = 0
-        for index, count in enumerate(self.error_buckets):
-            seen += count
-            if seen >= rank:
-                return min((index + 1) * ERROR_BUCKET_MS, self.error_max_ms)
-        return self.error_max_ms
+    def by_status(self) -> Counter[str]:
+        statuses: Counter[str] = Counter()
+        for (_, status), count in self.by_route.items():
+            statuses[status] += count
+        return statuses
+
+
+def _percentile_ms(buckets: list[int], count: int, q: float, max_ms: float) -> float:
+    if count == 0:
+        return 0.0
+    rank = max(1, int(q * count + 0.999999))
+    seen = 0
+    for index, n in enumerate(buckets):
+        seen += n
+        if seen >= rank:
+            return min((index + 1) * ERROR_BUCKET_MS, max_ms)
+    return max_ms
 
 
 class ServerStats:
@@ -62,80 +64,85 @@ class ServerStats:
         self.in_flight = 0
         self.queued = 0
         self.connections_open = 0
-        self.window = Window()
-        self.lifetime = Window()
+        self.peak_in_flight = 0  # since start
+        self.totals = Counts()
+        self._baseline = Counts()
+        self._reset_s = self.started_s
+        self._window_peak = 0
+        self._window_error_max_ms = 0.0
 
     def reset(self) -> None:
-        """Zero the counters and peaks; requests now in flight still count as in flight."""
-        self.window = Window(peak_in_flight=self.in_flight)
+        """Zero the `/stats` view; requests now in flight still count as in flight."""
+        self._baseline = copy.deepcopy(self.totals)
+        self._reset_s = time.monotonic()
+        self._window_peak = self.in_flight
+        self._window_error_max_ms = 0.0
 
     def request_started(self) -> None:
         self.in_flight += 1
-        for w in (self.window, self.lifetime):
-            if self.in_flight > w.peak_in_flight:
-                w.peak_in_flight = self.in_flight
+        if self.in_flight > self._window_peak:
+            self._window_peak = self.in_flight
+            if self.in_flight > self.peak_in_flight:
+                self.peak_in_flight = self.in_flight
 
     def request_finished(self, *, route: str, status: str, tokens_out: int = 0, tokens_in: int = 0) -> None:
         self.in_flight -= 1
-        for w in (self.window, self.lifetime):
-            w.requests_total += 1
-            w.requests_by_status[status] += 1
-            w.requests_by_route[(route, status)] += 1
-            w.tokens_out_total += tokens_out
-            w.tokens_in_total += tokens_in
-            if status == "429":
-                w.rate_limited_total += 1
-            elif status.startswith("5"):
-                w.server_errors_total += 1
+        totals = self.totals
+        totals.by_route[(route, status)] += 1
+        totals.tokens_out_total += tokens_out
+        totals.tokens_in_total += tokens_in
 
     def count(self, counter: str) -> None:
-        """Increment a named counter ("hangs_total", "disconnects_total", ...) in both windows."""
-        for w in (self.window, self.lifetime):
-            setattr(w, counter, getattr(w, counter) + 1)
+        """Increment a named counter ("hangs_total", "disconnects_total", ...)."""
+        setattr(self.totals, counter, getattr(self.totals, counter) + 1)
 
     def connection_opened(self) -> None:
-        self.window.connections_opened += 1
-        self.lifetime.connections_opened += 1
+        self.totals.connections_opened += 1
 
     def scheduling_error(self, error_ms: float) -> None:
         """Record actual minus intended completion time (early wake-ups count as 0)."""
-        error_ms = max(error_ms, 0.0)
-        index = min(int(error_ms / ERROR_BUCKET_MS), _ERROR_BUCKETS)
-        for w in (self.window, self.lifetime):
-            w.error_buckets[index] += 1
-            w.error_count += 1
-            w.error_sum_ms += error_ms
-            if error_ms > w.error_max_ms:
-                w.error_max_ms = error_ms
+        if error_ms < 0.0:
+            error_ms = 0.0
+        totals = self.totals
+        totals.error_buckets[min(int(error_ms / ERROR_BUCKET_MS), _ERROR_BUCKETS)] += 1
+        totals.error_count += 1
+        totals.error_sum_ms += error_ms
+        if error_ms > self._window_error_max_ms:
+            self._window_error_max_ms = error_ms
 
     def snapshot(self) -> dict[str, object]:
         """The `/stats` document (names are a contract with the bench: see docs/contracts.md)."""
-        w = self.window
-        now = time.monotonic()
+        now, t, b = time.monotonic(), self.totals, self._baseline
+        by_status = t.by_status()
+        by_status.subtract(b.by_status())
+        statuses = {status: n for status, n in sorted(by_status.items()) if n}
+        requests = sum(statuses.values())
+        connections = t.connections_opened - b.connections_opened
+        errors = t.error_count - b.error_count
+        buckets = [x - y for x, y in zip(t.error_buckets, b.error_buckets, strict=True)]
+        max_ms = self._window_error_max_ms
         return {
-            "requests_total": w.requests_total,
-            "requests_by_status": dict(sorted(w.requests_by_status.items())),
+            "requests_total": requests,
+            "requests_by_status": statuses,
             "in_flight": self.in_flight,
             "queued": self.queued,
-            "peak_in_flight": w.peak_in_flight,
-            "connections_opened": w.connections_opened,
+            "peak_in_flight": self._window_peak,
+            "connections_opened": connections,
             "connections_open": self.connections_open,
-            "requests_per_connection": (w.requests_total / w.connections_opened)
-            if w.connections_opened
-            else 0.0,
-            "rate_limited_total": w.rate_limited_total,
-            "server_errors_total": w.server_errors_total,
-            "hangs_total": w.hangs_total,
-            "disconnects_total": w.disconnects_total,
-            "trickles_total": w.trickles_total,
-            "tokens_out_total": w.tokens_out_total,
-            "tokens_in_total": w.tokens_in_total,
+            "requests_per_connection": requests / connections if connections else 0.0,
+            "rate_limited_total": statuses.get("429", 0),
+            "server_errors_total": sum(n for status, n in statuses.items() if status.startswith("5")),
+            "hangs_total": t.hangs_total - b.hangs_total,
+            "disconnects_total": t.disconnects_total - b.disconnects_total,
+            "trickles_total": t.trickles_total - b.trickles_total,
+            "tokens_out_total": t.tokens_out_total - b.tokens_out_total,
+            "tokens_in_total": t.tokens_in_total - b.tokens_in_total,
             "scheduling_error_ms": {
-                "p50": w.percentile_ms(0.50),
-                "p99": w.percentile_ms(0.99),
-                "max": w.error_max_ms,
-                "count": w.error_count,
+                "p50": _percentile_ms(buckets, errors, 0.50, max_ms),
+                "p99": _percentile_ms(buckets, errors, 0.99, max_ms),
+                "max": max_ms,
+                "count": errors,
             },
             "uptime_s": now - self.started_s,
-            "since_reset_s": now - w.started_s,
+            "since_reset_s": now - self._reset_s,
         }

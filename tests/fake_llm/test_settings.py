@@ -88,3 +88,9 @@ def test_bad_toml_and_unknown_keys(tmp_path: Path) -> None:
 def test_direct_construction_validates() -> None:
     with pytest.raises(ConfigError, match="--output-tokens must be >= 1"):
         FakeLLMConfig(latency=LatencyConfig(output_tokens=0))
+
+
+def test_docs_mention_every_flag() -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "fake_llm.md").read_text()
+    missing = [s.flag for s in SETTINGS.values() if f"`{s.flag}" not in docs and f"{s.flag}`" not in docs]
+    assert not missing, f"document these flags in docs/fake_llm.md: {missing}"
