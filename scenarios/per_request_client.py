@@ -8,7 +8,7 @@ sockets live until the garbage collector finds them: open fds grow with the requ
 The fix: build one client in `lifespan`, share it, close it on shutdown. After warm-up its pool reuses
 keep-alive connections, so the upstream sees ~0 new connections per request.
 
-Theory (U users, upstream latency L, construction cost c of CPU on the loop):
+Theory (U users, upstream latency L, construction cost c on the loop, measured by `construction_ms()`):
 - `client_per_request`: X = min(U / (L + c), W / c): the construction runs on the loop thread.
 - `shared_client`: X = U / L until the app's CPU is the limit.
 The signal is upstream `connections_opened / requests`: ~1.0 vs ~0.
@@ -16,17 +16,35 @@ The signal is upstream `connections_opened / requests`: ~1.0 vs ~0.
 
 from __future__ import annotations
 
+import functools
+import statistics
+import time
 from collections.abc import Mapping
 
+import openai
 from fastapi import FastAPI
 
 from scenarios._plumbing import Answer, Question, async_openai, new_app
 from scenarios.model import Prediction, Scenario, TheoryInput, Variant, closed_loop, fixed_latency
 
-__all__ = ["SCENARIO", "client_per_request", "shared_client"]
+__all__ = ["SCENARIO", "client_per_request", "construction_ms", "shared_client"]
 
 UPSTREAM_LATENCY_MS = 100.0
-CONSTRUCTION_MS = 5.0  # order of magnitude of SSL context + CA bundle per client (httpx #2298, #3627)
+
+
+@functools.cache
+def construction_ms() -> float:
+    """What building one client costs on this machine, measured once (median of 3), not assumed.
+
+    Public reports put it anywhere from a few ms to ~100 ms (httpx #2298, #3627): it is mostly the SSL
+    context and the CA bundle read, so it depends on the machine and its load.
+    """
+    samples = []
+    for _ in range(3):
+        start = time.perf_counter()
+        openai.AsyncOpenAI(base_url="http://127.0.0.1:9/v1", api_key="construction-probe")
+        samples.append((time.perf_counter() - start) * 1000.0)
+    return statistics.median(samples)
 
 
 def client_per_request() -> FastAPI:
@@ -55,12 +73,13 @@ def shared_client() -> FastAPI:
 
 def theory(given: TheoryInput) -> Mapping[str, Prediction]:
     latency, users, workers = given.upstream_latency_ms, given.users, given.workers
+    build_ms = construction_ms()
     return {
         "client_per_request": closed_loop(
             users=users,
-            latency_ms=latency + CONSTRUCTION_MS,
-            capacity_rps=workers * 1000.0 / CONSTRUCTION_MS,
-            note=f"client construction (~{CONSTRUCTION_MS:g} ms CPU, assumed) runs on the loop per request",
+            latency_ms=latency + build_ms,
+            capacity_rps=workers * 1000.0 / build_ms,
+            note=f"building a client (~{build_ms:.0f} ms here, measured) blocks the loop on every request",
         ),
         "shared_client": closed_loop(users=users, latency_ms=latency, note="Little's law: X = U / L"),
     }

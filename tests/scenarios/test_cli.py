@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import urllib.request
+from pathlib import Path
 
+import psutil
 import pytest
 
-from bench.processes import awaitbench_argv
+from bench.processes import ManagedProcess, ProcessSpec, awaitbench_argv, free_port, wait_port_free
 from scenarios import SCENARIO_MODULES
 
 
@@ -86,3 +89,30 @@ def test_serve_rejects_a_bad_scenario_knob() -> None:
     )
     assert result.returncode == 2
     assert "AWAITBENCH_FAN_OUT_LIMIT must be a number >= 1, got 'zero'" in result.stderr
+
+
+def test_serve_with_workers_and_probe_stops_cleanly(tmp_path: Path) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    spec = ProcessSpec(
+        name="serve",
+        argv=awaitbench_argv(
+            "serve", "sync_client", "async_client", "--port", str(port), "--workers", "2", "--probe"
+        ),
+        env={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"},
+        ready_url=f"{base}/health",
+        log_path=tmp_path / "serve.log",
+        ready_timeout_s=60.0,
+    )
+    with ManagedProcess(spec) as proc:
+        with urllib.request.urlopen(f"{base}/__awaitbench/probe", timeout=10) as response:
+            probe = json.loads(response.read())
+        assert "lag_p99_ms" in probe and probe["threadpool_total"] == 40
+        workers = psutil.Process(proc.pid).children(recursive=True)
+        assert len([p for p in workers if "python" in p.name()]) >= 2
+        assert proc.stop(grace_s=15.0) == 0  # SIGTERM: uvicorn's graceful path, exit code 0
+    assert wait_port_free(port)
+    _, alive = psutil.wait_procs(workers, timeout=5.0)  # workers and multiprocessing's resource tracker
+    assert not alive, alive
+    log = (tmp_path / "serve.log").read_text()
+    assert log.count("Application shutdown complete") == 2, log
