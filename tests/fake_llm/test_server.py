@@ -30,10 +30,13 @@ def _client(base: str, **kwargs: object) -> openai.OpenAI:
     return openai.OpenAI(base_url=f"{base}/v1", api_key="k", **kwargs)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    "stack", [("--http", "httptools", "--loop", "uvloop"), ("--http", "h11", "--loop", "asyncio")]
+)
 def test_keep_alive_client_opens_one_connection_fresh_clients_open_n(
-    start_fake_llm: Callable[..., str],
+    start_fake_llm: Callable[..., str], stack: tuple[str, ...]
 ) -> None:
-    base = start_fake_llm("--preset", "instant")
+    base = start_fake_llm("--preset", "instant", *stack)
     with _client(base) as client:
         for _ in range(5):
             client.chat.completions.create(model="m", messages=MESSAGES)
