@@ -110,25 +110,31 @@ def loops_chart(run: RunResults, *, theme: Theme, out_dir: Path) -> Chart | None
     labels: list[str] = []
     ratios: list[float] = []
     colors: list[str] = []
+    suspect: list[bool] = []
     for info in run.manifest.scenarios:
         users = reference_users_for(run, info.id)
         styles = variant_styles(info)
         for variant in info.variants:
             by_loop = {
-                p.loop: p.throughput_rps
+                p.loop: p
                 for p in run.points_for(info.id, variant.id)
                 if p.users == users and p.status == "ok" and p.throughput_rps > 0
             }
             if "uvloop" in by_loop and "asyncio" in by_loop:
-                labels.append(f"{info.id}: {variant.id}")
-                ratios.append(by_loop["uvloop"] / by_loop["asyncio"])
+                labels.append(f"{info.id}: {variant.id}\n({users} users)")
+                ratios.append(by_loop["uvloop"].throughput_rps / by_loop["asyncio"].throughput_rps)
                 colors.append(style_for(styles, variant.id).color)
+                suspect.append(not (by_loop["uvloop"].valid and by_loop["asyncio"].valid))
     if not ratios:
         return None
     with themed(theme):
         fig, (ax,) = new_figure(theme)
         positions = list(range(len(labels)))
-        ax.barh(positions, ratios, color=colors, height=0.6)
+        bars = ax.barh(positions, ratios, color=colors, height=0.6)
+        for bar, doubtful in zip(bars, suspect, strict=True):
+            if doubtful:
+                bar.set_alpha(0.45)
+                bar.set_hatch("//")
         ax.axvline(1.0, color=IDEAL_COLOR, linewidth=theme.line_width * 0.5)
         ax.set_yticks(positions, labels)
         ax.invert_yaxis()
@@ -143,6 +149,7 @@ def loops_chart(run: RunResults, *, theme: Theme, out_dir: Path) -> Chart | None
             out_dir=out_dir,
             stem="loops",
             title="uvloop vs asyncio",
-            caption="Each variant's throughput on uvloop divided by asyncio's, at the reference load.",
+            caption="Each variant's throughput on uvloop divided by asyncio's, at the reference load; "
+            "hatched bars rest on an invalid point.",
             theme=theme,
         )

@@ -17,6 +17,7 @@ from bench.processes import awaitbench_argv
 FIXTURES = Path(__file__).parent / "fixtures"
 RUN_SMALL = FIXTURES / "run_small"
 RUN_SMALL_AGAIN = FIXTURES / "run_small_again"
+RUN_LOOPS = FIXTURES / "run_loops"  # one pitfall/fix pair on both uvloop and asyncio
 
 
 def awaitbench(*args: str, timeout_s: float = 120) -> subprocess.CompletedProcess[str]:

@@ -15,11 +15,11 @@ import pytest
 from matplotlib.image import imread
 
 from bench.results import load_run
-from reports.overview_charts import overview_chart
+from reports.overview_charts import loops_chart, overview_chart
 from reports.scenario_charts import scenario_charts
 from reports.summary import summarize
 from reports.theme import THEMES
-from tests.reports.conftest import RUN_SMALL, awaitbench, read_json, write_json
+from tests.reports.conftest import RUN_LOOPS, RUN_SMALL, awaitbench, read_json, write_json
 
 _PER_SCENARIO = ("throughput", "latency", "cdf", "loop-lag", "cpu")
 
@@ -112,6 +112,16 @@ def test_talk_theme_is_1920x1080(tmp_path: Path) -> None:
     for chart in charts:
         assert _png_size(chart.png) == (1920, 1080), chart.stem
         assert chart.svg.stat().st_size > 0
+
+
+def test_loops_chart_only_when_both_loops_were_run(tmp_path: Path) -> None:
+    assert loops_chart(load_run(RUN_SMALL), theme=THEMES["paper"], out_dir=tmp_path) is None
+    manifest = read_json(RUN_LOOPS / "manifest.json")
+    assert manifest["config"]["loop"] == "both"
+    chart = loops_chart(load_run(RUN_LOOPS), theme=THEMES["paper"], out_dir=tmp_path)
+    assert chart is not None
+    assert _png_size(chart.png) == THEMES["paper"].size_px
+    assert imread(chart.png).std() > 0.01
 
 
 def test_partial_run_names_the_missing_and_failed_points_and_links_profiles(
