@@ -132,6 +132,14 @@ def _fmt(value: float | None, spec: str = ",.0f") -> str:
     return "—" if value is None else format(value, spec)
 
 
+def _cpu_text(step: dict[str, Any] | None) -> str:
+    if step is None or step.get("server_cpu_util") is None:
+        return "—"
+    per_request = step.get("server_cpu_us_per_request")
+    cost = "" if per_request is None else f" ({per_request:.0f} µs/req)"
+    return f"{step['server_cpu_util']:.0%}{cost}"
+
+
 def render_table(console: Console, *, config: PerfConfig, records: list[SearchRecord]) -> None:
     """Print the results table and the ratio table."""
     budget = f"{config.error_budget_ms:g} ms"
@@ -142,7 +150,7 @@ def render_table(console: Console, *, config: PerfConfig, records: list[SearchRe
         "max sustained rps",
         "first failed rps",
         "p99 error at max",
-        "server CPU",
+        "server CPU at max",
     ):
         table.add_column(column, justify="left" if column in ("mode", "server") else "right")
     table.add_column("notes")
@@ -157,7 +165,7 @@ def render_table(console: Console, *, config: PerfConfig, records: list[SearchRe
             best,
             _fmt(result.first_failed_rps),
             "—" if step is None else f"{step['error_ms']['p99']:.1f} ms",
-            "—" if step is None or step["server_cpu_util"] is None else f"{step['server_cpu_util']:.0%}",
+            _cpu_text(step),
             result.note,
         )
     console.print(table)

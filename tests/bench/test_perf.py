@@ -75,6 +75,7 @@ def test_tiny_run_measures_both_servers_in_both_modes(tmp_path: Path) -> None:
         assert step["rate_rps"] == 100
         assert step["sent"] > 0
         assert step["error_samples"] > 0
+        assert step["server_cpu_us_per_request"] is None or step["server_cpu_us_per_request"] > 0
         assert step["verdict"] in ("sustained", "failed", "invalid")
         # Nothing may still hold a step's port once the run is over.
         assert wait_port_free(step["server_port"], timeout_s=5)
