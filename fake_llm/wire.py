@@ -25,6 +25,12 @@ def _model_json(model: str) -> str:
     return _dumps(model)
 
 
+@functools.lru_cache(maxsize=1024)
+def _text_json(tokens: tuple[int, ...]) -> str:
+    # The same prompt yields the same tokens (textgen caches them too), so the escaped text repeats.
+    return _dumps("".join(VOCABULARY[t] for t in tokens))
+
+
 class ChatRenderer:
     """`/v1/chat/completions` replies for one request."""
 
@@ -56,7 +62,7 @@ class ChatRenderer:
 
     def full(self, tokens: Sequence[int], finish_reason: str) -> bytes:
         # A template instead of json.dumps of a nested dict: only the content needs escaping.
-        content = _dumps("".join(VOCABULARY[t] for t in tokens))
+        content = _text_json(tuple(tokens))
         n = len(tokens)
         return (
             f'{{"id":"{self.request_id}","object":"chat.completion","created":{self.created},'
