@@ -35,7 +35,8 @@ UPSTREAM_CAP = 20  # the fake LLM's --max-concurrency; --queue-limit 0 answers 4
 @dataclass(frozen=True, kw_only=True)
 class FanOutConfig:
     """`calls`: upstream calls per request (AWAITBENCH_FAN_OUT_CALLS); `limit`: the semaphore's k
-    (AWAITBENCH_FAN_OUT_LIMIT), kept below the upstream's cap."""
+    (AWAITBENCH_FAN_OUT_LIMIT). The semaphore is per process, so k = 10 keeps k·W within the upstream's
+    cap of 20 for up to two app workers."""
 
     calls: int = 20
     limit: int = 10

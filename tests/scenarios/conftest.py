@@ -56,11 +56,11 @@ class Fleet:
     def stop_apps(self) -> dict[str, str]:
         """Stop every app gracefully (SIGTERM, uvicorn's shutdown path), in parallel; return their logs."""
         apps = {v: p for v, p in self.processes.items() if v != "fake_llm"}
-        _stop_all(apps.values(), grace_s=8.0)
+        stop_processes(apps.values(), grace_s=8.0)
         return {v: p.log_path.read_text(errors="replace") for v, p in apps.items()}
 
 
-def _stop_all(processes: Iterable[ManagedProcess], *, grace_s: float) -> None:
+def stop_processes(processes: Iterable[ManagedProcess], *, grace_s: float) -> None:
     # Each stop waits for its process's graceful shutdown; waiting in parallel saves seconds per module.
     with ThreadPoolExecutor(max_workers=16) as pool:
         list(pool.map(lambda proc: proc.stop(grace_s=grace_s), processes))
@@ -96,7 +96,7 @@ def _fake_llm_spec(args: Sequence[str], log_dir: Path) -> tuple[ProcessSpec, str
     return spec, base
 
 
-def _app_spec(
+def app_spec(
     scenario_id: str, variant_id: str, *, llm: str, loop: Loop, env: Mapping[str, str], log_dir: Path
 ) -> tuple[ProcessSpec, str]:
     port = free_port()
@@ -139,7 +139,7 @@ def fleet(
     chosen = [v.id for v in scenario.variants] if variants is None else list(variants)
     app_env = {**scenario.app_env, **(env or {})}
     for variant_id in chosen:
-        specs[variant_id] = _app_spec(
+        specs[variant_id] = app_spec(
             scenario.id, variant_id, llm=llm, loop=loop, env=app_env, log_dir=log_dir
         )
     processes = {name: ManagedProcess(spec) for name, (spec, _) in specs.items()}
@@ -155,7 +155,7 @@ def fleet(
             loop=loop,
         )
     finally:
-        _stop_all(processes.values(), grace_s=3.0)
+        stop_processes(processes.values(), grace_s=3.0)
 
 
 # ------------------------------------------------------------------------------------------ clients

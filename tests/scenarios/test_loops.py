@@ -11,7 +11,7 @@ import pytest
 from bench.processes import ManagedProcess
 from scenarios import catalogue
 from scenarios.model import Scenario
-from tests.scenarios.conftest import _app_spec, _stop_all, ask, other_loop
+from tests.scenarios.conftest import app_spec, ask, other_loop, stop_processes
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def fixes_on_other_loop(
     processes: list[ManagedProcess] = []
     try:
         for scenario in catalogue():
-            spec, url = _app_spec(
+            spec, url = app_spec(
                 scenario.id,
                 scenario.fix_variant,
                 llm=default_llm,
@@ -37,7 +37,7 @@ def fixes_on_other_loop(
             proc.wait_ready()
         yield urls
     finally:
-        _stop_all(processes, grace_s=3.0)
+        stop_processes(processes, grace_s=3.0)
 
 
 @pytest.mark.parametrize("scenario", catalogue(), ids=lambda s: s.id)
