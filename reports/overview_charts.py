@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
 from matplotlib.axes import Axes
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, NullLocator
+from matplotlib.transforms import blended_transform_factory
 
 from bench.results import RunResults
 from reports.chart_files import Chart, new_figure, save_figure, themed
@@ -44,26 +46,38 @@ def _bar_panel(
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"x{value:g}"))
     ax.axvline(1.0, color=IDEAL_COLOR, linewidth=theme.line_width * 0.5)
     ax.set_yticks(positions, labels)
-    largest = max([*shown, 2.0])
-    smallest = min([*shown, 0.5])
-    ax.set_xlim(smallest * 0.8, largest * 12)  # room for the annotation right of the longest bar
-    for pos, ratio, doubtful in zip(positions, ratios, suspect, strict=True):
+    texts = []
+    for ratio, doubtful in zip(ratios, suspect, strict=True):
         if ratio is None:
             text = "not measured"
         elif ratio >= 1.0:
             text = f"{format_ratio(ratio)} {word}"
         else:
             text = f"fix {format_ratio(1.0 / ratio)} worse"
-        if doubtful and ratio is not None:
-            text += " (check)"
-        ax.text(max(ratio or 1.0, 1.0) * 1.08, pos, text, va="center", fontsize="small")
+        texts.append(text + (" (check)" if doubtful and ratio is not None else ""))
+    ax.set_xlim(min([*shown, 0.5]) * 0.8, max([*shown, 2.0]) * 1.5)
+    # Ticks only where bars can be: the room kept for labels is not part of the scale.
+    top_decade = max(1, math.ceil(math.log10(max([*shown, 1.0]))))
+    bottom_decade = min(0, math.floor(math.log10(min([*shown, 1.0]))))
+    ax.set_xticks([10.0**k for k in range(bottom_decade, top_decade + 1)])
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.tick_params(axis="x", labelsize="small")
+    # The words go in a column right of the axes (constrained layout makes room for it), so labels never
+    # squeeze the bars, whatever the theme's font size.
+    column = blended_transform_factory(ax.transAxes, ax.transData)
+    for pos, text in zip(positions, texts, strict=True):
+        ax.text(1.02, pos, text, transform=column, va="center", fontsize="small")
 
 
 def overview_chart(summaries: Sequence[PairSummary], *, theme: Theme, out_dir: Path) -> Chart:
     """Per scenario, pitfall vs fix at the reference load: throughput and p99 ratios, costliest on top."""
     ordered = sorted(summaries, key=lambda s: s.cost)  # barh draws bottom-up: costliest ends on top
+    # Slides get the scenario's name only: the variant ids are for readers of the paper version.
     labels = [
-        f"{s.scenario.title}\n{s.scenario.pitfall_variant} vs {s.scenario.fix_variant}" for s in ordered
+        s.scenario.title
+        if theme.name == "talk"
+        else f"{s.scenario.title}\n{s.scenario.pitfall_variant} vs {s.scenario.fix_variant}"
+        for s in ordered
     ]
     suspect = [bool(s.problems) for s in ordered]
     with themed(theme):

@@ -65,3 +65,15 @@ def test_bad_compare_arguments_are_usage_errors(tmp_path: Path) -> None:
     empty = awaitbench("compare", str(RUN_SMALL), str(tmp_path))
     assert empty.returncode == 2
     assert empty.stderr.count("\n") == 1
+
+
+def test_a_directory_of_runs_is_read_as_repeats(tmp_path: Path) -> None:
+    repeats = tmp_path / "base"
+    repeats.mkdir()
+    (repeats / "first").symlink_to(RUN_SMALL.resolve())
+    (repeats / "second").symlink_to(RUN_SMALL_AGAIN.resolve())
+    result = awaitbench("compare", str(repeats), str(RUN_SMALL))
+    assert result.returncode == 0, result.stderr
+    shared = _point_ids(RUN_SMALL) & _point_ids(RUN_SMALL_AGAIN)
+    rows = [line for line in result.stdout.splitlines() if any(f"| {pid} |" in line for pid in shared)]
+    assert rows and all("| 2/1 |" in row for row in rows)
