@@ -101,7 +101,7 @@ def _plot_metric(
     ctx: _Context, ax: Axes, variant: str, value: Callable[[PointRecord], float | None], **kwargs: object
 ) -> list[float]:
     """Plot one variant's metric vs users; invalid points hollow. Returns the plotted values."""
-    style = ctx.styles.get(variant) or style_for(ctx.styles, variant)
+    style = style_for(ctx.styles, variant)
     pairs = [(p, v) for p in ctx.ok(variant) if (v := value(p)) is not None]
     if not pairs:
         return []
@@ -155,7 +155,7 @@ def _scale_y(ax: Axes, values: Sequence[float], *, spread: float = 20.0) -> None
 
 
 def _title(ctx: _Context, what: str) -> str:
-    """ "Scenario: chart" on one line when it fits, on two when it would run off a 16:9 slide."""
+    """One line "scenario: chart" when it fits, two lines when it would run off a 16:9 slide."""
     limit = 55 if ctx.theme.name == "talk" else 80
     joined = f"{ctx.info.title}: {what}"
     return joined if len(joined) <= limit else f"{ctx.info.title}\n{what}"
