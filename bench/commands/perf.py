@@ -100,6 +100,7 @@ def _config(args: argparse.Namespace) -> Any:
 def _handle(args: argparse.Namespace) -> int:
     import datetime as dt
     import sys
+    import tempfile
     import time
 
     from rich.console import Console
@@ -136,10 +137,12 @@ def _handle(args: argparse.Namespace) -> int:
     )
     started_at = dt.datetime.now(dt.UTC)
     started = time.monotonic()
-    try:
-        records = run_sweep(config, on_step=on_step, work_dir=args.logs)
-    finally:
-        stop_all()
+    # Step logs and raw figures are kept only when asked for (--logs); otherwise they go with the run.
+    with tempfile.TemporaryDirectory(prefix="awaitbench-perf-") as scratch:
+        try:
+            records = run_sweep(config, on_step=on_step, work_dir=args.logs or Path(scratch))
+        finally:
+            stop_all()
     render_table(out, config=config, records=records)
     if args.json is not None:
         document = perf_document(
