@@ -47,10 +47,10 @@ def test_sync_in_async_serves_one_request_at_a_time(apps: Fleet) -> None:
     # The loop is blocked during each call, so the upstream never sees two at once.
     assert slow_peak == 1
     assert fast_peak >= USERS // 2
-    # 10 serial calls of 100 ms cannot take less than 1 s; theory says 10x the async time. The 4x margin
-    # leaves room for a loaded 2-core box where the async side's own CPU stretches its 0.1 s.
+    # 10 serial calls of 100 ms cannot take less than 1 s; theory says 10x the async time. The 3x margin
+    # leaves room for a loaded 2-core box, where the async side's own CPU stretches its 0.1 s to 0.3 s.
     assert slow >= 0.9 * USERS * SCENARIO.upstream.latency_ms / 1000.0
-    assert slow >= 4 * fast, (slow, fast)
+    assert slow >= 3 * fast, (slow, fast)
 
 
 def test_sync_in_def_overlaps_calls_on_threads(apps: Fleet) -> None:
