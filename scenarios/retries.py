@@ -27,7 +27,14 @@ from fastapi import FastAPI
 from scenarios._plumbing import Answer, AppConfig, Llm, Question, env_int, new_app
 from scenarios.model import Prediction, Scenario, TheoryInput, Variant, closed_loop, fixed_latency
 
-__all__ = ["BACKOFF", "RETRY_STORM", "SCENARIO", "RetryPolicy", "backoff", "retry_storm"]
+__all__ = [
+    "SCENARIO",
+    "RetryPolicy",
+    "backoff",
+    "backoff_delay_s",
+    "create_with_retries",
+    "retry_storm",
+]
 
 UPSTREAM_LATENCY_MS = 100.0
 UPSTREAM_CAP = 8  # the fake LLM's --max-concurrency; --queue-limit 0 sheds the rest with 429
@@ -43,7 +50,7 @@ class RetryPolicy:
     delay_s: Callable[[int, Exception], float]
 
 
-def _backoff_delay_s(attempt: int, error: Exception) -> float:
+def backoff_delay_s(attempt: int, error: Exception) -> float:
     """Retry-After when the server sends it (capped), else full-jitter exponential backoff from 50 ms."""
     response = getattr(error, "response", None)
     retry_after = response.headers.get("retry-after") if response is not None else None
@@ -55,17 +62,14 @@ def _backoff_delay_s(attempt: int, error: Exception) -> float:
     return random.uniform(0.0, min(0.05 * 2**attempt, MAX_RETRY_AFTER_S))
 
 
-RETRY_STORM = RetryPolicy(retry_on=(openai.APIError,), delay_s=lambda attempt, error: 0.0)  # at once
-BACKOFF = RetryPolicy(retry_on=RETRYABLE, delay_s=_backoff_delay_s)
-
-
 def _no_sdk_retries(config: AppConfig) -> openai.AsyncOpenAI:
     return openai.AsyncOpenAI(base_url=config.base_url, api_key=config.api_key, max_retries=0)
 
 
-async def _create_with_retries(
+async def create_with_retries(
     llm: Llm[openai.AsyncOpenAI], prompt: dict[str, Any], policy: RetryPolicy, *, attempts: int
 ) -> Any:
+    """The retry loop both variants share; only the policy differs. Counts go to `/app-stats`."""
     llm.stats["requests"] += 1
     for attempt in range(attempts):
         llm.stats["attempts"] += 1
@@ -79,24 +83,30 @@ async def _create_with_retries(
     raise AssertionError("unreachable: the loop returns or raises")
 
 
-def _app(variant: str, policy: RetryPolicy) -> FastAPI:
-    app, llm = new_app(title=f"retries: {variant}", client=_no_sdk_retries)
+def retry_storm() -> FastAPI:
+    app, llm = new_app(title="retries: retry_storm", client=_no_sdk_retries)
     attempts = env_int("AWAITBENCH_RETRY_ATTEMPTS", default=5, minimum=1)
+    policy = RetryPolicy(retry_on=(openai.APIError,), delay_s=lambda attempt, error: 0.0)  # all, at once
 
     @app.post("/ask")
     async def ask(question: Question) -> Answer:
-        reply = await _create_with_retries(llm, llm.prompt(question), policy, attempts=attempts)
+        reply = await create_with_retries(llm, llm.prompt(question), policy, attempts=attempts)
         return Answer.of(reply)
 
     return app
 
 
-def retry_storm() -> FastAPI:
-    return _app("retry_storm", RETRY_STORM)
-
-
 def backoff() -> FastAPI:
-    return _app("backoff", BACKOFF)
+    app, llm = new_app(title="retries: backoff", client=_no_sdk_retries)
+    attempts = env_int("AWAITBENCH_RETRY_ATTEMPTS", default=5, minimum=1)
+    policy = RetryPolicy(retry_on=RETRYABLE, delay_s=backoff_delay_s)  # 429/5xx/transport, after a wait
+
+    @app.post("/ask")
+    async def ask(question: Question) -> Answer:
+        reply = await create_with_retries(llm, llm.prompt(question), policy, attempts=attempts)
+        return Answer.of(reply)
+
+    return app
 
 
 def theory(given: TheoryInput) -> Mapping[str, Prediction]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
 
-from scenarios.retries import SCENARIO, UPSTREAM_CAP
+from scenarios.retries import MAX_RETRY_AFTER_S, SCENARIO, UPSTREAM_CAP, backoff_delay_s
 from tests.scenarios.conftest import (
     Fleet,
     ask_concurrently,
@@ -61,6 +62,23 @@ def test_retry_storm_amplifies_upstream_load(apps: Fleet) -> None:
     assert storm >= 1.4 * gentle, (storm, gentle)
     assert gentle_statuses == [200] * USERS
     assert storm_statuses.count(200) + storm_stats.get("gave_up", 0) == USERS
+
+
+class _Rejected(Exception):
+    """Just enough of an SDK error for the pure delay policy: `.response.headers`."""
+
+    def __init__(self, headers: dict[str, str]) -> None:
+        super().__init__("429")
+        self.response = SimpleNamespace(headers=headers)
+
+
+def test_backoff_honours_retry_after_capped_and_jitters_otherwise() -> None:
+    assert backoff_delay_s(0, _Rejected({"retry-after": "1"})) == 1.0
+    assert backoff_delay_s(0, _Rejected({"retry-after": "30"})) == MAX_RETRY_AFTER_S
+    delays = [backoff_delay_s(attempt, _Rejected({})) for attempt in range(6) for _ in range(50)]
+    assert all(0.0 <= d <= MAX_RETRY_AFTER_S for d in delays)
+    assert max(backoff_delay_s(0, _Rejected({})) for _ in range(50)) <= 0.05  # first wait: up to 50 ms
+    assert len(set(delays)) > 100  # full jitter: no two clients retry in lockstep
 
 
 def test_shared_clients_closed_at_shutdown(apps: Fleet) -> None:
