@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable
 from typing import Any, Literal, get_args
 
-from bench.errors import UsageError
+from bench.errors import AwaitbenchError, UsageError
 
 __all__ = ["FACTORY_ENV", "PROBE_ENV", "build_app", "catalogue_rows", "register"]
 
@@ -131,6 +131,21 @@ def build_app() -> Any:
     return app
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """uvicorn reports a taken port in its log and exits from deep inside its start-up; checking first
+    gives the one-line message (another process may still take the port in between)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise AwaitbenchError(
+                f"cannot listen on {host}:{port} ({exc.strerror}): pick a free port with --port"
+            ) from exc
+
+
 def _handle_serve(args: argparse.Namespace) -> int:
     from scenarios import get
     from scenarios.errors import ScenarioConfigError
@@ -140,6 +155,7 @@ def _handle_serve(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise UsageError(f"--workers must be at least 1, got {args.workers}")
     variant = get(args.scenario).variant(args.variant)
+    _check_port_free(args.host, args.port)
     os.environ[FACTORY_ENV] = variant.factory
     os.environ[PROBE_ENV] = "1" if args.probe else "0"
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 import urllib.request
@@ -66,6 +67,24 @@ def test_serve_usage_errors_are_one_line(args: tuple[str, ...], message: str) ->
     assert result.stderr.count("\n") == 1, result.stderr
     assert result.stderr.startswith("awaitbench: error:")
     assert message in result.stderr
+
+
+def test_serve_on_a_taken_port_is_a_one_line_error() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _run(
+            "serve",
+            "fan_out",
+            "semaphore",
+            "--port",
+            str(port),
+            env={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"},
+        )
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "--port" in result.stderr
 
 
 def test_serve_without_an_upstream_says_how_to_set_one() -> None:
