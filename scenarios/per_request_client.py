@@ -5,6 +5,9 @@ an SSL context and reads the CA bundle from disk (blocking the loop), and each n
 connection pool, so every call pays a new TCP (and TLS) handshake. The client is never closed, so its
 sockets live until the garbage collector finds them: open fds grow with the request rate.
 
+Closing each client (`async with httpx.AsyncClient()`, the `httpx_per_request` reference) stops the leak
+but not the cost: construction and the handshake are still paid on every call.
+
 The fix: build one client in `lifespan`, share it, close it on shutdown. After warm-up its pool reuses
 keep-alive connections, so the upstream sees ~0 new connections per request.
 
@@ -21,13 +24,14 @@ import statistics
 import time
 from collections.abc import Mapping
 
+import httpx
 import openai
 from fastapi import FastAPI
 
 from scenarios._plumbing import Answer, Question, async_openai, new_app
 from scenarios.model import Prediction, Scenario, TheoryInput, Variant, closed_loop, fixed_latency
 
-__all__ = ["SCENARIO", "client_per_request", "construction_ms", "shared_client"]
+__all__ = ["SCENARIO", "client_per_request", "construction_ms", "httpx_per_request", "shared_client"]
 
 UPSTREAM_LATENCY_MS = 100.0
 
@@ -59,6 +63,21 @@ def client_per_request() -> FastAPI:
     return app
 
 
+def httpx_per_request() -> FastAPI:
+    app, llm = new_app(title="per_request_client: httpx_per_request")
+    url = f"{llm.config.base_url.rstrip('/')}/chat/completions"
+    auth = {"Authorization": f"Bearer {llm.config.api_key}"}
+
+    @app.post("/ask")
+    async def ask(question: Question) -> Answer:
+        async with httpx.AsyncClient() as client:  # closed properly, yet built (SSL, CA bundle) per call
+            response = await client.post(url, json=llm.prompt(question), headers=auth)
+        response.raise_for_status()
+        return Answer(answer=response.json()["choices"][0]["message"]["content"] or "")
+
+    return app
+
+
 def shared_client() -> FastAPI:
     app, llm = new_app(title="per_request_client: shared_client", client=async_openai)
 
@@ -80,6 +99,12 @@ def theory(given: TheoryInput) -> Mapping[str, Prediction]:
             latency_ms=latency + build_ms,
             capacity_rps=workers * 1000.0 / build_ms,
             note=f"building a client (~{build_ms:.0f} ms here, measured) blocks the loop on every request",
+        ),
+        "httpx_per_request": closed_loop(
+            users=users,
+            latency_ms=latency + build_ms,
+            capacity_rps=workers * 1000.0 / build_ms,
+            note="closing the client does not remove its construction cost",
         ),
         "shared_client": closed_loop(users=users, latency_ms=latency, note="Little's law: X = U / L"),
     }
@@ -113,6 +138,13 @@ SCENARIO = Scenario(
             role="fix",
             factory="scenarios.per_request_client:shared_client",
             summary="One AsyncOpenAI built in lifespan, shared, closed on shutdown.",
+        ),
+        Variant(
+            id="httpx_per_request",
+            title="httpx.AsyncClient() per request",
+            role="reference",
+            factory="scenarios.per_request_client:httpx_per_request",
+            summary="A raw httpx client per call, closed with async with: no leak, same set-up cost.",
         ),
     ),
     pitfall_variant="client_per_request",

@@ -57,8 +57,10 @@ def _per_request(apps: Fleet, variant: str) -> tuple[float, float]:
 
 def test_client_per_request_opens_a_connection_per_call(apps: Fleet) -> None:
     per_request, per_request_cpu_ms = _per_request(apps, "client_per_request")
+    closed_each_time, _ = _per_request(apps, "httpx_per_request")
     shared, shared_cpu_ms = _per_request(apps, "shared_client")
     assert per_request >= 0.9, per_request  # theory: exactly 1.0
+    assert closed_each_time >= 0.9, closed_each_time  # closing does not bring reuse
     assert shared <= 0.3, shared  # theory: 0 after warm-up; a pool may replace a connection or two
     # Building a client (SSL context, CA bundle) costs tens of ms of CPU here, a shared call a few ms;
     # CPU time barely moves with machine load, and 2x keeps most of the gap as margin.
