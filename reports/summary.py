@@ -151,22 +151,27 @@ def _throughput(point: PointRecord | None) -> float | None:
 
 
 def _verdict(throughput_ratio: float | None, p99_ratio: float | None, problems: Sequence[str]) -> str:
+    """Words for a pair: what the pitfall costs, what the fix costs, or that both are within the noise."""
     if throughput_ratio is None and p99_ratio is None:
         return "no comparison: a point is missing, failed or empty" if problems else "not measured"
-    known = [r for r in (throughput_ratio, p99_ratio) if r is not None]
-    worst, best = max(known), min(known)
     suffix = " (check: invalid or missing point)" if problems else ""
-    if worst >= _COSTLY_RATIO:
-        parts = []
-        if throughput_ratio is not None and throughput_ratio >= _NOISE_RATIO:
-            parts.append(f"{format_ratio(throughput_ratio)} less throughput")
-        if p99_ratio is not None and p99_ratio >= _NOISE_RATIO:
-            parts.append(f"{format_ratio(p99_ratio)} slower p99")
-        return "costly: " + ", ".join(parts) + suffix
-    if worst >= _NOISE_RATIO:
-        return "measurable cost" + suffix
-    if best <= 1 / _NOISE_RATIO:
-        return "fix is slower here" + suffix
+    pitfall_worse: list[str] = []
+    fix_worse: list[str] = []
+    for ratio, what in ((throughput_ratio, "less throughput"), (p99_ratio, "slower p99")):
+        if ratio is None:
+            continue
+        if ratio >= _NOISE_RATIO:
+            pitfall_worse.append(f"{format_ratio(ratio)} {what}")
+        elif ratio <= 1 / _NOISE_RATIO:
+            fix_worse.append(f"fix {format_ratio(1 / ratio)} {what}")
+    if pitfall_worse and fix_worse:
+        return "mixed: " + ", ".join(pitfall_worse + fix_worse) + suffix
+    if pitfall_worse:
+        worst = max(r for r in (throughput_ratio, p99_ratio) if r is not None)
+        label = "costly" if worst >= _COSTLY_RATIO else "measurable cost"
+        return f"{label}: " + ", ".join(pitfall_worse) + suffix
+    if fix_worse:
+        return "fix is slower here: " + ", ".join(fix_worse) + suffix
     return "no measurable difference" + suffix
 
 

@@ -109,3 +109,13 @@ def test_format_ratio(ratio: float, text: str) -> None:
 def test_format_number_dash_for_missing() -> None:
     assert format_number(None) == "-"
     assert format_number(12.345) == "12.3"
+
+
+def test_a_fix_that_wins_one_ratio_and_loses_the_other_is_mixed() -> None:
+    (summary,) = summarize(_run(_point("bad", rps=100, p99_ms=400), _point("good", rps=50, p99_ms=100)))
+    assert summary.verdict == "mixed: x4.0 slower p99, fix x2.0 less throughput"
+
+
+def test_a_fix_that_loses_both_says_so() -> None:
+    (summary,) = summarize(_run(_point("bad", rps=100, p99_ms=100), _point("good", rps=50, p99_ms=300)))
+    assert summary.verdict == "fix is slower here: fix x2.0 less throughput, fix x3.0 slower p99"
