@@ -19,7 +19,8 @@ from reports.overview_charts import loops_chart, overview_chart
 from reports.scenario_charts import scenario_charts
 from reports.summary import summarize
 from reports.theme import THEMES
-from tests.reports.conftest import RUN_LOOPS, RUN_SMALL, awaitbench, read_json, write_json
+from tests.bench.schema_check import validate_run_dir
+from tests.reports.conftest import RUN_LOOPS, RUN_SMALL, RUN_SMALL_AGAIN, awaitbench, read_json, write_json
 
 _PER_SCENARIO = ("throughput", "latency", "cdf", "loop-lag", "cpu")
 
@@ -41,6 +42,12 @@ def _reference_pairs() -> list[tuple[dict, dict | None, dict | None]]:
             points[role] = read_json(path) if path.exists() else None
         pairs.append((scenario, points["pitfall_variant"], points["fix_variant"]))
     return pairs
+
+
+@pytest.mark.parametrize("run_dir", [RUN_SMALL, RUN_SMALL_AGAIN, RUN_LOOPS], ids=lambda p: p.name)
+def test_fixtures_match_the_current_results_schema(run_dir: Path) -> None:
+    # When this fails the schema moved on: regenerate the fixtures (docs/reports.md has the commands).
+    assert validate_run_dir(run_dir) >= 4
 
 
 def test_fixture_is_a_complete_real_run() -> None:
