@@ -189,6 +189,8 @@ def _throughput_chart(ctx: _Context) -> Chart:
             xs,
             ideal,
             color=IDEAL_COLOR,
+            marker="_",  # a single load point still shows its ideal
+            markersize=ctx.theme.marker_size * 2.5,
             linestyle="-.",
             linewidth=ctx.theme.line_width * 0.6,
             label="Little's law ideal (U / L)",
@@ -206,6 +208,8 @@ def _throughput_chart(ctx: _Context) -> Chart:
                 predicted,
                 color=style.color,
                 linestyle=":",
+                marker="_",
+                markersize=ctx.theme.marker_size * 2.5,
                 linewidth=ctx.theme.line_width * 0.7,
                 label="_nolegend_",
             )
@@ -216,7 +220,9 @@ def _throughput_chart(ctx: _Context) -> Chart:
     _scale_y(ax, values)
     _users_axis(ax, ctx.users)
     if any(p.theory for v in ctx.series for p in ctx.series[v]):
-        ax.plot([], [], color=IDEAL_COLOR, linestyle=":", label="theory (dotted, variant's colour)")
+        ax.plot(
+            [], [], color=IDEAL_COLOR, linestyle=":", marker="_", label="theory (dotted, variant's colour)"
+        )
     ax.set_ylabel("throughput (req/s)")
     ax.set_title(_title(ctx, "throughput vs users"))
     _status_legend(ctx, ax, any_failed=any_failed)
