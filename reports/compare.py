@@ -29,7 +29,8 @@ __all__ = [
     "load_side",
 ]
 
-Verdict = Literal["better", "worse", "unchanged", "missing"]
+# "lost": measured in BASE but failed or missing in NEW, which a CI gate must not wave through.
+Verdict = Literal["better", "worse", "unchanged", "missing", "lost"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,7 +73,9 @@ class MetricChange:
 
     @property
     def worse_pct(self) -> float:
-        """How much worse NEW is, in percent (0 when better, unchanged or missing)."""
+        """How much worse NEW is, in percent: 100 when lost, 0 when better, unchanged or missing."""
+        if self.verdict == "lost":
+            return 100.0
         if self.change_pct is None or self.verdict != "worse":
             return 0.0
         return -self.change_pct if self.higher_is_better else self.change_pct
@@ -150,7 +153,7 @@ def _change(
     mean_new = statistics.fmean(new) if new else None
     band = _band_pct(base, new, threshold_pct)
     change_pct: float | None = None
-    verdict: Verdict = "missing"
+    verdict: Verdict = "lost" if mean_base is not None and mean_new is None else "missing"
     if mean_base is not None and mean_new is not None and mean_base > 0:
         change_pct = 100.0 * (mean_new - mean_base) / mean_base
         if abs(change_pct) <= band:

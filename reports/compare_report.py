@@ -34,6 +34,8 @@ def _cell(change: MetricChange) -> str:
 
 def _verdict(point: PointChange) -> str:
     verdicts = {c.verdict for c in point.changes}
+    if "lost" in verdicts:
+        return "lost (measured in base only)"
     for verdict in ("worse", "better"):
         if verdict in verdicts:
             # "worse" wins over "better": a throughput gain paid for with a slower tail is still worth a look.

@@ -37,7 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=float,
         default=None,
         metavar="PCT",
-        help="exit 1 when any metric is worse by more than PCT percent (for CI)",
+        help="exit 1 when any metric is worse by more than PCT percent, or a point measured in BASE "
+        "failed or is missing in NEW (for CI)",
     )
     parser.add_argument(
         "--out", type=Path, default=None, help="also write compare.md and overlay charts here"
@@ -85,9 +86,13 @@ def _handle(args: argparse.Namespace) -> int:
         return 0
     regressions = comparison.regressions(args.fail_on_regression)
     for point, change in regressions:
+        what = (
+            "lost: measured in BASE, failed or missing in NEW"
+            if change.verdict == "lost"
+            else f"worse by {change.worse_pct:.1f}%"
+        )
         print(
-            f"regression: {point.point_id} {change.metric} worse by {change.worse_pct:.1f}% "
-            f"(limit {args.fail_on_regression:g}%)",
+            f"regression: {point.point_id} {change.metric} {what} (limit {args.fail_on_regression:g}%)",
             file=sys.stderr,
         )
     return 1 if regressions else 0

@@ -109,12 +109,22 @@ def test_regressions_respect_the_limit() -> None:
     assert comparison.regressions(35.0) == []
 
 
-def test_failed_point_is_missing_with_a_note() -> None:
-    (point,) = compare_runs(
+def test_a_point_that_fails_in_new_is_lost_and_a_regression() -> None:
+    comparison = compare_runs(
         [_run(_point(rps=100, p99_ms=200))], [_run(_point(rps=0, p99_ms=0, status="failed"))]
-    ).points
-    assert {c.verdict for c in point.changes} == {"missing"}
+    )
+    (point,) = comparison.points
+    assert {c.verdict for c in point.changes} == {"lost"}
     assert point.notes == ("new: failed",)
+    assert len(comparison.regressions(99.0)) == 3
+
+
+def test_a_point_new_in_new_is_missing_not_a_regression() -> None:
+    comparison = compare_runs([_run()], [_run(_point(rps=100, p99_ms=200))])
+    (point,) = comparison.points
+    assert {c.verdict for c in point.changes} == {"missing"}
+    assert point.notes == ("base: not measured",)
+    assert comparison.regressions(0.0) == []
 
 
 def test_negative_threshold_is_rejected() -> None:

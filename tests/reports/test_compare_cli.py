@@ -77,3 +77,15 @@ def test_a_directory_of_runs_is_read_as_repeats(tmp_path: Path) -> None:
     shared = _point_ids(RUN_SMALL) & _point_ids(RUN_SMALL_AGAIN)
     rows = [line for line in result.stdout.splitlines() if any(f"| {pid} |" in line for pid in shared)]
     assert rows and all("| 2/1 |" in row for row in rows)
+
+
+def test_a_point_that_failed_in_new_fails_the_gate(copy_run: Callable[..., Path]) -> None:
+    broken = copy_run(RUN_SMALL, name="broken")
+    target = sorted((broken / "points").glob("*.json"))[0]
+    record = read_json(target)
+    record.update(status="failed", valid=False, latency=None, throughput_rps=0.0, error="app died")
+    write_json(target, record)
+    result = awaitbench("compare", str(RUN_SMALL), str(broken), "--fail-on-regression", "60")
+    assert result.returncode == 1
+    assert f"regression: {target.stem} throughput_rps lost" in result.stderr
+    assert "lost (measured in base only)" in result.stdout
