@@ -81,7 +81,12 @@ def locust_argv(plan: LocustPlan) -> list[str]:
 
 
 def locust_env(request: RequestSpec, requests_dir: Path) -> dict[str, str]:
-    payload = {"method": request.method, "path": request.path, "json_body": request.json_body}
+    payload = {
+        "method": request.method,
+        "path": request.path,
+        "json_body": request.json_body,
+        "stream": request.stream,
+    }
     return {
         "AWAITBENCH_REQUEST": json.dumps(payload),
         "AWAITBENCH_REQUESTS_DIR": str(requests_dir),

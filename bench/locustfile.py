@@ -4,11 +4,16 @@ Why a file of its own: `import locust` monkey-patches the interpreter (gevent), 
 starts `locust -f bench/locustfile.py --headless ...` as a child and talks to it through environment
 variables and files:
 
-- `AWAITBENCH_REQUEST`: JSON `{"method", "path", "json_body"}`, the scenario's RequestSpec;
+- `AWAITBENCH_REQUEST`: JSON `{"method", "path", "json_body", "stream"}`, the scenario's RequestSpec;
 - `AWAITBENCH_REQUESTS_DIR`: where each Locust process writes
-  `requests-<pid>.csv` (`start_epoch_s,response_time_ms,ok` per request: exact times, not Locust's
-  rounded buckets) and `started-<pid>` (epoch of the test start, the anchor of the warm-up);
+  `requests-<pid>.csv` (`start_epoch_s,response_time_ms,ok,ttfb_ms` per request: exact times, not
+  Locust's rounded buckets; `ttfb_ms` is empty unless the request is streamed) and `started-<pid>`
+  (epoch of the test start, the anchor of the warm-up);
   `cpu-warning-<pid>` gets a line `epoch_s,cpu_percent` each time Locust's own CPU monitor fires.
+
+A streamed request (`"stream": true`) reads the first body byte on its own, which is the time to first
+byte the user perceives, then the rest of the body; `response_time` is still the total, so streamed and
+buffered variants compare on the same throughput and total latency.
 
 Each user is a closed loop with no think time: it sends the next request as soon as the previous
 answer arrived, so throughput follows Little's law X = U / R.
@@ -31,6 +36,7 @@ runners.CPU_MONITOR_INTERVAL = 1.0
 _REQUEST: dict[str, Any] = json.loads(os.environ.get("AWAITBENCH_REQUEST") or "{}")
 _OUT_DIR = Path(os.environ.get("AWAITBENCH_REQUESTS_DIR") or ".")
 _files: dict[int, IO[str]] = {}
+_TTFB_KEY = "awaitbench_ttfb_ms"
 
 
 def _requests_file() -> IO[str]:
@@ -45,10 +51,16 @@ def _requests_file() -> IO[str]:
 
 @events.request.add_listener
 def _record(
-    response_time: float, start_time: float | None = None, exception: BaseException | None = None, **_: Any
+    response_time: float,
+    start_time: float | None = None,
+    exception: BaseException | None = None,
+    context: dict[str, Any] | None = None,
+    **_: Any,
 ) -> None:
     start = start_time if start_time is not None else time.time() - response_time / 1000.0
-    _requests_file().write(f"{start:.6f},{response_time:.3f},{0 if exception else 1}\n")
+    ttfb_ms = (context or {}).get(_TTFB_KEY)
+    ttfb = "" if ttfb_ms is None else f"{ttfb_ms:.3f}"
+    _requests_file().write(f"{start:.6f},{response_time:.3f},{0 if exception else 1},{ttfb}\n")
 
 
 @events.test_start.add_listener
@@ -85,7 +97,31 @@ class ScenarioUser(FastHttpUser):
         method = str(_REQUEST.get("method", "POST"))
         path = str(_REQUEST.get("path", "/ask"))
         body = _REQUEST.get("json_body")
-        if body is None:
-            self.client.request(method, path)
+        kwargs: dict[str, Any] = {} if body is None else {"json": body}
+        if _REQUEST.get("stream"):
+            self._streamed(method, path, kwargs)
         else:
-            self.client.request(method, path, json=body)
+            self.client.request(method, path, **kwargs)
+
+    def _streamed(self, method: str, path: str, kwargs: dict[str, Any]) -> None:
+        """Time the first body byte and the whole body of one request, both from the same start.
+
+        Locust's `stream=True` stops its clock at the response headers; an app may send its headers
+        before any content, so the first byte of the BODY is read here (geventhttpclient's read(1)
+        returns as soon as one byte is buffered) and the request's `response_time` is set to the total.
+        """
+        start = time.perf_counter()
+        with self.client.request(method, path, stream=True, catch_response=True, **kwargs) as response:
+            if getattr(response, "error", None) is not None:
+                return  # leaving the block reports the transport or HTTP error, as for any request
+            try:
+                first = next(response.iter_content(chunk_size=1, decode_content=False), b"")
+                ttfb_ms = (time.perf_counter() - start) * 1000.0
+                for _ in response.iter_content(chunk_size=1 << 16, decode_content=False):
+                    pass
+            except Exception as exc:  # a reset mid-body is a failed request, as for a buffered one
+                response.failure(exc)
+                return
+            response.request_meta["response_time"] = (time.perf_counter() - start) * 1000.0
+            if first:
+                response.request_meta["context"][_TTFB_KEY] = ttfb_ms

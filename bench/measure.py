@@ -2,12 +2,13 @@
 
 Why not Locust's own percentiles: they are rounded into buckets (10 ms steps above 100 ms, 100 ms
 steps above 1 s), which hides exactly the differences this project measures. The locustfile writes
-one line per request (`start_epoch_s,response_time_ms,ok`); here they are filtered to the window and
-summarised with numpy.
+one line per request (`start_epoch_s,response_time_ms,ok,ttfb_ms`; `ttfb_ms` only for streamed
+requests); here they are filtered to the window and summarised with numpy.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,11 +32,13 @@ CDF_POINTS = 200
 
 @dataclass(frozen=True)
 class RequestLog:
-    """Every request of one Locust run: completion time (epoch s), latency (ms), success."""
+    """Every request of one Locust run: completion time (epoch s), latency (ms), success, and the time
+    to the first body byte (ms; NaN when the request was not streamed)."""
 
     end_s: np.ndarray
     latency_ms: np.ndarray
     ok: np.ndarray
+    ttfb_ms: np.ndarray
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,30 +48,39 @@ class WindowCounts:
     requests: int
     failures: int
     latency_ms: np.ndarray  # of the successful requests
+    ttfb_ms: np.ndarray  # of the successful streamed requests (empty when none was streamed)
 
 
 def read_request_logs(paths: Iterable[Path]) -> RequestLog:
-    """Concatenate the per-process CSV files; a torn last line (process killed mid-write) is skipped."""
+    """Concatenate the per-process CSV files; a torn last line (process killed mid-write) is skipped.
+
+    Lines have 4 fields (the 4th, `ttfb_ms`, empty unless streamed); 3-field lines of older logs are read
+    as not streamed.
+    """
     starts: list[float] = []
     latencies: list[float] = []
     oks: list[bool] = []
+    ttfbs: list[float] = []
     for path in paths:
         for line in path.read_text().splitlines():
             parts = line.split(",")
-            if len(parts) != 3:
+            if len(parts) not in (3, 4):
                 continue
             try:
                 start, latency, ok = float(parts[0]), float(parts[1]), parts[2] == "1"
+                ttfb = float(parts[3]) if len(parts) == 4 and parts[3] else math.nan
             except ValueError:
                 continue
             starts.append(start)
             latencies.append(latency)
             oks.append(ok)
+            ttfbs.append(ttfb)
     latency_ms = np.asarray(latencies, dtype=float)
     return RequestLog(
         end_s=np.asarray(starts, dtype=float) + latency_ms / 1000.0,
         latency_ms=latency_ms,
         ok=np.asarray(oks, dtype=bool),
+        ttfb_ms=np.asarray(ttfbs, dtype=float),
     )
 
 
@@ -80,6 +92,7 @@ def window_counts(log: RequestLog, *, start_s: float, end_s: float) -> WindowCou
         requests=int(inside.sum()),
         failures=int((inside & ~log.ok).sum()),
         latency_ms=log.latency_ms[ok],
+        ttfb_ms=log.ttfb_ms[ok & ~np.isnan(log.ttfb_ms)],
     )
 
 

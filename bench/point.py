@@ -360,4 +360,5 @@ def _measure(point: PlannedPoint, ctx: PointContext, tmp: Path, started: str) ->
             ),
             theory=theory,
             profile_files=profile_files,
+            ttfb=latency_summary(counts.ttfb_ms),
         )

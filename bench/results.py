@@ -206,6 +206,9 @@ class PointRecord:
     error: str | None = None  # one line, when status == "failed"
     stderr_tail: str = ""  # the failing child's last output lines
     profile_files: tuple[str, ...] = ()  # paths relative to the results directory
+    # Client time to the first body byte, for scenarios whose request is streamed (None otherwise).
+    # Added in place in schema version 1: older records simply lack it.
+    ttfb: LatencySummary | None = None
     schema_version: int = SCHEMA_VERSION
 
     @property
@@ -254,6 +257,7 @@ def _build(cls: type, data: Mapping[str, Any]) -> Any:
     """Dataclass from a dict, ignoring unknown keys (newer minor additions) and nesting known types."""
     nested = {
         "latency": LatencySummary,
+        "ttfb": LatencySummary,
         "server": ServerFigures,
         "upstream": UpstreamFigures,
         "loadgen": LoadgenFigures,

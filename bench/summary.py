@@ -23,7 +23,7 @@ def variant_summary(record: PointRecord) -> dict[str, Any]:
     latency = record.latency
     server = record.server
     upstream = record.upstream
-    return {
+    figures: dict[str, Any] = {
         "status": record.status,
         "users": record.users,
         "loop": record.loop,
@@ -37,6 +37,10 @@ def variant_summary(record: PointRecord) -> dict[str, Any]:
         "valid": record.valid,
         "invalid_reasons": list(record.invalid_reasons),
     }
+    if record.ttfb is not None:  # streamed requests only: what the user waits for before the first byte
+        figures["ttfb_p50_ms"] = record.ttfb.p50_ms
+        figures["ttfb_p99_ms"] = record.ttfb.p99_ms
+    return figures
 
 
 def summary_dict(

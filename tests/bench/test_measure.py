@@ -56,3 +56,15 @@ def test_window_keeps_completions_inside_only(tmp_path: Path) -> None:
     assert counts.requests == 2
     assert counts.failures == 1
     assert counts.latency_ms.tolist() == [100.0]
+
+
+def test_streamed_lines_carry_time_to_first_byte(tmp_path: Path) -> None:
+    log_file = tmp_path / "requests-1.csv"
+    # start, latency ms, ok, ttfb ms (empty = not streamed); a 3-field line is an older, unstreamed log
+    log_file.write_text("100.0,500.0,1,120.5\n100.0,400.0,1,\n100.0,300.0,0,90.0\n100.0,200.0,1\n")
+    log = read_request_logs([log_file])
+    assert log.latency_ms.size == 4
+    counts = window_counts(log, start_s=100.0, end_s=101.0)
+    assert counts.requests == 4 and counts.failures == 1
+    assert counts.ttfb_ms.tolist() == [120.5]  # only the successful streamed request
+    assert counts.latency_ms.tolist() == [500.0, 400.0, 200.0]

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
+from pathlib import Path
 
 import jsonschema
 import pytest
 
 from bench import results
-from bench.results import LatencySummary, Manifest, PointRecord, ScenarioInfo, TheoryFigures, VariantInfo
+from bench.results import (
+    LatencySummary,
+    Manifest,
+    PointRecord,
+    ScenarioInfo,
+    TheoryFigures,
+    VariantInfo,
+    load_run,
+    write_manifest,
+    write_point,
+)
 from tests.bench.schema_check import load_schema, validate
 
 DEFS = {
@@ -55,9 +66,8 @@ def _point() -> PointRecord:
     )
 
 
-def test_records_validate_and_bad_ones_do_not() -> None:
-    validate(json.loads(json.dumps(asdict(_point()))), "point")
-    manifest = Manifest(
+def _manifest() -> Manifest:
+    return Manifest(
         run_id="r",
         started_at="2025-01-01T00:00:00+00:00",
         ended_at=None,
@@ -82,7 +92,11 @@ def test_records_validate_and_bad_ones_do_not() -> None:
             ),
         ),
     )
-    validate(json.loads(json.dumps(asdict(manifest))), "manifest")
+
+
+def test_records_validate_and_bad_ones_do_not() -> None:
+    validate(json.loads(json.dumps(asdict(_point()))), "point")
+    validate(json.loads(json.dumps(asdict(_manifest()))), "manifest")
     broken = asdict(_point())
     broken["loop"] = "trio"
     with pytest.raises(jsonschema.ValidationError):
@@ -91,3 +105,19 @@ def test_records_validate_and_bad_ones_do_not() -> None:
     broken["schema_version"] = 2
     with pytest.raises(jsonschema.ValidationError):
         validate(broken, "point")
+
+
+def test_ttfb_is_optional_and_round_trips(tmp_path: Path) -> None:
+    """`ttfb` was added to schema version 1: records without it (older runs) stay valid and readable."""
+    plain = json.loads(json.dumps(asdict(_point())))
+    del plain["ttfb"]
+    validate(plain, "point")
+    streamed = replace(_point(), ttfb=_point().latency)
+    validate(json.loads(json.dumps(asdict(streamed))), "point")
+    write_point(tmp_path, streamed)
+    (tmp_path / "points" / "old.json").write_text(json.dumps(plain))
+    write_manifest(tmp_path, _manifest())
+    run = load_run(tmp_path)
+    by_ttfb = sorted(run.points, key=lambda p: p.ttfb is None)
+    assert by_ttfb[0].ttfb == streamed.ttfb
+    assert by_ttfb[1].ttfb is None

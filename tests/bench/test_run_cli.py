@@ -113,6 +113,40 @@ def test_run_pair_end_to_end(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.timeout(120)
+def test_streamed_scenario_records_time_to_first_byte(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    summary_file = tmp_path / "summary.json"
+    result = subprocess.run(
+        _awaitbench(
+            "run", "streaming", "--users", "5", *TINY, "--out", str(out), "--summary-json", str(summary_file)
+        ),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=110,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert validate_run_dir(out) == 2
+    run = load_run(out)
+    buffered, streamed = (run.points_for("streaming", v)[0] for v in ("buffered", "streamed"))
+    for point in (buffered, streamed):
+        assert point.status == "ok", point.error
+        assert point.ttfb is not None and point.latency is not None
+        assert point.ttfb.count == point.latency.count  # every successful request has both times
+    # Upstream: TTFT 100 ms then 20 tokens x 20 ms = 500 ms in total. Buffered sends its first byte with
+    # the last token; streamed after ~TTFT. Margins far wider than noise: 0.9x and 0.6x of total.
+    assert buffered.ttfb.p50_ms > 0.9 * buffered.latency.p50_ms  # type: ignore[union-attr]
+    assert streamed.ttfb.p50_ms < 0.6 * streamed.latency.p50_ms  # type: ignore[union-attr]
+    assert streamed.ttfb.p50_ms < 0.6 * buffered.ttfb.p50_ms  # type: ignore[union-attr]
+    # Total time is not what streaming changes: both near 500 ms (the upstream's generation time).
+    assert 0.5 < streamed.latency.p50_ms / buffered.latency.p50_ms < 2.0  # type: ignore[union-attr]
+    summary = json.loads(summary_file.read_text())
+    assert summary["streaming"]["streamed"]["ttfb_p50_ms"] == streamed.ttfb.p50_ms  # type: ignore[union-attr]
+    assert "ttfb_p99_ms" in summary["streaming"]["buffered"]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
 def test_interrupted_run_leaves_partial_results_and_no_orphans(tmp_path: Path) -> None:
     out = tmp_path / "run"
     proc = subprocess.Popen(

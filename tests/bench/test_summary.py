@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import io
 
 from rich.console import Console
@@ -92,3 +93,13 @@ def test_summary_keys_and_reference_load() -> None:
 def test_missing_pair_gives_no_ratio() -> None:
     summary = summary_dict([_record("bad", 100, 10.0, 9000.0)], reference_users=100, loop="uvloop")
     assert scenario_ratios(summary["demo"], INFO) == {"throughput_ratio": None, "p99_ratio": None}
+
+
+def test_ttfb_figures_only_for_streamed_points() -> None:
+    plain = _record("bad", 100, 10.0, 900.0)
+    assert plain.latency is not None
+    streamed = dataclasses.replace(_record("good", 100, 10.0, 900.0), ttfb=dataclasses.replace(plain.latency))
+    summary = summary_dict([plain, streamed], reference_users=100, loop="uvloop")
+    assert "ttfb_p50_ms" not in summary["demo"]["bad"]
+    assert summary["demo"]["good"]["ttfb_p50_ms"] == 450.0
+    assert summary["demo"]["good"]["ttfb_p99_ms"] == 900.0
