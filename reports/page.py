@@ -116,8 +116,21 @@ def _scenario_view(
         "missing": missing,
         "problem_points": [p.id for p in problems],
         "profiles": _profiles(run, info, page_dir),
+        "theory_notes": _theory_notes(run, info),
         "summary": summary,
     }
+
+
+def _theory_notes(run: RunResults, info: ScenarioInfo) -> list[tuple[str, str]]:
+    """(variant title, the theory's one-line reasoning) per variant, as the bench stored it."""
+    titles = {v.id: v.title or v.id for v in info.variants}
+    notes: dict[str, str] = {}
+    for point in run.points_for(info.id):
+        if point.theory is not None and point.theory.note:
+            notes.setdefault(point.variant, point.theory.note)
+    order = {variant_id: index for index, variant_id in enumerate(titles)}
+    ranked = sorted(notes.items(), key=lambda item: order.get(item[0], len(order)))
+    return [(titles.get(variant, variant), note) for variant, note in ranked]
 
 
 def _profiles(run: RunResults, info: ScenarioInfo, page_dir: Path) -> list[tuple[str, str, str]]:

@@ -6,6 +6,7 @@ checked here are read straight from its JSON, not through the reports package.
 
 from __future__ import annotations
 
+import html
 import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -65,6 +66,21 @@ def test_report_cli_prints_where_index_html_is(
     assert result.returncode == 0, result.stderr
     assert f"report: {(out / 'index.html').resolve()}" in result.stdout
     assert (out / "summary.md").stat().st_size > 0
+
+
+def test_page_explains_each_scenario_with_its_metadata(
+    rendered_report: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    out, _ = rendered_report
+    page = html.unescape((out / "index.html").read_text())
+    manifest = read_json(RUN_SMALL / "manifest.json")
+    for scenario in manifest["scenarios"]:
+        assert scenario["pitfall"] in page and scenario["fix"] in page
+        for variant in scenario["variants"]:
+            if variant["role"] in ("pitfall", "fix") and variant["code"]:
+                first_line = variant["code"].strip().splitlines()[0]
+                assert first_line in page, f"{variant['id']} code missing from the side-by-side view"
+    assert manifest["run_id"] in page and manifest["machine"]["cpu_model"] in page
 
 
 def test_every_chart_is_rendered_at_the_declared_size(
