@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench.errors import UsageError
+from bench.errors import AwaitbenchError, UsageError
 
 __all__ = ["register"]
 
@@ -74,13 +74,18 @@ def _handle(args: argparse.Namespace) -> int:
         raise UsageError(f"neither {args.base} nor {args.new} has a measured point: nothing to compare")
     print(compare_table(comparison))
     if args.out is not None:
-        files = write_compare(
-            comparison,
-            out_dir=args.out,
-            theme=get_theme(args.theme),
-            base_label=str(args.base),
-            new_label=str(args.new),
-        )
+        try:
+            files = write_compare(
+                comparison,
+                out_dir=args.out,
+                theme=get_theme(args.theme),
+                base_label=str(args.base),
+                new_label=str(args.new),
+            )
+        except OSError as exc:
+            raise AwaitbenchError(
+                f"cannot write to --out {args.out}: {exc.strerror or exc}; pass a writable directory"
+            ) from exc
         print(f"compare report: {files.markdown.resolve()}")
     if args.fail_on_regression is None:
         return 0

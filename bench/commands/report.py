@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bench.errors import UsageError
+from bench.errors import AwaitbenchError, UsageError
 
 __all__ = ["register"]
 
@@ -44,7 +44,12 @@ def _handle(args: argparse.Namespace) -> int:
         run = load_run(args.results_dir)
     except ResultsError as exc:
         raise UsageError(str(exc)) from exc
-    files = render_report(run, theme=theme, out_dir=out_dir)
+    try:
+        files = render_report(run, theme=theme, out_dir=out_dir)
+    except OSError as exc:
+        raise AwaitbenchError(
+            f"cannot write the report to {out_dir}: {exc.strerror or exc}; pass a writable --out"
+        ) from exc
     print(f"{len(files.charts)} charts, summary: {files.summary_md}")
     print(f"report: {files.index_html.resolve()}")
     return 0

@@ -208,3 +208,12 @@ def test_unknown_schema_version_is_a_usage_error(copy_run: Callable[..., Path]) 
     result = awaitbench("report", str(run_dir))
     assert result.returncode == 2
     assert "schema_version 99 is not supported" in result.stderr
+
+
+def test_unwritable_out_is_a_one_line_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = awaitbench("report", str(RUN_SMALL), "--out", str(blocker / "report"))
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert "cannot write the report to" in result.stderr
