@@ -89,11 +89,23 @@ def to_thread() -> FastAPI:
     return app
 
 
+async def _start_pool(pool: ProcessPoolExecutor, processes: int) -> None:
+    """Start every worker before the app reports ready: spawning one (a fresh interpreter importing this
+    module) takes about a second, which would otherwise be paid inside the first requests."""
+    loop = asyncio.get_running_loop()
+    await asyncio.gather(*(loop.run_in_executor(pool, burn_cpu, "warm-up", 0.0) for _ in range(processes)))
+
+
 def process_pool() -> FastAPI:
     knobs = CpuConfig.from_env()
     # spawn, not fork: forking a process that runs an event loop and threads copies their locked state.
     pool = ProcessPoolExecutor(knobs.pool_processes, mp_context=multiprocessing.get_context("spawn"))
-    app, llm = new_app(title="cpu_work: process_pool", client=async_openai, on_shutdown=pool.shutdown)
+    app, llm = new_app(
+        title="cpu_work: process_pool",
+        client=async_openai,
+        on_startup=lambda: _start_pool(pool, knobs.pool_processes),
+        on_shutdown=pool.shutdown,
+    )
 
     @app.post("/ask")
     async def ask(question: Question) -> Answer:

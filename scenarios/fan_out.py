@@ -1,16 +1,22 @@
 """fan_out — one request fans out to N upstream calls with no limit on how many are in flight.
 
-The bug: `asyncio.gather` over N calls per request (N = 20 chunks to summarise). With U users the app puts
+The bug: `asyncio.gather` over N calls per request (N = 10 chunks to summarise). With U users the app puts
 U·N calls in flight at once. A real LLM API caps concurrency and rate: beyond the cap it answers 429,
-the SDK retries (with backoff), the client's connection pool (100 by default) queues the rest, and
-latency and errors explode while the upstream is being hammered.
+the SDK retries (twice, honouring Retry-After), the client's connection pool (100 by default) queues the
+rest, and a request fails as soon as one of its N calls runs out of retries.
 
 The fix: one `asyncio.Semaphore(k)` shared by every request in the process bounds in-flight upstream calls
 to k, below the upstream's cap. Requests queue in the app, where waiting is cheap, instead of failing.
 
-Theory (U users, N calls per request, upstream latency L, upstream cap K, semaphore k):
-- `unbounded`: upstream in-flight = U·N; while U·N <= K, R = L; beyond, 429s and retries.
+Theory (U users, N calls per request, upstream latency L, upstream cap K, semaphore k, A attempts per
+call = 1 + the SDK's 2 retries):
+- `unbounded`: upstream in-flight = U·N; while U·N <= K, R = L. Beyond, one attempt finds a free slot
+  with chance ~K / (U·N), a call succeeds with s = 1 - (1 - K/(U·N))^A and a request only if all N do:
+  goodput ~ s^N · K / (N·L), which collapses towards 0 (at U = 10: s^N < 0.001).
 - `semaphore`: X = k / (N·L) requests/s per process, R = ceil(N / k)·L unloaded; no 429 while k·W <= K.
+
+Sizes (N = 10, L = 50 ms, K = 20, k = 10, Retry-After 50 ms) keep the fix at X = 20 req/s, so even a
+3 s window holds ~60 answers, and the SDK's retries take ~L instead of its default second.
 """
 
 from __future__ import annotations
@@ -28,8 +34,10 @@ from scenarios.model import Prediction, Scenario, TheoryInput, Variant, closed_l
 
 __all__ = ["SCENARIO", "FanOutConfig", "semaphore", "unbounded"]
 
-UPSTREAM_LATENCY_MS = 100.0
+UPSTREAM_LATENCY_MS = 50.0
 UPSTREAM_CAP = 20  # the fake LLM's --max-concurrency; --queue-limit 0 answers 429 beyond it
+RETRY_AFTER_MS = 50  # the 429's Retry-After: the SDK honours it, so retries cost ~L, not a second
+ATTEMPTS_PER_CALL = 3  # the SDK's default: one try and max_retries = 2
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,7 +46,7 @@ class FanOutConfig:
     (AWAITBENCH_FAN_OUT_LIMIT). The semaphore is per process, so k = 10 keeps k·W within the upstream's
     cap of 20 for up to two app workers."""
 
-    calls: int = 20
+    calls: int = 10
     limit: int = 10
 
     @classmethod
@@ -91,11 +99,18 @@ def theory(given: TheoryInput) -> Mapping[str, Prediction]:
     if demand <= UPSTREAM_CAP:
         bad = closed_loop(users=users, latency_ms=latency, note=f"U·N = {demand} calls fit under the cap")
     else:
-        bad = closed_loop(
-            users=users,
-            latency_ms=latency,
-            capacity_rps=UPSTREAM_CAP * 1000.0 / (knobs.calls * latency),
-            note=f"U·N = {demand} calls in flight > cap {UPSTREAM_CAP}: expect 429s, retries and errors",
+        call_ok = 1.0 - (1.0 - UPSTREAM_CAP / demand) ** ATTEMPTS_PER_CALL
+        request_ok = call_ok**knobs.calls
+        capped = closed_loop(
+            users=users, latency_ms=latency, capacity_rps=UPSTREAM_CAP * 1000.0 / (knobs.calls * latency)
+        )
+        bad = Prediction(
+            throughput_rps=capped.throughput_rps * request_ok,
+            latency_ms=capped.latency_ms,
+            note=(
+                f"U·N = {demand} calls in flight > cap {UPSTREAM_CAP}: 429s and retries; "
+                f"{request_ok:.2%} of requests get all {knobs.calls} calls through"
+            ),
         )
     slots = min(knobs.limit * workers, UPSTREAM_CAP)
     good = closed_loop(
@@ -111,7 +126,7 @@ SCENARIO = Scenario(
     id="fan_out",
     title="Unbounded fan-out",
     pitfall=(
-        "Each request gathers 20 upstream calls with no limit. Under load the app puts users × 20 calls "
+        "Each request gathers 10 upstream calls with no limit. Under load the app puts users × 10 calls "
         "in flight, far beyond what the upstream accepts: it answers 429, the SDK retries, the connection "
         "pool queues, and latency and error rate explode."
     ),
@@ -126,7 +141,7 @@ SCENARIO = Scenario(
             title="gather, no limit",
             role="pitfall",
             factory="scenarios.fan_out:unbounded",
-            summary="asyncio.gather over 20 calls per request, nothing bounds the total in flight.",
+            summary="asyncio.gather over 10 calls per request, nothing bounds the total in flight.",
         ),
         Variant(
             id="semaphore",
@@ -138,7 +153,11 @@ SCENARIO = Scenario(
     ),
     pitfall_variant="unbounded",
     fix_variant="semaphore",
-    upstream=fixed_latency(UPSTREAM_LATENCY_MS, "--max-concurrency", str(UPSTREAM_CAP), "--queue-limit", "0"),
+    upstream=fixed_latency(
+        UPSTREAM_LATENCY_MS,
+        *("--max-concurrency", str(UPSTREAM_CAP), "--queue-limit", "0"),
+        *("--retry-after-ms", str(RETRY_AFTER_MS)),
+    ),
     theory=theory,
     core=True,
 )
