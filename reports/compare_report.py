@@ -36,11 +36,14 @@ def _verdict(point: PointChange) -> str:
     verdicts = {c.verdict for c in point.changes}
     if "lost" in verdicts:
         return "lost (measured in base only)"
-    for verdict in ("worse", "better"):
-        if verdict in verdicts:
-            # "worse" wins over "better": a throughput gain paid for with a slower tail is still worth a look.
-            metrics = ", ".join(c.metric for c in point.changes if c.verdict == verdict)
-            return f"{verdict} ({metrics})"
+    # "worse" comes first: a throughput gain paid for with a slower tail is still worth a look.
+    parts = [
+        f"{verdict} ({', '.join(c.metric for c in point.changes if c.verdict == verdict)})"
+        for verdict in ("worse", "better")
+        if verdict in verdicts
+    ]
+    if parts:
+        return "; ".join(parts)
     if verdicts == {"missing"}:
         return "missing"
     return "unchanged"
