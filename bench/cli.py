@@ -43,10 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _usage_error_types() -> tuple[type[BaseException], ...]:
     """Errors from packages that must not import bench (fake_llm, scenarios) but are still usage errors."""
+    from bench.results import ResultsError
     from fake_llm.errors import ConfigError
-    from scenarios.errors import UnknownScenarioError
+    from scenarios.errors import ScenarioConfigError, UnknownScenarioError
 
-    return (UsageError, ConfigError, UnknownScenarioError)
+    return (UsageError, ConfigError, UnknownScenarioError, ScenarioConfigError, ResultsError)
 
 
 def _raise_keyboard_interrupt(signum: int, frame: object) -> None:

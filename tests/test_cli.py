@@ -23,3 +23,10 @@ def test_unknown_command_is_a_one_line_usage_error() -> None:
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert result.stderr.startswith("awaitbench: error:")
+
+
+def test_a_directory_that_is_not_a_results_run_is_a_usage_error(tmp_path) -> None:
+    result = _run("report", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "manifest.json" in result.stderr
