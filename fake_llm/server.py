@@ -45,6 +45,9 @@ def build_server(config: FakeLLMConfig, *, tls: TLSFiles | None = None) -> uvico
         lifespan="off",
         log_level="warning",
         access_log=False,
+        # No X-Forwarded-For rewriting of the client address: connection accounting looks connections up
+        # by that address, and the middleware would be one more layer on every request.
+        proxy_headers=False,
         timeout_keep_alive=srv.keep_alive_s,
         timeout_graceful_shutdown=srv.timeout_graceful_shutdown_s,
         ssl_certfile=str(tls.cert_path) if tls else None,

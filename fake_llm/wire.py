@@ -20,15 +20,23 @@ def _dumps(document: object) -> str:
     return json.dumps(document, separators=(",", ":"))
 
 
-@functools.lru_cache(maxsize=256)
-def _model_json(model: str) -> str:
-    return _dumps(model)
-
-
 @functools.lru_cache(maxsize=1024)
-def _text_json(tokens: tuple[int, ...]) -> str:
-    # The same prompt yields the same tokens (textgen caches them too), so the escaped text repeats.
-    return _dumps("".join(VOCABULARY[t] for t in tokens))
+def _chat_completion_tail(
+    model: str, tokens: tuple[int, ...], finish_reason: str, prompt_tokens: int
+) -> bytes:
+    """A chat completion after its `created` value: all of it but the id and the timestamp.
+
+    The same prompt yields the same tokens (textgen caches them too), so this part repeats request after
+    request; caching it leaves two small substitutions per reply instead of escaping and formatting it all.
+    """
+    n = len(tokens)
+    content = _dumps("".join(VOCABULARY[t] for t in tokens))
+    return (
+        f',"model":{_dumps(model)},"system_fingerprint":null,"choices":[{{"index":0,'
+        f'"message":{{"role":"assistant","content":{content},"refusal":null}},"logprobs":null,'
+        f'"finish_reason":"{finish_reason}"}}],"usage":{{"prompt_tokens":{prompt_tokens},'
+        f'"completion_tokens":{n},"total_tokens":{prompt_tokens + n}}}}}'
+    ).encode()
 
 
 class ChatRenderer:
@@ -61,16 +69,13 @@ class ChatRenderer:
         }
 
     def full(self, tokens: Sequence[int], finish_reason: str) -> bytes:
-        # A template instead of json.dumps of a nested dict: only the content needs escaping.
-        content = _text_json(tuple(tokens))
-        n = len(tokens)
-        return (
-            f'{{"id":"{self.request_id}","object":"chat.completion","created":{self.created},'
-            f'"model":{_model_json(self.model)},"system_fingerprint":null,"choices":[{{"index":0,'
-            f'"message":{{"role":"assistant","content":{content},"refusal":null}},"logprobs":null,'
-            f'"finish_reason":"{finish_reason}"}}],"usage":{{"prompt_tokens":{self.prompt_tokens},'
-            f'"completion_tokens":{n},"total_tokens":{self.prompt_tokens + n}}}}}'
-        ).encode()
+        # A template instead of json.dumps of a nested dict; only the id and `created` vary per request.
+        tail = _chat_completion_tail(self.model, tuple(tokens), finish_reason, self.prompt_tokens)
+        return b'{"id":"%s","object":"chat.completion","created":%d%s' % (
+            self.request_id.encode(),
+            self.created,
+            tail,
+        )
 
     def stream_head(self) -> bytes:
         self._prepare_stream()
