@@ -12,11 +12,13 @@ Theory (U users, N calls per request, upstream latency L, upstream cap K, semaph
 call = 1 + the SDK's 2 retries):
 - `unbounded`: upstream in-flight = U·N; while U·N <= K, R = L. Beyond, one attempt finds a free slot
   with chance ~K / (U·N), a call succeeds with s = 1 - (1 - K/(U·N))^A and a request only if all N do:
-  goodput ~ s^N · K / (N·L), which collapses towards 0 (at U = 10: s^N < 0.001).
+  goodput ~ s^N · K / (N·L), which collapses towards 0 (at U = 10: s^N ~ 1e-5).
 - `semaphore`: X = k / (N·L) requests/s per process, R = ceil(N / k)·L unloaded; no 429 while k·W <= K.
 
-Sizes (N = 10, L = 50 ms, K = 20, k = 10, Retry-After 50 ms) keep the fix at X = 20 req/s, so even a
-3 s window holds ~60 answers, and the SDK's retries take ~L instead of its default second.
+Sizes (N = 10, L = 100 ms, K = 12, k = 10, Retry-After 50 ms): the fix serves X = 10 req/s, so even a
+3 s window holds ~30 answers; the cap (K / L = 120 calls/s) is far below what one app process can send
+(~400 calls/s with the SDK), so the unbounded variant really overruns it; the SDK's retries wait ~50 ms
+instead of its default second. With W app workers, set AWAITBENCH_FAN_OUT_LIMIT to K / W or less.
 """
 
 from __future__ import annotations
@@ -34,8 +36,8 @@ from scenarios.model import Prediction, Scenario, TheoryInput, Variant, closed_l
 
 __all__ = ["SCENARIO", "FanOutConfig", "semaphore", "unbounded"]
 
-UPSTREAM_LATENCY_MS = 50.0
-UPSTREAM_CAP = 20  # the fake LLM's --max-concurrency; --queue-limit 0 answers 429 beyond it
+UPSTREAM_LATENCY_MS = 100.0
+UPSTREAM_CAP = 12  # the fake LLM's --max-concurrency; --queue-limit 0 answers 429 beyond it
 RETRY_AFTER_MS = 50  # the 429's Retry-After: the SDK honours it, so retries cost ~L, not a second
 ATTEMPTS_PER_CALL = 3  # the SDK's default: one try and max_retries = 2
 
@@ -43,8 +45,8 @@ ATTEMPTS_PER_CALL = 3  # the SDK's default: one try and max_retries = 2
 @dataclass(frozen=True, kw_only=True)
 class FanOutConfig:
     """`calls`: upstream calls per request (AWAITBENCH_FAN_OUT_CALLS); `limit`: the semaphore's k
-    (AWAITBENCH_FAN_OUT_LIMIT). The semaphore is per process, so k = 10 keeps k·W within the upstream's
-    cap of 20 for up to two app workers."""
+    (AWAITBENCH_FAN_OUT_LIMIT). The semaphore is per process: k = 10 stays under the upstream's cap of
+    12 for one app worker; with W workers use k <= 12 / W."""
 
     calls: int = 10
     limit: int = 10

@@ -107,7 +107,8 @@ def test_theory_matches_the_brief() -> None:
     # unbounded fan-out: fine while U·N fits under the cap, goodput collapses beyond it; the semaphore
     # keeps k / (N·L) whatever the load.
     assert _predict("fan_out", "unbounded", 1) == pytest.approx(10.0)
-    assert _predict("fan_out", "unbounded", 10) < 0.05 * _predict("fan_out", "semaphore", 10)
+    assert _predict("fan_out", "unbounded", 10) < 0.1 * _predict("fan_out", "semaphore", 10)
+    assert _predict("fan_out", "unbounded", 100) < 0.001 * _predict("fan_out", "semaphore", 100)
     assert _predict("fan_out", "semaphore", 100) == pytest.approx(_predict("fan_out", "semaphore", 10))
     # the 40-token threadpool plateau.
     assert _predict("threadpool", "default_limiter", 100) == pytest.approx(400.0)

@@ -18,7 +18,7 @@ from tests.scenarios.conftest import (
     reset_llm_stats,
 )
 
-USERS = 3  # x 10 calls each = 30 in flight against a cap of 20
+USERS = 3  # x 10 calls each = 30 in flight against a cap of 12
 
 
 @pytest.fixture(scope="module")
