@@ -25,12 +25,14 @@ __all__ = [
 ]
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
-# Seconds Locust lets in-flight requests finish after the run time, so they are recorded rather than
-# cut; a request still running after that is outside the window anyway.
-STOP_TIMEOUT_S = 1.0
+# Seconds Locust lets in-flight requests finish once stopped: none. Locust is stopped after the window
+# ends, so a request still in flight then completes outside the window and would never count; waiting
+# for it only made every point of a slow variant a second longer.
+STOP_TIMEOUT_S = 0.0
 # Locust's own --run-time is only a safety net: the orchestrator stops it (SIGTERM) when the window
-# ends, so it never runs unattended if the orchestrator is delayed or dies.
-_SAFETY_S = 10.0
+# ends, so it never runs unattended if the orchestrator is delayed or dies. It includes the time the
+# locustfile may wait for the app and fake_llm to become ready (they start together).
+_SAFETY_S = 10.0 + 60.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,7 +82,10 @@ def locust_argv(plan: LocustPlan) -> list[str]:
     return argv
 
 
-def locust_env(request: RequestSpec, requests_dir: Path) -> dict[str, str]:
+def locust_env(
+    request: RequestSpec, requests_dir: Path, *, ready_urls: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """Environment of the Locust process: the request to send, where to write, what to wait for."""
     payload = {
         "method": request.method,
         "path": request.path,
@@ -90,6 +95,7 @@ def locust_env(request: RequestSpec, requests_dir: Path) -> dict[str, str]:
     return {
         "AWAITBENCH_REQUEST": json.dumps(payload),
         "AWAITBENCH_REQUESTS_DIR": str(requests_dir),
+        "AWAITBENCH_READY_URLS": ",".join(ready_urls),
     }
 
 

@@ -9,6 +9,10 @@ variables and files:
   `requests-<pid>.csv` (`start_epoch_s,response_time_ms,ok,ttfb_ms` per request: exact times, not
   Locust's rounded buckets; `ttfb_ms` is empty unless the request is streamed) and `started-<pid>`
   (epoch of the test start, the anchor of the warm-up);
+- `AWAITBENCH_READY_URLS`: comma-separated URLs that must answer 200 before the test starts. The
+  orchestrator starts Locust together with fake_llm and the app, so Locust's own start-up (gevent,
+  imports: most of a second) overlaps theirs; users are spawned, and the start marked, only once both
+  answer;
   `cpu-warning-<pid>` gets a line `epoch_s,cpu_percent` each time Locust's own CPU monitor fires.
 
 A streamed request (`"stream": true`) reads the first body byte on its own, which is the time to first
@@ -24,6 +28,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import urllib.request
 from pathlib import Path
 from typing import IO, Any
 
@@ -35,6 +40,8 @@ runners.CPU_MONITOR_INTERVAL = 1.0
 
 _REQUEST: dict[str, Any] = json.loads(os.environ.get("AWAITBENCH_REQUEST") or "{}")
 _OUT_DIR = Path(os.environ.get("AWAITBENCH_REQUESTS_DIR") or ".")
+_READY_URLS = [url for url in (os.environ.get("AWAITBENCH_READY_URLS") or "").split(",") if url]
+_READY_TIMEOUT_S = 60.0
 _files: dict[int, IO[str]] = {}
 _TTFB_KEY = "awaitbench_ttfb_ms"
 
@@ -63,8 +70,24 @@ def _record(
     _requests_file().write(f"{start:.6f},{response_time:.3f},{0 if exception else 1},{ttfb}\n")
 
 
+def _wait_ready(url: str, deadline: float) -> None:
+    # gevent has patched sockets and time.sleep, so this polling yields to Locust's other greenlets.
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1.0) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.05)
+
+
 @events.test_start.add_listener
 def _mark_start(**_: Any) -> None:
+    # Locust fires test_start in the greenlet that then spawns the users: blocking here delays the load.
+    deadline = time.time() + _READY_TIMEOUT_S
+    for url in _READY_URLS:
+        _wait_ready(url, deadline)
     (_OUT_DIR / f"started-{os.getpid()}").write_text(f"{time.time():.6f}\n")
 
 

@@ -2,12 +2,12 @@
 
 Timeline of a point:
 
-    start fake_llm + app (in parallel) -> ready -> start Locust -> Locust marks test start (t0)
+    start fake_llm + app + Locust (in parallel) -> both servers ready -> Locust spawns users, marks t0
     t0 .. t0+warmup            warm-up: load runs, nothing counts
     reset fake_llm stats and the app's probe; psutil baselines   <- window start
     window_s of sampling (CPU of app, Locust, fake_llm every 0.25 s)
     read fake_llm /stats, probe, psutil                          <- window end
-    stop Locust (SIGTERM: it flushes its per-request log), cut that log to the window; stop the rest
+    stop Locust (SIGTERM: it flushes its per-request log) and the rest, in parallel; cut the log to the window
 
 Fresh processes every point because a blocked variant leaves seconds of queued requests behind that
 would eat the next measurement. A child that dies or never becomes ready makes a failed record with
@@ -84,12 +84,17 @@ def _check_alive(*procs: ManagedProcess) -> None:
             )
 
 
-def _stop_together(procs: list[ManagedProcess]) -> None:
-    """Stop children concurrently: each graceful shutdown takes most of a second, and points add up."""
-    threads = [threading.Thread(target=proc.stop, kwargs={"grace_s": 2.0}) for proc in procs]
+def _stop_in_background(procs: list[ManagedProcess], *, grace_s: float = 2.0) -> list[threading.Thread]:
+    """Start stopping children on threads: each graceful shutdown takes most of a second, points add up."""
+    threads = [threading.Thread(target=proc.stop, kwargs={"grace_s": grace_s}) for proc in procs]
     for thread in threads:
         thread.start()
-    for thread in threads:
+    return threads
+
+
+def _stop_together(procs: list[ManagedProcess]) -> None:
+    """Stop children concurrently and wait until every one is gone."""
+    for thread in _stop_in_background(procs):
         thread.join()
     for proc in procs:  # a thread cannot be interrupted; make sure, in this thread, that all are gone
         proc.stop(grace_s=0.5)
@@ -224,10 +229,6 @@ def _measure(point: PlannedPoint, ctx: PointContext, tmp: Path, started: str) ->
         fake, app = ManagedProcess(fake_spec), ManagedProcess(app_spec)
         children = [fake, app]
         stack.callback(_stop_together, children)
-        for proc in (fake, app):  # start both, then wait: their start-ups overlap
-            proc.start()
-        fake.wait_ready()
-        app.wait_ready()
         llm_base = fake_spec.ready_url.removesuffix("/health") if fake_spec.ready_url else ""
         plan = loadgen.LocustPlan(
             host=app_base,
@@ -236,16 +237,25 @@ def _measure(point: PlannedPoint, ctx: PointContext, tmp: Path, started: str) ->
             window_s=config.duration_s,
             processes=config.processes,
         )
+        ready_urls = tuple(url for url in (fake_spec.ready_url, app_spec.ready_url) if url)
         locust = ManagedProcess(
             ProcessSpec(
                 name="locust",
                 argv=loadgen.locust_argv(plan),
-                env={**fake_spec.env, **loadgen.locust_env(point.scenario.request, requests_dir)},
+                env={
+                    **fake_spec.env,
+                    **loadgen.locust_env(point.scenario.request, requests_dir, ready_urls=ready_urls),
+                },
                 log_path=ctx.run_dir / "logs" / point.id / "locust.log",
             )
         )
         children.append(locust)
-        locust.start()
+        # Start all three, then wait: their start-ups overlap. Locust holds its users back until both
+        # servers answer /health (see the locustfile), so no request hits a server that is not ready.
+        for proc in (fake, app, locust):
+            proc.start()
+        fake.wait_ready()
+        app.wait_ready()
         t0 = _wait_for_locust_start(locust, requests_dir)
         _sleep_until(t0 + config.warmup_s, fake, app, locust)
 
@@ -289,9 +299,16 @@ def _measure(point: PlannedPoint, ctx: PointContext, tmp: Path, started: str) ->
         app_stats = _Background(f"{app_base}/app-stats")
 
         # Stop Locust now: later requests would not count. SIGTERM makes it flush its request logs
-        # (quitting event) and lets in-flight requests finish for up to --stop-timeout.
-        locust.stop(grace_s=loadgen.STOP_TIMEOUT_S + 4.0)
+        # (quitting event). fake_llm has answered its /stats, so it stops at the same time; the app
+        # follows once its /app-stats is in. All three shut down in parallel with the arithmetic below.
+        stopping = _stop_in_background([locust, fake], grace_s=loadgen.STOP_TIMEOUT_S + 4.0)
+        # Runs before the children's own stop (LIFO): never two threads stopping the same child.
+        stack.callback(lambda: [thread.join() for thread in stopping])
         profile_files = profiler.finish() if profiler else ()
+        app_counters = app_stats.join()
+        stopping += _stop_in_background([app])
+        for thread in stopping[:1]:  # Locust's request log is complete once it has exited
+            thread.join()
         counts = window_counts(
             read_request_logs(loadgen.request_log_files(requests_dir)), start_s=window_start, end_s=window_end
         )
@@ -350,7 +367,7 @@ def _measure(point: PlannedPoint, ctx: PointContext, tmp: Path, started: str) ->
                 resources=resources,
                 requests=counts.requests,
                 probe=probe_figures,
-                app_stats=app_stats.join(),
+                app_stats=app_counters,
             ),
             upstream=upstream_figures(upstream_stats, cpu=cpu["fake"]),
             loadgen=LoadgenFigures(
