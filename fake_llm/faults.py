@@ -45,6 +45,8 @@ class FaultPicker:
             )
             if rate > 0
         ]
+        # False when no schedule or rate is set (the usual case): callers skip `pick` altogether.
+        self.enabled = bool(config.fault_first_n or config.fault_every_k or self._window or self._rates)
 
     def pick(self) -> FaultKind | None:
         """The fault for the next API request (call once per request, in arrival order)."""

@@ -15,6 +15,9 @@ from fake_llm.textgen import VOCABULARY, VOCABULARY_JSON
 
 __all__ = ["ChatRenderer", "ResponsesRenderer", "embeddings_body"]
 
+# Escaped and encoded once: a streamed token is then two concatenations, with no str -> bytes copy.
+_VOCABULARY_JSON_BYTES: tuple[bytes, ...] = tuple(w.encode() for w in VOCABULARY_JSON)
+
 
 def _dumps(document: object) -> str:
     return json.dumps(document, separators=(",", ":"))
@@ -83,7 +86,7 @@ class ChatRenderer:
         return f'data: {self._head}{role},"logprobs":null,"finish_reason":null}}]{self._usage}}}\n\n'.encode()
 
     def stream_token(self, index: int, token: int) -> bytes:
-        return self._token_prefix + VOCABULARY_JSON[token].encode() + self._token_suffix
+        return self._token_prefix + _VOCABULARY_JSON_BYTES[token] + self._token_suffix
 
     def stream_tail(self, tokens: Sequence[int], finish_reason: str) -> bytes:
         last = (
@@ -180,8 +183,8 @@ class ResponsesRenderer:
         ).encode()
 
     def stream_token(self, index: int, token: int) -> bytes:
-        tail = f',"logprobs":[],"sequence_number":{self._HEAD_EVENTS + index}}}\n\n'
-        return self._delta_prefix + VOCABULARY_JSON[token].encode() + tail.encode()
+        tail = b',"logprobs":[],"sequence_number":%d}\n\n' % (self._HEAD_EVENTS + index)
+        return self._delta_prefix + _VOCABULARY_JSON_BYTES[token] + tail
 
     def stream_tail(self, tokens: Sequence[int], finish_reason: str) -> bytes:
         text = "".join(VOCABULARY[t] for t in tokens)

@@ -39,3 +39,21 @@ def test_parse_fault() -> None:
     assert parse_fault("none") is None
     with pytest.raises(ValueError, match="x-fake-fault must be one of"):
         parse_fault("teapot")
+
+
+@pytest.mark.parametrize(
+    ("config", "enabled"),
+    [
+        (FaultConfig(), False),
+        (FaultConfig(fault_first_n=1), True),
+        (FaultConfig(fault_every_k=3), True),
+        (FaultConfig(fault_window_s="5-6"), True),
+        (FaultConfig(hang_rate=0.01), True),
+    ],
+)
+def test_enabled_only_when_something_can_fire(config: FaultConfig, enabled: bool) -> None:
+    # The engine skips `pick` when disabled, so a disabled picker must never return a fault.
+    picker = FaultPicker(config, seed=0)
+    assert picker.enabled is enabled
+    if not enabled:
+        assert {picker.pick() for _ in range(100)} == {None}
