@@ -15,9 +15,13 @@ from typing import Literal
 from bench.errors import UsageError
 
 __all__ = [
+    "DEFAULT_DURATION_S",
     "DEFAULT_USERS",
+    "DEFAULT_WARMUP_S",
     "LOOPS",
+    "QUICK_DURATION_S",
     "QUICK_USERS",
+    "QUICK_WARMUP_S",
     "Loop",
     "LoopChoice",
     "RunConfig",
@@ -37,6 +41,13 @@ LOOPS: dict[LoopChoice, tuple[Loop, ...]] = {
 
 DEFAULT_USERS: tuple[int, ...] = (10, 100)
 QUICK_USERS: tuple[int, ...] = (20,)
+# Window and warm-up per point (seconds). The window is long enough for >= 10 answers from the slowest
+# pitfall (~3 req/s) and for throughput to repeat within 10 %; 1 s of warm-up covers spawning every
+# user (0.25 s) and opening the client pools. See docs/bench.md for the measured suite times.
+DEFAULT_DURATION_S = 3.0
+DEFAULT_WARMUP_S = 1.0
+QUICK_DURATION_S = 2.0
+QUICK_WARMUP_S = 1.0
 MAX_USERS = 5000
 
 
@@ -126,8 +137,8 @@ class RunConfig:
 
     selection: tuple[str, ...] = ()
     users: tuple[int, ...] = DEFAULT_USERS
-    duration_s: float = 3.0
-    warmup_s: float = 1.5
+    duration_s: float = DEFAULT_DURATION_S
+    warmup_s: float = DEFAULT_WARMUP_S
     loop: LoopChoice = "uvloop"
     preset: str | None = None
     processes: int = 1

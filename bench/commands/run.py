@@ -5,7 +5,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bench.config import DEFAULT_USERS, QUICK_USERS, RunConfig, default_reference_users, parse_users
+from bench.config import (
+    DEFAULT_DURATION_S,
+    DEFAULT_USERS,
+    DEFAULT_WARMUP_S,
+    QUICK_DURATION_S,
+    QUICK_USERS,
+    QUICK_WARMUP_S,
+    RunConfig,
+    default_reference_users,
+    parse_users,
+)
 
 __all__ = ["register"]
 
@@ -24,8 +34,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="comma-separated user counts, one load point each "
         f"(default {','.join(map(str, DEFAULT_USERS))}; --quick: {','.join(map(str, QUICK_USERS))})",
     )
-    parser.add_argument("--duration", type=float, help="measured window per point, seconds (default 3)")
-    parser.add_argument("--warmup", type=float, help="excluded warm-up per point, seconds (default 1.5)")
+    parser.add_argument(
+        "--duration",
+        type=float,
+        help=f"measured window per point, s (default {DEFAULT_DURATION_S:g}; --quick: {QUICK_DURATION_S:g})",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        help=f"excluded warm-up per point, s (default {DEFAULT_WARMUP_S:g}; --quick: {QUICK_WARMUP_S:g})",
+    )
     parser.add_argument("--loop", choices=("uvloop", "asyncio", "both"), default="uvloop")
     parser.add_argument(
         "--preset", help="fake_llm preset for every point (default: each scenario's upstream)"
@@ -48,8 +66,12 @@ def _config(args: argparse.Namespace) -> RunConfig:
 
     users = parse_users(args.users) if args.users else (QUICK_USERS if args.quick else DEFAULT_USERS)
     out = args.out or Path("results") / f"run-{datetime.now():%Y%m%d-%H%M%S}"
-    duration = args.duration if args.duration is not None else (2.0 if args.quick else 3.0)
-    warmup = args.warmup if args.warmup is not None else (1.0 if args.quick else 1.5)
+    duration = (
+        args.duration
+        if args.duration is not None
+        else (QUICK_DURATION_S if args.quick else DEFAULT_DURATION_S)
+    )
+    warmup = args.warmup if args.warmup is not None else (QUICK_WARMUP_S if args.quick else DEFAULT_WARMUP_S)
     return RunConfig(
         selection=tuple(args.selection),
         users=users,
