@@ -8,6 +8,10 @@ siblings when one fails) and wait for the slowest.
 
 Theory (upstream latency L, three calls): `serial` R = 3·L; `gather`/`task_group` R = max of three draws
 (~L, a little more with jitter). X = U / R for all three: the server is not the bottleneck.
+
+L is 500 ms (not 100 ms): at 100 users `gather` then asks for 200 req/s, i.e. 600 SDK calls a second,
+close to what one app process can make; at 100 ms it would need 3,000 calls a second, the app's CPU
+would cap both variants at the same rate and hide the difference the scenario is about.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from scenarios.model import Prediction, Scenario, TheoryInput, Variant, closed_l
 
 __all__ = ["PARTS", "SCENARIO", "gather", "serial", "task_group"]
 
-UPSTREAM_LATENCY_MS = 100.0
+UPSTREAM_LATENCY_MS = 500.0
 PARTS = ("Summarise", "List keywords of", "Give the sentiment of")
 
 
