@@ -54,6 +54,19 @@ def test_keep_alive_client_opens_one_connection_fresh_clients_open_n(
     assert stats["requests_per_connection"] == 1.0
 
 
+def test_forwarded_for_header_does_not_hide_the_connection(start_fake_llm: Callable[..., str]) -> None:
+    # A client behind a proxy (or a load tool) may send X-Forwarded-For; uvicorn's proxy-headers middleware
+    # would rewrite the client address that connection accounting looks connections up by.
+    base = start_fake_llm("--preset", "instant", "--handshake-ms", "200")
+    with _client(base, default_headers={"x-forwarded-for": "10.1.2.3"}) as client:
+        replies = [
+            client.chat.completions.with_raw_response.create(model="m", messages=MESSAGES) for _ in range(3)
+        ]
+    stats = _stats(base)
+    assert stats["connections_opened"] == 1
+    assert [float(r.headers["x-fake-intended-ms"]) for r in replies] == pytest.approx([200, 0, 0], abs=1)
+
+
 def test_handshake_cost_is_charged_once_per_connection(start_fake_llm: Callable[..., str]) -> None:
     base = start_fake_llm("--preset", "instant", "--handshake-ms", "300", "--rtt-ms", "50")
     with _client(base) as client:
