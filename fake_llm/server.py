@@ -48,6 +48,8 @@ def build_server(config: FakeLLMConfig, *, tls: TLSFiles | None = None) -> uvico
         # No X-Forwarded-For rewriting of the client address: connection accounting looks connections up
         # by that address, and the middleware would be one more layer on every request.
         proxy_headers=False,
+        # A hosted LLM API does not announce "server: uvicorn", and uvicorn validates every header it sends.
+        server_header=False,
         timeout_keep_alive=srv.keep_alive_s,
         timeout_graceful_shutdown=srv.timeout_graceful_shutdown_s,
         ssl_certfile=str(tls.cert_path) if tls else None,
