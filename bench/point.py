@@ -47,6 +47,9 @@ RUN_DIR_ENV = "AWAITBENCH_RUN_DIR"  # set on every child: tells whose process it
 _SAMPLE_EVERY_S = 0.25
 _LOCUST_START_TIMEOUT_S = 30.0
 _APP_STATS_TIMEOUT_S = 1.0
+# After the window nothing the servers do counts, and uvicorn's graceful shutdown waits for every queued
+# request: a blocked variant would take U x L to drain. Half a second, then SIGKILL (the process group).
+_SERVER_GRACE_S = 0.5
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,15 +109,32 @@ def _sleep_until(deadline: float, *procs: ManagedProcess) -> None:
         time.sleep(min(remaining, _SAMPLE_EVERY_S))
 
 
-def _wait_for_locust_start(locust: ManagedProcess, requests_dir: Path) -> float:
+def _wait_for_start(locust: ManagedProcess, servers: tuple[ManagedProcess, ...], requests_dir: Path) -> float:
+    """Wait until Locust marks its test start, which it does once every server answered /health.
+
+    Readiness is Locust's to check, not ours: once it starts the load, a blocked variant (the pitfall)
+    may not answer a second /health within a second, so a readiness poll from here could fail a perfectly
+    good point.
+    """
     deadline = time.monotonic() + _LOCUST_START_TIMEOUT_S
     while time.monotonic() < deadline:
         started = loadgen.started_at(requests_dir)
         if started is not None:
             return started
+        for proc in servers:
+            if proc.returncode is not None:
+                raise ProcessFailed(
+                    f"{proc.spec.name} exited with code {proc.returncode} before it was ready",
+                    stderr_tail=proc.log_tail(),
+                )
         _check_alive(locust)
         time.sleep(0.05)
-    raise ProcessFailed("locust did not start the test within 30 s", stderr_tail=locust.log_tail())
+    names = " and ".join(proc.spec.name for proc in servers)
+    raise ProcessFailed(
+        f"{names} did not both answer /health within {_LOCUST_START_TIMEOUT_S:g} s "
+        "(or Locust did not start); see the logs",
+        stderr_tail="\n".join(proc.log_tail() for proc in (*servers, locust)),
+    )
 
 
 class _ProbeClient:
@@ -254,9 +274,7 @@ def _measure(point: PlannedPoint, ctx: PointContext, tmp: Path, started: str) ->
         # servers answer /health (see the locustfile), so no request hits a server that is not ready.
         for proc in (fake, app, locust):
             proc.start()
-        fake.wait_ready()
-        app.wait_ready()
-        t0 = _wait_for_locust_start(locust, requests_dir)
+        t0 = _wait_for_start(locust, (fake, app), requests_dir)
         _sleep_until(t0 + config.warmup_s, fake, app, locust)
 
         # ---- window start
@@ -301,12 +319,13 @@ def _measure(point: PlannedPoint, ctx: PointContext, tmp: Path, started: str) ->
         # Stop Locust now: later requests would not count. SIGTERM makes it flush its request logs
         # (quitting event). fake_llm has answered its /stats, so it stops at the same time; the app
         # follows once its /app-stats is in. All three shut down in parallel with the arithmetic below.
-        stopping = _stop_in_background([locust, fake], grace_s=loadgen.STOP_TIMEOUT_S + 4.0)
+        stopping = _stop_in_background([locust], grace_s=loadgen.STOP_TIMEOUT_S + 4.0)
+        stopping += _stop_in_background([fake], grace_s=_SERVER_GRACE_S)
         # Runs before the children's own stop (LIFO): never two threads stopping the same child.
         stack.callback(lambda: [thread.join() for thread in stopping])
         profile_files = profiler.finish() if profiler else ()
         app_counters = app_stats.join()
-        stopping += _stop_in_background([app])
+        stopping += _stop_in_background([app], grace_s=_SERVER_GRACE_S)
         for thread in stopping[:1]:  # Locust's request log is complete once it has exited
             thread.join()
         counts = window_counts(
