@@ -22,7 +22,7 @@ _TINY = (
     "--max-steps",
     "1",
     "--retries",
-    "0",
+    "1",  # one second chance: on a loaded CI machine a single scheduling hiccup can exceed any budget
     "--warmup-s",
     "0.2",
     "--measure-s",
@@ -30,7 +30,7 @@ _TINY = (
     "--start-rps",
     "100",
     "--error-budget-ms",
-    "200",  # a plumbing check: only a badly broken step may fail it, not a busy machine
+    "1000",  # a plumbing check: only a broken server fails it (seen: 120 ms hiccups of the ceiling itself)
     "--sched",
     "normal",  # real-time scheduling would steal a core from whatever else runs the test suite
 )
