@@ -24,7 +24,7 @@ __all__ = [
 
 # Seconds a point costs beyond warm-up + window: starting fake_llm and the app (in parallel), Locust's
 # start-up, reading the figures and stopping everything. Measured on a 2-core machine; used for the ETA.
-POINT_OVERHEAD_S = 3.0
+POINT_OVERHEAD_S = 2.5
 
 
 @dataclass(frozen=True, kw_only=True)
