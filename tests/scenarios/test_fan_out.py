@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -33,7 +34,18 @@ def test_every_variant_answers(apps: Fleet, variant: str) -> None:
     assert assert_answers(apps.apps[variant])["upstream_calls"] == FanOutConfig().calls
 
 
+def _wait_upstream_idle(llm: str, timeout_s: float = 30.0) -> None:
+    """Wait until no call is in flight upstream. When one of `unbounded`'s calls fails, gather raises but
+    does not cancel its siblings: they go on (and retry) after the app has answered 502, so they would
+    still be in flight during the next burst and count towards its peak."""
+    deadline = time.monotonic() + timeout_s
+    while get_json(f"{llm}/stats")["in_flight"] > 0:
+        assert time.monotonic() < deadline, "upstream calls still in flight after the burst"
+        time.sleep(0.05)
+
+
 def _burst(apps: Fleet, variant: str) -> tuple[dict[str, int], list[int | None]]:
+    _wait_upstream_idle(apps.llm)
     reset_llm_stats(apps.llm)
     outcomes = ask_concurrently(apps.apps[variant], USERS, timeout_s=60.0)
     stats = get_json(f"{apps.llm}/stats")
