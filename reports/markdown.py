@@ -25,6 +25,7 @@ SUMMARY_COLUMNS = (
     "fix p99 ms",
     "p99 ratio",
     "loop lag p99 ms (pitfall / fix)",
+    "signal (pitfall vs fix)",
     "verdict",
 )
 
@@ -52,6 +53,7 @@ def summary_rows(summaries: Sequence[PairSummary]) -> list[tuple[str, ...]]:
                 format_number(s.fix.latency.p99_ms if s.fix and s.fix.latency else None),
                 _ratio(s.p99_ratio),
                 f"{format_number(s.pitfall_loop_lag_p99_ms)} / {format_number(s.fix_loop_lag_p99_ms)}",
+                "; ".join(s.signals) or "-",
                 s.verdict,
             )
         )

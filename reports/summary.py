@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bench.results import PointRecord, RunResults, ScenarioInfo, point_id
+from reports.signals import pair_signals
 
 __all__ = [
     "PairSummary",
@@ -46,6 +47,7 @@ class PairSummary:
     p99_ratio: float | None
     problems: tuple[str, ...]  # missing, failed or invalid points, one phrase each
     verdict: str
+    signals: tuple[str, ...] = ()  # evidence beyond req/s and p99 (429s, lost writes, first byte, ...)
 
     @property
     def cost(self) -> float:
@@ -150,7 +152,12 @@ def _throughput(point: PointRecord | None) -> float | None:
     return point.throughput_rps
 
 
-def _verdict(throughput_ratio: float | None, p99_ratio: float | None, problems: Sequence[str]) -> str:
+def _verdict(
+    throughput_ratio: float | None,
+    p99_ratio: float | None,
+    problems: Sequence[str],
+    signals: Sequence[str] = (),
+) -> str:
     """Words for a pair: what the pitfall costs, what the fix costs, or that both are within the noise."""
     if throughput_ratio is None and p99_ratio is None:
         return "no comparison: a point is missing, failed or empty" if problems else "not measured"
@@ -170,6 +177,11 @@ def _verdict(throughput_ratio: float | None, p99_ratio: float | None, problems: 
         worst = max(r for r in (throughput_ratio, p99_ratio) if r is not None)
         label = "costly" if worst >= _COSTLY_RATIO else "measurable cost"
         return f"{label}: " + ", ".join(pitfall_worse) + suffix
+    if fix_worse and signals:
+        # The fix does more work than the pitfall (it writes what the pitfall loses, waits where the pitfall
+        # hammers the upstream): its price in req/s is real, and the pitfall's cost is in the signal.
+        price = ", ".join(phrase.removeprefix("fix ") for phrase in fix_worse)
+        return "the pitfall's cost is in the signal; the fix costs " + price + suffix
     if fix_worse:
         return "fix is slower here: " + ", ".join(fix_worse) + suffix
     return "no measurable difference" + suffix
@@ -190,6 +202,7 @@ def summarize(run: RunResults) -> tuple[PairSummary, ...]:
         )
         throughput_ratio = _ratio(_throughput(fix), _throughput(pitfall))
         p99_ratio = _ratio(_p99(pitfall), _p99(fix))
+        signals = pair_signals(pitfall, fix)
         summaries.append(
             PairSummary(
                 scenario=info,
@@ -200,7 +213,8 @@ def summarize(run: RunResults) -> tuple[PairSummary, ...]:
                 throughput_ratio=throughput_ratio,
                 p99_ratio=p99_ratio,
                 problems=problems,
-                verdict=_verdict(throughput_ratio, p99_ratio, problems),
+                verdict=_verdict(throughput_ratio, p99_ratio, problems, signals),
+                signals=signals,
             )
         )
     return tuple(summaries)

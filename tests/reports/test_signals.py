@@ -1,0 +1,80 @@
+"""Pure logic of the pitfall-vs-fix signals: evidence beyond req/s and p99, and only when it differs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.results import PointRecord, ServerFigures, UpstreamFigures
+from reports.signals import pair_signals
+
+
+def _point(
+    *,
+    requests: int = 100,
+    failures: int = 0,
+    upstream_requests: int = 100,
+    rate_limited: int = 0,
+    connections_per_request: float = 0.0,
+    app_stats: dict[str, Any] | None = None,
+    status: str = "ok",
+) -> PointRecord:
+    return PointRecord(
+        scenario="demo",
+        variant="v",
+        loop="uvloop",
+        users=10,
+        status=status,  # type: ignore[arg-type]
+        valid=True,
+        requests=requests,
+        failures=failures,
+        server=ServerFigures(
+            cpu_seconds=1.0,
+            cpu_ms_per_request=1.0,
+            cpu_percent=10.0,
+            rss_mb=50.0,
+            open_fds=10,
+            threads=2,
+            loop_lag_p50_ms=None,
+            loop_lag_p99_ms=None,
+            loop_lag_max_ms=None,
+            app_stats=app_stats or {},
+        ),
+        upstream=UpstreamFigures(
+            requests=upstream_requests,
+            peak_concurrency=1,
+            connections_opened=0,
+            connections_per_request=connections_per_request,
+            rate_limited=rate_limited,
+            server_errors=0,
+            hangs=0,
+        ),
+    )
+
+
+def test_identical_points_have_nothing_to_add() -> None:
+    assert pair_signals(_point(), _point()) == ()
+
+
+def test_rate_limits_and_amplification_are_named_pitfall_first() -> None:
+    signals = pair_signals(_point(rate_limited=533, upstream_requests=2000, failures=8), _point())
+    assert "upstream 429s 533 vs 0" in signals
+    assert "upstream calls/request 20.0 vs 1.0" in signals
+    assert "failed requests 8 vs 0" in signals
+
+
+def test_a_counter_the_app_never_incremented_counts_as_zero_writes() -> None:
+    lost = _point(app_stats={"requests": 50})
+    kept = _point(app_stats={"requests": 50, "records_written": 50})
+    assert pair_signals(lost, kept) == ("records written/request 0.00 vs 1.00",)
+
+
+def test_small_absolute_differences_are_noise_not_signal() -> None:
+    assert pair_signals(_point(connections_per_request=0.01), _point(connections_per_request=0.03)) == ()
+    assert pair_signals(_point(connections_per_request=0.9), _point(connections_per_request=0.0)) == (
+        "new connections/request 0.90 vs 0.00",
+    )
+
+
+def test_failed_or_missing_points_give_no_signal() -> None:
+    assert pair_signals(None, _point()) == ()
+    assert pair_signals(_point(status="failed"), _point(rate_limited=5)) == ()
