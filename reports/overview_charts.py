@@ -17,6 +17,8 @@ from reports.theme import FIX_COLOR, IDEAL_COLOR, PITFALL_COLOR, Theme, style_fo
 
 __all__ = ["loops_chart", "overview_chart"]
 
+_TWO_LINE_LABELS_MAX = 7  # more scenarios than this and "title / variants" labels collide at paper size
+
 
 def _bar_panel(
     ax: Axes,
@@ -26,6 +28,7 @@ def _bar_panel(
     *,
     word: str,
     theme: Theme,
+    elsewhere: Sequence[bool] = (),
 ) -> None:
     """Horizontal bars on a log axis around x1 (no difference), each annotated like "x38 slower p99".
 
@@ -47,13 +50,15 @@ def _bar_panel(
     ax.axvline(1.0, color=IDEAL_COLOR, linewidth=theme.line_width * 0.5)
     ax.set_yticks(positions, labels)
     texts = []
-    for ratio, doubtful in zip(ratios, suspect, strict=True):
+    marks = list(elsewhere) or [False] * len(ratios)
+    for ratio, doubtful, mark in zip(ratios, suspect, marks, strict=True):
         if ratio is None:
             text = "not measured"
         elif ratio >= 1.0:
             text = f"{format_ratio(ratio)} {word}"
         else:
-            text = f"fix {format_ratio(1.0 / ratio)} worse"
+            # The fix does more work here; "*" sends the reader to the signal that shows the pitfall.
+            text = f"fix {format_ratio(1.0 / ratio)} worse" + ("*" if mark else "")
         texts.append(text + (" (check)" if doubtful and ratio is not None else ""))
     ax.set_xlim(min([*shown, 0.5]) * 0.8, max([*shown, 2.0]) * 1.5)
     # Ticks only where bars can be: the room kept for labels is not part of the scale.
@@ -72,14 +77,17 @@ def _bar_panel(
 def overview_chart(summaries: Sequence[PairSummary], *, theme: Theme, out_dir: Path) -> Chart:
     """Per scenario, pitfall vs fix at the reference load: throughput and p99 ratios, costliest on top."""
     ordered = sorted(summaries, key=lambda s: s.cost)  # barh draws bottom-up: costliest ends on top
-    # Slides get the scenario's name only: the variant ids are for readers of the paper version.
+    # Slides get the scenario's name only: the variant ids are for readers of the paper version, and
+    # only while two-line labels still fit the figure's fixed height.
+    two_lines = theme.name != "talk" and len(ordered) <= _TWO_LINE_LABELS_MAX
     labels = [
-        s.scenario.title
-        if theme.name == "talk"
-        else f"{s.scenario.title}\n{s.scenario.pitfall_variant} vs {s.scenario.fix_variant}"
+        f"{s.scenario.title}\n{s.scenario.pitfall_variant} vs {s.scenario.fix_variant}"
+        if two_lines
+        else s.scenario.title
         for s in ordered
     ]
     suspect = [bool(s.problems) for s in ordered]
+    elsewhere = [bool(s.signals) for s in ordered]
     with themed(theme):
         fig, (left, right) = new_figure(theme, ncols=2)
         if ordered:
@@ -90,6 +98,7 @@ def overview_chart(summaries: Sequence[PairSummary], *, theme: Theme, out_dir: P
                 suspect,
                 word="fewer req/s",
                 theme=theme,
+                elsewhere=elsewhere,
             )
             _bar_panel(
                 right,
@@ -98,6 +107,7 @@ def overview_chart(summaries: Sequence[PairSummary], *, theme: Theme, out_dir: P
                 suspect,
                 word="slower p99",
                 theme=theme,
+                elsewhere=elsewhere,
             )
         else:
             left.text(0.5, 0.5, "no scenario measured", transform=left.transAxes, ha="center")
@@ -114,7 +124,8 @@ def overview_chart(summaries: Sequence[PairSummary], *, theme: Theme, out_dir: P
             stem="overview",
             title="What each pitfall costs",
             caption="Ratios of the pitfall to its fix at the reference load, log scale; 1 = no difference. "
-            "Hatched bars rest on an invalid or missing point.",
+            "Hatched bars rest on an invalid or missing point. * the fix does more work here and the "
+            "pitfall's cost shows in another signal (429s, lost writes, first byte): see the summary table.",
             theme=theme,
         )
 
