@@ -18,7 +18,7 @@ from tests.scenarios.conftest import (
 )
 
 USERS = 20
-ROUNDS = 5
+ROUNDS = 15  # 300 requests: CPU times tick in 10 ms, so ~1.5 ms requests need a few hundred
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +48,9 @@ def _cpu_ms_per_request(apps: Fleet, variant: str) -> float:
 def test_aiohttp_transport_costs_less_cpu_per_request(apps: Fleet) -> None:
     costs = {variant: _cpu_ms_per_request(apps, variant) for variant in apps.apps}
     # CPU time, not wall time, so a busy machine barely moves it. Measured here: httpx ~4.8 ms,
-    # aiohttp transport ~2.7 ms, raw aiohttp ~0.8 ms per request; the margins keep half of each gap.
-    assert costs["aiohttp_transport"] <= 0.8 * costs["httpx_transport"], costs
+    # aiohttp transport ~2.7 ms, raw aiohttp ~0.8 ms per request on a loaded machine, but on a quiet one
+    # the first gap narrows (1.6 vs 1.3 ms: a ratio of 0.81), so that margin only asks for "clearly less".
+    assert costs["aiohttp_transport"] <= 0.9 * costs["httpx_transport"], costs
     assert costs["raw_aiohttp"] <= 0.8 * costs["aiohttp_transport"], costs
 
 
