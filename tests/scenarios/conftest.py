@@ -254,3 +254,34 @@ def assert_clean_shutdown(apps: Fleet, *, leaky: Sequence[str] = ()) -> dict[str
         if variant_id not in leaky:
             assert leaks(log) == [], f"{variant_id} left resources open:\n{log[-2000:]}"
     return logs
+
+
+def fleet_fixture(
+    scenario: Scenario,
+    *,
+    shared_llm: bool = False,
+    fake_llm_args: Sequence[str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Any:
+    """A module-scoped `apps` fixture: every variant of `scenario` on the module's loop.
+
+    Args:
+        shared_llm: use the session's default fake LLM (fixed 100 ms) instead of starting one.
+        fake_llm_args: flags for the module's own fake LLM (default: the scenario's upstream profile).
+        env: scenario knobs for the variant apps.
+    """
+
+    @pytest.fixture(scope="module")
+    def apps(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Fleet]:
+        llm = request.getfixturevalue("default_llm") if shared_llm else None
+        with fleet(
+            scenario,
+            tmp_path_factory.mktemp(scenario.id),
+            llm=llm,
+            fake_llm_args=fake_llm_args,
+            env=env,
+            loop=module_loop(scenario.id),
+        ) as running:
+            yield running
+
+    return apps

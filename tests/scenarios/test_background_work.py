@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -14,26 +13,15 @@ from tests.scenarios.conftest import (
     ask_concurrently,
     assert_answers,
     assert_clean_shutdown,
-    fleet,
+    fleet_fixture,
     get_json,
-    module_loop,
 )
 
 USERS = 5
 AUDIT_MS = 300.0
 
 
-@pytest.fixture(scope="module")
-def apps(tmp_path_factory: pytest.TempPathFactory, default_llm: str) -> Iterator[Fleet]:
-    env = {"AWAITBENCH_AUDIT_MS": f"{AUDIT_MS:g}"}
-    with fleet(
-        SCENARIO,
-        tmp_path_factory.mktemp("background_work"),
-        llm=default_llm,
-        env=env,
-        loop=module_loop(SCENARIO.id),
-    ) as running:
-        yield running
+apps = fleet_fixture(SCENARIO, shared_llm=True, env={"AWAITBENCH_AUDIT_MS": f"{AUDIT_MS:g}"})
 
 
 @pytest.mark.parametrize("variant", [v.id for v in SCENARIO.variants])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from scenarios.blocking_work import SCENARIO
@@ -11,8 +9,7 @@ from tests.scenarios.conftest import (
     Fleet,
     assert_answers,
     assert_clean_shutdown,
-    fleet,
-    module_loop,
+    fleet_fixture,
     wall_time_s,
 )
 
@@ -20,17 +17,7 @@ USERS = 10
 BLOCK_MS = 200.0
 
 
-@pytest.fixture(scope="module")
-def apps(tmp_path_factory: pytest.TempPathFactory, default_llm: str) -> Iterator[Fleet]:
-    env = {"AWAITBENCH_BLOCK_MS": f"{BLOCK_MS:g}"}
-    with fleet(
-        SCENARIO,
-        tmp_path_factory.mktemp("blocking_work"),
-        llm=default_llm,
-        env=env,
-        loop=module_loop(SCENARIO.id),
-    ) as running:
-        yield running
+apps = fleet_fixture(SCENARIO, shared_llm=True, env={"AWAITBENCH_BLOCK_MS": f"{BLOCK_MS:g}"})
 
 
 @pytest.mark.parametrize("variant", [v.id for v in SCENARIO.variants])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import psutil
 import pytest
 
@@ -12,8 +10,7 @@ from tests.scenarios.conftest import (
     Fleet,
     assert_answers,
     assert_clean_shutdown,
-    fleet,
-    module_loop,
+    fleet_fixture,
     wall_time_s,
 )
 
@@ -21,12 +18,7 @@ USERS = 20
 ROUNDS = 15  # 300 requests: CPU times tick in 10 ms, so ~1.5 ms requests need a few hundred
 
 
-@pytest.fixture(scope="module")
-def apps(tmp_path_factory: pytest.TempPathFactory, default_llm: str) -> Iterator[Fleet]:
-    with fleet(
-        SCENARIO, tmp_path_factory.mktemp("client_backend"), llm=default_llm, loop=module_loop(SCENARIO.id)
-    ) as running:
-        yield running
+apps = fleet_fixture(SCENARIO, shared_llm=True)
 
 
 @pytest.mark.parametrize("variant", [v.id for v in SCENARIO.variants])

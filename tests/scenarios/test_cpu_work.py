@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import psutil
 import pytest
 
@@ -12,8 +10,7 @@ from tests.scenarios.conftest import (
     Fleet,
     assert_answers,
     assert_clean_shutdown,
-    fleet,
-    module_loop,
+    fleet_fixture,
     wall_time_s,
 )
 
@@ -21,13 +18,11 @@ USERS = 6
 CPU_MS = 80.0
 
 
-@pytest.fixture(scope="module")
-def apps(tmp_path_factory: pytest.TempPathFactory, default_llm: str) -> Iterator[Fleet]:
-    env = {"AWAITBENCH_CPU_MS": f"{CPU_MS:g}", "AWAITBENCH_CPU_POOL_PROCESSES": "2"}
-    with fleet(
-        SCENARIO, tmp_path_factory.mktemp("cpu_work"), llm=default_llm, env=env, loop=module_loop(SCENARIO.id)
-    ) as running:
-        yield running
+apps = fleet_fixture(
+    SCENARIO,
+    shared_llm=True,
+    env={"AWAITBENCH_CPU_MS": f"{CPU_MS:g}", "AWAITBENCH_CPU_POOL_PROCESSES": "2"},
+)
 
 
 @pytest.mark.parametrize("variant", [v.id for v in SCENARIO.variants])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -13,19 +12,15 @@ from tests.scenarios.conftest import (
     ask_concurrently,
     assert_answers,
     assert_clean_shutdown,
-    fleet,
+    fleet_fixture,
     get_json,
-    module_loop,
     reset_llm_stats,
 )
 
 USERS = 3  # x 10 calls each = 30 in flight against a cap of 12
 
 
-@pytest.fixture(scope="module")
-def apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
-    with fleet(SCENARIO, tmp_path_factory.mktemp("fan_out"), loop=module_loop(SCENARIO.id)) as running:
-        yield running
+apps = fleet_fixture(SCENARIO)
 
 
 @pytest.mark.parametrize("variant", [v.id for v in SCENARIO.variants])

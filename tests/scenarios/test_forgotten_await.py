@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from scenarios.forgotten_await import SCENARIO
@@ -11,21 +9,15 @@ from tests.scenarios.conftest import (
     Fleet,
     assert_answers,
     assert_clean_shutdown,
-    fleet,
+    fleet_fixture,
     get_json,
-    module_loop,
     wall_time_s,
 )
 
 USERS = 10
 
 
-@pytest.fixture(scope="module")
-def apps(tmp_path_factory: pytest.TempPathFactory, default_llm: str) -> Iterator[Fleet]:
-    with fleet(
-        SCENARIO, tmp_path_factory.mktemp("forgotten_await"), llm=default_llm, loop=module_loop(SCENARIO.id)
-    ) as running:
-        yield running
+apps = fleet_fixture(SCENARIO, shared_llm=True)
 
 
 @pytest.mark.parametrize("variant", [v.id for v in SCENARIO.variants])

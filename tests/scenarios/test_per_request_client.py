@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import psutil
 import pytest
 
@@ -12,10 +10,9 @@ from tests.scenarios.conftest import (
     Fleet,
     assert_answers,
     assert_clean_shutdown,
-    fleet,
+    fleet_fixture,
     get_json,
     leaks,
-    module_loop,
     reset_llm_stats,
     wall_time_s,
 )
@@ -24,15 +21,7 @@ USERS = 5
 ROUNDS = 3
 
 
-@pytest.fixture(scope="module")
-def apps(tmp_path_factory: pytest.TempPathFactory, default_llm: str) -> Iterator[Fleet]:
-    with fleet(
-        SCENARIO,
-        tmp_path_factory.mktemp("per_request_client"),
-        llm=default_llm,
-        loop=module_loop(SCENARIO.id),
-    ) as running:
-        yield running
+apps = fleet_fixture(SCENARIO, shared_llm=True)
 
 
 @pytest.mark.parametrize("variant", [v.id for v in SCENARIO.variants])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
@@ -13,9 +12,8 @@ from tests.scenarios.conftest import (
     ask_concurrently,
     assert_answers,
     assert_clean_shutdown,
-    fleet,
+    fleet_fixture,
     get_json,
-    module_loop,
     reset_llm_stats,
 )
 
@@ -25,14 +23,19 @@ USERS = 2 * UPSTREAM_CAP  # half of the first wave is shed with 429
 LATENCY_MS = 500
 
 
-@pytest.fixture(scope="module")
-def apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
-    args = ("--ttft-ms", str(LATENCY_MS), "--itl-ms", "0", "--max-concurrency", str(UPSTREAM_CAP))
-    args += ("--queue-limit", "0")
-    with fleet(
-        SCENARIO, tmp_path_factory.mktemp("retries"), fake_llm_args=args, loop=module_loop(SCENARIO.id)
-    ) as running:
-        yield running
+apps = fleet_fixture(
+    SCENARIO,
+    fake_llm_args=(
+        "--ttft-ms",
+        str(LATENCY_MS),
+        "--itl-ms",
+        "0",
+        "--max-concurrency",
+        str(UPSTREAM_CAP),
+        "--queue-limit",
+        "0",
+    ),
+)
 
 
 @pytest.mark.parametrize("variant", [v.id for v in SCENARIO.variants])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterator
 
 import pytest
 
@@ -13,19 +12,13 @@ from tests.scenarios.conftest import (
     ask_concurrently,
     assert_answers,
     assert_clean_shutdown,
-    fleet,
-    module_loop,
+    fleet_fixture,
 )
 
 USERS = 5
 
 
-@pytest.fixture(scope="module")
-def apps(tmp_path_factory: pytest.TempPathFactory, default_llm: str) -> Iterator[Fleet]:
-    with fleet(
-        SCENARIO, tmp_path_factory.mktemp("serial_awaits"), llm=default_llm, loop=module_loop(SCENARIO.id)
-    ) as running:
-        yield running
+apps = fleet_fixture(SCENARIO, shared_llm=True)
 
 
 @pytest.mark.parametrize("variant", [v.id for v in SCENARIO.variants])

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import Iterator
-
-import pytest
 
 from scenarios.streaming import OUTPUT_TOKENS, SCENARIO, TTFT_MS, UPSTREAM_LATENCY_MS
 from tests.scenarios.conftest import (
@@ -14,17 +11,13 @@ from tests.scenarios.conftest import (
     ask_concurrently,
     assert_answers,
     assert_clean_shutdown,
-    fleet,
-    module_loop,
+    fleet_fixture,
 )
 
 USERS = 3
 
 
-@pytest.fixture(scope="module")
-def apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
-    with fleet(SCENARIO, tmp_path_factory.mktemp("streaming"), loop=module_loop(SCENARIO.id)) as running:
-        yield running
+apps = fleet_fixture(SCENARIO)
 
 
 def test_buffered_answers_json(apps: Fleet) -> None:

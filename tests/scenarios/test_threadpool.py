@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from scenarios.threadpool import DEFAULT_TOKENS, SCENARIO
@@ -11,9 +9,8 @@ from tests.scenarios.conftest import (
     Fleet,
     assert_answers,
     assert_clean_shutdown,
-    fleet,
+    fleet_fixture,
     get_json,
-    module_loop,
     reset_llm_stats,
     wall_time_s,
 )
@@ -23,13 +20,7 @@ USERS = 60
 LATENCY_MS = 1000
 
 
-@pytest.fixture(scope="module")
-def apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
-    args = ("--ttft-ms", str(LATENCY_MS), "--itl-ms", "0")
-    with fleet(
-        SCENARIO, tmp_path_factory.mktemp("threadpool"), fake_llm_args=args, loop=module_loop(SCENARIO.id)
-    ) as running:
-        yield running
+apps = fleet_fixture(SCENARIO, fake_llm_args=("--ttft-ms", str(LATENCY_MS), "--itl-ms", "0"))
 
 
 @pytest.mark.parametrize("variant", [v.id for v in SCENARIO.variants])

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
 from scenarios.timeouts import SCENARIO
-from tests.scenarios.conftest import Fleet, ask, ask_concurrently, assert_clean_shutdown, fleet, module_loop
+from tests.scenarios.conftest import Fleet, ask, ask_concurrently, assert_clean_shutdown, fleet_fixture
 
 EVERY_K = 4  # the fake LLM hangs on every 4th request: deterministic, unlike a hang rate
 USERS = 8  # any 8 consecutive requests contain exactly 2 that hang
@@ -16,18 +14,20 @@ DEADLINE_MS = 500.0
 CLIENT_TIMEOUT_S = 3.0
 
 
-@pytest.fixture(scope="module")
-def apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
-    args = ("--ttft-ms", "100", "--itl-ms", "0", "--fault-kind", "hang", "--fault-every-k", str(EVERY_K))
-    env = {"AWAITBENCH_DEADLINE_MS": f"{DEADLINE_MS:g}"}
-    with fleet(
-        SCENARIO,
-        tmp_path_factory.mktemp("timeouts"),
-        fake_llm_args=args,
-        env=env,
-        loop=module_loop(SCENARIO.id),
-    ) as running:
-        yield running
+apps = fleet_fixture(
+    SCENARIO,
+    fake_llm_args=(
+        "--ttft-ms",
+        "100",
+        "--itl-ms",
+        "0",
+        "--fault-kind",
+        "hang",
+        "--fault-every-k",
+        str(EVERY_K),
+    ),
+    env={"AWAITBENCH_DEADLINE_MS": f"{DEADLINE_MS:g}"},
+)
 
 
 @pytest.mark.parametrize("variant", [v.id for v in SCENARIO.variants])
