@@ -5,23 +5,11 @@ import io
 
 from rich.console import Console
 
-from bench.results import LatencySummary, PointRecord, ScenarioInfo, ServerFigures, VariantInfo
+from bench.results import LatencySummary, PointRecord, ServerFigures
 from bench.summary import render_table, scenario_ratios, summary_dict
+from tests.results_builders import DEMO_INFO
 
-INFO = ScenarioInfo(
-    id="demo",
-    title="Demo",
-    pitfall="p",
-    fix="f",
-    signature="s",
-    pitfall_variant="bad",
-    fix_variant="good",
-    variants=(
-        VariantInfo(id="bad", title="B", role="pitfall"),
-        VariantInfo(id="good", title="G", role="fix"),
-    ),
-    upstream_latency_ms=100.0,
-)
+INFO = DEMO_INFO
 
 
 def _record(variant: str, users: int, rps: float, p99: float, loop: str = "uvloop") -> PointRecord:

@@ -8,7 +8,6 @@ import pytest
 
 from bench.results import (
     LatencySummary,
-    Manifest,
     PointRecord,
     ResultsError,
     RunResults,
@@ -16,6 +15,7 @@ from bench.results import (
     write_point,
 )
 from reports.compare import compare_runs, load_side
+from tests.results_builders import demo_run, minimal_manifest
 
 
 def _point(*, rps: float, p99_ms: float, users: int = 10, status: str = "ok") -> PointRecord:
@@ -42,24 +42,8 @@ def _point(*, rps: float, p99_ms: float, users: int = 10, status: str = "ok") ->
     )
 
 
-def _manifest(run_id: str = "r") -> Manifest:
-    return Manifest(
-        run_id=run_id,
-        started_at="",
-        ended_at=None,
-        status="complete",
-        awaitbench_version="0",
-        git_commit=None,
-        machine={},
-        versions={},
-        config={},
-        reference_users=10,
-        scenarios=(),
-    )
-
-
 def _run(*points: PointRecord) -> RunResults:
-    return RunResults(path=Path("."), manifest=_manifest(), points=points)
+    return demo_run(*points, run_id="r", reference_users=10)
 
 
 def _verdicts(base: list[RunResults], new: list[RunResults], threshold_pct: float = 10.0) -> dict[str, str]:
@@ -134,7 +118,7 @@ def test_negative_threshold_is_rejected() -> None:
 
 def test_load_side_reads_a_directory_of_repeats(tmp_path: Path) -> None:
     for name in ("r1", "r2"):
-        write_manifest(tmp_path / name, _manifest(name))
+        write_manifest(tmp_path / name, minimal_manifest(run_id=name, reference_users=10))
         write_point(tmp_path / name, _point(rps=100, p99_ms=200))
     runs = load_side(tmp_path)
     assert [r.manifest.run_id for r in runs] == ["r1", "r2"]

@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bench.results import (
     LatencySummary,
-    Manifest,
     PointRecord,
     RunResults,
-    ScenarioInfo,
-    VariantInfo,
     point_id,
 )
 from reports.summary import format_number, format_ratio, summarize
+from tests.results_builders import DEMO_INFO, demo_run
 
-_INFO = ScenarioInfo(
-    id="demo",
-    title="Demo",
-    pitfall="p",
-    fix="f",
-    signature="s",
-    pitfall_variant="bad",
-    fix_variant="good",
-    variants=(
-        VariantInfo(id="bad", title="bad", role="pitfall"),
-        VariantInfo(id="good", title="good", role="fix"),
-    ),
-    upstream_latency_ms=100.0,
-)
+_INFO = DEMO_INFO
 
 
 def _latency(p99_ms: float) -> LatencySummary:
@@ -54,21 +37,11 @@ def _point(variant: str, *, rps: float, p99_ms: float, status: str = "ok", valid
 
 
 def _run(*points: PointRecord) -> RunResults:
-    manifest = Manifest(
-        run_id="t",
-        started_at="",
-        ended_at=None,
-        status="complete",
-        awaitbench_version="0",
-        git_commit=None,
-        machine={},
-        versions={},
-        config={},
-        reference_users=100,
+    return demo_run(
+        *points,
         scenarios=(_INFO,),
         planned_points=tuple(point_id("demo", v, "uvloop", 100) for v in ("bad", "good")),
     )
-    return RunResults(path=Path("."), manifest=manifest, points=points)
 
 
 def test_ratios_are_fix_over_pitfall_for_throughput_and_pitfall_over_fix_for_p99() -> None:

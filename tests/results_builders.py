@@ -1,0 +1,51 @@
+"""Small results objects for unit tests of pure logic (bench summaries, report summaries, compare).
+
+One place builds the demo scenario ("bad" = pitfall, "good" = fix) and a minimal manifest, so a new
+required field in bench/results.py is added here once, not in every test module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bench.results import Manifest, PointRecord, RunResults, ScenarioInfo, VariantInfo
+
+__all__ = ["DEMO_INFO", "demo_run", "minimal_manifest"]
+
+DEMO_INFO = ScenarioInfo(
+    id="demo",
+    title="Demo",
+    pitfall="p",
+    fix="f",
+    signature="s",
+    pitfall_variant="bad",
+    fix_variant="good",
+    variants=(
+        VariantInfo(id="bad", title="bad", role="pitfall"),
+        VariantInfo(id="good", title="good", role="fix"),
+    ),
+    upstream_latency_ms=100.0,
+)
+
+
+def minimal_manifest(**overrides: Any) -> Manifest:
+    """A complete-run manifest with empty machine/config; override any field by keyword."""
+    fields: dict[str, Any] = {
+        "run_id": "t",
+        "started_at": "",
+        "ended_at": None,
+        "status": "complete",
+        "awaitbench_version": "0",
+        "git_commit": None,
+        "machine": {},
+        "versions": {},
+        "config": {},
+        "reference_users": 100,
+        "scenarios": (),
+    }
+    return Manifest(**{**fields, **overrides})
+
+
+def demo_run(*points: PointRecord, **manifest_overrides: Any) -> RunResults:
+    return RunResults(path=Path("."), manifest=minimal_manifest(**manifest_overrides), points=points)
