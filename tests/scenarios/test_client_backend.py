@@ -37,13 +37,15 @@ def _cpu_ms_per_request(apps: Fleet, variant: str) -> float:
     return used_s * 1000.0 / (USERS * ROUNDS)
 
 
-def test_aiohttp_transport_costs_less_cpu_per_request(apps: Fleet) -> None:
+def test_raw_aiohttp_costs_less_cpu_per_request_than_either_sdk_transport(apps: Fleet) -> None:
     costs = {variant: _cpu_ms_per_request(apps, variant) for variant in apps.apps}
-    # CPU time, not wall time, so a busy machine barely moves it. Measured here: httpx ~4.8 ms,
-    # aiohttp transport ~2.7 ms, raw aiohttp ~0.8 ms per request on a loaded machine, but on a quiet one
-    # the first gap narrows (1.6 vs 1.3 ms: a ratio of 0.81), so that margin only asks for "clearly less".
-    assert costs["aiohttp_transport"] <= 0.9 * costs["httpx_transport"], costs
-    assert costs["raw_aiohttp"] <= 0.8 * costs["aiohttp_transport"], costs
+    # CPU time, not wall time, so a busy machine barely moves it. At this small load (20 users) raw aiohttp
+    # is clearly cheapest (0.5-0.8 ms vs 1.3-2.3 ms per request in every run here), but the SDK's two
+    # transports are NOT reliably apart: aiohttp / httpx measured 0.75, 0.78 and 1.02 on a quiet machine.
+    # Their gap shows at high concurrency, which the bench measures (100 users: 350 vs 496 req/s), so this
+    # test asserts only what holds at a test's scale.
+    sdk_cheapest = min(costs["httpx_transport"], costs["aiohttp_transport"])
+    assert costs["raw_aiohttp"] <= 0.7 * sdk_cheapest, costs
 
 
 def test_shared_clients_closed_at_shutdown(apps: Fleet) -> None:
