@@ -1,7 +1,7 @@
-"""`python -m bench` is the same entry point as the `awaitbench` console script."""
+"""`python -m bench` is kept as an alias of `python -m awaitbench` (the console script's entry point)."""
 
 import sys
 
-from bench.cli import main
+from awaitbench.cli import main
 
 sys.exit(main())

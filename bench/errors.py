@@ -1,4 +1,4 @@
-"""Typed errors for the orchestrator. The CLI (one place: `bench.cli.main`) turns them into a one-line
+"""Typed errors for the orchestrator. The CLI (one place: `awaitbench.cli.main`) turns them into a one-line
 message and an exit code; library code never calls `sys.exit`."""
 
 from __future__ import annotations

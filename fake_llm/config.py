@@ -1,6 +1,6 @@
 """The one typed configuration of the fake LLM: small frozen sections, validated once.
 
-Every field is also a CLI flag, a config-file key and an env var: `bench/commands/fake_llm.py` and
+Every field is also a CLI flag, a config-file key and an env var: `awaitbench/commands/fake_llm.py` and
 `fake_llm.settings` generate those from the `help` metadata here, so an option is written down once.
 Validation raises ConfigError naming the setting and how to fix it.
 """

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bench.results import PointRecord, RunResults, ScenarioInfo, point_id
+from bench.results import PointRecord, RunResults, ScenarioInfo, parse_point_id, point_id
 from reports.signals import pair_signals
 
 __all__ = [
@@ -78,20 +78,13 @@ def format_ratio(ratio: float) -> str:
     return f"x{ratio:.2f}"
 
 
-def _parse_point_id(pid: str) -> tuple[str, str, str, int] | None:
-    parts = pid.split("__")
-    if len(parts) != 4 or not parts[3].startswith("u") or not parts[3][1:].isdigit():
-        return None
-    return parts[0], parts[1], parts[2], int(parts[3][1:])
-
-
 def loops_in_run(run: RunResults) -> tuple[str, ...]:
     """Loops the run measured or planned, uvloop first (the default the summary compares on)."""
     loops = {p.loop for p in run.points}
     for pid in run.manifest.planned_points:
-        parsed = _parse_point_id(pid)
+        parsed = parse_point_id(pid)
         if parsed:
-            loops.add(parsed[2])
+            loops.add(parsed.loop)
     return tuple(sorted(loops, key=lambda loop: (loop != "uvloop", loop)))
 
 
@@ -103,9 +96,9 @@ def reference_loop(run: RunResults) -> str:
 def _users_for(run: RunResults, scenario_id: str) -> list[int]:
     users = {p.users for p in run.points if p.scenario == scenario_id}
     for pid in run.manifest.planned_points:
-        parsed = _parse_point_id(pid)
-        if parsed and parsed[0] == scenario_id:
-            users.add(parsed[3])
+        parsed = parse_point_id(pid)
+        if parsed and parsed.scenario == scenario_id:
+            users.add(parsed.users)
     return sorted(users)
 
 

@@ -1,7 +1,7 @@
 """Small results objects for unit tests of pure logic (bench summaries, report summaries, compare).
 
 One place builds the demo scenario ("bad" = pitfall, "good" = fix) and a minimal manifest, so a new
-required field in bench/results.py is added here once, not in every test module.
+required field in bench/results/records.py is added here once, not in every test module.
 """
 
 from __future__ import annotations

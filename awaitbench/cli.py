@@ -1,0 +1,72 @@
+"""The one command-line entry point: `awaitbench <command>`.
+
+Each command lives in its own module under `awaitbench/commands/` and registers a sub-parser; this module
+owns the single place where typed errors become a one-line message and an exit code
+(2 for usage errors, 1 for other failures, 130 for Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from awaitbench.commands import COMMAND_MODULES
+from bench.errors import AwaitbenchError, UsageError
+
+__all__ = ["build_parser", "main"]
+
+PROG = "awaitbench"
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse prints the whole usage block on error; users asked for one line they can read."""
+
+    def error(self, message: str) -> NoReturn:
+        hint = f" (see '{self.prog} --help')"
+        self.exit(2, f"{PROG}: error: {message}{hint}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _OneLineParser(
+        prog=PROG,
+        description="Measure what async mistakes cost in Python LLM services.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_OneLineParser)
+    sub.required = True
+    for module in COMMAND_MODULES:
+        module.register(sub)
+    return parser
+
+
+def _usage_error_types() -> tuple[type[BaseException], ...]:
+    """Errors from packages that must not import bench (fake_llm, scenarios) but are still usage errors."""
+    from bench.results import ResultsError
+    from fake_llm.errors import ConfigError
+    from scenarios.errors import ScenarioConfigError, UnknownScenarioError
+
+    return (UsageError, ConfigError, UnknownScenarioError, ScenarioConfigError, ResultsError)
+
+
+def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    # SIGTERM (CI, `timeout`, a parent process) must clean up children exactly like Ctrl-C does.
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    try:
+        return int(args.handler(args) or 0)
+    except _usage_error_types() as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except AwaitbenchError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130

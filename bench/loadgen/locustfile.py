@@ -1,0 +1,150 @@
+"""The Locust side of a measured point. Runs ONLY inside a `locust` subprocess, never imported by bench.
+
+Why a file of its own: `import locust` monkey-patches the interpreter (gevent), so the orchestrator
+starts `locust -f bench/loadgen/locustfile.py --headless ...` as a child and talks to it through environment
+variables and files:
+
+- `AWAITBENCH_REQUEST`: JSON `{"method", "path", "json_body", "stream"}`, the scenario's RequestSpec;
+- `AWAITBENCH_REQUESTS_DIR`: where each Locust process writes
+  `requests-<pid>.csv` (`start_epoch_s,response_time_ms,ok,ttfb_ms` per request: exact times, not
+  Locust's rounded buckets; `ttfb_ms` is empty unless the request is streamed) and `started-<pid>`
+  (epoch of the test start, the anchor of the warm-up);
+- `AWAITBENCH_READY_URLS`: comma-separated URLs that must answer 200 before the test starts. The
+  orchestrator starts Locust together with fake_llm and the app, so Locust's own start-up (gevent,
+  imports: most of a second) overlaps theirs; users are spawned, and the start marked, only once both
+  answer;
+  `cpu-warning-<pid>` gets a line `epoch_s,cpu_percent` each time Locust's own CPU monitor fires.
+
+A streamed request (`"stream": true`) reads the first body byte on its own, which is the time to first
+byte the user perceives, then the rest of the body; `response_time` is still the total, so streamed and
+buffered variants compare on the same throughput and total latency.
+
+Each user is a closed loop with no think time: it sends the next request as soon as the previous
+answer arrived, so throughput follows Little's law X = U / R.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.request
+from pathlib import Path
+from typing import IO, Any
+
+from locust import FastHttpUser, constant, events, runners, task
+
+# Locust checks its own CPU every 10 s by default; our windows are a few seconds long, so look every
+# second, otherwise a saturated generator would go unnoticed.
+runners.CPU_MONITOR_INTERVAL = 1.0
+
+_REQUEST: dict[str, Any] = json.loads(os.environ.get("AWAITBENCH_REQUEST") or "{}")
+_OUT_DIR = Path(os.environ.get("AWAITBENCH_REQUESTS_DIR") or ".")
+_READY_URLS = [url for url in (os.environ.get("AWAITBENCH_READY_URLS") or "").split(",") if url]
+_READY_TIMEOUT_S = 60.0
+_files: dict[int, IO[str]] = {}
+_TTFB_KEY = "awaitbench_ttfb_ms"
+
+
+def _requests_file() -> IO[str]:
+    # Opened lazily per PID: with --processes the workers fork after this module is imported.
+    pid = os.getpid()
+    handle = _files.get(pid)
+    if handle is None:
+        handle = open(_OUT_DIR / f"requests-{pid}.csv", "a", buffering=1 << 16)  # noqa: SIM115
+        _files[pid] = handle
+    return handle
+
+
+@events.request.add_listener
+def _record(
+    response_time: float,
+    start_time: float | None = None,
+    exception: BaseException | None = None,
+    context: dict[str, Any] | None = None,
+    **_: Any,
+) -> None:
+    start = start_time if start_time is not None else time.time() - response_time / 1000.0
+    ttfb_ms = (context or {}).get(_TTFB_KEY)
+    ttfb = "" if ttfb_ms is None else f"{ttfb_ms:.3f}"
+    _requests_file().write(f"{start:.6f},{response_time:.3f},{0 if exception else 1},{ttfb}\n")
+
+
+def _wait_ready(url: str, deadline: float) -> None:
+    # gevent has patched sockets and time.sleep, so this polling yields to Locust's other greenlets.
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1.0) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.05)
+
+
+@events.test_start.add_listener
+def _mark_start(**_: Any) -> None:
+    # Locust fires test_start in the greenlet that then spawns the users: blocking here delays the load.
+    deadline = time.time() + _READY_TIMEOUT_S
+    for url in _READY_URLS:
+        _wait_ready(url, deadline)
+    (_OUT_DIR / f"started-{os.getpid()}").write_text(f"{time.time():.6f}\n")
+
+
+@events.cpu_warning.add_listener
+def _mark_cpu_warning(cpu_usage: float = 0.0, **_: Any) -> None:
+    with open(_OUT_DIR / f"cpu-warning-{os.getpid()}", "a") as marker:
+        marker.write(f"{time.time():.6f},{cpu_usage:.1f}\n")
+
+
+def _flush(**_: Any) -> None:
+    handle = _files.get(os.getpid())
+    if handle is not None:
+        handle.flush()
+
+
+events.test_stop.add_listener(_flush)
+events.quitting.add_listener(_flush)
+
+
+class ScenarioUser(FastHttpUser):
+    """One closed-loop user sending the scenario's request."""
+
+    wait_time = constant(0)
+    # No retries and a deadline longer than any window: a hung call must show up as a slow request.
+    network_timeout = 120.0
+    connection_timeout = 120.0
+
+    @task
+    def ask(self) -> None:
+        method = str(_REQUEST.get("method", "POST"))
+        path = str(_REQUEST.get("path", "/ask"))
+        body = _REQUEST.get("json_body")
+        kwargs: dict[str, Any] = {} if body is None else {"json": body}
+        if _REQUEST.get("stream"):
+            self._streamed(method, path, kwargs)
+        else:
+            self.client.request(method, path, **kwargs)
+
+    def _streamed(self, method: str, path: str, kwargs: dict[str, Any]) -> None:
+        """Time the first body byte and the whole body of one request, both from the same start.
+
+        Locust's `stream=True` stops its clock at the response headers; an app may send its headers
+        before any content, so the first byte of the BODY is read here (geventhttpclient's read(1)
+        returns as soon as one byte is buffered) and the request's `response_time` is set to the total.
+        """
+        start = time.perf_counter()
+        with self.client.request(method, path, stream=True, catch_response=True, **kwargs) as response:
+            if getattr(response, "error", None) is not None:
+                return  # leaving the block reports the transport or HTTP error, as for any request
+            try:
+                first = next(response.iter_content(chunk_size=1, decode_content=False), b"")
+                ttfb_ms = (time.perf_counter() - start) * 1000.0
+                for _ in response.iter_content(chunk_size=1 << 16, decode_content=False):
+                    pass
+            except Exception as exc:  # a reset mid-body is a failed request, as for a buffered one
+                response.failure(exc)
+                return
+            response.request_meta["response_time"] = (time.perf_counter() - start) * 1000.0
+            if first:
+                response.request_meta["context"][_TTFB_KEY] = ttfb_ms

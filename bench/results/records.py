@@ -1,0 +1,197 @@
+"""The results format as typed records: the manifest of a run and one record per measured point.
+
+Plain frozen dataclasses, written as JSON by `bench.results.files` and documented by `schema.json` (a test
+keeps the two in step). Nothing here starts a process or imports the rest of bench: `reports` reads these
+types, and data flows one way (scenario metadata -> bench -> results -> reports).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from bench.results.ids import point_id
+
+__all__ = [
+    "SCHEMA_NAME",
+    "SCHEMA_VERSION",
+    "LatencySummary",
+    "LoadgenFigures",
+    "Manifest",
+    "PointRecord",
+    "PointStatus",
+    "Role",
+    "RunStatus",
+    "ScenarioInfo",
+    "ServerFigures",
+    "TheoryFigures",
+    "UpstreamFigures",
+    "VariantInfo",
+]
+
+SCHEMA_NAME = "awaitbench.results"
+SCHEMA_VERSION = 1
+
+RunStatus = Literal["running", "complete", "interrupted", "failed"]
+PointStatus = Literal["ok", "failed"]
+Role = Literal["pitfall", "fix", "reference"]
+
+
+# ---------------------------------------------------------------------------------------------- manifest
+
+
+@dataclass(frozen=True, kw_only=True)
+class VariantInfo:
+    """A variant as the report shows it; `code` is the variant's source, for the side-by-side view."""
+
+    id: str
+    title: str
+    role: Role
+    summary: str = ""
+    code: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScenarioInfo:
+    """Snapshot of a scenario's metadata at run time, so a report never needs the code that produced it."""
+
+    id: str
+    title: str
+    pitfall: str
+    fix: str
+    signature: str
+    pitfall_variant: str
+    fix_variant: str
+    variants: tuple[VariantInfo, ...]
+    upstream_latency_ms: float
+    source_file: str = ""
+    module_doc: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Manifest:
+    """The run as a whole. `status` is "running" until the run ends; a crash leaves it "running"."""
+
+    run_id: str
+    started_at: str  # ISO 8601, UTC
+    ended_at: str | None
+    status: RunStatus
+    awaitbench_version: str
+    git_commit: str | None
+    machine: Mapping[str, Any]  # cpu_count, cpu_model, python, platform, memory_gb, ...
+    versions: Mapping[str, str]  # package -> version (uvicorn, fastapi, openai, locust, ...)
+    config: Mapping[str, Any]  # the full run configuration, as given
+    reference_users: int  # the load at which summaries compare pitfall vs fix
+    scenarios: tuple[ScenarioInfo, ...]
+    planned_points: tuple[str, ...] = ()  # point ids in run order; missing files = not measured
+    schema: str = SCHEMA_NAME
+    schema_version: int = SCHEMA_VERSION
+
+
+# ---------------------------------------------------------------------------------------------- points
+
+
+@dataclass(frozen=True, kw_only=True)
+class LatencySummary:
+    """Exact client-side latencies of the steady-state window, from per-request times (not Locust buckets)."""
+
+    count: int
+    mean_ms: float
+    p50_ms: float
+    p90_ms: float
+    p95_ms: float
+    p99_ms: float
+    p999_ms: float
+    max_ms: float
+    min_ms: float
+    # Empirical CDF, downsampled: [[latency_ms, cumulative_fraction], ...] ascending, ending at 1.0.
+    cdf: tuple[tuple[float, float], ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerFigures:
+    """The scenario app's process during the window (psutil + the in-process loop-lag probe)."""
+
+    cpu_seconds: float
+    cpu_ms_per_request: float
+    cpu_percent: float  # 100 = one full core
+    rss_mb: float
+    open_fds: int
+    threads: int
+    loop_lag_p50_ms: float | None
+    loop_lag_p99_ms: float | None
+    loop_lag_max_ms: float | None
+    threadpool_busy_peak: int | None = None  # anyio limiter tokens borrowed, peak
+    app_stats: Mapping[str, Any] = field(default_factory=dict)  # scenario counters (e.g. records written)
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpstreamFigures:
+    """What fake_llm saw during the window (its /stats after a reset at window start)."""
+
+    requests: int
+    peak_concurrency: int
+    connections_opened: int
+    connections_per_request: float
+    rate_limited: int  # 429s answered
+    server_errors: int  # 5xx answered
+    hangs: int
+    cpu_percent: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoadgenFigures:
+    """The load generator's own health: a saturated generator makes the point invalid."""
+
+    cpu_percent: float  # peak over the window, 100 = one core
+    processes: int
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class TheoryFigures:
+    """The scenario's prediction for this point, stored beside the measurement."""
+
+    throughput_rps: float
+    latency_ms: float
+    littles_law_bound_rps: float  # U / upstream latency: the ideal for a perfectly concurrent app
+    note: str = ""
+    # Measured throughput / (U / measured mean latency): ~1.0 when the closed loop kept every user busy
+    # (no generator gaps); well below 1 when the window is not at steady state or the generator lagged.
+    closed_loop_fidelity: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PointRecord:
+    """One (scenario, variant, loop, users) measurement, or its failure."""
+
+    scenario: str
+    variant: str
+    loop: Literal["uvloop", "asyncio"]
+    users: int
+    status: PointStatus
+    valid: bool  # False when the generator or fake_llm ran out of CPU, or too few requests
+    invalid_reasons: tuple[str, ...] = ()
+    started_at: str = ""
+    warmup_s: float = 0.0
+    window_s: float = 0.0
+    requests: int = 0
+    failures: int = 0
+    throughput_rps: float = 0.0
+    latency: LatencySummary | None = None
+    server: ServerFigures | None = None
+    upstream: UpstreamFigures | None = None
+    loadgen: LoadgenFigures | None = None
+    theory: TheoryFigures | None = None
+    error: str | None = None  # one line, when status == "failed"
+    stderr_tail: str = ""  # the failing child's last output lines
+    profile_files: tuple[str, ...] = ()  # paths relative to the results directory
+    # Client time to the first body byte, for scenarios whose request is streamed (None otherwise).
+    # Added in place in schema version 1: older records simply lack it.
+    ttfb: LatencySummary | None = None
+    schema_version: int = SCHEMA_VERSION
+
+    @property
+    def id(self) -> str:
+        return point_id(self.scenario, self.variant, self.loop, self.users)

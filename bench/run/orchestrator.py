@@ -1,0 +1,175 @@
+"""`awaitbench run` as a library: resolve the plan, measure every point, keep the results directory valid.
+
+`prepare()` does every check that can fail on bad input (scenario ids, output directory) before a
+single process starts. `execute()` writes the manifest first (status "running"), one atomic JSON per
+point as it finishes, and the final status last: "complete", or "interrupted" on Ctrl-C/SIGTERM (the
+KeyboardInterrupt propagates to the CLI after children are stopped), or "failed" on any other error.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from bench.measure.machine import git_commit, machine_info, package_versions
+from bench.processes import stop_all
+from bench.results import Manifest, PointRecord, ScenarioInfo, write_json_atomic, write_manifest, write_point
+from bench.run.config import RunConfig, check_out_dir, check_writable_file
+from bench.run.metadata import scenario_info
+from bench.run.plan import PlannedPoint, Selection, build_plan, estimate_seconds, select
+from bench.run.point import PointContext, measure_point
+from bench.run.summary import render_table, summary_dict
+
+__all__ = ["Prepared", "RunOutcome", "execute", "prepare"]
+
+_OWN_ENTRIES = ("manifest.json", "points", "profiles", "logs")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Prepared:
+    """A validated run: the config, what it selects and the points in run order."""
+
+    config: RunConfig
+    selections: tuple[Selection, ...]
+    plan: tuple[PlannedPoint, ...]
+    summary_json: Path | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunOutcome:
+    status: Literal["complete", "interrupted", "failed"]
+    points: tuple[PointRecord, ...]
+    summary: dict[str, dict[str, dict[str, Any]]]
+
+
+def prepare(config: RunConfig, *, summary_json: Path | None = None) -> Prepared:
+    """Resolve the selection against the catalogue and check the output paths.
+
+    Raises:
+        UnknownScenarioError: a selector names no scenario or variant.
+        ConfigError: `--preset` names no fake_llm preset.
+        UsageError: the output directory or the summary file cannot be written.
+    """
+    import scenarios
+
+    selections = select(config.selection, scenarios.catalogue(), quick=config.quick)
+    if config.preset is not None:
+        from fake_llm.presets import preset_values
+
+        preset_values(config.preset)  # ConfigError (a usage error) naming the valid presets
+    check_out_dir(config.out_dir)
+    if summary_json is not None:
+        check_writable_file(summary_json, flag="--summary-json")
+    return Prepared(
+        config=config, selections=selections, plan=build_plan(config, selections), summary_json=summary_json
+    )
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _config_dict(config: RunConfig) -> dict[str, Any]:
+    data = asdict(config)
+    data["out_dir"] = str(config.out_dir)
+    data["loops"] = list(config.loops)
+    return data
+
+
+def _clear_previous(out_dir: Path) -> None:
+    """Reuse of a results directory (`make bench` always writes results/latest): drop our own files."""
+    for name in _OWN_ENTRIES:
+        path = out_dir / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def _manifest(prepared: Prepared, infos: tuple[ScenarioInfo, ...]) -> Manifest:
+    config = prepared.config
+    return Manifest(
+        run_id=f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}",
+        started_at=_now_iso(),
+        ended_at=None,
+        status="running",
+        awaitbench_version=package_versions().get("awaitbench", "0"),
+        git_commit=git_commit(),
+        machine=machine_info(),
+        versions=package_versions(),
+        config=_config_dict(config),
+        reference_users=config.reference_users,
+        scenarios=infos,
+        planned_points=tuple(p.id for p in prepared.plan),
+    )
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def execute(prepared: Prepared, *, console: Console, err_console: Console) -> RunOutcome:
+    """Measure every planned point; the results directory is valid at every instant."""
+    config = prepared.config
+    run_dir = config.out_dir
+    run_dir.mkdir(parents=True, exist_ok=True)
+    _clear_previous(run_dir)
+    infos = tuple(scenario_info(sel) for sel in prepared.selections)
+    manifest = _manifest(prepared, infos)
+    write_manifest(run_dir, manifest)
+    err_console.print(
+        f"awaitbench run: {len(prepared.plan)} points, about "
+        f"{estimate_seconds(config, len(prepared.plan)) / 60:.1f} min -> {run_dir}"
+    )
+    context = PointContext(config=config, run_dir=run_dir)
+    records: list[PointRecord] = []
+    status: Literal["complete", "interrupted", "failed"] = "failed"
+    try:
+        with _progress(err_console) as progress:
+            task = progress.add_task("starting", total=len(prepared.plan))
+            for point in prepared.plan:
+                progress.update(
+                    task, description=f"{point.scenario.id}:{point.variant.id} {point.loop} u{point.users}"
+                )
+                record = measure_point(point, context)
+                write_point(run_dir, record)
+                records.append(record)
+                if record.status == "failed":
+                    progress.console.print(f"[red]failed[/red] {record.id}: {record.error}")
+                progress.advance(task)
+        status = "complete"
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
+    finally:
+        stop_all()
+        write_manifest(run_dir, replace(manifest, status=status, ended_at=_now_iso()))
+    loop = config.loops[0]
+    summary = summary_dict(records, reference_users=config.reference_users, loop=loop)
+    if prepared.summary_json is not None:
+        write_json_atomic(prepared.summary_json, summary)
+    console.print(render_table(summary, infos, reference_users=config.reference_users))
+    return RunOutcome(status=status, points=tuple(records), summary=summary)

@@ -1,0 +1,131 @@
+"""Which points a run measures, in which order: resolved from the selection before anything starts.
+
+A selector is a scenario id (`sync_client`: all its variants) or `scenario:variant`. Unknown ids raise
+`UnknownScenarioError` (a usage error) from the scenario registry, so a typo costs nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bench.results import point_id
+from bench.run.config import Loop, RunConfig
+from scenarios.model import Scenario, Variant
+
+__all__ = [
+    "POINT_OVERHEAD_S",
+    "PlannedPoint",
+    "Selection",
+    "build_plan",
+    "estimate_seconds",
+    "select",
+]
+
+# Seconds a point costs beyond warm-up + window: starting fake_llm and the app (in parallel), Locust's
+# start-up, reading the figures and stopping everything. Measured on a 2-core machine; used for the ETA.
+POINT_OVERHEAD_S = 2.5
+
+
+@dataclass(frozen=True, kw_only=True)
+class Selection:
+    """A scenario and the variants of it that the run measures, in the scenario's order."""
+
+    scenario: Scenario
+    variants: tuple[Variant, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlannedPoint:
+    """One (scenario, variant, loop, users) measurement to make."""
+
+    scenario: Scenario
+    variant: Variant
+    loop: Loop
+    users: int
+    profile: bool = False
+
+    @property
+    def id(self) -> str:
+        return point_id(self.scenario.id, self.variant.id, self.loop, self.users)
+
+
+def _pair_only(scenario: Scenario) -> tuple[Variant, ...]:
+    wanted = {scenario.pitfall_variant, scenario.fix_variant}
+    return tuple(v for v in scenario.variants if v.id in wanted)
+
+
+def select(
+    selectors: Sequence[str], catalogue: Sequence[Scenario], *, quick: bool = False
+) -> tuple[Selection, ...]:
+    """Resolve selectors against the catalogue.
+
+    Args:
+        selectors: scenario ids or `scenario:variant`; empty = every scenario (core six only when quick).
+        catalogue: the scenarios, in catalogue order.
+        quick: keep only each scenario's pitfall and fix variants.
+
+    Raises:
+        UnknownScenarioError: a selector names no scenario or variant.
+    """
+    from scenarios.errors import UnknownScenarioError
+
+    by_id = {s.id: s for s in catalogue}
+    if not selectors:
+        chosen = [s for s in catalogue if s.core or not quick]
+        return tuple(Selection(scenario=s, variants=_pair_only(s) if quick else s.variants) for s in chosen)
+    wanted: dict[str, list[str] | None] = {}
+    for selector in selectors:
+        scenario_id, _, variant_id = selector.partition(":")
+        if scenario_id not in by_id:
+            known = ", ".join(by_id) or "(none)"
+            raise UnknownScenarioError(f"unknown scenario '{scenario_id}' (scenarios: {known})")
+        scenario = by_id[scenario_id]
+        if not variant_id:
+            wanted[scenario_id] = None
+            continue
+        scenario.variant(variant_id)  # raises with the list of valid variants
+        current = wanted.setdefault(scenario_id, [])
+        if current is not None and variant_id not in current:
+            current.append(variant_id)
+    selections = []
+    for scenario in catalogue:
+        if scenario.id not in wanted:
+            continue
+        ids = wanted[scenario.id]
+        if ids is None:
+            variants = _pair_only(scenario) if quick else scenario.variants
+        else:
+            variants = tuple(v for v in scenario.variants if v.id in ids)
+        selections.append(Selection(scenario=scenario, variants=variants))
+    if not selections:
+        raise UnknownScenarioError("the selection is empty: no scenario matched")
+    return tuple(selections)
+
+
+def build_plan(config: RunConfig, selections: Sequence[Selection]) -> tuple[PlannedPoint, ...]:
+    """Points in run order: scenario, variant, loop, then users ascending.
+
+    With `config.profile`, the highest-load point of each (variant, loop) is the one profiled.
+    """
+    points: list[PlannedPoint] = []
+    top_users = max(config.users)
+    for sel in selections:
+        for variant in sel.variants:
+            for loop in config.loops:
+                for users in config.users:
+                    points.append(
+                        PlannedPoint(
+                            scenario=sel.scenario,
+                            variant=variant,
+                            loop=loop,
+                            users=users,
+                            profile=config.profile and users == top_users,
+                        )
+                    )
+    return tuple(points)
+
+
+def estimate_seconds(config: RunConfig, n_points: int) -> float:
+    """Wall time the plan should take: each point costs overhead + warm-up + window."""
+    return n_points * (POINT_OVERHEAD_S + config.warmup_s + config.duration_s)

@@ -1,0 +1,148 @@
+"""The ceiling: a raw-ASGI server that only sleeps the configured latency and answers a fixed body.
+
+Why it exists: "fake_llm handles N requests/s" means nothing alone; the same uvicorn (uvloop, httptools, one
+process, one core) running an app that does nothing but wait is the most any Python server can do here, so
+fake_llm's throughput divided by this one's says how much fake_llm itself costs.
+
+To keep the comparison fair it does the same wire work fake_llm must do: it reads the whole request body,
+answers an OpenAI-shaped JSON body (non-streaming) or one SSE chunk per token plus `data: [DONE]` (streaming),
+and schedules each chunk against an absolute deadline (`start + ttft + k * itl`) so sleeps never drift.
+Bodies are rendered once at start-up: no routing, validation or JSON encoding per request.
+
+Run as `python -m bench.selfperf.ceiling_app --port P --ttft-ms X --itl-ms Y --output-tokens N`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["CeilingConfig", "create_app", "main"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+_JSON_HEADERS = [(b"content-type", b"application/json")]
+_SSE_HEADERS = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CeilingConfig:
+    """The latency to imitate; same meaning as fake_llm's `--ttft-ms`, `--itl-ms`, `--output-tokens`."""
+
+    ttft_ms: float = 50.0
+    itl_ms: float = 20.0
+    output_tokens: int = 16
+
+
+def _completion_body(output_tokens: int) -> bytes:
+    text = " ".join(f"tok{i}" for i in range(output_tokens))
+    return json.dumps(
+        {
+            "id": "chatcmpl-ceiling",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "fake-chat",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {
+                "prompt_tokens": 8,
+                "completion_tokens": output_tokens,
+                "total_tokens": 8 + output_tokens,
+            },
+        },
+        separators=(",", ":"),
+    ).encode()
+
+
+def _sse_chunk(index: int) -> bytes:
+    payload = {
+        "id": "chatcmpl-ceiling",
+        "object": "chat.completion.chunk",
+        "created": 0,
+        "model": "fake-chat",
+        "choices": [{"index": 0, "delta": {"content": f"tok{index} "}, "finish_reason": None}],
+    }
+    return b"data: " + json.dumps(payload, separators=(",", ":")).encode() + b"\n\n"
+
+
+async def _sleep_until(deadline: float) -> None:
+    delay = deadline - time.perf_counter()
+    if delay > 0:
+        await asyncio.sleep(delay)
+
+
+def create_app(config: CeilingConfig) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+    """An ASGI app: `GET /health` answers 200; any POST is answered like a chat completion."""
+    completion = _completion_body(config.output_tokens)
+    chunks = [_sse_chunk(i) for i in range(config.output_tokens)]
+    done = b"data: [DONE]\n\n"
+    ttft_s = config.ttft_ms / 1000.0
+    itl_s = config.itl_ms / 1000.0
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return  # lifespan and websockets: nothing to do
+        start = time.perf_counter()
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        if scope["method"] != "POST":
+            await send({"type": "http.response.start", "status": 200, "headers": _JSON_HEADERS})
+            await send({"type": "http.response.body", "body": b"{}"})
+            return
+        if b'"stream":true' not in body.replace(b" ", b""):
+            await _sleep_until(start + ttft_s)
+            await send({"type": "http.response.start", "status": 200, "headers": _JSON_HEADERS})
+            await send({"type": "http.response.body", "body": completion})
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": _SSE_HEADERS})
+        for index, chunk in enumerate(chunks):
+            await _sleep_until(start + ttft_s + index * itl_s)
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": done})
+
+    return app
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Serve the ceiling with uvicorn: uvloop, httptools, one process, no access log (as fake_llm)."""
+    import uvicorn
+
+    parser = argparse.ArgumentParser(prog="python -m bench.selfperf.ceiling_app")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--ttft-ms", type=float, default=50.0)
+    parser.add_argument("--itl-ms", type=float, default=20.0)
+    parser.add_argument("--output-tokens", type=int, default=16)
+    args = parser.parse_args(argv)
+    config = CeilingConfig(ttft_ms=args.ttft_ms, itl_ms=args.itl_ms, output_tokens=args.output_tokens)
+    uvicorn.run(
+        create_app(config),
+        host=args.host,
+        port=args.port,
+        loop="uvloop",
+        http="httptools",
+        lifespan="off",
+        access_log=False,
+        log_level="warning",
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""How each server under test is started: same latency settings, same core, a fresh process per step.
+
+fake_llm is started through its real CLI (`awaitbench fake-llm`), exactly as users and scenarios start it;
+the ceiling through `python -m bench.selfperf.ceiling_app`, which runs uvicorn with the settings
+fake_llm's CLI uses (uvloop, httptools, one process, no access log).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import sys
+from pathlib import Path
+
+from bench.processes import ProcessSpec, awaitbench_argv
+from bench.selfperf.config import Mode, PerfConfig, Sched, ServerKind
+
+__all__ = ["CHAT_PATH", "resolve_sched", "scheduled", "server_spec"]
+
+CHAT_PATH = "/v1/chat/completions"
+_FIFO_PRIORITY = 10
+
+
+def resolve_sched(sched: Sched) -> Sched:
+    """ "auto" becomes "fifo" when this process may use real-time scheduling, else "nice"."""
+    if sched != "auto":
+        return sched
+    rtprio_soft, _ = resource.getrlimit(resource.RLIMIT_RTPRIO)
+    allowed = os.geteuid() == 0 or rtprio_soft == resource.RLIM_INFINITY or rtprio_soft >= _FIFO_PRIORITY
+    return "fifo" if allowed and shutil.which("chrt") else "nice"
+
+
+def scheduled(argv: list[str], sched: Sched) -> list[str]:
+    """`argv` under the scheduling policy `sched` (already resolved; see `PerfConfig.sched`)."""
+    if sched == "fifo":
+        return ["chrt", "-f", str(_FIFO_PRIORITY), *argv]
+    if sched == "nice":
+        # Without the privilege for a negative niceness, `nice` warns and runs the command anyway.
+        return ["nice", "-n", "-10", *argv]
+    return argv
+
+
+def server_spec(
+    kind: ServerKind, *, config: PerfConfig, mode: Mode, port: int, log_path: Path | None = None
+) -> ProcessSpec:
+    """The process to start for `kind`, pinned to `config.server_cpu`, ready when `/health` answers."""
+    latency = [
+        "--ttft-ms",
+        f"{config.ttft_ms:g}",
+        "--itl-ms",
+        f"{config.itl_ms_for(mode):g}",
+        "--output-tokens",
+        str(config.output_tokens),
+    ]
+    common = ["--host", "127.0.0.1", "--port", str(port), *latency]
+    if kind == "fake_llm":
+        argv = awaitbench_argv("fake-llm", *common, "--seed", "1")
+    else:
+        argv = [sys.executable, "-m", "bench.selfperf.ceiling_app", *common]
+    return ProcessSpec(
+        name=f"perf-{kind}",
+        argv=scheduled(argv, resolve_sched(config.sched)),
+        ready_url=f"http://127.0.0.1:{port}/health",
+        ready_timeout_s=30.0,
+        log_path=log_path,
+        cpu_affinity=[config.server_cpu],
+    )

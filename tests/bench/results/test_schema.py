@@ -1,0 +1,123 @@
+"""The JSON Schema documents exactly the dataclasses of bench/results/records.py; real records validate."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, fields, replace
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from bench import results
+from bench.results import (
+    LatencySummary,
+    Manifest,
+    PointRecord,
+    ScenarioInfo,
+    TheoryFigures,
+    VariantInfo,
+    load_run,
+    write_manifest,
+    write_point,
+)
+from tests.bench.results.schema_check import load_schema, validate
+
+DEFS = {
+    "manifest": results.Manifest,
+    "point": results.PointRecord,
+    "scenario": results.ScenarioInfo,
+    "variant": results.VariantInfo,
+    "latency": results.LatencySummary,
+    "server": results.ServerFigures,
+    "upstream": results.UpstreamFigures,
+    "loadgen": results.LoadgenFigures,
+    "theory": results.TheoryFigures,
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEFS))
+def test_schema_lists_every_dataclass_field(name: str) -> None:
+    props = set(load_schema()["$defs"][name]["properties"])
+    assert props == {f.name for f in fields(DEFS[name])}
+
+
+def _point() -> PointRecord:
+    return PointRecord(
+        scenario="demo",
+        variant="bad",
+        loop="uvloop",
+        users=10,
+        status="ok",
+        valid=True,
+        latency=LatencySummary(
+            count=2,
+            mean_ms=1,
+            p50_ms=1,
+            p90_ms=1,
+            p95_ms=1,
+            p99_ms=1,
+            p999_ms=1,
+            max_ms=1,
+            min_ms=1,
+            cdf=((1.0, 0.5), (1.0, 1.0)),
+        ),
+        theory=TheoryFigures(throughput_rps=1, latency_ms=1, littles_law_bound_rps=1),
+    )
+
+
+def _manifest() -> Manifest:
+    return Manifest(
+        run_id="r",
+        started_at="2025-01-01T00:00:00+00:00",
+        ended_at=None,
+        status="running",
+        awaitbench_version="0.1.0",
+        git_commit=None,
+        machine={"cpu_count": 2, "cpu_model": "x", "python": "3.11", "platform": "linux"},
+        versions={"locust": "2.47.0"},
+        config={},
+        reference_users=10,
+        scenarios=(
+            ScenarioInfo(
+                id="demo",
+                title="t",
+                pitfall="p",
+                fix="f",
+                signature="s",
+                pitfall_variant="bad",
+                fix_variant="good",
+                variants=(VariantInfo(id="bad", title="b", role="pitfall"),),
+                upstream_latency_ms=100.0,
+            ),
+        ),
+    )
+
+
+def test_records_validate_and_bad_ones_do_not() -> None:
+    validate(json.loads(json.dumps(asdict(_point()))), "point")
+    validate(json.loads(json.dumps(asdict(_manifest()))), "manifest")
+    broken = asdict(_point())
+    broken["loop"] = "trio"
+    with pytest.raises(jsonschema.ValidationError):
+        validate(broken, "point")
+    broken = asdict(_point())
+    broken["schema_version"] = 2
+    with pytest.raises(jsonschema.ValidationError):
+        validate(broken, "point")
+
+
+def test_ttfb_is_optional_and_round_trips(tmp_path: Path) -> None:
+    """`ttfb` was added to schema version 1: records without it (older runs) stay valid and readable."""
+    plain = json.loads(json.dumps(asdict(_point())))
+    del plain["ttfb"]
+    validate(plain, "point")
+    streamed = replace(_point(), ttfb=_point().latency)
+    validate(json.loads(json.dumps(asdict(streamed))), "point")
+    write_point(tmp_path, streamed)
+    (tmp_path / "points" / "old.json").write_text(json.dumps(plain))
+    write_manifest(tmp_path, _manifest())
+    run = load_run(tmp_path)
+    by_ttfb = sorted(run.points, key=lambda p: p.ttfb is None)
+    assert by_ttfb[0].ttfb == streamed.ttfb
+    assert by_ttfb[1].ttfb is None

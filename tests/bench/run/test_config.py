@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.errors import UsageError
+from bench.run.config import (
+    RunConfig,
+    check_out_dir,
+    check_writable_file,
+    default_reference_users,
+    parse_users,
+)
+
+
+def test_parse_users_sorts_and_dedupes() -> None:
+    assert parse_users("100, 10,1,10") == (1, 10, 100)
+
+
+@pytest.mark.parametrize("text", ["", " , ", "1,x", "0", "-5", "1,999999", "1.5"])
+def test_parse_users_rejects_bad_lists(text: str) -> None:
+    with pytest.raises(UsageError, match="--users"):
+        parse_users(text)
+
+
+def test_reference_users_defaults_to_100_or_highest() -> None:
+    assert default_reference_users((10, 100, 200)) == 100
+    assert default_reference_users((1, 20)) == 20
+
+
+def test_config_rejects_reference_load_not_measured() -> None:
+    with pytest.raises(UsageError, match="--reference-users 50"):
+        RunConfig(users=(10, 100), reference_users=50)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"duration_s": 0}, {"warmup_s": -1}, {"processes": 0}, {"app_workers": 0}, {"loop": "trio"}],
+)
+def test_config_rejects_bad_values(kwargs: dict[str, object]) -> None:
+    with pytest.raises(UsageError):
+        RunConfig(**kwargs)  # type: ignore[arg-type]
+
+
+def test_loops_both_means_uvloop_then_asyncio() -> None:
+    assert RunConfig(loop="both").loops == ("uvloop", "asyncio")
+
+
+def test_out_dir_checks(tmp_path: Path) -> None:
+    check_out_dir(tmp_path / "new" / "dir")  # created
+    assert (tmp_path / "new" / "dir").is_dir()
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    with pytest.raises(UsageError, match="is a file"):
+        check_out_dir(a_file)
+    with pytest.raises(UsageError, match="not writable"):
+        check_out_dir(a_file / "sub")
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "notes.txt").write_text("mine")
+    with pytest.raises(UsageError, match="not an awaitbench results directory"):
+        check_out_dir(busy)
+    (busy / "manifest.json").write_text("{}")
+    check_out_dir(busy)  # a previous results directory may be reused
+
+
+def test_summary_file_checks(tmp_path: Path) -> None:
+    check_writable_file(tmp_path / "sub" / "summary.json", flag="--summary-json")
+    with pytest.raises(UsageError, match="is a directory"):
+        check_writable_file(tmp_path, flag="--summary-json")

@@ -1,0 +1,205 @@
+"""`awaitbench run` through the real CLI: real fake_llm, real variant apps, real Locust subprocesses.
+
+Tiny configuration (one scenario pair, 2 s windows) so the file stays well under a minute. Assertions
+are about direction with wide margins (the machine is shared and noisy), never about speed targets.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from bench.results import load_run
+from bench.run.point import RUN_DIR_ENV
+from tests.bench.results.schema_check import validate_run_dir
+
+ROOT = Path(__file__).resolve().parents[3]
+PAIR = ["sync_client:sync_in_async", "sync_client:async_client"]
+TINY = ["--duration", "2", "--warmup", "1"]
+
+
+def _awaitbench(*args: str) -> list[str]:
+    return [sys.executable, "-m", "bench", *args]
+
+
+def _our_processes(run_dir: Path) -> list[psutil.Process]:
+    """Live processes started for this run (every child carries the run directory in its environment)."""
+    tag = str(run_dir.resolve())
+    found = []
+    for proc in psutil.process_iter():
+        try:
+            if proc.environ().get(RUN_DIR_ENV) == tag:
+                found.append(proc)
+        except (psutil.Error, OSError):
+            continue
+    return found
+
+
+def _listening_ports(procs: list[psutil.Process]) -> list[int]:
+    ports = []
+    for proc in procs:
+        try:
+            ports += [
+                c.laddr.port for c in proc.net_connections(kind="tcp") if c.status == psutil.CONN_LISTEN
+            ]
+        except psutil.Error:
+            continue
+    return ports
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_run_pair_end_to_end(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    summary_file = tmp_path / "summary.json"
+    result = subprocess.run(
+        _awaitbench(
+            "run", *PAIR, "--users", "20", *TINY, "--out", str(out), "--summary-json", str(summary_file)
+        ),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=110,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert validate_run_dir(out) == 2
+    run = load_run(out)
+    assert run.manifest.status == "complete"
+    assert run.missing_points == ()
+    assert run.manifest.machine["cpu_count"] >= 1
+    info = run.scenario("sync_client")
+    assert any("async def" in v.code for v in info.variants)  # the source is there for the report
+
+    bad, good = (run.points_for("sync_client", v)[0] for v in ("sync_in_async", "async_client"))
+    for point in (bad, good):
+        assert point.status == "ok", point.error
+        assert point.latency is not None and point.server is not None and point.upstream is not None
+        assert point.theory is not None and point.theory.littles_law_bound_rps == pytest.approx(200.0)
+        assert point.upstream.requests > 0
+    # Direction, with margins far wider than noise: theory says 10 req/s vs 200 req/s at 20 users.
+    assert good.throughput_rps > 3 * bad.throughput_rps
+    assert bad.latency.p99_ms > good.latency.p99_ms  # type: ignore[union-attr]
+    # The blocked loop shows in the probe and upstream sees one call at a time.
+    assert bad.server.loop_lag_max_ms is not None and bad.server.loop_lag_max_ms > 50  # type: ignore[union-attr]
+    assert bad.upstream.peak_concurrency <= 2  # type: ignore[union-attr]
+    assert good.upstream.peak_concurrency > 5  # type: ignore[union-attr]
+
+    summary = json.loads(summary_file.read_text())
+    assert set(summary) == {"sync_client"}
+    assert set(summary["sync_client"]) == {"sync_in_async", "async_client"}
+    for figures in summary["sync_client"].values():
+        for key in (
+            "throughput_rps",
+            "p50_ms",
+            "p99_ms",
+            "loop_lag_p99_ms",
+            "cpu_ms_per_request",
+            "upstream_connections_per_request",
+            "valid",
+        ):
+            assert key in figures
+    assert "pitfall vs fix" in result.stdout
+    assert _our_processes(out) == []
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_streamed_scenario_records_time_to_first_byte(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    summary_file = tmp_path / "summary.json"
+    result = subprocess.run(
+        _awaitbench(
+            "run", "streaming", "--users", "5", *TINY, "--out", str(out), "--summary-json", str(summary_file)
+        ),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=110,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert validate_run_dir(out) == 2
+    run = load_run(out)
+    buffered, streamed = (run.points_for("streaming", v)[0] for v in ("buffered", "streamed"))
+    for point in (buffered, streamed):
+        assert point.status == "ok", point.error
+        assert point.ttfb is not None and point.latency is not None
+        assert point.ttfb.count == point.latency.count  # every successful request has both times
+    # Upstream: TTFT 100 ms then 20 tokens x 20 ms = 500 ms in total. Buffered sends its first byte with
+    # the last token; streamed after ~TTFT. Margins far wider than noise: 0.9x and 0.6x of total.
+    assert buffered.ttfb.p50_ms > 0.9 * buffered.latency.p50_ms  # type: ignore[union-attr]
+    assert streamed.ttfb.p50_ms < 0.6 * streamed.latency.p50_ms  # type: ignore[union-attr]
+    assert streamed.ttfb.p50_ms < 0.6 * buffered.ttfb.p50_ms  # type: ignore[union-attr]
+    # Total time is not what streaming changes: both near 500 ms (the upstream's generation time).
+    assert 0.5 < streamed.latency.p50_ms / buffered.latency.p50_ms < 2.0  # type: ignore[union-attr]
+    summary = json.loads(summary_file.read_text())
+    assert summary["streaming"]["streamed"]["ttfb_p50_ms"] == streamed.ttfb.p50_ms  # type: ignore[union-attr]
+    assert "ttfb_p99_ms" in summary["streaming"]["buffered"]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_interrupted_run_leaves_partial_results_and_no_orphans(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    proc = subprocess.Popen(
+        _awaitbench("run", *PAIR, "--users", "5,10", *TINY, "--out", str(out)),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not list((out / "points").glob("*.json")):
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            time.sleep(0.1)
+        time.sleep(1.5)  # well inside the second point: its children are running now
+        children = _our_processes(out)
+        assert children, "the second point should have started its processes"
+        ports = _listening_ports(children)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr
+    run = load_run(out)
+    assert run.manifest.status == "interrupted"
+    assert len(run.points) >= 1 and run.missing_points
+    validate_run_dir(out)
+    assert _our_processes(out) == []
+    for port in ports:  # nothing listens any more where the children did
+        with socket.socket() as sock:
+            assert sock.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still held"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nope"], "unknown scenario 'nope'"),
+        (["sync_client:nope"], "no variant 'nope'"),
+        (["sync_client", "--users", "1,x"], "--users"),
+        (["sync_client", "--users", "10", "--reference-users", "50"], "--reference-users"),
+        (["sync_client", "--out", "/dev/null/results"], "not writable"),
+        (["sync_client", "--duration", "0"], "--duration"),
+        (["sync_client", "--preset", "nope"], "unknown preset 'nope'"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(tmp_path: Path, args: list[str], message: str) -> None:
+    if "--out" not in args:
+        args = [*args, "--out", str(tmp_path / "out")]
+    result = subprocess.run(_awaitbench("run", *args), cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert not (tmp_path / "out" / "manifest.json").exists()  # nothing started
+    assert os.environ.get(RUN_DIR_ENV) is None

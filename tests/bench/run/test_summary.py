@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import dataclasses
+import io
+
+from rich.console import Console
+
+from bench.results import LatencySummary, PointRecord, ServerFigures
+from bench.run.summary import render_table, scenario_ratios, summary_dict
+from tests.results_builders import DEMO_INFO
+
+INFO = DEMO_INFO
+
+
+def _record(variant: str, users: int, rps: float, p99: float, loop: str = "uvloop") -> PointRecord:
+    latency = LatencySummary(
+        count=10,
+        mean_ms=p99,
+        p50_ms=p99 / 2,
+        p90_ms=p99,
+        p95_ms=p99,
+        p99_ms=p99,
+        p999_ms=p99,
+        max_ms=p99,
+        min_ms=1,
+    )
+    server = ServerFigures(
+        cpu_seconds=1.0,
+        cpu_ms_per_request=2.0,
+        cpu_percent=30.0,
+        rss_mb=50.0,
+        open_fds=10,
+        threads=2,
+        loop_lag_p50_ms=0.1,
+        loop_lag_p99_ms=0.5,
+        loop_lag_max_ms=1.0,
+    )
+    return PointRecord(
+        scenario="demo",
+        variant=variant,
+        loop=loop,  # type: ignore[arg-type]
+        users=users,
+        status="ok",
+        valid=True,
+        throughput_rps=rps,
+        latency=latency,
+        server=server,
+    )
+
+
+def test_summary_keys_and_reference_load() -> None:
+    points = [
+        _record("bad", 10, 9.0, 1000.0),
+        _record("bad", 100, 10.0, 9000.0),
+        _record("good", 100, 900.0, 120.0),
+        _record("good", 100, 800.0, 150.0, loop="asyncio"),
+    ]
+    summary = summary_dict(points, reference_users=100, loop="uvloop")
+    assert set(summary) == {"demo"}
+    assert set(summary["demo"]) == {"bad", "good"}
+    good = summary["demo"]["good"]
+    for key in (
+        "throughput_rps",
+        "p50_ms",
+        "p99_ms",
+        "loop_lag_p99_ms",
+        "cpu_ms_per_request",
+        "upstream_connections_per_request",
+        "valid",
+    ):
+        assert key in good
+    assert good["throughput_rps"] == 900.0
+    assert good["upstream_connections_per_request"] is None
+    ratios = scenario_ratios(summary["demo"], INFO)
+    assert ratios == {"throughput_ratio": 90.0, "p99_ratio": 75.0}
+    out = io.StringIO()
+    Console(file=out, width=200).print(render_table(summary, [INFO], reference_users=100))
+    assert "90.0x" in out.getvalue() and "75.0x" in out.getvalue()
+
+
+def test_missing_pair_gives_no_ratio() -> None:
+    summary = summary_dict([_record("bad", 100, 10.0, 9000.0)], reference_users=100, loop="uvloop")
+    assert scenario_ratios(summary["demo"], INFO) == {"throughput_ratio": None, "p99_ratio": None}
+
+
+def test_ttfb_figures_only_for_streamed_points() -> None:
+    plain = _record("bad", 100, 10.0, 900.0)
+    assert plain.latency is not None
+    streamed = dataclasses.replace(_record("good", 100, 10.0, 900.0), ttfb=dataclasses.replace(plain.latency))
+    summary = summary_dict([plain, streamed], reference_users=100, loop="uvloop")
+    assert "ttfb_p50_ms" not in summary["demo"]["bad"]
+    assert summary["demo"]["good"]["ttfb_p50_ms"] == 450.0
+    assert summary["demo"]["good"]["ttfb_p99_ms"] == 900.0

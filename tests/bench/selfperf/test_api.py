@@ -1,0 +1,27 @@
+"""`bench.selfperf`'s public surface: every module says what it exports, and exports only what exists."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pytest
+
+import bench.selfperf
+
+_MODULES = sorted(info.name for info in pkgutil.iter_modules(bench.selfperf.__path__, "bench.selfperf."))
+
+
+def test_the_package_has_its_parts() -> None:
+    expected = {"ceiling_app", "config", "loadgen", "report", "search", "servers", "sweep", "wire"}
+    assert {name.rsplit(".", 1)[1] for name in _MODULES} >= expected
+
+
+@pytest.mark.parametrize("name", _MODULES)
+def test_every_module_declares_an_existing_public_all(name: str) -> None:
+    module = importlib.import_module(name)
+    exported = getattr(module, "__all__", None)
+    assert isinstance(exported, list), f"{name} has no __all__"
+    for symbol in exported:
+        assert not symbol.startswith("_"), f"{name} exports private {symbol}"
+        assert hasattr(module, symbol), f"{name}.__all__ names missing {symbol}"
