@@ -42,12 +42,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _usage_error_types() -> tuple[type[BaseException], ...]:
-    """Errors from packages that must not import bench (fake_llm, scenarios) but are still usage errors."""
+    """Every package's own usage errors (each package has its own types; only this module knows them all)."""
     from bench.results import ResultsError
     from fake_llm.errors import ConfigError
+    from reports.errors import ReportUsageError
     from scenarios.errors import ScenarioConfigError, UnknownScenarioError
 
-    return (UsageError, ConfigError, UnknownScenarioError, ScenarioConfigError, ResultsError)
+    return (
+        UsageError,
+        ConfigError,
+        UnknownScenarioError,
+        ScenarioConfigError,
+        ResultsError,
+        ReportUsageError,
+    )
+
+
+def _failure_types() -> tuple[type[BaseException], ...]:
+    """Failures the user can act on that are not usage errors: exit code 1."""
+    from reports.errors import ReportError
+
+    return (ReportError,)
 
 
 def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
@@ -67,6 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AwaitbenchError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except _failure_types() as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130

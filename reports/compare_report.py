@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.results import ScenarioInfo
+from bench.results.summary import format_number
 from reports.chart_files import Chart, autoscale_log, new_figure, save_figure, themed
 from reports.compare import METRICS, Comparison, MetricChange, PointChange
-from reports.summary import format_number
 from reports.theme import Theme, style_for, variant_styles
 
 __all__ = ["CompareFiles", "compare_table", "write_compare"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bench.results import RunResults
-from reports.summary import PairSummary, format_number, format_ratio, point_problem
+from bench.results.summary import PairSummary, format_number, format_ratio, point_problem
 
 __all__ = ["SUMMARY_COLUMNS", "summary_markdown", "summary_rows"]
 

@@ -11,8 +11,8 @@ from matplotlib.ticker import FuncFormatter, NullLocator
 from matplotlib.transforms import blended_transform_factory
 
 from bench.results import RunResults
+from bench.results.summary import PairSummary, format_ratio, reference_users_for
 from reports.chart_files import Chart, new_figure, save_figure, themed
-from reports.summary import PairSummary, format_ratio, reference_users_for
 from reports.theme import FIX_COLOR, IDEAL_COLOR, PITFALL_COLOR, Theme, style_for, variant_styles
 
 __all__ = ["loops_chart", "overview_chart"]

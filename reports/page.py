@@ -17,9 +17,9 @@ from pathlib import Path
 import jinja2
 
 from bench.results import PointRecord, RunResults, ScenarioInfo
+from bench.results.summary import PairSummary, format_number
 from reports.chart_files import Chart
 from reports.markdown import SUMMARY_COLUMNS, summary_rows
-from reports.summary import PairSummary, format_number
 
 __all__ = ["POINT_COLUMNS", "CodeLine", "render_page"]
 

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.results import RunResults
+from bench.results.summary import summarize
 from reports.chart_files import Chart
 from reports.markdown import summary_markdown
 from reports.overview_charts import loops_chart, overview_chart
 from reports.page import render_page
 from reports.scenario_charts import scenario_charts
-from reports.summary import summarize
 from reports.theme import Theme
 
 __all__ = ["IMAGE_DIR", "ReportFiles", "render_report"]

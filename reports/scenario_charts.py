@@ -18,16 +18,12 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import NullFormatter, ScalarFormatter
 
 from bench.results import PointRecord, RunResults, ScenarioInfo
+from bench.results.summary import reference_loop, reference_users_for
 from reports.chart_files import Chart, autoscale_log, new_figure, save_figure, themed
-from reports.summary import reference_loop, reference_users_for
 from reports.theme import FAILED_COLOR, IDEAL_COLOR, Theme, VariantStyle, style_for, variant_styles
 
-__all__ = ["UPSTREAM_SCENARIOS", "scenario_charts"]
+__all__ = ["scenario_charts"]
 
-# Scenarios whose signal is at the upstream (the brief's "signal that proves it" column).
-UPSTREAM_SCENARIOS = frozenset(
-    {"sync_client", "per_request_client", "serial_awaits", "fan_out", "retries", "client_backend"}
-)
 _LINESTYLE_WORDS = {":": "dotted", "--": "dashed", "-": "solid"}
 _PERCENTILE_STYLES = (("p50_ms", "p50", ":"), ("p95_ms", "p95", "--"), ("p99_ms", "p99", "-"))
 
@@ -360,7 +356,7 @@ def _upstream_chart(ctx: _Context) -> Chart:
 
 
 def _is_upstream_relevant(ctx: _Context) -> bool:
-    if ctx.info.id in UPSTREAM_SCENARIOS:
+    if ctx.info.evidence_at_upstream:  # declared by the scenario: its proof is in what fake_llm saw
         return True
     upstream = [p.upstream for v in ctx.series for p in ctx.ok(v) if p.upstream]
     if any(u.rate_limited > 0 for u in upstream):

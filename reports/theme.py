@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
-from bench.errors import UsageError
 from bench.results import ScenarioInfo
+from reports.errors import ReportUsageError
 
 __all__ = [
     "FAILED_COLOR",
@@ -120,10 +120,12 @@ def get_theme(name: str) -> Theme:
     """The theme called `name`.
 
     Raises:
-        UsageError: `name` is not a known theme.
+        ReportUsageError: `name` is not a known theme.
     """
     if name not in THEMES:
-        raise UsageError(f"--theme {name!r} is unknown; choose one of: {', '.join(get_args(ThemeName))}")
+        raise ReportUsageError(
+            f"--theme {name!r} is unknown; choose one of: {', '.join(get_args(ThemeName))}"
+        )
     return THEMES[name]  # type: ignore[index]
 
 

@@ -122,4 +122,5 @@ SCENARIO = Scenario(
     fix_variant="aiohttp_transport",
     upstream=fixed_latency(UPSTREAM_LATENCY_MS),
     theory=theory,
+    evidence_at_upstream=True,
 )

@@ -162,4 +162,5 @@ SCENARIO = Scenario(
     ),
     theory=theory,
     core=True,
+    evidence_at_upstream=True,
 )

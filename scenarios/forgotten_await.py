@@ -20,7 +20,16 @@ from collections.abc import Mapping
 from fastapi import FastAPI
 
 from scenarios._plumbing import Answer, Llm, Question, async_openai, new_app
-from scenarios.model import Prediction, Scenario, TheoryInput, Variant, closed_loop, fixed_latency
+from scenarios.model import (
+    COMMON_SIGNALS,
+    Prediction,
+    Scenario,
+    Signal,
+    TheoryInput,
+    Variant,
+    closed_loop,
+    fixed_latency,
+)
 
 __all__ = ["SCENARIO", "awaited", "missing_await", "record_answer"]
 
@@ -96,4 +105,14 @@ SCENARIO = Scenario(
     fix_variant="awaited",
     upstream=fixed_latency(UPSTREAM_LATENCY_MS),
     theory=theory,
+    signals=(
+        *COMMON_SIGNALS,
+        Signal(
+            name="records written/request",
+            figure="app:records_written/request",
+            better="higher",
+            digits=2,
+            min_gap=0.1,
+        ),
+    ),
 )

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 __all__ = [
+    "COMMON_SIGNALS",
     "Prediction",
     "RequestSpec",
     "Role",
     "Scenario",
+    "Signal",
     "TheoryInput",
     "UpstreamProfile",
     "Variant",
@@ -122,6 +124,47 @@ def fixed_latency(latency_ms: float, *extra_args: str, output_tokens: int = 8) -
 
 
 @dataclass(frozen=True, kw_only=True)
+class Signal:
+    """A measured figure that proves the pitfall where req/s and p99 do not (429s, lost writes, first byte).
+
+    Args:
+        name: the label a reader sees, e.g. "records written/request".
+        figure: where the number comes from in a measured point: "failures", "upstream_429s",
+            "upstream_calls_per_request", "new_connections_per_request", "ttfb_p50_ms", or
+            "app:<counter>/request" for a counter the variant app reports at /app-stats.
+        better: which way is better ("lower" for 429s, "higher" for records written).
+        unit: the unit shown after the number ("" for counts and per-request ratios).
+        kind: "count" figures differ whenever they are unequal; "rate" figures only by `min_gap` and 15 %.
+        digits: decimals shown.
+        min_gap: the smallest absolute difference worth showing (0.01 vs 0.03 connections is noise).
+    """
+
+    name: str
+    figure: str
+    better: Literal["higher", "lower"]
+    unit: str = ""
+    kind: Literal["count", "rate"] = "rate"
+    digits: int = 1
+    min_gap: float = 0.0
+
+
+# What every scenario's pair is checked for: the upstream's own evidence and the first byte.
+COMMON_SIGNALS: tuple[Signal, ...] = (
+    Signal(name="failed requests", figure="failures", better="lower", kind="count", digits=0),
+    Signal(name="upstream 429s", figure="upstream_429s", better="lower", kind="count", digits=0),
+    Signal(name="upstream calls/request", figure="upstream_calls_per_request", better="lower", min_gap=0.5),
+    Signal(
+        name="new connections/request",
+        figure="new_connections_per_request",
+        better="lower",
+        digits=2,
+        min_gap=0.25,
+    ),
+    Signal(name="first byte p50 ms", figure="ttfb_p50_ms", better="lower", digits=0, min_gap=20.0),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
 class RequestSpec:
     """The request each simulated user sends to the variant app, in a closed loop."""
 
@@ -148,6 +191,9 @@ class Scenario:
         theory: predicts each variant's throughput and latency from (users, upstream latency, workers).
         core: one of the core six of the design card.
         app_env: extra environment for the variant apps (scenario knobs such as the fan-out width).
+        signals: the figures beyond req/s and p99 that prove the pitfall, compared for every pair.
+        evidence_at_upstream: the proof is in what the upstream saw (concurrency, connections, 429s):
+            reports draw the upstream chart for this scenario.
     """
 
     id: str
@@ -163,6 +209,8 @@ class Scenario:
     request: RequestSpec = field(default_factory=RequestSpec)
     core: bool = False
     app_env: Mapping[str, str] = field(default_factory=dict)
+    signals: tuple[Signal, ...] = COMMON_SIGNALS
+    evidence_at_upstream: bool = False
 
     def variant(self, variant_id: str) -> Variant:
         from scenarios.errors import UnknownScenarioError

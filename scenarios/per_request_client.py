@@ -152,4 +152,5 @@ SCENARIO = Scenario(
     upstream=fixed_latency(UPSTREAM_LATENCY_MS),
     theory=theory,
     core=True,
+    evidence_at_upstream=True,
 )

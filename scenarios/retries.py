@@ -25,7 +25,16 @@ import openai
 from fastapi import FastAPI
 
 from scenarios._plumbing import Answer, AppConfig, Llm, Question, env_int, new_app
-from scenarios.model import Prediction, Scenario, TheoryInput, Variant, closed_loop, fixed_latency
+from scenarios.model import (
+    COMMON_SIGNALS,
+    Prediction,
+    Scenario,
+    Signal,
+    TheoryInput,
+    Variant,
+    closed_loop,
+    fixed_latency,
+)
 
 __all__ = [
     "SCENARIO",
@@ -161,4 +170,10 @@ SCENARIO = Scenario(
     fix_variant="backoff",
     upstream=fixed_latency(UPSTREAM_LATENCY_MS, "--max-concurrency", str(UPSTREAM_CAP), "--queue-limit", "0"),
     theory=theory,
+    evidence_at_upstream=True,
+    signals=(
+        *COMMON_SIGNALS,
+        Signal(name="attempts/request", figure="app:attempts/request", better="lower", min_gap=0.5),
+        Signal(name="gave up/request", figure="app:gave_up/request", better="lower", digits=2, min_gap=0.05),
+    ),
 )

@@ -119,4 +119,5 @@ SCENARIO = Scenario(
     upstream=fixed_latency(UPSTREAM_LATENCY_MS),
     theory=theory,
     core=True,
+    evidence_at_upstream=True,
 )

@@ -134,4 +134,5 @@ SCENARIO = Scenario(
     request=RequestSpec(),
     theory=theory,
     core=True,
+    evidence_at_upstream=True,
 )

@@ -31,6 +31,7 @@ from bench.results.records import (
     PointRecord,
     ScenarioInfo,
     ServerFigures,
+    SignalInfo,
     TheoryFigures,
     UpstreamFigures,
     VariantInfo,
@@ -101,6 +102,8 @@ def _build(cls: type, data: Mapping[str, Any]) -> Any:
             value = tuple(tuple(pair) for pair in value)
         elif f.name == "variants" and cls is ScenarioInfo:
             value = tuple(_build(VariantInfo, v) for v in value)
+        elif f.name == "signals" and cls is ScenarioInfo:
+            value = tuple(_build(SignalInfo, s) for s in value)
         elif f.name == "scenarios" and cls is Manifest:
             value = tuple(_build(ScenarioInfo, s) for s in value)
         elif isinstance(value, list):

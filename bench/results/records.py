@@ -25,6 +25,7 @@ __all__ = [
     "RunStatus",
     "ScenarioInfo",
     "ServerFigures",
+    "SignalInfo",
     "TheoryFigures",
     "UpstreamFigures",
     "VariantInfo",
@@ -53,6 +54,24 @@ class VariantInfo:
 
 
 @dataclass(frozen=True, kw_only=True)
+class SignalInfo:
+    """A figure a scenario declares as evidence of its pitfall beyond req/s and p99, as the manifest keeps it.
+
+    `figure` names where the number comes from in a point record (see `bench.results.figures`); `kind`
+    says how two values are judged different: counts whenever they differ, per-request rates only when
+    they differ by `min_gap` and by 15 %.
+    """
+
+    name: str  # the label a reader sees: "records written/request"
+    figure: str  # "failures", "upstream_429s", ..., or "app:<counter>/request"
+    better: Literal["higher", "lower"]
+    unit: str = ""
+    kind: Literal["count", "rate"] = "rate"
+    digits: int = 1
+    min_gap: float = 0.0
+
+
+@dataclass(frozen=True, kw_only=True)
 class ScenarioInfo:
     """Snapshot of a scenario's metadata at run time, so a report never needs the code that produced it."""
 
@@ -67,6 +86,9 @@ class ScenarioInfo:
     upstream_latency_ms: float
     source_file: str = ""
     module_doc: str = ""
+    # Declared by the scenario (added in place in schema version 1; older manifests lack them).
+    signals: tuple[SignalInfo, ...] = ()
+    evidence_at_upstream: bool = False  # the proof is in what fake_llm saw: reports draw its chart
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -12,11 +12,12 @@ import inspect
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.results import ScenarioInfo, VariantInfo
+from bench.results import ScenarioInfo, SignalInfo, VariantInfo
+from bench.results.figures import check_figure
 from bench.run.plan import Selection
-from scenarios.model import Scenario, Variant
+from scenarios.model import Scenario, Signal, Variant
 
-__all__ = ["scenario_info", "variant_source"]
+__all__ = ["scenario_info", "signal_info", "variant_source"]
 
 _ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,6 +45,20 @@ def _module_of(scenario: Scenario) -> tuple[str, str]:
     return "", ""
 
 
+def signal_info(signal: Signal) -> SignalInfo:
+    """The manifest's copy of a declared signal; ValueError when its figure is not one bench can read."""
+    check_figure(signal.figure)
+    return SignalInfo(
+        name=signal.name,
+        figure=signal.figure,
+        better=signal.better,
+        unit=signal.unit,
+        kind=signal.kind,
+        digits=signal.digits,
+        min_gap=signal.min_gap,
+    )
+
+
 def scenario_info(selection: Selection, all_variants: bool = True) -> ScenarioInfo:
     scenario = selection.scenario
     variants: Sequence[Variant] = scenario.variants if all_variants else selection.variants
@@ -63,4 +78,6 @@ def scenario_info(selection: Selection, all_variants: bool = True) -> ScenarioIn
         upstream_latency_ms=scenario.upstream.latency_ms,
         source_file=source_file,
         module_doc=module_doc,
+        signals=tuple(signal_info(signal) for signal in scenario.signals),
+        evidence_at_upstream=scenario.evidence_at_upstream,
     )

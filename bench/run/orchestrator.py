@@ -27,12 +27,21 @@ from rich.progress import (
 
 from bench.measure.machine import git_commit, machine_info, package_versions
 from bench.processes import stop_all
-from bench.results import Manifest, PointRecord, ScenarioInfo, write_json_atomic, write_manifest, write_point
+from bench.results import (
+    Manifest,
+    PointRecord,
+    RunResults,
+    ScenarioInfo,
+    write_json_atomic,
+    write_manifest,
+    write_point,
+)
+from bench.results.summary import summarize, summary_dict
 from bench.run.config import RunConfig, check_out_dir, check_writable_file
 from bench.run.metadata import scenario_info
 from bench.run.plan import PlannedPoint, Selection, build_plan, estimate_seconds, select
 from bench.run.point import PointContext, measure_point
-from bench.run.summary import render_table, summary_dict
+from bench.run.table import render_table
 
 __all__ = ["Prepared", "RunOutcome", "execute", "prepare"]
 
@@ -166,10 +175,11 @@ def execute(prepared: Prepared, *, console: Console, err_console: Console) -> Ru
         raise
     finally:
         stop_all()
-        write_manifest(run_dir, replace(manifest, status=status, ended_at=_now_iso()))
-    loop = config.loops[0]
-    summary = summary_dict(records, reference_users=config.reference_users, loop=loop)
+        manifest = replace(manifest, status=status, ended_at=_now_iso())
+        write_manifest(run_dir, manifest)
+    summary = summary_dict(records, reference_users=config.reference_users, loop=config.loops[0])
     if prepared.summary_json is not None:
         write_json_atomic(prepared.summary_json, summary)
-    console.print(render_table(summary, infos, reference_users=config.reference_users))
+    pairs = summarize(RunResults(path=run_dir, manifest=manifest, points=tuple(records)))
+    console.print(render_table(pairs, reference_users=config.reference_users))
     return RunOutcome(status=status, points=tuple(records), summary=summary)

@@ -16,9 +16,9 @@ import pytest
 from matplotlib.image import imread
 
 from bench.results import load_run
+from bench.results.summary import summarize
 from reports.overview_charts import loops_chart, overview_chart
 from reports.scenario_charts import scenario_charts
-from reports.summary import summarize
 from reports.theme import THEMES
 from tests.bench.results.schema_check import validate_run_dir
 from tests.reports.conftest import RUN_LOOPS, RUN_SMALL, RUN_SMALL_AGAIN, awaitbench, read_json, write_json

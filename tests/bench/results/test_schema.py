@@ -28,6 +28,7 @@ DEFS = {
     "point": results.PointRecord,
     "scenario": results.ScenarioInfo,
     "variant": results.VariantInfo,
+    "signal": results.SignalInfo,
     "latency": results.LatencySummary,
     "server": results.ServerFigures,
     "upstream": results.UpstreamFigures,

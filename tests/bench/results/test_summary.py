@@ -10,7 +10,7 @@ from bench.results import (
     RunResults,
     point_id,
 )
-from reports.summary import format_number, format_ratio, summarize
+from bench.results.summary import format_number, format_ratio, summarize
 from tests.results_builders import DEMO_INFO, demo_run
 
 _INFO = DEMO_INFO

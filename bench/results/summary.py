@@ -1,27 +1,39 @@
 """What each pitfall costs: the pitfall and its fix compared at the run's reference load.
 
-Pure logic over `RunResults`: the overview chart, `summary.md` and the HTML page all read these objects,
-so the three can never disagree about a number. A pair with a missing, failed or invalid point still gets
-a row: the verdict says which point and why, instead of the report crashing or silently dropping it.
+The one place a pair is compared. Pure logic over `RunResults`: the end-of-run table and `--summary-json`
+of `awaitbench run`, the overview chart, `summary.md` and the HTML page all read these objects, so they
+can never disagree about a number. A pair with a missing, failed or invalid point still gets a row: the
+verdict says which point and why, instead of the report crashing or silently dropping it.
+
+Signals are the evidence beyond req/s and p99 that each scenario declares (429s, lost writes, first
+byte, retry amplification): a forgotten `await` is *faster* (it skips the write it loses), a retry storm
+answers as fast as backoff while it multiplies the upstream's load. Only figures that differ between the
+two points are reported, so a pair with nothing to add gets no phrase.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from bench.results import PointRecord, RunResults, ScenarioInfo, parse_point_id, point_id
-from reports.signals import pair_signals
+from bench.results.figures import figure_value
+from bench.results.files import RunResults
+from bench.results.ids import parse_point_id, point_id
+from bench.results.records import PointRecord, ScenarioInfo, SignalInfo
 
 __all__ = [
     "PairSummary",
     "format_number",
     "format_ratio",
     "loops_in_run",
+    "pair_signals",
     "point_problem",
     "reference_loop",
     "reference_users_for",
     "summarize",
+    "summary_dict",
+    "variant_summary",
 ]
 
 # Ratios closer to 1 than this are within the run-to-run noise of a few-second window: "no measurable cost".
@@ -195,7 +207,7 @@ def summarize(run: RunResults) -> tuple[PairSummary, ...]:
         )
         throughput_ratio = _ratio(_throughput(fix), _throughput(pitfall))
         p99_ratio = _ratio(_p99(pitfall), _p99(fix))
-        signals = pair_signals(pitfall, fix)
+        signals = pair_signals(pitfall, fix, info.signals)
         summaries.append(
             PairSummary(
                 scenario=info,
@@ -218,3 +230,75 @@ def format_number(value: float | None, *, digits: int = 1) -> str:
     if value is None:
         return "-"
     return f"{value:.{digits}f}"
+
+
+# ------------------------------------------------------------------------------------------------ signals
+
+_DIFFERENT = 1.15  # relative difference below which two per-request figures count as the same
+
+
+def _differ(a: float, b: float, min_gap: float) -> bool:
+    low, high = sorted((abs(a), abs(b)))
+    return high - low >= min_gap and (low == 0 or high / low >= _DIFFERENT)
+
+
+def _phrase(signal: SignalInfo, pitfall: PointRecord, fix: PointRecord) -> str | None:
+    a, b = figure_value(pitfall, signal.figure), figure_value(fix, signal.figure)
+    if a is None or b is None:
+        return None
+    if signal.kind == "count":
+        if a == b or max(a, b) <= 0:
+            return None
+    elif not _differ(a, b, signal.min_gap):
+        return None
+    unit = f" {signal.unit}" if signal.unit else ""
+    return f"{signal.name} {a:.{signal.digits}f} vs {b:.{signal.digits}f}{unit}"
+
+
+def pair_signals(
+    pitfall: PointRecord | None, fix: PointRecord | None, signals: Sequence[SignalInfo]
+) -> tuple[str, ...]:
+    """Phrases like "upstream 429s 533 vs 0", pitfall figure first; empty when a point is unusable."""
+    if pitfall is None or fix is None or pitfall.status != "ok" or fix.status != "ok":
+        return ()
+    found = (_phrase(signal, pitfall, fix) for signal in signals)
+    return tuple(phrase for phrase in found if phrase is not None)
+
+
+# ------------------------------------------------------------------------------------------ summary JSON
+
+
+def variant_summary(record: PointRecord) -> dict[str, Any]:
+    """The headline figures of one point (None where not measured): what `--summary-json` writes."""
+    latency = record.latency
+    server = record.server
+    upstream = record.upstream
+    figures: dict[str, Any] = {
+        "status": record.status,
+        "users": record.users,
+        "loop": record.loop,
+        "throughput_rps": record.throughput_rps if record.status == "ok" else None,
+        "p50_ms": latency.p50_ms if latency else None,
+        "p99_ms": latency.p99_ms if latency else None,
+        "loop_lag_p99_ms": server.loop_lag_p99_ms if server else None,
+        "cpu_ms_per_request": server.cpu_ms_per_request if server else None,
+        "upstream_connections_per_request": upstream.connections_per_request if upstream else None,
+        "failures": record.failures,
+        "valid": record.valid,
+        "invalid_reasons": list(record.invalid_reasons),
+    }
+    if record.ttfb is not None:  # streamed requests only: what the user waits for before the first byte
+        figures["ttfb_p50_ms"] = record.ttfb.p50_ms
+        figures["ttfb_p99_ms"] = record.ttfb.p99_ms
+    return figures
+
+
+def summary_dict(
+    points: Sequence[PointRecord], *, reference_users: int, loop: str
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """{scenario: {variant: figures}} at `reference_users` on `loop`, in the order points were measured."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for record in points:
+        if record.users == reference_users and record.loop == loop:
+            out.setdefault(record.scenario, {})[record.variant] = variant_summary(record)
+    return out

@@ -6,8 +6,9 @@ import io
 from rich.console import Console
 
 from bench.results import LatencySummary, PointRecord, ServerFigures
-from bench.run.summary import render_table, scenario_ratios, summary_dict
-from tests.results_builders import DEMO_INFO
+from bench.results.summary import summarize, summary_dict
+from bench.run.table import render_table
+from tests.results_builders import DEMO_INFO, demo_run
 
 INFO = DEMO_INFO
 
@@ -71,16 +72,19 @@ def test_summary_keys_and_reference_load() -> None:
         assert key in good
     assert good["throughput_rps"] == 900.0
     assert good["upstream_connections_per_request"] is None
-    ratios = scenario_ratios(summary["demo"], INFO)
-    assert ratios == {"throughput_ratio": 90.0, "p99_ratio": 75.0}
+    (pair,) = summarize(demo_run(*points, scenarios=(INFO,)))
+    assert (pair.throughput_ratio, pair.p99_ratio) == (90.0, 75.0)
     out = io.StringIO()
-    Console(file=out, width=200).print(render_table(summary, [INFO], reference_users=100))
+    Console(file=out, width=200).print(render_table([pair], reference_users=100))
     assert "90.0x" in out.getvalue() and "75.0x" in out.getvalue()
 
 
 def test_missing_pair_gives_no_ratio() -> None:
-    summary = summary_dict([_record("bad", 100, 10.0, 9000.0)], reference_users=100, loop="uvloop")
-    assert scenario_ratios(summary["demo"], INFO) == {"throughput_ratio": None, "p99_ratio": None}
+    (pair,) = summarize(demo_run(_record("bad", 100, 10.0, 9000.0), scenarios=(INFO,)))
+    assert (pair.throughput_ratio, pair.p99_ratio) == (None, None)
+    out = io.StringIO()
+    Console(file=out, width=200).print(render_table([pair], reference_users=100))
+    assert "9,000.0 ms" in out.getvalue() and "no" in out.getvalue()
 
 
 def test_ttfb_figures_only_for_streamed_points() -> None:

@@ -4,8 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+import scenarios
 from bench.results import PointRecord, ServerFigures, UpstreamFigures
-from reports.signals import pair_signals
+from bench.results.figures import check_figure, figure_value
+from bench.results.summary import pair_signals as _pair_signals
+from bench.run.metadata import signal_info
+
+# Every signal some scenario declares, once each, in catalogue order.
+SIGNALS = tuple(
+    signal_info(signal)
+    for signal in dict.fromkeys(signal for scenario in scenarios.catalogue() for signal in scenario.signals)
+)
+
+
+def pair_signals(pitfall: PointRecord | None, fix: PointRecord | None) -> tuple[str, ...]:
+    return _pair_signals(pitfall, fix, SIGNALS)
 
 
 def _point(
@@ -78,3 +93,22 @@ def test_small_absolute_differences_are_noise_not_signal() -> None:
 def test_failed_or_missing_points_give_no_signal() -> None:
     assert pair_signals(None, _point()) == ()
     assert pair_signals(_point(status="failed"), _point(rate_limited=5)) == ()
+
+
+def test_a_scenario_that_declares_no_signals_gets_no_phrases() -> None:
+    assert _pair_signals(_point(rate_limited=533), _point(), ()) == ()
+
+
+def test_every_declared_figure_is_one_the_results_can_read() -> None:
+    for scenario in scenarios.catalogue():
+        for signal in scenario.signals:
+            check_figure(signal.figure)  # raises on an unknown name
+            point = _point(app_stats={"requests": 10, "attempts": 30, "gave_up": 1, "records_written": 10})
+            assert figure_value(point, signal.figure) is not None or signal.figure == "ttfb_p50_ms"
+
+
+def test_an_unknown_figure_is_rejected_with_the_vocabulary() -> None:
+    with pytest.raises(ValueError, match="upstream_429s"):
+        check_figure("upstream_teapots")
+    with pytest.raises(ValueError):
+        check_figure("app:records written/request")
