@@ -1,6 +1,6 @@
 """Measure one (scenario, variant, loop, users) point with fresh processes, and always tear them down.
 
-Timeline of a point:
+Timeline of a point (`_launch`, `_window`, `_finish`, then the pure `record_from`):
 
     start fake_llm + app + Locust (in parallel) -> both servers ready -> Locust spawns users, marks t0
     t0 .. t0+warmup            warm-up: load runs, nothing counts
@@ -17,206 +17,72 @@ its log tail; the run goes on.
 from __future__ import annotations
 
 import contextlib
-import json
 import tempfile
-import threading
 import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bench.errors import ProcessFailed
-from bench.inapp.probe import PROBE_DIR_ENV
 from bench.loadgen import locust_run as loadgen
-from bench.measure.figures import merge_probe_snapshots, server_figures, theory_figures, upstream_figures
 from bench.measure.profiling import Profiler
-from bench.measure.requests import latency_summary, read_request_logs, window_counts
-from bench.measure.sampling import TreeTracker, machine_cpu_percent
-from bench.measure.validity import PointHealth, invalid_reasons, warnings_for
-from bench.processes import ManagedProcess, ProcessSpec, awaitbench_argv, free_port
-from bench.results import LoadgenFigures, PointRecord
-from bench.run.config import RunConfig
+from bench.measure.requests import read_request_logs, window_counts
+from bench.measure.sampling import TreeSample, TreeTracker, WindowCpu, machine_cpu_percent
+from bench.processes import ManagedProcess, ProcessSpec
+from bench.results import PointRecord
+from bench.run.children import (
+    RUN_DIR_ENV,
+    SAMPLE_EVERY_S,
+    BackgroundFetch,
+    PointContext,
+    ProbeClient,
+    check_alive,
+    child_specs,
+    http_json,
+    sleep_until,
+    stop_in_background,
+    stop_together,
+    wait_for_start,
+)
 from bench.run.plan import PlannedPoint
+from bench.run.record import WindowReadings, record_from
 
 __all__ = ["RUN_DIR_ENV", "PointContext", "measure_point"]
 
-RUN_DIR_ENV = "AWAITBENCH_RUN_DIR"  # set on every child: tells whose process it is (orphan checks)
-_SAMPLE_EVERY_S = 0.25
-_LOCUST_START_TIMEOUT_S = 30.0
-_APP_STATS_TIMEOUT_S = 1.0
 # After the window nothing the servers do counts, and uvicorn's graceful shutdown waits for every queued
 # request: a blocked variant would take U x L to drain. Half a second, then SIGKILL (the process group).
 _SERVER_GRACE_S = 0.5
-
-
-@dataclass(frozen=True, kw_only=True)
-class PointContext:
-    """What every point of a run shares."""
-
-    config: RunConfig
-    run_dir: Path
 
 
 def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _http_json(url: str, *, method: str = "GET", timeout_s: float = 5.0) -> Any:
-    request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
-    with urllib.request.urlopen(request, timeout=timeout_s) as response:
-        return json.loads(response.read() or b"{}")
+@dataclass(frozen=True, kw_only=True)
+class _Children:
+    """The three running children of a point and where to reach them."""
+
+    fake: ManagedProcess
+    app: ManagedProcess
+    locust: ManagedProcess
+    llm_base: str
+    app_base: str
+    requests_dir: Path
+    probe_dir: Path
 
 
-def _two_ports() -> tuple[int, int]:
-    first = free_port()
-    second = free_port()
-    while second == first:
-        second = free_port()
-    return first, second
+@dataclass(frozen=True, kw_only=True)
+class _Window:
+    """What `_window` read while the load ran; the app's counters and the logs come after it."""
 
-
-def _check_alive(*procs: ManagedProcess) -> None:
-    for proc in procs:
-        if proc.returncode is not None:
-            raise ProcessFailed(
-                f"{proc.spec.name} exited with code {proc.returncode} during the measurement",
-                stderr_tail=proc.log_tail(),
-            )
-
-
-def _stop_in_background(procs: list[ManagedProcess], *, grace_s: float = 2.0) -> list[threading.Thread]:
-    """Start stopping children on threads: each graceful shutdown takes most of a second, points add up."""
-    threads = [threading.Thread(target=proc.stop, kwargs={"grace_s": grace_s}) for proc in procs]
-    for thread in threads:
-        thread.start()
-    return threads
-
-
-def _stop_together(procs: list[ManagedProcess]) -> None:
-    """Stop children concurrently and wait until every one is gone."""
-    for thread in _stop_in_background(procs):
-        thread.join()
-    for proc in procs:  # a thread cannot be interrupted; make sure, in this thread, that all are gone
-        proc.stop(grace_s=0.5)
-
-
-def _sleep_until(deadline: float, *procs: ManagedProcess) -> None:
-    while (remaining := deadline - time.time()) > 0:
-        _check_alive(*procs)
-        time.sleep(min(remaining, _SAMPLE_EVERY_S))
-
-
-def _wait_for_start(locust: ManagedProcess, servers: tuple[ManagedProcess, ...], requests_dir: Path) -> float:
-    """Wait until Locust marks its test start, which it does once every server answered /health.
-
-    Readiness is Locust's to check, not ours: once it starts the load, a blocked variant (the pitfall)
-    may not answer a second /health within a second, so a readiness poll from here could fail a perfectly
-    good point.
-    """
-    deadline = time.monotonic() + _LOCUST_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        started = loadgen.started_at(requests_dir)
-        if started is not None:
-            return started
-        for proc in servers:
-            if proc.returncode is not None:
-                raise ProcessFailed(
-                    f"{proc.spec.name} exited with code {proc.returncode} before it was ready",
-                    stderr_tail=proc.log_tail(),
-                )
-        _check_alive(locust)
-        time.sleep(0.05)
-    names = " and ".join(proc.spec.name for proc in servers)
-    raise ProcessFailed(
-        f"{names} did not both answer /health within {_LOCUST_START_TIMEOUT_S:g} s "
-        "(or Locust did not start); see the logs",
-        stderr_tail="\n".join(proc.log_tail() for proc in (*servers, locust)),
-    )
-
-
-class _ProbeClient:
-    """The app's probe side channel(s): one per uvicorn worker, found through their port files."""
-
-    def __init__(self, probe_dir: Path) -> None:
-        self.probe_dir = probe_dir
-
-    def _urls(self) -> list[str]:
-        ports = [p.read_text().strip() for p in sorted(self.probe_dir.glob("probe-*.port"))]
-        return [f"http://127.0.0.1:{port}/" for port in ports if port.isdigit()]
-
-    def reset(self) -> None:
-        for url in self._urls():
-            with contextlib.suppress(OSError, ValueError):
-                _http_json(url, method="POST", timeout_s=2.0)
-
-    def read(self) -> dict[str, Any]:
-        snapshots = []
-        for url in self._urls():
-            with contextlib.suppress(OSError, ValueError):
-                snapshots.append(_http_json(url, timeout_s=2.0))
-        return merge_probe_snapshots(snapshots) if snapshots else {}
-
-
-class _Background:
-    """Fetch a URL on a thread: the app's /app-stats may queue behind a blocked loop's backlog."""
-
-    def __init__(self, url: str) -> None:
-        self.result: dict[str, Any] = {}
-        self._thread = threading.Thread(target=self._fetch, args=(url,), daemon=True)
-        self._thread.start()
-
-    def _fetch(self, url: str) -> None:
-        try:
-            data = _http_json(url, timeout_s=_APP_STATS_TIMEOUT_S)
-            self.result = data if isinstance(data, dict) else {"value": data}
-        except (OSError, ValueError) as exc:
-            self.result = {"error": f"/app-stats unavailable: {type(exc).__name__}"}
-
-    def join(self) -> dict[str, Any]:
-        self._thread.join(timeout=_APP_STATS_TIMEOUT_S + 1.0)
-        return self.result
-
-
-def _specs(point: PlannedPoint, ctx: PointContext, tmp: Path) -> tuple[ProcessSpec, ProcessSpec, str]:
-    config = ctx.config
-    llm_port, app_port = _two_ports()
-    logs = ctx.run_dir / "logs" / point.id
-    tag = {RUN_DIR_ENV: str(ctx.run_dir.resolve())}
-    llm_base = f"http://127.0.0.1:{llm_port}"
-    llm_argv = ["fake-llm", "--host", "127.0.0.1", "--port", str(llm_port)]
-    if config.preset:
-        llm_argv += ["--preset", config.preset]
-    llm_argv += list(point.scenario.upstream.fake_llm_args)
-    fake = ProcessSpec(
-        name="fake_llm",
-        argv=awaitbench_argv(*llm_argv),
-        env=tag,
-        ready_url=f"{llm_base}/health",
-        log_path=logs / "fake_llm.log",
-    )
-    app_argv = ["serve", point.scenario.id, point.variant.id, "--port", str(app_port), "--loop", point.loop]
-    if config.probe:
-        app_argv.append("--probe")
-    if config.app_workers > 1:
-        app_argv += ["--workers", str(config.app_workers)]
-    app_env = {
-        **tag,
-        **point.scenario.app_env,
-        "OPENAI_BASE_URL": f"{llm_base}/v1",
-        "OPENAI_API_KEY": "sk-awaitbench-fake",
-        PROBE_DIR_ENV: str(tmp / "probe"),
-    }
-    app = ProcessSpec(
-        name="app",
-        argv=awaitbench_argv(*app_argv),
-        env=app_env,
-        ready_url=f"http://127.0.0.1:{app_port}/health",
-        log_path=logs / "app.log",
-    )
-    return fake, app, f"http://127.0.0.1:{app_port}"
+    start_s: float
+    end_s: float
+    cpu: dict[str, WindowCpu]
+    resources: TreeSample
+    machine_cpu_percent: float | None
+    upstream_stats: dict[str, Any]
+    probe: dict[str, Any]
 
 
 def measure_point(point: PlannedPoint, ctx: PointContext) -> PointRecord:
@@ -241,160 +107,142 @@ def measure_point(point: PlannedPoint, ctx: PointContext) -> PointRecord:
 
 
 def _measure(point: PlannedPoint, ctx: PointContext, tmp: Path, started: str) -> PointRecord:
-    config = ctx.config
-    fake_spec, app_spec, app_base = _specs(point, ctx, tmp)
-    requests_dir = tmp / "requests"
-    requests_dir.mkdir()
     with contextlib.ExitStack() as stack:
-        fake, app = ManagedProcess(fake_spec), ManagedProcess(app_spec)
-        children = [fake, app]
-        stack.callback(_stop_together, children)
-        llm_base = fake_spec.ready_url.removesuffix("/health") if fake_spec.ready_url else ""
-        plan = loadgen.LocustPlan(
-            host=app_base,
-            users=point.users,
-            warmup_s=config.warmup_s,
-            window_s=config.duration_s,
-            processes=config.processes,
-        )
-        ready_urls = tuple(url for url in (fake_spec.ready_url, app_spec.ready_url) if url)
-        locust = ManagedProcess(
-            ProcessSpec(
-                name="locust",
-                argv=loadgen.locust_argv(plan),
-                env={
-                    **fake_spec.env,
-                    **loadgen.locust_env(point.scenario.request, requests_dir, ready_urls=ready_urls),
-                },
-                log_path=ctx.run_dir / "logs" / point.id / "locust.log",
-            )
-        )
-        children.append(locust)
-        # Start all three, then wait: their start-ups overlap. Locust holds its users back until both
-        # servers answer /health (see the locustfile), so no request hits a server that is not ready.
-        for proc in (fake, app, locust):
-            proc.start()
-        t0 = _wait_for_start(locust, (fake, app), requests_dir)
-        _sleep_until(t0 + config.warmup_s, fake, app, locust)
-
-        # ---- window start
-        probe = _ProbeClient(tmp / "probe")
-        try:
-            _http_json(f"{llm_base}/stats/reset", method="POST")
-        except (OSError, ValueError) as exc:
-            raise ProcessFailed(f"fake_llm /stats/reset failed: {exc}", stderr_tail=fake.log_tail()) from exc
-        probe.reset()
-        trackers = {
-            "app": TreeTracker(app.pid),
-            "locust": TreeTracker(locust.pid),
-            "fake": TreeTracker(fake.pid),
-        }
-        for tracker in trackers.values():
-            tracker.start()
-        machine_cpu_percent()
-        window_start = time.time()
+        children = _launch(point, ctx, tmp, stack)
         profiler = None
         if point.profile:
-            profiler = Profiler(pid=app.pid, duration_s=config.duration_s, run_dir=ctx.run_dir, stem=point.id)
+            profiler = Profiler(
+                pid=children.app.pid, duration_s=ctx.config.duration_s, run_dir=ctx.run_dir, stem=point.id
+            )
             stack.callback(profiler.stop)
-            profiler.start()
-        window_end = window_start + config.duration_s
-        while time.time() < window_end:
-            _check_alive(fake, app, locust)
-            time.sleep(max(0.0, min(_SAMPLE_EVERY_S, window_end - time.time())))
-            for tracker in trackers.values():
-                tracker.sample()
-        # ---- window end
-        window_end = time.time()
-        machine_percent = machine_cpu_percent()
-        cpu = {name: tracker.finish() for name, tracker in trackers.items()}
-        resources = trackers["app"].resources()
-        try:
-            upstream_stats = _http_json(f"{llm_base}/stats")
-        except (OSError, ValueError) as exc:
-            raise ProcessFailed(f"fake_llm /stats failed: {exc}", stderr_tail=fake.log_tail()) from exc
-        probe_figures = probe.read()
-        app_stats = _Background(f"{app_base}/app-stats")
+        window = _window(children, ctx, profiler)
+        readings = _finish(children, window, profiler, stack, started)
+        return record_from(readings, point=point, config=ctx.config)
 
-        # Stop Locust now: later requests would not count. SIGTERM makes it flush its request logs
-        # (quitting event). fake_llm has answered its /stats, so it stops at the same time; the app
-        # follows once its /app-stats is in. All three shut down in parallel with the arithmetic below.
-        stopping = _stop_in_background([locust], grace_s=loadgen.STOP_TIMEOUT_S + 4.0)
-        stopping += _stop_in_background([fake], grace_s=_SERVER_GRACE_S)
-        # Runs before the children's own stop (LIFO): never two threads stopping the same child.
-        stack.callback(lambda: [thread.join() for thread in stopping])
-        profile_files = profiler.finish() if profiler else ()
-        app_counters = app_stats.join()
-        stopping += _stop_in_background([app], grace_s=_SERVER_GRACE_S)
-        for thread in stopping[:1]:  # Locust's request log is complete once it has exited
-            thread.join()
-        counts = window_counts(
-            read_request_logs(loadgen.request_log_files(requests_dir)), start_s=window_start, end_s=window_end
+
+def _launch(point: PlannedPoint, ctx: PointContext, tmp: Path, stack: contextlib.ExitStack) -> _Children:
+    """Start fake_llm, the app and Locust together; return once the warm-up is over."""
+    config = ctx.config
+    fake_spec, app_spec, app_base = child_specs(point, ctx, tmp)
+    requests_dir = tmp / "requests"
+    requests_dir.mkdir()
+    fake, app = ManagedProcess(fake_spec), ManagedProcess(app_spec)
+    plan = loadgen.LocustPlan(
+        host=app_base,
+        users=point.users,
+        warmup_s=config.warmup_s,
+        window_s=config.duration_s,
+        processes=config.processes,
+    )
+    ready_urls = tuple(url for url in (fake_spec.ready_url, app_spec.ready_url) if url)
+    locust = ManagedProcess(
+        ProcessSpec(
+            name="locust",
+            argv=loadgen.locust_argv(plan),
+            env={
+                **fake_spec.env,
+                **loadgen.locust_env(point.scenario.request, requests_dir, ready_urls=ready_urls),
+            },
+            log_path=ctx.run_dir / "logs" / point.id / "locust.log",
         )
-        window_s = window_end - window_start
-        health = PointHealth(
-            requests=counts.requests,
-            min_requests=config.min_requests,
-            loadgen_cpu_percent_per_process=cpu["locust"].cpu_percent / max(1, cpu["locust"].processes),
-            loadgen_cpu_warning=loadgen.cpu_warning_seen(
-                requests_dir, start_s=window_start, end_s=window_end
-            ),
-            fake_llm_cpu_percent=cpu["fake"].cpu_percent,
-            machine_cpu_percent=machine_percent,
-        )
-        warnings = warnings_for(health)
-        if profiler is not None:
-            warnings += ("profiled with py-spy during the window (adds sampling CPU)",)
-        theory = theory_figures(
-            point.scenario,
-            point.variant.id,
-            users=point.users,
-            workers=config.app_workers,
-            preset=config.preset,
-        )
-        if theory.latency_ms > (config.warmup_s + config.duration_s) * 1000.0:
-            warnings += (
-                f"theory predicts R = {theory.latency_ms:.0f} ms, longer than warm-up + window: the queue "
-                "was still filling, so latencies are lower than at steady state (throughput is not affected)",
-            )
-        throughput_rps = (counts.requests - counts.failures) / window_s if window_s > 0 else 0.0
-        latency = latency_summary(counts.latency_ms)
-        if latency is not None and latency.mean_ms > 0:
-            theory = replace(
-                theory,
-                closed_loop_fidelity=round(throughput_rps / (point.users * 1000.0 / latency.mean_ms), 4),
-            )
-        reasons = invalid_reasons(health)
-        return PointRecord(
-            scenario=point.scenario.id,
-            variant=point.variant.id,
-            loop=point.loop,
-            users=point.users,
-            status="ok",
-            valid=not reasons,
-            invalid_reasons=reasons,
-            started_at=started,
-            warmup_s=config.warmup_s,
-            window_s=round(window_s, 4),
-            requests=counts.requests,
-            failures=counts.failures,
-            # Goodput: successful answers per second (a 429 is not a served user).
-            throughput_rps=round(throughput_rps, 3),
-            latency=latency,
-            server=server_figures(
-                cpu=cpu["app"],
-                resources=resources,
-                requests=counts.requests,
-                probe=probe_figures,
-                app_stats=app_counters,
-            ),
-            upstream=upstream_figures(upstream_stats, cpu=cpu["fake"]),
-            loadgen=LoadgenFigures(
-                cpu_percent=cpu["locust"].peak_process_percent,
-                processes=cpu["locust"].processes,
-                warnings=warnings,
-            ),
-            theory=theory,
-            profile_files=profile_files,
-            ttfb=latency_summary(counts.ttfb_ms),
-        )
+    )
+    stack.callback(stop_together, [fake, app, locust])
+    # Start all three, then wait: their start-ups overlap. Locust holds its users back until both
+    # servers answer /health (see the locustfile), so no request hits a server that is not ready.
+    for proc in (fake, app, locust):
+        proc.start()
+    t0 = wait_for_start(locust, (fake, app), requests_dir)
+    sleep_until(t0 + config.warmup_s, fake, app, locust)
+    llm_base = fake_spec.ready_url.removesuffix("/health") if fake_spec.ready_url else ""
+    return _Children(
+        fake=fake,
+        app=app,
+        locust=locust,
+        llm_base=llm_base,
+        app_base=app_base,
+        requests_dir=requests_dir,
+        probe_dir=tmp / "probe",
+    )
+
+
+def _window(children: _Children, ctx: PointContext, profiler: Profiler | None) -> _Window:
+    """Reset every counter, sample CPU for the window, read what the servers saw at its end."""
+    fake, app, locust = children.fake, children.app, children.locust
+    probe = ProbeClient(children.probe_dir)
+    try:
+        http_json(f"{children.llm_base}/stats/reset", method="POST")
+    except (OSError, ValueError) as exc:
+        raise ProcessFailed(f"fake_llm /stats/reset failed: {exc}", stderr_tail=fake.log_tail()) from exc
+    probe.reset()
+    trackers = {"app": TreeTracker(app.pid), "locust": TreeTracker(locust.pid), "fake": TreeTracker(fake.pid)}
+    for tracker in trackers.values():
+        tracker.start()
+    machine_cpu_percent()
+    start_s = time.time()
+    if profiler is not None:
+        profiler.start()
+    window_end = start_s + ctx.config.duration_s
+    while time.time() < window_end:
+        check_alive(fake, app, locust)
+        time.sleep(max(0.0, min(SAMPLE_EVERY_S, window_end - time.time())))
+        for tracker in trackers.values():
+            tracker.sample()
+    end_s = time.time()
+    machine_percent = machine_cpu_percent()
+    cpu = {name: tracker.finish() for name, tracker in trackers.items()}
+    resources = trackers["app"].resources()
+    try:
+        upstream_stats = http_json(f"{children.llm_base}/stats")
+    except (OSError, ValueError) as exc:
+        raise ProcessFailed(f"fake_llm /stats failed: {exc}", stderr_tail=fake.log_tail()) from exc
+    return _Window(
+        start_s=start_s,
+        end_s=end_s,
+        cpu=cpu,
+        resources=resources,
+        machine_cpu_percent=machine_percent,
+        upstream_stats=upstream_stats,
+        probe=probe.read(),
+    )
+
+
+def _finish(
+    children: _Children,
+    window: _Window,
+    profiler: Profiler | None,
+    stack: contextlib.ExitStack,
+    started: str,
+) -> WindowReadings:
+    """Stop the children in parallel while the app's counters and Locust's request logs are collected."""
+    app_stats = BackgroundFetch(f"{children.app_base}/app-stats")
+    # Stop Locust now: later requests would not count. SIGTERM makes it flush its request logs
+    # (quitting event). fake_llm has answered its /stats, so it stops at the same time; the app
+    # follows once its /app-stats is in. All three shut down in parallel with the arithmetic below.
+    stopping = stop_in_background([children.locust], grace_s=loadgen.STOP_TIMEOUT_S + 4.0)
+    stopping += stop_in_background([children.fake], grace_s=_SERVER_GRACE_S)
+    # Runs before the children's own stop (LIFO): never two threads stopping the same child.
+    stack.callback(lambda: [thread.join() for thread in stopping])
+    profile_files = profiler.finish() if profiler else ()
+    app_counters = app_stats.join()
+    stopping += stop_in_background([children.app], grace_s=_SERVER_GRACE_S)
+    stopping[0].join()  # Locust's request log is complete once it has exited
+    counts = window_counts(
+        read_request_logs(loadgen.request_log_files(children.requests_dir)),
+        start_s=window.start_s,
+        end_s=window.end_s,
+    )
+    return WindowReadings(
+        started_at=started,
+        window_s=window.end_s - window.start_s,
+        counts=counts,
+        cpu=window.cpu,
+        app_resources=window.resources,
+        machine_cpu_percent=window.machine_cpu_percent,
+        upstream_stats=window.upstream_stats,
+        probe=window.probe,
+        app_stats=app_counters,
+        loadgen_cpu_warning=loadgen.cpu_warning_seen(
+            children.requests_dir, start_s=window.start_s, end_s=window.end_s
+        ),
+        profile_files=profile_files,
+    )
