@@ -44,15 +44,15 @@ class LatencyConfig:
     """What the model "costs": time to first token, inter-token latency, output length, prefill."""
 
     ttft_ms: float = setting(20.0, "mean time to first token (ms)")
-    ttft_dist: Distribution = setting("constant", "distribution of the TTFT", choices=DISTRIBUTIONS)  # noqa: RUF009
+    ttft_dist: Distribution = setting("constant", "distribution of the TTFT", choices=DISTRIBUTIONS)
     ttft_spread_ms: float = setting(0.0, "TTFT spread (ms): std-dev, or half-width for uniform")
     itl_ms: float = setting(2.0, "mean inter-token latency (ms), sampled once per request")
-    itl_dist: Distribution = setting(  # noqa: RUF009
+    itl_dist: Distribution = setting(
         "constant", "distribution of the inter-token latency", choices=DISTRIBUTIONS
     )
     itl_spread_ms: float = setting(0.0, "inter-token latency spread (ms)")
     output_tokens: int = setting(16, "mean output length in tokens when the request sets no max_tokens")
-    output_tokens_dist: Distribution = setting(  # noqa: RUF009
+    output_tokens_dist: Distribution = setting(
         "constant", "distribution of the output length", choices=DISTRIBUTIONS
     )
     output_tokens_spread: float = setting(0.0, "output length spread (tokens)")
@@ -94,9 +94,7 @@ class FaultConfig:
     trickle_rate: float = setting(0.0, "share of requests sent as a slow trickle")
     trickle_ms: float = setting(200.0, "delay between pieces of a trickled response (ms)")
     retry_after_ms: int = setting(1000, "Retry-After sent with injected 429/503 and queue-full 429 (ms)")
-    fault_kind: FaultKind = setting(  # noqa: RUF009
-        "500", "the fault the schedules below inject", choices=FAULT_KINDS
-    )
+    fault_kind: FaultKind = setting("500", "the fault the schedules below inject", choices=FAULT_KINDS)
     fault_first_n: int = setting(0, "the first N API requests get --fault-kind")
     fault_every_k: int = setting(0, "every Kth API request gets --fault-kind (0 = off)")
     fault_window_s: str = setting(

@@ -14,15 +14,15 @@ import importlib
 import json
 import os
 from collections.abc import Callable
-from typing import Any, Literal, get_args
+from typing import Any, get_args
 
 from bench.errors import AwaitbenchError, UsageError
+from bench.results import Loop
 
 __all__ = ["FACTORY_ENV", "PROBE_ENV", "build_app", "catalogue_rows", "register"]
 
 FACTORY_ENV = "AWAITBENCH_SERVE_FACTORY"
 PROBE_ENV = "AWAITBENCH_SERVE_PROBE"
-Loop = Literal["uvloop", "asyncio"]
 _GRACEFUL_SHUTDOWN_S = 3  # a pitfall variant may hold hung requests; never let them delay a stop for long
 
 

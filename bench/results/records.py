@@ -18,6 +18,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "LatencySummary",
     "LoadgenFigures",
+    "Loop",
     "Manifest",
     "PointRecord",
     "PointStatus",
@@ -34,6 +35,7 @@ __all__ = [
 SCHEMA_NAME = "awaitbench.results"
 SCHEMA_VERSION = 1
 
+Loop = Literal["uvloop", "asyncio"]  # the event loops an app can run on; one definition for every package
 RunStatus = Literal["running", "complete", "interrupted", "failed"]
 PointStatus = Literal["ok", "failed"]
 Role = Literal["pitfall", "fix", "reference"]
@@ -190,7 +192,7 @@ class PointRecord:
 
     scenario: str
     variant: str
-    loop: Literal["uvloop", "asyncio"]
+    loop: Loop
     users: int
     status: PointStatus
     valid: bool  # False when the generator or fake_llm ran out of CPU, or too few requests

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 from bench.errors import UsageError
+from bench.options import option
+from bench.results import Loop
 
 __all__ = [
     "DEFAULT_DURATION_S",
     "DEFAULT_USERS",
     "DEFAULT_WARMUP_S",
+    "ENV_PREFIX",
     "LOOPS",
     "QUICK_DURATION_S",
     "QUICK_USERS",
@@ -31,7 +35,6 @@ __all__ = [
     "parse_users",
 ]
 
-Loop = Literal["uvloop", "asyncio"]
 LoopChoice = Literal["uvloop", "asyncio", "both"]
 LOOPS: dict[LoopChoice, tuple[Loop, ...]] = {
     "uvloop": ("uvloop",),
@@ -114,9 +117,17 @@ def check_writable_file(path: Path, *, flag: str) -> None:
         ) from None
 
 
+ENV_PREFIX = "AWAITBENCH_RUN_"
+
+
+def _timestamped_out_dir() -> Path:
+    return Path("results") / f"run-{datetime.now():%Y%m%d-%H%M%S}"
+
+
 @dataclass(frozen=True, kw_only=True)
 class RunConfig:
-    """Everything one `awaitbench run` does.
+    """Everything one `awaitbench run` does; each field marked `option` is also a flag and an env var
+    (`awaitbench run --help`, docs/bench.md).
 
     Args:
         selection: scenario ids or `scenario:variant` selectors; empty = the whole catalogue.
@@ -130,32 +141,61 @@ class RunConfig:
         profile: record a py-spy profile of each variant's highest-load point.
         out_dir: the results directory.
         quick: core six, pitfall and fix only.
-        reference_users: the load at which the summary compares pitfall and fix.
+        reference_users: the load at which the summary compares pitfall and fix (None: `summary_users`
+            picks 100 when measured, else the highest load).
         probe: run the in-app loop-lag probe (turned off only to measure its own cost).
+        summary_json: also write the pitfall/fix summary there.
         min_requests: fewer completed requests in the window make a point invalid.
     """
 
-    selection: tuple[str, ...] = ()
-    users: tuple[int, ...] = DEFAULT_USERS
-    duration_s: float = DEFAULT_DURATION_S
-    warmup_s: float = DEFAULT_WARMUP_S
-    loop: LoopChoice = "uvloop"
-    preset: str | None = None
-    processes: int = 1
-    app_workers: int = 1
-    profile: bool = False
-    out_dir: Path = Path("results/latest")
-    quick: bool = False
-    reference_users: int = 100
-    probe: bool = True
+    selection: tuple[str, ...] = option(
+        (), positional=True, metavar="SCENARIO[:VARIANT]", help="what to measure (default: everything)"
+    )
+    users: tuple[int, ...] = option(
+        DEFAULT_USERS,
+        parse=parse_users,
+        quick=QUICK_USERS,
+        metavar="N,N,...",
+        help="comma-separated closed-loop user counts, one load point each",
+    )
+    duration_s: float = option(
+        DEFAULT_DURATION_S, flag="--duration", quick=QUICK_DURATION_S, help="measured window per point, s"
+    )
+    warmup_s: float = option(
+        DEFAULT_WARMUP_S, flag="--warmup", quick=QUICK_WARMUP_S, help="excluded warm-up per point, s"
+    )
+    loop: LoopChoice = option("uvloop", help="event loop of the apps (both: a point on each)")
+    preset: str | None = option(
+        None, help="fake_llm preset for every point (default: each scenario's upstream)"
+    )
+    processes: int = option(1, help="Locust processes (locust --processes; -1 = one per core)")
+    app_workers: int = option(1, help="uvicorn workers of each variant app")
+    profile: bool = option(False, help="py-spy each variant's highest-load point")
+    out_dir: Path = option(
+        default_factory=_timestamped_out_dir,
+        flag="--out",
+        metavar="DIR",
+        doc_default="results/run-<timestamp>",
+        help="results directory",
+    )
+    quick: bool = option(False, help="core six, pitfall and fix, one load point")
+    reference_users: int | None = option(
+        None, help="load of the summary (default 100 when measured, else the highest)"
+    )
+    probe: bool = option(
+        True, help="measure loop lag and threadpool use in the apps (off: the probe's own cost)"
+    )
+    summary_json: Path | None = option(
+        None, metavar="FILE", help="also write the pitfall/fix summary as JSON"
+    )
     min_requests: int = 10
 
     def __post_init__(self) -> None:
         if not self.users or any(u < 1 for u in self.users):
             raise UsageError("`users` must list at least one positive user count")
-        if self.duration_s <= 0 or self.duration_s > 3600:
+        if not 0 < self.duration_s <= 3600:
             raise UsageError(f"--duration {self.duration_s:g} must be in (0, 3600] seconds")
-        if self.warmup_s < 0 or self.warmup_s > 600:
+        if not 0 <= self.warmup_s <= 600:
             raise UsageError(f"--warmup {self.warmup_s:g} must be in [0, 600] seconds")
         if self.loop not in LOOPS:
             raise UsageError(f"--loop {self.loop!r}: choose uvloop, asyncio or both")
@@ -163,7 +203,7 @@ class RunConfig:
             raise UsageError(f"--processes {self.processes}: use a positive count, or -1 for one per core")
         if self.app_workers < 1:
             raise UsageError(f"--app-workers {self.app_workers} must be at least 1")
-        if self.reference_users not in self.users:
+        if self.reference_users is not None and self.reference_users not in self.users:
             raise UsageError(
                 f"--reference-users {self.reference_users} is not one of --users "
                 f"{','.join(map(str, self.users))}; pick one of them"
@@ -172,6 +212,13 @@ class RunConfig:
     @property
     def loops(self) -> tuple[Loop, ...]:
         return LOOPS[self.loop]
+
+    @property
+    def summary_users(self) -> int:
+        """The load the summary compares at: `reference_users`, else 100 when measured, else the highest."""
+        if self.reference_users is not None:
+            return self.reference_users
+        return default_reference_users(self.users)
 
 
 def default_reference_users(users: tuple[int, ...]) -> int:

@@ -55,7 +55,6 @@ class Prepared:
     config: RunConfig
     selections: tuple[Selection, ...]
     plan: tuple[PlannedPoint, ...]
-    summary_json: Path | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,7 +64,7 @@ class RunOutcome:
     summary: dict[str, dict[str, dict[str, Any]]]
 
 
-def prepare(config: RunConfig, *, summary_json: Path | None = None) -> Prepared:
+def prepare(config: RunConfig) -> Prepared:
     """Resolve the selection against the catalogue and check the output paths.
 
     Raises:
@@ -81,11 +80,9 @@ def prepare(config: RunConfig, *, summary_json: Path | None = None) -> Prepared:
 
         preset_values(config.preset)  # ConfigError (a usage error) naming the valid presets
     check_out_dir(config.out_dir)
-    if summary_json is not None:
-        check_writable_file(summary_json, flag="--summary-json")
-    return Prepared(
-        config=config, selections=selections, plan=build_plan(config, selections), summary_json=summary_json
-    )
+    if config.summary_json is not None:
+        check_writable_file(config.summary_json, flag="--summary-json")
+    return Prepared(config=config, selections=selections, plan=build_plan(config, selections))
 
 
 def _now_iso() -> str:
@@ -95,6 +92,8 @@ def _now_iso() -> str:
 def _config_dict(config: RunConfig) -> dict[str, Any]:
     data = asdict(config)
     data["out_dir"] = str(config.out_dir)
+    data["summary_json"] = None if config.summary_json is None else str(config.summary_json)
+    data["reference_users"] = config.summary_users
     data["loops"] = list(config.loops)
     return data
 
@@ -121,7 +120,7 @@ def _manifest(prepared: Prepared, infos: tuple[ScenarioInfo, ...]) -> Manifest:
         machine=machine_info(),
         versions=package_versions(),
         config=_config_dict(config),
-        reference_users=config.reference_users,
+        reference_users=config.summary_users,
         scenarios=infos,
         planned_points=tuple(p.id for p in prepared.plan),
     )
@@ -177,9 +176,9 @@ def execute(prepared: Prepared, *, console: Console, err_console: Console) -> Ru
         stop_all()
         manifest = replace(manifest, status=status, ended_at=_now_iso())
         write_manifest(run_dir, manifest)
-    summary = summary_dict(records, reference_users=config.reference_users, loop=config.loops[0])
-    if prepared.summary_json is not None:
-        write_json_atomic(prepared.summary_json, summary)
+    summary = summary_dict(records, reference_users=config.summary_users, loop=config.loops[0])
+    if config.summary_json is not None:
+        write_json_atomic(config.summary_json, summary)
     pairs = summarize(RunResults(path=run_dir, manifest=manifest, points=tuple(records)))
-    console.print(render_table(pairs, reference_users=config.reference_users))
+    console.print(render_table(pairs, reference_users=config.summary_users))
     return RunOutcome(status=status, points=tuple(records), summary=summary)

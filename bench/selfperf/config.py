@@ -1,4 +1,4 @@
-"""Typed settings of a perf run, validated once; the CLI maps its flags onto `PerfConfig`.
+"""Typed settings of a perf run, validated once; `PerfConfig` is the single source of the CLI's flags.
 
 `LoadConfig` travels to the generator process as JSON (`to_json`/`from_json`) so the option list is written
 once, here, and not again as a second argparse in the child.
@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
-from typing import Literal
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Literal, get_args
 
 from bench.errors import UsageError
+from bench.options import option
 
 __all__ = [
+    "ENV_PREFIX",
     "MODES",
     "SCHEDS",
     "SERVERS",
@@ -29,10 +33,10 @@ __all__ = [
 
 Mode = Literal["non-streaming", "streaming"]
 Sched = Literal["auto", "fifo", "nice", "normal"]
-SCHEDS: tuple[Sched, ...] = ("auto", "fifo", "nice", "normal")
+SCHEDS: tuple[Sched, ...] = get_args(Sched)
 ServerKind = Literal["ceiling", "fake_llm"]
-MODES: tuple[Mode, ...] = ("non-streaming", "streaming")
-SERVERS: tuple[ServerKind, ...] = ("ceiling", "fake_llm")
+MODES: tuple[Mode, ...] = get_args(Mode)
+SERVERS: tuple[ServerKind, ...] = get_args(ServerKind)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,60 +107,116 @@ class LoadConfig:
         return self.ttft_ms + token_index * self.itl_ms
 
 
+ENV_PREFIX = "AWAITBENCH_PERF_"
+
+
+def _choice_list(allowed: tuple[str, ...], flag: str) -> Callable[[str], tuple[str, ...]]:
+    """Parser of a comma-separated subset of `allowed` (order kept, duplicates dropped)."""
+
+    def parse(text: str) -> tuple[str, ...]:
+        items = tuple(item.strip() for item in text.split(",") if item.strip())
+        unknown = [item for item in items if item not in allowed]
+        if not items or unknown:
+            raise UsageError(f"{flag} takes a comma-separated list of {', '.join(allowed)}; got {text!r}")
+        return tuple(dict.fromkeys(items))
+
+    return parse
+
+
+_STANDARD = standard_timing()
+_QUICK = quick_timing()
+
+
 @dataclass(frozen=True, kw_only=True)
 class PerfConfig:
-    """A whole `awaitbench perf fake-llm` run.
+    """A whole `awaitbench perf fake-llm` run; each `option` field is also a flag and an env var.
 
     Args:
+        quick: a ~30 s smoke run (short steps, 3 per search).
         ttft_ms: configured time to first token (and the whole latency when not streaming).
         itl_ms: inter-token latency in streaming mode (non-streaming uses 0, so its latency is `ttft_ms`).
         output_tokens: tokens per response.
         error_budget_ms: a step sustains its rate only if p99 latency error stays within this.
         min_success_ratio: ... and if completed requests/s reach this share of the target rate.
         start_rps, max_rps: the search ramps geometrically from `start_rps` and never goes above `max_rps`.
+        warmup_s, measure_s, max_steps, resolution, retries: step length and search (see `StepTiming`).
         modes, servers: what to measure.
-        timing: step length and search resolution.
         server_cpu, loadgen_cpu: the cores the servers and the generator are pinned to.
         sched: how the servers and the generator are scheduled. On a shared machine other processes
             preempt them for milliseconds at a time, which alone exceeds a 5 ms budget: "fifo" runs them
             under SCHED_FIFO (`chrt -f`, needs root or RLIMIT_RTPRIO; the kernel still keeps 5% of each core
             for everything else), "nice" at niceness -10, "normal" as is; "auto" picks fifo when allowed,
             else nice.
+        json_out: also write the results (with machine info) there.
+        logs: keep every step's logs and raw figures in this directory.
     """
 
-    ttft_ms: float = 50.0
-    itl_ms: float = 20.0
-    output_tokens: int = 16
-    error_budget_ms: float = 5.0
+    quick: bool = option(False, help="a ~30 s smoke run: short steps, 3 per search")
+    ttft_ms: float = option(50.0, help="configured latency, ms")
+    itl_ms: float = option(20.0, help="inter-token latency when streaming, ms")
+    output_tokens: int = option(16, help="tokens per response")
+    error_budget_ms: float = option(5.0, help="allowed p99 latency error, ms")
     min_success_ratio: float = 0.98
-    start_rps: float = 400.0
-    max_rps: float = 20000.0
-    modes: tuple[Mode, ...] = MODES
-    servers: tuple[ServerKind, ...] = SERVERS
-    timing: StepTiming = field(default_factory=standard_timing)
-    server_cpu: int = 0
-    loadgen_cpu: int = 1
-    sched: Sched = "auto"
+    start_rps: float = option(400.0, help="first rate of each search")
+    max_rps: float = option(20000.0, help="never try above this rate")
+    warmup_s: float = option(_STANDARD.warmup_s, quick=_QUICK.warmup_s, help="excluded warm-up per step, s")
+    measure_s: float = option(_STANDARD.measure_s, quick=_QUICK.measure_s, help="measured window per step, s")
+    max_steps: int = option(_STANDARD.max_steps, quick=_QUICK.max_steps, help="rates tried per search")
+    resolution: float = option(
+        _STANDARD.resolution,
+        quick=_QUICK.resolution,
+        help="stop once the bracket is narrower than this ratio",
+    )
+    retries: int = option(_STANDARD.retries, quick=_QUICK.retries, help="re-measure a near miss this often")
+    modes: tuple[Mode, ...] = option(
+        MODES, parse=_choice_list(MODES, "--modes"), help="comma-separated modes"
+    )
+    servers: tuple[ServerKind, ...] = option(
+        SERVERS, parse=_choice_list(SERVERS, "--servers"), help="comma-separated servers"
+    )
+    server_cpu: int = option(0, help="core the servers are pinned to")
+    loadgen_cpu: int = option(1, help="core the generator is pinned to")
+    sched: Sched = option(
+        "auto",
+        help="scheduling: fifo = real-time (root), nice = niceness -10, auto = fifo if allowed, else nice",
+    )
+    json_out: Path | None = option(None, flag="--json", metavar="FILE", help="also write the results as JSON")
+    logs: Path | None = option(None, metavar="DIR", help="keep every step's logs and raw figures here")
+
+    @property
+    def timing(self) -> StepTiming:
+        return StepTiming(
+            warmup_s=self.warmup_s,
+            measure_s=self.measure_s,
+            max_steps=self.max_steps,
+            resolution=self.resolution,
+            retries=self.retries,
+        )
 
     def __post_init__(self) -> None:
         _check_positive("ttft-ms", self.ttft_ms)
         _check_positive("output-tokens", self.output_tokens)
         _check_positive("error-budget-ms", self.error_budget_ms)
         _check_positive("start-rps", self.start_rps)
-        _check_positive("measure-s", self.timing.measure_s)
-        _check_positive("max-steps", self.timing.max_steps)
+        _check_positive("measure-s", self.measure_s)
+        _check_positive("max-steps", self.max_steps)
         if self.itl_ms < 0:
             raise UsageError(f"--itl-ms must be >= 0, got {self.itl_ms:g}")
-        if self.timing.warmup_s < 0:
-            raise UsageError(f"--warmup-s must be >= 0, got {self.timing.warmup_s:g}")
+        if self.warmup_s < 0:
+            raise UsageError(f"--warmup-s must be >= 0, got {self.warmup_s:g}")
         if self.max_rps < self.start_rps:
             raise UsageError(f"--max-rps ({self.max_rps:g}) must be >= --start-rps ({self.start_rps:g})")
         if not 0 < self.min_success_ratio <= 1:
             raise UsageError("the success ratio must be in (0, 1]")
-        if self.timing.retries < 0:
-            raise UsageError(f"--retries must be >= 0, got {self.timing.retries}")
-        if self.timing.resolution <= 1:
-            raise UsageError(f"the search resolution must be > 1, got {self.timing.resolution:g}")
+        if self.retries < 0:
+            raise UsageError(f"--retries must be >= 0, got {self.retries}")
+        if self.resolution <= 1:
+            raise UsageError(f"--resolution must be > 1, got {self.resolution:g}")
+        if self.json_out is not None and self.json_out.is_dir():
+            raise UsageError(f"--json {self.json_out} is a directory; give a file name")
+        self._check_cpus()
+
+    def _check_cpus(self) -> None:
         if self.server_cpu == self.loadgen_cpu:
             raise UsageError("--server-cpu and --loadgen-cpu must differ: the generator needs its own core")
         available = sorted(os.sched_getaffinity(0))

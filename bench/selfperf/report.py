@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -142,7 +143,7 @@ def perf_document(
         "machine": machine,
         "packages": packages,
         "git_commit": git_commit,
-        "config": asdict(config),
+        "config": _config_json(config),
         "target_ratio": TARGET_RATIO,
         "ratios": [asdict(r) for r in ratios(records, config.modes)],
         "results": [
@@ -216,3 +217,10 @@ def render_table(console: Console, *, config: PerfConfig, records: list[SearchRe
             ratio.mode, _fmt(ratio.fake_llm_rps), _fmt(ratio.ceiling_rps), shown, verdict, cost, ratio.note
         )
     console.print(summary)
+
+
+def _config_json(config: PerfConfig) -> dict[str, Any]:
+    """The config as JSON: paths as strings, the step timing also as one object (as older documents had)."""
+    data = {key: str(value) if isinstance(value, Path) else value for key, value in asdict(config).items()}
+    data["timing"] = asdict(config.timing)
+    return data

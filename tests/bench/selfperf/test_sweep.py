@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from bench.errors import UsageError
-from bench.selfperf.config import LoadConfig, PerfConfig, StepTiming
+from bench.selfperf.config import LoadConfig, PerfConfig
 from bench.selfperf.search import StepVerdict
 from bench.selfperf.sweep import judge_step
 
@@ -81,7 +81,7 @@ def test_load_config_round_trips_and_streaming_only_gets_the_itl() -> None:
         ({"start_rps": 500, "max_rps": 100}, "--max-rps"),
         ({"server_cpu": 1, "loadgen_cpu": 1}, "must differ"),
         ({"loadgen_cpu": 4096}, "--loadgen-cpu 4096"),
-        ({"timing": StepTiming(warmup_s=0, measure_s=1, max_steps=0, resolution=1.5)}, "--max-steps"),
+        ({"max_steps": 0}, "--max-steps"),
     ],
 )
 def test_bad_settings_are_usage_errors(kwargs: dict[str, Any], message: str) -> None:
