@@ -10,7 +10,7 @@ help:
 	@echo "make bench   run the default benchmark suite and render the report"
 	@echo "make test    run the whole test suite"
 	@echo "make perf    benchmark fake_llm against a raw-ASGI ceiling"
-	@echo "make lint    ruff check + format check"
+	@echo "make lint    ruff check + format check + mypy (strict)"
 
 # Re-install when the dependency list or the lock changes; idempotent otherwise.
 $(STAMP): pyproject.toml constraints.txt
@@ -44,6 +44,7 @@ perf: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .

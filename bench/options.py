@@ -202,13 +202,13 @@ def _parse(spec: OptionSpec, text: str, where: str) -> object:
 
 def values_from(
     cls: type, namespace: argparse.Namespace, *, environ: Mapping[str, str], env_prefix: str
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """The options given by flags or env vars (flags win), plus `quick` defaults where they apply.
 
     Options given neither way are left out, so the dataclass's own defaults apply.
     """
     specs = option_specs(cls, env_prefix=env_prefix)
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     for spec in specs:
         given = getattr(namespace, spec.name if spec.option.positional else _DEST + spec.name, None)
         if spec.option.positional:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 from matplotlib.axes import Axes
@@ -40,7 +41,7 @@ class Chart:
 @contextmanager
 def themed(theme: Theme) -> Iterator[None]:
     """Apply the theme's rc settings for the duration of drawing and saving."""
-    rc = {
+    rc: dict[Any, Any] = {
         "font.size": theme.font_size,
         "lines.linewidth": theme.line_width,
         "lines.markersize": theme.marker_size,

@@ -36,7 +36,7 @@ def _ratio(value: float | None) -> str:
 
 def summary_rows(summaries: Sequence[PairSummary]) -> list[tuple[str, ...]]:
     """The table's cells as text, in SUMMARY_COLUMNS order (the HTML page shows the same rows)."""
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for s in summaries:
         pitfall_ok = s.pitfall is not None and s.pitfall.status == "ok"
         fix_ok = s.fix is not None and s.fix.status == "ok"

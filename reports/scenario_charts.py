@@ -233,6 +233,13 @@ def _throughput_chart(ctx: _Context) -> Chart:
     )
 
 
+def _latency_of(key: str) -> Callable[[PointRecord], float | None]:
+    def value(point: PointRecord) -> float | None:
+        return float(getattr(point.latency, key)) if point.latency else None
+
+    return value
+
+
 def _latency_chart(ctx: _Context) -> Chart:
     # A slide carries one idea: the typical request and the tail. The paper version adds p95.
     percentiles = [p for p in _PERCENTILE_STYLES if ctx.theme.name != "talk" or p[1] != "p95"]
@@ -245,7 +252,7 @@ def _latency_chart(ctx: _Context) -> Chart:
                 ctx,
                 ax,
                 variant,
-                lambda p, key=key: getattr(p.latency, key) if p.latency else None,
+                _latency_of(key),
                 linestyle=linestyle,
                 label=style_for(ctx.styles, variant).label if name == "p99" else "_nolegend_",
             )

@@ -34,7 +34,7 @@ SCENARIO_MODULES: tuple[str, ...] = (
 
 def catalogue() -> tuple[Scenario, ...]:
     """Every scenario, in catalogue order (the core six first)."""
-    return tuple(importlib.import_module(f"scenarios.{name}").SCENARIO for name in SCENARIO_MODULES)
+    return tuple(get(name) for name in SCENARIO_MODULES)
 
 
 def get(scenario_id: str) -> Scenario:
@@ -46,4 +46,5 @@ def get(scenario_id: str) -> Scenario:
     if scenario_id not in SCENARIO_MODULES:
         known = ", ".join(SCENARIO_MODULES) or "(none yet)"
         raise UnknownScenarioError(f"unknown scenario '{scenario_id}' (scenarios: {known})")
-    return importlib.import_module(f"scenarios.{scenario_id}").SCENARIO
+    scenario: Scenario = importlib.import_module(f"scenarios.{scenario_id}").SCENARIO
+    return scenario

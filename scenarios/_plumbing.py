@@ -20,7 +20,7 @@ import os
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 import openai
 from fastapi import FastAPI, Request
@@ -46,7 +46,7 @@ __all__ = [
 DEFAULT_MODEL = "fake-chat"
 DEFAULT_API_KEY = "sk-awaitbench-fake"
 
-ClientT = TypeVar("ClientT")
+ClientT = TypeVar("ClientT", covariant=True)  # an Llm of a client is an Llm[object]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -208,13 +208,33 @@ def _deadline_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"error": "upstream deadline exceeded"}, status_code=504)
 
 
+@overload
 def new_app(
     *,
     title: str,
-    client: Callable[[AppConfig], ClientT] | None = None,
+    client: Callable[[AppConfig], ClientT],
     on_startup: Callable[[], Any] | None = None,
     on_shutdown: Callable[[], Any] | None = None,
-) -> tuple[FastAPI, Llm[ClientT]]:
+) -> tuple[FastAPI, Llm[ClientT]]: ...
+
+
+@overload
+def new_app(
+    *,
+    title: str,
+    client: None = None,
+    on_startup: Callable[[], Any] | None = None,
+    on_shutdown: Callable[[], Any] | None = None,
+) -> tuple[FastAPI, Llm[None]]: ...
+
+
+def new_app(
+    *,
+    title: str,
+    client: Callable[[AppConfig], Any] | None = None,
+    on_startup: Callable[[], Any] | None = None,
+    on_shutdown: Callable[[], Any] | None = None,
+) -> tuple[FastAPI, Llm[Any]]:
     """An app with `/health`, `/app-stats` and a managed shared client; routes are the variant's job.
 
     Args:
@@ -226,7 +246,7 @@ def new_app(
     Raises:
         ScenarioConfigError: the environment does not describe an upstream (see `AppConfig.from_env`).
     """
-    llm: Llm[ClientT] = Llm(AppConfig.from_env(), client)
+    llm: Llm[Any] = Llm(AppConfig.from_env(), client)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

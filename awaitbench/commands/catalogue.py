@@ -26,7 +26,7 @@ PROBE_ENV = "AWAITBENCH_SERVE_PROBE"
 _GRACEFUL_SHUTDOWN_S = 3  # a pitfall variant may hold hung requests; never let them delay a stop for long
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     listing = subparsers.add_parser("list", help="List the scenario catalogue")
     listing.add_argument("--json", action="store_true", help="print the catalogue as JSON")
     listing.set_defaults(handler=_handle_list)
@@ -115,7 +115,8 @@ def _handle_list(args: argparse.Namespace) -> int:
 
 def _load_factory(factory: str) -> Callable[[], Any]:
     module_name, _, attr = factory.partition(":")
-    return getattr(importlib.import_module(module_name), attr)
+    factory_fn: Callable[[], Any] = getattr(importlib.import_module(module_name), attr)
+    return factory_fn
 
 
 def build_app() -> Any:

@@ -11,7 +11,7 @@ from bench.errors import AwaitbenchError, UsageError
 __all__ = ["register"]
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "compare",
         help="Compare two results directories (before/after)",

@@ -22,7 +22,7 @@ __all__ = ["register"]
 _DEST_PREFIX = "fake_llm__"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "fake-llm",
         help="Serve the fake OpenAI-compatible LLM",

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["register"]
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "perf",
         help="Benchmark awaitbench's own parts (perf fake-llm)",

@@ -10,7 +10,7 @@ from bench.errors import AwaitbenchError, UsageError
 __all__ = ["register"]
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "report",
         help="Render charts and an HTML/Markdown report from a results dir",

@@ -15,7 +15,7 @@ from bench.run.config import ENV_PREFIX, RunConfig
 __all__ = ["register"]
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "run",
         help="Run the load benchmark over the scenario catalogue",

@@ -46,15 +46,19 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
+def _new_histogram() -> Any:
+    """Lag in µs, 1 µs to an hour, 3 significant digits (hdrhistogram is imported only when probing)."""
+    from hdrh.histogram import HdrHistogram
+
+    return HdrHistogram(1, _MAX_LAG_US, 3)
+
+
 class ProbeState:
     """Thread-safe lag histogram and threadpool peak since the last reset."""
 
     def __init__(self) -> None:
-        from hdrh.histogram import HdrHistogram
-
-        self._new_histogram = lambda: HdrHistogram(1, _MAX_LAG_US, 3)
         self._lock = threading.Lock()
-        self._hist = self._new_histogram()
+        self._hist = _new_histogram()
         self._threadpool_peak = 0
         self._threadpool_total = 0
         self._reset_at = time.monotonic()
@@ -72,7 +76,7 @@ class ProbeState:
 
     def reset(self) -> None:
         with self._lock:
-            self._hist = self._new_histogram()
+            self._hist = _new_histogram()
             self._threadpool_peak = 0
             self._reset_at = time.monotonic()
 

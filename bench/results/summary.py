@@ -92,7 +92,7 @@ def format_ratio(ratio: float) -> str:
 
 def loops_in_run(run: RunResults) -> tuple[str, ...]:
     """Loops the run measured or planned, uvloop first (the default the summary compares on)."""
-    loops = {p.loop for p in run.points}
+    loops: set[str] = {p.loop for p in run.points}
     for pid in run.manifest.planned_points:
         parsed = parse_point_id(pid)
         if parsed:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -206,6 +207,11 @@ def _window(children: _Children, ctx: PointContext, profiler: Profiler | None) -
     )
 
 
+def _join_all(threads: list[threading.Thread]) -> None:
+    for thread in threads:
+        thread.join()
+
+
 def _finish(
     children: _Children,
     window: _Window,
@@ -221,7 +227,7 @@ def _finish(
     stopping = stop_in_background([children.locust], grace_s=loadgen.STOP_TIMEOUT_S + 4.0)
     stopping += stop_in_background([children.fake], grace_s=_SERVER_GRACE_S)
     # Runs before the children's own stop (LIFO): never two threads stopping the same child.
-    stack.callback(lambda: [thread.join() for thread in stopping])
+    stack.callback(_join_all, stopping)
     profile_files = profiler.finish() if profiler else ()
     app_counters = app_stats.join()
     stopping += stop_in_background([children.app], grace_s=_SERVER_GRACE_S)

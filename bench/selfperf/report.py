@@ -121,7 +121,8 @@ def _step_at(record: SearchRecord, rate_rps: float) -> dict[str, Any] | None:
     """The best attempt at `rate_rps` (a sustained one when there is one)."""
     steps = [s for s in record.step_figures if s["rate_rps"] == rate_rps]
     sustained = [s for s in steps if s["verdict"] == "sustained"]
-    return (sustained or steps or [None])[-1]
+    chosen = sustained or steps
+    return chosen[-1] if chosen else None
 
 
 def perf_document(

@@ -83,8 +83,8 @@ def _worth_retrying(figures: dict[str, Any], *, config: PerfConfig) -> bool:
     """Retry an invalid step, or a near miss; a server clearly past its limit would only fail again."""
     if figures["verdict"] == StepVerdict.INVALID.value:
         return True
-    near_budget = figures["error_ms"]["p99"] <= _NEAR_MISS_FACTOR * config.error_budget_ms
-    return near_budget and figures["achieved_rps"] >= 0.9 * figures["rate_rps"]
+    near_budget = bool(figures["error_ms"]["p99"] <= _NEAR_MISS_FACTOR * config.error_budget_ms)
+    return near_budget and bool(figures["achieved_rps"] >= 0.9 * figures["rate_rps"])
 
 
 def _loadgen_spec(load: LoadConfig, *, out_path: Path, cpu: int, sched: Sched, log_path: Path) -> ProcessSpec:
@@ -141,7 +141,7 @@ def _cpu_us_per_request(figures: dict[str, Any]) -> float | None:
     util, achieved = figures.get("server_cpu_util"), figures.get("achieved_rps") or 0.0
     if util is None or achieved <= 0:
         return None
-    return round(util / achieved * 1e6, 1)
+    return round(float(util) / achieved * 1e6, 1)
 
 
 def run_sweep(
