@@ -38,7 +38,7 @@ def minimal_manifest(**overrides: Any) -> Manifest:
         "status": "complete",
         "awaitbench_version": "0",
         "git_commit": None,
-        "machine": {},
+        "machine": {"cpu_count": 2, "cpu_model": "test", "python": "3.11", "platform": "linux"},
         "versions": {},
         "config": {},
         "reference_users": 100,

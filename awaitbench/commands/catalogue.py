@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable
 from typing import Any, get_args
 
-from bench.errors import AwaitbenchError, UsageError
+from bench.errors import UsageError
 from bench.results import Loop
 
 __all__ = ["FACTORY_ENV", "PROBE_ENV", "build_app", "catalogue_rows", "register"]
@@ -142,7 +142,7 @@ def _check_port_free(host: str, port: int) -> None:
         try:
             sock.bind((host, port))
         except OSError as exc:
-            raise AwaitbenchError(
+            raise UsageError(
                 f"cannot listen on {host}:{port} ({exc.strerror}): pick a free port with --port"
             ) from exc
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -50,6 +51,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _handle(args: argparse.Namespace) -> int:
+    from bench.paths import check_writable_dir
     from bench.results import ResultsError
     from reports.compare import compare_runs, load_side
     from reports.compare_report import compare_table, write_compare
@@ -63,12 +65,16 @@ def _handle(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--fail-on-regression {args.fail_on_regression:g} must be a non-negative percentage, e.g. 15"
         )
-    if args.out is not None and args.out.exists() and not args.out.is_dir():
-        raise UsageError(f"--out {args.out} is a file; pass a directory")
+    if not math.isfinite(args.threshold) or (
+        args.fail_on_regression is not None and not math.isfinite(args.fail_on_regression)
+    ):
+        raise UsageError("--threshold and --fail-on-regression take finite percentages, e.g. 10")
     try:
         base, new = load_side(args.base), load_side(args.new)
     except ResultsError as exc:
         raise UsageError(str(exc)) from exc
+    if args.out is not None:
+        check_writable_dir(args.out, flag="--out")
     comparison = compare_runs(base, new, threshold_pct=args.threshold)
     if not comparison.points:
         raise UsageError(f"neither {args.base} nor {args.new} has a measured point: nothing to compare")

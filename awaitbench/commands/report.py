@@ -32,18 +32,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _handle(args: argparse.Namespace) -> int:
     # Heavy imports (matplotlib, jinja2) only when the command runs.
+    from bench.paths import check_writable_dir
     from bench.results import ResultsError, load_run
     from reports.render import render_report
     from reports.theme import get_theme
 
     theme = get_theme(args.theme)
     out_dir: Path = args.out if args.out is not None else args.results_dir / "report"
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"--out {out_dir} is a file; pass a directory for the report")
     try:
         run = load_run(args.results_dir)
     except ResultsError as exc:
         raise UsageError(str(exc)) from exc
+    check_writable_dir(out_dir, flag="--out")
     try:
         files = render_report(run, theme=theme, out_dir=out_dir)
     except OSError as exc:

@@ -36,6 +36,7 @@ from bench.results.records import (
     UpstreamFigures,
     VariantInfo,
 )
+from bench.results.validation import DocumentKind, validation_problem
 
 __all__ = [
     "ResultsError",
@@ -112,7 +113,11 @@ def _build(cls: type, data: Mapping[str, Any]) -> Any:
     return cls(**kwargs)
 
 
-def _check_version(data: Mapping[str, Any], where: Path) -> None:
+def _check_version(data: Any, where: Path) -> None:
+    if not isinstance(data, dict):
+        raise ResultsError(
+            f"{where}: not a results file (a JSON object was expected, got {type(data).__name__})"
+        )
     version = data.get("schema_version")
     if version != SCHEMA_VERSION:
         raise ResultsError(
@@ -123,11 +128,28 @@ def _check_version(data: Mapping[str, Any], where: Path) -> None:
 
 def _read_json(path: Path) -> Any:
     try:
-        return json.loads(path.read_text())
+        return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ResultsError(f"{path} not found: is this an awaitbench results directory?") from exc
+    except UnicodeDecodeError as exc:
+        raise ResultsError(
+            f"{path} is not UTF-8 text (byte {exc.start}): not an awaitbench results file"
+        ) from exc
     except json.JSONDecodeError as exc:
-        raise ResultsError(f"{path} is not valid JSON ({exc.msg} at line {exc.lineno})") from exc
+        raise ResultsError(f"{path} is not valid JSON: {exc}") from exc
+    except OSError as exc:
+        raise ResultsError(f"{path} cannot be read ({exc.strerror or exc})") from exc
+
+
+def _read_checked(path: Path, kind: DocumentKind) -> dict[str, Any]:
+    """A results file that has the supported version and matches the schema, or a one-line ResultsError."""
+    data = _read_json(path)
+    _check_version(data, path)
+    problem = validation_problem(data, kind)
+    if problem is not None:
+        raise ResultsError(f"{path}: {problem}; re-run the benchmark or restore the file")
+    checked: dict[str, Any] = data
+    return checked
 
 
 @dataclass(frozen=True)
@@ -172,12 +194,11 @@ def load_run(run_dir: Path | str) -> RunResults:
     _check_version(raw_manifest, path / "manifest.json")
     if raw_manifest.get("schema") != SCHEMA_NAME:
         raise ResultsError(f"{path / 'manifest.json'}: not an awaitbench results manifest")
+    raw_manifest = _read_checked(path / "manifest.json", "manifest")
     manifest = _build(Manifest, raw_manifest)
     points: list[PointRecord] = []
     for point_file in sorted((path / "points").glob("*.json")):
-        raw = _read_json(point_file)
-        _check_version(raw, point_file)
-        points.append(_build(PointRecord, raw))
+        points.append(_build(PointRecord, _read_checked(point_file, "point")))
     return RunResults(path=path, manifest=manifest, points=tuple(points))
 
 

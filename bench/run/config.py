@@ -7,7 +7,6 @@ the arithmetic), and `--quick` (core six, pitfall and fix only, one load point) 
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,8 +28,6 @@ __all__ = [
     "Loop",
     "LoopChoice",
     "RunConfig",
-    "check_out_dir",
-    "check_writable_file",
     "default_reference_users",
     "parse_users",
 ]
@@ -60,9 +57,11 @@ def parse_users(text: str) -> tuple[int, ...]:
     Raises:
         UsageError: on an empty list, a non-integer or an out-of-range value.
     """
-    parts = [p.strip() for p in text.split(",") if p.strip()]
-    if not parts:
+    parts = [p.strip() for p in text.split(",")]
+    if not any(parts):
         raise UsageError("--users needs a comma-separated list of user counts, e.g. --users 10,100")
+    if not all(parts):
+        raise UsageError(f"--users {text!r} has an empty entry; write the counts like --users 10,100")
     values: set[int] = set()
     for part in parts:
         try:
@@ -73,48 +72,6 @@ def parse_users(text: str) -> tuple[int, ...]:
             raise UsageError(f"--users: {value} is out of range; each user count must be 1..{MAX_USERS}")
         values.add(value)
     return tuple(sorted(values))
-
-
-def check_out_dir(path: Path) -> None:
-    """Fail early when the results directory cannot be created or written (creates it when missing).
-
-    Raises:
-        UsageError: the path is a file, cannot be created or written, or is a non-empty directory that
-            is not an awaitbench results directory (so a typo never mixes results into other files).
-    """
-    if path.exists() and not path.is_dir():
-        raise UsageError(f"--out {path} is a file; pass a directory for the results")
-    if path.is_dir() and any(path.iterdir()) and not (path / "manifest.json").exists():
-        raise UsageError(
-            f"--out {path} is a non-empty directory that is not an awaitbench results directory; "
-            "pass a new or empty directory"
-        )
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=path):
-            pass
-    except OSError as exc:
-        raise UsageError(
-            f"--out {path} is not writable ({exc.strerror or exc}); pass another directory"
-        ) from None
-
-
-def check_writable_file(path: Path, *, flag: str) -> None:
-    """Fail early when `path` cannot be written as a file.
-
-    Raises:
-        UsageError: the path is a directory, or its directory cannot be created or written.
-    """
-    if path.is_dir():
-        raise UsageError(f"{flag} {path} is a directory; pass a file path")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=path.parent):
-            pass
-    except OSError as exc:
-        raise UsageError(
-            f"{flag} {path} is not writable ({exc.strerror or exc}); pass another path"
-        ) from None
 
 
 ENV_PREFIX = "AWAITBENCH_RUN_"

@@ -26,6 +26,7 @@ from rich.progress import (
 )
 
 from bench.measure.machine import git_commit, machine_info, package_versions
+from bench.paths import check_out_dir, check_writable_file
 from bench.processes import stop_all
 from bench.results import (
     Manifest,
@@ -37,7 +38,7 @@ from bench.results import (
     write_point,
 )
 from bench.results.summary import summarize, summary_dict
-from bench.run.config import RunConfig, check_out_dir, check_writable_file
+from bench.run.config import RunConfig
 from bench.run.metadata import scenario_info
 from bench.run.plan import PlannedPoint, Selection, build_plan, estimate_seconds, select
 from bench.run.point import PointContext, measure_point

@@ -76,7 +76,12 @@ def select(
         return tuple(Selection(scenario=s, variants=_pair_only(s) if quick else s.variants) for s in chosen)
     wanted: dict[str, list[str] | None] = {}
     for selector in selectors:
-        scenario_id, _, variant_id = selector.partition(":")
+        scenario_id, colon, variant_id = selector.partition(":")
+        if colon and not variant_id:
+            raise UnknownScenarioError(
+                f"'{selector}' names no variant after the colon: write '{scenario_id}' for all its "
+                f"variants or '{scenario_id}:VARIANT' for one"
+            )
         if scenario_id not in by_id:
             known = ", ".join(by_id) or "(none)"
             raise UnknownScenarioError(f"unknown scenario '{scenario_id}' (scenarios: {known})")

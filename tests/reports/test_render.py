@@ -214,6 +214,6 @@ def test_unwritable_out_is_a_one_line_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     result = awaitbench("report", str(RUN_SMALL), "--out", str(blocker / "report"))
-    assert result.returncode == 1
+    assert result.returncode == 2  # a usage error, like `run --out`: checked before anything is drawn
     assert result.stderr.count("\n") == 1
-    assert "cannot write the report to" in result.stderr
+    assert "--out" in result.stderr and "not writable" in result.stderr

@@ -1,4 +1,4 @@
-"""Validate results files against bench/results/schema.json (jsonschema is a test dependency only)."""
+"""Validate results files against bench/results/schema.json, raising jsonschema's own error for tests."""
 
 from __future__ import annotations
 
@@ -8,18 +8,18 @@ from typing import Any
 
 import jsonschema
 
-SCHEMA_PATH = Path(__file__).resolve().parents[3] / "bench" / "results" / "schema.json"
+from bench.results.validation import SCHEMA_PATH, schema
+
+__all__ = ["SCHEMA_PATH", "load_schema", "validate", "validate_run_dir"]
 
 
 def load_schema() -> dict[str, Any]:
-    return json.loads(SCHEMA_PATH.read_text())
+    return schema()
 
 
 def validate(document: Any, kind: str) -> None:
     """Raise jsonschema.ValidationError unless `document` is a valid `kind` ("manifest" or "point")."""
-    schema = load_schema()
-    wrapper = {**schema, "oneOf": None}
-    wrapper.pop("oneOf")
+    wrapper = {key: value for key, value in schema().items() if key != "oneOf"}
     wrapper["$ref"] = f"#/$defs/{kind}"
     jsonschema.Draft202012Validator(wrapper).validate(document)
 

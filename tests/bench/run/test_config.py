@@ -5,20 +5,15 @@ from pathlib import Path
 import pytest
 
 from bench.errors import UsageError
-from bench.run.config import (
-    RunConfig,
-    check_out_dir,
-    check_writable_file,
-    default_reference_users,
-    parse_users,
-)
+from bench.paths import check_out_dir, check_writable_file
+from bench.run.config import RunConfig, default_reference_users, parse_users
 
 
 def test_parse_users_sorts_and_dedupes() -> None:
     assert parse_users("100, 10,1,10") == (1, 10, 100)
 
 
-@pytest.mark.parametrize("text", ["", " , ", "1,x", "0", "-5", "1,999999", "1.5"])
+@pytest.mark.parametrize("text", ["", " , ", "1,x", "0", "-5", "1,999999", "1.5", "10,,20", "10,"])
 def test_parse_users_rejects_bad_lists(text: str) -> None:
     with pytest.raises(UsageError, match="--users"):
         parse_users(text)

@@ -46,3 +46,8 @@ def test_plan_order_and_profile_flags() -> None:
     assert len(plan) == 8
     assert [p.users for p in plan if p.profile] == [100, 100, 100, 100]
     assert estimate_seconds(config, len(plan)) > 8 * (config.warmup_s + config.duration_s)
+
+
+def test_a_selector_with_an_empty_variant_is_refused() -> None:
+    with pytest.raises(UnknownScenarioError, match="names no variant after the colon"):
+        select(["alpha:"], CATALOGUE)
