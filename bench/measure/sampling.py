@@ -31,8 +31,11 @@ class WindowCpu:
     """CPU of a process tree between `start()` and `finish()`."""
 
     cpu_seconds: float
-    cpu_percent: float  # mean over the window, 100 = one core
-    peak_process_percent: float  # the busiest single process, over the busiest sampling interval
+    cpu_percent: float  # the whole tree, mean over the window, 100 = one core
+    # The busiest single process, mean over the window. Not a peak between two samples: psutil's CPU times
+    # tick in 10 ms steps, so a 0.25 s sample of an idle process reads 0 % or 4 %, and a peak over many
+    # samples reads noise as saturation.
+    busiest_process_percent: float
     processes: int
 
 
@@ -61,7 +64,6 @@ class TreeTracker:
         self._last_cpu: dict[int, float] = {}
         self._last_at = 0.0
         self._started_at = 0.0
-        self._peak_process_percent = 0.0
         self._seen: set[int] = set()
 
     def start(self) -> None:
@@ -83,21 +85,20 @@ class TreeTracker:
                 continue
             self._seen.add(proc.pid)
             self._start_cpu.setdefault(proc.pid, cpu)
-            previous = self._last_cpu.get(proc.pid, cpu)
-            self._peak_process_percent = max(self._peak_process_percent, (cpu - previous) / elapsed * 100.0)
             self._last_cpu[proc.pid] = cpu
         self._last_at = now
 
     def finish(self) -> WindowCpu:
         self.sample()
         window_s = max(self._last_at - self._started_at, 1e-9)
-        used = sum(
+        per_process = [
             self._last_cpu[pid] - self._start_cpu.get(pid, self._last_cpu[pid]) for pid in self._last_cpu
-        )
+        ]
+        used = sum(per_process)
         return WindowCpu(
             cpu_seconds=round(used, 4),
             cpu_percent=round(used / window_s * 100.0, 1),
-            peak_process_percent=round(self._peak_process_percent, 1),
+            busiest_process_percent=round(max(per_process, default=0.0) / window_s * 100.0, 1),
             processes=len(self._seen),
         )
 

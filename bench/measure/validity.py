@@ -33,7 +33,7 @@ class PointHealth:
     Args:
         requests: requests completed in the window.
         min_requests: the smallest count that still gives meaningful percentiles.
-        loadgen_cpu_percent_per_process: Locust's CPU over the window divided by its processes.
+        loadgen_cpu_percent_per_process: the busiest Locust process's mean CPU over the window.
         loadgen_cpu_warning: Locust itself reported "CPU usage above 90%".
         fake_llm_cpu_percent: fake_llm's CPU over the window (None = not measured).
         machine_cpu_percent: all cores (None = not measured).

@@ -168,7 +168,7 @@ class UpstreamFigures:
 class LoadgenFigures:
     """The load generator's own health: a saturated generator makes the point invalid."""
 
-    cpu_percent: float  # peak over the window, 100 = one core
+    cpu_percent: float  # the busiest generator process, mean over the window, 100 = one core
     processes: int
     warnings: tuple[str, ...] = ()
 

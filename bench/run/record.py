@@ -72,7 +72,9 @@ def record_from(readings: WindowReadings, *, point: PlannedPoint, config: RunCon
     health = PointHealth(
         requests=counts.requests,
         min_requests=config.min_requests,
-        loadgen_cpu_percent_per_process=cpu["locust"].cpu_percent / max(1, cpu["locust"].processes),
+        # Per process, not averaged over the tree: two saturated Locust workers beside an idle master
+        # average 67 %, yet both workers were out of CPU.
+        loadgen_cpu_percent_per_process=cpu["locust"].busiest_process_percent,
         loadgen_cpu_warning=readings.loadgen_cpu_warning,
         fake_llm_cpu_percent=cpu["fake"].cpu_percent,
         machine_cpu_percent=readings.machine_cpu_percent,
@@ -112,7 +114,7 @@ def record_from(readings: WindowReadings, *, point: PlannedPoint, config: RunCon
         ),
         upstream=upstream_figures(readings.upstream_stats, cpu=cpu["fake"]),
         loadgen=LoadgenFigures(
-            cpu_percent=cpu["locust"].peak_process_percent,
+            cpu_percent=cpu["locust"].busiest_process_percent,
             processes=cpu["locust"].processes,
             warnings=_warnings(readings, health, theory, config),
         ),

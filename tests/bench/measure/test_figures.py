@@ -15,7 +15,7 @@ def test_upstream_figures_from_contract_keys() -> None:
         "hangs_total": 1,
         "requests_by_status": {"200": 393},
     }
-    cpu = WindowCpu(cpu_seconds=1.0, cpu_percent=33.3, peak_process_percent=40.0, processes=1)
+    cpu = WindowCpu(cpu_seconds=1.0, cpu_percent=33.3, busiest_process_percent=40.0, processes=1)
     up = upstream_figures(stats, cpu=cpu)
     assert (up.requests, up.peak_concurrency, up.connections_opened) == (400, 37, 100)
     assert up.connections_per_request == 0.25
@@ -39,7 +39,7 @@ def test_probe_merge_takes_the_worst_worker() -> None:
 
 def test_cpu_per_request() -> None:
     figures = server_figures(
-        cpu=WindowCpu(cpu_seconds=1.5, cpu_percent=50.0, peak_process_percent=60.0, processes=1),
+        cpu=WindowCpu(cpu_seconds=1.5, cpu_percent=50.0, busiest_process_percent=60.0, processes=1),
         resources=TreeSample(rss_mb=80.0, open_fds=20, threads=3, processes=1),
         requests=300,
         probe={"lag_p99_ms": 2.0},

@@ -16,7 +16,10 @@ SCENARIO = make_scenario("demo")
 
 def _cpu(percent: float, processes: int = 1) -> WindowCpu:
     return WindowCpu(
-        cpu_seconds=percent / 100 * 3, cpu_percent=percent, peak_process_percent=percent, processes=processes
+        cpu_seconds=percent / 100 * 3,
+        cpu_percent=percent,
+        busiest_process_percent=percent,
+        processes=processes,
     )
 
 
