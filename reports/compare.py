@@ -2,10 +2,14 @@
 
 A few-second window on a shared machine moves by several percent run to run, so "p99 went from 412 to
 431 ms" is not a regression by itself. Each side may be one results directory or a directory holding
-several (repeated runs of the same plan); a change counts as better or worse only when it leaves the
-noise band: the explicit `threshold_pct`, widened to twice the standard error of the difference of the
-means when both sides have repeats (roughly a 95% interval). The spread can only widen the band, never
-narrow it below the threshold.
+several (repeated runs of the same plan). A change counts as better or worse only when it leaves its
+metric's own noise band: the explicit `threshold_pct`, widened to twice the standard error of the
+difference of the means when both sides have repeats (roughly a 95% interval), and to the sampling error
+of each side's figure (`reports.noise`). The band can only widen, never narrow below the threshold.
+
+A point is judged only when both sides are worth judging: measured, valid, at a steady state, with enough
+requests for the metric. Otherwise its verdict is "not comparable" with the reason, and a CI gate does
+not fire on it.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from pathlib import Path
 from typing import Literal
 
 from bench.results import PointRecord, ResultsError, RunResults, load_run
+from reports.noise import percentile_band_pct, percentile_judgeable, rate_band_pct
 
 __all__ = [
     "METRICS",
@@ -27,10 +32,15 @@ __all__ = [
     "Verdict",
     "compare_runs",
     "load_side",
+    "unsteady_reason",
 ]
 
 # "lost": measured in BASE but failed or missing in NEW, which a CI gate must not wave through.
-Verdict = Literal["better", "worse", "unchanged", "missing", "lost"]
+Verdict = Literal["better", "worse", "unchanged", "missing", "lost", "not comparable"]
+
+# A closed loop at a steady state obeys Little's law, X = U / R (fixes below CPU saturation measure
+# 0.98-1.03); 10 % below it, the window saw a queue still filling or a generator that lagged.
+_MIN_FIDELITY = 0.9
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,22 +49,29 @@ class _Metric:
     label: str
     higher_is_better: bool
     value: Callable[[PointRecord], float | None]
+    fraction: float | None = None  # the percentile, for latency metrics
+
+    def sampling_band_pct(self, point: PointRecord) -> float | None:
+        """This point's own sampling error of the metric, in percent; None when it cannot be judged."""
+        if self.fraction is None:
+            return rate_band_pct(point.requests - point.failures)
+        if point.latency is None or not percentile_judgeable(point.latency.count, self.fraction):
+            return None
+        return percentile_band_pct(point.latency.cdf, point.latency.count, self.fraction)
+
+
+def _p50(point: PointRecord) -> float | None:
+    return point.latency.p50_ms if point.latency else None
+
+
+def _p99(point: PointRecord) -> float | None:
+    return point.latency.p99_ms if point.latency else None
 
 
 METRICS: tuple[_Metric, ...] = (
     _Metric(name="throughput_rps", label="req/s", higher_is_better=True, value=lambda p: p.throughput_rps),
-    _Metric(
-        name="p50_ms",
-        label="p50 ms",
-        higher_is_better=False,
-        value=lambda p: p.latency.p50_ms if p.latency else None,
-    ),
-    _Metric(
-        name="p99_ms",
-        label="p99 ms",
-        higher_is_better=False,
-        value=lambda p: p.latency.p99_ms if p.latency else None,
-    ),
+    _Metric(name="p50_ms", label="p50 ms", higher_is_better=False, value=_p50, fraction=0.50),
+    _Metric(name="p99_ms", label="p99 ms", higher_is_better=False, value=_p99, fraction=0.99),
 )
 
 
@@ -70,6 +87,7 @@ class MetricChange:
     band_pct: float  # |change| within this is "unchanged"
     verdict: Verdict
     higher_is_better: bool
+    reason: str = ""  # why the metric is not comparable
 
     @property
     def worse_pct(self) -> float:
@@ -127,36 +145,70 @@ def load_side(path: Path) -> tuple[RunResults, ...]:
     return tuple(load_run(child) for child in repeats)
 
 
-def _values(runs: Sequence[RunResults], pid: str, metric: _Metric) -> list[float]:
-    values = []
-    for run in runs:
-        for point in run.points:
-            if point.id == pid and point.status == "ok" and (v := metric.value(point)) is not None:
-                values.append(v)
-    return values
+def _points(runs: Sequence[RunResults], pid: str) -> list[PointRecord]:
+    return [point for run in runs for point in run.points if point.id == pid and point.status == "ok"]
 
 
-def _band_pct(base: Sequence[float], new: Sequence[float], threshold_pct: float) -> float:
+def _values(points: Sequence[PointRecord], metric: _Metric) -> list[float]:
+    return [v for point in points if (v := metric.value(point)) is not None]
+
+
+def unsteady_reason(point: PointRecord) -> str | None:
+    """Why a measured point did not reach a steady state, or None."""
+    if not point.valid:
+        return "invalid point"
+    fidelity = point.theory.closed_loop_fidelity if point.theory else None
+    if fidelity is not None and fidelity < _MIN_FIDELITY:
+        return f"not steady (closed-loop fidelity {fidelity:.2f})"
+    warnings = point.loadgen.warnings if point.loadgen else ()
+    if any("queue was still filling" in warning for warning in warnings):
+        return "not steady (queue still filling)"
+    return None
+
+
+def _repeat_band_pct(base: Sequence[float], new: Sequence[float]) -> float:
     if len(base) < 2 or len(new) < 2:
-        return threshold_pct
+        return 0.0
     mean_base = statistics.fmean(base)
     if mean_base <= 0:
-        return threshold_pct
+        return 0.0
     stderr = math.sqrt(statistics.variance(base) / len(base) + statistics.variance(new) / len(new))
-    return max(threshold_pct, 100.0 * 2.0 * stderr / mean_base)
+    return 100.0 * 2.0 * stderr / mean_base
+
+
+def _sampling_band_pct(
+    metric: _Metric, base: Sequence[PointRecord], new: Sequence[PointRecord]
+) -> tuple[float, str]:
+    """The combined sampling error of both sides' means, or (nan, reason) when a side cannot be judged."""
+    squares = []
+    for side, points in (("base", base), ("new", new)):
+        for point in points:
+            if (reason := unsteady_reason(point)) is not None:
+                return math.nan, f"{side}: {reason}"
+        bands = [metric.sampling_band_pct(point) for point in points]
+        if any(band is None for band in bands):
+            what = "answers" if metric.fraction is None else f"requests beyond {metric.label.split()[0]}"
+            return math.nan, f"{side}: too few {what}"
+        # The mean of k independent repeats has 1/sqrt(k) of one repeat's error.
+        squares.append(statistics.fmean(band**2 for band in bands if band is not None) / len(points))
+    return math.sqrt(sum(squares)), ""
 
 
 def _change(
-    metric: _Metric, base: Sequence[float], new: Sequence[float], threshold_pct: float
+    metric: _Metric, base: Sequence[PointRecord], new: Sequence[PointRecord], threshold_pct: float
 ) -> MetricChange:
-    mean_base = statistics.fmean(base) if base else None
-    mean_new = statistics.fmean(new) if new else None
-    band = _band_pct(base, new, threshold_pct)
+    base_values, new_values = _values(base, metric), _values(new, metric)
+    mean_base = statistics.fmean(base_values) if base_values else None
+    mean_new = statistics.fmean(new_values) if new_values else None
+    sampling, reason = _sampling_band_pct(metric, base, new) if base and new else (0.0, "")
+    band = max(threshold_pct, _repeat_band_pct(base_values, new_values), 0.0 if reason else sampling)
     change_pct: float | None = None
     verdict: Verdict = "lost" if mean_base is not None and mean_new is None else "missing"
     if mean_base is not None and mean_new is not None and mean_base > 0:
         change_pct = 100.0 * (mean_new - mean_base) / mean_base
-        if abs(change_pct) <= band:
+        if reason:
+            verdict = "not comparable"
+        elif abs(change_pct) <= band:
             verdict = "unchanged"
         elif (change_pct > 0) == metric.higher_is_better:
             verdict = "better"
@@ -171,6 +223,7 @@ def _change(
         band_pct=band,
         verdict=verdict,
         higher_is_better=metric.higher_is_better,
+        reason=reason,
     )
 
 
@@ -186,8 +239,8 @@ def _notes(pid: str, base: Sequence[RunResults], new: Sequence[RunResults]) -> t
             notes.append(f"{side}: not measured")
         elif any(p.status != "ok" for p in points):
             notes.append(f"{side}: failed")
-        elif any(not p.valid for p in points):
-            notes.append(f"{side}: invalid point")
+        elif any(reason := unsteady_reason(p) for p in points):
+            notes.append(f"{side}: {reason}")
     return tuple(notes)
 
 
@@ -216,10 +269,10 @@ def compare_runs(
                 variant=sample.variant,
                 loop=sample.loop,
                 users=sample.users,
-                base_repeats=len(_values(base, pid, METRICS[0])),
-                new_repeats=len(_values(new, pid, METRICS[0])),
+                base_repeats=len(_points(base, pid)),
+                new_repeats=len(_points(new, pid)),
                 changes=tuple(
-                    _change(m, _values(base, pid, m), _values(new, pid, m), threshold_pct) for m in METRICS
+                    _change(m, _points(base, pid), _points(new, pid), threshold_pct) for m in METRICS
                 ),
                 notes=_notes(pid, base, new),
             )

@@ -27,9 +27,13 @@ class CompareFiles:
 
 
 def _cell(change: MetricChange) -> str:
+    """`base → new (+x% ±band%)`: each metric with its own band, so a wide p99 band never hides p50's."""
+    values = f"{format_number(change.base)} → {format_number(change.new)}"
     if change.change_pct is None:
-        return f"{format_number(change.base)} → {format_number(change.new)}"
-    return f"{format_number(change.base)} → {format_number(change.new)} ({change.change_pct:+.1f}%)"
+        return values
+    if change.verdict == "not comparable":
+        return f"{values} ({change.change_pct:+.1f}%, not judged)"
+    return f"{values} ({change.change_pct:+.1f}% ±{change.band_pct:.0f}%)"
 
 
 def _verdict(point: PointChange) -> str:
@@ -46,20 +50,23 @@ def _verdict(point: PointChange) -> str:
         return "; ".join(parts)
     if verdicts == {"missing"}:
         return "missing"
+    skipped = [c for c in point.changes if c.verdict == "not comparable"]
+    if skipped:
+        reasons = "; ".join(dict.fromkeys(c.reason for c in skipped))
+        judged = "unchanged otherwise" if len(skipped) < len(point.changes) else "nothing judged"
+        return f"not comparable ({', '.join(c.metric for c in skipped)}: {reasons}); {judged}"
     return "unchanged"
 
 
 def compare_table(comparison: Comparison) -> str:
     """The per-point table as Markdown (also what the command prints)."""
-    header = ["point", "runs base/new", *(m.label for m in METRICS), "band", "verdict", "notes"]
+    header = ["point", "runs base/new", *(m.label for m in METRICS), "verdict", "notes"]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     for point in comparison.points:
-        band = max(c.band_pct for c in point.changes)
         cells = [
             point.point_id,
             f"{point.base_repeats}/{point.new_repeats}",
             *(_cell(c) for c in point.changes),
-            f"±{band:.0f}%",
             _verdict(point),
             "; ".join(point.notes),
         ]

@@ -18,9 +18,12 @@ from reports.compare import compare_runs, load_side
 from tests.results_builders import demo_run, minimal_manifest
 
 
-def _point(*, rps: float, p99_ms: float, users: int = 10, status: str = "ok") -> PointRecord:
+def _point(
+    *, rps: float, p99_ms: float, users: int = 10, status: str = "ok", requests: int = 100_000
+) -> PointRecord:
+    # Many requests by default, so sampling noise is negligible and the threshold alone decides.
     latency = LatencySummary(
-        count=100,
+        count=requests,
         mean_ms=1,
         p50_ms=p99_ms / 2,
         p90_ms=1,
@@ -37,6 +40,7 @@ def _point(*, rps: float, p99_ms: float, users: int = 10, status: str = "ok") ->
         users=users,
         status=status,  # type: ignore[arg-type]
         valid=True,
+        requests=requests,
         throughput_rps=rps if status == "ok" else 0.0,
         latency=latency if status == "ok" else None,
     )
@@ -128,3 +132,42 @@ def test_load_side_reads_a_directory_of_repeats(tmp_path: Path) -> None:
 def test_load_side_rejects_a_directory_without_results(tmp_path: Path) -> None:
     with pytest.raises(ResultsError, match=r"no manifest\.json"):
         load_side(tmp_path)
+
+
+def test_a_percentile_resting_on_few_requests_is_not_judged() -> None:
+    # 200 requests put 2 beyond p99: its +100 % is not evidence, p50 and throughput still are.
+    comparison = compare_runs(
+        [_run(_point(rps=100, p99_ms=200, requests=200))], [_run(_point(rps=100, p99_ms=400, requests=200))]
+    )
+    (point,) = comparison.points
+    verdicts = {c.metric: (c.verdict, c.reason) for c in point.changes}
+    assert verdicts["p99_ms"] == ("not comparable", "base: too few requests beyond p99")
+    assert verdicts["p50_ms"][0] == "worse"  # p50 doubled too, on 100 requests either side
+    assert [c.metric for _, c in comparison.regressions(10.0)] == ["p50_ms"]
+
+
+def test_a_rate_from_few_answers_has_a_wide_band() -> None:
+    # 25 answers a side: a 20 % change is within two standard errors of a count (2 x sqrt(2/25) = 57 %).
+    (point,) = compare_runs(
+        [_run(_point(rps=10, p99_ms=200, requests=25))], [_run(_point(rps=8, p99_ms=200, requests=25))]
+    ).points
+    (change,) = [c for c in point.changes if c.metric == "throughput_rps"]
+    assert change.verdict == "unchanged" and change.band_pct > 50
+
+
+def test_a_point_below_littles_law_is_not_steady_and_never_a_regression() -> None:
+    from dataclasses import replace
+
+    from bench.results import TheoryFigures
+
+    filling = replace(
+        _point(rps=10, p99_ms=3000),
+        theory=TheoryFigures(
+            throughput_rps=10, latency_ms=1000, littles_law_bound_rps=100, closed_loop_fidelity=0.85
+        ),
+    )
+    comparison = compare_runs([_run(filling)], [_run(_point(rps=5, p99_ms=9000))])
+    (point,) = comparison.points
+    assert {c.verdict for c in point.changes} == {"not comparable"}
+    assert "closed-loop fidelity 0.85" in point.changes[0].reason
+    assert comparison.regressions(0.0) == []
