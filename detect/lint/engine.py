@@ -116,9 +116,17 @@ class _Walker:
 _SCOPED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
+def _column(module: ModuleInfo, line: int, byte_offset: int) -> int:
+    """ast gives UTF-8 byte offsets; users (and ruff, and SARIF's code points) count characters."""
+    text = module.lines[line - 1] if 0 < line <= len(module.lines) else ""
+    if text.isascii():
+        return byte_offset + 1
+    return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore")) + 1
+
+
 def _finding(module: ModuleInfo, rule: Rule, report: Report, why: Mapping[str, str]) -> Finding:
     line = getattr(report.node, "lineno", 1)
-    col = getattr(report.node, "col_offset", 0) + 1
+    col = _column(module, line, getattr(report.node, "col_offset", 0))
     reason = why.get(rule.pitfall) or rule.why
     return Finding(
         path=module.display_path,

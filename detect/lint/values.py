@@ -368,11 +368,9 @@ class Resolver:
             return receiver if is_network(receiver, verb) else None
         if isinstance(receiver, External) and receiver.name.startswith("openai."):
             # The openai module's own default client: `openai.chat.completions.create(...)` is sync.
-            resource = receiver.name.split(".")[1]
-            if resource in LLM_RESOURCES and verb not in NON_NETWORK_METHODS:
-                return ClientRef(
-                    ClientInfo(CLIENTS["openai.OpenAI"], None, "unknown", "unknown"), (resource,)
-                )
+            path = tuple(receiver.name.split(".")[1:])
+            if path[0] in LLM_RESOURCES and verb not in NON_NETWORK_METHODS:
+                return ClientRef(ClientInfo(CLIENTS["openai.OpenAI"], None, "unknown", "unknown"), path)
         return None
 
 

@@ -37,7 +37,7 @@ import re
 from collections.abc import Iterator
 
 from detect.lint.callgraph import call_label
-from detect.lint.index import Scope
+from detect.lint.index import Binding, Scope
 from detect.lint.known import SEMAPHORES
 from detect.lint.rules.base import Context, Report, Rule
 from detect.lint.values import ExternalInstance, FuncRef, Resolver, find_binding
@@ -89,15 +89,17 @@ class _Sizer:
             argument, caller = subst[node.id]
             return self.bounded(argument, caller, None, depth + 1)
         binding = find_binding(node.id, scope, node.lineno)
-        if binding is None:
-            return False
+        return binding is not None and self._binding(binding, depth)
+
+    def _binding(self, binding: Binding, depth: int) -> bool:
+        """A module constant (`PARTS = (...)`), possibly imported from another module of the package."""
         if binding.kind == "assign" and binding.index is None and binding.value is not None:
             return self.bounded(binding.value, binding.scope, None, depth + 1)
-        if binding.kind == "import":
+        if binding.kind == "import" and depth < _MAX_DEPTH:
             module_name, _, attr = binding.qualified.rpartition(".")
             module = self.resolver.project.module(module_name)
             if module is not None and attr in module.scope.bindings:
-                return self._name(ast.Name(id=attr, lineno=10**9), module.scope, {}, depth + 1)
+                return self._binding(module.scope.bindings[attr][-1], depth + 1)
         return False
 
     def _call(self, node: ast.Call, scope: Scope, subst: Subst | None, depth: int) -> bool:
@@ -196,13 +198,28 @@ def _gather(node: ast.Call, ctx: Context) -> Iterator[Report]:
                 return
 
 
+def _gathered(outer: list[ast.AST], ctx: Context) -> bool:
+    """Whether the innermost of `outer` (skipping a `*`) is a gather-like call."""
+    for ancestor in reversed(outer):
+        if isinstance(ancestor, ast.Starred):
+            continue
+        if isinstance(ancestor, ast.Call):
+            return getattr(ctx.resolver.expr(ancestor.func, ctx.scope), "name", None) in _GATHERS
+        return False
+    return False
+
+
 def _task_in_loop(node: ast.Call, ctx: Context) -> Iterator[Report]:
     func = node.func
     if not isinstance(func, ast.Attribute) or func.attr not in _TASK_METHODS or not node.args:
         return
-    for ancestor in reversed(ctx.ancestors):
+    for depth, ancestor in enumerate(reversed(ctx.ancestors)):
         if isinstance(ancestor, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
             return
+        if isinstance(ancestor, _COMPREHENSIONS) and _gathered(
+            ctx.ancestors[: len(ctx.ancestors) - depth - 1], ctx
+        ):
+            return  # `asyncio.wait([create_task(...) for ...])`: the gather check reports it
         if isinstance(ancestor, ast.For) or (
             isinstance(ancestor, _COMPREHENSIONS) and len(ancestor.generators) == 1
         ):

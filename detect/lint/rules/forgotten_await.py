@@ -18,7 +18,8 @@ Good::
 
 Recognised callees: `async def` functions and methods of the package (through imports, aliases, `self`),
 network calls on async clients (`client.chat.completions.create(...)` on an AsyncOpenAI), and
-`asyncio.sleep`/`wait_for`/`wait`. Not reported: async generators (calling one creates an iterator), a
+`asyncio.sleep`/`wait_for`/`wait`. Not reported: async generators (calling one creates an iterator), a callee
+held in a variable or called in a branch that tests `inspect.iscoroutinefunction`/`isawaitable`, a
 coroutine stored or passed on (`task = f()`, `tasks.append(f())`). `asyncio.create_task(...)` whose task is
 not kept is flake8-async's/ruff's ASYNC300 (and RUF006), not this rule. Type checkers report the same bug
 (mypy `unused-coroutine`, pyright `reportUnusedCoroutine`); ruff does not (#9833).
@@ -27,12 +28,13 @@ not kept is flake8-async's/ruff's ASYNC300 (and RUF006), not this rule. Type che
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
 from detect.lint.callgraph import call_label
 from detect.lint.known import KNOWN_ASYNC_CALLS
 from detect.lint.rules.base import Context, Report, Rule
-from detect.lint.values import External, FuncRef
+from detect.lint.values import External, FuncRef, find_binding
 
 __all__ = ["RULE"]
 
@@ -52,8 +54,28 @@ def _dropped_coroutine(call: ast.Call, ctx: Context) -> str | None:
     return None
 
 
+_AWAITABLE_CHECKS = re.compile(r"iscoroutine|isawaitable|isasyncgen")
+
+
+def _ambiguous(call: ast.Call, ctx: Context) -> bool:
+    """A callee held in a variable (`f = self.send_str if ... else ...; f(msg)`), or a call in a branch
+    that tests whether something is awaitable: the code already decides at run time."""
+    if isinstance(call.func, ast.Name):
+        binding = find_binding(call.func.id, ctx.scope, call.lineno)
+        if binding is not None and binding.kind not in ("def", "import"):
+            return True
+    for ancestor in reversed(ctx.ancestors):
+        if isinstance(ancestor, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            return False
+        if isinstance(ancestor, ast.If) and _AWAITABLE_CHECKS.search(ast.unparse(ancestor.test)):
+            return True
+    return False
+
+
 def check(node: ast.AST, ctx: Context) -> Iterator[Report]:
     if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
+        return
+    if _ambiguous(node.value, ctx):
         return
     what = _dropped_coroutine(node.value, ctx)
     if what is not None:

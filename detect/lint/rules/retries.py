@@ -26,7 +26,8 @@ Good::
             await asyncio.sleep(random.uniform(0, 0.5 * 2**attempt))   # backoff with jitter
 
 Shapes: a `for ... in range(...)`/`while` loop whose body has a `try` around an upstream call (resolved
-client call, LLM-shaped call or package coroutine awaiting one); a function decorated with
+client call, LLM-shaped call or package coroutine awaiting one) and a `return`/`break` (the way out on
+success; a loop without one makes independent calls, it does not retry); a function decorated with
 `tenacity.retry`, `backoff.on_exception`/`on_predicate` that makes one. Stacked: the client's
 construction is seen and its `max_retries` is not 0 (SDK default 2). No backoff: no sleep/backoff/wait call
 in the loop body; tenacity `retry` without `wait=`; or any call whose name contains "retry" given a
@@ -109,7 +110,10 @@ def _retry_loop(node: ast.For | ast.While, ctx: Context) -> Iterator[Report]:
             isinstance(iterable, ast.Call) and call_label(iterable) in ("range", "itertools.count", "count")
         ):
             return
-    tries = [sub for stmt in node.body for sub in ast.walk(stmt) if isinstance(sub, ast.Try) and sub.handlers]
+    inner = [sub for stmt in node.body for sub in ast.walk(stmt)]
+    if not any(isinstance(sub, ast.Return | ast.Break) for sub in inner):
+        return  # no way out on success: a loop of independent calls, not a retry loop
+    tries = [sub for sub in inner if isinstance(sub, ast.Try) and sub.handlers]
     guarded = [sub for t in tries for stmt in t.body for sub in ast.walk(stmt)]
     calls = list(_upstream_calls(guarded, ctx, ctx.scope))
     if not calls:
@@ -118,7 +122,7 @@ def _retry_loop(node: ast.For | ast.While, ctx: Context) -> Iterator[Report]:
     stacked = _stacked(calls, ctx, ctx.scope)
     if stacked:
         problems.append(f"stacked retries: {stacked}")
-    if not _pauses([sub for stmt in node.body for sub in ast.walk(stmt)], ctx):
+    if not _pauses(inner, ctx):
         problems.append("no pause between attempts (a retry storm when the upstream sheds load)")
     if problems:
         yield Report(node, f"retry loop around `{call_label(calls[0])}`: " + "; ".join(problems))
