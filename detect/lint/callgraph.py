@@ -24,6 +24,7 @@ from detect.lint.known import (
     CACHE_DECORATORS,
     CLIENTS,
     DEPENDS,
+    HTTP_READ_VERBS,
     ROUTE_DECORATORS,
     SYNC_HTTP_CALLS,
 )
@@ -62,7 +63,7 @@ class CallGraph:
     def __init__(self, resolver: Resolver) -> None:
         self.resolver = resolver
         self._chains: dict[tuple[int, str], list[str] | None] = {}
-        self._network: dict[int, list[str] | None] = {}
+        self._network: dict[tuple[int, bool], list[str] | None] = {}
         self._builds: dict[int, list[str] | None] = {}
         self._handlers: dict[str, set[ast.AST]] = {}
 
@@ -133,16 +134,19 @@ class CallGraph:
 
     # ------------------------------------------------------------------------------------ network
 
-    def awaited_network(self, call: ast.Call, scope: Scope) -> list[str] | None:
+    def awaited_network(self, call: ast.Call, scope: Scope, *, reads_only: bool = False) -> list[str] | None:
         """The chain to an upstream call when `call` is awaited: a client call, or a package coroutine
-        that (transitively) awaits one."""
+        that (transitively) awaits one. `reads_only` keeps LLM calls and HTTP GET/HEAD/OPTIONS only:
+        what can be reordered without changing what the code does."""
         ref = self.resolver.network_call(call, scope)
         if ref is not None and ref.info.spec.is_async:
+            verb = _verb(call)
+            if reads_only and ref.info.spec.family == "http" and verb not in HTTP_READ_VERBS:
+                return None
             return [call_label(call)]
         callee = self.resolver.expr(call.func, scope)
         if isinstance(callee, FuncRef) and callee.function.is_async:
-            chain = self.network_chain(callee.function)
-            return None if chain is None else chain
+            return self.network_chain(callee.function, reads_only=reads_only)
         return None
 
     def upstream_call(self, call: ast.Call, scope: Scope) -> list[str] | None:
@@ -152,8 +156,9 @@ class CallGraph:
             return [call_label(call)]
         return chain
 
-    def network_chain(self, function: FunctionInfo) -> list[str] | None:
-        key = id(function)
+    def network_chain(self, function: FunctionInfo, *, reads_only: bool = False) -> list[str] | None:
+        """`[function, ..., upstream call]` when `function` awaits an upstream call (see awaited_network)."""
+        key = (id(function), reads_only)
         if key in self._network:
             return self._network[key]
         self._network[key] = None
@@ -161,7 +166,7 @@ class CallGraph:
         for node in body_nodes(function):
             call = _awaited_call(node)
             if call is not None:
-                chain = self.awaited_network(call, function.scope)
+                chain = self.awaited_network(call, function.scope, reads_only=reads_only)
                 if chain is not None and len(chain) < _MAX_CHAIN:
                     found = [function.qualname, *chain]
                     break

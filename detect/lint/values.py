@@ -8,12 +8,14 @@ the linter stays quiet on code it does not understand: precision first.
 One non-obvious step, the *carrier*: an object built by a package function or class that was handed a
 client or a client factory (`app, llm = new_app(client=sync_openai)`) is assumed to hold that client, so
 `llm.client.chat.completions.create(...)` is a call on it. Only call shapes that are unmistakably SDK or
-HTTP calls are accepted through a carrier (`.<attr>.chat.completions.create`, `.<attr>.post`).
+HTTP calls are accepted through a carrier (`.<attr>.chat.completions.create`, and `.<attr>.post` when
+the attribute's name says client, session or http).
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -58,6 +60,7 @@ class ClientRef:
     info: ClientInfo
     path: tuple[str, ...] = ()
     via_carrier: bool = False
+    hop: str = ""  # through a carrier: the attribute taken to reach the client (`llm.client` -> "client")
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,7 @@ class ModuleRef:
 Value = ClientRef | FuncRef | ClassRef | Instance | Carrier | External | ExternalInstance | ModuleRef
 
 _PENDING = object()
+_CLIENT_ATTRIBUTE = re.compile(r"client|session|http", re.I)
 _MAX_DEPTH = 40
 
 
@@ -292,12 +296,12 @@ class Resolver:
         if isinstance(base, Instance):
             found = self.member(base.klass, attr, instance=True)
             if found is None and base.carried is not None:
-                return ClientRef(base.carried, (), via_carrier=True)
+                return ClientRef(base.carried, (), via_carrier=True, hop=attr)
             return found
         if isinstance(base, ClassRef):
             return self.member(base.klass, attr, instance=False)
         if isinstance(base, Carrier):
-            return ClientRef(base.client, (), via_carrier=True)
+            return ClientRef(base.client, (), via_carrier=True, hop=attr)
         return None
 
     def member(self, klass: ClassInfo, attr: str, *, instance: bool, depth: int = 0) -> Value | None:
@@ -330,7 +334,7 @@ class Resolver:
                 info = callee.info
                 if any(kw.arg == "timeout" for kw in node.keywords):
                     info = replace(info, timeout="set")
-                return ClientRef(info, callee.path[:-1], callee.via_carrier)
+                return ClientRef(info, callee.path[:-1], callee.via_carrier, callee.hop)
             return None
         if isinstance(callee, External):
             spec = CLIENTS.get(callee.name)
@@ -380,6 +384,8 @@ def is_network(ref: ClientRef, verb: str) -> bool:
         return False
     if ref.info.spec.family == "llm":
         return bool(ref.path) and ref.path[0] in LLM_RESOURCES
+    if ref.via_carrier and not _CLIENT_ATTRIBUTE.search(ref.hop):
+        return False  # `holder.items.get(k)` is a dict lookup, `holder.session.get(url)` a request
     return not ref.path and verb in HTTP_VERBS
 
 

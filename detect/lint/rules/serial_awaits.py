@@ -17,7 +17,8 @@ Good::
 
 What counts as an upstream call: a call on an async LLM or HTTP client (HTTP only for GET/HEAD/OPTIONS,
 since writes are often ordered on purpose), an unresolved call with an LLM SDK's shape
-(`x.chat.completions.create`), or a package coroutine that awaits one. Locks, sleeps, sends and DB calls
+(`x.chat.completions.create`), or a package coroutine that awaits one of those (so not a coroutine that
+POSTs: `await create_user(); await send_welcome()` stays in order). Locks, sleeps, sends and DB calls
 are never counted. Three shapes are reported:
 
 - two or more such awaits in consecutive statements where no later call reads a name an earlier one
@@ -54,7 +55,8 @@ def _independent_call(call: ast.Call, ctx: Context) -> bool:
         return ref.info.spec.is_async and (ref.info.spec.family == "llm" or verb in HTTP_READ_VERBS)
     callee = ctx.resolver.expr(call.func, ctx.scope)
     if isinstance(callee, FuncRef):
-        return callee.function.is_async and ctx.graph.network_chain(callee.function) is not None
+        function = callee.function
+        return function.is_async and ctx.graph.network_chain(function, reads_only=True) is not None
     return ctx.graph.upstream_call(call, ctx.scope) is not None
 
 

@@ -48,3 +48,16 @@ async def paginate(url: str) -> list:
 async def consume(stream: object) -> None:
     async for chunk in stream:
         await asyncio.sleep(0)
+
+
+async def create_user(name: str) -> None:
+    await http.post("http://x/users", json={"name": name})
+
+
+async def send_welcome(name: str) -> None:
+    await http.post("http://x/mail", json={"to": name})
+
+
+async def onboarding(name: str) -> None:
+    await create_user(name)
+    await send_welcome(name)
