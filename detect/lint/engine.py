@@ -174,7 +174,10 @@ def lint_sources(
     table = _dispatch(rules)
     findings: list[Finding] = []
     for module in modules:
-        findings.extend(_lint_module(module, resolver, graph, table, why or {}))
+        try:
+            findings.extend(_lint_module(module, resolver, graph, table, why or {}))
+        except RecursionError:  # a pathologically deep expression: report the file, keep going
+            skipped.append(f"{module.display_path}: nested too deeply to analyse; skipped")
     unique = sorted(set(findings), key=lambda f: (f.path, f.line, f.col, f.code))
     return LintResult(findings=tuple(unique), files=len(modules), lines=lines, skipped=tuple(skipped))
 

@@ -175,6 +175,16 @@ class Resolver:
 
     def qualified(self, name: str) -> Value:
         """A qualified name: an object of the package when it is one, else External(name)."""
+        key = ("qualified", name)
+        if key in self._memo:
+            cached = self._memo[key]
+            return External(name) if cached is _PENDING else cached  # type: ignore[return-value]
+        self._memo[key] = _PENDING  # an import cycle (`a` imports `x` from `b`, `b` from `a`) ends here
+        value = self._qualified(name)
+        self._memo[key] = value
+        return value
+
+    def _qualified(self, name: str) -> Value:
         module = self.project.module(name)
         if module is not None:
             return ModuleRef(module)
