@@ -105,6 +105,8 @@ class ModuleInfo:
     class_nodes: dict[ast.AST, ClassInfo] = field(default_factory=dict)
     # `app.add_api_route("/p", f)`, `Route("/p", f)`: calls that may register a handler, with their scope.
     registrations: list[tuple[ast.Call, Scope]] = field(default_factory=list)
+    # `app.state.client = AsyncOpenAI()`: (attribute, value, scope) of assignments to `<x>.state.<attr>`.
+    state_assignments: list[tuple[str, ast.expr, Scope]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.scope = Scope("module", self, None)
@@ -190,6 +192,8 @@ class _Indexer:
                     scope.bind(
                         element.id, Binding("assign", scope, element.lineno, value=value, index=position)
                     )
+        elif isinstance(target, ast.Attribute) and _is_state(target):
+            self.module.state_assignments.append((target.attr, value, scope))
         elif isinstance(target, ast.Attribute) and function is not None and function.klass is not None:
             receiver = target.value
             first = _first_param(function)
@@ -228,6 +232,10 @@ class _Indexer:
         self._body(node.body, inner, None)
 
 
+def _is_state(target: ast.Attribute) -> bool:
+    return isinstance(target.value, ast.Attribute) and target.value.attr == "state"
+
+
 def _registrar(func: ast.expr) -> bool:
     name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
     return name in ROUTE_REGISTRARS
@@ -255,6 +263,7 @@ class Project:
         self.modules: dict[str, ModuleInfo] = {}
         self._roots: dict[str, Path] = {}  # top-level package -> directory it lives in
         self._missing: set[str] = set()
+        self.state_assignments: dict[str, list[tuple[ast.expr, Scope]]] = {}
 
     def add(self, path: Path, display_path: str, tree: ast.Module, source: str) -> ModuleInfo:
         """Index a parsed file and remember its package root for on-demand imports."""
@@ -269,6 +278,8 @@ class Project:
         )
         _Indexer(module).run()
         self.modules.setdefault(name, module)
+        for attr, value, scope in module.state_assignments:
+            self.state_assignments.setdefault(attr, []).append((value, scope))
         top = name.partition(".")[0]
         if "." in name or path.name == "__init__.py":
             self._roots.setdefault(top, root)

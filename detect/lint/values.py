@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from detect.lint.index import Binding, ClassInfo, FunctionInfo, ModuleInfo, Project, Scope
-from detect.lint.known import CLIENTS, HTTP_VERBS, LLM_RESOURCES, NON_NETWORK_METHODS, ClientSpec
+from detect.lint.known import CLIENTS, DEPENDS, HTTP_VERBS, LLM_RESOURCES, NON_NETWORK_METHODS, ClientSpec
 
 __all__ = [
     "Carrier",
@@ -247,9 +247,38 @@ class Resolver:
                 if "classmethod" in decorators:
                     return ClassRef(function.klass)
                 return Instance(function.klass)
+        injected = self._injected(node, arg, outer)
+        if injected is not None:
+            return injected
         if arg.annotation is not None:
             return self.annotation(arg.annotation, outer)
         return None
+
+    def _injected(self, node: ast.AST, arg: ast.arg, outer: Scope) -> Value | None:
+        """A FastAPI dependency's value: `client = Depends(get_client)` is what `get_client` returns."""
+        if isinstance(node, ast.Lambda):
+            return None
+        args = node.args  # type: ignore[attr-defined]
+        positional = [*args.posonlyargs, *args.args]
+        defaults = dict(zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True))
+        defaults.update(
+            {a: d for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None}
+        )
+        default = defaults.get(arg)
+        if isinstance(arg.annotation, ast.Subscript) and isinstance(arg.annotation.slice, ast.Tuple):
+            default = (
+                default
+                or next(  # Annotated[T, Depends(f)]
+                    (e for e in arg.annotation.slice.elts[1:] if isinstance(e, ast.Call)), None
+                )
+            )
+        if not isinstance(default, ast.Call) or not default.args:
+            return None
+        callee = self.expr(default.func, outer)
+        if not (isinstance(callee, External) and callee.name in DEPENDS):
+            return None
+        dependency = self.expr(default.args[0], outer)
+        return self.returns(dependency.function) if isinstance(dependency, FuncRef) else None
 
     def element(self, value: ast.expr, index: int, scope: Scope) -> Value | None:
         """Element `index` of what `value` evaluates to (`a, b = f()`)."""
@@ -284,7 +313,12 @@ class Resolver:
         if isinstance(node, ast.Name):
             return self.lookup(node.id, scope, node.lineno)
         if isinstance(node, ast.Attribute):
-            base = self.expr(node.value, scope)
+            owner = node.value
+            if isinstance(owner, ast.Attribute) and owner.attr == "state":
+                stored = self._app_state(node.attr)
+                if stored is not None:
+                    return stored
+            base = self.expr(owner, scope)
             return None if base is None else self.attribute(base, node.attr)
         if isinstance(node, ast.Call):
             return self.call(node, scope)
@@ -293,6 +327,12 @@ class Resolver:
         if isinstance(node, ast.NamedExpr):
             return self.expr(node.value, scope)
         return None
+
+    def _app_state(self, attr: str) -> Value | None:
+        """`request.app.state.client`: what the package assigned to `<anything>.state.client` (the
+        Starlette/FastAPI place for objects built in lifespan), when all assignments agree."""
+        values = {self.expr(value, scope) for value, scope in self.project.state_assignments.get(attr, ())}
+        return values.pop() if len(values) == 1 else None
 
     def attribute(self, base: Value, attr: str) -> Value | None:
         if isinstance(base, ClientRef):

@@ -54,7 +54,7 @@ async def other(client: AsyncOpenAI = Depends(get_other)) -> None:
 @app.get("/proxy")
 async def proxy(request: Request) -> bytes:
     response = await get_http().get("http://x")
-    await request.app.state.http.get("http://y")
+    await request.app.state.http.get("http://y", params={"size": len(response.content)})
     return response.content
 
 
