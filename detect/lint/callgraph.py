@@ -29,6 +29,7 @@ from detect.lint.known import (
     SYNC_HTTP_CALLS,
 )
 from detect.lint.values import ClassRef, External, FuncRef, Resolver
+from detect.lint.walk import children
 
 __all__ = ["CallGraph", "Category", "body_nodes", "call_label", "kept_values", "llm_shaped"]
 
@@ -38,7 +39,8 @@ _MAX_CHAIN = 8
 
 
 def body_nodes(function: FunctionInfo) -> Iterator[ast.AST]:
-    """Every node that runs when `function` runs: its body, not the bodies of functions nested in it."""
+    """Every node that runs when `function` runs: its body, not the bodies of functions nested in it
+    (bare names, constants and operators left out, see `walk.children`)."""
     node = function.node
     stack: list[ast.AST] = [node.body] if isinstance(node, ast.Lambda) else list(reversed(node.body))
     while stack:
@@ -46,7 +48,7 @@ def body_nodes(function: FunctionInfo) -> Iterator[ast.AST]:
         yield current
         if isinstance(current, _NESTED):
             continue
-        stack.extend(reversed(list(ast.iter_child_nodes(current))))
+        stack.extend(reversed(children(current)))
 
 
 def call_label(call: ast.Call) -> str:

@@ -22,6 +22,7 @@ from detect.lint.index import ModuleInfo, Project
 from detect.lint.noqa import suppressed
 from detect.lint.rules import Context, Report, Rule
 from detect.lint.values import Resolver
+from detect.lint.walk import children
 
 __all__ = ["LintResult", "discover", "lint_paths", "lint_sources"]
 
@@ -106,7 +107,7 @@ class _Walker:
             saved = (ctx.scope, ctx.function)
             ctx.scope, ctx.function = module.class_nodes[node].scope, None
         ctx.ancestors.append(node)
-        for child in ast.iter_child_nodes(node):
+        for child in children(node):
             self.visit(child)
         ctx.ancestors.pop()
         if saved is not None:

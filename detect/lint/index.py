@@ -15,6 +15,7 @@ from pathlib import Path
 
 from detect.lint.known import ROUTE_REGISTRARS
 from detect.lint.names import import_bindings, module_name_for
+from detect.lint.walk import children
 
 __all__ = ["Binding", "ClassInfo", "FunctionInfo", "ModuleInfo", "Project", "Scope"]
 
@@ -151,7 +152,7 @@ class _Indexer:
         elif isinstance(node, ast.Return) and function is not None and node.value is not None:
             function.returns.append(node.value)
         self._expressions(node, scope, function)
-        for child in ast.iter_child_nodes(node):
+        for child in children(node):
             if isinstance(child, ast.stmt):
                 self._stmt(child, scope, function)
             elif isinstance(child, ast.excepthandler):
@@ -163,25 +164,23 @@ class _Indexer:
 
     def _expressions(self, node: ast.stmt, scope: Scope, function: FunctionInfo | None) -> None:
         """Lambdas, walrus targets and yields inside a statement's own expressions."""
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(child, ast.expr):
-                continue
-            for sub in ast.walk(child):
-                if isinstance(sub, ast.Lambda):
-                    info = FunctionInfo(sub, self.module, Scope("function", self.module, scope), None, False)
-                    info.scope.function = info
-                    for arg in _all_args(sub.args):
-                        info.scope.bind(
-                            arg.arg, Binding("param", info.scope, sub.lineno, function=info, arg=arg)
-                        )
-                    info.returns.append(sub.body)
-                    self.module.functions[sub] = info
-                elif isinstance(sub, ast.NamedExpr) and isinstance(sub.target, ast.Name):
-                    scope.bind(sub.target.id, Binding("assign", scope, sub.lineno, value=sub.value))
-                elif isinstance(sub, ast.Yield | ast.YieldFrom) and function is not None:
-                    function.is_generator = True
-                elif isinstance(sub, ast.Call) and _registrar(sub.func):
-                    self.module.registrations.append((sub, scope))
+        stack = [child for child in children(node) if isinstance(child, ast.expr)]
+        while stack:
+            sub = stack.pop()
+            stack.extend(children(sub))
+            if isinstance(sub, ast.Lambda):
+                info = FunctionInfo(sub, self.module, Scope("function", self.module, scope), None, False)
+                info.scope.function = info
+                for arg in _all_args(sub.args):
+                    info.scope.bind(arg.arg, Binding("param", info.scope, sub.lineno, function=info, arg=arg))
+                info.returns.append(sub.body)
+                self.module.functions[sub] = info
+            elif isinstance(sub, ast.NamedExpr) and isinstance(sub.target, ast.Name):
+                scope.bind(sub.target.id, Binding("assign", scope, sub.lineno, value=sub.value))
+            elif isinstance(sub, ast.Yield | ast.YieldFrom) and function is not None:
+                function.is_generator = True
+            elif isinstance(sub, ast.Call) and _registrar(sub.func):
+                self.module.registrations.append((sub, scope))
 
     def _target(self, target: ast.expr, value: ast.expr, scope: Scope, function: FunctionInfo | None) -> None:
         if isinstance(target, ast.Name):

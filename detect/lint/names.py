@@ -8,10 +8,9 @@ relative imports inside a package all become fully qualified names (`openai.Open
 from __future__ import annotations
 
 import ast
-
-__all__ = ["dotted", "import_bindings", "module_name_for"]
-
 from pathlib import Path
+
+__all__ = ["import_bindings", "module_name_for"]
 
 
 def module_name_for(path: Path) -> tuple[str, Path]:
@@ -64,16 +63,3 @@ def import_bindings(
         qualified = f"{source}.{alias.name}" if source else alias.name
         pairs.append((alias.asname or alias.name, qualified))
     return pairs
-
-
-def dotted(node: ast.expr) -> list[str] | None:
-    """`a.b.c` as ["a", "b", "c"]; None when the chain does not start at a plain name."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    parts.reverse()
-    return parts
