@@ -10,8 +10,12 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.errors import UsageError
+
+if TYPE_CHECKING:
+    from reports.summary import PairSummary
 
 __all__ = ["register", "why_texts"]
 
@@ -43,22 +47,20 @@ def _first_sentence(text: str) -> str:
     return head + ("." if dot else "")
 
 
-def _measured(summary: object) -> str | None:
+def _measured(summary: PairSummary) -> str | None:
+    """"x9.7 less throughput, x30 slower p99 at 10 users", or the first other signal; None: no cost seen."""
     from reports.summary import format_ratio
 
     parts = []
-    throughput = getattr(summary, "throughput_ratio", None)
-    p99 = getattr(summary, "p99_ratio", None)
-    if throughput is not None and throughput >= _NOISE_RATIO:
-        parts.append(f"{format_ratio(throughput)} less throughput")
-    if p99 is not None and p99 >= _NOISE_RATIO:
-        parts.append(f"{format_ratio(p99)} slower p99")
-    signals = getattr(summary, "signals", ())
-    if not parts and signals:
-        parts.append(signals[0])
+    if summary.throughput_ratio is not None and summary.throughput_ratio >= _NOISE_RATIO:
+        parts.append(f"{format_ratio(summary.throughput_ratio)} less throughput")
+    if summary.p99_ratio is not None and summary.p99_ratio >= _NOISE_RATIO:
+        parts.append(f"{format_ratio(summary.p99_ratio)} slower p99")
+    if not parts and summary.signals:
+        parts.append(summary.signals[0])
     if not parts:
         return None
-    return f"{', '.join(parts)} at {summary.users} users"  # type: ignore[attr-defined]
+    return f"{', '.join(parts)} at {summary.users} users"
 
 
 def why_texts(results: Path | None = None) -> Mapping[str, str]:

@@ -13,9 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
-from detect.lint.config import load_config
-from detect.lint.engine import lint_paths
-from detect.lint.output import FORMATS, render
+from detect.lint.output import FORMATS
 
 __all__ = ["add_arguments", "run"]
 
@@ -56,6 +54,10 @@ def run(args: argparse.Namespace, *, why: Mapping[str, str] | None = None, out: 
     Raises:
         LintUsageError: a missing or unreadable path, an unknown rule, a malformed config table.
     """
+    from detect.lint.config import load_config
+    from detect.lint.engine import lint_paths
+    from detect.lint.output import render
+
     out = out or sys.stdout
     config = load_config([Path(p) for p in args.paths]).with_overrides(
         select=args.select, ignore=args.ignore, exclude=args.exclude

@@ -13,14 +13,15 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import PurePath
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 from urllib.parse import quote
 
-from detect.lint.engine import LintResult
 from detect.lint.findings import Finding
-from detect.lint.rules import Rule
+
+if TYPE_CHECKING:  # the engine and the rules are not needed to declare the CLI's --format choices
+    from detect.lint.engine import LintResult
+    from detect.lint.rules import Rule
 
 __all__ = ["FORMATS", "Format", "render", "sarif_log", "summary_line"]
 
@@ -31,6 +32,8 @@ TOOL_NAME = "awaitbench-lint"
 
 
 def _version() -> str:
+    from importlib import metadata  # only SARIF needs it; keeps the CLI's start-up light
+
     try:
         return metadata.version("awaitbench")
     except metadata.PackageNotFoundError:
