@@ -48,7 +48,8 @@ def _first_sentence(text: str) -> str:
 
 
 def _measured(summary: PairSummary) -> str | None:
-    """"x9.7 less throughput, x30 slower p99 at 10 users", or the first other signal; None: no cost seen."""
+    """The cost as a phrase (`x9.7 less throughput, x30 slower p99 at 10 users`, else the first other
+    signal); None when the run shows none."""
     from reports.summary import format_ratio
 
     parts = []
