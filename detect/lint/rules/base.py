@@ -37,14 +37,6 @@ class Context:
         """Inside an `async def` (not inside a plain function or lambda nested in one)."""
         return self.function is not None and self.function.is_async
 
-    def handler(self) -> FunctionInfo | None:
-        """The request handler the current node runs in (the innermost enclosing handler function)."""
-        handlers = self.graph.handlers(self.module)
-        for node in reversed(self.ancestors):
-            if node in handlers:
-                return self.module.functions[node]
-        return None
-
 
 @dataclass(frozen=True, kw_only=True)
 class Rule:
