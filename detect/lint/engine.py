@@ -98,20 +98,45 @@ class _Walker:
                     self.reports.append((rule, report))
         ctx = self.ctx
         module = ctx.module
-        saved = None
+        inner_scope = None
+        outer: list[ast.AST] = []
+        inner = children(node)
         info = module.functions.get(node) if isinstance(node, _SCOPED) else None
         if info is not None:
-            saved = (ctx.scope, ctx.function)
-            ctx.scope, ctx.function = info.scope, info
+            inner_scope, inner_function = info.scope, info
+            outer, inner = _signature(node), _body(node)
         elif isinstance(node, ast.ClassDef) and node in module.class_nodes:
-            saved = (ctx.scope, ctx.function)
-            ctx.scope, ctx.function = module.class_nodes[node].scope, None
+            inner_scope, inner_function = module.class_nodes[node].scope, None
+            outer, inner = [*node.decorator_list, *node.bases, *node.keywords], list(node.body)
         ctx.ancestors.append(node)
-        for child in children(node):
+        for child in outer:  # decorators, defaults, annotations: evaluated where the def is
             self.visit(child)
-        ctx.ancestors.pop()
-        if saved is not None:
+        if inner_scope is None:
+            for child in inner:
+                self.visit(child)
+        else:
+            saved = (ctx.scope, ctx.function)
+            ctx.scope, ctx.function = inner_scope, inner_function
+            for child in inner:
+                self.visit(child)
             ctx.scope, ctx.function = saved
+        ctx.ancestors.pop()
+
+
+def _signature(node: ast.AST) -> list[ast.AST]:
+    """The parts of a def or lambda that run in the enclosing scope, when the def statement runs."""
+    args: ast.arguments = node.args  # type: ignore[attr-defined]
+    parts: list[ast.AST] = [*getattr(node, "decorator_list", ()), *args.defaults]
+    parts += [d for d in args.kw_defaults if d is not None]
+    every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+    parts += [a.annotation for a in every if a is not None and a.annotation is not None]
+    returns = getattr(node, "returns", None)
+    return [*parts, returns] if returns is not None else parts
+
+
+def _body(node: ast.AST) -> list[ast.AST]:
+    body = node.body  # type: ignore[attr-defined]
+    return list(body) if isinstance(body, list) else [body]
 
 
 _SCOPED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
