@@ -8,6 +8,7 @@ relative imports inside a package all become fully qualified names (`openai.Open
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 __all__ = ["import_bindings", "module_name_for"]
@@ -20,12 +21,18 @@ def module_name_for(path: Path) -> tuple[str, Path]:
     `__init__.py`. A file outside any package is a top-level module named after itself.
     """
     path = path.resolve()
-    parts = [] if path.name == "__init__.py" else [path.stem]
-    directory = path.parent
-    while (directory / "__init__.py").is_file():
-        parts.append(directory.name)
-        directory = directory.parent
-    return ".".join(reversed(parts)), directory
+    package, root = _package_of(path.parent)
+    name = package if path.name == "__init__.py" else ".".join(p for p in (package, path.stem) if p)
+    return name, root
+
+
+@functools.lru_cache(maxsize=4096)
+def _package_of(directory: Path) -> tuple[str, Path]:
+    """(dotted package name, root) of a directory; cached, since every file of a package asks."""
+    if not (directory / "__init__.py").is_file():
+        return "", directory
+    parent, root = _package_of(directory.parent)
+    return (f"{parent}.{directory.name}" if parent else directory.name), root
 
 
 def _absolute(module: str | None, level: int, current: str, is_package: bool) -> str:

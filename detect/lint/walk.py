@@ -11,8 +11,8 @@ import ast
 
 __all__ = ["children"]
 
-# Nodes that have no child any rule or the index cares about.
-_LEAVES = (
+# Nodes that have no child any rule or the index cares about, as concrete classes for a set lookup.
+_LEAF_BASES = (
     ast.expr_context,
     ast.operator,
     ast.unaryop,
@@ -22,6 +22,7 @@ _LEAVES = (
     ast.Constant,
     ast.alias,
 )
+_LEAVES = frozenset(kind for base in _LEAF_BASES for kind in (base, *base.__subclasses__()))
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
@@ -32,12 +33,11 @@ def children(node: ast.AST) -> list[ast.AST]:
     if fields is None:
         fields = _FIELDS[kind] = kind._fields
     found: list[ast.AST] = []
+    leaves = _LEAVES
     for name in fields:
         value = getattr(node, name, None)
         if value.__class__ is list:
-            found.extend(
-                item for item in value if isinstance(item, ast.AST) and not isinstance(item, _LEAVES)
-            )
-        elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
+            found.extend(item for item in value if type(item) not in leaves and isinstance(item, ast.AST))
+        elif type(value) not in leaves and isinstance(value, ast.AST):
             found.append(value)
     return found

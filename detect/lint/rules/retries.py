@@ -153,8 +153,9 @@ def _decorated(node: ast.AST, ctx: Context) -> Iterator[Report]:
 
 
 def _zero_delay_policy(node: ast.Call) -> Iterator[Report]:
-    name = call_label(node).rpartition(".")[2]
-    if "retr" not in name.lower():
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if "retr" not in name.lower() or not node.keywords:
         return
     for kw in node.keywords:
         if kw.arg and _DELAY_KEYWORD.search(kw.arg) and _is_zero(kw.value):
