@@ -80,3 +80,15 @@ def test_python_m_detect_lint_works_without_the_catalogue() -> None:
         [sys.executable, "-m", "detect.lint", "nope.py"], capture_output=True, text=True, timeout=120
     )
     assert missing.returncode == 2 and missing.stderr.count("\n") == 1
+
+
+def test_why_texts_cover_the_catalogue_and_quote_a_results_directory() -> None:
+    from bench.commands.lint import why_texts
+    from scenarios import catalogue
+
+    theory = why_texts()
+    assert set(theory) == {scenario.id for scenario in catalogue()}
+    assert theory["timeouts"].endswith("See `awaitbench run timeouts`.")
+    measured = why_texts(RESULTS)
+    assert measured["serial_awaits"].startswith("x2.6 less throughput, x1.8 slower p99 at 10 users")
+    assert measured["timeouts"] == theory["timeouts"]  # not in that run: the theory stays
