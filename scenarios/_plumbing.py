@@ -32,6 +32,7 @@ from scenarios.errors import ScenarioConfigError
 __all__ = [
     "DEFAULT_API_KEY",
     "DEFAULT_MODEL",
+    "UPSTREAM_TIMEOUT_S",
     "Answer",
     "AppConfig",
     "Llm",
@@ -45,6 +46,9 @@ __all__ = [
 
 DEFAULT_MODEL = "fake-chat"
 DEFAULT_API_KEY = "sk-awaitbench-fake"
+# Every shared async client states its timeout, as a production app should; only the `timeouts`
+# scenario's pitfall keeps the SDK's default (600 s) to show what it costs. Far above any scenario's latency.
+UPSTREAM_TIMEOUT_S = 60.0
 
 ClientT = TypeVar("ClientT", covariant=True)  # an Llm of a client is an Llm[object]
 
@@ -114,8 +118,8 @@ def env_float(name: str, *, default: float, minimum: float = 0.0) -> float:
 
 
 def async_openai(config: AppConfig) -> openai.AsyncOpenAI:
-    """The client a real async app uses: the official SDK on its default transport."""
-    return openai.AsyncOpenAI(base_url=config.base_url, api_key=config.api_key)
+    """The client a real async app uses: the official SDK on its default transport, with a timeout."""
+    return openai.AsyncOpenAI(base_url=config.base_url, api_key=config.api_key, timeout=UPSTREAM_TIMEOUT_S)
 
 
 def sync_openai(config: AppConfig) -> openai.OpenAI:

@@ -21,7 +21,7 @@ import aiohttp
 import openai
 from fastapi import FastAPI
 
-from scenarios._plumbing import Answer, AppConfig, Question, async_openai, new_app
+from scenarios._plumbing import UPSTREAM_TIMEOUT_S, Answer, AppConfig, Question, async_openai, new_app
 from scenarios.model import Prediction, Scenario, TheoryInput, Variant, closed_loop, fixed_latency
 
 __all__ = ["SCENARIO", "aiohttp_transport", "httpx_transport", "raw_aiohttp"]
@@ -32,12 +32,18 @@ UPSTREAM_LATENCY_MS = 100.0
 def _sdk_on_aiohttp(config: AppConfig) -> openai.AsyncOpenAI:
     # DefaultAioHttpClient makes an aiohttp session: build it inside the running loop (lifespan).
     return openai.AsyncOpenAI(
-        base_url=config.base_url, api_key=config.api_key, http_client=openai.DefaultAioHttpClient()
+        base_url=config.base_url,
+        api_key=config.api_key,
+        http_client=openai.DefaultAioHttpClient(),
+        timeout=UPSTREAM_TIMEOUT_S,
     )
 
 
 def _aiohttp_session(config: AppConfig) -> aiohttp.ClientSession:
-    return aiohttp.ClientSession(headers={"Authorization": f"Bearer {config.api_key}"})
+    return aiohttp.ClientSession(
+        headers={"Authorization": f"Bearer {config.api_key}"},
+        timeout=aiohttp.ClientTimeout(total=UPSTREAM_TIMEOUT_S),
+    )
 
 
 def httpx_transport() -> FastAPI:

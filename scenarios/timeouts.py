@@ -23,12 +23,13 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import openai
 from fastapi import FastAPI
 
-from scenarios._plumbing import Answer, Question, async_openai, env_float, new_app
+from scenarios._plumbing import Answer, AppConfig, Question, env_float, new_app
 from scenarios.model import Prediction, Scenario, TheoryInput, Variant, closed_loop, fixed_latency
 
-__all__ = ["SCENARIO", "TimeoutConfig", "no_timeout", "with_timeout"]
+__all__ = ["SCENARIO", "TimeoutConfig", "no_timeout", "sdk_default_client", "with_timeout"]
 
 UPSTREAM_LATENCY_MS = 100.0
 HANG_RATE = 0.1
@@ -46,8 +47,15 @@ class TimeoutConfig:
         return cls(deadline_ms=env_float("AWAITBENCH_DEADLINE_MS", default=cls.deadline_ms, minimum=1.0))
 
 
+def sdk_default_client(config: AppConfig) -> openai.AsyncOpenAI:
+    """The SDK client as most apps build it: no `timeout=`, so a hung call waits the SDK's 600 s.
+    (The other scenarios' shared client sets one; here both variants keep the default, and the fix is the
+    deadline around the call.)"""
+    return openai.AsyncOpenAI(base_url=config.base_url, api_key=config.api_key)
+
+
 def no_timeout() -> FastAPI:
-    app, llm = new_app(title="timeouts: no_timeout", client=async_openai)
+    app, llm = new_app(title="timeouts: no_timeout", client=sdk_default_client)
 
     @app.post("/ask")
     async def ask(question: Question) -> Answer:
@@ -58,7 +66,7 @@ def no_timeout() -> FastAPI:
 
 
 def with_timeout() -> FastAPI:
-    app, llm = new_app(title="timeouts: with_timeout", client=async_openai)
+    app, llm = new_app(title="timeouts: with_timeout", client=sdk_default_client)
     knobs = TimeoutConfig.from_env()
 
     @app.post("/ask")
