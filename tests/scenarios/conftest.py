@@ -4,14 +4,17 @@ A scenario's processes (its `Fleet`) start on first use and stay up for the sess
 ~1.5 s of CPU per process), so its signature tests and the catalogue-wide tests of test_variants.py share
 them. A test module declares its fleet with `apps = fleet_fixture(SCENARIO, ...)`; `FleetPool` starts it
 if it is not running, whichever test asks first, and restarts it after a test stopped it: no test depends
-on another having run before it. Variant apps run with ResourceWarnings shown, so the shutdown test can
-read unclosed clients from their logs. HTTP helpers for driving the apps are in `clients.py`.
+on another having run before it. What the order changes is only the cost: by default each scenario's
+catalogue-wide checks run right after its own module (see `pytest_collection_modifyitems`), so a fleet
+starts once and is stopped before the next one starts. Variant apps run with ResourceWarnings shown, so
+the shutdown check can read unclosed clients from their logs. HTTP helpers are in `clients.py`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -302,3 +305,43 @@ def fleet_setup_of(scenario_id: str) -> FleetSetup:
     module = importlib.import_module(f"tests.scenarios.test_{scenario_id}")
     setup: FleetSetup = module.apps.fleet_setup
     return setup
+
+
+# Catalogue-wide tests that run on a scenario's fleet (test_variants.py); the in-process ones need none.
+_ON_A_FLEET = ("test_variant_answers_over_http", "test_variant_stops_cleanly")
+
+
+def _fleet_scenario(item: pytest.Item) -> str | None:
+    """The scenario whose fleet a test runs on: its module's `apps` fixture, or its `scenario` parameter."""
+    setup = getattr(getattr(getattr(item, "module", None), "apps", None), "fleet_setup", None)
+    if setup is not None:
+        return str(setup.scenario.id)
+    if getattr(item, "originalname", "") in _ON_A_FLEET:
+        return str(item.callspec.params["scenario"].id)  # type: ignore[attr-defined]
+    return None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Move each scenario's catalogue-wide fleet checks to just after its own module's tests.
+
+    Why: they share that module's fleet and end by stopping it, so this way each fleet starts once and
+    only one runs at a time. Nothing depends on it: in any other order the pool starts what is needed.
+    """
+    catalogue_wide: defaultdict[str, list[pytest.Item]] = defaultdict(list)
+    rest: list[pytest.Item] = []
+    for item in items:
+        scenario_id = _fleet_scenario(item)
+        if scenario_id is not None and getattr(item, "originalname", "") in _ON_A_FLEET:
+            catalogue_wide[scenario_id].append(item)
+        else:
+            rest.append(item)
+    ordered: list[pytest.Item] = []
+    for index, item in enumerate(rest):
+        ordered.append(item)
+        scenario_id = _fleet_scenario(item)
+        last_of_module = index + 1 == len(rest) or getattr(rest[index + 1], "module", None) is not getattr(
+            item, "module", None
+        )
+        if scenario_id is not None and last_of_module:
+            ordered += catalogue_wide.pop(scenario_id, [])
+    items[:] = ordered + [item for group in catalogue_wide.values() for item in group]

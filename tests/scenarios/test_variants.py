@@ -39,12 +39,15 @@ NEEDS_A_SOCKET: Mapping[tuple[str, str], str] = {
     ("client_backend", "aiohttp_transport"): "the SDK on DefaultAioHttpClient",
     ("client_backend", "raw_aiohttp"): "a raw aiohttp session",
 }
+# Variants whose point is processes of their own (a pool of fresh interpreters): spawning them is neither
+# quick nor logic, so they too are tested on real processes only.
+NEEDS_PROCESSES: Mapping[tuple[str, str], str] = {
+    ("cpu_work", "process_pool"): "spawns a process pool",
+}
 # The only warnings a variant may raise in process: its pitfall's own.
 EXPECTED_WARNINGS: Mapping[tuple[str, str], str] = {
     ("forgotten_await", "missing_await"): "was never awaited",
 }
-# Knobs for the in-process run: one pool worker answers as well as two, and each spawn costs ~1 s of CPU.
-IN_PROCESS_ENV: Mapping[str, Mapping[str, str]] = {"cpu_work": {"AWAITBENCH_CPU_POOL_PROCESSES": "1"}}
 # Per try over HTTP; the timeouts scenario's upstream hangs on every 4th call on purpose, so a variant
 # gets a second try, and a hung call costs seconds, not the SDK's default ten minutes.
 HTTP_TRY_TIMEOUT_S = 3.0
@@ -97,14 +100,18 @@ def _run_recording_warnings(
     return answer, upstream_requests, [f"{w.category.__name__}: {w.message}" for w in caught]
 
 
-IN_PROCESS_CASES = [case for case in CASES if _key(*case.values) not in NEEDS_A_SOCKET]  # type: ignore[arg-type]
+IN_PROCESS_CASES = [
+    case
+    for case in CASES
+    if _key(*case.values) not in {**NEEDS_A_SOCKET, **NEEDS_PROCESSES}  # type: ignore[arg-type]
+]
 
 
 @pytest.mark.parametrize(("scenario", "variant"), IN_PROCESS_CASES)
 def test_variant_answers_in_process(
     scenario: Scenario, variant: Variant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name, value in {**scenario.app_env, **IN_PROCESS_ENV.get(scenario.id, {})}.items():
+    for name, value in scenario.app_env.items():
         monkeypatch.setenv(name, value)
     answer, upstream_requests, caught = _run_recording_warnings(scenario, variant)
     if isinstance(answer, Exception):
@@ -176,5 +183,4 @@ def test_every_scenario_declares_its_fleet_in_its_own_module(scenario: Scenario)
 
 def test_the_tables_name_real_variants() -> None:
     known = {_key(s, v) for s in catalogue() for v in s.variants}
-    assert set(NEEDS_A_SOCKET) <= known and set(EXPECTED_WARNINGS) <= known
-    assert set(IN_PROCESS_ENV) <= {s.id for s in catalogue()}
+    assert set(NEEDS_A_SOCKET) | set(NEEDS_PROCESSES) | set(EXPECTED_WARNINGS) <= known
