@@ -51,18 +51,12 @@ class Fleet:
     apps: dict[str, str]
     processes: dict[str, ManagedProcess] = field(default_factory=dict)
     loop: Loop = "asyncio"
-    # Set by FleetPool: stops the apps gracefully once and returns their logs (see FleetPool.stopped).
-    shut_down: Callable[[], dict[str, str]] = field(default=lambda: _unmanaged(), repr=False)
 
     def stop_apps(self) -> dict[str, str]:
         """Stop every app gracefully (SIGTERM, uvicorn's shutdown path), in parallel; return their logs."""
         apps = {v: p for v, p in self.processes.items() if v != "fake_llm"}
         stop_processes(apps.values(), grace_s=8.0)
         return {v: p.log_path.read_text(errors="replace") for v, p in apps.items()}
-
-
-def _unmanaged() -> dict[str, str]:
-    raise RuntimeError("this fleet was not started by FleetPool: stop it with stop_apps()")
 
 
 def stop_processes(processes: Iterable[ManagedProcess], *, grace_s: float) -> None:
@@ -225,7 +219,6 @@ class FleetPool:
                 loop=module_loop(scenario_id),
             )
         )
-        started.shut_down = lambda: self.stopped(setup)
         self._running[scenario_id] = _Running(setup, started, stack)
         self._last_stop.pop(scenario_id, None)
         return started

@@ -9,7 +9,8 @@
   unclosed client must show it (the leak detector's positive control).
 
 What tells a pitfall from its fix is in each scenario's own module (test_<scenario>.py); the CLI as a user
-runs it is in test_cli.py. This module sorts after them, so by default it finds their fleets running.
+runs it is in test_cli.py. By default each scenario's real-process checks here run right after its own
+module (conftest.py reorders them), so they find its fleet running and end by stopping it.
 """
 
 from __future__ import annotations

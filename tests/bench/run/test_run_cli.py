@@ -20,6 +20,7 @@ import pytest
 from bench.results import load_run
 from bench.run.point import RUN_DIR_ENV
 from tests.bench.results.schema_check import validate_run_dir
+from tests.interrupts import default_sigint
 from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -155,6 +156,7 @@ def test_interrupted_run_leaves_partial_results_and_no_orphans(tmp_path: Path) -
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_sigint,  # the test sends Ctrl-C: make sure the child can receive it
     )
     try:
 
