@@ -2,6 +2,8 @@
 
 - `AppConfig`: the upstream and model, read once from the environment (`OPENAI_BASE_URL`,
   `OPENAI_API_KEY`, `AWAITBENCH_MODEL`); `env_int`/`env_float` read a scenario's own knobs.
+  `override_config(config)` makes the apps built inside it use `config` instead (in-process tests: an
+  upstream reached through an ASGI transport, no socket).
 - `new_app(client=...)`: a FastAPI app with `GET /health`, `GET /app-stats`, error mapping
   (upstream error -> 502, deadline -> 504), and a lifespan that opens the shared client at startup and
   closes it at shutdown. It returns the app and an `Llm` handle the variant's routes use.
@@ -18,9 +20,10 @@ import contextlib
 import inspect
 import os
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import openai
 from fastapi import FastAPI, Request
@@ -28,6 +31,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from scenarios.errors import ScenarioConfigError
+
+if TYPE_CHECKING:
+    import httpx2
 
 __all__ = [
     "DEFAULT_API_KEY",
@@ -41,6 +47,7 @@ __all__ = [
     "env_float",
     "env_int",
     "new_app",
+    "override_config",
     "sync_openai",
 ]
 
@@ -61,11 +68,20 @@ class AppConfig:
         base_url: the OpenAI-compatible base URL, e.g. `http://127.0.0.1:9000/v1`.
         api_key: sent as the bearer token (the fake LLM accepts any).
         model: the model name put in every request.
+        http_client / sync_http_client: build the HTTP client under each SDK client that `async_openai` /
+            `sync_openai` make; None (the environment's config) = the SDK's own transport over the network.
+            In-process tests route them to fake_llm's ASGI app.
     """
 
     base_url: str
     api_key: str = DEFAULT_API_KEY
     model: str = DEFAULT_MODEL
+    http_client: Callable[[], httpx2.AsyncClient] | None = None
+    sync_http_client: Callable[[], httpx2.Client] | None = None
+
+    def new_http_client(self) -> httpx2.AsyncClient | None:
+        """The transport an async SDK client of this config uses: None = the SDK's own, over the network."""
+        return self.http_client() if self.http_client is not None else None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> AppConfig:
@@ -87,6 +103,21 @@ class AppConfig:
             api_key=env.get("OPENAI_API_KEY") or DEFAULT_API_KEY,
             model=env.get("AWAITBENCH_MODEL") or DEFAULT_MODEL,
         )
+
+
+# Set only by `override_config`: a variant factory takes no arguments (uvicorn --factory calls it), so
+# this is how a test hands it a config without changing a line of the variant.
+_OVERRIDE: ContextVar[AppConfig | None] = ContextVar("awaitbench_app_config", default=None)
+
+
+@contextlib.contextmanager
+def override_config(config: AppConfig) -> Iterator[AppConfig]:
+    """Apps built by `new_app` inside this block use `config` instead of reading the environment."""
+    token = _OVERRIDE.set(config)
+    try:
+        yield config
+    finally:
+        _OVERRIDE.reset(token)
 
 
 def _env_number(name: str, default: float, minimum: float, parse: Callable[[str], float]) -> float:
@@ -117,14 +148,21 @@ def env_float(name: str, *, default: float, minimum: float = 0.0) -> float:
 # ------------------------------------------------------------------------------------------ clients
 
 
-def async_openai(config: AppConfig) -> openai.AsyncOpenAI:
-    """The client a real async app uses: the official SDK on its default transport, with a timeout."""
-    return openai.AsyncOpenAI(base_url=config.base_url, api_key=config.api_key, timeout=UPSTREAM_TIMEOUT_S)
+def async_openai(config: AppConfig, **options: Any) -> openai.AsyncOpenAI:
+    """The client a real async app uses: the official SDK on its default transport, with a timeout.
+
+    `options` go to `openai.AsyncOpenAI` as they are (e.g. `max_retries=0`, or another `timeout`).
+    """
+    options.setdefault("timeout", UPSTREAM_TIMEOUT_S)
+    return openai.AsyncOpenAI(
+        base_url=config.base_url, api_key=config.api_key, http_client=config.new_http_client(), **options
+    )
 
 
 def sync_openai(config: AppConfig) -> openai.OpenAI:
     """The blocking SDK client: fine in a thread, a disaster on the event loop."""
-    return openai.OpenAI(base_url=config.base_url, api_key=config.api_key)
+    http_client = config.sync_http_client() if config.sync_http_client is not None else None
+    return openai.OpenAI(base_url=config.base_url, api_key=config.api_key, http_client=http_client)
 
 
 async def _maybe_await(result: Any) -> None:
@@ -250,7 +288,7 @@ def new_app(
     Raises:
         ScenarioConfigError: the environment does not describe an upstream (see `AppConfig.from_env`).
     """
-    llm: Llm[Any] = Llm(AppConfig.from_env(), client)
+    llm: Llm[Any] = Llm(_OVERRIDE.get() or AppConfig.from_env(), client)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

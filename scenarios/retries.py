@@ -24,7 +24,7 @@ from typing import Any
 import openai
 from fastapi import FastAPI
 
-from scenarios._plumbing import Answer, AppConfig, Llm, Question, env_int, new_app
+from scenarios._plumbing import Answer, AppConfig, Llm, Question, async_openai, env_int, new_app
 from scenarios.model import (
     COMMON_SIGNALS,
     Prediction,
@@ -72,7 +72,7 @@ def backoff_delay_s(attempt: int, error: Exception) -> float:
 
 
 def _no_sdk_retries(config: AppConfig) -> openai.AsyncOpenAI:
-    return openai.AsyncOpenAI(base_url=config.base_url, api_key=config.api_key, max_retries=0)
+    return async_openai(config, max_retries=0)
 
 
 async def create_with_retries(

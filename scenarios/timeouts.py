@@ -51,7 +51,9 @@ def sdk_default_client(config: AppConfig) -> openai.AsyncOpenAI:
     """The SDK client as most apps build it: no `timeout=`, so a hung call waits the SDK's 600 s.
     (The other scenarios' shared client sets one; here both variants keep the default, and the fix is the
     deadline around the call.)"""
-    return openai.AsyncOpenAI(base_url=config.base_url, api_key=config.api_key)
+    return openai.AsyncOpenAI(
+        base_url=config.base_url, api_key=config.api_key, http_client=config.new_http_client()
+    )
 
 
 def no_timeout() -> FastAPI:

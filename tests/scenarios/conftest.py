@@ -1,35 +1,34 @@
-"""Real processes for scenario tests: one fake_llm and every variant of a scenario, on loopback ports.
+"""Real processes for scenario tests: a fake_llm and every variant of a scenario, on loopback ports.
 
-A test module builds one `Fleet` (module scope: start-up costs ~1.5 s of CPU per process, so the
-functional, signature and shutdown tests of a scenario share the same processes) and drives the variants
-with real HTTP clients. Variant apps run with ResourceWarnings shown, so the shutdown test can read
-unclosed clients from their logs.
+A scenario's processes (its `Fleet`) start on first use and stay up for the session (start-up costs
+~1.5 s of CPU per process), so its signature tests and the catalogue-wide tests of test_variants.py share
+them. A test module declares its fleet with `apps = fleet_fixture(SCENARIO, ...)`; `FleetPool` starts it
+if it is not running, whichever test asks first, and restarts it after a test stopped it: no test depends
+on another having run before it. What the order changes is only the cost: by default each scenario's
+catalogue-wide checks run right after its own module (see `pytest_collection_modifyitems`), so a fleet
+starts once and is stopped before the next one starts. Variant apps run with ResourceWarnings shown, so
+the shutdown check can read unclosed clients from their logs. HTTP helpers are in `clients.py`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import json
-import time
-import urllib.request
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import importlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import httpx
 import pytest
 
 from bench.processes import ManagedProcess, ProcessSpec, awaitbench_argv, free_port
 from scenarios.model import Scenario
+from tests.scenarios.clients import assert_answers
 
 Loop = Literal["asyncio", "uvloop"]
 API_KEY = "sk-awaitbench-test"
-# Words that mean a client or socket was left open (aiohttp logs "Unclosed client session"; the
-# interpreter warns "unclosed transport" / ResourceWarning when one is garbage-collected).
-LEAK_MARKERS = ("Unclosed", "unclosed", "ResourceWarning")
 
 
 def module_loop(scenario_id: str) -> Loop:
@@ -158,102 +157,111 @@ def fleet(
         stop_processes(processes.values(), grace_s=3.0)
 
 
-# ------------------------------------------------------------------------------------------ clients
+# ------------------------------------------------------------------------------------------ the pool
 
 
-def get_json(url: str, *, timeout_s: float = 10.0) -> Any:
-    with urllib.request.urlopen(url, timeout=timeout_s) as response:
-        return json.loads(response.read())
+@dataclass(frozen=True, kw_only=True)
+class FleetSetup:
+    """How a scenario's fleet is started: its upstream, its app knobs, and what its shutdown may show.
+
+    Args:
+        scenario: whose variants to start.
+        shared_llm: use the session's default fake LLM (fixed 100 ms) instead of starting one.
+        fake_llm_args: flags for the fleet's own fake LLM (default: the scenario's upstream profile).
+        env: scenario knobs for the variant apps.
+        leaky: variants whose pitfall is an unclosed client. Each gets one request just before its stop
+            (something to leak), and its shutdown check expects the leak: the detector's positive control.
+    """
+
+    scenario: Scenario
+    shared_llm: bool = False
+    fake_llm_args: tuple[str, ...] | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    leaky: tuple[str, ...] = ()
 
 
-def reset_llm_stats(llm: str) -> None:
-    request = urllib.request.Request(f"{llm}/stats/reset", data=b"", method="POST")
-    with urllib.request.urlopen(request, timeout=10.0) as response:
-        response.read()
+@dataclass
+class _Running:
+    setup: FleetSetup
+    fleet: Fleet
+    stack: contextlib.ExitStack
 
 
-def ask(url: str, question: str = "What is async?", *, timeout_s: float = 30.0) -> httpx.Response:
-    return httpx.post(f"{url}/ask", json={"question": question}, timeout=timeout_s)
+class FleetPool:
+    """Every scenario's fleet, started on first use and kept until a test stops it or the session ends.
 
+    Why a pool: the catalogue-wide tests (test_variants.py) and a scenario's own module need the same
+    processes, and starting them twice would double the suite's start-up cost; and any test may run
+    first, alone, or after a test that stopped the fleet, so `running` always hands out a live one.
+    """
 
-@dataclass(frozen=True)
-class Outcome:
-    """One request as its client saw it; `status` is None when the client gave up (timeout_s)."""
+    def __init__(self, log_root: Callable[[str], Path], default_llm: Callable[[], str]) -> None:
+        self._log_root = log_root
+        self._default_llm = default_llm
+        self._running: dict[str, _Running] = {}
+        self._last_stop: dict[str, dict[str, str]] = {}
 
-    status: int | None
-    elapsed_s: float
-    first_byte_s: float
-    body: bytes
-
-
-async def _one(client: httpx.AsyncClient, url: str, question: str) -> Outcome:
-    start = time.perf_counter()
-    first: float | None = None
-    chunks: list[bytes] = []
-    try:
-        async with client.stream("POST", f"{url}/ask", json={"question": question}) as response:
-            async for chunk in response.aiter_raw():
-                if first is None:
-                    first = time.perf_counter() - start
-                chunks.append(chunk)
-            status: int | None = response.status_code
-    except httpx.TimeoutException:
-        status = None
-    elapsed = time.perf_counter() - start
-    return Outcome(
-        status=status,
-        elapsed_s=elapsed,
-        first_byte_s=elapsed if first is None else first,
-        body=b"".join(chunks),
-    )
-
-
-def ask_concurrently(url: str, n: int, *, timeout_s: float = 30.0) -> list[Outcome]:
-    """`n` requests at once from `n` connections; each outcome as its client saw it."""
-
-    async def run() -> list[Outcome]:
-        limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
-        async with httpx.AsyncClient(timeout=timeout_s, limits=limits) as client:
-            return list(await asyncio.gather(*(_one(client, url, f"question {i}") for i in range(n))))
-
-    return asyncio.run(run())
-
-
-def wall_time_s(url: str, n: int, *, timeout_s: float = 60.0) -> float:
-    """Wall time for `n` concurrent requests, asserting they all succeeded."""
-    start = time.perf_counter()
-    outcomes = ask_concurrently(url, n, timeout_s=timeout_s)
-    elapsed = time.perf_counter() - start
-    statuses = [o.status for o in outcomes]
-    assert statuses == [200] * n, statuses
-    return elapsed
-
-
-def leaks(log: str) -> list[str]:
-    """Lines of an app log that report an unclosed client, socket or transport."""
-    return [line for line in log.splitlines() if any(marker in line for marker in LEAK_MARKERS)]
-
-
-def assert_answers(url: str) -> dict[str, Any]:
-    """One `/ask` answered 200 with a non-empty answer; returns the JSON body."""
-    response = ask(url)
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["answer"], body
-    return body
-
-
-def assert_clean_shutdown(apps: Fleet, *, leaky: Sequence[str] = ()) -> dict[str, str]:
-    """Stop every app gracefully; each must finish its lifespan shutdown and, unless listed in `leaky`,
-    report no unclosed client. Returns the logs for further checks."""
-    logs = apps.stop_apps()
-    for variant_id, log in logs.items():
-        assert "Application shutdown complete" in log, (
-            f"{variant_id} did not shut down cleanly:\n{log[-2000:]}"
+    def running(self, setup: FleetSetup) -> Fleet:
+        """The scenario's live fleet, started now if it is not running."""
+        scenario_id = setup.scenario.id
+        current = self._running.get(scenario_id)
+        if current is not None:
+            assert current.setup == setup, f"two different fleet setups for {scenario_id}"
+            return current.fleet
+        stack = contextlib.ExitStack()
+        started = stack.enter_context(
+            fleet(
+                setup.scenario,
+                self._log_root(scenario_id),
+                llm=self._default_llm() if setup.shared_llm else None,
+                fake_llm_args=setup.fake_llm_args,
+                env=setup.env,
+                loop=module_loop(scenario_id),
+            )
         )
-        if variant_id not in leaky:
-            assert leaks(log) == [], f"{variant_id} left resources open:\n{log[-2000:]}"
-    return logs
+        self._running[scenario_id] = _Running(setup, started, stack)
+        self._last_stop.pop(scenario_id, None)
+        return started
+
+    def stopped(self, setup: FleetSetup) -> dict[str, str]:
+        """Stop the scenario's apps gracefully and return each app's log, by variant id.
+
+        The logs of the last stop are kept until the fleet starts again, so every variant's shutdown
+        test reads the same stop; with no fleet running (nor stopped since its last start), one is
+        started and stopped: its shutdown is checked all the same.
+        """
+        scenario_id = setup.scenario.id
+        if scenario_id not in self._running and scenario_id in self._last_stop:
+            return self._last_stop[scenario_id]
+        self.running(setup)
+        current = self._running.pop(scenario_id)
+        try:
+            for variant in setup.leaky:
+                assert_answers(current.fleet.apps[variant])
+            logs = current.fleet.stop_apps()
+        finally:
+            current.stack.close()
+        self._last_stop[scenario_id] = logs
+        return logs
+
+    def close(self) -> None:
+        fleets = list(self._running.values())
+        self._running.clear()
+        with ThreadPoolExecutor(max_workers=len(fleets) or 1) as pool:
+            list(pool.map(lambda running: running.stack.close(), fleets))
+
+
+@pytest.fixture(scope="session")
+def fleets(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[FleetPool]:
+    """The session's fleets; the default fake LLM starts only when a fleet first needs it."""
+    pool = FleetPool(
+        log_root=tmp_path_factory.mktemp,
+        default_llm=lambda: str(request.getfixturevalue("default_llm")),
+    )
+    try:
+        yield pool
+    finally:
+        pool.close()
 
 
 def fleet_fixture(
@@ -262,26 +270,71 @@ def fleet_fixture(
     shared_llm: bool = False,
     fake_llm_args: Sequence[str] | None = None,
     env: Mapping[str, str] | None = None,
+    leaky: Sequence[str] = (),
 ) -> Any:
-    """A module-scoped `apps` fixture: every variant of `scenario` on the module's loop.
+    """An `apps` fixture: the running fleet of every variant of `scenario` on the module's loop.
 
-    Args:
-        shared_llm: use the session's default fake LLM (fixed 100 ms) instead of starting one.
-        fake_llm_args: flags for the module's own fake LLM (default: the scenario's upstream profile).
-        env: scenario knobs for the variant apps.
+    The fixture carries its `FleetSetup` as `.fleet_setup`, so the catalogue-wide tests (see
+    `fleet_setup_of`) start the very same fleet. Arguments: see `FleetSetup`.
     """
+    setup = FleetSetup(
+        scenario=scenario,
+        shared_llm=shared_llm,
+        fake_llm_args=None if fake_llm_args is None else tuple(fake_llm_args),
+        env=dict(env or {}),
+        leaky=tuple(leaky),
+    )
 
-    @pytest.fixture(scope="module")
-    def apps(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Fleet]:
-        llm = request.getfixturevalue("default_llm") if shared_llm else None
-        with fleet(
-            scenario,
-            tmp_path_factory.mktemp(scenario.id),
-            llm=llm,
-            fake_llm_args=fake_llm_args,
-            env=env,
-            loop=module_loop(scenario.id),
-        ) as running:
-            yield running
+    @pytest.fixture
+    def apps(fleets: FleetPool) -> Fleet:
+        return fleets.running(setup)
 
+    apps.fleet_setup = setup  # type: ignore[attr-defined]
     return apps
+
+
+def fleet_setup_of(scenario_id: str) -> FleetSetup:
+    """The fleet that a scenario's own test module (`test_<id>.py`) declares with `fleet_fixture`."""
+    module = importlib.import_module(f"tests.scenarios.test_{scenario_id}")
+    setup: FleetSetup = module.apps.fleet_setup
+    return setup
+
+
+# Catalogue-wide tests that run on a scenario's fleet (test_variants.py); the in-process ones need none.
+_ON_A_FLEET = ("test_variant_answers_over_http", "test_variant_stops_cleanly")
+
+
+def _fleet_scenario(item: pytest.Item) -> str | None:
+    """The scenario whose fleet a test runs on: its module's `apps` fixture, or its `scenario` parameter."""
+    setup = getattr(getattr(getattr(item, "module", None), "apps", None), "fleet_setup", None)
+    if setup is not None:
+        return str(setup.scenario.id)
+    if getattr(item, "originalname", "") in _ON_A_FLEET:
+        return str(item.callspec.params["scenario"].id)  # type: ignore[attr-defined]
+    return None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Move each scenario's catalogue-wide fleet checks to just after its own module's tests.
+
+    Why: they share that module's fleet and end by stopping it, so this way each fleet starts once and
+    only one runs at a time. Nothing depends on it: in any other order the pool starts what is needed.
+    """
+    catalogue_wide: defaultdict[str, list[pytest.Item]] = defaultdict(list)
+    rest: list[pytest.Item] = []
+    for item in items:
+        scenario_id = _fleet_scenario(item)
+        if scenario_id is not None and getattr(item, "originalname", "") in _ON_A_FLEET:
+            catalogue_wide[scenario_id].append(item)
+        else:
+            rest.append(item)
+    ordered: list[pytest.Item] = []
+    for index, item in enumerate(rest):
+        ordered.append(item)
+        scenario_id = _fleet_scenario(item)
+        last_of_module = index + 1 == len(rest) or getattr(rest[index + 1], "module", None) is not getattr(
+            item, "module", None
+        )
+        if scenario_id is not None and last_of_module:
+            ordered += catalogue_wide.pop(scenario_id, [])
+    items[:] = ordered + [item for group in catalogue_wide.values() for item in group]

@@ -7,7 +7,6 @@ import os
 import signal
 import socket
 import subprocess
-import time
 import urllib.request
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 
 from bench.processes import ManagedProcess, ProcessSpec, awaitbench_argv, free_port, wait_port_free
 from scenarios import SCENARIO_MODULES
+from tests.waiting import wait_until
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -126,14 +126,14 @@ def test_serve_with_workers_and_probe_stops_cleanly_on_ctrl_c(tmp_path: Path) ->
         ready_timeout_s=60.0,
     )
     with ManagedProcess(spec) as proc:
-        deadline = time.monotonic() + 10.0
-        while True:  # the probe's first tick comes ~10 ms after the worker's first ASGI call
+
+        def read_probe() -> dict[str, int]:
             with urllib.request.urlopen(f"{base}/__awaitbench/probe", timeout=10) as response:
-                probe = json.loads(response.read())
-            if probe["samples"] > 0 or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
-        assert probe["samples"] > 0 and probe["threadpool_total"] == 40, probe
+                return dict(json.loads(response.read()))
+
+        # The probe's first tick comes ~10 ms after the worker's first ASGI call.
+        probe = wait_until(read_probe, 10.0, "the probe's first tick", ready=lambda p: p["samples"] > 0)
+        assert probe["threadpool_total"] == 40, probe
         workers = psutil.Process(proc.pid).children(recursive=True)
         assert len([p for p in workers if "python" in p.name()]) >= 2
         # Ctrl-C in a terminal signals the whole process group; SIGTERM is covered by every scenario

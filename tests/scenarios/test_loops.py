@@ -11,7 +11,8 @@ import pytest
 from bench.processes import ManagedProcess
 from scenarios import catalogue
 from scenarios.model import Scenario
-from tests.scenarios.conftest import app_spec, ask, other_loop, stop_processes
+from tests.scenarios.clients import ask
+from tests.scenarios.conftest import app_spec, other_loop, stop_processes
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ import httpx
 from bench.inapp.probe import PROBE_DIR_ENV, PROBE_PATH, ProbeState
 from bench.processes import ManagedProcess, ProcessSpec, free_port
 from tests.bench.inapp.probe_app import make_app
+from tests.waiting import wait_until, wait_until_async
 
 
 def test_state_reports_stall_in_progress() -> None:
@@ -35,13 +36,24 @@ def test_probe_sees_blocking_and_threadpool_in_process() -> None:
         app = make_app()
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
+
+            async def probe() -> dict[str, object]:
+                return dict((await client.get(PROBE_PATH)).json())
+
             await client.get("/health")  # starts the probe
-            await asyncio.sleep(0.3)
-            quiet = (await client.get(PROBE_PATH)).json()
+            quiet = await wait_until_async(
+                probe, 5.0, "a few idle ticks of the probe", ready=lambda s: int(s["samples"]) > 5
+            )
             await client.post(f"{PROBE_PATH}/reset")
             await client.post("/block", params={"seconds": 0.3})
-            await asyncio.sleep(0.05)
-            blocked = (await client.get(PROBE_PATH)).json()
+            # The tick that was due during the block lands late and is recorded (no stall in progress any
+            # more, so it cannot spill into the next window): the 300 ms block, with a wide margin.
+            blocked = await wait_until_async(
+                probe,
+                5.0,
+                "the probe to record the block",
+                ready=lambda s: float(s["lag_max_ms"]) >= 200 and float(s["current_stall_ms"]) < 50,
+            )
             await client.post(f"{PROBE_PATH}/reset")
             await asyncio.gather(
                 *(client.post("/sleep-in-thread", params={"seconds": 0.3}) for _ in range(5))
@@ -50,9 +62,8 @@ def test_probe_sees_blocking_and_threadpool_in_process() -> None:
             return quiet, blocked, threads
 
     quiet, blocked, threads = asyncio.run(scenario())
-    assert quiet["samples"] > 5
     assert quiet["lag_p50_ms"] < 50  # an idle loop: far below one blocked call
-    assert blocked["lag_max_ms"] >= 200  # the 300 ms block, with a wide margin
+    assert blocked["lag_max_ms"] >= 200
     assert threads["threadpool_busy_peak"] >= 2  # 5 concurrent def routes hold limiter tokens
     assert threads["lag_max_ms"] < 200  # ... while the loop itself stays responsive
 
@@ -81,11 +92,18 @@ def test_side_channel_answers_while_the_loop_is_blocked(
             timeout=10,
         ).read()
     )
+
+    def side_snapshot() -> dict[str, float]:
+        with urllib.request.urlopen(side, timeout=5) as response:
+            return dict(json.loads(response.read()))
+
     blocker.start()
-    time.sleep(0.5)
+    # The loop is frozen once the side channel sees a stall in progress; the block lasts 1.5 s.
+    wait_until(
+        side_snapshot, 5.0, "the app's loop to be blocked", ready=lambda s: s["current_stall_ms"] >= 200
+    )
     started = time.monotonic()
-    with urllib.request.urlopen(side, timeout=5) as response:
-        snap = json.loads(response.read())
+    snap = side_snapshot()
     answered_in_s = time.monotonic() - started
     blocker.join()
     # The app's loop is frozen for 1.5 s; the side channel must not wait for it (1 s margin).

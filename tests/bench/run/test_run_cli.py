@@ -12,7 +12,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psutil
@@ -21,6 +20,8 @@ import pytest
 from bench.results import load_run
 from bench.run.point import RUN_DIR_ENV
 from tests.bench.results.schema_check import validate_run_dir
+from tests.interrupts import default_sigint
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
 PAIR = ["sync_client:sync_in_async", "sync_client:async_client"]
@@ -155,16 +156,22 @@ def test_interrupted_run_leaves_partial_results_and_no_orphans(tmp_path: Path) -
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_sigint,  # the test sends Ctrl-C: make sure the child can receive it
     )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not list((out / "points").glob("*.json")):
+
+        def first_point_written() -> bool:
             assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            time.sleep(0.1)
-        time.sleep(1.5)  # well inside the second point: its children are running now
-        children = _our_processes(out)
-        assert children, "the second point should have started its processes"
-        ports = _listening_ports(children)
+            return bool(list((out / "points").glob("*.json")))
+
+        wait_until(first_point_written, 60.0, "the first point's results file")
+        # Inside the second point once its fake LLM and app listen (Locust starts with them).
+        ports = wait_until(
+            lambda: _listening_ports(_our_processes(out)),
+            30.0,
+            "the second point's fake LLM and app to listen",
+            ready=lambda ports: len(ports) >= 2,
+        )
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=30)
     finally:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import psutil
 import pytest
 
 from bench.processes import awaitbench_argv, wait_port_free
+from tests.interrupts import default_sigint
+from tests.waiting import wait_until
 
 _TINY = (
     "--quick",
@@ -120,16 +121,15 @@ def test_interrupt_leaves_no_process_behind(tmp_path: Path) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_sigint,  # the test sends Ctrl-C: make sure the child can receive it
     )
     try:
-        deadline = time.monotonic() + 60
-        children: list[int] = []
-        while time.monotonic() < deadline:  # wait until a server and the generator are running
-            children = [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
-            if len(children) >= 2 and list(logs.glob("*-gen.log")):
-                break
-            time.sleep(0.1)
-        assert len(children) >= 2, "the run never started a server and a generator"
+        children = wait_until(
+            lambda: [c.pid for c in psutil.Process(proc.pid).children(recursive=True)],
+            60.0,
+            "a server and the generator to run",
+            ready=lambda pids: len(pids) >= 2 and bool(list(logs.glob("*-gen.log"))),
+        )
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=30)
     finally:
@@ -138,7 +138,4 @@ def test_interrupt_leaves_no_process_behind(tmp_path: Path) -> None:
             proc.wait()
     assert proc.returncode == 130, stderr
     assert "interrupted" in stderr
-    deadline = time.monotonic() + 5
-    while _alive(children) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert _alive(children) == []
+    wait_until(lambda: _alive(children), 5.0, "every child to exit", ready=lambda alive: alive == [])
