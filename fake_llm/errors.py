@@ -1,9 +1,21 @@
-"""Errors raised by fake_llm's configuration layer (the CLI maps ConfigError to exit code 2)."""
+"""Errors fake_llm raises; its CLI (`python -m fake_llm`, or `awaitbench fake-llm`) maps them to exit codes.
+
+ConfigError is a usage error (exit 2); ServeError means the configuration was fine but the server could not
+start (exit 1). Both carry a one-line message that names the setting or resource and the fix.
+"""
 
 from __future__ import annotations
 
-__all__ = ["ConfigError"]
+__all__ = ["ConfigError", "FakeLLMError", "ServeError"]
 
 
-class ConfigError(ValueError):
-    """A bad flag, env var or config-file entry; the message names the setting and how to fix it."""
+class FakeLLMError(Exception):
+    """Base of fake_llm's own errors; the message is one line a user can act on."""
+
+
+class ConfigError(FakeLLMError, ValueError):
+    """A bad flag, env var, config-file entry or typed setting value; the message names it and the fix."""
+
+
+class ServeError(FakeLLMError):
+    """The server cannot start with a valid configuration (port taken, host unusable)."""

@@ -8,8 +8,9 @@ import pytest
 
 from fake_llm.config import FakeLLMConfig, LatencyConfig
 from fake_llm.errors import ConfigError
+from fake_llm.layers import load_config
 from fake_llm.presets import PRESETS
-from fake_llm.settings import SETTINGS, load_config
+from fake_llm.settings import SETTINGS
 
 
 def test_every_setting_has_help_and_a_unique_flag() -> None:
@@ -35,7 +36,7 @@ def test_precedence_preset_file_env_flags(tmp_path: Path) -> None:
     assert config.latency.ttft_ms == 11  # file over preset
     assert config.latency.itl_ms == 22  # env over file
     assert config.capacity.rpm == 33  # flag over env
-    assert config.network.rtt_ms == PRESETS["chat"]["rtt_ms"]  # preset where nothing overrides
+    assert config.network.rtt_ms == PRESETS["chat"].settings["rtt_ms"]  # preset where nothing overrides
     assert load_config(flags={"preset": "instant"}, config_file=config_file).latency.itl_ms == 12
 
 
