@@ -53,16 +53,21 @@ def test_list_presets() -> None:
 
 
 def test_busy_port_is_a_one_line_error(start_fake_llm: Callable[..., str]) -> None:
-    base = start_fake_llm("--preset", "instant")
+    base = start_fake_llm(preset="instant")
     result = _run("--port", base.rsplit(":", 1)[1])
     assert result.returncode == 1
     assert "cannot listen on" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
-def test_config_file_and_preset_through_the_cli(start_fake_llm: Callable[..., str], tmp_path: Path) -> None:
+def test_config_file_and_preset_through_the_cli(
+    start_process: Callable[[ProcessSpec], ManagedProcess], tmp_path: Path
+) -> None:
     config = tmp_path / "fake.toml"
     config.write_text('preset = "instant"\n[latency]\nttft_ms = 120\n')
-    base = start_fake_llm("--config", str(config), "--output-tokens", "4")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    argv = awaitbench_argv("fake-llm", "--port", str(port), "--config", str(config), "--output-tokens", "4")
+    start_process(ProcessSpec(name="fake_llm", argv=argv, ready_url=f"{base}/health"))
     with openai.OpenAI(base_url=f"{base}/v1", api_key="k") as client:
         raw = client.chat.completions.with_raw_response.create(
             model="m", messages=[{"role": "user", "content": "x"}]

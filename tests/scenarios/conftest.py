@@ -23,6 +23,7 @@ import httpx
 import pytest
 
 from bench.processes import ManagedProcess, ProcessSpec, awaitbench_argv, free_port
+from fake_llm.launch import fake_llm_argv
 from scenarios.model import Scenario
 
 Loop = Literal["asyncio", "uvloop"]
@@ -67,9 +68,9 @@ def stop_processes(processes: Iterable[ManagedProcess], *, grace_s: float) -> No
 
 
 @contextlib.contextmanager
-def fake_llm(log_dir: Path, *args: str) -> Iterator[str]:
-    """A real fake LLM on a free port; yields its base URL (without /v1)."""
-    spec, base = _fake_llm_spec(args, log_dir)
+def fake_llm(log_dir: Path, settings: Mapping[str, object]) -> Iterator[str]:
+    """A real fake LLM with typed `settings` on a free port; yields its base URL (without /v1)."""
+    spec, base = _fake_llm_spec(settings, log_dir)
     with ManagedProcess(spec):
         yield base
 
@@ -80,16 +81,16 @@ def default_llm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     that need nothing special; each measurement resets its /stats first, and modules run one at a time."""
     from scenarios.model import fixed_latency
 
-    with fake_llm(tmp_path_factory.mktemp("default_llm"), *fixed_latency(100.0).fake_llm_args) as base:
+    with fake_llm(tmp_path_factory.mktemp("default_llm"), fixed_latency(100.0).fake_llm) as base:
         yield base
 
 
-def _fake_llm_spec(args: Sequence[str], log_dir: Path) -> tuple[ProcessSpec, str]:
+def _fake_llm_spec(settings: Mapping[str, object], log_dir: Path) -> tuple[ProcessSpec, str]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     spec = ProcessSpec(
         name="fake_llm",
-        argv=awaitbench_argv("fake-llm", "--host", "127.0.0.1", "--port", str(port), *args),
+        argv=fake_llm_argv(host="127.0.0.1", port=port, settings=settings),
         ready_url=f"{base}/health",
         log_path=log_dir / "fake_llm.log",
     )
@@ -122,18 +123,18 @@ def fleet(
     scenario: Scenario,
     log_dir: Path,
     *,
-    fake_llm_args: Sequence[str] | None = None,
+    fake_llm_settings: Mapping[str, object] | None = None,
     llm: str | None = None,
     variants: Sequence[str] | None = None,
     loop: Loop = "asyncio",
     env: Mapping[str, str] | None = None,
 ) -> Iterator[Fleet]:
-    """Start a fake LLM (the scenario's own upstream flags unless overridden; or use the running one at
+    """Start a fake LLM (the scenario's own upstream settings unless overridden; or use the running one at
     `llm`) and the variants, in parallel; stop them all on the way out, whatever happened."""
     specs: dict[str, tuple[ProcessSpec, str]] = {}
     if llm is None:
         llm_spec, llm = _fake_llm_spec(
-            scenario.upstream.fake_llm_args if fake_llm_args is None else fake_llm_args, log_dir
+            scenario.upstream.fake_llm if fake_llm_settings is None else fake_llm_settings, log_dir
         )
         specs["fake_llm"] = (llm_spec, llm)
     chosen = [v.id for v in scenario.variants] if variants is None else list(variants)
@@ -260,14 +261,15 @@ def fleet_fixture(
     scenario: Scenario,
     *,
     shared_llm: bool = False,
-    fake_llm_args: Sequence[str] | None = None,
+    fake_llm_settings: Mapping[str, object] | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Any:
     """A module-scoped `apps` fixture: every variant of `scenario` on the module's loop.
 
     Args:
         shared_llm: use the session's default fake LLM (fixed 100 ms) instead of starting one.
-        fake_llm_args: flags for the module's own fake LLM (default: the scenario's upstream profile).
+        fake_llm_settings: typed fake_llm settings for the module's own fake LLM (default: the scenario's
+            upstream profile).
         env: scenario knobs for the variant apps.
     """
 
@@ -278,7 +280,7 @@ def fleet_fixture(
             scenario,
             tmp_path_factory.mktemp(scenario.id),
             llm=llm,
-            fake_llm_args=fake_llm_args,
+            fake_llm_settings=fake_llm_settings,
             env=env,
             loop=module_loop(scenario.id),
         ) as running:

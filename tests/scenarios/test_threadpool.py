@@ -20,7 +20,7 @@ USERS = 60
 LATENCY_MS = 1000
 
 
-apps = fleet_fixture(SCENARIO, fake_llm_args=("--ttft-ms", str(LATENCY_MS), "--itl-ms", "0"))
+apps = fleet_fixture(SCENARIO, fake_llm_settings={"ttft_ms": LATENCY_MS, "itl_ms": 0.0})
 
 
 @pytest.mark.parametrize("variant", [v.id for v in SCENARIO.variants])
