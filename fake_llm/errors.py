@@ -1,12 +1,13 @@
 """Errors fake_llm raises; its CLI (`python -m fake_llm`, or `awaitbench fake-llm`) maps them to exit codes.
 
 ConfigError is a usage error (exit 2); ServeError means the configuration was fine but the server could not
-start (exit 1). Both carry a one-line message that names the setting or resource and the fix.
+start (exit 1). StatsFormatError is raised on the reading side of `/stats` (`StatsSnapshot.from_json`).
+Each carries a one-line message that names the setting, resource or key and the fix.
 """
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "FakeLLMError", "ServeError"]
+__all__ = ["ConfigError", "FakeLLMError", "ServeError", "StatsFormatError"]
 
 
 class FakeLLMError(Exception):
@@ -19,3 +20,7 @@ class ConfigError(FakeLLMError, ValueError):
 
 class ServeError(FakeLLMError):
     """The server cannot start with a valid configuration (port taken, host unusable)."""
+
+
+class StatsFormatError(FakeLLMError, ValueError):
+    """A `/stats` document that is not what this fake_llm serves: a key missing or of the wrong type."""

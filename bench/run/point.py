@@ -41,6 +41,7 @@ from bench.results import LoadgenFigures, PointRecord
 from bench.run.config import RunConfig
 from bench.run.plan import PlannedPoint
 from fake_llm.launch import fake_llm_argv
+from fake_llm.snapshot import StatsSnapshot
 
 __all__ = ["RUN_DIR_ENV", "PointContext", "measure_point"]
 
@@ -313,7 +314,7 @@ def _measure(point: PlannedPoint, ctx: PointContext, tmp: Path, started: str) ->
         cpu = {name: tracker.finish() for name, tracker in trackers.items()}
         resources = trackers["app"].resources()
         try:
-            upstream_stats = _http_json(f"{llm_base}/stats")
+            upstream_stats = StatsSnapshot.from_json(_http_json(f"{llm_base}/stats"))
         except (OSError, ValueError) as exc:
             raise ProcessFailed(f"fake_llm /stats failed: {exc}", stderr_tail=fake.log_tail()) from exc
         probe_figures = probe.read()
