@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from fake_llm.errors import ConfigError
 
@@ -22,16 +22,20 @@ __all__ = [
     "FakeLLMConfig",
     "FaultConfig",
     "FaultKind",
+    "Http",
     "LatencyConfig",
+    "Loop",
     "NetworkConfig",
     "ServerConfig",
     "setting",
 ]
 
 Distribution = Literal["constant", "uniform", "normal", "lognormal"]
-DISTRIBUTIONS: tuple[str, ...] = ("constant", "uniform", "normal", "lognormal")
+DISTRIBUTIONS: tuple[Distribution, ...] = get_args(Distribution)
 FaultKind = Literal["429", "500", "503", "hang", "disconnect", "trickle"]
-FAULT_KINDS: tuple[str, ...] = ("429", "500", "503", "hang", "disconnect", "trickle")
+FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
+Loop = Literal["uvloop", "asyncio"]
+Http = Literal["httptools", "h11"]
 
 
 def setting(default: Any, help: str, *, choices: tuple[str, ...] | None = None) -> Any:
@@ -117,8 +121,8 @@ class ServerConfig:
 
     host: str = setting("127.0.0.1", "interface to bind")
     port: int = setting(8000, "TCP port to bind")
-    loop: Literal["uvloop", "asyncio"] = setting("uvloop", "event loop", choices=("uvloop", "asyncio"))
-    http: Literal["httptools", "h11"] = setting("httptools", "HTTP parser", choices=("httptools", "h11"))
+    loop: Loop = setting("uvloop", "event loop", choices=get_args(Loop))  # noqa: RUF009
+    http: Http = setting("httptools", "HTTP parser", choices=get_args(Http))  # noqa: RUF009
     seed: int = setting(0, "seed for latency samples, faults and generated text")
     models: str = setting("", "comma-separated model ids; when set, other models get 404 (default: any)")
     timeout_graceful_shutdown_s: float = setting(3.0, "on shutdown, cancel requests still running after this")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import socket
+from typing import cast
 
 import uvicorn
 
@@ -73,7 +74,8 @@ def build_server(config: FakeLLMConfig, *, tls: TLSFiles | None = None) -> uvico
         # A hosted LLM API does not announce "server: uvicorn", and uvicorn validates every header it sends.
         server_header=False,
         timeout_keep_alive=srv.keep_alive_s,
-        timeout_graceful_shutdown=srv.timeout_graceful_shutdown_s,
+        # uvicorn annotates this as int but waits with asyncio.wait_for, which takes any float.
+        timeout_graceful_shutdown=cast(int, srv.timeout_graceful_shutdown_s),
         ssl_certfile=str(tls.cert_path) if tls else None,
         ssl_keyfile=str(tls.key_path) if tls else None,
     )

@@ -94,9 +94,17 @@ class ServerStats:
         totals.tokens_out_total += tokens_out
         totals.tokens_in_total += tokens_in
 
-    def count(self, counter: str) -> None:
-        """Increment a named counter ("hangs_total", "disconnects_total", ...)."""
-        setattr(self.totals, counter, getattr(self.totals, counter) + 1)
+    def hang(self) -> None:
+        """A request was hung on purpose (a fault)."""
+        self.totals.hangs_total += 1
+
+    def disconnect(self) -> None:
+        """A connection was cut on purpose (a fault)."""
+        self.totals.disconnects_total += 1
+
+    def trickle(self) -> None:
+        """A response is sent as a slow trickle (a fault)."""
+        self.totals.trickles_total += 1
 
     def connection_opened(self) -> None:
         self.totals.connections_opened += 1
