@@ -59,7 +59,8 @@ def test_the_route_serves_the_snapshot() -> None:
 
 
 def _document() -> dict[str, Any]:
-    return json.loads(json.dumps(_busy_stats().snapshot().to_json()))
+    document: dict[str, Any] = json.loads(json.dumps(_busy_stats().snapshot().to_json()))
+    return document
 
 
 @pytest.mark.parametrize(

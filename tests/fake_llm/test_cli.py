@@ -1,10 +1,13 @@
-"""`awaitbench fake-llm` as a user runs it: one-line errors with exit code 2, presets, TLS."""
+"""The fake LLM's command line as a user runs it, standalone (`python -m fake_llm`) and mounted in the
+awaitbench CLI (`awaitbench fake-llm`): the same flags, one-line errors with the same exit codes, presets,
+serving, TLS."""
 
 from __future__ import annotations
 
 import os
 import ssl
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,16 +17,57 @@ import openai
 import pytest
 
 from bench.processes import ManagedProcess, ProcessSpec, awaitbench_argv, free_port
+from fake_llm.settings import SETTINGS
+
+COMMANDS = ("python -m fake_llm", "awaitbench fake-llm")
 
 
-def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _argv(command: str, *args: str) -> list[str]:
+    if command == "python -m fake_llm":
+        return [sys.executable, "-m", "fake_llm", *args]
+    return awaitbench_argv("fake-llm", *args)
+
+
+def _run(
+    *args: str, env: dict[str, str] | None = None, command: str = COMMANDS[0]
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        awaitbench_argv("fake-llm", *args),
+        _argv(command, *args),
         capture_output=True,
         text=True,
         timeout=30,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, "COLUMNS": "100", **(env or {})},
     )
+
+
+def test_help_shows_every_setting_and_both_commands_have_the_same_options() -> None:
+    helps = {command: _run("--help", command=command) for command in COMMANDS}
+    for command, result in helps.items():
+        assert result.returncode == 0, (command, result.stderr)
+        for setting in SETTINGS.values():
+            assert setting.flag in result.stdout, (command, setting.flag)
+    standalone, mounted = (helps[c].stdout.split("options:", 1)[1] for c in COMMANDS)
+    assert standalone == mounted  # one definition of the flags, mounted twice
+
+
+def test_standalone_serves_health_and_stops_cleanly(
+    start_process: Callable[[ProcessSpec], ManagedProcess],
+) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = start_process(
+        ProcessSpec(
+            name="fake_llm",
+            argv=[sys.executable, "-m", "fake_llm", "--port", str(port)],
+            ready_url=f"{base}/health",
+        )
+    )
+    assert httpx.get(f"{base}/health").json() == {"status": "ok"}
+    assert [m["id"] for m in httpx.get(f"{base}/v1/models").json()["data"]] == ["fake-chat", "fake-embedding"]
+    assert proc.stop() == 0
+    assert proc.log_path is not None
+    log = proc.log_path.read_text()
+    assert f"fake-llm: serving on http://127.0.0.1:{port}/v1" in log and "fake-llm: stopped" in log
 
 
 @pytest.mark.parametrize(
@@ -37,26 +81,34 @@ def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
         (("--no-such-flag",), {}, "unrecognized arguments"),
     ],
 )
-def test_bad_settings_exit_2_with_one_line(args: tuple[str, ...], env: dict[str, str], needle: str) -> None:
-    result = _run(*args, env=env)
+@pytest.mark.parametrize("command", COMMANDS)
+def test_bad_settings_exit_2_with_one_line(
+    command: str, args: tuple[str, ...], env: dict[str, str], needle: str
+) -> None:
+    result = _run(*args, env=env, command=command)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert needle in lines[0]
 
 
-def test_list_presets() -> None:
-    result = _run("--list-presets")
+@pytest.mark.parametrize("command", COMMANDS)
+def test_list_presets(command: str) -> None:
+    result = _run("--list-presets", command=command)
     assert result.returncode == 0
     names = [line.split()[0] for line in result.stdout.splitlines()]
     assert {"instant", "fast", "chat", "slow"} <= set(names)
 
 
-def test_busy_port_is_a_one_line_error(start_fake_llm: Callable[..., str]) -> None:
+@pytest.mark.parametrize("command", COMMANDS)
+def test_busy_port_or_foreign_host_is_a_one_line_error_exit_1(
+    start_fake_llm: Callable[..., str], command: str
+) -> None:
     base = start_fake_llm(preset="instant")
-    result = _run("--port", base.rsplit(":", 1)[1])
-    assert result.returncode == 1
-    assert "cannot listen on" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    for args in (("--port", base.rsplit(":", 1)[1]), ("--host", "192.0.2.1", "--port", "8000")):
+        result = _run(*args, command=command)
+        assert result.returncode == 1, (args, result.stderr)
+        assert "cannot listen on" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
 def test_config_file_and_preset_through_the_cli(
