@@ -21,6 +21,8 @@ from types import FrameType
 from typing import NoReturn
 
 from fake_llm.errors import ConfigError, ServeError
+from fake_llm.layers import load_config
+from fake_llm.presets import describe_presets
 from fake_llm.settings import DEFAULT_PRESET, ENV_PREFIX, SETTINGS, Setting
 
 __all__ = [
@@ -119,9 +121,6 @@ def run(args: argparse.Namespace, *, env: Mapping[str, str] | None = None) -> in
         ConfigError: a bad flag, env var, config file or preset.
         ServeError: the port is taken or the host cannot be bound.
     """
-    from fake_llm.layers import load_config
-    from fake_llm.presets import describe_presets
-
     if args.list_presets:
         print(describe_presets())
         return 0
@@ -129,6 +128,7 @@ def run(args: argparse.Namespace, *, env: Mapping[str, str] | None = None) -> in
         flags=flag_settings(args), env=os.environ if env is None else env, config_file=args.config
     )
 
+    # uvicorn and FastAPI load only to serve: --help, a usage error and the awaitbench CLI stay fast.
     from fake_llm.server import ensure_bindable, serve
     from fake_llm.tls import make_tls_files
 

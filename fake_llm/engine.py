@@ -186,8 +186,8 @@ class Engine:
             request, overrides = self._admit(route, scope, body)
         except BadRequest as exc:
             exchange.status = str(exc.status)
-            body = error_body(exc.message, type_="invalid_request_error", param=exc.param, code=exc.code)
-            await send_response(send, exc.status, body, [], _JSON)
+            error = error_body(exc.message, type_="invalid_request_error", param=exc.param, code=exc.code)
+            await send_response(send, exc.status, error, [], _JSON)
             return
         exchange.tokens_in = request.input_tokens
         fault = overrides.fault if overrides.fault_set else scheduled_fault
