@@ -281,7 +281,12 @@ class Engine:
         itl_s = itl_ms / 1000
         first = start + network_s + (lat.prefill_ms_per_input_token * request.input_tokens + ttft_ms) / 1000
         end = first + max(0, n_tokens - 1) * itl_s
-        return Plan(request, fault, n_tokens, arrival, start, first, end, itl_s)
+        # Built with tuple.__new__, not the generated `Plan(...)`: that Python-level constructor cost
+        # ~0.4 us per request (5% of the in-process hot path). The annotation keeps the fields type-checked.
+        decided: tuple[ApiRequest, FaultKind | None, int, float, float, float, float, float] = (
+            request, fault, n_tokens, arrival, start, first, end, itl_s
+        )  # fmt: skip
+        return tuple.__new__(Plan, decided)
 
     def _answer(
         self,
