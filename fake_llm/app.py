@@ -98,12 +98,12 @@ def _control_app(engine: Engine) -> FastAPI:
 
     @app.get("/stats")
     async def stats() -> dict[str, object]:
-        return engine.stats.snapshot()
+        return engine.stats.snapshot().to_json()
 
     @app.post("/stats/reset")
     async def reset() -> dict[str, object]:
         engine.stats.reset()
-        return engine.stats.snapshot()
+        return engine.stats.snapshot().to_json()
 
     @app.get("/metrics")
     async def metrics() -> PlainTextResponse:

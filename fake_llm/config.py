@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from fake_llm.errors import ConfigError
 
@@ -22,16 +22,20 @@ __all__ = [
     "FakeLLMConfig",
     "FaultConfig",
     "FaultKind",
+    "Http",
     "LatencyConfig",
+    "Loop",
     "NetworkConfig",
     "ServerConfig",
     "setting",
 ]
 
 Distribution = Literal["constant", "uniform", "normal", "lognormal"]
-DISTRIBUTIONS: tuple[str, ...] = ("constant", "uniform", "normal", "lognormal")
+DISTRIBUTIONS: tuple[Distribution, ...] = get_args(Distribution)
 FaultKind = Literal["429", "500", "503", "hang", "disconnect", "trickle"]
-FAULT_KINDS: tuple[str, ...] = ("429", "500", "503", "hang", "disconnect", "trickle")
+FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
+Loop = Literal["uvloop", "asyncio"]
+Http = Literal["httptools", "h11"]
 
 
 def setting(default: Any, help: str, *, choices: tuple[str, ...] | None = None) -> Any:
@@ -66,7 +70,7 @@ class NetworkConfig:
 
     rtt_ms: float = setting(0.0, "simulated round trip added to every request (ms)")
     handshake_ms: float = setting(
-        0.0, "simulated TCP+TLS handshake charged on a connection's first request (ms)"
+        0.0, "simulated TCP+TLS handshake, charged on a connection's first API request (ms)"
     )
     tls: bool = setting(False, "serve HTTPS with a locally generated certificate (real TLS handshakes)")
     tls_dir: str = setting("", "where --tls writes ca.pem/cert.pem/key.pem (default: a temporary directory)")
@@ -76,10 +80,12 @@ class NetworkConfig:
 class CapacityConfig:
     """A busy provider: a concurrency cap with a queue, and per-minute rate limits."""
 
-    max_concurrency: int = setting(0, "requests served at once; more wait in a queue (0 = no cap)")
-    queue_limit: int = setting(-1, "queued requests beyond this get 429 (-1 = unbounded, 0 = no queue)")
-    rpm: int = setting(0, "requests per minute before 429 (0 = no limit)")
-    tpm: int = setting(0, "tokens (prompt + output) per minute before 429 (0 = no limit)")
+    max_concurrency: int = setting(0, "requests served at once; more wait in a FIFO queue (0 = no cap)")
+    queue_limit: int = setting(
+        -1, "queued requests beyond this get 429 (-1 = unbounded, 0 = 429 as soon as the cap is full)"
+    )
+    rpm: int = setting(0, "requests per minute (token bucket) before 429 (0 = no limit)")
+    tpm: int = setting(0, "tokens (prompt + planned output) per minute before 429 (0 = no limit)")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,16 +95,23 @@ class FaultConfig:
     error_rate_429: float = setting(0.0, "share of requests answered 429")
     error_rate_500: float = setting(0.0, "share of requests answered 500")
     error_rate_503: float = setting(0.0, "share of requests answered 503")
-    hang_rate: float = setting(0.0, "share of requests that never answer until the client gives up")
-    disconnect_rate: float = setting(0.0, "share of requests whose connection is cut mid-response")
-    trickle_rate: float = setting(0.0, "share of requests sent as a slow trickle")
-    trickle_ms: float = setting(200.0, "delay between pieces of a trickled response (ms)")
-    retry_after_ms: int = setting(1000, "Retry-After sent with injected 429/503 and queue-full 429 (ms)")
+    hang_rate: float = setting(0.0, "share of requests that never answer until the client disconnects")
+    disconnect_rate: float = setting(
+        0.0,
+        "share of requests whose connection is cut (streams: after half the tokens; else before the answer)",
+    )
+    trickle_rate: float = setting(
+        0.0, "share of requests sent slowly (streams: one token per --trickle-ms; JSON: 8 pieces)"
+    )
+    trickle_ms: float = setting(200.0, "pause between trickled pieces (ms)")
+    retry_after_ms: int = setting(
+        1000, "Retry-After / retry-after-ms on injected 429/503 and queue-full 429 (ms)"
+    )
     fault_kind: FaultKind = setting("500", "the fault the schedules below inject", choices=FAULT_KINDS)
     fault_first_n: int = setting(0, "the first N API requests get --fault-kind")
     fault_every_k: int = setting(0, "every Kth API request gets --fault-kind (0 = off)")
     fault_window_s: str = setting(
-        "", "'START-END' seconds after start during which requests get --fault-kind"
+        "", "'START-END': requests arriving in that window (seconds after start) get --fault-kind"
     )
 
     def window(self) -> tuple[float, float] | None:
@@ -115,8 +128,8 @@ class ServerConfig:
 
     host: str = setting("127.0.0.1", "interface to bind")
     port: int = setting(8000, "TCP port to bind")
-    loop: Literal["uvloop", "asyncio"] = setting("uvloop", "event loop", choices=("uvloop", "asyncio"))
-    http: Literal["httptools", "h11"] = setting("httptools", "HTTP parser", choices=("httptools", "h11"))
+    loop: Loop = setting("uvloop", "event loop", choices=get_args(Loop))
+    http: Http = setting("httptools", "HTTP parser", choices=get_args(Http))
     seed: int = setting(0, "seed for latency samples, faults and generated text")
     models: str = setting("", "comma-separated model ids; when set, other models get 404 (default: any)")
     timeout_graceful_shutdown_s: float = setting(3.0, "on shutdown, cancel requests still running after this")

@@ -23,13 +23,13 @@ class Connection:
 
     __slots__ = ("api_requests", "transport")
 
-    def __init__(self, transport: asyncio.BaseTransport) -> None:
+    def __init__(self, transport: asyncio.Transport) -> None:
         self.transport = transport
         self.api_requests = 0
 
     def abort(self) -> None:
         """Cut the connection without a goodbye (a mid-stream disconnect as a client sees it)."""
-        self.transport.abort()  # type: ignore[attr-defined]
+        self.transport.abort()
 
 
 class ConnectionTracker:
@@ -39,7 +39,7 @@ class ConnectionTracker:
         self._stats = stats
         self._by_client: dict[Any, Connection] = {}
 
-    def opened(self, client: Any, transport: asyncio.BaseTransport) -> None:
+    def opened(self, client: Any, transport: asyncio.Transport) -> None:
         self._by_client[client] = Connection(transport)
         self._stats.connections_open += 1
 
@@ -64,8 +64,9 @@ class ConnectionTracker:
 def protocol_class(base: type[asyncio.Protocol], tracker: ConnectionTracker) -> type[asyncio.Protocol]:
     """A subclass of uvicorn's `base` HTTP protocol that reports to `tracker`."""
 
+    # A base class only known at run time has no static type: the one ignore mypy needs here.
     class TrackedProtocol(base):  # type: ignore[valid-type, misc]
-        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        def connection_made(self, transport: asyncio.Transport) -> None:
             super().connection_made(transport)
             self._fake_llm_client = self.client
             tracker.opened(self.client, transport)

@@ -1,9 +1,26 @@
-"""Errors raised by fake_llm's configuration layer (the CLI maps ConfigError to exit code 2)."""
+"""Errors fake_llm raises; its CLI (`python -m fake_llm`, or `awaitbench fake-llm`) maps them to exit codes.
+
+ConfigError is a usage error (exit 2); ServeError means the configuration was fine but the server could not
+start (exit 1). StatsFormatError is raised on the reading side of `/stats` (`StatsSnapshot.from_json`).
+Each carries a one-line message that names the setting, resource or key and the fix.
+"""
 
 from __future__ import annotations
 
-__all__ = ["ConfigError"]
+__all__ = ["ConfigError", "FakeLLMError", "ServeError", "StatsFormatError"]
 
 
-class ConfigError(ValueError):
-    """A bad flag, env var or config-file entry; the message names the setting and how to fix it."""
+class FakeLLMError(Exception):
+    """Base of fake_llm's own errors; the message is one line a user can act on."""
+
+
+class ConfigError(FakeLLMError, ValueError):
+    """A bad flag, env var, config-file entry or typed setting value; the message names it and the fix."""
+
+
+class ServeError(FakeLLMError):
+    """The server cannot start with a valid configuration (port taken, host unusable)."""
+
+
+class StatsFormatError(FakeLLMError, ValueError):
+    """A `/stats` document that is not what this fake_llm serves: a key missing or of the wrong type."""

@@ -19,9 +19,10 @@ def parse_fault(value: str) -> FaultKind | None:
     value = value.strip().lower()
     if value in ("", "none"):
         return None
-    if value not in FAULT_KINDS:
-        raise ValueError(f"x-fake-fault must be one of {', '.join(FAULT_KINDS)} or none, not {value!r}")
-    return value  # type: ignore[return-value]
+    for kind in FAULT_KINDS:
+        if kind == value:
+            return kind
+    raise ValueError(f"x-fake-fault must be one of {', '.join(FAULT_KINDS)} or none, not {value!r}")
 
 
 class FaultPicker:
@@ -33,18 +34,15 @@ class FaultPicker:
         self._started = time.monotonic()
         self._sequence = 0
         self._window = config.window()
-        self._rates: list[tuple[float, FaultKind]] = [
-            (rate, kind)
-            for rate, kind in (
-                (config.error_rate_429, "429"),
-                (config.error_rate_500, "500"),
-                (config.error_rate_503, "503"),
-                (config.hang_rate, "hang"),
-                (config.disconnect_rate, "disconnect"),
-                (config.trickle_rate, "trickle"),
-            )
-            if rate > 0
-        ]
+        rates: tuple[tuple[float, FaultKind], ...] = (
+            (config.error_rate_429, "429"),
+            (config.error_rate_500, "500"),
+            (config.error_rate_503, "503"),
+            (config.hang_rate, "hang"),
+            (config.disconnect_rate, "disconnect"),
+            (config.trickle_rate, "trickle"),
+        )
+        self._rates = [(rate, kind) for rate, kind in rates if rate > 0]
         # False when no schedule or rate is set (the usual case): callers skip `pick` altogether.
         self.enabled = bool(config.fault_first_n or config.fault_every_k or self._window or self._rates)
 

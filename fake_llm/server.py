@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import socket
+from typing import cast
 
 import uvicorn
 
 from fake_llm.app import create_app
 from fake_llm.config import FakeLLMConfig
 from fake_llm.connections import protocol_class
+from fake_llm.errors import ServeError
 from fake_llm.tls import TLSFiles, make_tls_files
 
-__all__ = ["build_server", "serve"]
+__all__ = ["build_server", "ensure_bindable", "serve"]
 
 
 def _base_protocol(http: str) -> type[asyncio.Protocol]:
@@ -28,6 +31,26 @@ def _base_protocol(http: str) -> type[asyncio.Protocol]:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
     return HttpToolsProtocol
+
+
+def ensure_bindable(host: str, port: int) -> None:
+    """Fail early, in one line, if `host:port` cannot be bound (uvicorn would log and sys.exit(1) instead).
+
+    Another process may still take the port between this check and uvicorn's bind; port 0 is never busy.
+
+    Raises:
+        ServeError: the port is taken or the host is not an address of this machine.
+    """
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise ServeError(
+                f"cannot listen on {host}:{port} ({exc.strerror}); pick a free --port or stop what holds it"
+            ) from None
 
 
 def build_server(config: FakeLLMConfig, *, tls: TLSFiles | None = None) -> uvicorn.Server:
@@ -51,7 +74,8 @@ def build_server(config: FakeLLMConfig, *, tls: TLSFiles | None = None) -> uvico
         # A hosted LLM API does not announce "server: uvicorn", and uvicorn validates every header it sends.
         server_header=False,
         timeout_keep_alive=srv.keep_alive_s,
-        timeout_graceful_shutdown=srv.timeout_graceful_shutdown_s,
+        # uvicorn annotates this as int but waits with asyncio.wait_for, which takes any float.
+        timeout_graceful_shutdown=cast(int, srv.timeout_graceful_shutdown_s),
         ssl_certfile=str(tls.cert_path) if tls else None,
         ssl_keyfile=str(tls.key_path) if tls else None,
     )

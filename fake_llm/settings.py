@@ -1,27 +1,37 @@
-"""Layered settings: preset < config file (TOML) < `AWAITBENCH_FAKE_LLM_*` env vars < explicit flags.
+"""The flat list of fake_llm's settings, generated from the `FakeLLMConfig` dataclasses, and typed values.
 
-The list of settings is generated from the `FakeLLMConfig` dataclasses, so the CLI, the config file and
-the environment can never disagree about names or types. Every bad value raises ConfigError with the
-setting's name, where it came from and the fix.
+Every setting is a CLI flag, a TOML key and an env var (`fake_llm.cli`, `fake_llm.layers`) and a typed
+value other code can pass (`fake_llm.launch.fake_llm_argv`, presets, scenario upstream profiles); all of
+them are checked here against one table, so they can never disagree about names or types.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from types import MappingProxyType
 
 from fake_llm.config import FakeLLMConfig
 from fake_llm.errors import ConfigError
-from fake_llm.presets import preset_values
 
-__all__ = ["DEFAULT_PRESET", "ENV_PREFIX", "SECTIONS", "SETTINGS", "Setting", "load_config"]
+__all__ = [
+    "DEFAULT_PRESET",
+    "ENV_PREFIX",
+    "SECTIONS",
+    "SETTINGS",
+    "Setting",
+    "SettingValue",
+    "check_settings",
+    "config_from_settings",
+]
 
 ENV_PREFIX = "AWAITBENCH_FAKE_LLM_"
 DEFAULT_PRESET = "fast"
 SECTIONS: tuple[str, ...] = ("server", "latency", "network", "capacity", "faults")
+
+SettingValue = bool | int | float | str
+"""The type of one setting's value: the type of its default in the config dataclasses."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,9 +40,14 @@ class Setting:
 
     section: str
     name: str
-    default: object
+    default: SettingValue
     help: str
     choices: tuple[str, ...] | None
+
+    @property
+    def kind(self) -> type[SettingValue]:
+        """bool, int, float or str."""
+        return type(self.default)
 
     @property
     def flag(self) -> str:
@@ -43,7 +58,7 @@ class Setting:
         return ENV_PREFIX + self.name.upper()
 
 
-def _collect() -> dict[str, Setting]:
+def _collect() -> Mapping[str, Setting]:
     defaults = FakeLLMConfig()
     found: dict[str, Setting] = {}
     for section in SECTIONS:
@@ -55,123 +70,73 @@ def _collect() -> dict[str, Setting]:
                 help=f.metadata["help"],
                 choices=f.metadata.get("choices"),
             )
-    return found
+    return MappingProxyType(found)
 
 
 SETTINGS: Mapping[str, Setting] = _collect()
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
+_KIND_NAMES: Mapping[type, str] = {
+    bool: "true or false",
+    int: "a whole number",
+    float: "a number",
+    str: "a string",
+}
 
 
-def _convert(setting: Setting, value: object, origin: str) -> object:
-    """Coerce a flag/env string or a TOML value to the setting's type."""
-    kind = type(setting.default)
-    where = f"{setting.flag} ({origin})"
-    if kind is bool:
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in _TRUE or text in _FALSE:
-            return text in _TRUE
-        raise ConfigError(f"{where} must be true or false, not {value!r}")
-    if kind is int:
-        if isinstance(value, (bool, float)):
-            raise ConfigError(f"{where} must be a whole number, not {value!r}")
-        try:
-            return int(str(value).strip())
-        except ValueError:
-            raise ConfigError(f"{where} must be a whole number, not {value!r}") from None
-    if kind is float:
-        if isinstance(value, bool):
-            raise ConfigError(f"{where} must be a number, not {value!r}")
-        try:
-            return float(str(value).strip())
-        except ValueError:
-            raise ConfigError(f"{where} must be a number, not {value!r}") from None
-    return str(value)
+def _typed(setting: Setting, value: object, origin: str) -> SettingValue:
+    """`value` as the setting's type: an int is widened for a float setting; a bool is never a number."""
+    kind = setting.kind
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, bool | int | float | str) or type(value) is not kind:
+        raise ConfigError(
+            f"setting {setting.name} ({origin}) must be {_KIND_NAMES[kind]}, not {value!r} "
+            f"({type(value).__name__}); see '{setting.flag}' in docs/fake_llm.md"
+        )
+    if setting.choices is not None and value not in setting.choices:
+        raise ConfigError(
+            f"setting {setting.name} ({origin}) must be one of {', '.join(setting.choices)}, not {value!r}"
+        )
+    return value
 
 
-def _read_file(path: Path) -> dict[str, object]:
-    """Flat keys (`ttft_ms = 50`) or section tables (`[latency]`); dashes or underscores."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"--config {path}: no such file; pass an existing TOML file") from None
-    except OSError as exc:
-        raise ConfigError(f"--config {path}: cannot read it ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"--config {path}: not valid TOML ({exc})") from None
-    flat: dict[str, object] = {}
-    for key, value in data.items():
-        items = list(value.items()) if key in SECTIONS and isinstance(value, dict) else [(key, value)]
-        for sub_key, sub_value in items:
-            flat[sub_key.replace("-", "_")] = sub_value
-    return flat
-
-
-def _checked_name(name: str, origin: str) -> str:
-    if name != "preset" and name not in SETTINGS:
-        raise ConfigError(f"unknown setting {name!r} in {origin}; see 'awaitbench fake-llm --help' for names")
-    return name
-
-
-def load_config(
-    *,
-    flags: Mapping[str, object] | None = None,
-    env: Mapping[str, str] | None = None,
-    config_file: Path | None = None,
-) -> FakeLLMConfig:
-    """Build the validated config from the layers (each optional).
+def check_settings(values: Mapping[str, object], *, origin: str) -> Mapping[str, SettingValue]:
+    """Typed values by setting name, checked against `SETTINGS`; a read-only copy (ints widened to float).
 
     Args:
-        flags: explicit values keyed by setting name (plus "preset"); strings are parsed.
-        env: an environment mapping; only `AWAITBENCH_FAKE_LLM_*` keys are read (the config file may also
-            be named by `AWAITBENCH_FAKE_LLM_CONFIG`).
-        config_file: a TOML file with setting names as keys.
+        values: setting name -> value of the setting's type (e.g. `{"ttft_ms": 100.0, "hang_rate": 0.1}`).
+        origin: where the values come from, for the error message (e.g. "scenario timeouts").
 
     Raises:
-        ConfigError: an unknown name, a value of the wrong type, or a value out of range.
+        ConfigError: an unknown name (the message lists how to find the names), a value of the wrong type
+            or outside the setting's choices. Ranges are checked when a config is built
+            (`config_from_settings`).
     """
-    flags = dict(flags or {})
-    env_values: dict[str, object] = {}
-    env_file: str | None = None
-    for key, value in (env or {}).items():
-        if not key.startswith(ENV_PREFIX):
-            continue
-        name = key[len(ENV_PREFIX) :].lower()
-        if name == "config":
-            env_file = value
-            continue
-        env_values[_checked_name(name, f"env var {key}")] = value
-    if config_file is None and env_file:
-        config_file = Path(env_file)
-    file_values: dict[str, object] = {}
-    if config_file is not None:
-        for name, value in _read_file(config_file).items():
-            file_values[_checked_name(name, f"config file {config_file}")] = value
-    for name in flags:
-        _checked_name(name, "flags")
+    checked: dict[str, SettingValue] = {}
+    for name, value in values.items():
+        setting = SETTINGS.get(name)
+        if setting is None:
+            raise ConfigError(
+                f"unknown setting {name!r} in {origin}; settings are the flags of "
+                "'python -m fake_llm --help' with underscores (e.g. ttft_ms)"
+            )
+        checked[name] = _typed(setting, value, origin)
+    return MappingProxyType(checked)
 
-    preset = flags.get("preset") or env_values.get("preset") or file_values.get("preset") or DEFAULT_PRESET
-    layers: list[tuple[Mapping[str, object], str]] = [
-        (preset_values(str(preset)), f"preset {preset}"),
-        (file_values, f"config file {config_file}"),
-        (env_values, "env"),
-        (flags, "flag"),
-    ]
-    merged: dict[str, object] = {}
-    for values, origin in layers:
-        for name, value in values.items():
-            if name != "preset":
-                merged[name] = _convert(SETTINGS[name], value, origin)
-    sections: dict[str, dict[str, object]] = {section: {} for section in SECTIONS}
-    for name, value in merged.items():
+
+def config_from_settings(values: Mapping[str, SettingValue]) -> FakeLLMConfig:
+    """The validated config: defaults, with `values` (already typed, see `check_settings`) on top.
+
+    Raises:
+        ConfigError: a value out of range (the message names the flag).
+    """
+    sections: dict[str, dict[str, SettingValue]] = {section: {} for section in SECTIONS}
+    for name, value in values.items():
         sections[SETTINGS[name].section][name] = value
     defaults = FakeLLMConfig()
     return FakeLLMConfig(
         **{
-            section: dataclasses.replace(getattr(defaults, section), **values)
-            for section, values in sections.items()
+            section: dataclasses.replace(getattr(defaults, section), **section_values)
+            for section, section_values in sections.items()
         }
     )

@@ -1,4 +1,4 @@
-"""Server-side counters for `/stats` (JSON, resettable) and `/metrics` (Prometheus, cumulative).
+"""Server-side counters for `/stats` (a StatsSnapshot, resettable) and `/metrics` (Prometheus, cumulative).
 
 The hot path only bumps cumulative counters (one Counter entry, a few ints, one histogram bucket). A reset
 does not zero them (Prometheus counters must never go backwards): it stores a copy as the baseline, and
@@ -11,6 +11,8 @@ import array
 import copy
 import time
 from collections import Counter
+
+from fake_llm.snapshot import SchedulingErrorMs, StatsSnapshot
 
 __all__ = ["ERROR_BUCKET_MS", "SCHED_BUCKETS_MS", "Counts", "ServerStats"]
 
@@ -92,9 +94,17 @@ class ServerStats:
         totals.tokens_out_total += tokens_out
         totals.tokens_in_total += tokens_in
 
-    def count(self, counter: str) -> None:
-        """Increment a named counter ("hangs_total", "disconnects_total", ...)."""
-        setattr(self.totals, counter, getattr(self.totals, counter) + 1)
+    def hang(self) -> None:
+        """A request was hung on purpose (a fault)."""
+        self.totals.hangs_total += 1
+
+    def disconnect(self) -> None:
+        """A connection was cut on purpose (a fault)."""
+        self.totals.disconnects_total += 1
+
+    def trickle(self) -> None:
+        """A response is sent as a slow trickle (a fault)."""
+        self.totals.trickles_total += 1
 
     def connection_opened(self) -> None:
         self.totals.connections_opened += 1
@@ -110,8 +120,8 @@ class ServerStats:
         if error_ms > self._window_error_max_ms:
             self._window_error_max_ms = error_ms
 
-    def snapshot(self) -> dict[str, object]:
-        """The `/stats` document (names are a contract with the bench: see docs/contracts.md)."""
+    def snapshot(self) -> StatsSnapshot:
+        """The `/stats` view since the last reset (`.to_json()` is the document the route serves)."""
         now, t, b = time.monotonic(), self.totals, self._baseline
         by_status = t.by_status()
         by_status.subtract(b.by_status())
@@ -121,28 +131,28 @@ class ServerStats:
         errors = t.error_count - b.error_count
         buckets = [x - y for x, y in zip(t.error_buckets, b.error_buckets, strict=True)]
         max_ms = self._window_error_max_ms
-        return {
-            "requests_total": requests,
-            "requests_by_status": statuses,
-            "in_flight": self.in_flight,
-            "queued": self.queued,
-            "peak_in_flight": self._window_peak,
-            "connections_opened": connections,
-            "connections_open": self.connections_open,
-            "requests_per_connection": requests / connections if connections else 0.0,
-            "rate_limited_total": statuses.get("429", 0),
-            "server_errors_total": sum(n for status, n in statuses.items() if status.startswith("5")),
-            "hangs_total": t.hangs_total - b.hangs_total,
-            "disconnects_total": t.disconnects_total - b.disconnects_total,
-            "trickles_total": t.trickles_total - b.trickles_total,
-            "tokens_out_total": t.tokens_out_total - b.tokens_out_total,
-            "tokens_in_total": t.tokens_in_total - b.tokens_in_total,
-            "scheduling_error_ms": {
-                "p50": _percentile_ms(buckets, errors, 0.50, max_ms),
-                "p99": _percentile_ms(buckets, errors, 0.99, max_ms),
-                "max": max_ms,
-                "count": errors,
-            },
-            "uptime_s": now - self.started_s,
-            "since_reset_s": now - self._reset_s,
-        }
+        return StatsSnapshot(
+            requests_total=requests,
+            requests_by_status=statuses,
+            in_flight=self.in_flight,
+            queued=self.queued,
+            peak_in_flight=self._window_peak,
+            connections_opened=connections,
+            connections_open=self.connections_open,
+            requests_per_connection=requests / connections if connections else 0.0,
+            rate_limited_total=statuses.get("429", 0),
+            server_errors_total=sum(n for status, n in statuses.items() if status.startswith("5")),
+            hangs_total=t.hangs_total - b.hangs_total,
+            disconnects_total=t.disconnects_total - b.disconnects_total,
+            trickles_total=t.trickles_total - b.trickles_total,
+            tokens_out_total=t.tokens_out_total - b.tokens_out_total,
+            tokens_in_total=t.tokens_in_total - b.tokens_in_total,
+            scheduling_error_ms=SchedulingErrorMs(
+                p50=_percentile_ms(buckets, errors, 0.50, max_ms),
+                p99=_percentile_ms(buckets, errors, 0.99, max_ms),
+                max=max_ms,
+                count=errors,
+            ),
+            uptime_s=now - self.started_s,
+            since_reset_s=now - self._reset_s,
+        )

@@ -123,13 +123,12 @@ class ResponsesRenderer:
         return {"type": "output_text", "text": text, "annotations": [], "logprobs": []}
 
     def _item(self, text: str | None) -> dict[str, object]:
-        done = text is not None
         return {
             "id": self.item_id,
             "type": "message",
-            "status": "completed" if done else "in_progress",
+            "status": "completed" if text is not None else "in_progress",
             "role": "assistant",
-            "content": [self._part(text)] if done else [],
+            "content": [self._part(text)] if text is not None else [],
         }
 
     def _response(self, tokens: Sequence[int] | None, finish_reason: str = "stop") -> dict[str, object]:

@@ -156,9 +156,7 @@ SCENARIO = Scenario(
     pitfall_variant="unbounded",
     fix_variant="semaphore",
     upstream=fixed_latency(
-        UPSTREAM_LATENCY_MS,
-        *("--max-concurrency", str(UPSTREAM_CAP), "--queue-limit", "0"),
-        *("--retry-after-ms", str(RETRY_AFTER_MS)),
+        UPSTREAM_LATENCY_MS, max_concurrency=UPSTREAM_CAP, queue_limit=0, retry_after_ms=RETRY_AFTER_MS
     ),
     theory=theory,
     core=True,

@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from fake_llm.settings import SettingValue, check_settings
+
 __all__ = [
     "COMMON_SIGNALS",
     "Prediction",
@@ -108,19 +110,27 @@ class UpstreamProfile:
 
     Args:
         latency_ms: nominal latency of one upstream call, used by the theory.
-        fake_llm_args: extra `awaitbench fake-llm` flags (e.g. a concurrency cap, a hang rate).
+        fake_llm: fake_llm settings by name, typed (e.g. `{"max_concurrency": 10, "hang_rate": 0.1}`);
+            checked against `fake_llm.settings.SETTINGS` here, so a misspelt name or a wrong type fails
+            when the scenario is defined.
+
+    Raises:
+        ConfigError: an unknown setting or a value of the wrong type (the message names the setting).
     """
 
     latency_ms: float
-    fake_llm_args: tuple[str, ...] = ()
+    fake_llm: Mapping[str, SettingValue] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fake_llm", check_settings(self.fake_llm, origin="UpstreamProfile.fake_llm"))
 
 
-def fixed_latency(latency_ms: float, *extra_args: str, output_tokens: int = 8) -> UpstreamProfile:
+def fixed_latency(latency_ms: float, *, output_tokens: int = 8, **settings: SettingValue) -> UpstreamProfile:
     """An upstream whose every call takes ~`latency_ms`: all of it as time to first token, no per-token
-    delay, so the theory's L is the same for streamed and buffered calls. `extra_args` are further
-    `awaitbench fake-llm` flags (a concurrency cap, a hang rate)."""
-    args = ("--ttft-ms", f"{latency_ms:g}", "--itl-ms", "0", "--output-tokens", str(output_tokens))
-    return UpstreamProfile(latency_ms=latency_ms, fake_llm_args=(*args, *extra_args))
+    delay, so the theory's L is the same for streamed and buffered calls. `settings` are further fake_llm
+    settings by name (a concurrency cap, a hang rate)."""
+    latency = {"ttft_ms": float(latency_ms), "itl_ms": 0.0, "output_tokens": output_tokens}
+    return UpstreamProfile(latency_ms=latency_ms, fake_llm={**latency, **settings})
 
 
 @dataclass(frozen=True, kw_only=True)

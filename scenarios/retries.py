@@ -168,7 +168,7 @@ SCENARIO = Scenario(
     ),
     pitfall_variant="retry_storm",
     fix_variant="backoff",
-    upstream=fixed_latency(UPSTREAM_LATENCY_MS, "--max-concurrency", str(UPSTREAM_CAP), "--queue-limit", "0"),
+    upstream=fixed_latency(UPSTREAM_LATENCY_MS, max_concurrency=UPSTREAM_CAP, queue_limit=0),
     theory=theory,
     evidence_at_upstream=True,
     signals=(

@@ -113,14 +113,7 @@ SCENARIO = Scenario(
     fix_variant="streamed",
     upstream=UpstreamProfile(
         latency_ms=UPSTREAM_LATENCY_MS,
-        fake_llm_args=(
-            "--ttft-ms",
-            f"{TTFT_MS:g}",
-            "--itl-ms",
-            f"{ITL_MS:g}",
-            "--output-tokens",
-            str(OUTPUT_TOKENS),
-        ),
+        fake_llm={"ttft_ms": TTFT_MS, "itl_ms": ITL_MS, "output_tokens": OUTPUT_TOKENS},
     ),
     request=RequestSpec(stream=True),
     theory=theory,

@@ -132,6 +132,6 @@ SCENARIO = Scenario(
     ),
     pitfall_variant="no_timeout",
     fix_variant="with_timeout",
-    upstream=fixed_latency(UPSTREAM_LATENCY_MS, "--hang-rate", str(HANG_RATE)),
+    upstream=fixed_latency(UPSTREAM_LATENCY_MS, hang_rate=HANG_RATE),
     theory=theory,
 )

@@ -1,7 +1,8 @@
 """Shared fixtures: real processes on loopback ports, always torn down.
 
-`start_fake_llm(*flags)` starts `awaitbench fake-llm` through the real CLI on a free port and returns its
-base URL (`http://127.0.0.1:P`); every process a test starts is stopped when the test ends.
+`start_fake_llm(preset=..., **settings)` starts `python -m fake_llm` (argv from `fake_llm.launch`) on a free
+port and returns its base URL (`http://127.0.0.1:P`); every process a test starts is stopped when the test
+ends.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.processes import ManagedProcess, ProcessSpec, awaitbench_argv, free_port
+from bench.processes import ManagedProcess, ProcessSpec, free_port
+from fake_llm.launch import fake_llm_argv
 
 
 @pytest.fixture
@@ -35,15 +37,16 @@ def start_process(tmp_path: Path) -> Iterator[Callable[[ProcessSpec], ManagedPro
 
 @pytest.fixture
 def start_fake_llm(start_process: Callable[[ProcessSpec], ManagedProcess]) -> Callable[..., str]:
-    """Start a real fake_llm (`awaitbench fake-llm --port P FLAGS...`); returns its base URL."""
+    """Start a real fake_llm with typed settings (`start_fake_llm(preset="instant", ttft_ms=200.0)`);
+    returns its base URL."""
 
-    def _start(*flags: str) -> str:
+    def _start(*, preset: str | None = None, **settings: object) -> str:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         start_process(
             ProcessSpec(
                 name="fake_llm",
-                argv=awaitbench_argv("fake-llm", "--host", "127.0.0.1", "--port", str(port), *flags),
+                argv=fake_llm_argv(host="127.0.0.1", port=port, preset=preset, settings=settings),
                 ready_url=f"{base}/health",
             )
         )

@@ -66,10 +66,7 @@ def catalogue_rows() -> list[dict[str, Any]]:
             "pitfall": s.pitfall,
             "fix": s.fix,
             "signature": s.signature,
-            "upstream": {
-                "latency_ms": s.upstream.latency_ms,
-                "fake_llm_args": list(s.upstream.fake_llm_args),
-            },
+            "upstream": {"latency_ms": s.upstream.latency_ms, "fake_llm": dict(s.upstream.fake_llm)},
             "request": {
                 "method": s.request.method,
                 "path": s.request.path,

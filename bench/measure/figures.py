@@ -8,28 +8,24 @@ from typing import Any
 
 from bench.measure.sampling import TreeSample, WindowCpu
 from bench.results import ServerFigures, TheoryFigures, UpstreamFigures
+from fake_llm.snapshot import StatsSnapshot
 from scenarios.model import Scenario, TheoryInput, littles_law_rps
 
 __all__ = ["merge_probe_snapshots", "server_figures", "theory_figures", "upstream_figures"]
 
 
-def _num(stats: Mapping[str, Any], key: str) -> float:
-    value = stats.get(key, 0)
-    return float(value) if isinstance(value, int | float) else 0.0
-
-
-def upstream_figures(stats: Mapping[str, Any], *, cpu: WindowCpu | None) -> UpstreamFigures:
+def upstream_figures(stats: StatsSnapshot, *, cpu: WindowCpu | None) -> UpstreamFigures:
     """fake_llm's /stats (reset at window start) as the upstream figures of the window."""
-    requests = int(_num(stats, "requests_total"))
-    opened = int(_num(stats, "connections_opened"))
+    requests = stats.requests_total
+    opened = stats.connections_opened
     return UpstreamFigures(
         requests=requests,
-        peak_concurrency=int(_num(stats, "peak_in_flight")),
+        peak_concurrency=stats.peak_in_flight,
         connections_opened=opened,
         connections_per_request=round(opened / requests, 4) if requests else 0.0,
-        rate_limited=int(_num(stats, "rate_limited_total")),
-        server_errors=int(_num(stats, "server_errors_total")),
-        hangs=int(_num(stats, "hangs_total")),
+        rate_limited=stats.rate_limited_total,
+        server_errors=stats.server_errors_total,
+        hangs=stats.hangs_total,
         cpu_percent=None if cpu is None else cpu.cpu_percent,
     )
 

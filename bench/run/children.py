@@ -22,6 +22,7 @@ from bench.measure.figures import merge_probe_snapshots
 from bench.processes import ManagedProcess, ProcessSpec, awaitbench_argv, free_port
 from bench.run.config import RunConfig
 from bench.run.plan import PlannedPoint
+from fake_llm.launch import fake_llm_argv
 
 __all__ = [
     "RUN_DIR_ENV",
@@ -175,13 +176,15 @@ def child_specs(point: PlannedPoint, ctx: PointContext, tmp: Path) -> tuple[Proc
     logs = ctx.run_dir / "logs" / point.id
     tag = {RUN_DIR_ENV: str(ctx.run_dir.resolve())}
     llm_base = f"http://127.0.0.1:{llm_port}"
-    llm_argv = ["fake-llm", "--host", "127.0.0.1", "--port", str(llm_port)]
-    if config.preset:
-        llm_argv += ["--preset", config.preset]
-    llm_argv += list(point.scenario.upstream.fake_llm_args)
     fake = ProcessSpec(
         name="fake_llm",
-        argv=awaitbench_argv(*llm_argv),
+        argv=fake_llm_argv(
+            host="127.0.0.1",
+            port=llm_port,
+            preset=config.preset or None,
+            settings=point.scenario.upstream.fake_llm,
+            origin=f"scenario {point.scenario.id}",
+        ),
         env=tag,
         ready_url=f"{llm_base}/health",
         log_path=logs / "fake_llm.log",

@@ -48,6 +48,7 @@ from bench.run.children import (
 )
 from bench.run.plan import PlannedPoint
 from bench.run.record import WindowReadings, record_from
+from fake_llm.snapshot import StatsSnapshot
 
 __all__ = ["RUN_DIR_ENV", "PointContext", "measure_point"]
 
@@ -82,7 +83,7 @@ class _Window:
     cpu: dict[str, WindowCpu]
     resources: TreeSample
     machine_cpu_percent: float | None
-    upstream_stats: dict[str, Any]
+    upstream_stats: StatsSnapshot
     probe: dict[str, Any]
 
 
@@ -193,7 +194,7 @@ def _window(children: _Children, ctx: PointContext, profiler: Profiler | None) -
     cpu = {name: tracker.finish() for name, tracker in trackers.items()}
     resources = trackers["app"].resources()
     try:
-        upstream_stats = http_json(f"{children.llm_base}/stats")
+        upstream_stats = StatsSnapshot.from_json(http_json(f"{children.llm_base}/stats"))
     except (OSError, ValueError) as exc:
         raise ProcessFailed(f"fake_llm /stats failed: {exc}", stderr_tail=fake.log_tail()) from exc
     return _Window(

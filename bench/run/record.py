@@ -17,6 +17,7 @@ from bench.measure.validity import PointHealth, invalid_reasons, warnings_for
 from bench.results import LoadgenFigures, PointRecord, TheoryFigures
 from bench.run.config import RunConfig
 from bench.run.plan import PlannedPoint
+from fake_llm.snapshot import StatsSnapshot
 
 __all__ = ["WindowReadings", "record_from"]
 
@@ -45,7 +46,7 @@ class WindowReadings:
     cpu: Mapping[str, WindowCpu]
     app_resources: TreeSample
     machine_cpu_percent: float | None
-    upstream_stats: Mapping[str, Any]
+    upstream_stats: StatsSnapshot
     probe: Mapping[str, Any]
     app_stats: Mapping[str, Any]
     loadgen_cpu_warning: bool = False

@@ -22,6 +22,10 @@ from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from fake_llm.cli import add_setting_arguments, flag_settings
+from fake_llm.config import FakeLLMConfig
+from fake_llm.layers import load_config
+
 __all__ = ["CeilingConfig", "create_app", "main"]
 
 Scope = MutableMapping[str, Any]
@@ -120,22 +124,28 @@ def create_app(config: CeilingConfig) -> Callable[[Scope, Receive, Send], Awaita
     return app
 
 
+_FLAGS = ("host", "port", "ttft_ms", "itl_ms", "output_tokens")
+
+
+def _parse(argv: Sequence[str] | None) -> tuple[FakeLLMConfig, CeilingConfig]:
+    """fake_llm's own flag definitions and parsing for the five settings the ceiling takes, so a flag
+    means the same on both servers and is defined once (unset ones take fake_llm's defaults)."""
+    parser = argparse.ArgumentParser(prog="python -m bench.selfperf.ceiling_app")
+    add_setting_arguments(parser, _FLAGS)
+    config = load_config(flags=flag_settings(parser.parse_args(argv)))
+    lat = config.latency
+    return config, CeilingConfig(ttft_ms=lat.ttft_ms, itl_ms=lat.itl_ms, output_tokens=lat.output_tokens)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Serve the ceiling with uvicorn: uvloop, httptools, one process, no access log (as fake_llm)."""
     import uvicorn
 
-    parser = argparse.ArgumentParser(prog="python -m bench.selfperf.ceiling_app")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--ttft-ms", type=float, default=50.0)
-    parser.add_argument("--itl-ms", type=float, default=20.0)
-    parser.add_argument("--output-tokens", type=int, default=16)
-    args = parser.parse_args(argv)
-    config = CeilingConfig(ttft_ms=args.ttft_ms, itl_ms=args.itl_ms, output_tokens=args.output_tokens)
+    fake_llm_config, config = _parse(argv)
     uvicorn.run(
         create_app(config),
-        host=args.host,
-        port=args.port,
+        host=fake_llm_config.server.host,
+        port=fake_llm_config.server.port,
         loop="uvloop",
         http="httptools",
         lifespan="off",

@@ -1,8 +1,9 @@
 """How each server under test is started: same latency settings, same core, a fresh process per step.
 
-fake_llm is started through its real CLI (`awaitbench fake-llm`), exactly as users and scenarios start it;
-the ceiling through `python -m bench.selfperf.ceiling_app`, which runs uvicorn with the settings
-fake_llm's CLI uses (uvloop, httptools, one process, no access log).
+fake_llm is started through its real CLI (`python -m fake_llm`, built by `fake_llm.launch`), exactly as the
+bench and the tests start it; the ceiling through `python -m bench.selfperf.ceiling_app`, which takes the
+same latency flags (fake_llm's own definitions) and runs uvicorn with the settings fake_llm's CLI uses
+(uvloop, httptools, one process, no access log).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from bench.processes import ProcessSpec, awaitbench_argv
+from bench.processes import ProcessSpec
 from bench.selfperf.config import Mode, PerfConfig, Sched, ServerKind
+from fake_llm.launch import fake_llm_argv, setting_args
 
 __all__ = ["CHAT_PATH", "resolve_sched", "scheduled", "server_spec"]
 
@@ -45,19 +47,22 @@ def server_spec(
     kind: ServerKind, *, config: PerfConfig, mode: Mode, port: int, log_path: Path | None = None
 ) -> ProcessSpec:
     """The process to start for `kind`, pinned to `config.server_cpu`, ready when `/health` answers."""
-    latency = [
-        "--ttft-ms",
-        f"{config.ttft_ms:g}",
-        "--itl-ms",
-        f"{config.itl_ms_for(mode):g}",
-        "--output-tokens",
-        str(config.output_tokens),
-    ]
-    common = ["--host", "127.0.0.1", "--port", str(port), *latency]
+    latency = {
+        "ttft_ms": config.ttft_ms,
+        "itl_ms": config.itl_ms_for(mode),
+        "output_tokens": config.output_tokens,
+    }
     if kind == "fake_llm":
-        argv = awaitbench_argv("fake-llm", *common, "--seed", "1")
+        argv = fake_llm_argv(host="127.0.0.1", port=port, settings={**latency, "seed": 1}, origin="perf")
     else:
-        argv = [sys.executable, "-m", "bench.selfperf.ceiling_app", *common]
+        place = ["--host", "127.0.0.1", "--port", str(port)]
+        argv = [
+            sys.executable,
+            "-m",
+            "bench.selfperf.ceiling_app",
+            *place,
+            *setting_args(latency, origin="perf"),
+        ]
     return ProcessSpec(
         name=f"perf-{kind}",
         argv=scheduled(argv, resolve_sched(config.sched)),

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from fake_llm.app import create_app
-from fake_llm.settings import load_config
+from fake_llm.layers import load_config
 
 CHAT = {"model": "fake-chat", "messages": [{"role": "user", "content": "hi"}]}
 

@@ -9,7 +9,8 @@ import httpx
 import openai
 import pytest
 
-from bench.processes import ManagedProcess, ProcessSpec, awaitbench_argv, free_port
+from bench.processes import ManagedProcess, ProcessSpec, free_port
+from fake_llm.launch import fake_llm_argv
 
 MESSAGES = [{"role": "user", "content": "Say something deterministic."}]
 
@@ -23,7 +24,7 @@ def fast_llm() -> Iterator[str]:
     """One server for the module: these tests only read replies, so they can share it (and its start-up)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    argv = awaitbench_argv("fake-llm", "--port", str(port), "--preset", "instant", "--seed", "7")
+    argv = fake_llm_argv(port=port, preset="instant", settings={"seed": 7})
     with ManagedProcess(ProcessSpec(name="fake_llm", argv=argv, ready_url=f"{base}/health")):
         yield base
 

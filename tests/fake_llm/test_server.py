@@ -16,6 +16,7 @@ import openai
 import pytest
 
 from bench.processes import ManagedProcess, ProcessSpec, awaitbench_argv, free_port, wait_port_free
+from fake_llm.launch import fake_llm_argv
 
 MESSAGES = [{"role": "user", "content": "hello"}]
 # Generous slack for a loaded 2-core CI box; the checks below look for missing or doubled delays.
@@ -31,12 +32,14 @@ def _client(base: str, **kwargs: object) -> openai.OpenAI:
 
 
 @pytest.mark.parametrize(
-    "stack", [("--http", "httptools", "--loop", "uvloop"), ("--http", "h11", "--loop", "asyncio")]
+    "stack",
+    [{"http": "httptools", "loop": "uvloop"}, {"http": "h11", "loop": "asyncio"}],
+    ids=["uvloop", "asyncio"],
 )
 def test_keep_alive_client_opens_one_connection_fresh_clients_open_n(
-    start_fake_llm: Callable[..., str], stack: tuple[str, ...]
+    start_fake_llm: Callable[..., str], stack: dict[str, str]
 ) -> None:
-    base = start_fake_llm("--preset", "instant", *stack)
+    base = start_fake_llm(preset="instant", **stack)
     with _client(base) as client:
         for _ in range(5):
             client.chat.completions.create(model="m", messages=MESSAGES)
@@ -57,7 +60,7 @@ def test_keep_alive_client_opens_one_connection_fresh_clients_open_n(
 def test_forwarded_for_header_does_not_hide_the_connection(start_fake_llm: Callable[..., str]) -> None:
     # A client behind a proxy (or a load tool) may send X-Forwarded-For; uvicorn's proxy-headers middleware
     # would rewrite the client address that connection accounting looks connections up by.
-    base = start_fake_llm("--preset", "instant", "--handshake-ms", "200")
+    base = start_fake_llm(preset="instant", handshake_ms=200.0)
     with _client(base, default_headers={"x-forwarded-for": "10.1.2.3"}) as client:
         replies = [
             client.chat.completions.with_raw_response.create(model="m", messages=MESSAGES) for _ in range(3)
@@ -68,7 +71,7 @@ def test_forwarded_for_header_does_not_hide_the_connection(start_fake_llm: Calla
 
 
 def test_handshake_cost_is_charged_once_per_connection(start_fake_llm: Callable[..., str]) -> None:
-    base = start_fake_llm("--preset", "instant", "--handshake-ms", "300", "--rtt-ms", "50")
+    base = start_fake_llm(preset="instant", handshake_ms=300.0, rtt_ms=50.0)
     with _client(base) as client:
         started = time.perf_counter()
         first = client.chat.completions.with_raw_response.create(model="m", messages=MESSAGES)
@@ -80,7 +83,7 @@ def test_handshake_cost_is_charged_once_per_connection(start_fake_llm: Callable[
 
 
 def test_streaming_timing_follows_ttft_and_itl(start_fake_llm: Callable[..., str]) -> None:
-    base = start_fake_llm("--preset", "instant", "--ttft-ms", "200", "--itl-ms", "50", "--output-tokens", "6")
+    base = start_fake_llm(preset="instant", ttft_ms=200.0, itl_ms=50.0, output_tokens=6)
     with _client(base) as client:
         client.models.list()  # warm the connection so the timing below is the server's
         started = time.perf_counter()
@@ -100,7 +103,7 @@ def test_streaming_timing_follows_ttft_and_itl(start_fake_llm: Callable[..., str
 
 
 def test_over_capacity_requests_queue_and_wait(start_fake_llm: Callable[..., str]) -> None:
-    base = start_fake_llm("--preset", "instant", "--ttft-ms", "200", "--max-concurrency", "2")
+    base = start_fake_llm(preset="instant", ttft_ms=200.0, max_concurrency=2)
 
     async def main() -> list[float]:
         async with openai.AsyncOpenAI(base_url=f"{base}/v1", api_key="k") as client:
@@ -125,9 +128,7 @@ def test_over_capacity_requests_queue_and_wait(start_fake_llm: Callable[..., str
 
 
 def test_full_queue_answers_429_that_the_sdk_reports(start_fake_llm: Callable[..., str]) -> None:
-    base = start_fake_llm(
-        "--preset", "instant", "--ttft-ms", "300", "--max-concurrency", "1", "--queue-limit", "0"
-    )
+    base = start_fake_llm(preset="instant", ttft_ms=300.0, max_concurrency=1, queue_limit=0)
 
     async def main() -> list[object]:
         async with openai.AsyncOpenAI(base_url=f"{base}/v1", api_key="k", max_retries=0) as client:
@@ -144,9 +145,7 @@ def test_full_queue_answers_429_that_the_sdk_reports(start_fake_llm: Callable[..
 
 
 def test_sdk_retries_honour_retry_after(start_fake_llm: Callable[..., str]) -> None:
-    base = start_fake_llm(
-        "--preset", "instant", "--fault-first-n", "1", "--fault-kind", "429", "--retry-after-ms", "1200"
-    )
+    base = start_fake_llm(preset="instant", fault_first_n=1, fault_kind="429", retry_after_ms=1200)
     with _client(base, max_retries=2) as client:
         started = time.perf_counter()
         reply = client.chat.completions.create(model="m", messages=MESSAGES)
@@ -158,7 +157,7 @@ def test_sdk_retries_honour_retry_after(start_fake_llm: Callable[..., str]) -> N
 
 
 def test_schedule_first_n_and_every_k(start_fake_llm: Callable[..., str]) -> None:
-    base = start_fake_llm("--preset", "instant", "--fault-first-n", "2", "--fault-every-k", "5")
+    base = start_fake_llm(preset="instant", fault_first_n=2, fault_every_k=5)
     outcomes = []
     with _client(base, max_retries=0) as client:
         for _ in range(6):
@@ -171,7 +170,7 @@ def test_schedule_first_n_and_every_k(start_fake_llm: Callable[..., str]) -> Non
 
 
 def test_hang_holds_until_the_client_gives_up(start_fake_llm: Callable[..., str]) -> None:
-    base = start_fake_llm("--preset", "instant", "--hang-rate", "1")
+    base = start_fake_llm(preset="instant", hang_rate=1.0)
     with _client(base, max_retries=0, timeout=0.5) as client, pytest.raises(openai.APITimeoutError):
         client.chat.completions.create(model="m", messages=MESSAGES)
     deadline = time.monotonic() + 5
@@ -182,7 +181,7 @@ def test_hang_holds_until_the_client_gives_up(start_fake_llm: Callable[..., str]
 
 
 def test_mid_stream_disconnect_and_trickle(start_fake_llm: Callable[..., str]) -> None:
-    base = start_fake_llm("--preset", "instant", "--output-tokens", "10", "--trickle-ms", "60")
+    base = start_fake_llm(preset="instant", output_tokens=10, trickle_ms=60.0)
     received = 0
     with _client(base, max_retries=0) as client:
         with pytest.raises((openai.APIConnectionError, httpx.HTTPError)):
@@ -207,20 +206,15 @@ def test_mid_stream_disconnect_and_trickle(start_fake_llm: Callable[..., str]) -
     assert stats["disconnects_total"] == 2
 
 
-def test_shutdown_is_clean_with_a_hung_request() -> None:
+@pytest.mark.parametrize("command", ["python -m fake_llm", "awaitbench fake-llm"])
+def test_shutdown_is_clean_with_a_hung_request(command: str) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    argv = awaitbench_argv(
-        "fake-llm",
-        "--port",
-        str(port),
-        "--preset",
-        "instant",
-        "--hang-rate",
-        "1",
-        "--timeout-graceful-shutdown-s",
-        "1",
+    argv = fake_llm_argv(
+        port=port, preset="instant", settings={"hang_rate": 1.0, "timeout_graceful_shutdown_s": 1.0}
     )
+    if command == "awaitbench fake-llm":
+        argv = awaitbench_argv("fake-llm", *argv[3:])  # the same flags, through the one awaitbench CLI
     outcome: list[object] = []
 
     def hung_call() -> None:

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 
 from fake_llm.config import FakeLLMConfig, LatencyConfig
 from fake_llm.errors import ConfigError
-from fake_llm.presets import PRESETS
-from fake_llm.settings import SETTINGS, load_config
+from fake_llm.layers import load_config
+from fake_llm.presets import PRESETS, Preset
+from fake_llm.settings import SETTINGS, SettingValue, check_settings, config_from_settings
+from fake_llm.settings_docs import BEGIN, END, with_settings_table
+from fake_llm.settings_docs import main as settings_docs_main
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "fake_llm.md"
 
 
 def test_every_setting_has_help_and_a_unique_flag() -> None:
@@ -35,7 +41,7 @@ def test_precedence_preset_file_env_flags(tmp_path: Path) -> None:
     assert config.latency.ttft_ms == 11  # file over preset
     assert config.latency.itl_ms == 22  # env over file
     assert config.capacity.rpm == 33  # flag over env
-    assert config.network.rtt_ms == PRESETS["chat"]["rtt_ms"]  # preset where nothing overrides
+    assert config.network.rtt_ms == PRESETS["chat"].settings["rtt_ms"]  # preset where nothing overrides
     assert load_config(flags={"preset": "instant"}, config_file=config_file).latency.itl_ms == 12
 
 
@@ -90,7 +96,55 @@ def test_direct_construction_validates() -> None:
         FakeLLMConfig(latency=LatencyConfig(output_tokens=0))
 
 
-def test_docs_mention_every_flag() -> None:
-    docs = (Path(__file__).resolve().parents[2] / "docs" / "fake_llm.md").read_text()
-    missing = [s.flag for s in SETTINGS.values() if f"`{s.flag}" not in docs and f"{s.flag}`" not in docs]
-    assert not missing, f"document these flags in docs/fake_llm.md: {missing}"
+def test_docs_settings_table_is_generated_from_the_settings() -> None:
+    # Every column (flag, TOML key, env var, default, meaning) comes from SETTINGS; regenerate with
+    # `python -m fake_llm.settings_docs docs/fake_llm.md` after changing fake_llm/config.py.
+    docs = DOCS.read_text(encoding="utf-8")
+    assert docs == with_settings_table(docs), "run: python -m fake_llm.settings_docs docs/fake_llm.md"
+    table = docs.split(BEGIN, 1)[1].split(END, 1)[0]
+    for setting in SETTINGS.values():
+        row = next(line for line in table.splitlines() if line.startswith(f"| `{setting.flag}`"))
+        for cell in (setting.name, setting.env_var, setting.help.split(" (")[0]):
+            assert cell in row, (setting.name, cell)
+
+
+def test_settings_docs_rewrites_only_between_the_markers(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(f"# title\n\n{BEGIN}\nstale\n{END}\n\nafter\n")
+    assert settings_docs_main([str(page)]) == 0
+    text = page.read_text()
+    assert text.startswith("# title\n\n") and text.endswith(f"{END}\n\nafter\n")
+    assert "stale" not in text and "`--ttft-ms`" in text
+    page.write_text("no markers")
+    assert settings_docs_main([str(page)]) == 1
+
+
+def test_every_preset_value_is_a_setting_of_its_type() -> None:
+    for preset in PRESETS.values():
+        for name, value in preset.settings.items():
+            assert name in SETTINGS, (preset.name, name)
+            assert type(value) is SETTINGS[name].kind, (preset.name, name, value)
+
+
+@pytest.mark.parametrize(
+    ("settings", "needle"),
+    [
+        ({"ttft": 3.0}, "unknown setting 'ttft' in preset broken"),
+        ({"ttft_ms": "3"}, "setting ttft_ms (preset broken) must be a number, not '3'"),
+        ({"output_tokens": 2.0}, "setting output_tokens (preset broken) must be a whole number"),
+        ({"tls": 1}, "setting tls (preset broken) must be true or false"),
+        ({"ttft_dist": "gamma"}, "must be one of constant, uniform, normal, lognormal"),
+        ({"ttft_ms": -1.0}, "--ttft-ms must be >= 0"),
+    ],
+)
+def test_a_preset_is_checked_when_defined(settings: dict[str, SettingValue], needle: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        Preset(name="broken", settings=settings)
+    assert needle in str(info.value)
+
+
+def test_typed_settings_widen_ints_for_floats_and_are_read_only() -> None:
+    checked = check_settings({"ttft_ms": 5, "seed": 3}, origin="test")
+    assert checked == {"ttft_ms": 5.0, "seed": 3} and isinstance(checked["ttft_ms"], float)
+    assert isinstance(checked, MappingProxyType)  # read-only: a preset or profile cannot be changed later
+    assert config_from_settings(checked).latency.ttft_ms == 5.0

@@ -24,6 +24,7 @@ from typing import Any, Literal
 import pytest
 
 from bench.processes import ManagedProcess, ProcessSpec, awaitbench_argv, free_port
+from fake_llm.launch import fake_llm_argv
 from scenarios.model import Scenario
 from tests.scenarios.clients import assert_answers
 
@@ -66,9 +67,9 @@ def stop_processes(processes: Iterable[ManagedProcess], *, grace_s: float) -> No
 
 
 @contextlib.contextmanager
-def fake_llm(log_dir: Path, *args: str) -> Iterator[str]:
-    """A real fake LLM on a free port; yields its base URL (without /v1)."""
-    spec, base = _fake_llm_spec(args, log_dir)
+def fake_llm(log_dir: Path, settings: Mapping[str, object]) -> Iterator[str]:
+    """A real fake LLM with typed `settings` on a free port; yields its base URL (without /v1)."""
+    spec, base = _fake_llm_spec(settings, log_dir)
     with ManagedProcess(spec):
         yield base
 
@@ -79,16 +80,16 @@ def default_llm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     that need nothing special; each measurement resets its /stats first, and modules run one at a time."""
     from scenarios.model import fixed_latency
 
-    with fake_llm(tmp_path_factory.mktemp("default_llm"), *fixed_latency(100.0).fake_llm_args) as base:
+    with fake_llm(tmp_path_factory.mktemp("default_llm"), fixed_latency(100.0).fake_llm) as base:
         yield base
 
 
-def _fake_llm_spec(args: Sequence[str], log_dir: Path) -> tuple[ProcessSpec, str]:
+def _fake_llm_spec(settings: Mapping[str, object], log_dir: Path) -> tuple[ProcessSpec, str]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     spec = ProcessSpec(
         name="fake_llm",
-        argv=awaitbench_argv("fake-llm", "--host", "127.0.0.1", "--port", str(port), *args),
+        argv=fake_llm_argv(host="127.0.0.1", port=port, settings=settings),
         ready_url=f"{base}/health",
         log_path=log_dir / "fake_llm.log",
     )
@@ -121,7 +122,7 @@ def fleet(
     scenario: Scenario,
     log_dir: Path,
     *,
-    fake_llm_args: Sequence[str] | None = None,
+    fake_llm_settings: Mapping[str, object] | None = None,
     llm: str | None = None,
     variants: Sequence[str] | None = None,
     loop: Loop = "asyncio",
@@ -132,7 +133,7 @@ def fleet(
     specs: dict[str, tuple[ProcessSpec, str]] = {}
     if llm is None:
         llm_spec, llm = _fake_llm_spec(
-            scenario.upstream.fake_llm_args if fake_llm_args is None else fake_llm_args, log_dir
+            scenario.upstream.fake_llm if fake_llm_settings is None else fake_llm_settings, log_dir
         )
         specs["fake_llm"] = (llm_spec, llm)
     chosen = [v.id for v in scenario.variants] if variants is None else list(variants)
@@ -167,7 +168,7 @@ class FleetSetup:
     Args:
         scenario: whose variants to start.
         shared_llm: use the session's default fake LLM (fixed 100 ms) instead of starting one.
-        fake_llm_args: flags for the fleet's own fake LLM (default: the scenario's upstream profile).
+        fake_llm_settings: typed settings of the fleet's own fake LLM (default: the scenario's upstream).
         env: scenario knobs for the variant apps.
         leaky: variants whose pitfall is an unclosed client. Each gets one request just before its stop
             (something to leak), and its shutdown check expects the leak: the detector's positive control.
@@ -175,7 +176,7 @@ class FleetSetup:
 
     scenario: Scenario
     shared_llm: bool = False
-    fake_llm_args: tuple[str, ...] | None = None
+    fake_llm_settings: Mapping[str, object] | None = None
     env: Mapping[str, str] = field(default_factory=dict)
     leaky: tuple[str, ...] = ()
 
@@ -214,7 +215,7 @@ class FleetPool:
                 setup.scenario,
                 self._log_root(scenario_id),
                 llm=self._default_llm() if setup.shared_llm else None,
-                fake_llm_args=setup.fake_llm_args,
+                fake_llm_settings=setup.fake_llm_settings,
                 env=setup.env,
                 loop=module_loop(scenario_id),
             )
@@ -268,7 +269,7 @@ def fleet_fixture(
     scenario: Scenario,
     *,
     shared_llm: bool = False,
-    fake_llm_args: Sequence[str] | None = None,
+    fake_llm_settings: Mapping[str, object] | None = None,
     env: Mapping[str, str] | None = None,
     leaky: Sequence[str] = (),
 ) -> Any:
@@ -280,7 +281,7 @@ def fleet_fixture(
     setup = FleetSetup(
         scenario=scenario,
         shared_llm=shared_llm,
-        fake_llm_args=None if fake_llm_args is None else tuple(fake_llm_args),
+        fake_llm_settings=None if fake_llm_settings is None else dict(fake_llm_settings),
         env=dict(env or {}),
         leaky=tuple(leaky),
     )

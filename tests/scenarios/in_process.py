@@ -110,7 +110,7 @@ class InProcess:
 
     def upstream_requests(self) -> int:
         """API requests the fake LLM has received (its own counter, the same one `/stats` shows)."""
-        return int(self.upstream.engine.stats.snapshot()["requests_total"])
+        return self.upstream.engine.stats.snapshot().requests_total
 
 
 @contextlib.asynccontextmanager

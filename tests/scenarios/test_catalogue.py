@@ -9,9 +9,14 @@ import inspect
 import pytest
 
 import scenarios
+from fake_llm.cli import build_parser, flag_settings
+from fake_llm.errors import ConfigError
+from fake_llm.launch import fake_llm_argv
+from fake_llm.layers import load_config
+from fake_llm.settings import SETTINGS
 from scenarios import SCENARIO_MODULES, catalogue, get
 from scenarios.errors import UnknownScenarioError
-from scenarios.model import Scenario, TheoryInput
+from scenarios.model import Scenario, TheoryInput, UpstreamProfile, fixed_latency
 
 CORE_SIX = ("sync_client", "per_request_client", "serial_awaits", "fan_out", "blocking_work", "cpu_work")
 BRIEF = (*CORE_SIX, "timeouts", "retries", "threadpool", "background_work", "streaming")
@@ -53,9 +58,25 @@ def test_metadata_is_consistent(scenario: Scenario) -> None:
     for text in (scenario.title, scenario.pitfall, scenario.fix, scenario.signature):
         assert text.strip() and "\n" not in text
     assert scenario.upstream.latency_ms > 0
-    assert all(isinstance(arg, str) for arg in scenario.upstream.fake_llm_args)
     for name in scenario.app_env:
         assert name.startswith("AWAITBENCH_")
+
+
+@pytest.mark.parametrize("scenario", catalogue(), ids=lambda s: s.id)
+def test_upstream_settings_are_a_valid_fake_llm_command_line(scenario: Scenario) -> None:
+    # The bench starts fake_llm with exactly this argv; fake_llm's own parser must read it back as the
+    # scenario's typed settings, in range (a name, type or range mistake fails here, not in a run).
+    argv = fake_llm_argv(port=8000, settings=scenario.upstream.fake_llm)
+    config = load_config(flags=flag_settings(build_parser().parse_args(argv[3:])))
+    for name, value in scenario.upstream.fake_llm.items():
+        assert getattr(getattr(config, SETTINGS[name].section), name) == value
+
+
+def test_upstream_profile_rejects_untyped_or_unknown_settings() -> None:
+    with pytest.raises(ConfigError, match=r"setting hang_rate .* must be a number, not '0\.1'"):
+        UpstreamProfile(latency_ms=100.0, fake_llm={"hang_rate": "0.1"})
+    with pytest.raises(ConfigError, match="unknown setting 'hang_rates'"):
+        fixed_latency(100.0, hang_rates=0.1)
 
 
 @pytest.mark.parametrize("scenario", catalogue(), ids=lambda s: s.id)

@@ -39,7 +39,10 @@ def test_list_json_is_the_catalogue() -> None:
     assert [row["id"] for row in rows] == list(SCENARIO_MODULES)
     fan_out = rows[SCENARIO_MODULES.index("fan_out")]
     assert [v["id"] for v in fan_out["variants"]] == ["unbounded", "semaphore"]
-    assert "--max-concurrency" in fan_out["upstream"]["fake_llm_args"]
+    from scenarios.fan_out import UPSTREAM_CAP
+
+    assert fan_out["upstream"]["fake_llm"]["max_concurrency"] == UPSTREAM_CAP  # typed, not a flag string
+    assert fan_out["upstream"]["fake_llm"]["ttft_ms"] == fan_out["upstream"]["latency_ms"]
     assert fan_out["request"] == {
         "method": "POST",
         "path": "/ask",

@@ -16,16 +16,12 @@ LATENCY_MS = 500
 
 apps = fleet_fixture(
     SCENARIO,
-    fake_llm_args=(
-        "--ttft-ms",
-        str(LATENCY_MS),
-        "--itl-ms",
-        "0",
-        "--max-concurrency",
-        str(UPSTREAM_CAP),
-        "--queue-limit",
-        "0",
-    ),
+    fake_llm_settings={
+        "ttft_ms": LATENCY_MS,
+        "itl_ms": 0.0,
+        "max_concurrency": UPSTREAM_CAP,
+        "queue_limit": 0,
+    },
 )
 
 

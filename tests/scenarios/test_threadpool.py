@@ -11,7 +11,7 @@ USERS = 60
 LATENCY_MS = 1000
 
 
-apps = fleet_fixture(SCENARIO, fake_llm_args=("--ttft-ms", str(LATENCY_MS), "--itl-ms", "0"))
+apps = fleet_fixture(SCENARIO, fake_llm_settings={"ttft_ms": LATENCY_MS, "itl_ms": 0.0})
 
 
 def _peak(apps: Fleet, variant: str) -> tuple[int, float]:

@@ -14,16 +14,7 @@ CLIENT_TIMEOUT_S = 3.0
 
 apps = fleet_fixture(
     SCENARIO,
-    fake_llm_args=(
-        "--ttft-ms",
-        "100",
-        "--itl-ms",
-        "0",
-        "--fault-kind",
-        "hang",
-        "--fault-every-k",
-        str(EVERY_K),
-    ),
+    fake_llm_settings={"ttft_ms": 100.0, "itl_ms": 0.0, "fault_kind": "hang", "fault_every_k": EVERY_K},
     env={"AWAITBENCH_DEADLINE_MS": f"{DEADLINE_MS:g}"},
 )
 

@@ -1,20 +1,24 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bench.measure.figures import merge_probe_snapshots, server_figures, theory_figures, upstream_figures
 from bench.measure.sampling import TreeSample, WindowCpu
+from fake_llm.stats import ServerStats
 from tests.bench.helpers import make_scenario
 
 
-def test_upstream_figures_from_contract_keys() -> None:
-    stats = {
-        "requests_total": 400,
-        "connections_opened": 100,
-        "peak_in_flight": 37,
-        "rate_limited_total": 5,
-        "server_errors_total": 2,
-        "hangs_total": 1,
-        "requests_by_status": {"200": 393},
-    }
+def test_upstream_figures_from_the_stats_snapshot() -> None:
+    stats = replace(
+        ServerStats().snapshot(),
+        requests_total=400,
+        connections_opened=100,
+        peak_in_flight=37,
+        rate_limited_total=5,
+        server_errors_total=2,
+        hangs_total=1,
+        requests_by_status={"200": 393},
+    )
     cpu = WindowCpu(cpu_seconds=1.0, cpu_percent=33.3, busiest_process_percent=40.0, processes=1)
     up = upstream_figures(stats, cpu=cpu)
     assert (up.requests, up.peak_concurrency, up.connections_opened) == (400, 37, 100)
@@ -22,8 +26,8 @@ def test_upstream_figures_from_contract_keys() -> None:
     assert (up.rate_limited, up.server_errors, up.hangs, up.cpu_percent) == (5, 2, 1, 33.3)
 
 
-def test_upstream_figures_tolerate_missing_keys() -> None:
-    up = upstream_figures({}, cpu=None)
+def test_upstream_figures_of_an_idle_window() -> None:
+    up = upstream_figures(ServerStats().snapshot(), cpu=None)
     assert up.requests == 0 and up.connections_per_request == 0.0 and up.cpu_percent is None
 
 

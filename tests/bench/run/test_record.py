@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from bench.measure.requests import WindowCounts
@@ -9,6 +11,7 @@ from bench.measure.sampling import TreeSample, WindowCpu
 from bench.run.config import RunConfig
 from bench.run.plan import PlannedPoint
 from bench.run.record import WindowReadings, record_from
+from fake_llm.stats import ServerStats
 from tests.bench.helpers import make_scenario
 
 SCENARIO = make_scenario("demo")
@@ -38,7 +41,9 @@ def _readings(
         "cpu": {"app": _cpu(40.0), "locust": _cpu(30.0), "fake": _cpu(20.0)},
         "app_resources": TreeSample(rss_mb=50.0, open_fds=12, threads=3, processes=1),
         "machine_cpu_percent": 50.0,
-        "upstream_stats": {"requests_total": requests, "connections_opened": 10, "peak_in_flight": 10},
+        "upstream_stats": replace(
+            ServerStats().snapshot(), requests_total=requests, connections_opened=10, peak_in_flight=10
+        ),
         "probe": {"lag_p99_ms": 1.5},
         "app_stats": {"requests": requests},
     }

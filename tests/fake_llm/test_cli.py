@@ -1,0 +1,155 @@
+"""The fake LLM's command line as a user runs it, standalone (`python -m fake_llm`) and mounted in the
+awaitbench CLI (`awaitbench fake-llm`): the same flags, one-line errors with the same exit codes, presets,
+serving, TLS."""
+
+from __future__ import annotations
+
+import os
+import ssl
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import openai
+import pytest
+
+from bench.processes import ManagedProcess, ProcessSpec, awaitbench_argv, free_port
+from fake_llm.settings import SETTINGS
+
+COMMANDS = ("python -m fake_llm", "awaitbench fake-llm")
+
+
+def _argv(command: str, *args: str) -> list[str]:
+    if command == "python -m fake_llm":
+        return [sys.executable, "-m", "fake_llm", *args]
+    return awaitbench_argv("fake-llm", *args)
+
+
+def _run(
+    *args: str, env: dict[str, str] | None = None, command: str = COMMANDS[0]
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        _argv(command, *args),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "COLUMNS": "100", **(env or {})},
+    )
+
+
+def test_help_shows_every_setting_and_both_commands_have_the_same_options() -> None:
+    helps = {command: _run("--help", command=command) for command in COMMANDS}
+    for command, result in helps.items():
+        assert result.returncode == 0, (command, result.stderr)
+        for setting in SETTINGS.values():
+            assert setting.flag in result.stdout, (command, setting.flag)
+    standalone, mounted = (helps[c].stdout.split("options:", 1)[1] for c in COMMANDS)
+    assert standalone == mounted  # one definition of the flags, mounted twice
+
+
+def test_standalone_serves_health_and_stops_cleanly(
+    start_process: Callable[[ProcessSpec], ManagedProcess],
+) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = start_process(
+        ProcessSpec(
+            name="fake_llm",
+            argv=[sys.executable, "-m", "fake_llm", "--port", str(port)],
+            ready_url=f"{base}/health",
+        )
+    )
+    assert httpx.get(f"{base}/health").json() == {"status": "ok"}
+    assert [m["id"] for m in httpx.get(f"{base}/v1/models").json()["data"]] == ["fake-chat", "fake-embedding"]
+    assert proc.stop() == 0
+    assert proc.log_path is not None
+    log = proc.log_path.read_text()
+    assert f"fake-llm: serving on http://127.0.0.1:{port}/v1" in log and "fake-llm: stopped" in log
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "needle"),
+    [
+        (("--ttft-ms", "soon"), {}, "--ttft-ms (flag) must be a number"),
+        (("--preset", "warp"), {}, "unknown preset 'warp'"),
+        (("--queue-limit", "-5"), {}, "--queue-limit must be >= -1"),
+        (("--config", "/nonexistent.toml"), {}, "no such file"),
+        ((), {"AWAITBENCH_FAKE_LLM_RPM": "lots"}, "--rpm (env) must be a whole number"),
+        (("--no-such-flag",), {}, "unrecognized arguments"),
+    ],
+)
+@pytest.mark.parametrize("command", COMMANDS)
+def test_bad_settings_exit_2_with_one_line(
+    command: str, args: tuple[str, ...], env: dict[str, str], needle: str
+) -> None:
+    result = _run(*args, env=env, command=command)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert needle in lines[0]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_list_presets(command: str) -> None:
+    result = _run("--list-presets", command=command)
+    assert result.returncode == 0
+    names = [line.split()[0] for line in result.stdout.splitlines()]
+    assert {"instant", "fast", "chat", "slow"} <= set(names)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_busy_port_or_foreign_host_is_a_one_line_error_exit_1(
+    start_fake_llm: Callable[..., str], command: str
+) -> None:
+    base = start_fake_llm(preset="instant")
+    for args in (("--port", base.rsplit(":", 1)[1]), ("--host", "192.0.2.1", "--port", "8000")):
+        result = _run(*args, command=command)
+        assert result.returncode == 1, (args, result.stderr)
+        assert "cannot listen on" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_config_file_and_preset_through_the_cli(
+    start_process: Callable[[ProcessSpec], ManagedProcess], tmp_path: Path
+) -> None:
+    config = tmp_path / "fake.toml"
+    config.write_text('preset = "instant"\n[latency]\nttft_ms = 120\n')
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    argv = awaitbench_argv("fake-llm", "--port", str(port), "--config", str(config), "--output-tokens", "4")
+    start_process(ProcessSpec(name="fake_llm", argv=argv, ready_url=f"{base}/health"))
+    with openai.OpenAI(base_url=f"{base}/v1", api_key="k") as client:
+        raw = client.chat.completions.with_raw_response.create(
+            model="m", messages=[{"role": "user", "content": "x"}]
+        )
+    assert float(raw.headers["x-fake-intended-ms"]) == pytest.approx(120, abs=1)
+    assert raw.parse().usage.completion_tokens == 4  # type: ignore[union-attr]
+
+
+def test_tls_serves_https_trusted_through_the_generated_ca(tmp_path: Path) -> None:
+    port = free_port()
+    argv = awaitbench_argv(
+        "fake-llm", "--port", str(port), "--preset", "instant", "--tls", "--tls-dir", str(tmp_path)
+    )
+    with ManagedProcess(ProcessSpec(name="fake_llm_tls", argv=argv)) as proc:
+        ca = tmp_path / "ca.pem"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                context = ssl.create_default_context(cafile=str(ca))
+                httpx.get(f"https://127.0.0.1:{port}/health", verify=context).raise_for_status()
+                break
+            except (OSError, ssl.SSLError, httpx.HTTPError):
+                if time.monotonic() > deadline or proc.returncode is not None:
+                    raise
+                time.sleep(0.1)
+        with (
+            httpx.Client(verify=context) as http,
+            openai.OpenAI(base_url=f"https://127.0.0.1:{port}/v1", api_key="k", http_client=http) as client,
+        ):
+            reply = client.chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}])
+        assert reply.choices[0].message.content
+        with pytest.raises(httpx.ConnectError):  # the system trust store does not know this CA
+            httpx.get(f"https://127.0.0.1:{port}/health")
