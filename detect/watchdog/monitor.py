@@ -33,7 +33,11 @@ from detect.watchdog.threadpool import ThreadpoolReading
 __all__ = ["Monitor", "MonitorSettings", "WatchListener"]
 
 _log = logging.getLogger("detect.watchdog")
-_UNKNOWN = Frame(file="<unknown>", line=0, function="<no sample>", user_code=False)
+# The monitor could not sample during the stall: it needs the GIL and a CPU too, so a process starved of
+# CPU, or C code holding the GIL throughout, leaves only the duration.
+_UNKNOWN = Frame(
+    file="<not sampled>", line=0, function="<monitor could not run: CPU or GIL starved>", user_code=False
+)
 
 
 class WatchListener:

@@ -14,11 +14,12 @@ from detect.watchdog.report import Block, Frame, NeverAwaited, WatchReport
 
 __all__ = ["describe_never_awaited", "render_block", "render_report", "render_stack"]
 
-_LIB_ROOT = re.compile(r"[/\\](?:site-packages|dist-packages|python\d+\.\d+|lib-dynload)[/\\]([^/\\]+)")
+_SITE = re.compile(r"[/\\](?:site-packages|dist-packages)[/\\]([^/\\]+)")
+_STDLIB = re.compile(r"[/\\](?:python\d+\.\d+|lib-dynload)[/\\]([^/\\]+)")
 
 
 def _package(file: str) -> str:
-    match = _LIB_ROOT.search(file)
+    match = _SITE.search(file) or _STDLIB.search(file)
     name = match.group(1) if match else file.replace("\\", "/").rsplit("/", 1)[-1]
     return name.removesuffix(".py")
 
