@@ -91,6 +91,17 @@ class WatchedLoop:
         self.samples: list[Sample] = []
         self.route: str | None = None
         self.last_threadpool_read = time.perf_counter()
+        if thread_id == threading.get_ident():  # watching our own loop: set up now, not at the canary
+            self._bind()
+
+    def _bind(self) -> None:
+        """On the loop thread, once: find its thread limiter, and turn on coroutine origin tracking
+        there (the setting is per thread)."""
+        self.threadpool.bind()
+        if self._origin_depth:
+            self._previous_origin_depth = sys.get_coroutine_origin_tracking_depth()
+            if self._origin_depth > self._previous_origin_depth:
+                sys.set_coroutine_origin_tracking_depth(self._origin_depth)
 
     def _answer(self, token: int) -> None:
         # Runs on the loop thread: stamp first, so the set-up below never counts as lag.
@@ -98,11 +109,7 @@ class WatchedLoop:
             self.answered_at = time.perf_counter()
             self.answered_token = token
         if not self.threadpool.bound:
-            self.threadpool.bind()
-            if self._origin_depth:  # origin tracking is per thread: set it on the loop's own
-                self._previous_origin_depth = sys.get_coroutine_origin_tracking_depth()
-                if self._origin_depth > self._previous_origin_depth:
-                    sys.set_coroutine_origin_tracking_depth(self._origin_depth)
+            self._bind()
 
     def post(self, now: float) -> bool:
         """Send a canary; False when the loop is closed."""

@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from detect.watchdog.cpu import classify
@@ -85,8 +85,12 @@ class Monitor:
         classifier: FrameClassifier,
         *,
         loops: Sequence[tuple[asyncio.AbstractEventLoop, int]] = (),
+        on_exhausted: Callable[[], None] | None = None,
     ) -> None:
+        """`on_exhausted` is called (on the monitor thread) when every loop given has closed and the
+        monitor does not discover loops: the watch can end itself instead of idling forever."""
         self._settings = settings
+        self._on_exhausted = on_exhausted
         self._listeners = tuple(listeners)
         self._classifier = classifier
         self._seen: set[int] = set()
@@ -144,7 +148,11 @@ class Monitor:
             for loop, target in list(self._targets.items()):
                 if not self._check(target, now):
                     del self._targets[loop]
+            if not self._targets and not self._settings.discover:
+                break  # every loop closed (an app's loop at shutdown, an ASGITransport test's loop)
             self._stop.wait(self._settings.interval_s)
+        if not self._stop.is_set() and self._on_exhausted is not None:
+            self._on_exhausted()
 
     def _discover(self) -> None:
         for loop, thread_id in running_loops(skip_thread=threading.get_ident()).items():

@@ -14,6 +14,7 @@ frozen `WatchReport`. Starting costs one thread; stopping joins it and settles t
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -77,6 +78,8 @@ class LoopWatch(WatchListener):
         self._warnings: WarningsCapture | None = None
         self._started_at = 0.0
         self._final: WatchReport | None = None
+        self._stopping = threading.Lock()
+        self._caller = (0, 0)
 
     # -- lifecycle -----------------------------------------------------------------------------------
     def start(self) -> LoopWatch:
@@ -93,6 +96,7 @@ class LoopWatch(WatchListener):
             (self, *self._extra),
             self._classifier,
             loops=loops,
+            on_exhausted=self.stop,
         )
         if self.config.capture_warnings:
             self._warnings = WarningsCapture(
@@ -101,20 +105,27 @@ class LoopWatch(WatchListener):
                 on_resource_warning=self.on_resource_warning,
             )
             self._warnings.start()
+        # Origin tracking is per thread and a closed loop cannot be asked to undo it: remember this
+        # thread's setting (pytest-asyncio's loop runs here) and put it back at stop.
+        self._caller = (threading.get_ident(), sys.get_coroutine_origin_tracking_depth())
         self._started_at = time.perf_counter()
         self._monitor.start()
         return self
 
     def stop(self) -> WatchReport:
         """Stop watching (idempotent) and return the final report."""
-        if self._final is None:
-            if self._monitor is None:
-                raise WatchConfigError("this watch was never started: use it as `with watch_loop():`")
-            self._monitor.stop()
-            if self._warnings is not None:
-                self._warnings.stop()
-            self._final = self._build_report()
-        return self._final
+        with self._stopping:  # the caller, or the monitor thread when the watched loop closed
+            if self._final is None:
+                if self._monitor is None:
+                    raise WatchConfigError("this watch was never started: use it as `with watch_loop():`")
+                self._monitor.stop()
+                if self._warnings is not None:
+                    self._warnings.stop()
+                thread_id, depth = self._caller
+                if threading.get_ident() == thread_id:
+                    sys.set_coroutine_origin_tracking_depth(depth)
+                self._final = self._build_report()
+            return self._final
 
     def _loops_to_watch(self) -> list[tuple[asyncio.AbstractEventLoop, int]]:
         try:
