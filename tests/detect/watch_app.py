@@ -38,6 +38,12 @@ def burn_cpu(seconds: float) -> int:
     return spins
 
 
+def _sync_openai(base_url: str) -> Any:
+    import openai
+
+    return openai.OpenAI(base_url=f"{base_url}/v1", api_key="sk-test", max_retries=0)
+
+
 def make_app(*, middleware: bool | None = None, threshold_ms: float = 50.0, **watch: Any) -> FastAPI:
     """The app; `middleware` defaults to on unless WATCH_APP_PLAIN=1."""
     if middleware is None:
@@ -58,15 +64,15 @@ def make_app(*, middleware: bool | None = None, threshold_ms: float = 50.0, **wa
     async def cpu(ms: float = 150.0) -> dict[str, int]:
         return {"spins": burn_cpu(ms / 1000.0)}
 
+    # The SDK is imported and its client built here, not in the route: importing openai alone blocks a
+    # loop for a second or more (the watchdog says so, at the import line).
+    llm = _sync_openai(base_url) if base_url else None
+    prompt: dict[str, Any] = {"model": "fake-chat", "messages": [{"role": "user", "content": "hi"}]}
+
     @app.post("/sdk")
     async def sdk() -> dict[str, str]:
-        import openai
-
-        client = openai.OpenAI(base_url=f"{base_url}/v1", api_key="sk-test", max_retries=0)
-        with client:
-            reply = client.chat.completions.create(
-                model="fake-chat", messages=[{"role": "user", "content": "hi"}]
-            )  # <-- SDK
+        assert llm is not None, "set OPENAI_BASE_URL to a fake_llm"
+        reply = llm.chat.completions.create(**prompt)  # <-- SDK
         return {"content": reply.choices[0].message.content or ""}
 
     @app.get("/clean/{item_id}")
