@@ -166,7 +166,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             if nodeid not in where:
                 where.append(nodeid)
     groups = log.groups()
-    write(f"{sum(g.count for g in groups)} blocks in {len(session.results)} watched tests")
+    count = sum(g.count for g in groups)
+    write(f"{count} block{'s' if count != 1 else ''} in {len(session.results)} watched tests")
     for group in groups:
         tests = tests_at.get((group.location.file, group.location.line), [])
         more = f" (+{len(tests) - 3} more)" if len(tests) > 3 else ""

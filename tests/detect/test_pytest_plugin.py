@@ -165,9 +165,9 @@ def test_report_summarises_without_failing(project: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         [
             "*event-loop blocks (--loop-block-report)*",
-            "1 blocks in 2 watched tests",
-            f"  helpers.py:{SLEEP_LINE} `time.sleep(0.3)` in slow_helper — 1 block, * ms total, p99 * ms, parked"
-            " — in test_blocking.py::test_blocks",
+            "1 block in 2 watched tests",
+            f"  helpers.py:{SLEEP_LINE} `time.sleep(0.3)` in slow_helper — 1 block, * ms total, "
+            "p99 * ms, parked — in test_blocking.py::test_blocks",
         ]
     )
 
