@@ -28,7 +28,7 @@ from typing import Any
 
 from detect.watchdog.cpu import ThreadCpuClock
 from detect.watchdog.stacks import RawFrame
-from detect.watchdog.threadpool import ThreadpoolReader
+from detect.watchdog.threadpool import ThreadpoolReader, ThreadpoolReading
 
 __all__ = ["Sample", "WatchedLoop", "running_loops"]
 
@@ -87,10 +87,10 @@ class WatchedLoop:
         self.answered_token = 0
         self.posted_at: float | None = None
         self.answered_at = 0.0
-        self.cpu_at_post: float | None = None
         self.samples: list[Sample] = []
         self.route: str | None = None
         self.last_threadpool_read = time.perf_counter()
+        self.last_reading: ThreadpoolReading | None = None
         if thread_id == threading.get_ident():  # watching our own loop: set up now, not at the canary
             self._bind()
 
@@ -115,7 +115,6 @@ class WatchedLoop:
         """Send a canary; False when the loop is closed."""
         self.token += 1
         self.posted_at = now
-        self.cpu_at_post = self.cpu.read()
         self.samples = []
         self.route = None
         try:

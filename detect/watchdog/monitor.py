@@ -98,6 +98,10 @@ class Monitor:
         for loop, thread_id in loops:
             self._add(loop, thread_id)
         self._stop = threading.Event()
+        # Held while running; stop() releases it. The monitor waits on it with a timeout: one C call
+        # per check (an Event's wait builds a Condition waiter each time: twice the CPU on a VM).
+        self._sleeper = threading.Lock()
+        self._sleeper.acquire()
         self._thread = threading.Thread(target=self._run, name="detect-loop-monitor", daemon=True)
         self._failed_listeners: set[int] = set()
 
@@ -116,6 +120,7 @@ class Monitor:
         if self._stop.is_set():
             return
         self._stop.set()
+        self._sleeper.release()
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout=5.0)
         now = time.perf_counter()
@@ -141,16 +146,17 @@ class Monitor:
         self._seen.add(id(loop))
 
     def _run(self) -> None:
+        interval, discover, targets = self._settings.interval_s, self._settings.discover, self._targets
         while not self._stop.is_set():
             now = time.perf_counter()
-            if self._settings.discover:
+            if discover:
                 self._discover()
-            for loop, target in list(self._targets.items()):
+            for loop, target in list(targets.items()):
                 if not self._check(target, now):
-                    del self._targets[loop]
-            if not self._targets and not self._settings.discover:
+                    del targets[loop]
+            if not targets and not discover:
                 break  # every loop closed (an app's loop at shutdown, an ASGITransport test's loop)
-            self._stop.wait(self._settings.interval_s)
+            self._sleeper.acquire(timeout=interval)
         if not self._stop.is_set() and self._on_exhausted is not None:
             self._on_exhausted()
 
@@ -214,8 +220,10 @@ class Monitor:
 
     def _read_threadpool(self, target: WatchedLoop, now: float) -> None:
         reading = target.threadpool.read()
-        if reading is not None:
+        # Listeners hear of changes, and of every reading while the pool is full (time at saturation).
+        if reading is not None and (reading != target.last_reading or reading.borrowed >= reading.total):
             self._notify("on_threadpool", reading, now - target.last_threadpool_read)
+            target.last_reading = reading
         target.last_threadpool_read = now
 
     def _emit_block(self, target: WatchedLoop, duration_s: float, *, ongoing: bool) -> None:
@@ -247,7 +255,7 @@ def build_block(
     else:
         frames, location, share = (), _UNKNOWN, 0.0
     posted_at = target.posted_at or time.perf_counter()
-    running_fraction = _running_fraction(target, posted_at)
+    running_fraction = _running_fraction(target)
     return Block(
         duration_ms=round(duration_s * 1000.0, 3),
         location=location,
@@ -263,14 +271,19 @@ def build_block(
     )
 
 
-def _running_fraction(target: WatchedLoop, posted_at: float) -> float | None:
-    """Seconds the loop thread was running (or runnable) per second watched, from the canary's post to
-    the last sample."""
+def _running_fraction(target: WatchedLoop) -> float | None:
+    """Seconds the loop thread was running (or runnable) per second, over the samples taken during the
+    block (the CPU clock is read only then: nothing is read while the loop is healthy); with a single
+    sample, up to now."""
     readings = [(t, cpu) for t, _, cpu in target.samples if cpu is not None]
-    if target.cpu_at_post is None or not readings:
+    if len(readings) == 1:
+        now_cpu = target.cpu.read()
+        if now_cpu is not None:
+            readings.append((time.perf_counter(), now_cpu))
+    if len(readings) < 2:
         return None
-    last_t, last_cpu = readings[-1]
-    elapsed = last_t - posted_at
+    (first_t, first_cpu), (last_t, last_cpu) = readings[0], readings[-1]
+    elapsed = last_t - first_t
     if elapsed <= 0:
         return None
-    return round(min(max((last_cpu - target.cpu_at_post) / elapsed, 0.0), 1.0), 3)
+    return round(min(max((last_cpu - first_cpu) / elapsed, 0.0), 1.0), 3)
