@@ -49,6 +49,7 @@ def block_fields(block: Block) -> dict[str, object]:
         "duration_ms": round(block.duration_ms, 1),
         "state": block.state,
         "running": block.running_fraction,
+        "on_cpu": block.on_cpu_fraction,
         "route": block.route,
         "at": block.location.where,
         "function": block.location.function,

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import NamedTuple
 
 from detect.watchdog.report import BlockState
 
-__all__ = ["RUNNING_FRACTION", "ThreadCpuClock", "classify"]
+__all__ = ["RUNNING_FRACTION", "CpuTimes", "ThreadCpuClock", "classify"]
 
 RUNNING_FRACTION = 0.5
 """A block during which the thread was running (or runnable) at least half of the time is CPU-bound.
@@ -27,8 +28,16 @@ A computing thread shows ~1.0; a parked one ~0.0 (a sync client parsing its repl
 A thread waiting for the GIL is parked (it sleeps on a lock), which is what it is to the loop."""
 
 
+class CpuTimes(NamedTuple):
+    """A thread's cumulative seconds: wanting a CPU (on one, or runnable in the run queue) and on one."""
+
+    wanted_s: float
+    on_cpu_s: float
+
+
 class ThreadCpuClock:
-    """Seconds a thread was on a CPU or waiting for one, read from any thread (None when unavailable)."""
+    """A thread's `CpuTimes`, read from any thread (None when unavailable). Without schedstat both are
+    the thread's CPU time."""
 
     def __init__(self, thread_id: int) -> None:
         native = {t.ident: t.native_id for t in threading.enumerate()}.get(thread_id)
@@ -43,25 +52,26 @@ class ThreadCpuClock:
         if self._schedstat is not None and self._read_schedstat() is None:
             self._schedstat = None
 
-    def _read_schedstat(self) -> float | None:
+    def _read_schedstat(self) -> CpuTimes | None:
         try:
             with open(self._schedstat, "rb") as stat:  # type: ignore[arg-type]
                 on_cpu_ns, waiting_ns, _ = stat.read().split()
         except (OSError, ValueError):
             return None
-        return (int(on_cpu_ns) + int(waiting_ns)) / 1e9
+        return CpuTimes(wanted_s=(int(on_cpu_ns) + int(waiting_ns)) / 1e9, on_cpu_s=int(on_cpu_ns) / 1e9)
 
-    def read(self) -> float | None:
+    def read(self) -> CpuTimes | None:
         if self._schedstat is not None:
-            busy = self._read_schedstat()
-            if busy is not None:
-                return busy
+            times = self._read_schedstat()
+            if times is not None:
+                return times
         if self._clock_id is None:
             return None
         try:
-            return time.clock_gettime(self._clock_id)
+            cpu = time.clock_gettime(self._clock_id)
         except OSError:  # the thread has exited
             return None
+        return CpuTimes(wanted_s=cpu, on_cpu_s=cpu)
 
 
 def classify(running_fraction: float | None) -> BlockState:

@@ -26,7 +26,7 @@ import time
 from types import CodeType, FrameType
 from typing import Any
 
-from detect.watchdog.cpu import ThreadCpuClock
+from detect.watchdog.cpu import CpuTimes, ThreadCpuClock
 from detect.watchdog.stacks import RawFrame
 from detect.watchdog.threadpool import ThreadpoolReader, ThreadpoolReading
 
@@ -67,8 +67,8 @@ def running_loops(*, skip_thread: int | None = None) -> dict[asyncio.AbstractEve
     return found
 
 
-Sample = tuple[float, tuple[RawFrame, ...], float | None]
-"""(perf_counter time, the loop thread's stack, its CPU seconds) taken while the loop was blocked."""
+Sample = tuple[float, tuple[RawFrame, ...], CpuTimes | None]
+"""(perf_counter time, the loop thread's stack, its CPU times) taken while the loop was blocked."""
 
 
 class WatchedLoop:

@@ -179,7 +179,10 @@ class Monitor:
         self._read_threadpool(target, now)
         if target.posted_at is None:
             return target.post(now)
-        if self._settings.threshold_s is not None and now - target.posted_at >= self._settings.interval_s / 2:
+        threshold = self._settings.threshold_s
+        if threshold is not None and now - target.posted_at >= max(threshold / 2, self._settings.interval_s):
+            # Half the threshold: a busy but healthy loop (callbacks waiting a few ms) is never sampled,
+            # and a block that reaches the threshold has been sampled a few times by then.
             self._sample(target, now)
         return True
 
@@ -255,7 +258,7 @@ def build_block(
     else:
         frames, location, share = (), _UNKNOWN, 0.0
     posted_at = target.posted_at or time.perf_counter()
-    running_fraction = _running_fraction(target)
+    running_fraction, on_cpu_fraction = _cpu_fractions(target)
     return Block(
         duration_ms=round(duration_s * 1000.0, 3),
         location=location,
@@ -263,6 +266,7 @@ def build_block(
         route=target.route,
         state=classify(running_fraction),
         running_fraction=running_fraction,
+        on_cpu_fraction=on_cpu_fraction,
         samples=len(located),
         location_share=round(share, 3),
         thread_name=target.thread_name,
@@ -271,19 +275,22 @@ def build_block(
     )
 
 
-def _running_fraction(target: WatchedLoop) -> float | None:
-    """Seconds the loop thread was running (or runnable) per second, over the samples taken during the
-    block (the CPU clock is read only then: nothing is read while the loop is healthy); with a single
-    sample, up to now."""
+def _cpu_fractions(target: WatchedLoop) -> tuple[float | None, float | None]:
+    """(running, on-CPU) shares of the loop thread over the samples taken during the block (the clock is
+    read only then: nothing is read while the loop is healthy); with a single sample, up to now."""
     readings = [(t, cpu) for t, _, cpu in target.samples if cpu is not None]
     if len(readings) == 1:
         now_cpu = target.cpu.read()
         if now_cpu is not None:
             readings.append((time.perf_counter(), now_cpu))
     if len(readings) < 2:
-        return None
-    (first_t, first_cpu), (last_t, last_cpu) = readings[0], readings[-1]
+        return None, None
+    (first_t, first), (last_t, last) = readings[0], readings[-1]
     elapsed = last_t - first_t
     if elapsed <= 0:
-        return None
-    return round(min(max((last_cpu - first_cpu) / elapsed, 0.0), 1.0), 3)
+        return None, None
+
+    def share(seconds: float) -> float:
+        return round(min(max(seconds / elapsed, 0.0), 1.0), 3)
+
+    return share(last.wanted_s - first.wanted_s), share(last.on_cpu_s - first.on_cpu_s)

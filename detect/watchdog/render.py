@@ -70,8 +70,13 @@ def render_block(block: Block, *, threshold_ms: float | None = None) -> str:
     """Several lines: duration, state, location with its source line, route, then the stack."""
     limit = f" (threshold {threshold_ms:g} ms)" if threshold_ms is not None else ""
     ongoing = ", still blocked when the watch ended" if block.ongoing else ""
-    share = block.running_fraction
-    cpu = f" (loop thread running {share:.0%} of the time)" if share is not None else ""
+    cpu = ""
+    if block.running_fraction is not None:
+        cpu = f" (loop thread running {block.running_fraction:.0%} of the time"
+        on_cpu = block.on_cpu_fraction
+        if block.state == "running" and on_cpu is not None and on_cpu < 0.6 * block.running_fraction:
+            cpu += f", on a CPU only {on_cpu:.0%}: the machine is short of CPU"
+        cpu += ")"
     loc = block.location
     lines = [
         f"event loop blocked for {block.duration_ms:.0f} ms{limit}{ongoing}: {block.state}{cpu}",

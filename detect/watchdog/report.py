@@ -56,7 +56,9 @@ class Block:
         stack: the loop thread's stack at that location, outermost first.
         route: the request being served (`POST /extract`) when `LoopWatchMiddleware` tags requests.
         state: running or parked (see `BlockState`); `running_fraction` is the share of the block the
-            loop thread was on a CPU or waiting for one (None where the platform cannot tell).
+            loop thread was on a CPU or waiting for one (None where the platform cannot tell), and
+            `on_cpu_fraction` the share it was on one: running but rarely on a CPU means the machine
+            (or the process's other threads) starved the loop of CPU.
         samples: stack samples taken during the block; `location_share` of them were at `location`.
         thread_name: the loop's thread.
         started_at: wall-clock time (`time.time()`) when the monitor started waiting.
@@ -69,6 +71,7 @@ class Block:
     route: str | None
     state: BlockState
     running_fraction: float | None
+    on_cpu_fraction: float | None
     samples: int
     location_share: float
     thread_name: str

@@ -28,6 +28,7 @@ def make_block(
         route=route,
         state=state,
         running_fraction=0.01 if state == "parked" else 0.97,
+        on_cpu_fraction=0.01 if state == "parked" else 0.95,
         samples=5,
         location_share=1.0,
         thread_name="MainThread",

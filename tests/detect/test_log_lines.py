@@ -47,7 +47,9 @@ def test_first_block_at_once_then_one_line_per_location_per_period(lines: _Lines
         log.on_block(make_block(duration_ms=50.0))
     assert len(lines.records) == 1
     first = lines.records[0]
-    assert first.getMessage().startswith("loop_block duration_ms=60 state=parked running=0.01 route=")
+    assert first.getMessage().startswith(
+        "loop_block duration_ms=60 state=parked running=0.01 on_cpu=0.01 route="
+    )
     assert (
         "at=app/services.py:42 function=parse_document code=time.sleep(0.05) samples=5" in first.getMessage()
     )

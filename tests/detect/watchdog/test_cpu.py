@@ -27,7 +27,7 @@ def _busy_fraction(target: object) -> float | None:
     thread.join()
     if before is None or after is None:
         return None
-    return (after - before) / elapsed
+    return (after.wanted_s - before.wanted_s) / elapsed
 
 
 def test_spinning_thread_is_running_sleeping_thread_is_parked() -> None:
