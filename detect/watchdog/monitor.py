@@ -27,7 +27,7 @@ from detect.watchdog.cpu import classify
 from detect.watchdog.loops import WatchedLoop, running_loops
 from detect.watchdog.report import Block, Frame, NeverAwaited, ResourceLeak
 from detect.watchdog.routes import route_of_loop
-from detect.watchdog.stacks import FrameClassifier, innermost_user_index, sample_thread, to_frames
+from detect.watchdog.stacks import FrameClassifier, RawFrame, innermost_user_index, sample_thread, to_frames
 from detect.watchdog.threadpool import ThreadpoolReading
 
 __all__ = ["Monitor", "MonitorSettings", "WatchListener"]
@@ -247,17 +247,27 @@ class Monitor:
 def build_block(
     target: WatchedLoop, duration_s: float, classifier: FrameClassifier, *, ongoing: bool
 ) -> Block:
-    """A block from the samples taken while a canary waited: the location most samples saw."""
-    located = [(innermost_user_index(stack, classifier), stack) for _, stack, _ in target.samples if stack]
-    counts = Counter(stack[index][:3] for index, stack in located)
-    if counts:
-        where, hits = counts.most_common(1)[0]
-        index, stack = next((i, s) for i, s in reversed(located) if s[i][:3] == where)
+    """A block from the samples taken while a canary waited, attributed to the location where the
+    samples say it spent most of its time. Each sample stands for the time since the one before (the
+    first: since the canary was posted): samples of CPU-bound code come further apart, since the monitor
+    waits for the GIL, so counting them would favour the parts that wait."""
+    posted_at = target.posted_at or time.perf_counter()
+    weights: Counter[tuple[str, int, str]] = Counter()
+    chosen: dict[tuple[str, int, str], tuple[int, tuple[RawFrame, ...]]] = {}
+    previous = posted_at
+    for taken_at, stack, _ in target.samples:
+        index = innermost_user_index(stack, classifier)
+        where = stack[index][:3]
+        weights[where] += max(taken_at - previous, 1e-9)
+        chosen[where] = (index, stack)  # the latest sample at each location
+        previous = taken_at
+    if weights:
+        where, weight = weights.most_common(1)[0]
+        index, stack = chosen[where]
         frames = to_frames(stack, classifier)
-        location, share = frames[index], hits / len(located)
+        location, share = frames[index], weight / sum(weights.values())
     else:
         frames, location, share = (), _UNKNOWN, 0.0
-    posted_at = target.posted_at or time.perf_counter()
     running_fraction, on_cpu_fraction = _cpu_fractions(target)
     return Block(
         duration_ms=round(duration_s * 1000.0, 3),
@@ -267,7 +277,7 @@ def build_block(
         state=classify(running_fraction),
         running_fraction=running_fraction,
         on_cpu_fraction=on_cpu_fraction,
-        samples=len(located),
+        samples=len(target.samples),
         location_share=round(share, 3),
         thread_name=target.thread_name,
         started_at=time.time() - (time.perf_counter() - posted_at),

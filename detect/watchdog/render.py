@@ -8,6 +8,7 @@ shown, so a sync SDK call reads as the route's line, then "… openai, httpx, ht
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 from detect.watchdog.report import Block, Frame, NeverAwaited, WatchReport
@@ -86,7 +87,7 @@ def render_block(block: Block, *, threshold_ms: float | None = None) -> str:
     if block.route:
         context.insert(0, f"during {block.route}")
     if block.samples:
-        context.append(f"{block.samples} samples, {block.location_share:.0%} at this line")
+        context.append(f"{block.samples} samples, {block.location_share:.0%} of the time at this line")
     lines.append("  " + ", ".join(context))
     if block.leaf != loc and block.stack:
         lines.append(f"  innermost: {block.leaf.where} in {block.leaf.function}")
@@ -117,6 +118,7 @@ def render_report(report: WatchReport) -> str:
     if pool.total_tokens is not None:
         full = f", full for {pool.saturated_ms:.0f} ms, {pool.peak_waiting} waiting" if pool.saturated else ""
         lines.append(f"threadpool: peak {pool.peak_borrowed}/{pool.total_tokens} tokens{full}")
-    lines += [describe_never_awaited(item) for item in report.never_awaited]
+    repeated = Counter(describe_never_awaited(item) for item in report.never_awaited)
+    lines += [text + (f" ({count}×)" if count > 1 else "") for text, count in repeated.items()]
     lines += [f"unclosed: {leak.message}" for leak in report.resource_warnings]
     return "\n".join(lines)

@@ -59,7 +59,8 @@ class Block:
             loop thread was on a CPU or waiting for one (None where the platform cannot tell), and
             `on_cpu_fraction` the share it was on one: running but rarely on a CPU means the machine
             (or the process's other threads) starved the loop of CPU.
-        samples: stack samples taken during the block; `location_share` of them were at `location`.
+        samples: stack samples taken during the block; `location_share` is the share of the block's
+            sampled time spent at `location`.
         thread_name: the loop's thread.
         started_at: wall-clock time (`time.time()`) when the monitor started waiting.
         ongoing: the loop was still blocked when the watch ended.
