@@ -63,6 +63,22 @@ def test_testclient_blocks():
         assert client.get("/slow").status_code == 200
 
 
+@pytest.mark.anyio
+async def test_asgi_transport_blocks():
+    import httpx
+
+    app = FastAPI()
+
+    @app.get("/slow")
+    async def slow():
+        slow_helper()
+        return {}
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
+        assert (await client.get("/slow")).status_code == 200
+
+
 @pytest.mark.loop_block_ms(None)
 @pytest.mark.anyio
 async def test_exempt():
@@ -137,10 +153,11 @@ def test_off_by_default(project: pytest.Pytester) -> None:
 def test_anyio_testclient_marker_exemption_and_threshold(project: pytest.Pytester) -> None:
     project.makepyfile(test_more=MORE_TESTS)
     result = project.runpytest_subprocess(*ARGS, "--loop-block-ms=100", "test_more.py", "-v", timeout=120)
-    result.assert_outcomes(passed=2, failed=2)
+    result.assert_outcomes(passed=2, failed=3)
     for outcome in (  # anyio's plugin reorders its tests: one pattern at a time
         "*test_anyio_blocks* FAILED*",
         "*test_testclient_blocks FAILED*",
+        "*test_asgi_transport_blocks* FAILED*",
         "*test_exempt* PASSED*",
         "*test_higher_threshold* PASSED*",
     ):
