@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# Every first-party package; `detect/` is being added (it may not exist yet on a branch).
+# Every first-party package.
 PACKAGES = ("awaitbench", "bench", "detect", "fake_llm", "reports", "scenarios")
 
 
@@ -101,13 +101,6 @@ RULES: tuple[Rule, ...] = (
         scope="bench.results",
         forbidden=("bench", "scenarios", "fake_llm", "reports", "detect"),
         allowed=("bench.results",),
-    ),
-    Rule(
-        text="the in-app probe (bench/inapp/) runs inside the app under test and will move to detect/: it "
-        "imports nothing of bench outside itself",
-        scope="bench.inapp",
-        forbidden=("bench", "scenarios", "reports"),
-        allowed=("bench.inapp",),
     ),
     Rule(
         text="detect reads and runs inside the user's code: it imports none of bench, reports, scenarios",
@@ -263,8 +256,8 @@ def test_checker_flags_a_synthetic_violation() -> None:
         ("from awaitbench.cli import main", "bench.__main__", False, []),
         ("from awaitbench.cli import main", "bench.run.plan", False, ["awaitbench.cli.main"]),
         ("import benchmark_tools", "fake_llm.app", False, []),  # a prefix matches whole components only
-        ("from bench.inapp.probe import instrument", "bench.inapp.probe_cost", False, []),
-        ("from bench.errors import UsageError", "bench.inapp.probe", False, ["bench.errors.UsageError"]),
+        ("from detect.probe import instrument", "detect.probe_cost", False, []),
+        ("from bench.errors import UsageError", "detect.probe", False, ["bench.errors.UsageError"]),
         ("from scenarios.model import Scenario", "detect.rules", False, ["scenarios.model.Scenario"]),
     ],
 )

@@ -1,4 +1,4 @@
-"""A tiny app under the probe, served by uvicorn in tests/bench/inapp/test_probe.py (not a scenario)."""
+"""A tiny app under the probe, served by uvicorn in tests/detect/test_probe.py (not a scenario)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from bench.inapp.probe import instrument
+from detect.probe import instrument
 
 
 def make_app() -> Any:

@@ -3,11 +3,13 @@
 `instrument(app)` wraps a variant's ASGI app; `awaitbench serve --probe` applies it. On the first ASGI
 call in a worker process (normally the lifespan startup) it starts:
 
-- a ticker task: `await asyncio.sleep(20 ms)` in a loop; the drift past 20 ms is the event-loop lag,
-  recorded into an HDR histogram (µs). A loop blocked for 2 s shows up as one 2 s sample; while a
-  stall is still in progress, the snapshot reports it as `current_stall_ms` and in `lag_max_ms`.
-  Each tick also reads anyio's default thread limiter (`borrowed_tokens`), the 40-token pool that
-  FastAPI's `def` routes share: its peak is the threadpool occupancy.
+- the loop watchdog's monitor (`detect.watchdog.monitor`) on that loop, measuring lag only: every
+  20 ms it posts a callback to the loop from its own thread; how long the callback waited is one lag
+  sample, recorded into the shared HDR histogram (`detect.watchdog.lag`). A loop blocked for 2 s
+  shows up as one 2 s sample; while a stall is still in progress, the snapshot reports it as
+  `current_stall_ms` and in `lag_max_ms`. Each check also reads anyio's default thread limiter
+  (`detect.watchdog.threadpool`: `borrowed_tokens` of the 40-token pool FastAPI's `def` routes
+  share): its peak is the threadpool occupancy.
 - a side channel: when `AWAITBENCH_PROBE_DIR` is set, a tiny HTTP server on a daemon thread
   (127.0.0.1, ephemeral port written to `probe-<pid>.port` in that directory). It answers even while
   the event loop is blocked, which the app's own routes cannot: a pitfall variant under load would
@@ -15,7 +17,8 @@ call in a worker process (normally the lifespan startup) it starts:
 
 The same figures are served by the app itself at `GET /__awaitbench/probe` (reset:
 `POST /__awaitbench/probe/reset`), for humans poking at `awaitbench serve --probe`.
-Cost: one timer wake-up every 20 ms; docs/bench.md has the measured overhead.
+Cost: one callback on the loop every 20 ms; docs/bench.md has the measured overhead.
+The JSON (`ProbeState.snapshot`) is the bench's wire format: its keys do not change.
 """
 
 from __future__ import annotations
@@ -32,12 +35,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PROBE_DIR_ENV", "PROBE_PATH", "TICK_S", "ProbeState", "instrument"]
+from detect.watchdog.config import FrameFilter
+from detect.watchdog.lag import LagHistogram
+from detect.watchdog.monitor import Monitor, MonitorSettings, WatchListener
+from detect.watchdog.stacks import FrameClassifier
+from detect.watchdog.threadpool import ThreadpoolReading
+
+__all__ = ["PROBE_DIR_ENV", "PROBE_PATH", "TICK_S", "ProbeState", "instrument", "start_probe_monitor"]
 
 PROBE_PATH = "/__awaitbench/probe"
 PROBE_DIR_ENV = "AWAITBENCH_PROBE_DIR"
 TICK_S = 0.020
-_MAX_LAG_US = 3_600_000_000  # one hour: anything longer is clamped
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -46,86 +54,63 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-def _new_histogram() -> Any:
-    """Lag in µs, 1 µs to an hour, 3 significant digits (hdrhistogram is imported only when probing)."""
-    from hdrh.histogram import HdrHistogram
+class ProbeState(WatchListener):
+    """Thread-safe lag histogram and threadpool peak since the last reset, fed by a monitor.
 
-    return HdrHistogram(1, _MAX_LAG_US, 3)
+    Args:
+        stall_s: how long the loop has been stalled right now (the monitor's `current_stall_s`).
+    """
 
-
-class ProbeState:
-    """Thread-safe lag histogram and threadpool peak since the last reset."""
-
-    def __init__(self) -> None:
+    def __init__(self, stall_s: Callable[[], float] = lambda: 0.0) -> None:
+        self.stall_s = stall_s
         self._lock = threading.Lock()
-        self._hist = _new_histogram()
+        self._lag = LagHistogram()
         self._threadpool_peak = 0
         self._threadpool_total = 0
         self._reset_at = time.monotonic()
-        self.last_tick = time.monotonic()
 
-    def record(self, lag_s: float, *, threadpool_busy: int | None, threadpool_total: int | None) -> None:
-        lag_us = min(max(int(lag_s * 1e6), 1), _MAX_LAG_US)
+    def on_lag(self, lag_s: float) -> None:
+        self._lag.record(lag_s)
+
+    def on_threadpool(self, reading: ThreadpoolReading, elapsed_s: float) -> None:
         with self._lock:
-            self._hist.record_value(lag_us)
-            if threadpool_busy is not None:
-                self._threadpool_peak = max(self._threadpool_peak, threadpool_busy)
-            if threadpool_total is not None:
-                self._threadpool_total = threadpool_total
-            self.last_tick = time.monotonic()
+            self._threadpool_peak = max(self._threadpool_peak, reading.borrowed)
+            self._threadpool_total = reading.total
 
     def reset(self) -> None:
         with self._lock:
-            self._hist = _new_histogram()
+            self._lag.reset()
             self._threadpool_peak = 0
             self._reset_at = time.monotonic()
 
     def snapshot(self) -> dict[str, Any]:
         """Figures since the last reset; a stall still in progress counts towards the max."""
+        lag = self._lag.summary()
+        stall_ms = max(0.0, self.stall_s() * 1000.0)
         with self._lock:
-            now = time.monotonic()
-            stall_ms = max(0.0, (now - self.last_tick - TICK_S) * 1000.0)
-            count = self._hist.get_total_count()
-
-            def pct(p: float) -> float | None:
-                return round(self._hist.get_value_at_percentile(p) / 1000.0, 3) if count else None
-
-            hist_max = self._hist.get_max_value() / 1000.0 if count else 0.0
             return {
                 "pid": os.getpid(),
-                "samples": count,
-                "since_reset_s": round(now - self._reset_at, 3),
-                "lag_p50_ms": pct(50),
-                "lag_p99_ms": pct(99),
-                "lag_max_ms": round(max(hist_max, stall_ms), 3),
+                "samples": lag.samples,
+                "since_reset_s": round(time.monotonic() - self._reset_at, 3),
+                "lag_p50_ms": lag.p50_ms,
+                "lag_p99_ms": lag.p99_ms,
+                "lag_max_ms": round(max(lag.max_ms, stall_ms), 3),
                 "current_stall_ms": round(stall_ms, 3),
                 "threadpool_busy_peak": self._threadpool_peak,
                 "threadpool_total": self._threadpool_total,
             }
 
 
-def _default_limiter() -> Any:
-    """anyio's default thread limiter of this loop (None without anyio); looked up once, read each tick."""
-    try:
-        import anyio.to_thread
-
-        return anyio.to_thread.current_default_thread_limiter()
-    except Exception:  # no anyio, or not inside an anyio-compatible loop
-        return None
-
-
-async def _tick_forever(state: ProbeState) -> None:
-    limiter = _default_limiter()
-    while True:
-        before = time.perf_counter()
-        await asyncio.sleep(TICK_S)
-        lag_s = time.perf_counter() - before - TICK_S
-        if limiter is None:
-            state.record(lag_s, threadpool_busy=None, threadpool_total=None)
-        else:
-            state.record(
-                lag_s, threadpool_busy=limiter.borrowed_tokens, threadpool_total=limiter.total_tokens
-            )
+def start_probe_monitor(state: ProbeState, loop: asyncio.AbstractEventLoop, thread_id: int) -> Monitor:
+    """A lag-only monitor (no block sampling) on `loop`, feeding `state`; stop it with `.stop()`."""
+    monitor = Monitor(
+        MonitorSettings(threshold_s=None, interval_s=TICK_S),
+        [state],
+        FrameClassifier(FrameFilter()),
+        loops=[(loop, thread_id)],
+    )
+    state.stall_s = monitor.current_stall_s
+    return monitor.start()
 
 
 def _start_side_channel(state: ProbeState, directory: Path) -> None:
@@ -166,12 +151,12 @@ async def _send_json(send: Send, payload: dict[str, Any]) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def _stop_ticker_on_shutdown(send: Send, tasks: set[asyncio.Task[None]]) -> Send:
-    # Cancel the ticker when the app shuts down, so the loop closes without a pending task.
+def _stop_on_shutdown(send: Send, monitors: list[Monitor]) -> Send:
+    # Stop the monitor thread when the app shuts down, so nothing watches a closing loop.
     async def wrapped(message: Message) -> None:
         if str(message.get("type", "")).startswith("lifespan.shutdown"):
-            for task in tasks:
-                task.cancel()
+            for monitor in monitors:
+                monitor.stop()
         await send(message)
 
     return wrapped
@@ -180,13 +165,13 @@ def _stop_ticker_on_shutdown(send: Send, tasks: set[asyncio.Task[None]]) -> Send
 def instrument(app: ASGIApp) -> ASGIApp:
     """Wrap an ASGI app with the probe. Nothing starts until the first ASGI call (never at import)."""
     state: ProbeState | None = None
-    tasks: set[asyncio.Task[None]] = set()
+    monitors: list[Monitor] = []
 
     def ensure_started() -> ProbeState:
         nonlocal state
         if state is None:
             state = ProbeState()
-            tasks.add(asyncio.get_running_loop().create_task(_tick_forever(state)))
+            monitors.append(start_probe_monitor(state, asyncio.get_running_loop(), threading.get_ident()))
             directory = os.environ.get(PROBE_DIR_ENV)
             if directory:
                 with contextlib.suppress(OSError):
@@ -204,7 +189,7 @@ def instrument(app: ASGIApp) -> ASGIApp:
                 await _send_json(send, probe.snapshot())
             return
         if scope["type"] == "lifespan":
-            await app(scope, receive, _stop_ticker_on_shutdown(send, tasks))
+            await app(scope, receive, _stop_on_shutdown(send, monitors))
             return
         await app(scope, receive, send)
 
