@@ -131,17 +131,14 @@ def build_app() -> Any:
 
 def _check_port_free(host: str, port: int) -> None:
     """uvicorn reports a taken port in its log and exits from deep inside its start-up; checking first
-    gives the one-line message (another process may still take the port in between)."""
-    import socket
+    gives the one-line message. The check is fake_llm's own (one implementation for both servers)."""
+    from fake_llm.errors import ServeError
+    from fake_llm.server import ensure_bindable
 
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError as exc:
-            raise UsageError(
-                f"cannot listen on {host}:{port} ({exc.strerror}): pick a free port with --port"
-            ) from exc
+    try:
+        ensure_bindable(host, port)
+    except ServeError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def _handle_serve(args: argparse.Namespace) -> int:
