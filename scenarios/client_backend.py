@@ -22,7 +22,7 @@ import openai
 from fastapi import FastAPI
 
 from scenarios._plumbing import Answer, AppConfig, Question, async_openai, new_app
-from scenarios.model import Prediction, Scenario, TheoryInput, Variant, closed_loop, fixed_latency
+from scenarios.model import Headline, Prediction, Scenario, TheoryInput, Variant, closed_loop, fixed_latency
 
 __all__ = ["SCENARIO", "aiohttp_transport", "httpx_transport", "raw_aiohttp"]
 
@@ -122,5 +122,16 @@ SCENARIO = Scenario(
     fix_variant="aiohttp_transport",
     upstream=fixed_latency(UPSTREAM_LATENCY_MS),
     theory=theory,
+    # Theory: X = min(U / L, 1 / c): at 10 users both transports serve U / L; at 100 users U / L =
+    # 1,000 req/s is beyond both ceilings and the cheaper transport serves more. Read at 100 users.
+    headline=Headline(
+        metric="throughput_rps",
+        name="req/s",
+        better="higher",
+        users=100,
+        text="{ratio} fewer req/s",
+        unit="req/s",
+    ),
+    loads=(10, 100),
     evidence_at_upstream=True,
 )

@@ -32,7 +32,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from scenarios._plumbing import Answer, Question, async_openai, env_int, new_app
-from scenarios.model import Prediction, Scenario, TheoryInput, Variant, closed_loop, fixed_latency
+from scenarios.model import Headline, Prediction, Scenario, TheoryInput, Variant, closed_loop, fixed_latency
 
 __all__ = ["SCENARIO", "FanOutConfig", "semaphore", "unbounded"]
 
@@ -161,6 +161,19 @@ SCENARIO = Scenario(
         *("--retry-after-ms", str(RETRY_AFTER_MS)),
     ),
     theory=theory,
+    # Theory: the upstream takes K = 12 calls; one user's 10 calls fit (1 user: no difference), two
+    # users' 20 do not (the knee), beyond it the unbounded variant's requests fail while the semaphore
+    # (R = U·N·L / k = U x 100 ms) still answers within the window. Read the failed share at 5 users.
+    headline=Headline(
+        metric="failed_share",
+        name="failed requests",
+        better="lower",
+        users=5,
+        text="{pitfall_pct} of requests fail",
+        unit="%",
+        min_gap=0.02,
+    ),
+    loads=(1, 2, 5, 10),
     core=True,
     evidence_at_upstream=True,
 )

@@ -10,9 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from bench.measure.censoring import survival
 from bench.measure.figures import server_figures, theory_figures, upstream_figures
 from bench.measure.requests import WindowCounts, latency_summary
 from bench.measure.sampling import TreeSample, WindowCpu
+from bench.measure.steady import steady_state
 from bench.measure.validity import PointHealth, invalid_reasons, warnings_for
 from bench.results import LoadgenFigures, PointRecord, TheoryFigures
 from bench.run.config import RunConfig
@@ -28,7 +30,8 @@ class WindowReadings:
     Args:
         started_at: when the point started (ISO 8601).
         window_s: the window's measured length.
-        counts: the requests that completed inside the window (from Locust's per-request logs).
+        counts: what Locust's per-request logs say about the window: answers inside it, and every
+            request issued in it (answered, or still in flight at its end).
         cpu: CPU of each child's process tree over the window: "app", "locust", "fake".
         app_resources: the app's RSS, fds and threads at the window's end.
         machine_cpu_percent: every core over the window (None when not measured).
@@ -83,7 +86,7 @@ def record_from(readings: WindowReadings, *, point: PlannedPoint, config: RunCon
     window_s = readings.window_s
     # Goodput: successful answers per second (a 429 is not a served user).
     throughput_rps = (counts.requests - counts.failures) / window_s if window_s > 0 else 0.0
-    latency = latency_summary(counts.latency_ms)
+    latency = latency_summary(counts.answered_ms, counts.censored_ms)
     if latency is not None and latency.mean_ms > 0:
         fidelity = throughput_rps / (point.users * 1000.0 / latency.mean_ms)
         theory = replace(theory, closed_loop_fidelity=round(fidelity, 4))
@@ -119,4 +122,12 @@ def record_from(readings: WindowReadings, *, point: PlannedPoint, config: RunCon
         theory=theory,
         profile_files=readings.profile_files,
         ttfb=latency_summary(counts.ttfb_ms),
+        unanswered=survival(counts.answered_ms, counts.censored_ms).residual_ages.size,
+        steady_state=steady_state(
+            ok_per_half=counts.ok_per_half,
+            in_flight_whole_window=counts.in_flight_whole_window,
+            window_s=window_s,
+        )
+        if window_s > 0
+        else None,
     )
