@@ -14,7 +14,6 @@ from pathlib import Path
 
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, NullLocator
-from matplotlib.transforms import blended_transform_factory
 
 from bench.results import RunResults
 from bench.results.summary import PairSummary, format_ratio, reference_users_for
@@ -24,6 +23,7 @@ from reports.theme import FIX_COLOR, IDEAL_COLOR, PITFALL_COLOR, Theme, style_fo
 __all__ = ["headline_label", "loops_chart", "overview_chart"]
 
 _NO_BAR = 1.0  # a pair with nothing to draw sits on the x1 line
+_PANEL_WIDTHS = (1.0, 2.2)  # bars, words: the words are what a slide reads, the bars only rank them
 
 
 def _flag(summary: PairSummary) -> str:
@@ -50,7 +50,11 @@ def headline_label(summary: PairSummary) -> str:
         text = f"fix{ratio} worse on {headline.info.name}"
     else:
         text = f"no difference in {headline.info.name}"
-    return f"{text}{_flag(summary)} · {summary.users} users"
+    label = f"{text}{_flag(summary)} · {summary.users} users"
+    # Why not, when the scenario knows: a slide must not leave "fix worse" unexplained.
+    if headline.outcome != "pitfall worse" and headline.info.caveat:
+        label += f"\n{headline.info.caveat}"
+    return label
 
 
 def _bar(summary: PairSummary, cap: float) -> tuple[float, str]:
@@ -69,7 +73,9 @@ def _cap(summaries: Sequence[PairSummary]) -> float:
     return max([*finite, 5.0]) * 2.0
 
 
-def _headline_panel(ax: Axes, ordered: Sequence[PairSummary], labels: Sequence[str], theme: Theme) -> None:
+def _headline_panel(
+    ax: Axes, words: Axes, ordered: Sequence[PairSummary], labels: Sequence[str], theme: Theme
+) -> None:
     cap = _cap(ordered)
     positions = list(range(len(ordered)))
     ends, colors = zip(*(_bar(s, cap) for s in ordered), strict=True)
@@ -85,18 +91,21 @@ def _headline_panel(ax: Axes, ordered: Sequence[PairSummary], labels: Sequence[s
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"x{value:g}"))
     ax.axvline(1.0, color=IDEAL_COLOR, linewidth=theme.line_width * 0.5)
     ax.set_yticks(positions, labels)
-    ax.set_xlim(min([*ends, 0.5]) * 0.8, cap * 1.3)
-    top_decade = max(1, math.ceil(math.log10(cap)))
-    bottom_decade = min(0, math.floor(math.log10(min([*ends, 1.0]))))
-    ax.set_xticks([10.0**k for k in range(bottom_decade, top_decade + 1)])
+    low = min([*ends, 0.5]) * 0.8
+    ax.set_xlim(low, cap * 1.15)
+    # Decades inside the axis only (a tick outside would stretch it): x1, x10, ... and x0.1 when needed.
+    decades = range(math.ceil(math.log10(low)), math.floor(math.log10(cap * 1.15)) + 1)
+    ax.set_xticks([10.0**k for k in decades])
     ax.xaxis.set_minor_locator(NullLocator())
     ax.tick_params(axis="x", labelsize="small")
-    ax.set_xlabel("how many times worse the pitfall is, on its scenario's headline metric")
-    # The words go in a column right of the axes (constrained layout makes room for it), so they never
-    # squeeze the bars, whatever the theme's font size.
-    column = blended_transform_factory(ax.transAxes, ax.transData)
+    ax.tick_params(axis="y", labelsize="small")
+    ax.set_xlabel("x times worse on its own metric")
+    # The words get a panel of their own beside the bars (a fixed share of the width), so neither the
+    # scenario titles nor the words can squeeze the bars, whatever the theme's font size.
+    words.set_ylim(ax.get_ylim())
+    words.set_axis_off()
     for pos, summary in zip(positions, ordered, strict=True):
-        ax.text(1.02, pos, headline_label(summary), transform=column, va="center", fontsize="small")
+        words.text(0.0, pos, headline_label(summary), va="center", fontsize="small", linespacing=1.1)
 
 
 def overview_chart(summaries: Sequence[PairSummary], *, theme: Theme, out_dir: Path) -> Chart:
@@ -104,10 +113,12 @@ def overview_chart(summaries: Sequence[PairSummary], *, theme: Theme, out_dir: P
     costliest on top."""
     ordered = sorted(summaries, key=lambda s: s.cost)  # barh draws bottom-up: costliest ends on top
     with themed(theme):
-        fig, (ax,) = new_figure(theme)
+        fig, (ax, words) = new_figure(theme, ncols=2)
+        ax.get_gridspec().set_width_ratios(_PANEL_WIDTHS)
         if ordered:
-            _headline_panel(ax, ordered, [s.scenario.title for s in ordered], theme)
+            _headline_panel(ax, words, ordered, [s.scenario.title for s in ordered], theme)
         else:
+            words.set_axis_off()
             ax.text(0.5, 0.5, "no scenario measured", transform=ax.transAxes, ha="center")
         ax.grid(axis="y", visible=False)
         fig.suptitle("What each pitfall costs, in its own terms")
@@ -120,8 +131,8 @@ def overview_chart(summaries: Sequence[PairSummary], *, theme: Theme, out_dir: P
             "upstream calls, unanswered requests...) at its reference load, where the pitfall bites "
             "and the fix is not short of CPU; log scale, x1 = no difference. An arrow head: the fix's "
             "side is zero (nothing lost, nothing unanswered). A blue bar pointing left: the fix is "
-            "worse on that metric. Hatched: a point is invalid or not at steady state (the bench says "
-            "why in the table).",
+            "worse on that metric, with the scenario's reason when it knows one. Hatched: a point is "
+            "invalid or not at steady state (the bench says why in the table).",
             theme=theme,
         )
 

@@ -122,15 +122,18 @@ SCENARIO = Scenario(
     fix_variant="aiohttp_transport",
     upstream=fixed_latency(UPSTREAM_LATENCY_MS),
     theory=theory,
-    # Theory: X = min(U / L, 1 / c): at 10 users both transports serve U / L; at 100 users U / L =
-    # 1,000 req/s is beyond both ceilings and the cheaper transport serves more. Read at 100 users.
+    # Theory: X = min(U / L, 1 / c): the pitfall is the transport's CPU cost c per request. Throughput only
+    # shows it when the app is the one process short of CPU, which on 2 cores shared with Locust and
+    # fake_llm it rarely is alone; c itself is what differs. Read at 100 users, where the per-request
+    # figure is not diluted by idle time (the probe's timer, the loop's own wake-ups).
     headline=Headline(
-        metric="throughput_rps",
-        name="req/s",
-        better="higher",
+        metric="cpu_ms_per_request",
+        name="app CPU per request",
+        better="lower",
         users=100,
-        text="{ratio} fewer req/s",
-        unit="req/s",
+        text="{ratio} more CPU per request",
+        unit="ms",
+        digits=2,
     ),
     loads=(10, 100),
     evidence_at_upstream=True,

@@ -191,6 +191,7 @@ SCENARIO = Scenario(
         users=10,
         text="{ratio} fewer req/s",
         unit="req/s",
+        caveat="its pool needs a spare core: Locust and fake_llm share both",
     ),
     loads=(1, 5, 10, 40),
     core=True,

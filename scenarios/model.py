@@ -196,6 +196,8 @@ class Headline:
         unit: the unit shown after the values ("ms", "req/s", "" for ratios).
         digits: decimals shown.
         min_gap: the smallest absolute difference worth calling a difference (0.02 for a 2 % share).
+        caveat: why the cost may not show on a small or busy machine, said next to the numbers when the
+            pitfall is not worse there (e.g. the process pool needs a core of its own).
     """
 
     metric: str
@@ -206,6 +208,7 @@ class Headline:
     unit: str = ""
     digits: int = 1
     min_gap: float = 0.0
+    caveat: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -178,7 +178,7 @@ SCENARIO = Scenario(
         name="upstream calls/request",
         better="lower",
         users=20,
-        text="{ratio} upstream calls per request",
+        text="{ratio} upstream calls",
         min_gap=0.5,
     ),
     loads=(5, 20),

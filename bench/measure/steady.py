@@ -9,8 +9,10 @@ Two observable symptoms, either one is enough:
 - goodput in the window's second half differs from the first by more than 20 %, and by more than
   counting noise (twice the standard deviation of the difference of two Poisson counts, 2·sqrt(a + b)),
   so that 4 answers vs 6 at one user is not called a trend;
-- requests were in flight through the whole window: a response time longer than the window, which the
-  window can only bound from below.
+- many requests were in flight through the whole window (more than a tenth as many as it answered):
+  response times longer than the window, which it can only bound from below. A few such requests are
+  the tail of an unfair queue (a blocked loop does not serve in arrival order), not a queue still
+  filling up.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ import math
 
 from bench.results import SteadyState
 
-__all__ = ["THROUGHPUT_DRIFT", "steady_state"]
+__all__ = ["STUCK_SHARE", "THROUGHPUT_DRIFT", "steady_state"]
 
 THROUGHPUT_DRIFT = 0.20  # the largest change between the window's halves still called steady
+STUCK_SHARE = 0.10  # requests in flight all window long, per answered request, still called steady
 
 
 def _drift_reason(first: int, second: int, half_s: float) -> str | None:
@@ -36,7 +39,7 @@ def _drift_reason(first: int, second: int, half_s: float) -> str | None:
 
 
 def steady_state(
-    *, ok_per_half: tuple[int, int], in_flight_whole_window: int, window_s: float
+    *, ok_per_half: tuple[int, int], in_flight_whole_window: int, window_s: float, answered: int | None = None
 ) -> SteadyState:
     """Judge one window.
 
@@ -44,6 +47,7 @@ def steady_state(
         ok_per_half: successful answers in the window's first and second halves.
         in_flight_whole_window: requests in flight when the window started and still when it ended.
         window_s: the window's length.
+        answered: requests answered in the window, successfully or not (default: the successful ones).
 
     Raises:
         ValueError: a non-positive window.
@@ -56,7 +60,8 @@ def steady_state(
     drift = _drift_reason(first, second, half_s)
     if drift is not None:
         reasons.append(drift)
-    if in_flight_whole_window > 0:
+    answered = first + second if answered is None else answered
+    if in_flight_whole_window > max(1.0, STUCK_SHARE * answered):
         reasons.append(
             f"{in_flight_whole_window} request(s) in flight through the whole {window_s:.1f} s window: "
             "latencies are lower bounds and the cost grows with time"

@@ -142,9 +142,10 @@ def _text(result: HeadlineResult) -> str:
         # A "lower is better" pitfall resting on a lower bound is at least this bad: say "≥".
         bound = result.pitfall_is_lower_bound and info.better == "lower"
         return _cost_words(info, pitfall, fix, result.ratio, bound)
+    why = f"; {info.caveat}" if info.caveat else ""
     if result.outcome == "fix worse":
-        return f"the fix is worse on {info.name} here: {values} (pitfall vs fix)"
-    return f"no measurable difference in {info.name} ({values})"
+        return f"the fix is worse on {info.name} here: {values} (pitfall vs fix){why}"
+    return f"no measurable difference in {info.name} ({values}){why}"
 
 
 def headline_result(

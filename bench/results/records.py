@@ -92,6 +92,7 @@ class HeadlineInfo:
     unit: str = ""
     digits: int = 1
     min_gap: float = 0.0  # the smallest absolute difference worth calling a difference
+    caveat: str = ""  # why the cost may not show on a small or busy machine (said when it does not)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -155,8 +155,8 @@ class RunConfig:
         None,
         parse=parse_users,
         metavar="N,N,...",
-        doc_default="each scenario's",
-        help="comma-separated closed-loop user counts for every scenario, one load point each "
+        doc_default="per scenario",
+        help="closed-loop user counts for every scenario, comma-separated, one point each "
         "(default: each scenario's own loads; --quick: its headline load)",
     )
     duration_s: float = option(
@@ -179,7 +179,7 @@ class RunConfig:
         doc_default="results/run-<timestamp>",
         help="results directory",
     )
-    quick: bool = option(False, help="core six, pitfall and fix, one load point")
+    quick: bool = option(False, help="core six, pitfall and fix, at each one's headline load")
     reference_users: int | None = option(
         None, help="load of the summary for every scenario (default: each scenario's headline load)"
     )

@@ -71,6 +71,7 @@ def headline_info(headline: Headline) -> HeadlineInfo:
         unit=headline.unit,
         digits=headline.digits,
         min_gap=headline.min_gap,
+        caveat=headline.caveat,
     )
 
 

@@ -127,6 +127,7 @@ def record_from(readings: WindowReadings, *, point: PlannedPoint, config: RunCon
             ok_per_half=counts.ok_per_half,
             in_flight_whole_window=counts.in_flight_whole_window,
             window_s=window_s,
+            answered=counts.requests,
         )
         if window_s > 0
         else None,
