@@ -153,3 +153,11 @@ def test_a_missing_or_failed_point_is_not_measured() -> None:
     assert result.outcome == "not measured" and result.text == "req/s not measured at 10 users"
     failed = headline_result(THROUGHPUT, _point(status="failed"), _point(throughput_rps=10.0), users=10)
     assert failed.outcome == "not measured"
+
+
+def test_when_the_pitfall_does_not_show_the_scenarios_reason_is_said() -> None:
+    pool = replace(THROUGHPUT, caveat="its pool needs a spare core")
+    result = headline_result(pool, _point(throughput_rps=26.5), _point(throughput_rps=19.5), users=10)
+    assert result.text.endswith("(pitfall vs fix); its pool needs a spare core")
+    shown = headline_result(pool, _point(throughput_rps=10.0), _point(throughput_rps=20.0), users=10)
+    assert shown.text == "x2.0 fewer req/s"  # no excuse needed when the cost shows
