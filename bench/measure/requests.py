@@ -61,6 +61,7 @@ class WindowCounts:
         censored_ms: ages at the window's end of the requests issued in it and still unanswered.
         ttfb_ms: time to first byte of the successful streamed requests issued and answered in the window.
         ok_per_half: successful answers in the window's first and second halves (the steady-state check).
+        in_flight_age_ms: mean age of the requests in flight at the window's middle and at its end.
         in_flight_whole_window: requests in flight when the window started and still when it ended.
     """
 
@@ -70,6 +71,7 @@ class WindowCounts:
     censored_ms: np.ndarray
     ttfb_ms: np.ndarray
     ok_per_half: tuple[int, int] = (0, 0)
+    in_flight_age_ms: tuple[float, float] = (0.0, 0.0)
     in_flight_whole_window: int = 0
 
 
@@ -109,6 +111,12 @@ def read_request_logs(paths: Iterable[Path]) -> RequestLog:
     )
 
 
+def _mean_age_ms(log: RequestLog, at_s: float) -> float:
+    """Mean age at `at_s` of the requests in flight then (started before, answered at or after it)."""
+    in_flight = (log.start_s < at_s) & (log.end_s >= at_s)
+    return float((at_s - log.start_s[in_flight]).mean() * 1000.0) if in_flight.any() else 0.0
+
+
 def window_counts(log: RequestLog, *, start_s: float, end_s: float) -> WindowCounts:
     """The window [start_s, end_s): answers inside it, and every request issued inside it."""
     answered_inside = (log.end_s >= start_s) & (log.end_s < end_s)
@@ -116,7 +124,8 @@ def window_counts(log: RequestLog, *, start_s: float, end_s: float) -> WindowCou
     answered_in_time = issued & (log.end_s < end_s)
     still_in_flight = issued & (log.end_s >= end_s)
     ok_inside = answered_inside & log.ok
-    first_half = log.end_s < (start_s + end_s) / 2.0
+    middle_s = (start_s + end_s) / 2.0
+    first_half = log.end_s < middle_s
     streamed_ok = answered_in_time & log.ok & ~np.isnan(log.ttfb_ms)
     return WindowCounts(
         requests=int(answered_inside.sum()),
@@ -125,6 +134,7 @@ def window_counts(log: RequestLog, *, start_s: float, end_s: float) -> WindowCou
         censored_ms=(end_s - log.start_s[still_in_flight]) * 1000.0,
         ttfb_ms=log.ttfb_ms[streamed_ok],
         ok_per_half=(int((ok_inside & first_half).sum()), int((ok_inside & ~first_half).sum())),
+        in_flight_age_ms=(_mean_age_ms(log, middle_s), _mean_age_ms(log, end_s)),
         in_flight_whole_window=int(((log.start_s < start_s) & (log.end_s >= end_s)).sum()),
     )
 

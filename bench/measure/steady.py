@@ -9,10 +9,12 @@ Two observable symptoms, either one is enough:
 - goodput in the window's second half differs from the first by more than 20 %, and by more than
   counting noise (twice the standard deviation of the difference of two Poisson counts, 2·sqrt(a + b)),
   so that 4 answers vs 6 at one user is not called a trend;
-- many requests were in flight through the whole window (more than a tenth as many as it answered):
-  response times longer than the window, which it can only bound from below. A few such requests are
-  the tail of an unfair queue (a blocked loop does not serve in arrival order), not a queue still
-  filling up.
+- the requests in flight are still ageing: their mean age at the window's end exceeds the one at its
+  middle by more than a quarter of the window (and by 20 %). In a steady state the users' requests in
+  flight keep the same age profile; a closed loop's population of requests in flight is constant (one
+  per user), so it is their age, not their count, that climbs while users pile up on hung calls or
+  while the queue of a blocked loop still fills. A long but stationary tail (a blocked loop does not
+  serve in arrival order, so a few requests wait through the whole window) does not age on average.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ import math
 
 from bench.results import SteadyState
 
-__all__ = ["STUCK_SHARE", "THROUGHPUT_DRIFT", "steady_state"]
+__all__ = ["AGE_RISE_OF_WINDOW", "THROUGHPUT_DRIFT", "steady_state"]
 
 THROUGHPUT_DRIFT = 0.20  # the largest change between the window's halves still called steady
-STUCK_SHARE = 0.10  # requests in flight all window long, per answered request, still called steady
+AGE_RISE_OF_WINDOW = 0.25  # the largest rise of the mean in-flight age, as a share of the window
 
 
 def _drift_reason(first: int, second: int, half_s: float) -> str | None:
@@ -38,16 +40,32 @@ def _drift_reason(first: int, second: int, half_s: float) -> str | None:
     )
 
 
+def _ageing_reason(age_mid_ms: float, age_end_ms: float, window_s: float) -> str | None:
+    rise = age_end_ms - age_mid_ms
+    if rise <= AGE_RISE_OF_WINDOW * window_s * 1000.0 or rise <= THROUGHPUT_DRIFT * age_mid_ms:
+        return None
+    return (
+        f"requests in flight still ageing: {age_mid_ms:,.0f} ms old on average mid-window, "
+        f"{age_end_ms:,.0f} ms at its end (a pile-up, or a queue still filling)"
+    )
+
+
 def steady_state(
-    *, ok_per_half: tuple[int, int], in_flight_whole_window: int, window_s: float, answered: int | None = None
+    *,
+    ok_per_half: tuple[int, int],
+    in_flight_age_ms: tuple[float, float],
+    in_flight_whole_window: int,
+    window_s: float,
 ) -> SteadyState:
     """Judge one window.
 
     Args:
         ok_per_half: successful answers in the window's first and second halves.
-        in_flight_whole_window: requests in flight when the window started and still when it ended.
+        in_flight_age_ms: mean age of the requests in flight at the window's middle and at its end
+            (0 when none was).
+        in_flight_whole_window: requests in flight when the window started and still when it ended
+            (reported: the window can only bound their latency from below).
         window_s: the window's length.
-        answered: requests answered in the window, successfully or not (default: the successful ones).
 
     Raises:
         ValueError: a non-positive window.
@@ -56,20 +74,15 @@ def steady_state(
         raise ValueError(f"`window_s` must be positive, got {window_s}")
     half_s = window_s / 2.0
     first, second = ok_per_half
-    reasons: list[str] = []
-    drift = _drift_reason(first, second, half_s)
-    if drift is not None:
-        reasons.append(drift)
-    answered = first + second if answered is None else answered
-    if in_flight_whole_window > max(1.0, STUCK_SHARE * answered):
-        reasons.append(
-            f"{in_flight_whole_window} request(s) in flight through the whole {window_s:.1f} s window: "
-            "latencies are lower bounds and the cost grows with time"
-        )
+    age_mid, age_end = in_flight_age_ms
+    found = (_drift_reason(first, second, half_s), _ageing_reason(age_mid, age_end, window_s))
+    reasons = tuple(reason for reason in found if reason is not None)
     return SteadyState(
         reached=not reasons,
         first_half_rps=round(first / half_s, 3),
         second_half_rps=round(second / half_s, 3),
         in_flight_whole_window=in_flight_whole_window,
-        reasons=tuple(reasons),
+        in_flight_age_mid_ms=round(age_mid, 3),
+        in_flight_age_end_ms=round(age_end, 3),
+        reasons=reasons,
     )

@@ -235,14 +235,16 @@ class SteadyState:
     """Whether the window saw a steady state, from the request log (`bench.measure.steady`).
 
     Not steady: goodput in the window's two halves differs by more than 20 % (beyond counting noise),
-    or requests were in flight through the whole window (a pile-up, or a response time longer than the
-    window): the window then under-states latencies and the pitfall's cost grows with time.
+    or the requests in flight are still ageing (a pile-up, or a queue still filling): the window then
+    under-states latencies and the pitfall's cost grows with time.
     """
 
     reached: bool
     first_half_rps: float
     second_half_rps: float
     in_flight_whole_window: int  # in flight when the window started and still when it ended
+    in_flight_age_mid_ms: float = 0.0  # mean age of the requests in flight at the window's middle
+    in_flight_age_end_ms: float = 0.0  # ... and at its end
     reasons: tuple[str, ...] = ()
 
 

@@ -16,7 +16,7 @@ from bench.measure.requests import WindowCounts, latency_summary
 from bench.measure.sampling import TreeSample, WindowCpu
 from bench.measure.steady import steady_state
 from bench.measure.validity import PointHealth, invalid_reasons, warnings_for
-from bench.results import LoadgenFigures, PointRecord, TheoryFigures
+from bench.results import LoadgenFigures, PointRecord, SteadyState, TheoryFigures
 from bench.run.config import RunConfig
 from bench.run.plan import PlannedPoint
 
@@ -69,10 +69,9 @@ def _warnings(
     return warnings
 
 
-def record_from(readings: WindowReadings, *, point: PlannedPoint, config: RunConfig) -> PointRecord:
-    """The stored record of a measured point: figures, validity, warnings and the theory beside them."""
+def _health(readings: WindowReadings, config: RunConfig) -> PointHealth:
     counts, cpu = readings.counts, readings.cpu
-    health = PointHealth(
+    return PointHealth(
         requests=counts.requests,
         min_requests=config.min_requests,
         loadgen_cpu_percent_per_process=cpu["locust"].cpu_percent / max(1, cpu["locust"].processes),
@@ -80,6 +79,23 @@ def record_from(readings: WindowReadings, *, point: PlannedPoint, config: RunCon
         fake_llm_cpu_percent=cpu["fake"].cpu_percent,
         machine_cpu_percent=readings.machine_cpu_percent,
     )
+
+
+def _steady_state(counts: WindowCounts, window_s: float) -> SteadyState | None:
+    if window_s <= 0:
+        return None
+    return steady_state(
+        ok_per_half=counts.ok_per_half,
+        in_flight_age_ms=counts.in_flight_age_ms,
+        in_flight_whole_window=counts.in_flight_whole_window,
+        window_s=window_s,
+    )
+
+
+def record_from(readings: WindowReadings, *, point: PlannedPoint, config: RunConfig) -> PointRecord:
+    """The stored record of a measured point: figures, validity, warnings and the theory beside them."""
+    counts, cpu = readings.counts, readings.cpu
+    health = _health(readings, config)
     theory = theory_figures(
         point.scenario, point.variant.id, users=point.users, workers=config.app_workers, preset=config.preset
     )
@@ -122,13 +138,7 @@ def record_from(readings: WindowReadings, *, point: PlannedPoint, config: RunCon
         theory=theory,
         profile_files=readings.profile_files,
         ttfb=latency_summary(counts.ttfb_ms),
+        # Issued in the window, still unanswered at its end after longer than any answer took.
         unanswered=survival(counts.answered_ms, counts.censored_ms).residual_ages.size,
-        steady_state=steady_state(
-            ok_per_half=counts.ok_per_half,
-            in_flight_whole_window=counts.in_flight_whole_window,
-            window_s=window_s,
-            answered=counts.requests,
-        )
-        if window_s > 0
-        else None,
+        steady_state=_steady_state(counts, window_s),
     )

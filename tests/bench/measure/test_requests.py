@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from bench.measure.requests import cdf_points, latency_summary, read_request_logs, window_counts
 
@@ -63,6 +64,11 @@ def test_window_counts_answers_inside_and_every_request_issued_inside(tmp_path: 
     # Halves split at 101.8: ok answers 101.1 | 102.95. In flight through the whole window: 100.2 (never).
     assert counts.ok_per_half == (1, 1)
     assert counts.in_flight_whole_window == 1
+    # In flight at 101.8 (mid-window): only 100.2 (never answered), 1.6 s old. At 103.0: 100.2 (2.8 s),
+    # 102.0 (answered at 104.0: 1.0 s) and 102.95 (never: 0.05 s).
+    mid, end = counts.in_flight_age_ms
+    assert mid == pytest.approx(1600.0)
+    assert end == pytest.approx((2800.0 + 1000.0 + 50.0) / 3)
 
 
 def test_streamed_lines_carry_time_to_first_byte(tmp_path: Path) -> None:

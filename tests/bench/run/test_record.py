@@ -27,6 +27,7 @@ def _counts(
     *,
     censored_ms: tuple[float, ...] = (),
     ok_per_half: tuple[int, int] | None = None,
+    in_flight_age_ms: tuple[float, float] = (50.0, 50.0),
     in_flight_whole_window: int = 0,
 ) -> WindowCounts:
     ok = requests - failures
@@ -37,6 +38,7 @@ def _counts(
         censored_ms=np.array(censored_ms, dtype=float),
         ttfb_ms=np.array([]),
         ok_per_half=ok_per_half or (ok // 2, ok - ok // 2),
+        in_flight_age_ms=in_flight_age_ms,
         in_flight_whole_window=in_flight_whole_window,
     )
 
@@ -108,7 +110,7 @@ def test_hung_requests_count_as_unanswered_and_make_the_p99_a_lower_bound() -> N
 def test_a_window_whose_throughput_collapses_is_flagged_not_steady() -> None:
     steady = record_from(_readings(requests=200), point=_point(), config=CONFIG)
     assert steady.steady and steady.steady_state is not None and steady.steady_state.reached
-    collapsing = _counts(90, ok_per_half=(60, 30), in_flight_whole_window=12)
+    collapsing = _counts(90, ok_per_half=(60, 30), in_flight_age_ms=(400.0, 1500.0), in_flight_whole_window=4)
     record = record_from(_readings(requests=90, counts=collapsing), point=_point(), config=CONFIG)
     assert not record.steady and record.valid  # flagged, not invalid: the figures stay
     assert record.steady_state is not None and len(record.steady_state.reasons) == 2
