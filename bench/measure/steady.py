@@ -7,10 +7,11 @@ Such a point is kept, but flagged and drawn hollow, like an invalid one.
 
 Two observable symptoms, either one is enough:
 - goodput in the window's second half differs from the first by more than 20 %, and by more than
-  counting noise (twice the standard deviation of the difference of two Poisson counts, 2·sqrt(a + b)),
-  so that 4 answers vs 6 at one user is not called a trend;
+  counting noise (three standard deviations of the difference of two Poisson counts, 3·sqrt(a + b): a
+  closed loop whose users stall now and then is burstier than Poisson), so that 4 answers vs 6 at one
+  user, or 82 vs 58 for a deadline that cuts one call in ten after a second, is not called a trend;
 - the requests in flight are still ageing: their mean age at the window's end exceeds the one at its
-  middle by more than a quarter of the window (and by 20 %). In a steady state the users' requests in
+  middle by more than a sixth of the window (and by 20 %). In a steady state the users' requests in
   flight keep the same age profile; a closed loop's population of requests in flight is constant (one
   per user), so it is their age, not their count, that climbs while users pile up on hung calls or
   while the queue of a blocked loop still fills. A long but stationary tail (a blocked loop does not
@@ -23,15 +24,17 @@ import math
 
 from bench.results import SteadyState
 
-__all__ = ["AGE_RISE_OF_WINDOW", "THROUGHPUT_DRIFT", "steady_state"]
+__all__ = ["AGE_RISE_OF_WINDOW", "NOISE_SIGMAS", "THROUGHPUT_DRIFT", "steady_state"]
 
 THROUGHPUT_DRIFT = 0.20  # the largest change between the window's halves still called steady
-AGE_RISE_OF_WINDOW = 0.25  # the largest rise of the mean in-flight age, as a share of the window
+AGE_RISE_OF_WINDOW = 1 / 6  # the largest rise of the mean in-flight age, as a share of the window
+NOISE_SIGMAS = 3.0  # counting noise allowed between the halves, in standard deviations
 
 
 def _drift_reason(first: int, second: int, half_s: float) -> str | None:
     difference = abs(first - second)
-    if difference <= THROUGHPUT_DRIFT * max(first, second) or difference <= 2.0 * math.sqrt(first + second):
+    noise = NOISE_SIGMAS * math.sqrt(first + second)
+    if difference <= THROUGHPUT_DRIFT * max(first, second) or difference <= noise:
         return None
     direction = "fell" if second < first else "rose"
     return (

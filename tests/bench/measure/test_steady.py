@@ -36,12 +36,13 @@ def test_a_collapsing_throughput_is_not_steady() -> None:
 
 
 def test_a_drift_within_counting_noise_is_steady() -> None:
-    # 4 vs 6 answers is 33 % apart, yet well inside 2·sqrt(10) ~ 6.3 of Poisson noise.
+    # 4 vs 6 answers is 33 % apart, yet well inside 3·sqrt(10) ~ 9.5 of counting noise.
     assert _state(4, 6).reached
-    # 100 vs 120 is 17 % apart; 100 vs 130 is 23 %, but 30 < 2·sqrt(230) ~ 30.3; 100 vs 140 is neither.
-    assert _state(100, 120).reached
-    assert _state(100, 130).reached
-    assert not _state(100, 140).reached
+    # A deadline cutting one call in ten after 1 s: 82 vs 58 answers, 24 < 3·sqrt(140) ~ 35.5.
+    assert _state(82, 58).reached
+    # 100 vs 145 is 31 % apart but 45 < 3·sqrt(245) ~ 47; 100 vs 150 is neither.
+    assert _state(100, 145).reached
+    assert not _state(100, 150).reached
 
 
 def test_requests_still_ageing_in_flight_are_a_queue_filling_up() -> None:
@@ -58,9 +59,9 @@ def test_requests_still_ageing_in_flight_are_a_queue_filling_up() -> None:
 def test_a_long_but_stationary_tail_is_steady() -> None:
     # A blocked loop at 10 users: two requests starve through the window, the age profile does not move.
     assert _state(14, 14, ages_ms=(900.0, 1100.0), stuck=2).reached
-    # A rise must exceed a quarter of the window AND 20 % of the mid-window age.
-    assert _state(14, 14, ages_ms=(100.0, 800.0)).reached  # +700 ms < 750 ms
-    assert not _state(14, 14, ages_ms=(100.0, 900.0)).reached
+    # A rise must exceed a sixth of the window (500 ms of 3 s) AND 20 % of the mid-window age.
+    assert _state(14, 14, ages_ms=(100.0, 590.0)).reached
+    assert not _state(14, 14, ages_ms=(100.0, 610.0)).reached
     assert _state(14, 14, ages_ms=(4000.0, 4790.0)).reached  # +790 ms is < 20 % of 4 s
 
 
