@@ -162,16 +162,19 @@ SCENARIO = Scenario(
     ),
     theory=theory,
     # Theory: the upstream takes K = 12 calls; one user's 10 calls fit (1 user: no difference), two
-    # users' 20 do not (the knee), beyond it the unbounded variant's requests fail while the semaphore
-    # (R = U·N·L / k = U x 100 ms) still answers within the window. Read the failed share at 5 users.
+    # users' 20 do not (the knee); beyond it the unbounded variant's calls are rejected with 429s, the
+    # SDK retries them (up to 3 attempts each) and requests fail when one call runs out of attempts,
+    # while the semaphore (R = U·N·L / k = U x 100 ms) still answers within the window. The failed share
+    # is what users see, but it swings by a third between runs (a request fails on its unluckiest of 10
+    # calls); the upstream calls each request costs (its 10 calls plus every retry) repeat within a few
+    # percent, so that is the headline, read at 10 users where the pile-up is deepest.
     headline=Headline(
-        metric="failed_share",
-        name="failed requests",
+        metric="upstream_calls_per_request",
+        name="upstream calls/request",
         better="lower",
-        users=5,
-        text="{pitfall_pct} of requests fail",
-        unit="%",
-        min_gap=0.02,
+        users=10,
+        text="{ratio} upstream calls (429s and retries)",
+        min_gap=0.5,
     ),
     loads=(1, 2, 5, 10),
     core=True,
