@@ -10,6 +10,7 @@ variant to build (and whether to probe it) from environment variables this comma
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import json
 import os
@@ -74,6 +75,8 @@ def catalogue_rows() -> list[dict[str, Any]]:
                 "stream": s.request.stream,
             },
             "app_env": dict(s.app_env),
+            "headline": dataclasses.asdict(s.headline),
+            "loads": list(s.loads),
         }
         for s in catalogue()
     ]
