@@ -1,12 +1,11 @@
 """Typed settings of a perf run, validated once; `PerfConfig` is the single source of the CLI's flags.
 
-`LoadConfig` travels to the generator process as JSON (`to_json`/`from_json`) so the option list is written
-once, here, and not again as a second argparse in the child.
+Each step's load is an `OpenLoopConfig` (`load_config`), the one generator's own typed settings, which travel
+to the generator process as JSON.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Literal, get_args
 
 from bench.errors import UsageError
+from bench.loadgen.open_loop_config import ExpectedLatency, OpenLoopConfig
 from bench.options import option
 
 __all__ = [
@@ -21,7 +21,6 @@ __all__ = [
     "MODES",
     "SCHEDS",
     "SERVERS",
-    "LoadConfig",
     "Mode",
     "PerfConfig",
     "Sched",
@@ -68,45 +67,6 @@ def quick_timing() -> StepTiming:
     return StepTiming(warmup_s=0.5, measure_s=1.0, max_steps=3, resolution=1.5, retries=0)
 
 
-@dataclass(frozen=True, kw_only=True)
-class LoadConfig:
-    """One step of open-loop load, as the generator process receives it.
-
-    Args:
-        url: full URL of the chat-completions endpoint (loopback only).
-        mode: non-streaming (latency = whole response) or streaming (latency = each token chunk).
-        rate_rps: fixed arrival rate; requests are due at `i / rate_rps`, whatever the server does.
-        warmup_s, measure_s: see `StepTiming`.
-        ttft_ms, itl_ms, output_tokens: the latency the server was configured with; the intended arrival of
-            token k is `ttft_ms + k * itl_ms` after the request was sent.
-        max_connections: the generator never opens more; a request due when all are busy waits for one
-            (that wait counts as latency: it is the server's slowness showing).
-        server_pid: the server's process, whose CPU time the generator samples over the window.
-    """
-
-    url: str
-    mode: Mode
-    rate_rps: float
-    warmup_s: float
-    measure_s: float
-    ttft_ms: float
-    itl_ms: float
-    output_tokens: int
-    max_connections: int = 4000
-    server_pid: int | None = None
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self))
-
-    @classmethod
-    def from_json(cls, text: str) -> LoadConfig:
-        return cls(**json.loads(text))
-
-    def intended_ms(self, token_index: int) -> float:
-        """When token `token_index` (0-based) is due after the request left, in ms."""
-        return self.ttft_ms + token_index * self.itl_ms
-
-
 ENV_PREFIX = "AWAITBENCH_PERF_"
 
 
@@ -123,6 +83,9 @@ def _choice_list(allowed: tuple[str, ...], flag: str) -> Callable[[str], tuple[s
     return parse
 
 
+# Requests in flight at most per step: far beyond what a server that keeps its latency needs (rate x
+# latency), so a step only drops requests when the server is far past its limit.
+_MAX_OUTSTANDING = 4000
 _STANDARD = standard_timing()
 _QUICK = quick_timing()
 
@@ -226,16 +189,27 @@ class PerfConfig:
 
     def load_config(
         self, *, url: str, mode: Mode, rate_rps: float, server_pid: int | None = None
-    ) -> LoadConfig:
-        return LoadConfig(
+    ) -> OpenLoopConfig:
+        """One step's load: a chat completion at `rate_rps` (constant arrivals), judged against the
+        configured latency; up to 4,000 requests in flight (beyond, the step drops and fails)."""
+        streaming = mode == "streaming"
+        return OpenLoopConfig(
             url=url,
-            mode=mode,
             rate_rps=rate_rps,
             warmup_s=self.timing.warmup_s,
             measure_s=self.timing.measure_s,
-            ttft_ms=self.ttft_ms,
-            itl_ms=self.itl_ms_for(mode),
-            output_tokens=self.output_tokens,
+            json_body={
+                "model": "fake-chat",
+                "messages": [{"role": "user", "content": "Say something."}],
+                "max_tokens": self.output_tokens,
+                "stream": streaming,
+            },
+            headers={"Authorization": "Bearer perf"},
+            count_tokens=streaming,
+            expected=ExpectedLatency(
+                ttft_ms=self.ttft_ms, itl_ms=self.itl_ms_for(mode), output_tokens=self.output_tokens
+            ),
+            max_outstanding=_MAX_OUTSTANDING,
             server_pid=server_pid,
         )
 

@@ -19,7 +19,8 @@ from typing import Any
 
 from bench.errors import ProcessFailed
 from bench.processes import ManagedProcess, ProcessSpec, free_port, running
-from bench.selfperf.config import LoadConfig, Mode, PerfConfig, Sched, ServerKind
+from bench.loadgen.open_loop_config import OpenLoopConfig
+from bench.selfperf.config import Mode, PerfConfig, Sched, ServerKind
 from bench.selfperf.search import RateSearch, SearchResult, StepOutcome, StepVerdict
 from bench.selfperf.servers import CHAT_PATH, resolve_sched, scheduled, server_spec
 
@@ -87,11 +88,13 @@ def _worth_retrying(figures: dict[str, Any], *, config: PerfConfig) -> bool:
     return near_budget and bool(figures["achieved_rps"] >= 0.9 * figures["rate_rps"])
 
 
-def _loadgen_spec(load: LoadConfig, *, out_path: Path, cpu: int, sched: Sched, log_path: Path) -> ProcessSpec:
+def _loadgen_spec(
+    load: OpenLoopConfig, *, out_path: Path, cpu: int, sched: Sched, log_path: Path
+) -> ProcessSpec:
     return ProcessSpec(
         name="perf-loadgen",
         argv=scheduled(
-            [sys.executable, "-m", "bench.selfperf.loadgen", load.to_json(), str(out_path)], sched
+            [sys.executable, "-m", "bench.loadgen.open_loop_main", load.to_json(), str(out_path)], sched
         ),
         log_path=log_path,
         cpu_affinity=[cpu],
@@ -118,7 +121,8 @@ def _run_step(
                 log_path=work_dir / f"{stem}-gen.log",
             )
         )
-        deadline_s = load.warmup_s + load.measure_s + load.intended_ms(load.output_tokens) / 1000 + 20.0
+        longest_ms = load.expected.intended_ms(load.expected.output_tokens) if load.expected else 0.0
+        deadline_s = load.warmup_s + load.measure_s + longest_ms / 1000 + 20.0
         with gen:
             try:
                 code = gen.wait(timeout_s=deadline_s)

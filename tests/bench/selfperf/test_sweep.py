@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from bench.errors import UsageError
-from bench.selfperf.config import LoadConfig, PerfConfig
+from bench.loadgen.open_loop_config import OpenLoopConfig
+from bench.selfperf.config import PerfConfig
 from bench.selfperf.search import StepVerdict
 from bench.selfperf.sweep import judge_step
 
@@ -68,10 +69,12 @@ def test_generator_bound_steps_are_invalid_even_if_slow(overrides: dict[str, Any
 
 def test_load_config_round_trips_and_streaming_only_gets_the_itl() -> None:
     load = CONFIG.load_config(url="http://127.0.0.1:1/v1/chat/completions", mode="streaming", rate_rps=10)
-    assert LoadConfig.from_json(load.to_json()) == load
-    assert load.intended_ms(2) == 50 + 2 * 20
+    assert OpenLoopConfig.from_json(load.to_json()) == load
+    assert load.expected is not None and load.expected.intended_ms(2) == 50 + 2 * 20
+    assert load.count_tokens and load.json_body is not None and load.json_body["stream"] is True
     plain = CONFIG.load_config(url="http://127.0.0.1:1/", mode="non-streaming", rate_rps=10)
-    assert plain.itl_ms == 0
+    assert plain.expected is not None and plain.expected.itl_ms == 0
+    assert not plain.count_tokens
 
 
 @pytest.mark.parametrize(

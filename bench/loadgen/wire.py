@@ -1,4 +1,5 @@
-"""Incremental HTTP/1.1 response parsing for the load generator: status, body framing, SSE token events.
+"""HTTP/1.1 on the wire for the open-loop generator: the request bytes, and incremental response parsing
+(status, body framing, the first body byte, SSE token events).
 
 Why not aiohttp or httpx: the generator must out-run the fastest server on one core and timestamp every
 token chunk when its bytes arrive. A general client spends tens of microseconds per request in its own
@@ -8,15 +9,20 @@ and reports each token event at the moment the read that completed it happened.
 It understands exactly what the two servers send: a status line and headers, then a body framed by
 `Content-Length` or `Transfer-Encoding: chunked`; in a streaming body, Server-Sent Events separated by a blank
 line (`\\n\\n` or `\\r\\n\\r\\n`). A token event is one whose data carries a non-empty `"content"` string,
-so role-only and usage chunks and `[DONE]` are not mistaken for tokens.
+so role-only and usage chunks and `[DONE]` are not mistaken for tokens. `body_started` turns True with
+the first byte of the body (not the headers: an app may send its headers before any content), which is
+the time to first byte a user perceives.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Mapping
 from enum import Enum
+from typing import Any
 
-__all__ = ["ResponseParser", "WireError"]
+__all__ = ["ResponseParser", "WireError", "encode_request"]
 
 _TOKEN_EVENT = re.compile(rb'"content"\s*:\s*"[^"]')
 _EVENT_SEPARATORS = (b"\n\n", b"\r\n\r\n")
@@ -24,6 +30,26 @@ _EVENT_SEPARATORS = (b"\n\n", b"\r\n\r\n")
 
 class WireError(ValueError):
     """The bytes are not an HTTP/1.1 response this parser understands."""
+
+
+def encode_request(
+    *,
+    method: str,
+    host: str,
+    port: int,
+    path: str,
+    json_body: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> bytes:
+    """The bytes of one keep-alive HTTP/1.1 request, built once and sent for every request of a run."""
+    body = b"" if json_body is None else json.dumps(json_body, separators=(",", ":")).encode()
+    lines = [f"{method} {path or '/'} HTTP/1.1", f"Host: {host}:{port}"]
+    if json_body is not None:
+        lines.append("Content-Type: application/json")
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    if body or method != "GET":
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
 class _Framing(Enum):
@@ -55,6 +81,7 @@ class ResponseParser:
         self.complete = False
         self.leftover = b""
         self.tokens = 0
+        self.body_started = False
         self._head = b""
         self._framing = _Framing.UNTIL_CLOSE
         self._remaining = 0
@@ -157,6 +184,8 @@ class ResponseParser:
         return tokens
 
     def _body(self, data: bytes) -> int:
+        if data:
+            self.body_started = True
         if not self.count_tokens or not data:
             return 0
         self._events += data

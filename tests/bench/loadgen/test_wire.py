@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.selfperf.wire import ResponseParser, WireError
+from bench.loadgen.wire import ResponseParser, WireError
 
 
 def _sse(*events: bytes, sep: bytes = b"\n\n") -> bytes:

@@ -1,4 +1,5 @@
-"""The open-loop generator against a real ceiling server: it counts, times and catches a wrong latency."""
+"""The open-loop generator in step mode (`awaitbench perf`) against a real ceiling server: it counts, times
+and catches a wrong latency."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.loadgen.open_loop import percentiles
+from bench.loadgen.open_loop_config import OpenLoopConfig
 from bench.processes import ManagedProcess, ProcessSpec, free_port
-from bench.selfperf.config import LoadConfig, Mode, PerfConfig
-from bench.selfperf.loadgen import percentiles
+from bench.selfperf.config import Mode, PerfConfig
 from bench.selfperf.servers import CHAT_PATH, server_spec
 
 
@@ -24,26 +26,21 @@ def _ceiling(
     return f"http://127.0.0.1:{port}{CHAT_PATH}", proc.pid
 
 
-def _run_loadgen(tmp_path: Path, load: LoadConfig) -> dict[str, Any]:
+def _run_loadgen(tmp_path: Path, load: OpenLoopConfig) -> dict[str, Any]:
     out = tmp_path / "result.json"
     subprocess.run(
-        [sys.executable, "-m", "bench.selfperf.loadgen", load.to_json(), str(out)], check=True, timeout=60
+        [sys.executable, "-m", "bench.loadgen.open_loop_main", load.to_json(), str(out)],
+        check=True,
+        timeout=60,
     )
     return dict(json.loads(out.read_text()))
 
 
-def _load(url: str, mode: Mode, *, pid: int | None, ttft_ms: float) -> LoadConfig:
-    return LoadConfig(
-        url=url,
-        mode=mode,
-        rate_rps=100,
-        warmup_s=0.3,
-        measure_s=1.0,
-        ttft_ms=ttft_ms,
-        itl_ms=10 if mode == "streaming" else 0,
-        output_tokens=4,
-        server_pid=pid,
+def _load(url: str, mode: Mode, *, pid: int | None, ttft_ms: float) -> OpenLoopConfig:
+    config = PerfConfig(
+        ttft_ms=ttft_ms, itl_ms=10, output_tokens=4, sched="normal", warmup_s=0.3, measure_s=1.0
     )
+    return config.load_config(url=url, mode=mode, rate_rps=100, server_pid=pid)
 
 
 def test_counts_every_measured_request_and_token(start_process, tmp_path: Path) -> None:

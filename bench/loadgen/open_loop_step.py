@@ -1,0 +1,170 @@
+"""One self-timed step of open-loop load, judged against the latency a server was configured with.
+
+This is how `awaitbench perf fake-llm` drives the generator (`bench.loadgen.open_loop`): a fixed
+schedule of warm-up + window, then a drain, then one `LoadResult`. It answers "does the server honour
+its configured latency at this rate?", so:
+- only requests due inside the window count; the run then drains for the longest intended latency
+  plus 2 s, and requests still unanswered count as timeouts;
+- latency error = measured - intended, measured from the DISPATCH (the generator's own timer is not the
+  server's fault): the whole response vs `ttft_ms` (non-streaming), or token k's arrival vs
+  `ttft_ms + k * itl_ms` (streaming); the dispatch lag (dispatch - intended) is reported beside it, and
+  a large one makes the caller call the step invalid;
+- a request due while `max_outstanding` are in flight is not sent and counts as failed ("dropped");
+- the generator samples its own CPU time and the server's over the window, so a step where the
+  generator was the bottleneck is reported as such instead of as a slow server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import resource
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import psutil
+
+from bench.loadgen.open_loop import Generator, Request, percentiles
+from bench.loadgen.open_loop_config import OpenLoopConfig
+from bench.loadgen.schedule import offsets_until
+
+__all__ = ["LoadResult", "run_step"]
+
+_DRAIN_EXTRA_S = 2.0
+_START_DELAY_S = 0.05
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoadResult:
+    """What one step measured; `error_ms` and `dispatch_lag_ms` are {"p50", "p90", "p99", "max"}."""
+
+    rate_rps: float
+    measure_s: float
+    sent: int
+    sent_rps: float
+    ok: int
+    achieved_rps: float
+    failed: dict[str, int]
+    error_ms: dict[str, float]
+    error_samples: int
+    dispatch_lag_ms: dict[str, float]
+    loadgen_cpu_util: float
+    server_cpu_util: float | None
+    connections_opened: int
+    peak_connections: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class _StepSink:
+    """Counts the window's requests and their latency errors."""
+
+    def __init__(self, config: OpenLoopConfig) -> None:
+        self.config = config
+        self.sent_count = 0
+        self.ok = 0
+        self.failures: dict[str, int] = {}
+        self.errors_ms: list[float] = []
+        self.lags_ms: list[float] = []
+
+    def sent(self, request: Request) -> None:
+        if request.measured:
+            self.sent_count += 1
+            self.lags_ms.append((request.dispatched_s - request.due_s) * 1000.0)
+
+    def answered(self, request: Request, status: int, now: float) -> None:
+        if not request.measured:
+            return
+        expected = self.config.expected
+        if expected is None:
+            self.ok += 1
+            return
+        if self.config.count_tokens:
+            if len(request.token_times) != expected.output_tokens:
+                self.failed(request, "token_count", now)
+                return
+            for index, arrived in enumerate(request.token_times):
+                elapsed_ms = (arrived - request.dispatched_s) * 1000.0
+                self.errors_ms.append(elapsed_ms - expected.intended_ms(index))
+        else:
+            self.errors_ms.append((now - request.dispatched_s) * 1000.0 - expected.ttft_ms)
+        self.ok += 1
+
+    def failed(self, request: Request, kind: str, now: float) -> None:
+        if request.measured:
+            self.failures[kind] = self.failures.get(kind, 0) + 1
+
+    def dropped(self, request: Request) -> None:
+        # Due and attempted on time: the generator kept its schedule, the server had no room for it.
+        if request.measured:
+            self.sent_count += 1
+            self.failures["dropped"] = self.failures.get("dropped", 0) + 1
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _server_cpu_s(pid: int | None) -> float | None:
+    if pid is None:
+        return None
+    try:
+        times = psutil.Process(pid).cpu_times()
+    except psutil.Error:
+        return None
+    return float(times.user + times.system + times.children_user + times.children_system)
+
+
+async def _sample_window(start_s: float, end_s: float, pid: int | None) -> tuple[float, float | None]:
+    """CPU utilisation (1.0 = one full core) of this process and of the server between two instants."""
+    await asyncio.sleep(max(0.0, start_s - time.perf_counter()))
+    own0, server0, t0 = _cpu_s(), _server_cpu_s(pid), time.perf_counter()
+    await asyncio.sleep(max(0.0, end_s - time.perf_counter()))
+    own1, server1, t1 = _cpu_s(), _server_cpu_s(pid), time.perf_counter()
+    wall = max(t1 - t0, 1e-9)
+    server = None if server0 is None or server1 is None else (server1 - server0) / wall
+    return (own1 - own0) / wall, server
+
+
+def _drain_s(config: OpenLoopConfig) -> float:
+    expected = config.expected
+    longest_ms = 0.0 if expected is None else expected.intended_ms(max(expected.output_tokens - 1, 0))
+    return longest_ms / 1000.0 + _DRAIN_EXTRA_S
+
+
+async def run_step(config: OpenLoopConfig) -> LoadResult:
+    """Run one step of open-loop load against `config.url` and measure it."""
+    sink = _StepSink(config)
+    gen = Generator(config, sink)
+    t0 = time.perf_counter() + _START_DELAY_S
+    window = (t0 + config.warmup_s, t0 + config.warmup_s + config.measure_s)
+    sampler = asyncio.ensure_future(_sample_window(*window, config.server_pid))
+    run_s = config.warmup_s + config.measure_s
+    offsets = offsets_until(config.arrival, config.rate_rps, run_s, seed=config.seed)
+    await gen.send_on_schedule(offsets, t0=t0, window=window)
+    try:
+        await asyncio.wait_for(gen.all_done.wait(), timeout=_drain_s(config))
+    except TimeoutError:
+        late = sum(1 for request in gen.in_flight if request.measured)
+        if late:
+            sink.failures["timeout"] = sink.failures.get("timeout", 0) + late
+    loadgen_cpu, server_cpu = await sampler
+    gen.close_all()
+    return LoadResult(
+        rate_rps=config.rate_rps,
+        measure_s=config.measure_s,
+        sent=sink.sent_count,
+        sent_rps=round(sink.sent_count / config.measure_s, 2),
+        ok=sink.ok,
+        achieved_rps=round(sink.ok / config.measure_s, 2),
+        failed=dict(sink.failures),
+        error_ms=percentiles(sink.errors_ms),
+        error_samples=len(sink.errors_ms),
+        dispatch_lag_ms=percentiles(sink.lags_ms),
+        loadgen_cpu_util=round(loadgen_cpu, 3),
+        server_cpu_util=None if server_cpu is None else round(server_cpu, 3),
+        connections_opened=gen.connections_opened,
+        peak_connections=gen.peak_connections,
+    )
