@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,20 +27,30 @@ import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from bench.errors import ProcessFailed
 
 __all__ = [
     "ManagedProcess",
     "ProcessSpec",
+    "SchedPolicy",
     "awaitbench_argv",
     "free_port",
+    "resolve_sched",
     "running",
+    "scheduled",
     "stop_all",
     "wait_port_free",
 ]
 
 _PR_SET_PDEATHSIG = 1
+_FIFO_PRIORITY = 10
+# How a child is scheduled: "fifo" = SCHED_FIFO (`chrt -f`, needs root or RLIMIT_RTPRIO; the kernel still
+# keeps 5 % of each core for everything else), "nice" = niceness -10, "normal" as is, "auto" = fifo when
+# allowed, else nice. Load generators and the servers of `awaitbench perf` use it: on a shared machine
+# other processes preempt them for milliseconds at a time, which would be measured as latency.
+SchedPolicy = Literal["auto", "fifo", "nice", "normal"]
 _LIVE: weakref.WeakSet[ManagedProcess] = weakref.WeakSet()
 
 
@@ -63,6 +75,25 @@ def wait_port_free(port: int, host: str = "127.0.0.1", timeout_s: float = 5.0) -
 def awaitbench_argv(*args: str) -> list[str]:
     """argv that runs the awaitbench CLI with this interpreter (works without the console script on PATH)."""
     return [sys.executable, "-m", "bench", *args]
+
+
+def resolve_sched(sched: SchedPolicy) -> SchedPolicy:
+    """ "auto" becomes "fifo" when this process may use real-time scheduling, else "nice"."""
+    if sched != "auto":
+        return sched
+    rtprio_soft, _ = resource.getrlimit(resource.RLIMIT_RTPRIO)
+    allowed = os.geteuid() == 0 or rtprio_soft == resource.RLIM_INFINITY or rtprio_soft >= _FIFO_PRIORITY
+    return "fifo" if allowed and shutil.which("chrt") else "nice"
+
+
+def scheduled(argv: list[str], sched: SchedPolicy) -> list[str]:
+    """`argv` under the scheduling policy `sched` (already resolved by `resolve_sched`)."""
+    if sched == "fifo":
+        return ["chrt", "-f", str(_FIFO_PRIORITY), *argv]
+    if sched == "nice":
+        # Without the privilege for a negative niceness, `nice` warns and runs the command anyway.
+        return ["nice", "-n", "-10", *argv]
+    return argv
 
 
 @dataclass(frozen=True, kw_only=True)

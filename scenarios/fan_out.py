@@ -109,6 +109,7 @@ def theory(given: TheoryInput) -> Mapping[str, Prediction]:
         bad = Prediction(
             throughput_rps=capped.throughput_rps * request_ok,
             latency_ms=capped.latency_ms,
+            capacity_rps=capped.capacity_rps,
             note=(
                 f"U·N = {demand} calls in flight > cap {UPSTREAM_CAP}: 429s and retries; "
                 f"{request_ok:.2%} of requests get all {knobs.calls} calls through"

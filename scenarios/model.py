@@ -60,11 +60,17 @@ class TheoryInput:
 
 @dataclass(frozen=True, kw_only=True)
 class Prediction:
-    """Predicted steady-state figures for one variant at one load."""
+    """Predicted steady-state figures for one variant at one load.
+
+    `capacity_rps` is the most the variant serves whatever the load (its bottleneck: W / L for a blocked
+    loop, 40 / L for the threadpool, ...); infinite when the theory sets no limit (the app's CPU does).
+    An open loop offered more than this queues without end: it is the knee of the latency curve.
+    """
 
     throughput_rps: float
     latency_ms: float
     note: str = ""
+    capacity_rps: float = math.inf
 
 
 def littles_law_rps(users: int, latency_ms: float) -> float:
@@ -86,7 +92,12 @@ def closed_loop(
     if capacity_rps <= 0:
         raise ValueError("`capacity_rps` must be positive")
     throughput = min(littles_law_rps(users, latency_ms), capacity_rps)
-    return Prediction(throughput_rps=throughput, latency_ms=users * 1000.0 / throughput, note=note)
+    return Prediction(
+        throughput_rps=throughput,
+        latency_ms=users * 1000.0 / throughput,
+        note=note,
+        capacity_rps=capacity_rps,
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

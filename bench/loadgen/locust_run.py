@@ -1,4 +1,5 @@
-"""The Locust command line for one point, and what Locust leaves behind (request logs, markers).
+"""The Locust command line for one point, and its CPU-warning markers (its request logs and start marker
+have the format both generators share: `bench.loadgen.logs`).
 
 Locust always runs as a subprocess (`python -m locust`): importing it would monkey-patch this process.
 """
@@ -20,8 +21,6 @@ __all__ = [
     "cpu_warning_seen",
     "locust_argv",
     "locust_env",
-    "request_log_files",
-    "started_at",
 ]
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
@@ -99,17 +98,6 @@ def locust_env(
     }
 
 
-def started_at(requests_dir: Path) -> float | None:
-    """Epoch of the earliest `test_start` any Locust process marked; None until one did."""
-    times = []
-    for marker in requests_dir.glob("started-*"):
-        try:
-            times.append(float(marker.read_text().strip()))
-        except (OSError, ValueError):
-            continue
-    return min(times) if times else None
-
-
 def cpu_warning_seen(requests_dir: Path, *, start_s: float, end_s: float) -> bool:
     """Did Locust's own CPU monitor fire during [start_s, end_s]? (Start-up spikes do not count.)"""
     for marker in requests_dir.glob("cpu-warning-*"):
@@ -121,7 +109,3 @@ def cpu_warning_seen(requests_dir: Path, *, start_s: float, end_s: float) -> boo
             except ValueError:
                 continue
     return False
-
-
-def request_log_files(requests_dir: Path) -> list[Path]:
-    return sorted(requests_dir.glob("requests-*.csv"))

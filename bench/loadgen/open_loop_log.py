@@ -31,7 +31,7 @@ from bench.loadgen.open_loop import Generator, Request
 from bench.loadgen.open_loop_config import OpenLoopConfig
 from bench.loadgen.schedule import arrival_offsets
 
-__all__ = ["READY_TIMEOUT_S", "run_logged", "wait_ready"]
+__all__ = ["READY_TIMEOUT_S", "request_log_path", "run_logged", "wait_ready"]
 
 READY_TIMEOUT_S = 60.0
 _START_DELAY_S = 0.02
@@ -45,14 +45,18 @@ def wait_ready(urls: tuple[str, ...], *, timeout_s: float = READY_TIMEOUT_S) -> 
     """
     deadline = time.monotonic() + timeout_s
     for url in urls:
-        while True:
-            with contextlib.suppress(OSError):
-                with urllib.request.urlopen(url, timeout=1.0) as response:
-                    if response.status == 200:
-                        break
+        while not _answers(url):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{url} did not answer 200 within {timeout_s:g} s")
             time.sleep(0.05)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1.0) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
 
 
 class _LogSink:
@@ -112,30 +116,34 @@ def _mark_started(requests_dir: Path, epoch0: float) -> None:
     temporary.replace(marker)
 
 
-async def run_logged(config: OpenLoopConfig) -> None:
-    """Send on the schedule until SIGTERM (or the schedule's end), logging every request."""
+def request_log_path(config: OpenLoopConfig) -> Path:
+    """This process's request log in the requests directory (log mode)."""
     assert config.requests_dir is not None
-    requests_dir = Path(config.requests_dir)
+    return Path(config.requests_dir) / f"requests-{os.getpid()}.csv"
+
+
+async def run_logged(config: OpenLoopConfig, handle: IO[str]) -> None:
+    """Send on the schedule until SIGTERM (or the schedule's end), logging every request to `handle`."""
+    assert config.requests_dir is not None
     loop = asyncio.get_running_loop()
-    with open(requests_dir / f"requests-{os.getpid()}.csv", "a", buffering=1 << 16) as handle:
-        t0 = time.perf_counter() + _START_DELAY_S
-        epoch0 = time.time() + _START_DELAY_S
-        sink = _LogSink(config, handle, t0=t0, epoch0=epoch0)
-        gen = Generator(config, sink)
-        end_s = config.warmup_s + config.measure_s
-        offsets = itertools.takewhile(
-            lambda s: s < end_s, arrival_offsets(config.arrival, config.rate_rps, seed=config.seed)
-        )
-        _mark_started(requests_dir, epoch0)
-        sending = asyncio.ensure_future(gen.send_on_schedule(offsets, t0=t0))
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, sending.cancel)
-        with contextlib.suppress(asyncio.CancelledError):
-            await sending
-        # Stopped (or out of schedule): whatever is still in flight never answered in time.
-        for request in sorted(gen.in_flight, key=lambda r: r.due_s):
-            sink.unanswered(request)
-        gen.in_flight.clear()
-        sink.closed = True
-        handle.flush()
-        gen.close_all()
+    t0 = time.perf_counter() + _START_DELAY_S
+    epoch0 = time.time() + _START_DELAY_S
+    sink = _LogSink(config, handle, t0=t0, epoch0=epoch0)
+    gen = Generator(config, sink)
+    end_s = config.warmup_s + config.measure_s
+    offsets = itertools.takewhile(
+        lambda s: s < end_s, arrival_offsets(config.arrival, config.rate_rps, seed=config.seed)
+    )
+    _mark_started(Path(config.requests_dir), epoch0)
+    sending = asyncio.ensure_future(gen.send_on_schedule(offsets, t0=t0))
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, sending.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await sending
+    # Stopped (or out of schedule): whatever is still in flight never answered in time.
+    for request in sorted(gen.in_flight, key=lambda r: r.due_s):
+        sink.unanswered(request)
+    gen.in_flight.clear()
+    sink.closed = True
+    handle.flush()
+    gen.close_all()

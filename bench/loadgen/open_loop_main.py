@@ -33,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Run the generator as configured; the process's exit status says whether it could."""
     import uvloop
 
-    from bench.loadgen.open_loop_log import run_logged, wait_ready
+    from bench.loadgen.open_loop_log import request_log_path, run_logged, wait_ready
     from bench.loadgen.open_loop_step import run_step
 
     args = list(sys.argv[1:] if argv is None else argv)
@@ -44,7 +44,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     if config.logging:
         wait_ready(config.ready_urls)
         gc.disable()  # a collection pause would be measured as server latency
-        uvloop.run(run_logged(config))
+        with open(request_log_path(config), "a", buffering=1 << 16) as handle:
+            uvloop.run(run_logged(config, handle))
         return
     if len(args) != 2:
         raise SystemExit(_USAGE + " (OUT_PATH is required without requests_dir)")

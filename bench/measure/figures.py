@@ -3,15 +3,27 @@ typed figures of a PointRecord. Pure functions: every rule about what a number m
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bench.measure.sampling import TreeSample, WindowCpu
 from bench.results import ServerFigures, TheoryFigures, UpstreamFigures
 from fake_llm.snapshot import StatsSnapshot
-from scenarios.model import Scenario, TheoryInput, littles_law_rps
+from scenarios.model import Prediction, Scenario, TheoryInput, littles_law_rps
 
-__all__ = ["merge_probe_snapshots", "server_figures", "theory_figures", "upstream_figures"]
+__all__ = [
+    "SATURATING_USERS",
+    "merge_probe_snapshots",
+    "open_loop_theory",
+    "server_figures",
+    "theory_capacity_rps",
+    "theory_figures",
+    "upstream_figures",
+]
+
+# Closed-loop users at which every bottleneck a theory knows binds: its capacity is read there.
+SATURATING_USERS = 10_000
 
 
 def upstream_figures(stats: StatsSnapshot, *, cpu: WindowCpu | None) -> UpstreamFigures:
@@ -93,4 +105,69 @@ def theory_figures(
         latency_ms=round(prediction.latency_ms, 3),
         littles_law_bound_rps=round(bound, 3),
         note=note + prediction.note,
+        capacity_rps=_finite(theory_capacity_rps(scenario, variant_id, workers=workers)),
+    )
+
+
+def _finite(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else round(value, 3)
+
+
+def _predict(scenario: Scenario, variant_id: str, *, users: int, workers: int) -> Prediction:
+    given = TheoryInput(users=users, upstream_latency_ms=scenario.upstream.latency_ms, workers=workers)
+    return scenario.theory(given)[variant_id]
+
+
+def theory_capacity_rps(scenario: Scenario, variant_id: str, *, workers: int = 1) -> float | None:
+    """The most the variant serves in theory, whatever the load (read where every bottleneck binds);
+    None when its theory sets no limit (the app's CPU does) or has no prediction for it."""
+    try:
+        capacity = _predict(scenario, variant_id, users=SATURATING_USERS, workers=workers).capacity_rps
+    except Exception:  # a theory bug must not lose the measurement
+        return None
+    return capacity if math.isfinite(capacity) else None
+
+
+def open_loop_theory(
+    scenario: Scenario,
+    variant_id: str,
+    *,
+    rate_rps: float,
+    workers: int,
+    preset: str | None,
+    elapsed_s: float,
+) -> TheoryFigures:
+    """The theory at an offered rate: below capacity everything offered is served at the unloaded latency;
+    beyond it, the capacity is served and the queue grows by (rate - capacity) requests per second, so a
+    request issued `elapsed_s` after the load started waits (rate / capacity - 1) * elapsed_s more (FIFO).
+
+    Args:
+        rate_rps: the offered rate.
+        elapsed_s: when the average request of the window was issued, since the load started
+            (warm-up + half the window).
+    """
+    note = f"fake_llm preset '{preset}' overrides the upstream the theory assumes; " if preset else ""
+    try:
+        unloaded = _predict(scenario, variant_id, users=1, workers=workers)
+    except Exception as exc:  # a theory bug must not lose the measurement
+        return TheoryFigures(
+            throughput_rps=0.0,
+            latency_ms=0.0,
+            littles_law_bound_rps=round(rate_rps, 3),
+            note=f"{note}no prediction: {type(exc).__name__}: {exc}",
+        )
+    capacity = theory_capacity_rps(scenario, variant_id, workers=workers)
+    latency_ms = unloaded.latency_ms
+    if capacity is not None and rate_rps > capacity:
+        latency_ms += 1000.0 * (rate_rps / capacity - 1.0) * elapsed_s
+        note += (
+            f"offered {rate_rps:g} req/s beyond the capacity {capacity:g} req/s: the queue grows by "
+            f"{rate_rps - capacity:g} requests per second; "
+        )
+    return TheoryFigures(
+        throughput_rps=round(min(rate_rps, capacity or math.inf), 3),
+        latency_ms=round(latency_ms, 3),
+        littles_law_bound_rps=round(rate_rps, 3),
+        note=note + unloaded.note,
+        capacity_rps=_finite(capacity),
     )

@@ -1,26 +1,30 @@
-"""Exact client-side figures of a window, from every request Locust recorded.
+"""Exact client-side figures of a window, from every request the load generator recorded.
 
 Why not Locust's own percentiles: they are rounded into buckets (10 ms steps above 100 ms, 100 ms
-steps above 1 s), which hides exactly the differences this project measures. The locustfile writes
-one line per answered request (`start_epoch_s,response_time_ms,ok,ttfb_ms`; `ttfb_ms` only for streamed
-requests) and, when Locust stops, one line per request still in flight (`start_epoch_s,,,`: no answer).
+steps above 1 s), which hides exactly the differences this project measures. Both generators write one
+line per request (`bench.loadgen.logs`: `start_epoch_s,response_time_ms,ok,ttfb_ms`, `ttfb_ms` only for
+streamed requests; `start_epoch_s,,,` for a request still in flight when the generator stopped). The
+open-loop generator adds a fifth field, its schedule lag (ms), writes its INTENDED send time as the start
+(latencies count from it), and logs a request it did not send (`max_outstanding` in flight) as `dropped`.
 
 Two populations, on purpose:
 - throughput counts the requests ANSWERED inside the window (goodput: the successful ones per second);
+  a dropped request counts as a failure at its intended time;
 - latency covers every request ISSUED inside the window: answered before its end (successfully or not,
-  with its latency), or still in flight then, with its age as a lower bound (`bench.measure.censoring`).
-  A hung request is never silently dropped from the percentiles.
+  with its latency), or still in flight then, or dropped, with its age as a lower bound
+  (`bench.measure.censoring`). A hung or dropped request is never silently left out of the percentiles.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from bench.loadgen.logs import DROPPED
 from bench.measure.censoring import Survival, survival
 from bench.results import LatencySummary
 
@@ -39,15 +43,18 @@ CDF_POINTS = 200
 
 @dataclass(frozen=True)
 class RequestLog:
-    """Every request of one Locust run: start and end (epoch s; end = inf for a request never answered),
-    latency (ms; NaN when never answered), success, and the time to the first body byte (ms; NaN when
-    the request was not streamed)."""
+    """Every request of one generator run: start and end (epoch s; end = inf for a request never answered),
+    latency (ms; NaN when never answered), success, the time to the first body byte (ms; NaN when the
+    request was not streamed), the open loop's schedule lag (ms; NaN for Locust or a dropped request) and
+    whether the open loop dropped it (never sent: `max_outstanding` were in flight)."""
 
     start_s: np.ndarray
     end_s: np.ndarray
     latency_ms: np.ndarray
     ok: np.ndarray
     ttfb_ms: np.ndarray
+    lag_ms: np.ndarray
+    dropped: np.ndarray
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,6 +70,11 @@ class WindowCounts:
         ok_per_half: successful answers in the window's first and second halves (the steady-state check).
         in_flight_age_ms: mean age of the requests in flight at the window's middle and at its end.
         in_flight_whole_window: requests in flight when the window started and still when it ended.
+        issued: requests issued (due, for the open loop) in the window, dropped ones included.
+        dropped_ms: ages at the window's end of the requests due in it that the open loop dropped (they
+            also count in `requests` and `failures`).
+        lag_ms: the open loop's schedule lag of the requests it sent in the window (empty for Locust).
+        in_flight_count: requests in flight at the window's start and at its end (the backlog).
     """
 
     requests: int
@@ -73,32 +85,54 @@ class WindowCounts:
     ok_per_half: tuple[int, int] = (0, 0)
     in_flight_age_ms: tuple[float, float] = (0.0, 0.0)
     in_flight_whole_window: int = 0
+    issued: int = 0
+    dropped_ms: np.ndarray = field(default_factory=lambda: np.array([], dtype=float))
+    lag_ms: np.ndarray = field(default_factory=lambda: np.array([], dtype=float))
+    in_flight_count: tuple[int, int] = (0, 0)
+
+    @property
+    def dropped(self) -> int:
+        return int(self.dropped_ms.size)
+
+    @property
+    def lower_bound_ms(self) -> np.ndarray:
+        """Ages of every request issued in the window with no answer by its end: in flight or dropped."""
+        return np.concatenate([self.censored_ms, self.dropped_ms])
 
 
-def _parse(line: str) -> tuple[float, float, bool, float] | None:
-    """(start, latency or NaN, ok, ttfb or NaN) of one log line; None for a torn or foreign line."""
+_Row = tuple[float, float, bool, float, float, bool]
+
+
+def _parse(line: str) -> _Row | None:
+    """(start, latency or NaN, ok, ttfb or NaN, lag or NaN, dropped) of one log line; None for a torn or
+    foreign line."""
     parts = line.split(",")
-    if len(parts) not in (3, 4):
+    if len(parts) not in (3, 4, 5):
         return None
     try:
         start = float(parts[0])
-        if not parts[1]:  # written when Locust stopped: the request never answered
-            return start, math.nan, False, math.nan
+        extra = parts[4] if len(parts) == 5 else ""
+        if extra == DROPPED:
+            return start, math.nan, False, math.nan, math.nan, True
+        lag = float(extra) if extra else math.nan
+        if not parts[1]:  # written when the generator stopped: the request never answered
+            return start, math.nan, False, math.nan, lag, False
         latency, ok = float(parts[1]), parts[2] == "1"
-        ttfb = float(parts[3]) if len(parts) == 4 and parts[3] else math.nan
+        ttfb = float(parts[3]) if len(parts) >= 4 and parts[3] else math.nan
     except ValueError:
         return None
-    return start, latency, ok, ttfb
+    return start, latency, ok, ttfb, lag, False
 
 
 def read_request_logs(paths: Iterable[Path]) -> RequestLog:
     """Concatenate the per-process CSV files; a torn last line (process killed mid-write) is skipped.
 
-    Lines have 4 fields (the 4th, `ttfb_ms`, empty unless streamed); 3-field lines of older logs are read
-    as not streamed; a line with an empty latency is a request that never answered.
+    Lines have 4 fields (the 4th, `ttfb_ms`, empty unless streamed), or 5 from the open loop (its lag, or
+    `dropped`); 3-field lines of older logs are read as not streamed; a line with an empty latency is a
+    request that never answered.
     """
     rows = [row for path in paths for line in path.read_text().splitlines() if (row := _parse(line))]
-    columns = list(zip(*rows, strict=True)) if rows else [(), (), (), ()]
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 6
     start_s = np.asarray(columns[0], dtype=float)
     latency_ms = np.asarray(columns[1], dtype=float)
     end_s = np.where(np.isnan(latency_ms), np.inf, start_s + np.nan_to_num(latency_ms) / 1000.0)
@@ -108,34 +142,53 @@ def read_request_logs(paths: Iterable[Path]) -> RequestLog:
         latency_ms=latency_ms,
         ok=np.asarray(columns[2], dtype=bool),
         ttfb_ms=np.asarray(columns[3], dtype=float),
+        lag_ms=np.asarray(columns[4], dtype=float),
+        dropped=np.asarray(columns[5], dtype=bool),
     )
 
 
+def _in_flight(log: RequestLog, at_s: float) -> np.ndarray:
+    """Requests sent before `at_s` and answered at or after it (a dropped request was never sent)."""
+    mask: np.ndarray = (log.start_s < at_s) & (log.end_s >= at_s) & ~log.dropped
+    return mask
+
+
 def _mean_age_ms(log: RequestLog, at_s: float) -> float:
-    """Mean age at `at_s` of the requests in flight then (started before, answered at or after it)."""
-    in_flight = (log.start_s < at_s) & (log.end_s >= at_s)
+    """Mean age at `at_s` of the requests in flight then."""
+    in_flight = _in_flight(log, at_s)
     return float((at_s - log.start_s[in_flight]).mean() * 1000.0) if in_flight.any() else 0.0
 
 
 def window_counts(log: RequestLog, *, start_s: float, end_s: float) -> WindowCounts:
-    """The window [start_s, end_s): answers inside it, and every request issued inside it."""
-    answered_inside = (log.end_s >= start_s) & (log.end_s < end_s)
+    """The window [start_s, end_s): answers inside it, and every request issued inside it.
+
+    A dropped request issued inside the window counts as a failed answer at its intended time (in
+    `requests` and `failures`) and, for the latency, as a request with no answer (its age at the window's
+    end, a lower bound).
+    """
     issued = (log.start_s >= start_s) & (log.start_s < end_s)
+    dropped = issued & log.dropped
+    answered_inside = (log.end_s >= start_s) & (log.end_s < end_s)
     answered_in_time = issued & (log.end_s < end_s)
-    still_in_flight = issued & (log.end_s >= end_s)
+    still_in_flight = issued & (log.end_s >= end_s) & ~log.dropped
     ok_inside = answered_inside & log.ok
     middle_s = (start_s + end_s) / 2.0
     first_half = log.end_s < middle_s
     streamed_ok = answered_in_time & log.ok & ~np.isnan(log.ttfb_ms)
+    sent = issued & ~log.dropped & ~np.isnan(log.lag_ms)
     return WindowCounts(
-        requests=int(answered_inside.sum()),
-        failures=int((answered_inside & ~log.ok).sum()),
+        requests=int(answered_inside.sum() + dropped.sum()),
+        failures=int((answered_inside & ~log.ok).sum() + dropped.sum()),
         answered_ms=log.latency_ms[answered_in_time],
         censored_ms=(end_s - log.start_s[still_in_flight]) * 1000.0,
         ttfb_ms=log.ttfb_ms[streamed_ok],
         ok_per_half=(int((ok_inside & first_half).sum()), int((ok_inside & ~first_half).sum())),
         in_flight_age_ms=(_mean_age_ms(log, middle_s), _mean_age_ms(log, end_s)),
-        in_flight_whole_window=int(((log.start_s < start_s) & (log.end_s >= end_s)).sum()),
+        in_flight_whole_window=int((_in_flight(log, start_s) & (log.end_s >= end_s)).sum()),
+        issued=int(issued.sum()),
+        dropped_ms=(end_s - log.start_s[dropped]) * 1000.0,
+        lag_ms=log.lag_ms[sent],
+        in_flight_count=(int(_in_flight(log, start_s).sum()), int(_in_flight(log, end_s).sum())),
     )
 
 

@@ -16,6 +16,10 @@ Two observable symptoms, either one is enough:
   per user), so it is their age, not their count, that climbs while users pile up on hung calls or
   while the queue of a blocked loop still fills. A long but stationary tail (a blocked loop does not
   serve in arrival order, so a few requests wait through the whole window) does not age on average.
+
+An open loop adds a third: the backlog grew. Arrivals do not wait for answers, so a server slower than
+the offered rate accumulates requests in flight; more at the window's end than at its start, beyond
+counting noise (3·sqrt(a + b)) and a tenth of the requests issued in the window, means it fell behind.
 """
 
 from __future__ import annotations
@@ -24,11 +28,19 @@ import math
 
 from bench.results import SteadyState
 
-__all__ = ["AGE_RISE_OF_WINDOW", "NOISE_SIGMAS", "THROUGHPUT_DRIFT", "steady_state"]
+__all__ = [
+    "AGE_RISE_OF_WINDOW",
+    "BACKLOG_GROWTH_OF_ISSUED",
+    "NOISE_SIGMAS",
+    "THROUGHPUT_DRIFT",
+    "steady_state",
+]
 
 THROUGHPUT_DRIFT = 0.20  # the largest change between the window's halves still called steady
 AGE_RISE_OF_WINDOW = 1 / 6  # the largest rise of the mean in-flight age, as a share of the window
 NOISE_SIGMAS = 3.0  # counting noise allowed between the halves, in standard deviations
+BACKLOG_GROWTH_OF_ISSUED = 0.10  # open loop: the backlog may grow by this share of the issued requests
+_MIN_BACKLOG_GROWTH = 3
 
 
 def _drift_reason(first: int, second: int, half_s: float) -> str | None:
@@ -53,12 +65,27 @@ def _ageing_reason(age_mid_ms: float, age_end_ms: float, window_s: float) -> str
     )
 
 
+def _backlog_reason(backlog: tuple[int, int], issued: int) -> str | None:
+    start, end = backlog
+    allowed = max(
+        _MIN_BACKLOG_GROWTH, NOISE_SIGMAS * math.sqrt(start + end), BACKLOG_GROWTH_OF_ISSUED * issued
+    )
+    if end - start <= allowed:
+        return None
+    return (
+        f"the server fell behind the offered rate: {start} requests in flight at the window's start, "
+        f"{end} at its end"
+    )
+
+
 def steady_state(
     *,
     ok_per_half: tuple[int, int],
     in_flight_age_ms: tuple[float, float],
     in_flight_whole_window: int,
     window_s: float,
+    backlog: tuple[int, int] | None = None,
+    issued: int = 0,
 ) -> SteadyState:
     """Judge one window.
 
@@ -69,6 +96,8 @@ def steady_state(
         in_flight_whole_window: requests in flight when the window started and still when it ended
             (reported: the window can only bound their latency from below).
         window_s: the window's length.
+        backlog: open loop only: requests in flight at the window's start and at its end.
+        issued: open loop only: requests due in the window.
 
     Raises:
         ValueError: a non-positive window.
@@ -78,7 +107,11 @@ def steady_state(
     half_s = window_s / 2.0
     first, second = ok_per_half
     age_mid, age_end = in_flight_age_ms
-    found = (_drift_reason(first, second, half_s), _ageing_reason(age_mid, age_end, window_s))
+    found = (
+        _drift_reason(first, second, half_s),
+        _ageing_reason(age_mid, age_end, window_s),
+        None if backlog is None else _backlog_reason(backlog, issued),
+    )
     reasons = tuple(reason for reason in found if reason is not None)
     return SteadyState(
         reached=not reasons,
@@ -88,4 +121,6 @@ def steady_state(
         in_flight_age_mid_ms=round(age_mid, 3),
         in_flight_age_end_ms=round(age_end, 3),
         reasons=reasons,
+        backlog_start=None if backlog is None else backlog[0],
+        backlog_end=None if backlog is None else backlog[1],
     )

@@ -1,8 +1,10 @@
 """When a measured point cannot be trusted, and why: pure rules, unit-tested.
 
 A closed-loop generator that runs out of CPU sends fewer requests and times them late, so the point
-measures Locust, not the app; the same holds for a saturated fake_llm. Such points are kept in the
-results (the report shows them greyed out with the reason) instead of being silently plotted.
+measures Locust, not the app; the same holds for a saturated fake_llm. An open-loop generator that is
+late on its own schedule (its lag, actual minus intended send, is part of every latency it reports)
+would have its lateness blamed on the app. Such points are kept in the results (the report shows them
+greyed out with the reason) instead of being silently plotted.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ __all__ = [
     "FAKE_LLM_CPU_LIMIT_PERCENT",
     "LOADGEN_CPU_LIMIT_PERCENT",
     "MACHINE_CPU_WARN_PERCENT",
+    "SCHEDULE_LAG_LIMIT_MS",
     "PointHealth",
     "invalid_reasons",
     "warnings_for",
@@ -24,6 +27,10 @@ FAKE_LLM_CPU_LIMIT_PERCENT = 90.0
 # Whole machine (100 = every core busy): everything competes, figures may be skewed; a warning only,
 # since a CPU-bound app on a small machine is itself a legitimate result.
 MACHINE_CPU_WARN_PERCENT = 95.0
+# The open loop's schedule lag p99 beyond which the generator, not the app, was late. A few ms: well
+# below any latency the scenarios measure (100 ms and up), above the timer and scheduling jitter of a
+# generator on a core of its own (docs/bench.md measures it).
+SCHEDULE_LAG_LIMIT_MS = 5.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,6 +44,8 @@ class PointHealth:
         loadgen_cpu_warning: Locust itself reported "CPU usage above 90%".
         fake_llm_cpu_percent: fake_llm's CPU over the window (None = not measured).
         machine_cpu_percent: all cores (None = not measured).
+        schedule_lag_p99_ms: the open-loop generator's lag p99 (None: a closed loop, or nothing sent).
+        open_loop: the generator was the open loop (the fix for a saturated one differs from Locust's).
     """
 
     requests: int
@@ -45,15 +54,24 @@ class PointHealth:
     loadgen_cpu_warning: bool = False
     fake_llm_cpu_percent: float | None = None
     machine_cpu_percent: float | None = None
+    schedule_lag_p99_ms: float | None = None
+    open_loop: bool = False
 
 
 def invalid_reasons(health: PointHealth) -> tuple[str, ...]:
     """Reasons the point is invalid; empty = valid."""
     reasons: list[str] = []
     if health.loadgen_cpu_percent_per_process > LOADGEN_CPU_LIMIT_PERCENT:
+        fix = "lower --rate or spread generators (docs/bench.md)" if health.open_loop else "use --processes N"
         reasons.append(
             f"load generator CPU {health.loadgen_cpu_percent_per_process:.0f}% of a core "
-            f"(> {LOADGEN_CPU_LIMIT_PERCENT:.0f}%): use --processes N"
+            f"(> {LOADGEN_CPU_LIMIT_PERCENT:.0f}%): {fix}"
+        )
+    lag = health.schedule_lag_p99_ms
+    if lag is not None and lag > SCHEDULE_LAG_LIMIT_MS:
+        reasons.append(
+            f"the open-loop generator was late: schedule lag p99 {lag:.1f} ms (> {SCHEDULE_LAG_LIMIT_MS:g} "
+            "ms), its own delay, not the app's; run on a quieter machine or lower --rate"
         )
     if health.loadgen_cpu_warning:
         reasons.append("Locust reported its own CPU above 90%")

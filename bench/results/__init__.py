@@ -16,13 +16,18 @@ from bench.results.files import (
     write_manifest,
     write_point,
 )
-from bench.results.ids import PointKey, parse_point_id, point_id
+from bench.results.ids import PointKey, format_rate, parse_point_id, point_id
 from bench.results.records import (
     SCHEMA_NAME,
     SCHEMA_VERSION,
+    Arrival,
+    ArrivalFigures,
+    CapacityResult,
+    CapacityStep,
     HeadlineInfo,
     LatencySummary,
     LoadgenFigures,
+    LoadKind,
     Loop,
     Manifest,
     PointRecord,
@@ -38,8 +43,13 @@ from bench.results.records import (
 __all__ = [
     "SCHEMA_NAME",
     "SCHEMA_VERSION",
+    "Arrival",
+    "ArrivalFigures",
+    "CapacityResult",
+    "CapacityStep",
     "HeadlineInfo",
     "LatencySummary",
+    "LoadKind",
     "LoadgenFigures",
     "Loop",
     "Manifest",
@@ -54,6 +64,7 @@ __all__ = [
     "TheoryFigures",
     "UpstreamFigures",
     "VariantInfo",
+    "format_rate",
     "iter_point_dicts",
     "load_run",
     "parse_point_id",

@@ -3,7 +3,7 @@
 Layout of a results directory:
 
     manifest.json            the run: schema version, status, machine, versions, config, scenario metadata
-    points/<point_id>.json   one measured point each (scenario, variant, loop, users)
+    points/<point_id>.json   one measured point each (scenario, variant, loop, users or offered rate)
     profiles/                py-spy flame graphs (SVG) and speedscope JSON, when --profile was given
     logs/<point_id>/         stdout/stderr of every child process of every point (fake_llm, app, locust)
 
@@ -25,6 +25,9 @@ from typing import Any
 from bench.results.records import (
     SCHEMA_NAME,
     SCHEMA_VERSION,
+    ArrivalFigures,
+    CapacityResult,
+    CapacityStep,
     HeadlineInfo,
     LatencySummary,
     LoadgenFigures,
@@ -94,6 +97,7 @@ def _build(cls: type, data: Mapping[str, Any]) -> Any:
         "loadgen": LoadgenFigures,
         "theory": TheoryFigures,
         "steady_state": SteadyState,
+        "arrival": ArrivalFigures,
     }
     kwargs: dict[str, Any] = {}
     for f in fields(cls):
@@ -112,6 +116,10 @@ def _build(cls: type, data: Mapping[str, Any]) -> Any:
             value = _build(HeadlineInfo, value)
         elif f.name == "scenarios" and cls is Manifest:
             value = tuple(_build(ScenarioInfo, s) for s in value)
+        elif f.name == "capacity" and cls is Manifest:
+            value = tuple(_build(CapacityResult, c) for c in value)
+        elif f.name == "steps" and cls is CapacityResult:
+            value = tuple(_build(CapacityStep, step) for step in value)
         elif isinstance(value, list):
             value = tuple(value)
         kwargs[f.name] = value
@@ -187,7 +195,7 @@ class RunResults:
             and (variant is None or p.variant == variant)
             and (loop is None or p.loop == loop)
         ]
-        return sorted(selected, key=lambda p: (p.variant, p.loop, p.users))
+        return sorted(selected, key=lambda p: (p.variant, p.loop, p.load, p.load_value))
 
 
 def load_run(run_dir: Path | str) -> RunResults:

@@ -16,8 +16,14 @@ from bench.results.ids import point_id
 __all__ = [
     "SCHEMA_NAME",
     "SCHEMA_VERSION",
+    "Arrival",
+    "ArrivalFigures",
+    "CapacityResult",
+    "CapacityStep",
+    "CapacityVerdict",
     "HeadlineInfo",
     "LatencySummary",
+    "LoadKind",
     "LoadgenFigures",
     "Loop",
     "Manifest",
@@ -41,6 +47,10 @@ Loop = Literal["uvloop", "asyncio"]  # the event loops an app can run on; one de
 RunStatus = Literal["running", "complete", "interrupted", "failed"]
 PointStatus = Literal["ok", "failed"]
 Role = Literal["pitfall", "fix", "reference"]
+# What a point's load is: closed-loop users (Locust), or an offered arrival rate (the open-loop generator).
+LoadKind = Literal["users", "rate"]
+Arrival = Literal["constant", "poisson"]
+CapacityVerdict = Literal["within", "beyond", "invalid"]
 
 
 # ---------------------------------------------------------------------------------------------- manifest
@@ -119,6 +129,46 @@ class ScenarioInfo:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CapacityStep:
+    """One offered rate the capacity search measured, and how it judged it against the SLO.
+
+    `within`: p99 (unanswered and dropped requests counted, as lower bounds) within the SLO, failed share
+    under the limit, the point valid and at a steady state; `beyond`: not; `invalid`: the generator (not
+    the app) could not keep the schedule, so the rate says nothing about the app.
+    """
+
+    offered_rps: float
+    verdict: CapacityVerdict
+    point_id: str
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class CapacityResult:
+    """The highest offered rate a variant sustains within an SLO (`awaitbench run --find-capacity`).
+
+    `capacity_rps` is the highest rate measured within the SLO (None: not even the lowest rate tried);
+    the truth lies between it and `first_beyond_rps`. `lower_bound` says the search could not look
+    higher (its highest rate, its point budget, or a generator that could not keep up): the capacity is
+    at least this. `theory_capacity_rps` is the scenario's own prediction (None: its theory sets no
+    limit; the app's CPU decides).
+    """
+
+    scenario: str
+    variant: str
+    loop: Loop
+    arrival: Arrival
+    slo_p99_ms: float
+    max_failed_share: float
+    capacity_rps: float | None
+    first_beyond_rps: float | None
+    lower_bound: bool
+    theory_capacity_rps: float | None
+    steps: tuple[CapacityStep, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Manifest:
     """The run as a whole. `status` is "running" until the run ends; a crash leaves it "running"."""
 
@@ -137,6 +187,8 @@ class Manifest:
     # The load each scenario's summary compares at (its headline load, or --reference-users); added in
     # place in schema version 1: older manifests lack it and compare every scenario at `reference_users`.
     reference_users_by_scenario: Mapping[str, int] = field(default_factory=dict)
+    # `--find-capacity`: one result per searched variant (added in place in schema version 1).
+    capacity: tuple[CapacityResult, ...] = ()
     schema: str = SCHEMA_NAME
     schema_version: int = SCHEMA_VERSION
 
@@ -228,6 +280,9 @@ class TheoryFigures:
     # Measured throughput / (U / measured mean latency): ~1.0 when the closed loop kept every user busy
     # (no generator gaps); well below 1 when the window is not at steady state or the generator lagged.
     closed_loop_fidelity: float | None = None
+    # The most the variant serves in theory, whatever the load (None: the theory sets no limit, the app's
+    # CPU does). Added in place in schema version 1; the open-loop charts draw it.
+    capacity_rps: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -246,11 +301,39 @@ class SteadyState:
     in_flight_age_mid_ms: float = 0.0  # mean age of the requests in flight at the window's middle
     in_flight_age_end_ms: float = 0.0  # ... and at its end
     reasons: tuple[str, ...] = ()
+    # Open loop only (added in place in version 1): requests in flight at the window's start and end. A
+    # growing backlog means the server fell behind the offered rate.
+    backlog_start: int | None = None
+    backlog_end: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ArrivalFigures:
+    """The open-loop generator's side of a point offered at a fixed arrival rate (`awaitbench run --rate`).
+
+    Every request due in the window counts: sent (its latency runs from its INTENDED send time), or
+    dropped because `max_outstanding` requests were already in flight (a failure, in `failures`).
+    The schedule lag (actual minus intended send) says whether the generator itself kept up.
+    """
+
+    arrival: Arrival
+    offered_rps: float
+    issued: int  # requests due in the window: sent + dropped
+    dropped: int
+    max_outstanding: int
+    seed: int
+    schedule_lag_p50_ms: float
+    schedule_lag_p99_ms: float
+    schedule_lag_max_ms: float
 
 
 @dataclass(frozen=True, kw_only=True)
 class PointRecord:
-    """One (scenario, variant, loop, users) measurement, or its failure."""
+    """One (scenario, variant, loop, load) measurement, or its failure.
+
+    The load is `users` closed-loop users (`load` "users"), or an offered arrival rate (`load` "rate":
+    `offered_rps`, with `users` 0 and the generator's figures in `arrival`).
+    """
 
     scenario: str
     variant: str
@@ -280,6 +363,10 @@ class PointRecord:
     # unanswered at its end after longer than any answered request took, and the steady-state check.
     unanswered: int = 0
     steady_state: SteadyState | None = None
+    # Added in place in schema version 1 with the open loop (older records are closed-loop "users" points).
+    load: LoadKind = "users"
+    offered_rps: float | None = None
+    arrival: ArrivalFigures | None = None
     schema_version: int = SCHEMA_VERSION
 
     @property
@@ -288,5 +375,17 @@ class PointRecord:
         return self.steady_state is None or self.steady_state.reached
 
     @property
+    def load_value(self) -> float:
+        """The point's load on one axis: users, or the offered rate in req/s."""
+        return float(self.users) if self.load == "users" else float(self.offered_rps or 0.0)
+
+    @property
+    def dropped(self) -> int:
+        """Requests the open loop did not send (`max_outstanding` in flight); 0 for a closed loop."""
+        return self.arrival.dropped if self.arrival is not None else 0
+
+    @property
     def id(self) -> str:
+        if self.load == "rate":
+            return point_id(self.scenario, self.variant, self.loop, rate_rps=self.offered_rps)
         return point_id(self.scenario, self.variant, self.loop, self.users)

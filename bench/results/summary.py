@@ -22,11 +22,13 @@ from bench.results.figures import figure_value
 from bench.results.files import RunResults
 from bench.results.headline import NOISE_RATIO, HeadlineResult, format_ratio, headline_result
 from bench.results.ids import parse_point_id, point_id
-from bench.results.records import PointRecord, ScenarioInfo, SignalInfo
+from bench.results.records import CapacityResult, PointRecord, ScenarioInfo, SignalInfo
 
 __all__ = [
     "Bound",
+    "CapacityPair",
     "PairSummary",
+    "capacity_pairs",
     "format_bounded_ratio",
     "format_number",
     "format_ratio",
@@ -48,7 +50,7 @@ Bound = Literal["exact", "lower", "upper", "unknown"]
 
 @dataclass(frozen=True, kw_only=True)
 class PairSummary:
-    """Pitfall vs fix of one scenario at one load.
+    """Pitfall vs fix of one scenario at one closed-loop load (users).
 
     `headline` is the pair on the scenario's own metric: what the verdict and the overview lead with.
     `throughput_ratio` is fix / pitfall (how many times more requests per second the fix serves);
@@ -116,10 +118,11 @@ def reference_loop(run: RunResults) -> str:
 
 
 def _users_for(run: RunResults, scenario_id: str) -> list[int]:
-    users = {p.users for p in run.points if p.scenario == scenario_id}
+    """The closed-loop loads of a scenario (open-loop points are compared by `bench.results.open_loop`)."""
+    users = {p.users for p in run.points if p.scenario == scenario_id and p.load == "users"}
     for pid in run.manifest.planned_points:
         parsed = parse_point_id(pid)
-        if parsed and parsed.scenario == scenario_id:
+        if parsed and parsed.scenario == scenario_id and parsed.load == "users":
             users.add(parsed.users)
     return sorted(users)
 
@@ -370,9 +373,82 @@ def summary_dict(run: RunResults) -> dict[str, dict[str, dict[str, Any]]]:
         entry = {
             p.variant: variant_summary(p)
             for p in run.points
-            if p.scenario == pair.scenario.id and p.users == pair.users and p.loop == pair.loop
+            if p.scenario == pair.scenario.id
+            and p.load == "users"
+            and p.users == pair.users
+            and p.loop == pair.loop
         }
         if entry and pair.headline is not None:
             entry["headline"] = pair.headline.as_dict()
             out[pair.scenario.id] = entry
     return out
+
+
+# ------------------------------------------------------------------------------------ capacity at an SLO
+
+
+@dataclass(frozen=True, kw_only=True)
+class CapacityPair:
+    """Pitfall vs fix of one scenario on capacity at an SLO (`--find-capacity`).
+
+    `ratio` is the fix's capacity over the pitfall's (> 1: the pitfall sustains that many times less);
+    None when either is missing or the pitfall never met the SLO. `bound` is "lower" when the true ratio
+    is at least `ratio` (the fix's capacity is itself a lower bound), "upper" when at most.
+    """
+
+    scenario: ScenarioInfo
+    slo_p99_ms: float | None
+    pitfall: CapacityResult | None
+    fix: CapacityResult | None
+    ratio: float | None
+    bound: Bound
+    text: str
+
+
+def _capacity_words(info: ScenarioInfo, pitfall: CapacityResult, fix: CapacityResult) -> str:
+    """ "9.8 vs 380.0 req/s at p99 ≤ 500 ms (pitfall vs fix)", or who never met the SLO."""
+    slo = f"p99 ≤ {fix.slo_p99_ms:,.0f} ms"
+    bad, good = pitfall.capacity_rps, fix.capacity_rps
+    if bad is None and good is None:
+        return f"neither {info.pitfall_variant} nor {info.fix_variant} meets {slo}"
+    if bad is None:
+        return f"{info.pitfall_variant} never meets {slo}; {info.fix_variant} sustains {good:,.1f} req/s"
+    if good is None:
+        return f"{info.fix_variant} never meets {slo}; {info.pitfall_variant} sustains {bad:,.1f} req/s"
+    return f"{bad:,.1f} vs {good:,.1f} req/s at {slo} (pitfall vs fix)"
+
+
+# (the fix's capacity is a lower bound, the pitfall's is) -> how fix / pitfall relates to the truth
+_CAPACITY_BOUNDS: dict[tuple[bool, bool], Bound] = {
+    (False, False): "exact",
+    (True, False): "lower",
+    (False, True): "upper",
+}
+
+
+def capacity_pairs(run: RunResults) -> tuple[CapacityPair, ...]:
+    """One CapacityPair per scenario that has a capacity result on the reference loop, manifest order."""
+    loop = reference_loop(run)
+    found = {(c.scenario, c.variant): c for c in run.manifest.capacity if c.loop == loop}
+    pairs = []
+    for info in run.manifest.scenarios:
+        pitfall, fix = found.get((info.id, info.pitfall_variant)), found.get((info.id, info.fix_variant))
+        if pitfall is None and fix is None:
+            continue
+        ratio: float | None = None
+        bound: Bound = "exact"
+        text = "not measured"
+        if pitfall is not None and fix is not None:
+            text = _capacity_words(info, pitfall, fix)
+            ratio = _ratio(fix.capacity_rps, pitfall.capacity_rps)
+            bound = _CAPACITY_BOUNDS.get((fix.lower_bound, pitfall.lower_bound), "unknown")
+            if ratio is not None and ratio >= _NOISE_RATIO:
+                text += f": the pitfall sustains {format_bounded_ratio(ratio, bound)} less"
+        either = fix or pitfall
+        slo = either.slo_p99_ms if either is not None else None
+        pairs.append(
+            CapacityPair(
+                scenario=info, slo_p99_ms=slo, pitfall=pitfall, fix=fix, ratio=ratio, bound=bound, text=text
+            )
+        )
+    return tuple(pairs)

@@ -1,7 +1,8 @@
 """The child processes of one point: how they are specified, started, watched, read and stopped.
 
-Three children per point (fake_llm, the variant app, Locust), all fresh. Everything that talks to them
-over HTTP or waits on them lives here, so `bench.run.point` reads as the timeline of a point.
+Three children per point (fake_llm, the variant app, the load generator: Locust for closed-loop users,
+the open-loop generator for an offered rate), all fresh. Everything that talks to them over HTTP or
+waits on them lives here, so `bench.run.point` reads as the timeline of a point.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.errors import ProcessFailed
-from bench.loadgen import locust_run as loadgen
+from bench.loadgen import locust_run, open_loop_run
+from bench.loadgen.logs import started_at
 from bench.measure.figures import merge_probe_snapshots
 from bench.processes import ManagedProcess, ProcessSpec, awaitbench_argv, free_port
 from bench.run.config import RunConfig
@@ -32,6 +34,8 @@ __all__ = [
     "ProbeClient",
     "check_alive",
     "child_specs",
+    "generator_spec",
+    "generator_stop_grace_s",
     "http_json",
     "sleep_until",
     "stop_in_background",
@@ -98,16 +102,18 @@ def sleep_until(deadline: float, *procs: ManagedProcess) -> None:
         time.sleep(min(remaining, SAMPLE_EVERY_S))
 
 
-def wait_for_start(locust: ManagedProcess, servers: tuple[ManagedProcess, ...], requests_dir: Path) -> float:
-    """Wait until Locust marks its test start, which it does once every server answered /health.
+def wait_for_start(
+    generator: ManagedProcess, servers: tuple[ManagedProcess, ...], requests_dir: Path
+) -> float:
+    """Wait until the load generator marks its start, which it does once every server answered /health.
 
-    Readiness is Locust's to check, not ours: once it starts the load, a blocked variant (the pitfall)
-    may not answer a second /health within a second, so a readiness poll from here could fail a perfectly
-    good point.
+    Readiness is the generator's to check, not ours: once it starts the load, a blocked variant (the
+    pitfall) may not answer a second /health within a second, so a readiness poll from here could fail a
+    perfectly good point.
     """
     deadline = time.monotonic() + _LOCUST_START_TIMEOUT_S
     while time.monotonic() < deadline:
-        started = loadgen.started_at(requests_dir)
+        started = started_at(requests_dir)
         if started is not None:
             return started
         for proc in servers:
@@ -116,13 +122,13 @@ def wait_for_start(locust: ManagedProcess, servers: tuple[ManagedProcess, ...], 
                     f"{proc.spec.name} exited with code {proc.returncode} before it was ready",
                     stderr_tail=proc.log_tail(),
                 )
-        check_alive(locust)
+        check_alive(generator)
         time.sleep(0.05)
     names = " and ".join(proc.spec.name for proc in servers)
     raise ProcessFailed(
         f"{names} did not both answer /health within {_LOCUST_START_TIMEOUT_S:g} s "
-        "(or Locust did not start); see the logs",
-        stderr_tail="\n".join(proc.log_tail() for proc in (*servers, locust)),
+        f"(or {generator.spec.name} did not start); see the logs",
+        stderr_tail="\n".join(proc.log_tail() for proc in (*servers, generator)),
     )
 
 
@@ -207,5 +213,62 @@ def child_specs(point: PlannedPoint, ctx: PointContext, tmp: Path) -> tuple[Proc
         env=app_env,
         ready_url=f"http://127.0.0.1:{app_port}/health",
         log_path=logs / "app.log",
+        # Open loop: the app keeps off the generator's core, whose lateness would be blamed on it.
+        cpu_affinity=open_loop_run.cpu_split().app if point.rate_rps is not None else None,
     )
     return fake, app, f"http://127.0.0.1:{app_port}"
+
+
+def generator_spec(
+    point: PlannedPoint,
+    ctx: PointContext,
+    *,
+    app_base: str,
+    requests_dir: Path,
+    ready_urls: tuple[str, ...],
+    env: dict[str, str],
+) -> ProcessSpec:
+    """The load generator of a point: Locust's closed loop (users), or the open loop (an offered rate)."""
+    config = ctx.config
+    logs = ctx.run_dir / "logs" / point.id
+    request = point.scenario.request
+    if point.rate_rps is None:
+        plan = locust_run.LocustPlan(
+            host=app_base,
+            users=point.users,
+            warmup_s=config.warmup_s,
+            window_s=config.duration_s,
+            processes=config.processes,
+        )
+        return ProcessSpec(
+            name="locust",
+            argv=locust_run.locust_argv(plan),
+            env={**env, **locust_run.locust_env(request, requests_dir, ready_urls=ready_urls)},
+            log_path=logs / "locust.log",
+        )
+    load = open_loop_run.point_load(
+        request,
+        host=app_base,
+        arrival=config.arrival_process,
+        rate_rps=point.rate_rps,
+        seed=config.seed,
+        warmup_s=config.warmup_s,
+        window_s=config.duration_s,
+        max_outstanding=config.max_outstanding,
+        requests_dir=requests_dir,
+        ready_urls=ready_urls,
+    )
+    return ProcessSpec(
+        name="open_loop",
+        argv=open_loop_run.open_loop_argv(load),
+        env=env,
+        log_path=logs / "open_loop.log",
+        cpu_affinity=open_loop_run.cpu_split().generator,
+    )
+
+
+def generator_stop_grace_s(point: PlannedPoint) -> float:
+    """How long the generator may take to write its request log once stopped."""
+    if point.rate_rps is None:
+        return locust_run.STOP_TIMEOUT_S + 4.0
+    return open_loop_run.STOP_GRACE_S

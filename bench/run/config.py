@@ -5,18 +5,25 @@ that the full default suite fits in about ten minutes on a two-core machine (see
 the arithmetic), and `--quick` (core six, pitfall and fix only, at each one's headline load) in about
 90 seconds. Without `--users`, every scenario is measured at its own loads (`Scenario.loads`): the
 theory knows where its knee is.
+
+Two kinds of load: closed-loop users (`--users`, Locust) or an open loop at offered arrival rates
+(`--rate`, or `--find-capacity` which chooses its own rates), never both in one run.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 from bench.errors import UsageError
+from bench.loadgen.open_loop_config import DEFAULT_MAX_OUTSTANDING
+from bench.loadgen.schedule import Arrival
 from bench.options import option
 from bench.results import Loop
+from bench.results.ids import MAX_RATE_RPS
 
 __all__ = [
     "DEFAULT_DURATION_S",
@@ -29,6 +36,7 @@ __all__ = [
     "LoopChoice",
     "RunConfig",
     "default_reference_users",
+    "parse_rates",
     "parse_users",
 ]
 
@@ -72,6 +80,32 @@ def parse_users(text: str) -> tuple[int, ...]:
     return tuple(sorted(values))
 
 
+def parse_rates(text: str) -> tuple[float, ...]:
+    """`"5,40"` -> (5.0, 40.0): offered rates in req/s, sorted, unique, each finite and in (0, 100,000].
+
+    Raises:
+        UsageError: on an empty list, a non-number, a non-finite or an out-of-range value.
+    """
+    parts = [p.strip() for p in text.split(",")]
+    if not all(parts):
+        raise UsageError(f"--rate {text!r} has an empty entry; write the rates like --rate 5,40")
+    values: set[float] = set()
+    for part in parts:
+        try:
+            value = float(part)
+        except ValueError:
+            raise UsageError(
+                f"--rate: '{part}' is not a number of requests/s (example: --rate 5,40)"
+            ) from None
+        if not math.isfinite(value) or not 0 < value <= MAX_RATE_RPS:
+            raise UsageError(
+                f"--rate: {part} is not a rate; each must be a positive, finite number of requests/s "
+                f"up to {MAX_RATE_RPS:,.0f}"
+            )
+        values.add(value)
+    return tuple(sorted(values))
+
+
 ENV_PREFIX = "AWAITBENCH_RUN_"
 
 
@@ -102,6 +136,15 @@ class RunConfig:
             has it (None: each scenario's headline load; see `bench.run.plan.summary_users_for`).
         probe: run the in-app loop-lag probe (turned off only to measure its own cost).
         summary_json: also write the pitfall/fix summary there.
+        rates: offered arrival rates (req/s), one open-loop point each, for every variant (instead of
+            `users`).
+        arrival: the open loop's arrival process (None: "constant"); only with `rates` or `find_capacity`.
+        max_outstanding: the open loop's bound on requests in flight; a request due beyond it is dropped
+            (a failure).
+        find_capacity: search each variant's highest offered rate within `slo_p99_ms` (open loop).
+        slo_p99_ms: the p99 latency (ms) `find_capacity` keeps within.
+        seed: the Poisson arrivals' seed (the same for every point, so pitfall and fix get the same
+            arrivals).
         min_requests: fewer completed requests in the window make a point invalid.
     """
 
@@ -146,9 +189,35 @@ class RunConfig:
     summary_json: Path | None = option(
         None, metavar="FILE", help="also write the pitfall/fix summary as JSON"
     )
+    rates: tuple[float, ...] | None = option(
+        None,
+        flag="--rate",
+        parse=parse_rates,
+        metavar="R,R,...",
+        help="open loop: offered arrival rates in req/s, comma-separated, one point each, for every "
+        "variant (instead of --users)",
+    )
+    arrival: Arrival | None = option(
+        None,
+        doc_default="constant",
+        help="open loop's arrivals: constant (request i at i / R) or poisson (seeded random gaps)",
+    )
+    max_outstanding: int = option(
+        DEFAULT_MAX_OUTSTANDING,
+        help="open loop: requests in flight at most; one due beyond is dropped (counted as a failure)",
+    )
+    find_capacity: bool = option(
+        False, help="search each variant's highest offered rate within --slo-p99-ms (open loop)"
+    )
+    slo_p99_ms: float | None = option(
+        None, metavar="MS", help="the p99 latency --find-capacity keeps within, ms"
+    )
+    seed: int = option(1, help="seed of the Poisson arrivals (the same for every point)")
     min_requests: int = 10
 
     def __post_init__(self) -> None:
+        self._check_loads()
+        self._check_open_loop()
         if self.users is not None and (not self.users or any(u < 1 for u in self.users)):
             raise UsageError("`users` must list at least one positive user count")
         if not 0 < self.duration_s <= 3600:
@@ -173,9 +242,46 @@ class RunConfig:
                 f"{','.join(map(str, self.users))}; pick one of them"
             )
 
+    def _check_loads(self) -> None:
+        if self.rates is not None and self.users is not None:
+            raise UsageError(
+                "--rate and --users are two kinds of load (open loop vs closed loop): give one of them"
+            )
+        if self.find_capacity and (self.rates is not None or self.users is not None):
+            raise UsageError("--find-capacity chooses its own rates: drop --rate and --users")
+        if self.rates is not None and (
+            not self.rates or any(r <= 0 or not math.isfinite(r) for r in self.rates)
+        ):
+            raise UsageError("`rates` must list at least one positive, finite rate (req/s)")
+        if self.open_loop and self.reference_users is not None:
+            raise UsageError("--reference-users applies to closed-loop runs (--users), not to --rate")
+
+    def _check_open_loop(self) -> None:
+        if self.find_capacity and self.slo_p99_ms is None:
+            raise UsageError(
+                "--find-capacity needs --slo-p99-ms MS: the p99 latency each variant must stay within"
+            )
+        if self.slo_p99_ms is not None and not self.find_capacity:
+            raise UsageError("--slo-p99-ms only applies with --find-capacity")
+        if self.slo_p99_ms is not None and not (math.isfinite(self.slo_p99_ms) and self.slo_p99_ms > 0):
+            raise UsageError(f"--slo-p99-ms {self.slo_p99_ms:g} must be a positive number of milliseconds")
+        if self.arrival is not None and not self.open_loop:
+            raise UsageError("--arrival applies to the open loop: add --rate R,... or --find-capacity")
+        if self.max_outstanding < 1:
+            raise UsageError(f"--max-outstanding {self.max_outstanding} must be at least 1")
+
     @property
     def loops(self) -> tuple[Loop, ...]:
         return LOOPS[self.loop]
+
+    @property
+    def open_loop(self) -> bool:
+        """Arrival-rate points (the open-loop generator) rather than closed-loop users (Locust)."""
+        return self.rates is not None or self.find_capacity
+
+    @property
+    def arrival_process(self) -> Arrival:
+        return self.arrival or "constant"
 
 
 def default_reference_users(users: tuple[int, ...]) -> int:

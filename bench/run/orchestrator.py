@@ -4,6 +4,10 @@
 single process starts. `execute()` writes the manifest first (status "running"), one atomic JSON per
 point as it finishes, and the final status last: "complete", or "interrupted" on Ctrl-C/SIGTERM (the
 KeyboardInterrupt propagates to the CLI after children are stopped), or "failed" on any other error.
+
+Three kinds of run: a fixed plan of closed-loop points (`--users`, the default), a fixed plan of
+open-loop points (`--rate`), or one capacity search per variant (`--find-capacity`: the points are
+chosen as the search goes, `bench.run.capacity`; the results go into the manifest's `capacity`).
 """
 
 from __future__ import annotations
@@ -24,11 +28,14 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.table import Table
 
+from bench.measure.figures import theory_capacity_rps
 from bench.measure.machine import git_commit, machine_info, package_versions
 from bench.paths import check_out_dir, check_writable_file
 from bench.processes import stop_all
 from bench.results import (
+    CapacityResult,
     Manifest,
     PointRecord,
     RunResults,
@@ -37,13 +44,17 @@ from bench.results import (
     write_manifest,
     write_point,
 )
+from bench.results.open_loop import arrival_summary_dict, capacity_summary_dict
 from bench.results.summary import summarize, summary_dict
+from bench.run.capacity import CapacityCriteria, find_capacity
 from bench.run.config import RunConfig, default_reference_users
 from bench.run.metadata import scenario_info
+from bench.run.open_loop_table import render_capacity_table, render_rate_table
 from bench.run.plan import (
     PlannedPoint,
     Selection,
     build_plan,
+    capacity_targets,
     estimate_seconds,
     select,
     summary_users_for,
@@ -58,18 +69,25 @@ _OWN_ENTRIES = ("manifest.json", "points", "profiles", "logs")
 
 @dataclass(frozen=True, kw_only=True)
 class Prepared:
-    """A validated run: the config, what it selects and the points in run order."""
+    """A validated run: the config, what it selects, the points in run order and, for `--find-capacity`,
+    the (scenario, variant, loop) searches (as point templates; each search chooses its rates)."""
 
     config: RunConfig
     selections: tuple[Selection, ...]
     plan: tuple[PlannedPoint, ...]
+    searches: tuple[PlannedPoint, ...] = ()
+
+    @property
+    def max_points(self) -> int:
+        """Points the run takes at most (a search may stop early)."""
+        return len(self.plan) + len(self.searches) * _criteria(self.config).max_points
 
 
 @dataclass(frozen=True, kw_only=True)
 class RunOutcome:
     status: Literal["complete", "interrupted", "failed"]
     points: tuple[PointRecord, ...]
-    summary: dict[str, dict[str, dict[str, Any]]]  # what --summary-json writes
+    summary: dict[str, Any]  # what --summary-json writes
 
 
 def prepare(config: RunConfig) -> Prepared:
@@ -90,7 +108,16 @@ def prepare(config: RunConfig) -> Prepared:
     check_out_dir(config.out_dir)
     if config.summary_json is not None:
         check_writable_file(config.summary_json, flag="--summary-json")
-    return Prepared(config=config, selections=selections, plan=build_plan(config, selections))
+    searches = capacity_targets(config, selections) if config.find_capacity else ()
+    return Prepared(
+        config=config, selections=selections, plan=build_plan(config, selections), searches=searches
+    )
+
+
+def _criteria(config: RunConfig) -> CapacityCriteria:
+    # The window must hold enough requests to judge a p99 and to be a valid point.
+    min_rate = max(1.0, config.min_requests / config.duration_s)
+    return CapacityCriteria(slo_p99_ms=config.slo_p99_ms or 0.0, min_rate_rps=min_rate)
 
 
 def _now_iso() -> str:
@@ -117,7 +144,7 @@ def _clear_previous(out_dir: Path) -> None:
 
 def _manifest(prepared: Prepared, infos: tuple[ScenarioInfo, ...]) -> Manifest:
     config = prepared.config
-    planned_loads = tuple(sorted({p.users for p in prepared.plan})) or (1,)
+    planned_loads = tuple(sorted({p.users for p in prepared.plan if p.rate_rps is None})) or (1,)
     return Manifest(
         run_id=f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}",
         started_at=_now_iso(),
@@ -150,8 +177,88 @@ def _progress(console: Console) -> Progress:
     )
 
 
+def _measure_one(
+    point: PlannedPoint, context: PointContext, progress: Progress, sink: list[PointRecord]
+) -> PointRecord:
+    record = measure_point(point, context)
+    write_point(context.run_dir, record)
+    sink.append(record)
+    if record.status == "failed":
+        progress.console.print(f"[red]failed[/red] {record.id}: {record.error}")
+    return record
+
+
+def _measure_plan(
+    prepared: Prepared, context: PointContext, progress: Progress, sink: list[PointRecord]
+) -> None:
+    task = progress.add_task("starting", total=len(prepared.plan))
+    for point in prepared.plan:
+        progress.update(
+            task, description=f"{point.scenario.id}:{point.variant.id} {point.loop} {point.load_label}"
+        )
+        _measure_one(point, context, progress, sink)
+        progress.advance(task)
+
+
+def _search_capacities(
+    prepared: Prepared,
+    context: PointContext,
+    progress: Progress,
+    sink: list[PointRecord],
+    found: list[CapacityResult],
+) -> None:
+    """One bounded capacity search per (scenario, variant, loop); the bar counts points, at most
+    `max_points` per search (a search that ends early gives its unused points back)."""
+    config = prepared.config
+    criteria = _criteria(config)
+    task = progress.add_task("starting", total=prepared.max_points)
+    loops = len(config.loops) > 1
+    for index, target in enumerate(prepared.searches):
+        label = f"{target.scenario.id}:{target.variant.id}" + (f" {target.loop}" if loops else "")
+        taken = 0
+
+        def measure(rate: float, target: PlannedPoint = target, label: str = label) -> PointRecord:
+            nonlocal taken
+            taken += 1
+            progress.update(
+                task, description=f"{label} {rate:g} req/s, search {taken}/≤{criteria.max_points}"
+            )
+            return _measure_one(replace(target, rate_rps=rate), context, progress, sink)
+
+        result = find_capacity(
+            measure,
+            target=(target.scenario.id, target.variant.id, target.loop),
+            criteria=criteria,
+            theory_capacity_rps=theory_capacity_rps(
+                target.scenario, target.variant.id, workers=config.app_workers
+            ),
+            arrival=config.arrival_process,
+            on_step=lambda _count, _outcome: progress.advance(task),
+        )
+        found.append(result)
+        remaining = len(prepared.searches) - index - 1
+        progress.update(task, total=len(sink) + remaining * criteria.max_points)
+
+
+def _summary(results: RunResults, config: RunConfig) -> dict[str, Any]:
+    if config.find_capacity:
+        return capacity_summary_dict(results)
+    if config.rates is not None:
+        return arrival_summary_dict(results)
+    return summary_dict(results)
+
+
+def _table(results: RunResults, config: RunConfig) -> Table:
+    if config.find_capacity:
+        return render_capacity_table(results)
+    if config.rates is not None:
+        return render_rate_table(results)
+    return render_table(summarize(results))
+
+
 def execute(prepared: Prepared, *, console: Console, err_console: Console) -> RunOutcome:
-    """Measure every planned point; the results directory is valid at every instant."""
+    """Measure every planned point (or run every capacity search); the results directory is valid at
+    every instant."""
     config = prepared.config
     run_dir = config.out_dir
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -159,37 +266,34 @@ def execute(prepared: Prepared, *, console: Console, err_console: Console) -> Ru
     infos = tuple(scenario_info(sel) for sel in prepared.selections)
     manifest = _manifest(prepared, infos)
     write_manifest(run_dir, manifest)
+    at_most = "at most " if prepared.searches else ""
     err_console.print(
-        f"awaitbench run: {len(prepared.plan)} points, about "
-        f"{estimate_seconds(config, len(prepared.plan)) / 60:.1f} min -> {run_dir}"
+        f"awaitbench run: {at_most}{prepared.max_points} points, about "
+        f"{estimate_seconds(config, prepared.max_points) / 60:.1f} min -> {run_dir}"
     )
     context = PointContext(config=config, run_dir=run_dir)
     records: list[PointRecord] = []
+    capacity: list[CapacityResult] = []
     status: Literal["complete", "interrupted", "failed"] = "failed"
     try:
         with _progress(err_console) as progress:
-            task = progress.add_task("starting", total=len(prepared.plan))
-            for point in prepared.plan:
-                progress.update(
-                    task, description=f"{point.scenario.id}:{point.variant.id} {point.loop} u{point.users}"
-                )
-                record = measure_point(point, context)
-                write_point(run_dir, record)
-                records.append(record)
-                if record.status == "failed":
-                    progress.console.print(f"[red]failed[/red] {record.id}: {record.error}")
-                progress.advance(task)
+            if prepared.searches:
+                _search_capacities(prepared, context, progress, records, capacity)
+            else:
+                _measure_plan(prepared, context, progress, records)
         status = "complete"
     except KeyboardInterrupt:
         status = "interrupted"
         raise
     finally:
         stop_all()
-        manifest = replace(manifest, status=status, ended_at=_now_iso())
+        manifest = replace(manifest, status=status, ended_at=_now_iso(), capacity=tuple(capacity))
+        if prepared.searches:  # the searches chose their points as they went
+            manifest = replace(manifest, planned_points=tuple(r.id for r in records))
         write_manifest(run_dir, manifest)
     results = RunResults(path=run_dir, manifest=manifest, points=tuple(records))
-    summary = summary_dict(results)
+    summary = _summary(results, config)
     if config.summary_json is not None:
         write_json_atomic(config.summary_json, summary)
-    console.print(render_table(summarize(results)))
+    console.print(_table(results, config))
     return RunOutcome(status=status, points=tuple(records), summary=summary)

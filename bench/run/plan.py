@@ -7,6 +7,10 @@ Loads: `--users` applies to every variant of every scenario. Without it each sce
 (`Scenario.loads`, chosen from its theory): its pitfall and fix are measured at every one of them (the
 curves), further variants at the headline load only (context beside the pair, within the suite's time
 budget), and `--quick` measures the pair at the headline load only.
+
+Open loop: `--rate` applies its rates to every selected variant (like `--users`); `--find-capacity` has
+no fixed plan (each variant's search chooses its rates as it goes: `bench.run.capacity`), only a bound
+on the points it may take.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ __all__ = [
     "PlannedPoint",
     "Selection",
     "build_plan",
+    "capacity_targets",
     "estimate_seconds",
     "select",
     "summary_users_for",
@@ -44,17 +49,26 @@ class Selection:
 
 @dataclass(frozen=True, kw_only=True)
 class PlannedPoint:
-    """One (scenario, variant, loop, users) measurement to make."""
+    """One (scenario, variant, loop, load) measurement to make: `users` closed-loop users, or (with
+    `rate_rps` set and `users` 0) an open loop at that offered rate."""
 
     scenario: Scenario
     variant: Variant
     loop: Loop
-    users: int
+    users: int = 0
+    rate_rps: float | None = None
     profile: bool = False
 
     @property
     def id(self) -> str:
+        if self.rate_rps is not None:
+            return point_id(self.scenario.id, self.variant.id, self.loop, rate_rps=self.rate_rps)
         return point_id(self.scenario.id, self.variant.id, self.loop, self.users)
+
+    @property
+    def load_label(self) -> str:
+        """ "u10" or "40 req/s", for the progress bar."""
+        return f"u{self.users}" if self.rate_rps is None else f"{self.rate_rps:g} req/s"
 
 
 def _pair_only(scenario: Scenario) -> tuple[Variant, ...]:
@@ -139,11 +153,33 @@ def summary_users_for(config: RunConfig, scenario: Scenario) -> int:
     return default_reference_users(loads)
 
 
+def _rate_plan(config: RunConfig, selections: Sequence[Selection]) -> tuple[PlannedPoint, ...]:
+    rates = config.rates or ()
+    return tuple(
+        PlannedPoint(
+            scenario=sel.scenario,
+            variant=variant,
+            loop=loop,
+            rate_rps=rate,
+            profile=config.profile and rate == max(rates),
+        )
+        for sel in selections
+        for variant in sel.variants
+        for loop in config.loops
+        for rate in rates
+    )
+
+
 def build_plan(config: RunConfig, selections: Sequence[Selection]) -> tuple[PlannedPoint, ...]:
-    """Points in run order: scenario, variant, loop, then users ascending.
+    """Points in run order: scenario, variant, loop, then users (or offered rates) ascending; empty for
+    `--find-capacity`, whose searches choose their rates as they go.
 
     With `config.profile`, the highest-load point of each (variant, loop) is the one profiled.
     """
+    if config.find_capacity:
+        return ()
+    if config.rates is not None:
+        return _rate_plan(config, selections)
     points: list[PlannedPoint] = []
     for sel in selections:
         for variant in sel.variants:
@@ -165,3 +201,13 @@ def build_plan(config: RunConfig, selections: Sequence[Selection]) -> tuple[Plan
 def estimate_seconds(config: RunConfig, n_points: int) -> float:
     """Wall time the plan should take: each point costs overhead + warm-up + window."""
     return n_points * (POINT_OVERHEAD_S + config.warmup_s + config.duration_s)
+
+
+def capacity_targets(config: RunConfig, selections: Sequence[Selection]) -> tuple[PlannedPoint, ...]:
+    """`--find-capacity`: one search per (scenario, variant, loop), as a point template (no load yet)."""
+    return tuple(
+        PlannedPoint(scenario=sel.scenario, variant=variant, loop=loop)
+        for sel in selections
+        for variant in sel.variants
+        for loop in config.loops
+    )

@@ -1,13 +1,18 @@
-"""Measure one (scenario, variant, loop, users) point with fresh processes, and always tear them down.
+"""Measure one (scenario, variant, loop, load) point with fresh processes, and always tear them down.
 
 Timeline of a point (`_launch`, `_window`, `_finish`, then the pure `record_from`):
 
-    start fake_llm + app + Locust (in parallel) -> both servers ready -> Locust spawns users, marks t0
+    start fake_llm + app + the generator (in parallel) -> both servers ready -> the generator starts
+        its load (Locust spawns its users; the open loop starts its schedule) and marks t0
     t0 .. t0+warmup            warm-up: load runs, nothing counts
     reset fake_llm stats and the app's probe; psutil baselines   <- window start
-    window_s of sampling (CPU of app, Locust, fake_llm every 0.25 s)
+    window_s of sampling (CPU of app, generator, fake_llm every 0.25 s)
     read fake_llm /stats, probe, psutil                          <- window end
-    stop Locust (SIGTERM: it flushes its per-request log) and the rest, in parallel; cut the log to the window
+    stop the generator (SIGTERM: it writes what is in flight and flushes its per-request log) and the
+    rest, in parallel; cut the log to the window
+
+The generator is Locust for closed-loop users, the open-loop generator for an offered rate; both write
+the same request log (`bench.loadgen.logs`), so everything after the launch is shared.
 
 Fresh processes every point because a blocked variant leaves seconds of queued requests behind that
 would eat the next measurement. A child that dies or never becomes ready makes a failed record with
@@ -26,11 +31,12 @@ from pathlib import Path
 from typing import Any
 
 from bench.errors import ProcessFailed
-from bench.loadgen import locust_run as loadgen
+from bench.loadgen import locust_run
+from bench.loadgen.logs import request_log_files
 from bench.measure.profiling import Profiler
 from bench.measure.requests import read_request_logs, window_counts
 from bench.measure.sampling import TreeSample, TreeTracker, WindowCpu, machine_cpu_percent
-from bench.processes import ManagedProcess, ProcessSpec
+from bench.processes import ManagedProcess
 from bench.results import PointRecord
 from bench.run.children import (
     RUN_DIR_ENV,
@@ -40,6 +46,8 @@ from bench.run.children import (
     ProbeClient,
     check_alive,
     child_specs,
+    generator_spec,
+    generator_stop_grace_s,
     http_json,
     sleep_until,
     stop_in_background,
@@ -67,7 +75,7 @@ class _Children:
 
     fake: ManagedProcess
     app: ManagedProcess
-    locust: ManagedProcess
+    generator: ManagedProcess
     llm_base: str
     app_base: str
     requests_dir: Path
@@ -99,6 +107,8 @@ def measure_point(point: PlannedPoint, ctx: PointContext) -> PointRecord:
                 variant=point.variant.id,
                 loop=point.loop,
                 users=point.users,
+                load="users" if point.rate_rps is None else "rate",
+                offered_rps=point.rate_rps,
                 status="failed",
                 valid=False,
                 invalid_reasons=("the point failed",),
@@ -118,48 +128,40 @@ def _measure(point: PlannedPoint, ctx: PointContext, tmp: Path, started: str) ->
             )
             stack.callback(profiler.stop)
         window = _window(children, ctx, profiler)
-        readings = _finish(children, window, profiler, stack, started)
+        readings = _finish(children, window, profiler, stack, started, generator_stop_grace_s(point))
         return record_from(readings, point=point, config=ctx.config)
 
 
 def _launch(point: PlannedPoint, ctx: PointContext, tmp: Path, stack: contextlib.ExitStack) -> _Children:
-    """Start fake_llm, the app and Locust together; return once the warm-up is over."""
-    config = ctx.config
+    """Start fake_llm, the app and the load generator together; return once the warm-up is over."""
     fake_spec, app_spec, app_base = child_specs(point, ctx, tmp)
     requests_dir = tmp / "requests"
     requests_dir.mkdir()
     fake, app = ManagedProcess(fake_spec), ManagedProcess(app_spec)
-    plan = loadgen.LocustPlan(
-        host=app_base,
-        users=point.users,
-        warmup_s=config.warmup_s,
-        window_s=config.duration_s,
-        processes=config.processes,
-    )
     ready_urls = tuple(url for url in (fake_spec.ready_url, app_spec.ready_url) if url)
-    locust = ManagedProcess(
-        ProcessSpec(
-            name="locust",
-            argv=loadgen.locust_argv(plan),
-            env={
-                **fake_spec.env,
-                **loadgen.locust_env(point.scenario.request, requests_dir, ready_urls=ready_urls),
-            },
-            log_path=ctx.run_dir / "logs" / point.id / "locust.log",
+    generator = ManagedProcess(
+        generator_spec(
+            point,
+            ctx,
+            app_base=app_base,
+            requests_dir=requests_dir,
+            ready_urls=ready_urls,
+            env=dict(fake_spec.env),
         )
     )
-    stack.callback(stop_together, [fake, app, locust])
-    # Start all three, then wait: their start-ups overlap. Locust holds its users back until both
-    # servers answer /health (see the locustfile), so no request hits a server that is not ready.
-    for proc in (fake, app, locust):
+    stack.callback(stop_together, [fake, app, generator])
+    # Start all three, then wait: their start-ups overlap. The generator holds its load back until both
+    # servers answer /health (the locustfile, `open_loop_log.wait_ready`), so no request hits a server
+    # that is not ready.
+    for proc in (fake, app, generator):
         proc.start()
-    t0 = wait_for_start(locust, (fake, app), requests_dir)
-    sleep_until(t0 + config.warmup_s, fake, app, locust)
+    t0 = wait_for_start(generator, (fake, app), requests_dir)
+    sleep_until(t0 + ctx.config.warmup_s, fake, app, generator)
     llm_base = fake_spec.ready_url.removesuffix("/health") if fake_spec.ready_url else ""
     return _Children(
         fake=fake,
         app=app,
-        locust=locust,
+        generator=generator,
         llm_base=llm_base,
         app_base=app_base,
         requests_dir=requests_dir,
@@ -169,14 +171,18 @@ def _launch(point: PlannedPoint, ctx: PointContext, tmp: Path, stack: contextlib
 
 def _window(children: _Children, ctx: PointContext, profiler: Profiler | None) -> _Window:
     """Reset every counter, sample CPU for the window, read what the servers saw at its end."""
-    fake, app, locust = children.fake, children.app, children.locust
+    fake, app, generator = children.fake, children.app, children.generator
     probe = ProbeClient(children.probe_dir)
     try:
         http_json(f"{children.llm_base}/stats/reset", method="POST")
     except (OSError, ValueError) as exc:
         raise ProcessFailed(f"fake_llm /stats/reset failed: {exc}", stderr_tail=fake.log_tail()) from exc
     probe.reset()
-    trackers = {"app": TreeTracker(app.pid), "locust": TreeTracker(locust.pid), "fake": TreeTracker(fake.pid)}
+    trackers = {
+        "app": TreeTracker(app.pid),
+        "locust": TreeTracker(generator.pid),
+        "fake": TreeTracker(fake.pid),
+    }
     for tracker in trackers.values():
         tracker.start()
     machine_cpu_percent()
@@ -185,7 +191,7 @@ def _window(children: _Children, ctx: PointContext, profiler: Profiler | None) -
         profiler.start()
     window_end = start_s + ctx.config.duration_s
     while time.time() < window_end:
-        check_alive(fake, app, locust)
+        check_alive(fake, app, generator)
         time.sleep(max(0.0, min(SAMPLE_EVERY_S, window_end - time.time())))
         for tracker in trackers.values():
             tracker.sample()
@@ -219,22 +225,24 @@ def _finish(
     profiler: Profiler | None,
     stack: contextlib.ExitStack,
     started: str,
+    grace_s: float,
 ) -> WindowReadings:
-    """Stop the children in parallel while the app's counters and Locust's request logs are collected."""
+    """Stop the children in parallel while the app's counters and the generator's request logs are
+    collected."""
     app_stats = BackgroundFetch(f"{children.app_base}/app-stats")
-    # Stop Locust now: later requests would not count. SIGTERM makes it flush its request logs
-    # (quitting event). fake_llm has answered its /stats, so it stops at the same time; the app
+    # Stop the generator now: later requests would not count. SIGTERM makes it write what is in flight
+    # and flush its request logs. fake_llm has answered its /stats, so it stops at the same time; the app
     # follows once its /app-stats is in. All three shut down in parallel with the arithmetic below.
-    stopping = stop_in_background([children.locust], grace_s=loadgen.STOP_TIMEOUT_S + 4.0)
+    stopping = stop_in_background([children.generator], grace_s=grace_s)
     stopping += stop_in_background([children.fake], grace_s=_SERVER_GRACE_S)
     # Runs before the children's own stop (LIFO): never two threads stopping the same child.
     stack.callback(_join_all, stopping)
     profile_files = profiler.finish() if profiler else ()
     app_counters = app_stats.join()
     stopping += stop_in_background([children.app], grace_s=_SERVER_GRACE_S)
-    stopping[0].join()  # Locust's request log is complete once it has exited
+    stopping[0].join()  # the generator's request log is complete once it has exited
     counts = window_counts(
-        read_request_logs(loadgen.request_log_files(children.requests_dir)),
+        read_request_logs(request_log_files(children.requests_dir)),
         start_s=window.start_s,
         end_s=window.end_s,
     )
@@ -248,7 +256,7 @@ def _finish(
         upstream_stats=window.upstream_stats,
         probe=window.probe,
         app_stats=app_counters,
-        loadgen_cpu_warning=loadgen.cpu_warning_seen(
+        loadgen_cpu_warning=locust_run.cpu_warning_seen(
             children.requests_dir, start_s=window.start_s, end_s=window.end_s
         ),
         profile_files=profile_files,

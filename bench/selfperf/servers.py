@@ -8,39 +8,18 @@ same latency flags (fake_llm's own definitions) and runs uvicorn with the settin
 
 from __future__ import annotations
 
-import os
-import resource
-import shutil
 import sys
 from pathlib import Path
 
-from bench.processes import ProcessSpec
-from bench.selfperf.config import Mode, PerfConfig, Sched, ServerKind
+from bench.processes import ProcessSpec, resolve_sched, scheduled
+from bench.selfperf.config import Mode, PerfConfig, ServerKind
 from fake_llm.launch import fake_llm_argv, setting_args
 
+# `resolve_sched` and `scheduled` live in `bench.processes` (the open-loop generator of `awaitbench run`
+# uses them too); re-exported here for the callers that know them from this module.
 __all__ = ["CHAT_PATH", "resolve_sched", "scheduled", "server_spec"]
 
 CHAT_PATH = "/v1/chat/completions"
-_FIFO_PRIORITY = 10
-
-
-def resolve_sched(sched: Sched) -> Sched:
-    """ "auto" becomes "fifo" when this process may use real-time scheduling, else "nice"."""
-    if sched != "auto":
-        return sched
-    rtprio_soft, _ = resource.getrlimit(resource.RLIMIT_RTPRIO)
-    allowed = os.geteuid() == 0 or rtprio_soft == resource.RLIM_INFINITY or rtprio_soft >= _FIFO_PRIORITY
-    return "fifo" if allowed and shutil.which("chrt") else "nice"
-
-
-def scheduled(argv: list[str], sched: Sched) -> list[str]:
-    """`argv` under the scheduling policy `sched` (already resolved; see `PerfConfig.sched`)."""
-    if sched == "fifo":
-        return ["chrt", "-f", str(_FIFO_PRIORITY), *argv]
-    if sched == "nice":
-        # Without the privilege for a negative niceness, `nice` warns and runs the command anyway.
-        return ["nice", "-n", "-10", *argv]
-    return argv
 
 
 def server_spec(

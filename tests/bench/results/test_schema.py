@@ -36,6 +36,9 @@ DEFS = {
     "upstream": results.UpstreamFigures,
     "loadgen": results.LoadgenFigures,
     "theory": results.TheoryFigures,
+    "arrival": results.ArrivalFigures,
+    "capacity": results.CapacityResult,
+    "capacity_step": results.CapacityStep,
 }
 
 
