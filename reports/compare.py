@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from bench.results import PointRecord, ResultsError, RunResults, load_run
+from bench.results import LoadKind, PointRecord, ResultsError, RunResults, load_run
 from reports.noise import percentile_band_pct, percentile_judgeable, rate_band_pct
 
 __all__ = [
@@ -101,7 +101,8 @@ class MetricChange:
 
 @dataclass(frozen=True, kw_only=True)
 class PointChange:
-    """Every metric of one (scenario, variant, loop, users) point."""
+    """Every metric of one (scenario, variant, loop, load) point: `users` closed-loop users, or (`load`
+    "rate") an open-loop point at `load_value` req/s offered."""
 
     point_id: str
     scenario: str
@@ -112,6 +113,8 @@ class PointChange:
     new_repeats: int
     changes: tuple[MetricChange, ...]
     notes: tuple[str, ...] = ()
+    load: LoadKind = "users"
+    load_value: float = 0.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -249,7 +252,8 @@ def _notes(pid: str, base: Sequence[RunResults], new: Sequence[RunResults]) -> t
 def compare_runs(
     base: Sequence[RunResults], new: Sequence[RunResults], *, threshold_pct: float = 10.0
 ) -> Comparison:
-    """Compare every point measured on either side.
+    """Compare every point measured on either side (closed-loop and open-loop points alike: a point is
+    matched by its id, which names its load).
 
     Args:
         base, new: one or more runs each (more = repeats, used for the noise band).
@@ -277,7 +281,9 @@ def compare_runs(
                     _change(m, _points(base, pid), _points(new, pid), threshold_pct) for m in METRICS
                 ),
                 notes=_notes(pid, base, new),
+                load=sample.load,
+                load_value=sample.load_value,
             )
         )
-    changes.sort(key=lambda c: (c.scenario, c.variant, c.loop, c.users))
+    changes.sort(key=lambda c: (c.scenario, c.variant, c.loop, c.load, c.load_value))
     return Comparison(base=tuple(base), new=tuple(new), threshold_pct=threshold_pct, points=tuple(changes))

@@ -88,6 +88,10 @@ def _overlay(
     points = [p for p in comparison.points if p.scenario == scenario]
     loops = sorted({p.loop for p in points}, key=lambda loop: (loop != "uvloop", loop))
     points = [p for p in points if p.loop == loops[0]]
+    # One x axis per chart: closed-loop users when the scenario has them, else the offered rate.
+    kind = "users" if any(p.load == "users" for p in points) else "rate"
+    points = [p for p in points if p.load == kind]
+    xlabel = "concurrent users" if kind == "users" else "offered load (requests/s)"
     styles = variant_styles(info) if info else {}
     with themed(theme):
         fig, axes = new_figure(theme, ncols=2)
@@ -97,7 +101,11 @@ def _overlay(
                 style = style_for(styles, variant)
                 series = [p for p in points if p.variant == variant]
                 for side, linestyle, face in (("base", "--", "white"), ("new", "-", style.color)):
-                    xy = [(p.users, v) for p in series if (v := getattr(p.changes[index], side)) is not None]
+                    xy = [
+                        (p.load_value, v)
+                        for p in series
+                        if (v := getattr(p.changes[index], side)) is not None
+                    ]
                     if not xy:
                         continue
                     ax.plot(
@@ -111,8 +119,8 @@ def _overlay(
                     )
                     values += [y for _, y in xy]
             autoscale_log(ax, "y", values)
-            autoscale_log(ax, "x", [p.users for p in points], spread=10.0)
-            ax.set_xlabel("concurrent users")
+            autoscale_log(ax, "x", [p.load_value for p in points], spread=10.0)
+            ax.set_xlabel(xlabel)
             ax.set_ylabel(ylabel)
         handles, labels = axes[0].get_legend_handles_labels()
         if handles:

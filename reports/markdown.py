@@ -10,8 +10,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bench.results import PointRecord, RunResults
+from bench.results.open_loop import (
+    ARRIVAL_COLUMNS,
+    CAPACITY_COLUMNS,
+    arrival_rows,
+    capacity_rows,
+    has_open_loop,
+)
 from bench.results.summary import (
     PairSummary,
+    capacity_pairs,
     format_bounded_ratio,
     format_number,
     format_ratio,
@@ -104,10 +112,36 @@ def _escape(cell: str) -> str:
     return cell.replace("|", "\\|").replace("\n", " ")
 
 
+def _table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+    return lines + ["| " + " | ".join(_escape(cell) for cell in row) + " |" for row in rows]
+
+
+def _open_loop_section(run: RunResults) -> list[str]:
+    """Capacity at the SLO (when searched) and every variant at each offered rate."""
+    lines = [
+        "",
+        "## Open loop",
+        "",
+        "Requests arrive on a schedule whatever the server does; latency counts from each request's "
+        "intended send time. Unanswered and dropped requests count (≥: a lower bound); dropped requests "
+        "(the generator's bound on requests in flight) count as failures.",
+    ]
+    if run.manifest.capacity:
+        lines += ["", "### Capacity at the SLO", ""]
+        lines += [f"- {pair.scenario.id}: {pair.text}" for pair in capacity_pairs(run)]
+        lines += ["", *_table(CAPACITY_COLUMNS, capacity_rows(run))]
+    rows = arrival_rows(run)
+    if rows:
+        lines += ["", "### Every variant at each offered rate", "", *_table(ARRIVAL_COLUMNS, rows)]
+    return lines
+
+
 def summary_markdown(run: RunResults, summaries: Sequence[PairSummary]) -> str:
-    """The whole `summary.md`: heading, run facts, the table, then every problem point by name."""
+    """The whole `summary.md`: heading, run facts, the closed-loop table (when the run has closed-loop
+    points), the open-loop section (when it has open-loop points), then every problem point by name."""
     m = run.manifest
-    loops = sorted({s.loop for s in summaries}) or ["-"]
+    loops = sorted({s.loop for s in summaries}) or sorted({p.loop for p in run.points}) or ["-"]
     lines = [
         f"# awaitbench summary: run {m.run_id}",
         "",
@@ -115,17 +149,19 @@ def summary_markdown(run: RunResults, summaries: Sequence[PairSummary]) -> str:
         + (f" · commit {m.git_commit}" if m.git_commit else ""),
         f"Machine: {m.machine.get('cpu_count', '?')} CPUs, {m.machine.get('cpu_model', 'unknown CPU')}, "
         f"Python {m.machine.get('python', '?')}. Loop: {', '.join(loops)}.",
-        "",
-        "Each scenario is compared at its reference load on its own headline metric (the verdict's "
-        "words). Throughput ratio = fix ÷ pitfall; p99 ratio = pitfall ÷ fix (both > 1: the pitfall "
-        "costs that much); ≥ marks a p99 that rests on requests still unanswered at the window's end "
-        "(counted in 'unanswered'), a lower bound.",
-        "",
-        "| " + " | ".join(SUMMARY_COLUMNS) + " |",
-        "|" + "|".join("---" for _ in SUMMARY_COLUMNS) + "|",
     ]
-    for row in summary_rows(summaries):
-        lines.append("| " + " | ".join(_escape(cell) for cell in row) + " |")
+    if summaries:
+        lines += [
+            "",
+            "Each scenario is compared at its reference load on its own headline metric (the verdict's "
+            "words). Throughput ratio = fix ÷ pitfall; p99 ratio = pitfall ÷ fix (both > 1: the pitfall "
+            "costs that much); ≥ marks a p99 that rests on requests still unanswered at the window's end "
+            "(counted in 'unanswered'), a lower bound.",
+            "",
+            *_table(SUMMARY_COLUMNS, summary_rows(summaries)),
+        ]
+    if has_open_loop(run):
+        lines += _open_loop_section(run)
     problems = [problem for point in run.points if (problem := point_problem(point.id, point)) is not None]
     problems += [f"{pid} not measured (planned, no result)" for pid in run.missing_points]
     if problems:

@@ -17,7 +17,14 @@ from pathlib import Path
 import jinja2
 
 from bench.results import PointRecord, RunResults, ScenarioInfo
-from bench.results.summary import PairSummary, format_number
+from bench.results.open_loop import (
+    ARRIVAL_COLUMNS,
+    CAPACITY_COLUMNS,
+    arrival_rows,
+    capacity_rows,
+    has_open_loop,
+)
+from bench.results.summary import PairSummary, capacity_pairs, format_number
 from reports.chart_files import Chart
 from reports.markdown import SUMMARY_COLUMNS, summary_rows
 
@@ -26,7 +33,7 @@ __all__ = ["POINT_COLUMNS", "CodeLine", "render_page"]
 POINT_COLUMNS = (
     "variant",
     "loop",
-    "users",
+    "load",
     "status",
     "req/s",
     "theory req/s",
@@ -86,10 +93,11 @@ def _percentile(point: PointRecord, field: str) -> str:
 def _point_row(point: PointRecord) -> tuple[str, ...]:
     srv, up = point.server, point.upstream
     status, notes = _status_and_notes(point)
+    load = f"{point.users} users" if point.load == "users" else f"{point.offered_rps or 0:g} req/s"
     return (
         point.variant,
         point.loop,
-        str(point.users),
+        load,
         status,
         format_number(point.throughput_rps if point.status == "ok" else None),
         format_number(point.theory.throughput_rps if point.theory else None),
@@ -183,8 +191,14 @@ def render_page(
     scenario_charts: Mapping[str, Sequence[Chart]],
     theme_name: str,
     page_path: Path,
+    open_loop_overview: Sequence[Chart] = (),
 ) -> Path:
-    """Write the page to `page_path` (chart paths become relative to its directory) and return it."""
+    """Write the page to `page_path` (chart paths become relative to its directory) and return it.
+
+    The closed-loop overview (`summaries`, `overview`) is left out when there is none (an open-loop
+    run); the open-loop section (capacity chart, capacity and arrival tables) appears when the run has
+    open-loop points.
+    """
     page_dir = page_path.parent
     by_scenario = {s.scenario.id: s for s in summaries}
     manifest = run.manifest
@@ -197,6 +211,14 @@ def render_page(
             overview=[_chart_view(c, page_dir) for c in overview],
             summary_columns=SUMMARY_COLUMNS,
             summary_rows=summary_rows(summaries),
+            closed_loop=bool(summaries),
+            open_loop=has_open_loop(run),
+            open_overview=[_chart_view(c, page_dir) for c in open_loop_overview],
+            arrival_columns=ARRIVAL_COLUMNS,
+            arrival_rows=arrival_rows(run),
+            capacity_columns=CAPACITY_COLUMNS,
+            capacity_rows=capacity_rows(run),
+            capacity_pairs=[f"{pair.scenario.id}: {pair.text}" for pair in capacity_pairs(run)],
             point_columns=POINT_COLUMNS,
             scenarios=[
                 _scenario_view(

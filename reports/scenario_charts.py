@@ -53,11 +53,14 @@ class _Context:
 def _context(run: RunResults, info: ScenarioInfo, theme: Theme, out_dir: Path) -> _Context:
     loop = reference_loop(run)
     ordered = [v.id for v in info.variants]
-    measured = sorted({p.variant for p in run.points if p.scenario == info.id} - set(ordered))
+    measured = sorted(
+        {p.variant for p in run.points if p.scenario == info.id and p.load == "users"} - set(ordered)
+    )
+    # Closed-loop points only: open-loop ones (offered rates) have their own charts (`open_loop_charts`).
     series = {
-        variant: run.points_for(info.id, variant, loop)
+        variant: points
         for variant in ordered + measured
-        if run.points_for(info.id, variant, loop)
+        if (points := [p for p in run.points_for(info.id, variant, loop) if p.load == "users"])
     }
     return _Context(
         theme=theme,

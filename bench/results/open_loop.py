@@ -12,17 +12,22 @@ from typing import Any
 from bench.results.files import RunResults
 from bench.results.ids import format_rate, parse_point_id
 from bench.results.records import CapacityResult, PointRecord
-from bench.results.summary import reference_loop, variant_summary
+from bench.results.summary import format_number, reference_loop, variant_summary
 
 __all__ = [
+    "ARRIVAL_COLUMNS",
+    "CAPACITY_COLUMNS",
+    "arrival_rows",
     "arrival_summary",
     "arrival_summary_dict",
     "capacity_dict",
     "capacity_results",
+    "capacity_rows",
     "capacity_summary_dict",
     "capacity_text",
     "has_closed_loop",
     "has_open_loop",
+    "point_state",
     "rate_points",
 ]
 
@@ -134,3 +139,92 @@ def capacity_summary_dict(run: RunResults) -> dict[str, dict[str, dict[str, Any]
         if result.loop == loop:
             out.setdefault(result.scenario, {})[result.variant] = capacity_dict(result)
     return out
+
+
+# ------------------------------------------------------------------------------------ tables as text
+# The same cells for the terminal (`awaitbench run`), summary.md and the HTML page.
+
+ARRIVAL_COLUMNS = (
+    "scenario",
+    "variant",
+    "offered req/s",
+    "served req/s",
+    "p50 ms",
+    "p99 ms",
+    "unanswered",
+    "dropped",
+    "schedule lag p99 ms",
+    "theory capacity req/s",
+    "state",
+)
+CAPACITY_COLUMNS = (
+    "scenario",
+    "variant",
+    "capacity at the SLO",
+    "theory capacity req/s",
+    "points",
+    "rates tried (✓ within, ✗ beyond, ! invalid)",
+)
+_STEP_MARKS = {"within": "✓", "beyond": "✗", "invalid": "!"}
+
+
+def _percentile(point: PointRecord, field: str) -> str:
+    if point.latency is None:
+        return "-"
+    bound = "≥" if point.latency.is_lower_bound(field) else ""
+    return bound + format_number(getattr(point.latency, field))
+
+
+def point_state(point: PointRecord) -> str:
+    """ "ok", "failed", "invalid" or "unsteady" (invalid outranks unsteady)."""
+    if point.status != "ok":
+        return "failed"
+    if not point.valid:
+        return "invalid"
+    return "ok" if point.steady else "unsteady"
+
+
+def _theory_capacity(value: float | None) -> str:
+    return "no limit" if value is None else format_number(value)
+
+
+def arrival_rows(run: RunResults) -> list[tuple[str, ...]]:
+    """One row per open-loop point on the reference loop, in ARRIVAL_COLUMNS order."""
+    loop = reference_loop(run)
+    rows: list[tuple[str, ...]] = []
+    for info in run.manifest.scenarios:
+        for point in rate_points(run, info.id, loop=loop):
+            arrival = point.arrival
+            rows.append(
+                (
+                    info.id,
+                    point.variant,
+                    f"{point.offered_rps or 0:g}",
+                    format_number(point.throughput_rps if point.status == "ok" else None),
+                    _percentile(point, "p50_ms"),
+                    _percentile(point, "p99_ms"),
+                    str(point.unanswered),
+                    str(point.dropped),
+                    format_number(arrival.schedule_lag_p99_ms if arrival else None, digits=2),
+                    _theory_capacity(point.theory.capacity_rps if point.theory else None),
+                    point_state(point),
+                )
+            )
+    return rows
+
+
+def capacity_rows(run: RunResults) -> list[tuple[str, ...]]:
+    """One row per capacity search on the reference loop, in CAPACITY_COLUMNS order."""
+    loop = reference_loop(run)
+    return [
+        (
+            result.scenario,
+            result.variant,
+            capacity_text(result),
+            _theory_capacity(result.theory_capacity_rps),
+            str(len(result.steps)),
+            ", ".join(f"{step.offered_rps:g}{_STEP_MARKS[step.verdict]}" for step in result.steps),
+        )
+        for result in run.manifest.capacity
+        if result.loop == loop
+    ]
