@@ -35,6 +35,9 @@ __all__ = ["READY_TIMEOUT_S", "request_log_path", "run_logged", "wait_ready"]
 
 READY_TIMEOUT_S = 60.0
 _START_DELAY_S = 0.02
+# The log is buffered (a write per request would cost a system call each) and flushed this often, so
+# what it holds can be watched while the load runs and little is lost if the process is killed.
+_FLUSH_EVERY_S = 0.2
 
 
 def wait_ready(urls: tuple[str, ...], *, timeout_s: float = READY_TIMEOUT_S) -> None:
@@ -108,6 +111,12 @@ class _LogSink:
         self.handle.write(request_line(self._epoch(request), latency_ms=None, lag_ms=self._lag_ms(request)))
 
 
+async def _flush_every(handle: IO[str], period_s: float) -> None:
+    while True:
+        await asyncio.sleep(period_s)
+        handle.flush()
+
+
 def _mark_started(requests_dir: Path, epoch0: float) -> None:
     # Written to a temporary name and renamed: the parent polls for this file.
     marker = requests_dir / f"started-{os.getpid()}"
@@ -135,11 +144,13 @@ async def run_logged(config: OpenLoopConfig, handle: IO[str]) -> None:
         lambda s: s < end_s, arrival_offsets(config.arrival, config.rate_rps, seed=config.seed)
     )
     _mark_started(Path(config.requests_dir), epoch0)
+    flushing = asyncio.ensure_future(_flush_every(handle, _FLUSH_EVERY_S))
     sending = asyncio.ensure_future(gen.send_on_schedule(offsets, t0=t0))
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, sending.cancel)
     with contextlib.suppress(asyncio.CancelledError):
         await sending
+    flushing.cancel()
     # Stopped (or out of schedule): whatever is still in flight never answered in time.
     for request in sorted(gen.in_flight, key=lambda r: r.due_s):
         sink.unanswered(request)

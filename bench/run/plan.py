@@ -154,7 +154,7 @@ def summary_users_for(config: RunConfig, scenario: Scenario) -> int:
 
 
 def _rate_plan(config: RunConfig, selections: Sequence[Selection]) -> tuple[PlannedPoint, ...]:
-    rates = config.rates or ()
+    rates = sorted(config.rates or ())
     return tuple(
         PlannedPoint(
             scenario=sel.scenario,

@@ -18,7 +18,9 @@ from scenarios.model import (
 def _theory(inp: TheoryInput) -> Mapping[str, Prediction]:
     latency = 100.0
     return {
-        "bad": Prediction(throughput_rps=1000.0 / latency, latency_ms=inp.users * latency),
+        "bad": Prediction(
+            throughput_rps=1000.0 / latency, latency_ms=inp.users * latency, capacity_rps=1000.0 / latency
+        ),
         "good": Prediction(throughput_rps=littles_law_rps(inp.users, latency), latency_ms=latency),
     }
 

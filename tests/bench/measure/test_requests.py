@@ -81,3 +81,32 @@ def test_streamed_lines_carry_time_to_first_byte(tmp_path: Path) -> None:
     assert counts.requests == 4 and counts.failures == 1
     assert counts.ttfb_ms.tolist() == [120.5]  # only the successful streamed request
     assert counts.answered_ms.tolist() == [500.0, 400.0, 300.0, 200.0]  # the failed one counts too
+
+
+def test_open_loop_lines_carry_the_lag_and_dropped_requests_count_as_failures(tmp_path: Path) -> None:
+    log = tmp_path / "requests-1.csv"
+    log.write_text(
+        "100.0,50.0,1,,0.400\n"  # answered in 50 ms, sent 0.4 ms late
+        "100.5,80.0,0,,0.300\n"  # an error answer
+        "101.0,,,,dropped\n"  # not sent: max_outstanding in flight
+        "101.5,,,,0.200\n"  # sent, unanswered when the generator stopped
+        "90.0,,,,dropped\n"  # due before the window: not counted
+    )
+    parsed = read_request_logs([log])
+    assert parsed.dropped.tolist() == [False, False, True, False, True]
+    counts = window_counts(parsed, start_s=100.0, end_s=102.0)
+    # Answered in the window: 2, plus the dropped one as a failure at its intended time.
+    assert (counts.requests, counts.failures, counts.dropped, counts.issued) == (3, 2, 1, 4)
+    assert counts.answered_ms.tolist() == [50.0, 80.0]
+    assert counts.censored_ms.tolist() == [500.0]  # the in-flight one, 0.5 s old at the end
+    assert counts.dropped_ms.tolist() == [1000.0]
+    assert sorted(counts.lower_bound_ms.tolist()) == [500.0, 1000.0]
+    assert counts.lag_ms.tolist() == [0.4, 0.3, 0.2]  # dropped requests were never sent: no lag
+    assert counts.in_flight_count == (0, 1)  # a dropped request is never in flight
+
+
+def test_locust_lines_have_no_lag_and_nothing_dropped(tmp_path: Path) -> None:
+    log = tmp_path / "requests-2.csv"
+    log.write_text("100.0,50.0,1,\n100.1,,,\n")
+    counts = window_counts(read_request_logs([log]), start_s=100.0, end_s=101.0)
+    assert (counts.dropped, counts.lag_ms.size, counts.issued) == (0, 0, 2)

@@ -68,3 +68,37 @@ def test_a_long_but_stationary_tail_is_steady() -> None:
 def test_the_window_must_be_positive() -> None:
     with pytest.raises(ValueError, match="`window_s`"):
         _state(1, 1, window_s=0.0)
+
+
+def _open_loop(start: int, end: int, issued: int) -> SteadyState:
+    return steady_state(
+        ok_per_half=(issued // 2, issued // 2),
+        in_flight_age_ms=(100.0, 100.0),
+        in_flight_whole_window=0,
+        window_s=3.0,
+        backlog=(start, end),
+        issued=issued,
+    )
+
+
+def test_an_open_loop_whose_backlog_grows_fell_behind() -> None:
+    # sync_in_async offered 40 req/s, serving 10: 30 more requests in flight every second.
+    state = _open_loop(30, 120, 120)
+    assert not state.reached
+    (reason,) = state.reasons
+    assert reason == (
+        "the server fell behind the offered rate: 30 requests in flight at the window's start, 120 at its end"
+    )
+    assert (state.backlog_start, state.backlog_end) == (30, 120)
+
+
+@pytest.mark.parametrize(("start", "end"), [(20, 31), (4, 7), (120, 90)])
+def test_a_backlog_moving_within_counting_noise_is_steady(start: int, end: int) -> None:
+    # 20 -> 31 in flight at 200 req/s: 3 sqrt(51) = 21 allows it; 4 -> 7 is within the floor of 3 and
+    # of a tenth of the issued requests; a shrinking backlog is a queue draining, not one filling.
+    assert _open_loop(start, end, 600).reached
+
+
+def test_a_closed_loop_has_no_backlog_check() -> None:
+    state = _state(150, 148)
+    assert (state.backlog_start, state.backlog_end) == (None, None)

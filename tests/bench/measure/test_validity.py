@@ -48,3 +48,14 @@ def test_busy_machine_is_a_warning_not_invalid() -> None:
     health = _health(machine_cpu_percent=99.0)
     assert invalid_reasons(health) == ()
     assert "machine CPU 99%" in warnings_for(health)[0]
+
+
+def test_a_late_open_loop_generator_makes_the_point_invalid() -> None:
+    (reason,) = invalid_reasons(_health(schedule_lag_p99_ms=12.5, open_loop=True))
+    assert "schedule lag p99 12.5 ms" in reason and "not the app's" in reason
+    assert invalid_reasons(_health(schedule_lag_p99_ms=1.2, open_loop=True)) == ()
+
+
+def test_a_saturated_open_loop_generator_is_not_told_to_use_locust_processes() -> None:
+    (reason,) = invalid_reasons(_health(loadgen_cpu_percent_per_process=95.0, open_loop=True))
+    assert "--processes" not in reason and "--rate" in reason

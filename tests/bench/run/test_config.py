@@ -6,7 +6,7 @@ import pytest
 
 from bench.errors import UsageError
 from bench.paths import check_out_dir, check_writable_file
-from bench.run.config import RunConfig, default_reference_users, parse_users
+from bench.run.config import RunConfig, default_reference_users, parse_rates, parse_users
 
 
 def test_parse_users_sorts_and_dedupes() -> None:
@@ -72,3 +72,31 @@ def test_summary_file_checks(tmp_path: Path) -> None:
     check_writable_file(tmp_path / "sub" / "summary.json", flag="--summary-json")
     with pytest.raises(UsageError, match="is a directory"):
         check_writable_file(tmp_path, flag="--summary-json")
+
+
+def test_parse_rates_sorts_dedupes_and_keeps_fractions() -> None:
+    assert parse_rates("40, 5,2.5,40") == (2.5, 5.0, 40.0)
+
+
+@pytest.mark.parametrize("text", ["", "0", "-1", "nan", "inf", "5,,40", "x", "1e9"])
+def test_parse_rates_rejects_what_is_not_a_positive_finite_rate(text: str) -> None:
+    with pytest.raises(UsageError, match="--rate"):
+        parse_rates(text)
+
+
+def test_open_loop_options_need_their_mode() -> None:
+    assert RunConfig(rates=(5.0, 40.0)).open_loop
+    assert RunConfig(rates=(5.0,)).arrival_process == "constant"
+    assert RunConfig(rates=(5.0,), arrival="poisson").arrival_process == "poisson"
+    assert RunConfig(find_capacity=True, slo_p99_ms=500.0).open_loop
+    assert not RunConfig().open_loop
+    with pytest.raises(UsageError, match="--rate and --users"):
+        RunConfig(rates=(5.0,), users=(10,))
+    with pytest.raises(UsageError, match="--slo-p99-ms MS"):
+        RunConfig(find_capacity=True)
+    with pytest.raises(UsageError, match="only applies with --find-capacity"):
+        RunConfig(slo_p99_ms=500.0)
+    with pytest.raises(UsageError, match="--arrival applies"):
+        RunConfig(arrival="poisson")
+    with pytest.raises(UsageError, match="--reference-users applies to closed-loop"):
+        RunConfig(rates=(5.0,), reference_users=10)

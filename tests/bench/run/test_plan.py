@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from bench.run.config import RunConfig
-from bench.run.plan import build_plan, estimate_seconds, select, summary_users_for
+from bench.run.plan import build_plan, capacity_targets, estimate_seconds, select, summary_users_for
 from scenarios.errors import UnknownScenarioError
 from tests.bench.helpers import make_scenario
 
@@ -90,3 +90,29 @@ def test_the_summary_compares_at_the_headline_load_unless_told_otherwise() -> No
     assert summary_users_for(RunConfig(users=(10, 100)), alpha) == 10
     assert summary_users_for(RunConfig(users=(20, 100)), alpha) == 100  # headline load not measured
     assert summary_users_for(RunConfig(users=(5, 20)), alpha) == 20
+
+
+def test_rates_apply_to_every_selected_variant_in_ascending_order() -> None:
+    config = RunConfig(rates=(40.0, 5.0), profile=True)
+    plan = build_plan(config, select(["alpha"], CATALOGUE))
+    assert [p.id for p in plan][:3] == [
+        "alpha__bad__uvloop__r5",
+        "alpha__bad__uvloop__r40",
+        "alpha__good__uvloop__r5",
+    ]
+    assert len(plan) == 6 and all(p.users == 0 for p in plan)
+    assert [p.profile for p in plan][:2] == [False, True]  # the highest rate is the one profiled
+    assert plan[1].load_label == "40 req/s"
+
+
+def test_a_capacity_search_has_no_fixed_plan_only_one_search_per_variant_and_loop() -> None:
+    config = RunConfig(find_capacity=True, slo_p99_ms=500.0, loop="both")
+    selections = select(["alpha:bad", "alpha:good"], CATALOGUE)
+    assert build_plan(config, selections) == ()
+    targets = capacity_targets(config, selections)
+    assert [(t.variant.id, t.loop) for t in targets] == [
+        ("bad", "uvloop"),
+        ("bad", "asyncio"),
+        ("good", "uvloop"),
+        ("good", "asyncio"),
+    ]

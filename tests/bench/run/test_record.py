@@ -122,3 +122,67 @@ def test_a_window_whose_throughput_collapses_is_flagged_not_steady() -> None:
     record = record_from(_readings(requests=90, counts=collapsing), point=_point(), config=CONFIG)
     assert not record.steady and record.valid  # flagged, not invalid: the figures stay
     assert record.steady_state is not None and len(record.steady_state.reasons) == 2
+
+
+RATE_CONFIG = RunConfig(rates=(40.0,), arrival="poisson", duration_s=2.0, warmup_s=1.0, max_outstanding=50)
+
+
+def _rate_point(variant: str, rate: float = 40.0) -> PlannedPoint:
+    return PlannedPoint(scenario=SCENARIO, variant=SCENARIO.variant(variant), loop="uvloop", rate_rps=rate)
+
+
+def _open_loop_counts(*, lag_ms: float = 0.5, dropped: int = 0) -> WindowCounts:
+    # 18 answered at 100 ms, 2 errors, `dropped` dropped, 60 requests due in the 2 s window at 30 req/s.
+    answered = np.full(20, 100.0)
+    return WindowCounts(
+        requests=20 + dropped,
+        failures=2 + dropped,
+        answered_ms=answered,
+        censored_ms=np.array([40.0]),
+        ttfb_ms=np.array([]),
+        ok_per_half=(9, 9),
+        issued=21 + dropped,
+        dropped_ms=np.full(dropped, 1500.0),
+        lag_ms=np.full(21, lag_ms),
+        in_flight_count=(1, 1),
+    )
+
+
+def test_an_open_loop_point_is_keyed_by_its_rate_and_counts_dropped_requests_as_failures() -> None:
+    readings = _readings(requests=22, counts=_open_loop_counts(dropped=2))
+    record = record_from(readings, point=_rate_point("good"), config=RATE_CONFIG)
+    assert (record.load, record.offered_rps, record.users) == ("rate", 40.0, 0)
+    assert record.id == "demo__good__uvloop__r40"
+    assert (record.requests, record.failures, record.dropped) == (22, 4, 2)
+    assert record.throughput_rps == 9.0  # (22 - 4) / 2 s: a dropped request is never served
+    assert record.latency is not None and record.latency.censored == 3  # 1 in flight + 2 dropped
+    assert record.arrival is not None
+    assert (record.arrival.arrival, record.arrival.issued, record.arrival.max_outstanding) == (
+        "poisson",
+        23,
+        50,
+    )
+    assert record.arrival.schedule_lag_p99_ms == 0.5
+    assert record.theory is not None and record.theory.closed_loop_fidelity is None  # not a closed loop
+    assert record.theory.littles_law_bound_rps == 40.0 and record.theory.capacity_rps is None
+    assert record.steady_state is not None and record.steady_state.backlog_start == 1
+
+
+def test_a_late_generator_makes_an_open_loop_point_invalid() -> None:
+    readings = _readings(requests=22, counts=_open_loop_counts(lag_ms=9.0))
+    record = record_from(readings, point=_rate_point("good"), config=RATE_CONFIG)
+    assert not record.valid
+    assert any("schedule lag p99 9.0 ms" in reason for reason in record.invalid_reasons)
+
+
+def test_an_offered_rate_beyond_the_theorys_capacity_predicts_a_growing_queue() -> None:
+    record = record_from(
+        _readings(requests=22, counts=_open_loop_counts()), point=_rate_point("bad"), config=RATE_CONFIG
+    )
+    theory = record.theory
+    assert theory is not None and theory.capacity_rps == 10.0 and theory.throughput_rps == 10.0
+    # FIFO: offered 4x the capacity, a request issued 2 s into the load (1 s warm-up + half the window)
+    # waits (40 / 10 - 1) x 2 s beyond its 100 ms.
+    assert theory.latency_ms == 100.0 + 6000.0
+    assert record.loadgen is not None
+    assert any("beyond the theory's capacity 10" in warning for warning in record.loadgen.warnings)
