@@ -188,6 +188,67 @@ def test_streamed_scenario_records_time_to_first_byte(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.timeout(120)
+def test_open_loop_pair_end_to_end(tmp_path: Path) -> None:
+    """The issue's first check, shortened: beyond its capacity (1 / L = 10 req/s) the blocked loop's p99
+    grows into seconds or rests on unanswered requests, while the awaited client stays near L."""
+    out = tmp_path / "run"
+    summary_file = tmp_path / "s.json"
+    args = ("run", *PAIR, "--arrival", "poisson", "--rate", "5,30", *TINY, "--out", str(out))
+    result = subprocess.run(
+        _awaitbench(*args, "--summary-json", str(summary_file)),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=110,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert validate_run_dir(out) == 4
+    summary = json.loads(summary_file.read_text())["sync_client"]
+    assert set(summary) == {"sync_in_async", "async_client"}
+    assert set(summary["sync_in_async"]) == {"5", "30"}
+    pitfall, fix = summary["sync_in_async"]["30"], summary["async_client"]["30"]
+    for figures in (pitfall, fix):
+        assert figures["offered_rps"] == 30.0 and figures["dropped"] == 0
+        assert figures["schedule_lag_p99_ms"] is not None
+    assert pitfall["theory_capacity_rps"] == 10.0 and fix["theory_capacity_rps"] is None
+    # Margins far wider than noise: theory serves 10 of 30 req/s with a queue growing by 20 per second
+    # (a second of it already waits ~2 s), against every request in ~100 ms.
+    assert pitfall["throughput_rps"] < 20 < fix["throughput_rps"]
+    assert pitfall["p99_ms"] > 1000 or pitfall["p99_is_lower_bound"]
+    assert fix["p99_ms"] < 600 and not fix["p99_is_lower_bound"]
+    assert "open loop: every variant at each offered rate" in result.stdout
+    assert _our_processes(out) == []
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_capacity_search_end_to_end(tmp_path: Path) -> None:
+    """The issue's second check on the pitfall alone: its capacity at p99 <= 500 ms is near 1 / L."""
+    out = tmp_path / "run"
+    summary_file = tmp_path / "s.json"
+    args = ("run", "sync_client:sync_in_async", "--find-capacity", "--slo-p99-ms", "500", *TINY)
+    result = subprocess.run(
+        _awaitbench(*args, "--out", str(out), "--summary-json", str(summary_file)),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=170,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    found = json.loads(summary_file.read_text())["sync_client"]["sync_in_async"]
+    assert (found["slo_p99_ms"], found["theory_capacity_rps"]) == (500.0, 10.0)
+    assert 1 <= found["points"] <= 5
+    # Theory: 10 req/s. Wide margins for a shared machine, the search's 15 % bracket and a 3 s run.
+    assert found["capacity_rps"] is not None and 4 <= found["capacity_rps"] <= 16
+    run = load_run(out)
+    (result_record,) = run.manifest.capacity
+    assert {step.point_id for step in result_record.steps} == {p.id for p in run.points}
+    assert set(run.manifest.planned_points) == {p.id for p in run.points} and run.missing_points == ()
+    assert "capacity at the SLO" in result.stdout and "search" in result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
 def test_interrupted_run_leaves_partial_results_and_no_orphans(tmp_path: Path) -> None:
     out = tmp_path / "run"
     proc = subprocess.Popen(
