@@ -51,7 +51,7 @@ CAPACITY_MAX_POINTS = 5  # per variant: a ramp of two or three, then a bisection
 MAX_FAILED_SHARE = 0.01
 _START_SHARE = 0.8  # start just below the theory's capacity: the first point is then usually within
 _RESOLUTION = 1.15  # stop once the bracket [within, beyond] is narrower than this ratio
-_MAX_RATE_RPS = 2000.0  # one generator process on one core (docs/bench.md)
+_MAX_RATE_RPS = 10_000.0  # well inside one generator process's reach on one core (docs/bench.md)
 _VERDICTS: dict[StepVerdict, CapacityVerdict] = {
     StepVerdict.SUSTAINED: "within",
     StepVerdict.FAILED: "beyond",
