@@ -19,8 +19,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "run",
         help="Run the load benchmark over the scenario catalogue",
-        description="Measure each (scenario, variant, loop, users) point with fresh processes and Locust. "
-        f"Every flag is also an env var ({ENV_PREFIX}<NAME>); flags win.",
+        description="Measure each (scenario, variant, loop, load) point with fresh processes: closed-loop "
+        "users with Locust (--users), or an open loop at offered rates (--rate), or each variant's capacity "
+        f"at a p99 SLO (--find-capacity). Every flag is also an env var ({ENV_PREFIX}<NAME>); flags win.",
     )
     add_arguments(parser, RunConfig, env_prefix=ENV_PREFIX)
     parser.set_defaults(handler=_handle)

@@ -1,0 +1,35 @@
+"""`bench.loadgen`'s public surface: every module says what it exports, and exports only what exists.
+
+The locustfile is read, never imported: importing locust monkey-patches the whole test process (gevent).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pytest
+
+import bench.loadgen
+
+_MODULES = sorted(
+    info.name
+    for info in pkgutil.iter_modules(bench.loadgen.__path__, "bench.loadgen.")
+    if info.name != "bench.loadgen.locustfile"
+)
+
+
+def test_one_open_loop_generator_lives_here() -> None:
+    expected = {"logs", "locust_run", "open_loop", "open_loop_config", "open_loop_log", "open_loop_main"}
+    expected |= {"open_loop_run", "open_loop_step", "schedule", "wire"}
+    assert {name.rsplit(".", 1)[1] for name in _MODULES} >= expected
+
+
+@pytest.mark.parametrize("name", _MODULES)
+def test_every_module_declares_an_existing_public_all(name: str) -> None:
+    module = importlib.import_module(name)
+    exported = getattr(module, "__all__", None)
+    assert isinstance(exported, list), f"{name} has no __all__"
+    for symbol in exported:
+        assert not symbol.startswith("_"), f"{name} exports private {symbol}"
+        assert hasattr(module, symbol), f"{name}.__all__ names missing {symbol}"
