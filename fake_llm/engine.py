@@ -33,11 +33,12 @@ from fake_llm.connections import Connection, ConnectionTracker
 from fake_llm.dialects import ANTHROPIC, OPENAI, Dialect
 from fake_llm.distributions import sample
 from fake_llm.faults import FaultPicker
+from fake_llm.http_cycle import TRUSTED_HEADERS
 from fake_llm.parsing import BadRequest, ChatRequest, EmbeddingsRequest, ResponsesRequest, parse_request
 from fake_llm.request_headers import HeaderOverrides, parse_overrides
 from fake_llm.stats import ServerStats
 from fake_llm.textgen import completion_tokens, embedding, embedding_base64
-from fake_llm.wire import ChatRenderer, ResponsesRenderer, embeddings_body
+from fake_llm.wire import ChatRenderer, ResponsesRenderer, chat_completion, embeddings_body
 
 __all__ = ["DIALECTS", "Engine", "Plan", "Route"]
 
@@ -96,6 +97,26 @@ def _ms(seconds: float) -> bytes:
     return b"%.3f" % (seconds * 1000)
 
 
+def _wake_at(loop: asyncio.AbstractEventLoop, deadline: float) -> tuple[asyncio.Future[None], asyncio.Handle]:
+    """A future the loop completes at `deadline`, and its timer (cancel it in a `finally`).
+
+    Used instead of `asyncio.sleep` on the hot path: no coroutine per wait and no Python callback at the
+    wake-up (the timer calls the future's C `set_result`); a stream waits once per token, so this counts.
+    Cancelling the timer when the wait ends any other way (a cancelled task) keeps it from completing a
+    cancelled future.
+    """
+    woken: asyncio.Future[None] = loop.create_future()
+    return woken, loop.call_at(deadline, woken.set_result, None)
+
+
+async def _sleep_until(loop: asyncio.AbstractEventLoop, deadline: float) -> None:
+    woken, timer = _wake_at(loop, deadline)
+    try:
+        await woken
+    finally:
+        timer.cancel()
+
+
 def _retry_after(wait_s: float) -> Headers:
     return [
         (b"retry-after", str(max(1, math.ceil(wait_s))).encode()),
@@ -123,6 +144,7 @@ class Engine:
         self.tracker = ConnectionTracker(self.stats)
         self._gate = ConcurrencyGate(config.capacity, self.stats)
         self._limiter = RateLimiter(config.capacity)
+        self._rate_limited = self._limiter.enabled
         self._faults = FaultPicker(config.faults, seed=config.server.seed)
         self._rng = random.Random(config.server.seed)
         self._models = frozenset(config.model_ids())
@@ -133,6 +155,7 @@ class Engine:
         # Constant latencies (the usual case) need no draw per request.
         self._ttft_fixed_ms = _fixed(dist=lat.ttft_dist, mean=lat.ttft_ms, spread=lat.ttft_spread_ms)
         self._itl_fixed_ms = _fixed(dist=lat.itl_dist, mean=lat.itl_ms, spread=lat.itl_spread_ms)
+        self._prefill_ms_per_token = lat.prefill_ms_per_input_token
         retry_ms = config.faults.retry_after_ms
         self._retry_after_headers = [
             (b"retry-after", str(math.ceil(retry_ms / 1000)).encode()),
@@ -163,12 +186,7 @@ class Engine:
                 body = DIALECTS[route].error_body(500, "fake_llm internal error")
                 await send_response(send, 500, body, [], _JSON)
         finally:
-            self.stats.request_finished(
-                route=route,
-                status=exchange.status,
-                tokens_out=exchange.tokens_out,
-                tokens_in=exchange.tokens_in,
-            )
+            self.stats.request_finished(route, exchange.status, exchange.tokens_out, exchange.tokens_in)
 
     async def _serve(
         self,
@@ -207,7 +225,7 @@ class Engine:
             return
         n_tokens = self._output_tokens(request, overrides)
         tokens = request.input_tokens + n_tokens
-        if self._limiter.enabled and not self._rate_allowed(tokens, headers, dialect):
+        if self._rate_limited and not self._rate_allowed(tokens, headers, dialect):
             await self._error(send, loop, arrival + network_s, "429", headers, exchange, dialect, retry=False)
             return
         gate = self._gate
@@ -291,7 +309,7 @@ class Engine:
         factor = 1.0
         if self._load_slope:
             factor = min(self._load_max, 1.0 + self._load_slope * (self._in_service - 1))
-        prefill_ms = lat.prefill_ms_per_input_token * request.input_tokens * factor
+        prefill_ms = self._prefill_ms_per_token * request.input_tokens * factor
         ttft_ms = overrides.ttft_ms
         if ttft_ms is None:
             ttft_ms = self._ttft_fixed_ms
@@ -350,6 +368,10 @@ class Engine:
             "length" if request.max_tokens is not None and n_tokens >= request.max_tokens else "stop"
         )
         request_id = f"chatcmpl-fake{next(self._ids):010d}"
+        if not request.stream and isinstance(request, ChatRequest):  # the most common reply: no renderer
+            exchange.tokens_out = n_tokens
+            payload = chat_completion(request_id, request.model, request.input_tokens, tokens, finish_reason)
+            return self._send_whole(plan, end, payload, send, loop, conn, headers, exchange)
         renderer: ChatRenderer | ResponsesRenderer | MessagesRenderer
         if isinstance(request, ChatRequest):
             renderer = ChatRenderer(
@@ -391,7 +413,7 @@ class Engine:
         already set Retry-After)."""
         if retry and status in _RETRIED_FAULTS:
             headers = headers + self._retry_after_headers
-            if status == "429" and not self._limiter.enabled:
+            if status == "429" and not self._rate_limited:
                 headers += dialect.throttled_headers(self.config.faults.retry_after_ms / 1000)
         delay = deadline - loop.time()
         if delay > 0:
@@ -414,9 +436,8 @@ class Engine:
         """SSE: headers with the first token, then each token at its deadline; tokens already due go out
         in one write. A disconnect fault cuts the connection after half the tokens."""
         _, fault, n_tokens, arrival, start, first, end, itl_s = plan
-        delay = first - loop.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
+        if first > loop.time():
+            await _sleep_until(loop, first)
         headers += [
             (b"x-fake-intended-ms", _ms(first - start)),
             (b"x-fake-intended-total-ms", _ms(end - start)),
@@ -424,7 +445,12 @@ class Engine:
             (b"cache-control", b"no-cache"),
         ]
         await send(
-            {"type": "http.response.start", "status": 200, "headers": [(b"content-type", _SSE), *headers]}
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", _SSE), *headers],
+                TRUSTED_HEADERS: True,
+            }
         )
         exchange.status = "200"
         cut_at = n_tokens // 2 if fault == "disconnect" else -1
@@ -443,7 +469,11 @@ class Engine:
                     if conn is not None and conn.transport.is_closing():
                         exchange.tokens_out = index
                         return
-                await asyncio.sleep(deadline - loop.time())
+                woken, timer = _wake_at(loop, deadline)
+                try:
+                    await woken
+                finally:
+                    timer.cancel()
             pending.append(renderer.stream_token(index, token))
         pending.append(renderer.stream_tail(tokens, finish_reason))
         self.stats.scheduling_error((loop.time() - end) * 1000)
@@ -467,9 +497,12 @@ class Engine:
         exchange: _Exchange,
     ) -> None:
         """Answer a non-streaming request at `end` (or cut it, or trickle it)."""
-        delay = end - loop.time()  # inline sleep-until: one coroutine fewer on every reply
-        if delay > 0:
-            await asyncio.sleep(delay)
+        if end > loop.time():
+            woken, timer = _wake_at(loop, end)
+            try:
+                await woken
+            finally:
+                timer.cancel()
         _, fault, _, arrival, start, _, _, _ = plan
         if fault == "disconnect":
             self._cut(conn)
@@ -488,6 +521,7 @@ class Engine:
                 "type": "http.response.start",
                 "status": 200,
                 "headers": [(b"content-type", _JSON), (b"content-length", b"%d" % len(payload)), *headers],
+                TRUSTED_HEADERS: True,
             }
         )
         if fault != "trickle":

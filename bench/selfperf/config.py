@@ -82,6 +82,8 @@ class LoadConfig:
         max_connections: the generator never opens more; a request due when all are busy waits for one
             (that wait counts as latency: it is the server's slowness showing).
         server_pid: the server's process, whose CPU time the generator samples over the window.
+        connections: > 0 makes the step closed-loop (`bench.selfperf.closed_loop`): that many connections,
+            each sending its next request when the last ends; `rate_rps` is then unused.
     """
 
     url: str
@@ -94,6 +96,7 @@ class LoadConfig:
     output_tokens: int
     max_connections: int = 4000
     server_pid: int | None = None
+    connections: int = 0
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
