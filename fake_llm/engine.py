@@ -110,6 +110,7 @@ def _wake_at(loop: asyncio.AbstractEventLoop, deadline: float) -> tuple[asyncio.
 
 
 async def _sleep_until(loop: asyncio.AbstractEventLoop, deadline: float) -> None:
+    """`asyncio.sleep` to an absolute deadline, on `_wake_at` (the inline form is used in the token loop)."""
     woken, timer = _wake_at(loop, deadline)
     try:
         await woken
