@@ -71,7 +71,10 @@ def _messages_tokens(messages: object) -> int:
             )
         if role not in _ROLES:
             raise BadRequest(f"messages.{i}.role: Input should be 'user' or 'assistant'", param="messages")
-        tokens += 3 + count_tokens(_content_text(_required(message, "content"), f"messages.{i}.content"))
+        content = message.get("content")
+        if content is None:
+            raise BadRequest(f"messages.{i}.content: Field required", param="messages")
+        tokens += 3 + count_tokens(_content_text(content, f"messages.{i}.content"))
     return tokens
 
 

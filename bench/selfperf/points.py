@@ -24,6 +24,7 @@ from bench.errors import ProcessFailed
 from bench.processes import ManagedProcess, ProcessSpec, free_port, running
 from bench.selfperf.config import Mode, PerfConfig, ServerKind
 from bench.selfperf.servers import CHAT_PATH, resolve_sched, scheduled, server_spec
+from bench.selfperf.sweep import LOADGEN_CPU_LIMIT
 
 __all__ = ["POINTS", "PointCallback", "PointKind", "PointRecord", "run_points"]
 
@@ -31,7 +32,6 @@ PointKind = Literal["little_bound", "saturation"]
 POINTS: tuple[PointKind, ...] = get_args(PointKind)
 PointCallback = Callable[[ServerKind, Mode, PointKind, dict[str, Any]], None]
 
-_LOADGEN_CPU_LIMIT = 0.9
 _MAX_FAILED_SHARE = 0.001
 
 
@@ -54,7 +54,7 @@ def _connections(config: PerfConfig, point: PointKind) -> int:
 def _notes(figures: dict[str, Any]) -> list[str]:
     """Why an attempt is not to be trusted: the generator was the bottleneck, or requests failed."""
     notes = []
-    if figures["loadgen_cpu_util"] > _LOADGEN_CPU_LIMIT:
+    if figures["loadgen_cpu_util"] > LOADGEN_CPU_LIMIT:
         notes.append(f"generator CPU {figures['loadgen_cpu_util']:.0%}")
     failures = sum(figures["failed"].values())
     if failures > _MAX_FAILED_SHARE * max(figures["completed"], 1):
