@@ -49,7 +49,7 @@ def _first_sentence(text: str) -> str:
 
 def _measured(summary: PairSummary) -> str | None:
     """The cost as a phrase: the scenario's own headline (`x10 fewer req/s at 10 users`, `loses 100% of
-    writes at 10 users`), else req/s and p99 ratios or the first other signal; None when the run shows none."""
+    writes at 10 users`), else req/s and p99 ratios or the first other signal; None when there is none."""
     from bench.results.summary import format_ratio
 
     headline = summary.headline
