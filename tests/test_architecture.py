@@ -49,6 +49,9 @@ class Rule:
         )
 
 
+# The plain frozen data of a diagnosis: the only part of detect that reports may read.
+DIAGNOSIS_DATA = ("detect.diagnose.document", "detect.diagnose.evidence", "detect.diagnose.findings")
+
 RULES: tuple[Rule, ...] = (
     *(
         Rule(
@@ -74,10 +77,11 @@ RULES: tuple[Rule, ...] = (
         forbidden=("bench", "reports"),
     ),
     Rule(
-        text="reports read only the results format: of the other packages, only bench.results",
+        text="reports read only the results format and a diagnosis's plain data: of the other packages, only "
+        "bench.results and detect.diagnose's document, evidence and findings",
         scope="reports",
         forbidden=("bench", "scenarios", "fake_llm", "detect"),
-        allowed=("bench.results",),
+        allowed=("bench.results", *DIAGNOSIS_DATA),
     ),
     Rule(
         text="reports never start processes: no subprocess, multiprocessing, process pool or bench.processes",
@@ -259,6 +263,9 @@ def test_checker_flags_a_synthetic_violation() -> None:
         ("from detect.probe import instrument", "detect.probe_cost", False, []),
         ("from bench.errors import UsageError", "detect.probe", False, ["bench.errors.UsageError"]),
         ("from scenarios.model import Scenario", "detect.rules", False, ["scenarios.model.Scenario"]),
+        ("from detect.diagnose.findings import Finding", "reports.diagnose", False, []),
+        ("from detect.diagnose.judge import judge", "reports.diagnose", False, ["detect.diagnose.judge.judge"]),
+        ("from detect.watchdog import watch_loop", "reports.diagnose", False, ["detect.watchdog.watch_loop"]),
     ],
 )
 def test_checker_resolves_imports(source: str, module: str, is_package: bool, expected: list[str]) -> None:
