@@ -22,7 +22,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # Every first-party package.
-PACKAGES = ("awaitbench", "bench", "detect", "fake_llm", "reports", "scenarios")
+PACKAGES = ("awaitbench", "bench", "detect", "examples", "fake_llm", "reports", "scenarios")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +64,12 @@ RULES: tuple[Rule, ...] = (
         )
         for package in PACKAGES
         if package != "awaitbench"
+    ),
+    Rule(
+        text="examples are services of a team of their own, as awaitbench diagnose sees them: they import "
+        "nothing of awaitbench's packages",
+        scope="examples",
+        forbidden=("bench", "detect", "fake_llm", "reports", "scenarios"),
     ),
     Rule(
         text="fake_llm stands alone: it imports none of bench, scenarios, reports, detect",
@@ -264,7 +270,13 @@ def test_checker_flags_a_synthetic_violation() -> None:
         ("from bench.errors import UsageError", "detect.probe", False, ["bench.errors.UsageError"]),
         ("from scenarios.model import Scenario", "detect.rules", False, ["scenarios.model.Scenario"]),
         ("from detect.diagnose.findings import Finding", "reports.diagnose", False, []),
-        ("from detect.diagnose.judge import judge", "reports.diagnose", False, ["detect.diagnose.judge.judge"]),
+        (
+            "from detect.diagnose.judge import judge",
+            "reports.diagnose",
+            False,
+            ["detect.diagnose.judge.judge"],
+        ),
+        ("import awaitbench", "examples.llm_service.app", False, ["awaitbench"]),
         ("from detect.watchdog import watch_loop", "reports.diagnose", False, ["detect.watchdog.watch_loop"]),
     ],
 )

@@ -19,6 +19,7 @@ from bench.loadgen.closed_loop import LoadSpec, ProbeResult
 from detect.diagnose.agent import PROBE_HEADER
 from detect.diagnose.evidence import HangProbe, PhaseFigures, PhaseName, RetryProbe
 from detect.diagnose.wire import InFlightReport
+from detect.watchdog.report import Frame
 
 __all__ = ["Session", "hang_probe", "retry_probe", "run_phase", "warm_up"]
 
@@ -149,10 +150,14 @@ def hang_probe(
     background = _Background(session, spec)
     deadlines: tuple[float, ...] | None = None
     sockets: tuple[float | None, ...] = ()
+    awaiting: Frame | None = None
     while not background.done and time.monotonic() - started < config.hang_s:
         if session.upstream.stats().hangs_total >= 1:
             time.sleep(0.1)  # let the app's client arm its read deadline after sending
-            deadlines, sockets = _deadlines(session.app.in_flight(), probe_id)
+            report = session.app.in_flight()
+            deadlines, sockets = _deadlines(report, probe_id)
+            request = report.for_probe(probe_id)
+            awaiting = request.awaiting_at if request is not None else None
             break
         time.sleep(_POLL_S)
     earliest = HangProbe(
@@ -181,6 +186,7 @@ def hang_probe(
         socket_timeouts_s=() if answered else sockets,
         loop_stall_ms=stall_ms,
         max_deadline_s=config.max_deadline_s,
+        awaiting_at=None if answered else awaiting,
     )
 
 

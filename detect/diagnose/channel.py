@@ -6,8 +6,8 @@ Loopback only, on the port the bench chose. Endpoints:
 
 - `GET /snapshot`: the agent's evidence since the last reset (`AgentSnapshot` JSON);
 - `POST /reset`: start a new phase;
-- `GET /inflight?upstream_port=P`: requests in flight with the timers they armed, and the timeouts of
-  blocking sockets to the upstream (`InFlightReport` JSON).
+- `GET /inflight?upstream_port=P`: requests in flight with the timers they armed and the line of the
+  app each is suspended at, and the timeouts of blocking sockets to the upstream (`InFlightReport`).
 """
 
 from __future__ import annotations
@@ -20,10 +20,28 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from detect.diagnose.agent import DiagnoseAgent
-from detect.diagnose.deadlines import in_flight, upstream_socket_timeouts
+from detect.diagnose.deadlines import InFlight, awaiting_frames, in_flight, upstream_socket_timeouts
 from detect.diagnose.wire import InFlightReport, RequestDeadlines
+from detect.watchdog.config import FrameFilter
+from detect.watchdog.report import Frame
+from detect.watchdog.stacks import FrameClassifier, to_frames
 
 __all__ = ["in_flight_report", "start_channel"]
+
+
+_CLASSIFIER: FrameClassifier | None = None
+
+
+def _awaiting_at(record: InFlight) -> Frame | None:
+    """The innermost line of the app's own code the request's task is suspended at."""
+    global _CLASSIFIER
+    if _CLASSIFIER is None:
+        _CLASSIFIER = FrameClassifier(FrameFilter())
+    stack = awaiting_frames(record.task)
+    user = [i for i, (file, _, _, module) in enumerate(stack) if _CLASSIFIER.is_user(file, module)]
+    if not user:
+        return None
+    return to_frames(stack, _CLASSIFIER)[user[-1]]
 
 
 def in_flight_report(agent: DiagnoseAgent, upstream_port: int | None) -> InFlightReport:
@@ -35,6 +53,7 @@ def in_flight_report(agent: DiagnoseAgent, upstream_port: int | None) -> InFligh
             probe=r.probe,
             age_s=round(now - r.started, 3),
             timers_s=tuple(round(t, 3) for t in r.pending_s(now)),
+            awaiting_at=_awaiting_at(r),
         )
         for r in in_flight()
     )

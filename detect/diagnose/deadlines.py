@@ -29,9 +29,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from detect.watchdog.stacks import RawFrame
+
 __all__ = [
     "InFlight",
     "LoopKind",
+    "awaiting_frames",
     "current_request",
     "in_flight",
     "serving",
@@ -57,6 +60,7 @@ class InFlight:
     path: str
     probe: str
     started: float
+    task: asyncio.Task[Any] | None = None
     timers: list[tuple[float, Any]] = field(default_factory=list)  # (fires at, monotonic s; handle)
 
     def note(self, fires_at: float, handle: Any) -> None:
@@ -82,7 +86,13 @@ def current_request() -> InFlight | None:
 @contextlib.contextmanager
 def serving(method: str, path: str, probe: str = "") -> Iterator[InFlight]:
     """Mark the current context as serving one request (the ASGI wrapper calls it per request)."""
-    record = InFlight(id=next(_ids), method=method, path=path, probe=probe, started=time.monotonic())
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:  # no running loop (a test calling it from sync code)
+        task = None
+    record = InFlight(
+        id=next(_ids), method=method, path=path, probe=probe, started=time.monotonic(), task=task
+    )
     with _registry_lock:
         _registry[record.id] = record
     token = _request.set(record)
@@ -139,6 +149,24 @@ def tracking_loop_factory(kind: LoopKind) -> Callable[[], asyncio.AbstractEventL
     else:
         cls = _tracking_class(asyncio.SelectorEventLoop, uvloop=False)
     return lambda: cls()
+
+
+def awaiting_frames(task: asyncio.Task[Any] | None) -> list[RawFrame]:
+    """The frames a suspended task is waiting in, outermost first (its coroutine's `cr_await` chain).
+
+    Read from another thread while the task waits (a hung call), so it only follows attributes, never
+    runs anything; a task running right now yields its frames so far."""
+    frames: list[RawFrame] = []
+    coro: Any = task.get_coro() if task is not None else None
+    while coro is not None and len(frames) < 200:
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+        if frame is not None:
+            code = frame.f_code
+            frames.append(
+                (code.co_filename, frame.f_lineno or 0, code.co_qualname, frame.f_globals.get("__name__", ""))
+            )
+        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+    return frames
 
 
 def upstream_socket_timeouts(port: int) -> list[float | None]:

@@ -232,6 +232,7 @@ class HangProbe:
             in the tuple = no timeout at all).
         loop_stall_ms: how long the app's loop had been unresponsive at the end (a sync call on the loop).
         max_deadline_s: the longest deadline that does not count as a finding (`--max-deadline-s`).
+        awaiting_at: the app's line the hung request was suspended at (None: not seen).
     """
 
     answered: bool
@@ -243,6 +244,7 @@ class HangProbe:
     socket_timeouts_s: tuple[float | None, ...] = ()
     loop_stall_ms: float = 0.0
     max_deadline_s: float = 120.0
+    awaiting_at: Frame | None = None
 
     @property
     def deadline_s(self) -> float | None:

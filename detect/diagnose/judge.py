@@ -31,13 +31,13 @@ def judge(evidence: RouteEvidence) -> tuple[Finding, ...]:
 
 def notes(evidence: RouteEvidence) -> tuple[str, ...]:
     """What a reader should know about a route's figures that is not a finding."""
-    from detect.diagnose.classify.timeouts import deadline_note
+    from detect.diagnose.classify import timeouts
 
     found: list[str] = []
     if evidence.one_user.upstream.calls == 0:
         found.append("the route made no upstream call: no 429 or hang probe")
-    note = deadline_note(evidence)
-    if note is not None:
+    note = timeouts.deadline_note(evidence)
+    if note is not None and timeouts.classify(evidence) is None:
         found.append(note)
     for phase in (evidence.one_user, evidence.load, evidence.threadpool):
         if phase is not None and phase.driver_cpu_share >= 0.9:

@@ -188,13 +188,15 @@ class AgentSnapshot:
 
 @dataclass(frozen=True, kw_only=True)
 class RequestDeadlines:
-    """One request in flight: how long it has run and when each timer it armed fires."""
+    """One request in flight: how long it has run, when each timer it armed fires, and the app's line
+    its task is suspended at (None when no frame of the app's code is on its await chain)."""
 
     method: str
     path: str
     probe: str
     age_s: float
     timers_s: tuple[float, ...]
+    awaiting_at: Frame | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -214,6 +216,7 @@ class InFlightReport:
                     "probe": r.probe,
                     "age_s": r.age_s,
                     "timers_s": r.timers_s,
+                    "awaiting_at": None if r.awaiting_at is None else frame_to_json(r.awaiting_at),
                 }
                 for r in self.requests
             ],
@@ -233,6 +236,9 @@ class InFlightReport:
                         probe=str(r.get("probe", "")),
                         age_s=float(r["age_s"]),
                         timers_s=tuple(float(t) for t in r.get("timers_s", ())),
+                        awaiting_at=None
+                        if r.get("awaiting_at") is None
+                        else frame_from_json(r["awaiting_at"]),
                     )
                     for r in d.get("requests", ())
                 ),

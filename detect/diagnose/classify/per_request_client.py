@@ -8,12 +8,14 @@ keep-alive pool reuses connections (about zero new ones per call).
 
 Evidence (numbers only): in the one-user phase, after a warm-up request, the upstream saw at least half a
 new connection per call (with at least two calls); unclosed-client ResourceWarnings and the loop thread's
-CPU per request are quoted when present.
+CPU per request are quoted when present; the location is where the watchdog saw the loop blocked at the
+app's code (building the client), when it did.
 """
 
 from __future__ import annotations
 
-from detect.diagnose.cost import fmt, throughput_cost
+from detect.diagnose.classify._loop import stack_lines
+from detect.diagnose.cost import describe_frame, fmt, throughput_cost
 from detect.diagnose.evidence import RouteEvidence
 from detect.diagnose.findings import Finding
 
@@ -48,12 +50,17 @@ def classify(evidence: RouteEvidence) -> Finding | None:
     if cpu is not None:
         numbers["loop_cpu_ms_per_request"] = cpu
     example = next((p.loop.unclosed_example for p in phases if p.loop.unclosed_example), "")
+    site = next((s for p in reversed(phases) for s in p.loop.sites if s.location.user_code), None)
+    location = (
+        describe_frame(site.location) if site is not None else (f"unclosed: {example}" if example else None)
+    )
     return Finding(
         pitfall=PITFALL,
         severity="high",
         evidence=text,
         numbers=numbers,
-        location=f"unclosed: {example}" if example else None,
+        location=location,
+        stack=stack_lines(site) if site is not None else (),
         fix=FIX,
         cost=throughput_cost(evidence),
     )

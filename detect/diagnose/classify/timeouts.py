@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 
-from detect.diagnose.cost import fmt
+from detect.diagnose.cost import describe_frame, fmt
 from detect.diagnose.evidence import RouteEvidence
 from detect.diagnose.findings import Finding
 
@@ -38,12 +38,16 @@ def classify(evidence: RouteEvidence) -> Finding | None:
     deadline = hang.deadline_s
     if deadline is not None and deadline <= hang.max_deadline_s:
         return None
-    held = f"when every upstream call hangs, the route gave no answer in {fmt(hang.waited_s)} s"
+    held = "when every upstream call hangs, the route gives no answer"
     if deadline is None:
         return Finding(
             pitfall=PITFALL,
             severity="medium",
-            evidence=held + "; no deadline was visible (no timer armed by the request, no socket timeout)",
+            evidence=(
+                f"{held} within the {fmt(hang.waited_s)} s probe, and no deadline was visible (no timer "
+                "armed by the request, no socket timeout)"
+            ),
+            location=describe_frame(hang.awaiting_at) if hang.awaiting_at else None,
             numbers={"waited_s": hang.waited_s},
             fix=FIX,
             cost=f"a user waits at least {fmt(hang.waited_s)} s, possibly until the upstream answers",
@@ -53,7 +57,7 @@ def classify(evidence: RouteEvidence) -> Finding | None:
     if never:
         cut = "its blocking client's socket has no timeout: nothing would ever cut the call"
     elif hang.deadlines_s:
-        cut = f"the earliest deadline the request armed fires after {fmt(deadline)} s"
+        cut = f"the earliest deadline the request armed fires {fmt(deadline)} s after it started"
     else:
         cut = f"its blocking client's socket times out after {fmt(deadline)} s"
     return Finding(
@@ -64,6 +68,7 @@ def classify(evidence: RouteEvidence) -> Finding | None:
             f"{fmt(hang.max_deadline_s)} s)"
         ),
         numbers={"waited_s": hang.waited_s, "deadline_s": -1.0 if never else round(deadline, 1)},
+        location=describe_frame(hang.awaiting_at) if hang.awaiting_at else None,
         fix=FIX,
         cost=(
             "a hung call holds its user for good"
