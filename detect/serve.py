@@ -7,7 +7,8 @@ without a line of the app changing; the agent's side channel listens on `--chann
 it on a loop that notes the timers each request arms (`detect.diagnose.deadlines`), uvloop by default.
 
 Exit codes: 2 when the import string does not name an importable ASGI app (one line on stderr saying
-which part failed), 1 when the app fails while starting (its traceback is in the output), 0 on SIGTERM.
+which part failed); 3 (uvicorn's startup failure) when the app fails while starting, its traceback in
+the output. SIGTERM or SIGINT shut it down gracefully (uvicorn then re-raises the signal).
 Only ASGI 3 apps (FastAPI, Starlette, Litestar, Quart, raw ASGI) are supported.
 """
 

@@ -1,8 +1,9 @@
 """Requests from a FastAPI app's OpenAPI schema: every operation, bodies built from the schema.
 
 Each operation becomes a `RequestTarget`: path parameters and required query parameters get a value,
-a JSON body is built from its schema, always preferring what the schema itself offers — `examples`,
-`example`, `default`, `enum` — over synthesised values (`"string"`, 1, 1.0, true, one array item).
+a JSON body is built from its schema (required properties only: the app fills its own defaults),
+always preferring what the schema itself offers — `examples`, `example`, `default`, `enum` — over
+synthesised values (`"string"`, 1, 1.0, true, one array item, a number's `minimum`).
 Operations that cannot be exercised (a multipart or form body, a body schema that cannot be satisfied,
 a required header or cookie) are returned as `Unexercised` with the reason, never dropped.
 """

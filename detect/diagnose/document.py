@@ -6,7 +6,11 @@ document against the schema and rejects versions this code does not know. Report
 
 from __future__ import annotations
 
+import collections.abc
+import dataclasses
 import json
+import types
+import typing
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -83,6 +87,39 @@ class Diagnosis:
         loaded: dict[str, Any] = json.loads(json.dumps(document, allow_nan=False))
         return loaded
 
+    @classmethod
+    def from_json(cls, document: Any) -> Diagnosis:
+        """The document `to_json` wrote, back as objects.
+
+        Raises:
+            DocumentError: an unknown `schema_version` or a document the schema rejects.
+        """
+        validate_document(document)
+        fields = {k: v for k, v in document.items() if k != "schema_version"}
+        built: Diagnosis = _build(cls, fields)
+        return built
+
+
+def _build(kind: Any, value: Any) -> Any:
+    """`value` (parsed JSON) as an instance of the annotation `kind`: dataclasses, tuples, mappings,
+    optionals, literals and scalars, recursively (the document's types use nothing else)."""
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin in (typing.Union, types.UnionType):
+        if value is None:
+            return None
+        return _build(next(a for a in args if a is not type(None)), value)
+    if dataclasses.is_dataclass(kind) and isinstance(kind, type):
+        hints = typing.get_type_hints(kind)
+        names = [f.name for f in dataclasses.fields(kind)]
+        return kind(**{name: _build(hints[name], value[name]) for name in names if name in value})
+    if origin is tuple:
+        return tuple(_build(args[0], item) for item in value)
+    if origin in (dict, Mapping, collections.abc.Mapping):
+        return {key: _build(args[1], item) for key, item in value.items()}
+    if kind is float:
+        return float(value)
+    return value
+
 
 @cache
 def schema() -> dict[str, Any]:
@@ -103,10 +140,8 @@ def validate_document(document: Any) -> None:
         raise DocumentError(
             f"schema_version {version!r} is not supported (this awaitbench reads {SCHEMA_VERSION})"
         )
-    errors = sorted(
-        jsonschema.Draft202012Validator(schema()).iter_errors(document), key=lambda e: list(e.path)
-    )
-    if errors:
-        first = errors[0]
-        where = "/".join(str(p) for p in first.absolute_path) or "(top level)"
-        raise DocumentError(f"diagnosis document at {where}: {first.message}")
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema()).iter_errors(document))
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        message = error.message if len(error.message) <= 200 else error.message[:200] + "…"
+        raise DocumentError(f"diagnosis document at {where}: {message}")
