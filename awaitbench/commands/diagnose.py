@@ -87,6 +87,7 @@ class _RichProgress:
             TimeElapsedColumn(),
             console=console,
             transient=False,
+            disable=not console.is_terminal,  # a pipe or CI log gets the tables, not a bar's last frame
         )
         self.task = self.bar.add_task("starting the app and the fake LLM", total=None)
         self.started = False

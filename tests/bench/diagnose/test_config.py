@@ -33,5 +33,5 @@ def test_env_pairs() -> None:
     assert parse_env_pairs(("A=1", "B_C=x=y")) == {"A": "1", "B_C": "x=y"}
     with pytest.raises(UsageError, match="'A' is not KEY=VALUE"):
         parse_env_pairs(("A",))
-    with pytest.raises(UsageError, match="OPENAI_BASE_URL=... is set by diagnose"):
+    with pytest.raises(UsageError, match=r"OPENAI_BASE_URL=\.\.\. is set by diagnose"):
         parse_env_pairs(("OPENAI_BASE_URL=http://x",))

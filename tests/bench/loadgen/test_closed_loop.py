@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 
 from bench.diagnose.children import Driver
 from bench.loadgen.closed_loop import LoadSpec
@@ -33,8 +34,7 @@ def test_driver_runs_a_closed_loop_and_a_probe(start_fake_llm: Callable[..., str
         assert min(result.latencies_ms) >= 50.0
         assert 0.7 <= result.window_s <= 0.8
         assert 0.0 < result.cpu_share < 0.9
-        fixed = driver.load(LoadSpec(url=f"{base}/v1/chat/completions", method="POST", body=body,
-                                     headers={"content-type": "application/json"}, max_requests=3, duration_s=60))  # fmt: skip
+        fixed = driver.load(replace(spec, users=1, max_requests=3, duration_s=60.0, warmup_s=0.0))
         assert (fixed.started, fixed.counted) == (3, 3)
         probe = driver.probe(LoadSpec(url=f"{base}/health", timeout_s=5.0))
         assert probe.answered and probe.status == 200

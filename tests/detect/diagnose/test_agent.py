@@ -26,14 +26,14 @@ async def _save() -> None:
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     """A raw ASGI app: /block sleeps 120 ms on the loop, /drop forgets an await, /wait sleeps politely."""
     if scope["type"] == "lifespan":
-        while (message := await receive())["type"] != "lifespan.shutdown":
+        while (await receive())["type"] != "lifespan.shutdown":
             await send({"type": "lifespan.startup.complete"})
         await send({"type": "lifespan.shutdown.complete"})
         return
     if scope["path"] == "/block":
         time.sleep(0.12)
     elif scope["path"] == "/drop":
-        _save()  # noqa: RUF006 - the pitfall on purpose
+        _save()
     else:
         await asyncio.sleep(0.3)
     await send({"type": "http.response.start", "status": 200, "headers": []})
@@ -92,9 +92,16 @@ def test_side_channel_answers_while_the_loop_is_blocked_and_sees_the_probe_reque
         await waiting
         reader.join()
         blocked = asyncio.ensure_future(_call(agent, "/block"))
-        snapshotter = threading.Thread(target=lambda: seen.update(during=wait_until(
-            lambda: read("/snapshot"), 5.0, "a stall seen from outside", ready=lambda s: s["current_stall_ms"] > 30
-        )))  # fmt: skip
+
+        def stall_seen() -> None:
+            seen["during"] = wait_until(
+                lambda: read("/snapshot"),
+                5.0,
+                "a stall seen from outside",
+                ready=lambda s: s["current_stall_ms"] > 30,
+            )
+
+        snapshotter = threading.Thread(target=stall_seen)
         await asyncio.sleep(0)  # let the snapshot thread start before the loop blocks
         snapshotter.start()
         await blocked

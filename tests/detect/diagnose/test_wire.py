@@ -55,5 +55,5 @@ def test_foreign_documents_are_rejected() -> None:
         AgentSnapshot.from_json([])
     with pytest.raises(WireError, match="pid"):
         AgentSnapshot.from_json({"since_reset_s": 1})
-    with pytest.raises(WireError, match="block.state"):
+    with pytest.raises(WireError, match=r"block\.state"):
         AgentSnapshot.from_json({"pid": 1, "since_reset_s": 1, "blocks": [{"state": "?", "duration_ms": 1}]})
