@@ -124,7 +124,7 @@ def print_diagnosis(diagnosis: Diagnosis, console: Console) -> None:
             table = Table(title=title, title_justify="left", show_lines=True, expand=True)
             table.add_column("finding", no_wrap=True)
             table.add_column("evidence", ratio=3)
-            table.add_column("location", ratio=2)
+            table.add_column("location", ratio=2, overflow="fold")
             table.add_column("cost", ratio=2)
             for f in route.findings:
                 style = _SEVERITY_STYLE.get(f.severity, "")
@@ -166,7 +166,8 @@ def _handle(args: argparse.Namespace) -> int:
     from detect.diagnose.findings import at_or_above
 
     config = _config(args)
-    out = Console() if sys.stdout.isatty() else Console(width=160)
+    # A pipe or CI log gets wide tables (COLUMNS when set) rather than rich's 80-column default.
+    out = Console() if sys.stdout.isatty() else Console(width=int(os.environ.get("COLUMNS") or 160))
     err = Console(stderr=True)
     log_dir = (
         (config.out / "logs")

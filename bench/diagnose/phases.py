@@ -25,6 +25,7 @@ __all__ = ["Session", "hang_probe", "retry_probe", "run_phase", "warm_up"]
 
 _POLL_S = 0.05
 _RETRY_PROBE_BUDGET_S = 60.0
+_STUCK_MS = 100.0  # a loop unresponsive this long at the end of a hang probe is held by the hung call
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -133,7 +134,9 @@ def hang_probe(
 
     As soon as the request's hung call is seen, the app is asked which deadlines the request has armed.
     When the earliest lies beyond `hang_s`, nothing can wake the request before the probe ends: the probe
-    concludes at once and calls `release` (which must cut the hung call) instead of waiting it out.
+    concludes at once. A request left hanging costs the app one idle coroutine (or thread) until the fake
+    LLM stops, except when the hung call holds the event loop itself (a sync client on the loop): then
+    `release` is called, which must cut it, so the next route finds a working app.
     """
     config = session.config
     session.upstream.reset()
@@ -148,34 +151,19 @@ def hang_probe(
     )
     started = time.monotonic()
     background = _Background(session, spec)
-    deadlines: tuple[float, ...] | None = None
-    sockets: tuple[float | None, ...] = ()
-    awaiting: Frame | None = None
-    while not background.done and time.monotonic() - started < config.hang_s:
-        if session.upstream.stats().hangs_total >= 1:
-            time.sleep(0.1)  # let the app's client arm its read deadline after sending
-            report = session.app.in_flight()
-            deadlines, sockets = _deadlines(report, probe_id)
-            request = report.for_probe(probe_id)
-            awaiting = request.awaiting_at if request is not None else None
-            break
-        time.sleep(_POLL_S)
+    deadlines, sockets, awaiting = _seen_hanging(session, probe_id, started)
     earliest = HangProbe(
         answered=False, status=None, latency_ms=0.0, waited_s=0.0, upstream_calls=1,
         deadlines_s=deadlines, socket_timeouts_s=sockets,
     ).deadline_s  # fmt: skip
-    concluded_after: float | None = None
-    if earliest is not None and earliest > config.hang_s and not background.done:
-        concluded_after = time.monotonic() - started
-        stall_ms = session.app.snapshot().current_stall_ms
-        calls = session.upstream.stats().hangs_total
+    early = earliest is not None and earliest > config.hang_s and not background.done
+    result = None if early else background.join(config.hang_s + 30.0)
+    waited = time.monotonic() - started if early else config.hang_s
+    stall_ms = session.app.snapshot().current_stall_ms
+    calls = session.upstream.stats().hangs_total
+    answered = result is not None and result.answered
+    if not answered and stall_ms >= max(5 * config.block_ms, _STUCK_MS):
         release()
-    result = background.join(config.hang_s + 30.0)
-    if concluded_after is None:
-        stall_ms = session.app.snapshot().current_stall_ms
-        calls = session.upstream.stats().hangs_total
-    answered = concluded_after is None and result is not None and result.answered
-    waited = concluded_after if concluded_after is not None else config.hang_s
     return HangProbe(
         answered=answered,
         status=result.status if answered and result is not None else None,
@@ -188,6 +176,21 @@ def hang_probe(
         max_deadline_s=config.max_deadline_s,
         awaiting_at=None if answered else awaiting,
     )
+
+
+def _seen_hanging(
+    session: Session, probe_id: str, started: float
+) -> tuple[tuple[float, ...] | None, tuple[float | None, ...], Frame | None]:
+    """Wait until the probe's call hangs at the upstream, then read the request's deadlines in the app."""
+    while time.monotonic() - started < session.config.hang_s:
+        if session.upstream.stats().hangs_total >= 1:
+            time.sleep(0.1)  # let the app's client arm its read deadline after sending
+            report = session.app.in_flight()
+            deadlines, sockets = _deadlines(report, probe_id)
+            request = report.for_probe(probe_id)
+            return deadlines, sockets, request.awaiting_at if request is not None else None
+        time.sleep(_POLL_S)
+    return None, (), None
 
 
 def _deadlines(

@@ -5,8 +5,9 @@ judge, and always stop every child (Ctrl-C included).
     routes   per route, one at a time: a warm-up request, `one_user`, `load` (N users), and `threadpool`
              (past the limiter's token count) when the route held a token per request
     retry    the fake LLM restarted answering every call 429 + Retry-After: one request per route
-    hang     restarted hanging every call: one request per route, up to `hang_s` (restarted again
-             after a route that did not answer, which cuts its hung call)
+    hang     restarted hanging every call: one request per route, up to `hang_s`, or less when its
+             armed deadlines show it cannot answer sooner; a hung call that holds the app's loop is cut
+             (the fake LLM restarted) before the next route
 
 Routes that make no upstream call skip the fault probes; routes that cannot be exercised are listed with
 the reason. The judgement (`detect.diagnose.judge`) is pure and runs at the end.
@@ -178,13 +179,11 @@ def _fault_probes(
         session.upstream.start("hang")
         for index, name in enumerate(calling):
             progress.step("upstream hangs", targets[name].label)
-            # Cut a hung call with a normal upstream (a client that retries must succeed, not hang again),
-            # wait until the app is responsive, then hang again for the next route.
+            # A hung call that holds the loop is cut with a normal upstream (a client that retries must
+            # succeed, not hang again); once the app answers again, the next route gets a hanging one.
             probe = hang_probe(session, targets[name], f"hang-{index}", lambda: _restart(session, "normal"))
             evidence[name] = _replace(evidence[name], hang=probe)
-            if not probe.answered:
-                if session.upstream.mode == "hang":
-                    session.upstream.start("normal")
+            if session.upstream.mode != "hang":
                 _wait_responsive(session.app, session.config.block_ms)
                 if index + 1 < len(calling):
                     session.upstream.start("hang")
