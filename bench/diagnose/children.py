@@ -36,12 +36,21 @@ FAKE_API_KEY = "sk-awaitbench-diagnose"
 
 
 def http_json(url: str, *, method: str = "GET", body: str | None = None, timeout_s: float = 5.0) -> Any:
+    """A child's JSON answer.
+
+    Raises:
+        ProcessFailed: the child did not answer within `timeout_s`, refused, or answered something else
+            than JSON (the message names the URL).
+    """
     data = body.encode() if body is not None else (b"" if method == "POST" else None)
     request = urllib.request.Request(url, method=method, data=data)
     if body is not None:
         request.add_header("content-type", "application/json")
-    with urllib.request.urlopen(request, timeout=timeout_s) as response:
-        return json.loads(response.read() or b"{}")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+            return json.loads(response.read() or b"{}")
+    except (OSError, ValueError) as exc:
+        raise ProcessFailed(f"{method} {url} failed ({type(exc).__name__}: {exc})") from None
 
 
 def _distinct_ports(n: int) -> list[int]:

@@ -15,6 +15,7 @@ from bench.diagnose.children import AppUnderTest, Driver, Upstream
 from bench.diagnose.config import DiagnoseConfig
 from bench.diagnose.readings import phase_figures
 from bench.diagnose.targets import RequestTarget
+from bench.errors import ProcessFailed
 from bench.loadgen.closed_loop import LoadSpec, ProbeResult
 from detect.diagnose.agent import PROBE_HEADER
 from detect.diagnose.evidence import HangProbe, PhaseFigures, PhaseName, RetryProbe
@@ -185,7 +186,10 @@ def _seen_hanging(
     while time.monotonic() - started < session.config.hang_s:
         if session.upstream.stats().hangs_total >= 1:
             time.sleep(0.1)  # let the app's client arm its read deadline after sending
-            report = session.app.in_flight()
+            try:
+                report = session.app.in_flight()
+            except ProcessFailed:  # the app's side channel did not answer: the deadlines stay unknown
+                return None, (), None
             deadlines, sockets = _deadlines(report, probe_id)
             request = report.for_probe(probe_id)
             return deadlines, sockets, request.awaiting_at if request is not None else None

@@ -31,7 +31,7 @@ from bench.diagnose.config import DiagnoseConfig
 from bench.diagnose.openapi import discover
 from bench.diagnose.phases import Session, hang_probe, retry_probe, run_phase, warm_up
 from bench.diagnose.targets import RequestTarget, Unexercised, load_requests_file
-from bench.errors import UsageError
+from bench.errors import ProcessFailed, UsageError
 from bench.processes import free_port
 from detect.diagnose.document import Diagnosis, RouteDiagnosis
 from detect.diagnose.evidence import RouteEvidence, RouteRef
@@ -80,7 +80,7 @@ def resolve_targets(
         return load_requests_file(config.requests), ()
     try:
         schema = http_json(f"{app.base}/openapi.json", timeout_s=10.0)
-    except (OSError, ValueError):
+    except ProcessFailed:
         schema = None
     if not isinstance(schema, dict) or not isinstance(schema.get("paths"), dict):
         raise UsageError(

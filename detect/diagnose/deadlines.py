@@ -175,7 +175,9 @@ def upstream_socket_timeouts(port: int) -> list[float | None]:
     only when needed (a hung call), not per request."""
     found: list[float | None] = []
     for obj in gc.get_objects():
-        if not isinstance(obj, socket.socket) or obj.fileno() == -1:
+        # type(), not isinstance(): isinstance reads `__class__`, which lazy proxies (the openai SDK has
+        # some) resolve by importing and building what they stand for — seconds over a large heap.
+        if not issubclass(type(obj), socket.socket) or obj.fileno() == -1:
             continue
         try:
             timeout = obj.gettimeout()
