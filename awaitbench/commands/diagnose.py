@@ -143,6 +143,12 @@ def print_diagnosis(diagnosis: Diagnosis, console: Console) -> None:
     )
     exercised = sum(1 for r in diagnosis.routes if r.exercised)
     found = len(diagnosis.findings)
+    calling = [r for r in diagnosis.routes if r.figures is not None and r.figures.one_user.upstream.calls > 0]
+    if exercised and not calling:
+        console.print(
+            "[yellow]No route called the fake LLM: does the app read OPENAI_BASE_URL (or take its upstream "
+            "from --env)? The upstream pitfalls could not be checked.[/]"
+        )
     console.print(
         f"{found} finding(s) on {exercised} route(s) in {diagnosis.duration_s:.0f} s ({phases}); "
         f"each pitfall's cost in the catalogue: awaitbench run <pitfall>"

@@ -286,5 +286,5 @@ def _route_diagnosis(
         exercised=True,
         findings=judge(evidence),
         figures=evidence,
-        notes=evidence.notes + notes(evidence),
+        notes=notes(evidence),
     )

@@ -11,7 +11,7 @@ Units are in the names: `_ms`, `_s`, `_rps`; counts are per phase unless the nam
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from detect.watchdog.report import BlockState, Frame
@@ -283,4 +283,3 @@ class RouteEvidence:
     threadpool: PhaseFigures | None = None
     retry: RetryProbe | None = None
     hang: HangProbe | None = None
-    notes: tuple[str, ...] = field(default_factory=tuple)
