@@ -118,34 +118,30 @@ def test_ctrl_c_stops_every_child_and_frees_every_port() -> None:
     )
     try:
         me = psutil.Process(proc.pid)
-        children = wait_until(
+        (app,) = wait_until(
             lambda: [c for c in me.children(recursive=True) if "detect.serve" in " ".join(c.cmdline())],
             60.0,
             "the app under diagnosis to start",
         )
-        ports = wait_until(
-            lambda: sorted({c.laddr.port for c in children[0].net_connections() if c.status == "LISTEN"}),
-            30.0,
-            "the app and its side channel to listen",
-            ready=lambda found: len(found) >= 2,
-        )
-        every = me.children(recursive=True)
-        app_port = min(ports)
+        argv = app.cmdline()
+        app_port, channel_port = (int(argv[argv.index(flag) + 1]) for flag in ("--port", "--channel-port"))
         wait_until(  # the interrupt must land mid-load: 20 users connected to the app
             lambda: sum(
-                c.laddr.port == app_port and c.status == "ESTABLISHED" for c in children[0].net_connections()
+                c.laddr.port == app_port and c.status == "ESTABLISHED" for c in app.net_connections()
             ),
             60.0,
             "the load phase to connect its 20 users",
             ready=lambda n: n >= 20,
         )
+        every = me.children(recursive=True)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
+        proc.communicate(timeout=30)  # reaps it and closes the pipes, whatever happened above
     assert proc.returncode == 130, err
     assert "awaitbench: interrupted" in err
     _, alive = psutil.wait_procs(every, timeout=10)
     assert not alive, f"left behind: {[p.pid for p in alive]}"
-    assert all(wait_port_free(port) for port in ports)
+    assert wait_port_free(app_port) and wait_port_free(channel_port)
