@@ -6,11 +6,13 @@ parked 50 ms per request while the upstream calls still overlap.
 
 Good (not found): `text = await asyncio.to_thread(parse_pdf, upload)`: the loop is never parked.
 
-Evidence (numbers only), judged on the one-user phase, where nothing queues (a busy machine makes a loop
-wait for a CPU, which the watchdog counts as running, never parked): the loop was parked for at least a
-tenth of the phase in at least two blocks, and it was not waiting for the upstream one call at a time
-(that is `sync_client`). Ambiguous when no line of the app's code holds most of it (the loop may wait
-for the GIL another thread holds): said so, graded low. Severity from the N-user phase's parked share.
+Evidence (numbers only): with one user, where nothing queues, the loop was parked for at least a tenth
+of the phase in at least two blocks, and for longer per request than its thread computed (psutil); at N
+users it was parked at least a tenth of the phase too; and it was not waiting for the upstream one call at
+a time (that is `sync_client`). The two phases and the CPU clock must agree because a computing loop
+thread that waits for the GIL (another thread of the process sampling or computing) reads as parked in
+single blocks on a busy machine. Ambiguous when no line of the app's code holds most of it: said so,
+graded low. Severity from the N-user phase's parked share.
 """
 
 from __future__ import annotations
@@ -42,10 +44,12 @@ def classify(evidence: RouteEvidence) -> Finding | None:
     ):
         return None
     parked_ms = sum(s.total_ms for s in parked)
-    top = max(parked, key=lambda s: (s.location.user_code, s.total_ms))
-    dominant = top.location.user_code and top.total_ms / parked_ms >= _DOMINANT
     per_request = parked_ms / one.started if one.started else 0.0
     load_share = _parked_share(evidence.load) if evidence.load is not None else _parked_share(one)
+    if load_share < MIN_BLOCKED_SHARE or per_request <= (one.loop_cpu_ms_per_request or 0.0):
+        return None
+    top = max(parked, key=lambda s: (s.location.user_code, s.total_ms))
+    dominant = top.location.user_code and top.total_ms / parked_ms >= _DOMINANT
     text = (
         f"the event loop was parked {fmt_ms(per_request)} per request with one user "
         f"({_parked_share(one):.0%} "

@@ -53,3 +53,19 @@ def test_parked_time_with_no_line_of_the_app_is_ambiguous_and_low() -> None:
 def test_medium_when_the_load_phase_is_parked_under_thirty_percent() -> None:
     finding = blocking_work.classify(_parked(250.0, load_ms=1000.0))  # type: ignore[arg-type]
     assert finding is not None and finding.severity == "medium"
+
+
+def test_the_load_phase_must_agree() -> None:
+    assert blocking_work.classify(_parked(250.0, load_ms=399.0)) is None  # type: ignore[arg-type]  # 4 s phase
+
+
+def test_a_loop_that_computed_as_long_as_it_was_parked_is_not_blocking_work() -> None:
+    # cpu_work:inline on a busy box: two blocks read parked (the thread waited for the GIL), 31 ms per
+    # request, while psutil says the loop thread computed 25 ms per request.
+    computing = _parked(155.0)
+    busy = evidence(
+        one_user=phase("one_user", loop=computing.one_user.loop, loop_cpu_ms_per_request=31.0),
+        load=computing.load,
+    )  # type: ignore[attr-defined]
+    assert blocking_work.classify(busy) is None
+    assert blocking_work.classify(_parked(155.0)) is not None  # type: ignore[arg-type]  # 3.5 ms of CPU
