@@ -26,6 +26,7 @@ __all__ = ["Session", "hang_probe", "retry_probe", "run_phase", "warm_up"]
 
 _POLL_S = 0.05
 _RETRY_PROBE_BUDGET_S = 60.0
+_ARMING_S = 1.0  # how long a hung request may take to arm its deadline once its call reached the upstream
 _STUCK_MS = 100.0  # a loop unresponsive this long at the end of a hang probe is held by the hung call
 
 
@@ -182,19 +183,31 @@ def hang_probe(
 def _seen_hanging(
     session: Session, probe_id: str, started: float
 ) -> tuple[tuple[float, ...] | None, tuple[float | None, ...], Frame | None]:
-    """Wait until the probe's call hangs at the upstream, then read the request's deadlines in the app."""
+    """Wait until the probe's call hangs at the upstream, then read the request's deadlines in the app.
+
+    The client arms its read deadline just after sending, which a loaded app may do a while after the
+    upstream saw the call: read until a timer or a socket timeout shows up, for up to `_ARMING_S`."""
     while time.monotonic() - started < session.config.hang_s:
         if session.upstream.stats().hangs_total >= 1:
-            time.sleep(0.1)  # let the app's client arm its read deadline after sending
-            try:
-                report = session.app.in_flight()
-            except ProcessFailed:  # the app's side channel did not answer: the deadlines stay unknown
-                return None, (), None
-            deadlines, sockets = _deadlines(report, probe_id)
-            request = report.for_probe(probe_id)
-            return deadlines, sockets, request.awaiting_at if request is not None else None
+            return _read_deadlines(session, probe_id)
         time.sleep(_POLL_S)
     return None, (), None
+
+
+def _read_deadlines(
+    session: Session, probe_id: str
+) -> tuple[tuple[float, ...] | None, tuple[float | None, ...], Frame | None]:
+    give_up = time.monotonic() + _ARMING_S
+    while True:
+        time.sleep(_POLL_S)
+        try:
+            report = session.app.in_flight()
+        except ProcessFailed:  # the app's side channel did not answer: the deadlines stay unknown
+            return None, (), None
+        deadlines, sockets = _deadlines(report, probe_id)
+        request = report.for_probe(probe_id)
+        if deadlines or sockets or time.monotonic() >= give_up:
+            return deadlines, sockets, request.awaiting_at if request is not None else None
 
 
 def _deadlines(
