@@ -182,17 +182,20 @@ def _handle(args: argparse.Namespace) -> int:
     )
     log_dir.mkdir(parents=True, exist_ok=True)
     progress = _RichProgress(err)
+    keep_logs = config.out is not None  # else they are kept only when they explain a failure of the app
     try:
         with progress.bar:
             diagnosis = diagnose(config, progress=progress, log_dir=log_dir)
             progress.finish()
     except ProcessFailed as exc:
+        keep_logs = True
         if exc.stderr_tail:
             err.print(f"[dim]--- last lines of the log ({log_dir}) ---[/]", highlight=False)
             print(exc.stderr_tail, file=sys.stderr)
         raise
-    if config.out is None:
-        shutil.rmtree(log_dir, ignore_errors=True)
+    finally:
+        if not keep_logs:
+            shutil.rmtree(log_dir, ignore_errors=True)
     print_diagnosis(diagnosis, out)
     if config.json is not None:
         _write_json(diagnosis, config.json)

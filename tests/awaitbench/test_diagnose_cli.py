@@ -5,6 +5,7 @@ Ctrl-C leaving no process or port behind."""
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -104,7 +105,11 @@ def test_an_app_that_fails_to_start_is_reported_with_its_log_tail() -> None:
     done = _run("tests.detect.serve_apps:broken_at_startup", "--factory", timeout=120)
     assert done.returncode == 1
     assert "db.internal:5432 refused the connection" in done.stderr  # the app's own traceback, tailed
-    assert done.stderr.rstrip().splitlines()[-1].startswith("awaitbench: error: the app exited with code 3")
+    last = done.stderr.rstrip().splitlines()[-1]
+    assert last.startswith("awaitbench: error: the app exited with code 3 while starting; its log is ")
+    log = Path(last.rsplit(" ", 1)[-1])
+    assert log.is_file()  # kept, since it explains the failure: remove it
+    shutil.rmtree(log.parent)
 
 
 def test_ctrl_c_stops_every_child_and_frees_every_port() -> None:
