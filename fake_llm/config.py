@@ -32,7 +32,7 @@ __all__ = [
 
 Distribution = Literal["constant", "uniform", "normal", "lognormal"]
 DISTRIBUTIONS: tuple[Distribution, ...] = get_args(Distribution)
-FaultKind = Literal["429", "500", "503", "hang", "disconnect", "trickle"]
+FaultKind = Literal["429", "500", "503", "529", "hang", "disconnect", "trickle"]
 FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 Loop = Literal["uvloop", "asyncio"]
 Http = Literal["httptools", "h11"]
@@ -86,6 +86,18 @@ class CapacityConfig:
     )
     rpm: int = setting(0, "requests per minute (token bucket) before 429 (0 = no limit)")
     tpm: int = setting(0, "tokens (prompt + planned output) per minute before 429 (0 = no limit)")
+    load_factor: float = setting(
+        1.0,
+        "latency under load: TTFT and ITL are multiplied by a factor growing linearly from 1 (one request "
+        "in service) to this at --load-capacity requests in service (1 = off)",
+    )
+    load_capacity: int = setting(
+        0, "requests in service at which the --load-factor multiplier is reached (0 = --max-concurrency)"
+    )
+
+    def load_capacity_requests(self) -> int:
+        """Where the load multiplier reaches `load_factor`: `load_capacity`, else the concurrency cap."""
+        return self.load_capacity or self.max_concurrency
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,6 +107,7 @@ class FaultConfig:
     error_rate_429: float = setting(0.0, "share of requests answered 429")
     error_rate_500: float = setting(0.0, "share of requests answered 500")
     error_rate_503: float = setting(0.0, "share of requests answered 503")
+    error_rate_529: float = setting(0.0, "share of requests answered 529 (overloaded, Anthropic's code)")
     hang_rate: float = setting(0.0, "share of requests that never answer until the client disconnects")
     disconnect_rate: float = setting(
         0.0,
@@ -105,7 +118,7 @@ class FaultConfig:
     )
     trickle_ms: float = setting(200.0, "pause between trickled pieces (ms)")
     retry_after_ms: int = setting(
-        1000, "Retry-After / retry-after-ms on injected 429/503 and queue-full 429 (ms)"
+        1000, "Retry-After / retry-after-ms on injected 429/503/529 and queue-full 429 (ms)"
     )
     fault_kind: FaultKind = setting("500", "the fault the schedules below inject", choices=FAULT_KINDS)
     fault_first_n: int = setting(0, "the first N API requests get --fault-kind")
@@ -162,6 +175,20 @@ def _check(ok: bool, name: str, problem: str) -> None:
         raise ConfigError(f"{_flag(name)} {problem}")
 
 
+def _validate_capacity(cap: CapacityConfig) -> None:
+    _check(cap.max_concurrency >= 0, "max_concurrency", "must be >= 0 (0 = no cap)")
+    _check(cap.queue_limit >= -1, "queue_limit", "must be >= -1 (-1 = unbounded)")
+    _check(cap.rpm >= 0, "rpm", "must be >= 0 (0 = no limit)")
+    _check(cap.tpm >= 0, "tpm", "must be >= 0 (0 = no limit)")
+    _check(cap.load_factor >= 1, "load_factor", "must be >= 1 (1 = latency does not grow with load)")
+    _check(cap.load_capacity >= 0, "load_capacity", "must be >= 0 (0 = --max-concurrency)")
+    _check(
+        cap.load_factor == 1 or cap.load_capacity_requests() > 0,
+        "load_factor",
+        "needs --load-capacity (or --max-concurrency): the number of requests in service at which it applies",
+    )
+
+
 def _validate(config: FakeLLMConfig) -> None:
     for section in (config.server, config.latency, config.network, config.capacity, config.faults):
         for f in dataclasses.fields(section):
@@ -184,14 +211,12 @@ def _validate(config: FakeLLMConfig) -> None:
     _check(lat.output_tokens >= 1, "output_tokens", "must be >= 1 (a completion has at least one token)")
     _check(net.rtt_ms >= 0, "rtt_ms", "must be >= 0")
     _check(net.handshake_ms >= 0, "handshake_ms", "must be >= 0")
-    _check(cap.max_concurrency >= 0, "max_concurrency", "must be >= 0 (0 = no cap)")
-    _check(cap.queue_limit >= -1, "queue_limit", "must be >= -1 (-1 = unbounded)")
-    _check(cap.rpm >= 0, "rpm", "must be >= 0 (0 = no limit)")
-    _check(cap.tpm >= 0, "tpm", "must be >= 0 (0 = no limit)")
+    _validate_capacity(cap)
     rates = (
         "error_rate_429",
         "error_rate_500",
         "error_rate_503",
+        "error_rate_529",
         "hang_rate",
         "disconnect_rate",
         "trickle_rate",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from fake_llm.http_cycle import install as install_coalescing
 from fake_llm.stats import ServerStats
 
 __all__ = ["Connection", "ConnectionTracker", "protocol_class"]
@@ -76,4 +77,15 @@ def protocol_class(base: type[asyncio.Protocol], tracker: ConnectionTracker) -> 
             super().connection_lost(exc)
 
     TrackedProtocol.__name__ = f"Tracked{base.__name__}"
-    return TrackedProtocol
+    if not hasattr(base, "on_headers_complete"):
+        return TrackedProtocol
+
+    class TrackedCoalescingProtocol(TrackedProtocol):
+        """httptools: the engine's replies go out in one write each (see `fake_llm.http_cycle`)."""
+
+        def on_headers_complete(self) -> None:
+            super().on_headers_complete()
+            install_coalescing(self.cycle)
+
+    TrackedCoalescingProtocol.__name__ = f"Tracked{base.__name__}"
+    return TrackedCoalescingProtocol

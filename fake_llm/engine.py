@@ -9,6 +9,9 @@ The steps: `Engine.handle` records the outcome whatever happens; `_serve` reads 
 (bad request, injected error, hang, rate limit, queue); `_plan` decides everything about the answer once
 (a `Plan`: fault, token count, deadlines); `_answer` renders it and hands it to one of two paths,
 `_send_whole` (a JSON body at the end deadline) or `_send_stream` (SSE, one deadline per token).
+
+OpenAI's routes and Anthropic's `/v1/messages` go through the same steps: the route's dialect
+(`fake_llm.dialects`) spells errors, rate-limit headers and the request id, its renderer the reply.
 """
 
 from __future__ import annotations
@@ -21,40 +24,39 @@ import random
 from collections.abc import Coroutine, Sequence
 from typing import Literal, NamedTuple
 
-from fake_llm.asgi import Headers, Receive, Scope, Send, error_body, read_body, send_response
+from fake_llm.anthropic_request import MessagesRequest, parse_messages
+from fake_llm.anthropic_wire import MessagesRenderer
+from fake_llm.asgi import Headers, Receive, Scope, Send, read_body, send_response
 from fake_llm.capacity import ConcurrencyGate, QueueFull, RateLimiter
 from fake_llm.config import FakeLLMConfig, FaultKind
 from fake_llm.connections import Connection, ConnectionTracker
+from fake_llm.dialects import ANTHROPIC, OPENAI, Dialect
 from fake_llm.distributions import sample
 from fake_llm.faults import FaultPicker
+from fake_llm.http_cycle import TRUSTED_HEADERS
 from fake_llm.parsing import BadRequest, ChatRequest, EmbeddingsRequest, ResponsesRequest, parse_request
 from fake_llm.request_headers import HeaderOverrides, parse_overrides
 from fake_llm.stats import ServerStats
 from fake_llm.textgen import completion_tokens, embedding, embedding_base64
-from fake_llm.wire import ChatRenderer, ResponsesRenderer, embeddings_body
+from fake_llm.wire import ChatRenderer, ResponsesRenderer, chat_completion, embeddings_body
 
-__all__ = ["Engine", "Plan", "Route"]
+__all__ = ["DIALECTS", "Engine", "Plan", "Route"]
 
-Route = Literal["chat.completions", "responses", "embeddings"]
-ApiRequest = ChatRequest | ResponsesRequest | EmbeddingsRequest
+Route = Literal["chat.completions", "responses", "embeddings", "messages"]
+ApiRequest = ChatRequest | ResponsesRequest | EmbeddingsRequest | MessagesRequest
+DIALECTS: dict[Route, Dialect] = {
+    "chat.completions": OPENAI,
+    "responses": OPENAI,
+    "embeddings": OPENAI,
+    "messages": ANTHROPIC,
+}
 
 _log = logging.getLogger("fake_llm")
 _JSON = b"application/json"
 _SSE = b"text/event-stream"
 _TRICKLE_PIECES = 8
-_ERRORS: dict[str, tuple[str, str, str]] = {
-    "429": ("Rate limit reached (injected by fake_llm).", "requests", "rate_limit_exceeded"),
-    "500": (
-        "The server had an error while processing your request (injected by fake_llm).",
-        "server_error",
-        "internal_error",
-    ),
-    "503": (
-        "The server is overloaded or not ready yet (injected by fake_llm).",
-        "server_error",
-        "service_unavailable",
-    ),
-}
+_ERROR_FAULTS = frozenset({"429", "500", "503", "529"})
+_RETRIED_FAULTS = frozenset({"429", "503", "529"})  # the ones that carry Retry-After
 _ZERO_MS = b"0.000"
 
 
@@ -95,6 +97,27 @@ def _ms(seconds: float) -> bytes:
     return b"%.3f" % (seconds * 1000)
 
 
+def _wake_at(loop: asyncio.AbstractEventLoop, deadline: float) -> tuple[asyncio.Future[None], asyncio.Handle]:
+    """A future the loop completes at `deadline`, and its timer (cancel it in a `finally`).
+
+    Used instead of `asyncio.sleep` on the hot path: no coroutine per wait and no Python callback at the
+    wake-up (the timer calls the future's C `set_result`); a stream waits once per token, so this counts.
+    Cancelling the timer when the wait ends any other way (a cancelled task) keeps it from completing a
+    cancelled future.
+    """
+    woken: asyncio.Future[None] = loop.create_future()
+    return woken, loop.call_at(deadline, woken.set_result, None)
+
+
+async def _sleep_until(loop: asyncio.AbstractEventLoop, deadline: float) -> None:
+    """`asyncio.sleep` to an absolute deadline, on `_wake_at` (the inline form is used in the token loop)."""
+    woken, timer = _wake_at(loop, deadline)
+    try:
+        await woken
+    finally:
+        timer.cancel()
+
+
 def _retry_after(wait_s: float) -> Headers:
     return [
         (b"retry-after", str(max(1, math.ceil(wait_s))).encode()),
@@ -114,7 +137,7 @@ class _Exchange:
 
 
 class Engine:
-    """Serves the three API routes for one server process; owns the stats, limits and fault schedule."""
+    """Serves the API routes for one server process; owns the stats, limits and fault schedule."""
 
     def __init__(self, config: FakeLLMConfig) -> None:
         self.config = config
@@ -122,6 +145,7 @@ class Engine:
         self.tracker = ConnectionTracker(self.stats)
         self._gate = ConcurrencyGate(config.capacity, self.stats)
         self._limiter = RateLimiter(config.capacity)
+        self._rate_limited = self._limiter.enabled
         self._faults = FaultPicker(config.faults, seed=config.server.seed)
         self._rng = random.Random(config.server.seed)
         self._models = frozenset(config.model_ids())
@@ -132,11 +156,17 @@ class Engine:
         # Constant latencies (the usual case) need no draw per request.
         self._ttft_fixed_ms = _fixed(dist=lat.ttft_dist, mean=lat.ttft_ms, spread=lat.ttft_spread_ms)
         self._itl_fixed_ms = _fixed(dist=lat.itl_dist, mean=lat.itl_ms, spread=lat.itl_spread_ms)
+        self._prefill_ms_per_token = lat.prefill_ms_per_input_token
         retry_ms = config.faults.retry_after_ms
         self._retry_after_headers = [
             (b"retry-after", str(math.ceil(retry_ms / 1000)).encode()),
             (b"retry-after-ms", str(retry_ms).encode()),
         ]
+        # The load model: factor = 1 + slope * (requests in service - 1), at most load_factor (see _plan).
+        cap = config.capacity
+        self._load_max = cap.load_factor
+        self._load_slope = (cap.load_factor - 1) / max(1, cap.load_capacity_requests() - 1)
+        self._in_service = 0
 
     async def handle(self, route: Route, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one API request; never raises for a client's mistake, records the outcome either way."""
@@ -154,15 +184,10 @@ class Engine:
             _log.exception("fake_llm failed on %s", route)
             if exchange.status == "000":
                 exchange.status = "500"
-                body = error_body("fake_llm internal error", type_="server_error")
+                body = DIALECTS[route].error_body(500, "fake_llm internal error")
                 await send_response(send, 500, body, [], _JSON)
         finally:
-            self.stats.request_finished(
-                route=route,
-                status=exchange.status,
-                tokens_out=exchange.tokens_out,
-                tokens_in=exchange.tokens_in,
-            )
+            self.stats.request_finished(route, exchange.status, exchange.tokens_out, exchange.tokens_in)
 
     async def _serve(
         self,
@@ -182,53 +207,70 @@ class Engine:
             exchange.status = "499"
             return
         scheduled_fault = self._faults.pick() if self._faults.enabled else None
+        dialect = DIALECTS[route]
         try:
             request, overrides = self._admit(route, scope, body)
         except BadRequest as exc:
             exchange.status = str(exc.status)
-            error = error_body(exc.message, type_="invalid_request_error", param=exc.param, code=exc.code)
+            error = dialect.error_body(exc.status, exc.message, param=exc.param, code=exc.code)
             await send_response(send, exc.status, error, [], _JSON)
             return
         exchange.tokens_in = request.input_tokens
         fault = overrides.fault if overrides.fault_set else scheduled_fault
-        headers: Headers = [(b"x-request-id", b"req_fake%d" % next(self._ids))]
-        if fault is not None and fault in _ERRORS:
-            await self._error(send, loop, arrival + network_s, fault, headers, exchange)
+        headers: Headers = [(dialect.request_id_header, b"req_fake%d" % next(self._ids))]
+        if fault is not None and fault in _ERROR_FAULTS:
+            await self._error(send, loop, arrival + network_s, fault, headers, exchange, dialect)
             return
         if fault == "hang":
-            self.stats.hang()
-            exchange.status = "499"
-            while (await receive())["type"] != "http.disconnect":
-                pass
+            await self._hang(receive, exchange)
             return
         n_tokens = self._output_tokens(request, overrides)
-        if self._limiter.enabled:
-            decision = self._limiter.check(request.input_tokens + n_tokens)
-            headers += decision.headers
-            if not decision.allowed:
-                headers += _retry_after(decision.retry_after_s)
-                await self._error(send, loop, arrival + network_s, "429", headers, exchange, retry=False)
-                return
+        tokens = request.input_tokens + n_tokens
+        if self._rate_limited and not self._rate_allowed(tokens, headers, dialect):
+            await self._error(send, loop, arrival + network_s, "429", headers, exchange, dialect, retry=False)
+            return
         gate = self._gate
         queued = False
         if gate.limited:
             try:
                 queued = await gate.acquire()
             except QueueFull:
-                await self._error(send, loop, arrival + network_s, "429", headers, exchange)
+                await self._error(send, loop, arrival + network_s, "429", headers, exchange, dialect)
                 return
+        self._in_service += 1
         try:
             start = loop.time() if queued else arrival  # deadlines count from when service begins
             plan = self._plan(request, overrides, fault, n_tokens, arrival, start, network_s)
             await self._answer(plan, send, loop, conn, headers, exchange)
         finally:
+            self._in_service -= 1
             if gate.limited:
                 gate.release()
+
+    async def _hang(self, receive: Receive, exchange: _Exchange) -> None:
+        """Never answer: wait for the client to give up (the hang fault)."""
+        self.stats.hang()
+        exchange.status = "499"
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    def _rate_allowed(self, tokens: int, headers: Headers, dialect: Dialect) -> bool:
+        """Charge the rate limits; adds the limit headers (and Retry-After when refused) to `headers`."""
+        decision = self._limiter.check(tokens)
+        headers += dialect.rate_headers(decision)
+        if not decision.allowed:
+            headers += _retry_after(decision.retry_after_s)
+        return decision.allowed
 
     def _admit(self, route: Route, scope: Scope, body: bytes) -> tuple[ApiRequest, HeaderOverrides]:
         """The parsed request and its `x-fake-*` overrides; BadRequest (a 4xx) for the client's mistakes."""
         overrides = parse_overrides(scope["headers"])
-        request = parse_request(route, body)
+        request: ApiRequest
+        if route == "messages":
+            ANTHROPIC.check_request_headers(scope["headers"])
+            request = parse_messages(body)
+        else:
+            request = parse_request(route, body)
         if self._models and request.model not in self._models:
             raise BadRequest(
                 f"The model `{request.model}` does not exist or you do not have access to it.",
@@ -264,22 +306,29 @@ class Engine:
     ) -> Plan:
         """Decide the answer's schedule: TTFT and ITL (overridden, constant or drawn), the deadlines."""
         lat = self.config.latency
+        # Latency under load, for configured (not pinned) values: linear in the requests now in service.
+        factor = 1.0
+        if self._load_slope:
+            factor = min(self._load_max, 1.0 + self._load_slope * (self._in_service - 1))
+        prefill_ms = self._prefill_ms_per_token * request.input_tokens * factor
         ttft_ms = overrides.ttft_ms
         if ttft_ms is None:
             ttft_ms = self._ttft_fixed_ms
             if ttft_ms is None:
                 ttft_ms = sample(self._rng, dist=lat.ttft_dist, mean=lat.ttft_ms, spread=lat.ttft_spread_ms)
+            ttft_ms *= factor
         itl_ms = overrides.itl_ms
         if itl_ms is None:
             itl_ms = self._itl_fixed_ms
             if itl_ms is None:
                 itl_ms = sample(self._rng, dist=lat.itl_dist, mean=lat.itl_ms, spread=lat.itl_spread_ms)
+            itl_ms *= factor
         if fault == "trickle":
             self.stats.trickle()
             if not isinstance(request, EmbeddingsRequest) and request.stream:
                 itl_ms = self.config.faults.trickle_ms
         itl_s = itl_ms / 1000
-        first = start + network_s + (lat.prefill_ms_per_input_token * request.input_tokens + ttft_ms) / 1000
+        first = start + network_s + (prefill_ms + ttft_ms) / 1000
         end = first + max(0, n_tokens - 1) * itl_s
         # Built with tuple.__new__, not the generated `Plan(...)`: that Python-level constructor cost
         # ~0.4 us per request (5% of the in-process hot path). The annotation keeps the fields type-checked.
@@ -320,13 +369,21 @@ class Engine:
             "length" if request.max_tokens is not None and n_tokens >= request.max_tokens else "stop"
         )
         request_id = f"chatcmpl-fake{next(self._ids):010d}"
-        renderer: ChatRenderer | ResponsesRenderer
+        if not request.stream and isinstance(request, ChatRequest):  # the most common reply: no renderer
+            exchange.tokens_out = n_tokens
+            payload = chat_completion(request_id, request.model, request.input_tokens, tokens, finish_reason)
+            return self._send_whole(plan, end, payload, send, loop, conn, headers, exchange)
+        renderer: ChatRenderer | ResponsesRenderer | MessagesRenderer
         if isinstance(request, ChatRequest):
             renderer = ChatRenderer(
                 request_id=request_id,
                 model=request.model,
                 prompt_tokens=request.input_tokens,
                 include_usage=request.include_usage,
+            )
+        elif isinstance(request, MessagesRequest):
+            renderer = MessagesRenderer(
+                request_id=request_id, model=request.model, prompt_tokens=request.input_tokens
             )
         else:
             renderer = ResponsesRenderer(
@@ -349,22 +406,26 @@ class Engine:
         status: str,
         headers: Headers,
         exchange: _Exchange,
+        dialect: Dialect,
         *,
         retry: bool = True,
     ) -> None:
-        message, type_, code = _ERRORS[status]
-        if retry and status in ("429", "503"):
+        """An error reply at `deadline`: an injected fault, or a 429 (`retry=False`: the rate limiter
+        already set Retry-After)."""
+        if retry and status in _RETRIED_FAULTS:
             headers = headers + self._retry_after_headers
+            if status == "429" and not self._rate_limited:
+                headers += dialect.throttled_headers(self.config.faults.retry_after_ms / 1000)
         delay = deadline - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
         exchange.status = status
-        await send_response(send, int(status), error_body(message, type_=type_, code=code), headers, _JSON)
+        await send_response(send, int(status), dialect.fault_body(status), headers, _JSON)
 
     async def _send_stream(
         self,
         plan: Plan,
-        renderer: ChatRenderer | ResponsesRenderer,
+        renderer: ChatRenderer | ResponsesRenderer | MessagesRenderer,
         tokens: Sequence[int],
         finish_reason: str,
         send: Send,
@@ -376,9 +437,8 @@ class Engine:
         """SSE: headers with the first token, then each token at its deadline; tokens already due go out
         in one write. A disconnect fault cuts the connection after half the tokens."""
         _, fault, n_tokens, arrival, start, first, end, itl_s = plan
-        delay = first - loop.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
+        if first > loop.time():
+            await _sleep_until(loop, first)
         headers += [
             (b"x-fake-intended-ms", _ms(first - start)),
             (b"x-fake-intended-total-ms", _ms(end - start)),
@@ -386,7 +446,12 @@ class Engine:
             (b"cache-control", b"no-cache"),
         ]
         await send(
-            {"type": "http.response.start", "status": 200, "headers": [(b"content-type", _SSE), *headers]}
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", _SSE), *headers],
+                TRUSTED_HEADERS: True,
+            }
         )
         exchange.status = "200"
         cut_at = n_tokens // 2 if fault == "disconnect" else -1
@@ -405,7 +470,11 @@ class Engine:
                     if conn is not None and conn.transport.is_closing():
                         exchange.tokens_out = index
                         return
-                await asyncio.sleep(deadline - loop.time())
+                woken, timer = _wake_at(loop, deadline)
+                try:
+                    await woken
+                finally:
+                    timer.cancel()
             pending.append(renderer.stream_token(index, token))
         pending.append(renderer.stream_tail(tokens, finish_reason))
         self.stats.scheduling_error((loop.time() - end) * 1000)
@@ -429,9 +498,12 @@ class Engine:
         exchange: _Exchange,
     ) -> None:
         """Answer a non-streaming request at `end` (or cut it, or trickle it)."""
-        delay = end - loop.time()  # inline sleep-until: one coroutine fewer on every reply
-        if delay > 0:
-            await asyncio.sleep(delay)
+        if end > loop.time():
+            woken, timer = _wake_at(loop, end)
+            try:
+                await woken
+            finally:
+                timer.cancel()
         _, fault, _, arrival, start, _, _, _ = plan
         if fault == "disconnect":
             self._cut(conn)
@@ -450,6 +522,7 @@ class Engine:
                 "type": "http.response.start",
                 "status": 200,
                 "headers": [(b"content-type", _JSON), (b"content-length", b"%d" % len(payload)), *headers],
+                TRUSTED_HEADERS: True,
             }
         )
         if fault != "trickle":

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from fake_llm.textgen import VOCABULARY, VOCABULARY_JSON
 
-__all__ = ["ChatRenderer", "ResponsesRenderer", "embeddings_body"]
+__all__ = ["ChatRenderer", "ResponsesRenderer", "chat_completion", "embeddings_body"]
 
 # Escaped and encoded once: a streamed token is then two concatenations, with no str -> bytes copy.
 _VOCABULARY_JSON_BYTES: tuple[bytes, ...] = tuple(w.encode() for w in VOCABULARY_JSON)
@@ -40,6 +40,17 @@ def _chat_completion_tail(
         f'"finish_reason":"{finish_reason}"}}],"usage":{{"prompt_tokens":{prompt_tokens},'
         f'"completion_tokens":{n},"total_tokens":{prompt_tokens + n}}}}}'
     ).encode()
+
+
+def chat_completion(
+    request_id: str, model: str, prompt_tokens: int, tokens: tuple[int, ...], finish_reason: str
+) -> bytes:
+    """A whole (non-streaming) chat completion: a cached template plus the id and `created`.
+
+    A function rather than a `ChatRenderer` method so the hot non-streaming path builds no renderer object.
+    """
+    tail = _chat_completion_tail(model, tokens, finish_reason, prompt_tokens)
+    return b'{"id":"%s","object":"chat.completion","created":%d%s' % (request_id.encode(), time.time(), tail)
 
 
 class ChatRenderer:
@@ -72,13 +83,7 @@ class ChatRenderer:
         }
 
     def full(self, tokens: Sequence[int], finish_reason: str) -> bytes:
-        # A template instead of json.dumps of a nested dict; only the id and `created` vary per request.
-        tail = _chat_completion_tail(self.model, tuple(tokens), finish_reason, self.prompt_tokens)
-        return b'{"id":"%s","object":"chat.completion","created":%d%s' % (
-            self.request_id.encode(),
-            self.created,
-            tail,
-        )
+        return chat_completion(self.request_id, self.model, self.prompt_tokens, tuple(tokens), finish_reason)
 
     def stream_head(self) -> bytes:
         self._prepare_stream()

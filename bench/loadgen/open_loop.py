@@ -6,8 +6,8 @@ cannot launch requests at a fixed arrival rate at all, has no per-chunk timing, 
 request than the servers under test. This engine is an asyncio `Protocol` on uvloop with keep-alive
 connections and a hand-written parser (`bench.loadgen.wire`): a few microseconds per request, and every
 byte that matters (first body byte, each token event, the end) stamped with the time of the read that
-delivered it. Both users of it, `awaitbench perf` (`open_loop_step`) and `awaitbench run --rate`
-(`open_loop_log`), run it in a process of its own.
+delivered it. Both users of it, `awaitbench perf` (`open_loop_step`, and `connections_step` for its
+closed-loop points) and `awaitbench run --rate` (`open_loop_log`), run it in a process of its own.
 
 How it sends:
 - request i is due at `t0 + offset_i` (`bench.loadgen.schedule`: constant or seeded Poisson); the
@@ -18,8 +18,9 @@ How it sends:
 - the dispatch time is kept beside the intended one: their difference is the generator's own lag.
 
 What happens to a request is reported to a `Sink` (answered, failed, dropped); the drivers decide what
-counts. The garbage collector is off during a run (the drivers' `main`): a collection pause would be
-measured as server latency.
+counts, and a driver may dispatch from the sink (the closed-loop step sends each connection's next request
+when its last one ends). The garbage collector is off during a run (the drivers' `main`): a collection
+pause would be measured as server latency.
 """
 
 from __future__ import annotations
@@ -185,15 +186,17 @@ class Generator:
 
     def finished(self, conn: _Connection, request: Request, parser: ResponseParser, now: float) -> None:
         self._settle(request)
+        # The connection goes back to the pool before the sink hears of the answer: a sink that sends the
+        # next request at once (the closed-loop step) then sends it on this same connection.
+        if parser.keep_alive and conn.transport is not None:
+            self.idle.append(conn)
+        elif conn.transport is not None:
+            conn.transport.close()
         status = parser.status or 0
         if 200 <= status < 400:
             self.sink.answered(request, status, now)
         else:
             self.sink.failed(request, f"http_{status}", now)
-        if parser.keep_alive and conn.transport is not None:
-            self.idle.append(conn)
-        elif conn.transport is not None:
-            conn.transport.close()
 
     def failed(self, request: Request, kind: str, now: float) -> None:
         self._settle(request)

@@ -2,7 +2,9 @@
 
 Why JSON and not a second argparse in the child: `awaitbench perf` and `awaitbench run --rate` both start
 the same generator (`python -m bench.loadgen.open_loop_main '<OpenLoopConfig JSON>' [OUT]`); the option
-list is written once, here, and validated once, here, in the parent and again in the child.
+list is written once, here, and validated once, here, in the parent and again in the child. The same
+object also describes the generator's one closed-loop mode (`connections` > 0: `awaitbench perf`'s
+Little-bound and saturation points), so the request, the window and the CPU sampling are set one way.
 """
 
 from __future__ import annotations
@@ -56,8 +58,12 @@ class OpenLoopConfig:
             stops it with SIGTERM when its own window ends; this is only the safety net).
         max_outstanding: requests sent and unanswered at most; a request due beyond it is not sent and
             counts as dropped (a failure), never silently skipped.
-        expected: the server's configured latency (step mode: answers are judged as latency errors).
-        server_pid: a process whose CPU the step samples over the window (step mode).
+        expected: the server's configured latency (step mode: answers are judged as latency errors;
+            closed-loop step: the Little bound).
+        server_pid: a process whose CPU the step samples over the window (step modes).
+        connections: > 0 makes the run a closed-loop step instead (`bench.loadgen.connections_step`):
+            that many requests in flight, each connection sending its next request when the last one
+            ends; `rate_rps` and `arrival` are then unused (`rate_rps` may be 0).
         requests_dir: log mode: wait for `ready_urls`, write `started-<pid>` and one line per request to
             `requests-<pid>.csv` there (the format of `bench.loadgen.logs`); None = step mode.
         ready_urls: URLs that must answer 200 before the schedule starts (log mode).
@@ -77,6 +83,7 @@ class OpenLoopConfig:
     max_outstanding: int = DEFAULT_MAX_OUTSTANDING
     expected: ExpectedLatency | None = None
     server_pid: int | None = None
+    connections: int = 0
     requests_dir: str | None = None
     ready_urls: tuple[str, ...] = ()
 
@@ -84,8 +91,19 @@ class OpenLoopConfig:
         parts = urlsplit(self.url)
         if parts.scheme != "http" or not parts.hostname:
             raise ValueError(f"`url` must be an http:// URL with a host, got {self.url!r}")
-        if not math.isfinite(self.rate_rps) or self.rate_rps <= 0:
+        if self.connections < 0:
+            raise ValueError(f"`connections` must be >= 0 (0 = open loop), got {self.connections}")
+        if self.connections == 0 and (not math.isfinite(self.rate_rps) or self.rate_rps <= 0):
             raise ValueError(f"`rate_rps` must be a positive finite number, got {self.rate_rps!r}")
+        if self.connections > self.max_outstanding:
+            raise ValueError(
+                f"`connections` ({self.connections}) must not exceed `max_outstanding` "
+                f"({self.max_outstanding}): raise `max_outstanding` with it"
+            )
+        if self.connections and self.requests_dir is not None:
+            raise ValueError(
+                "a closed-loop step (`connections` > 0) has no log mode: leave `requests_dir` unset"
+            )
         if self.warmup_s < 0 or self.measure_s <= 0:
             raise ValueError("`warmup_s` must be >= 0 and `measure_s` > 0")
         if self.max_outstanding < 1:

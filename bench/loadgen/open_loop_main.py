@@ -1,8 +1,10 @@
 """The open-loop generator's process entry point: `python -m bench.loadgen.open_loop_main CONFIG [OUT]`.
 
 CONFIG is an `OpenLoopConfig` as JSON. With `requests_dir` set it runs in log mode (`open_loop_log`:
-`awaitbench run --rate`, stopped by SIGTERM); otherwise it runs one self-timed step (`open_loop_step`:
-`awaitbench perf`) and writes its `LoadResult` as JSON to OUT.
+`awaitbench run --rate`, stopped by SIGTERM); otherwise it runs one self-timed step and writes its result
+as JSON to OUT: a closed-loop step over `connections` connections when that is > 0 (`connections_step`,
+a `ClosedLoopResult`: `awaitbench perf`'s points), else an open-loop step at `rate_rps`
+(`open_loop_step`, a `LoadResult`: `awaitbench perf`'s rate search).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Run the generator as configured; the process's exit status says whether it could."""
     import uvloop
 
+    from bench.loadgen.connections_step import run_connections_step
     from bench.loadgen.open_loop_log import request_log_path, run_logged, wait_ready
     from bench.loadgen.open_loop_step import run_step
 
@@ -50,8 +53,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     if len(args) != 2:
         raise SystemExit(_USAGE + " (OUT_PATH is required without requests_dir)")
     gc.disable()
-    result = uvloop.run(run_step(config))
-    Path(args[1]).write_text(json.dumps(result.to_dict()) + "\n")
+    if config.connections:
+        figures = uvloop.run(run_connections_step(config)).to_dict()
+    else:
+        figures = uvloop.run(run_step(config)).to_dict()
+    Path(args[1]).write_text(json.dumps(figures) + "\n")
 
 
 if __name__ == "__main__":

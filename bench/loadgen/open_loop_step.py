@@ -17,13 +17,11 @@ its configured latency at this rate?", so:
 from __future__ import annotations
 
 import asyncio
-import resource
 import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import psutil
-
+from bench.loadgen.cpu_window import sample_cpu_window
 from bench.loadgen.open_loop import Generator, Request, percentiles
 from bench.loadgen.open_loop_config import OpenLoopConfig
 from bench.loadgen.schedule import offsets_until
@@ -102,32 +100,6 @@ class _StepSink:
             self.failures["dropped"] = self.failures.get("dropped", 0) + 1
 
 
-def _cpu_s() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _server_cpu_s(pid: int | None) -> float | None:
-    if pid is None:
-        return None
-    try:
-        times = psutil.Process(pid).cpu_times()
-    except psutil.Error:
-        return None
-    return float(times.user + times.system + times.children_user + times.children_system)
-
-
-async def _sample_window(start_s: float, end_s: float, pid: int | None) -> tuple[float, float | None]:
-    """CPU utilisation (1.0 = one full core) of this process and of the server between two instants."""
-    await asyncio.sleep(max(0.0, start_s - time.perf_counter()))
-    own0, server0, t0 = _cpu_s(), _server_cpu_s(pid), time.perf_counter()
-    await asyncio.sleep(max(0.0, end_s - time.perf_counter()))
-    own1, server1, t1 = _cpu_s(), _server_cpu_s(pid), time.perf_counter()
-    wall = max(t1 - t0, 1e-9)
-    server = None if server0 is None or server1 is None else (server1 - server0) / wall
-    return (own1 - own0) / wall, server
-
-
 def _drain_s(config: OpenLoopConfig) -> float:
     expected = config.expected
     longest_ms = 0.0 if expected is None else expected.intended_ms(max(expected.output_tokens - 1, 0))
@@ -140,7 +112,7 @@ async def run_step(config: OpenLoopConfig) -> LoadResult:
     gen = Generator(config, sink)
     t0 = time.perf_counter() + _START_DELAY_S
     window = (t0 + config.warmup_s, t0 + config.warmup_s + config.measure_s)
-    sampler = asyncio.ensure_future(_sample_window(*window, config.server_pid))
+    sampler = asyncio.ensure_future(sample_cpu_window(*window, config.server_pid))
     run_s = config.warmup_s + config.measure_s
     offsets = offsets_until(config.arrival, config.rate_rps, run_s, seed=config.seed)
     await gen.send_on_schedule(offsets, t0=t0, window=window)

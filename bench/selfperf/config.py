@@ -1,7 +1,7 @@
 """Typed settings of a perf run, validated once; `PerfConfig` is the single source of the CLI's flags.
 
-Each step's load is an `OpenLoopConfig` (`load_config`), the one generator's own typed settings, which travel
-to the generator process as JSON.
+Each step's load, a step of the rate search or a closed-loop point, is an `OpenLoopConfig` (`load_config`),
+the one generator's own typed settings, which travel to the generator process as JSON.
 """
 
 from __future__ import annotations
@@ -104,6 +104,8 @@ class PerfConfig:
         start_rps, max_rps: the search ramps geometrically from `start_rps` and never goes above `max_rps`.
         warmup_s, measure_s, max_steps, resolution, retries: step length and search (see `StepTiming`).
         modes, servers: what to measure.
+        little_connections, saturation_connections, point_repeats: the closed-loop points
+            (`bench.selfperf.points`): connections at the Little bound and at saturation, attempts each.
         server_cpu, loadgen_cpu: the cores the servers and the generator are pinned to.
         sched: how the servers and the generator are scheduled. On a shared machine other processes
             preempt them for milliseconds at a time, which alone exceeds a 5 ms budget: "fifo" runs them
@@ -136,6 +138,11 @@ class PerfConfig:
     )
     servers: tuple[ServerKind, ...] = option(
         SERVERS, parse=_choice_list(SERVERS, "--servers"), help="comma-separated servers"
+    )
+    little_connections: int = option(400, help="closed-loop connections at the Little bound point")
+    saturation_connections: int = option(1500, help="closed-loop connections at the saturation point")
+    point_repeats: int = option(
+        2, quick=1, help="closed-loop attempts per server at each point, best counts (0 = skip the points)"
     )
     server_cpu: int = option(0, help="core the servers are pinned to")
     loadgen_cpu: int = option(1, help="core the generator is pinned to")
@@ -171,6 +178,10 @@ class PerfConfig:
             raise UsageError(f"--max-rps ({self.max_rps:g}) must be >= --start-rps ({self.start_rps:g})")
         if not 0 < self.min_success_ratio <= 1:
             raise UsageError("the success ratio must be in (0, 1]")
+        if self.point_repeats < 0:
+            raise UsageError(f"--point-repeats must be >= 0, got {self.point_repeats}")
+        _check_positive("little-connections", self.little_connections)
+        _check_positive("saturation-connections", self.saturation_connections)
         if self.retries < 0:
             raise UsageError(f"--retries must be >= 0, got {self.retries}")
         if self.resolution <= 1:
@@ -188,14 +199,22 @@ class PerfConfig:
                 raise UsageError(f"{name} {cpu} is not a CPU this process may use (available: {available})")
 
     def load_config(
-        self, *, url: str, mode: Mode, rate_rps: float, server_pid: int | None = None
+        self,
+        *,
+        url: str,
+        mode: Mode,
+        rate_rps: float = 0.0,
+        connections: int = 0,
+        server_pid: int | None = None,
     ) -> OpenLoopConfig:
-        """One step's load: a chat completion at `rate_rps` (constant arrivals), judged against the
-        configured latency; up to 4,000 requests in flight (beyond, the step drops and fails)."""
+        """One step's load: a chat completion judged against the configured latency, either at `rate_rps`
+        (constant arrivals, the rate search; up to 4,000 requests in flight, beyond which the step drops
+        and fails) or, with `connections` > 0, a closed loop over that many connections (the points)."""
         streaming = mode == "streaming"
         return OpenLoopConfig(
             url=url,
             rate_rps=rate_rps,
+            connections=connections,
             warmup_s=self.timing.warmup_s,
             measure_s=self.timing.measure_s,
             json_body={
@@ -209,7 +228,7 @@ class PerfConfig:
             expected=ExpectedLatency(
                 ttft_ms=self.ttft_ms, itl_ms=self.itl_ms_for(mode), output_tokens=self.output_tokens
             ),
-            max_outstanding=_MAX_OUTSTANDING,
+            max_outstanding=max(_MAX_OUTSTANDING, connections),
             server_pid=server_pid,
         )
 
