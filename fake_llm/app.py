@@ -2,8 +2,10 @@
 
 Why the split: `/v1/chat/completions`, `/v1/responses`, `/v1/embeddings` and Anthropic's `/v1/messages`
 carry the load the benchmarks measure, and the perf target is a bare ASGI server that only sleeps; routing
-them before FastAPI's middleware stack keeps that overhead out. Control and catalogue routes (`/health`,
-`/stats`, `/stats/reset`, `/metrics`, `/v1/models`) are ordinary FastAPI routes."""
+them before FastAPI's middleware stack keeps that overhead out. Azure's routes (`/openai/...`, matched by
+`fake_llm.azure` after the exact paths miss, so they cost OpenAI's routes nothing) take the same way.
+Control and catalogue routes (`/health`, `/stats`, `/stats/reset`, `/metrics`, `/v1/models`) are ordinary
+FastAPI routes."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException
 
 from fake_llm.asgi import Receive, Scope, Send, send_response
+from fake_llm.azure import AZURE, NOT_FOUND, azure_route
 from fake_llm.config import FakeLLMConfig
 from fake_llm.engine import DIALECTS, Engine, Route
 from fake_llm.metrics import CONTENT_TYPE, render_metrics
@@ -37,7 +40,12 @@ class FakeLLMApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            route = _API_ROUTES.get(scope["path"])
+            route: Route | None = _API_ROUTES.get(scope["path"])
+            if route is None and scope["path"].startswith("/openai/"):
+                route = azure_route(scope["path"])
+                if route is None:  # Azure's answer to any other URL under /openai/
+                    await send_response(send, 404, AZURE.error_body(404, NOT_FOUND), [], b"application/json")
+                    return
             if route is not None:
                 if scope["method"] == "POST":
                     await self.engine.handle(route, scope, receive, send)

@@ -10,13 +10,15 @@ The steps: `Engine.handle` records the outcome whatever happens; `_serve` reads 
 (a `Plan`: fault, token count, deadlines); `_answer` renders it and hands it to one of two paths,
 `_send_whole` (a JSON body at the end deadline) or `_send_stream` (SSE, one deadline per token).
 
-OpenAI's routes and Anthropic's `/v1/messages` go through the same steps: the route's dialect
-(`fake_llm.dialects`) spells errors, rate-limit headers and the request id, its renderer the reply.
+OpenAI's routes, Anthropic's `/v1/messages` and Azure's routes go through the same steps: the route's dialect
+(`fake_llm.dialects`, `fake_llm.azure`) checks what the request must carry and spells errors, rate-limit
+headers and the request id, its renderer the reply.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import logging
 import math
@@ -27,6 +29,7 @@ from typing import Literal, NamedTuple
 from fake_llm.anthropic_request import MessagesRequest, parse_messages
 from fake_llm.anthropic_wire import MessagesRenderer
 from fake_llm.asgi import Headers, Receive, Scope, Send, read_body, send_response
+from fake_llm.azure import AZURE, AzureRoute
 from fake_llm.capacity import ConcurrencyGate, QueueFull, RateLimiter
 from fake_llm.config import FakeLLMConfig, FaultKind
 from fake_llm.connections import Connection, ConnectionTracker
@@ -40,15 +43,25 @@ from fake_llm.stats import ServerStats
 from fake_llm.textgen import completion_tokens, embedding, embedding_base64
 from fake_llm.wire import ChatRenderer, ResponsesRenderer, chat_completion, embeddings_body
 
-__all__ = ["DIALECTS", "Engine", "Plan", "Route"]
+__all__ = ["DIALECTS", "Engine", "OpenAIRoute", "Plan", "Route"]
 
-Route = Literal["chat.completions", "responses", "embeddings", "messages"]
+OpenAIRoute = Literal["chat.completions", "responses", "embeddings"]
+Route = OpenAIRoute | Literal["messages"] | AzureRoute
 ApiRequest = ChatRequest | ResponsesRequest | EmbeddingsRequest | MessagesRequest
 DIALECTS: dict[Route, Dialect] = {
     "chat.completions": OPENAI,
     "responses": OPENAI,
     "embeddings": OPENAI,
     "messages": ANTHROPIC,
+    "azure.chat.completions": AZURE,
+    "azure.responses": AZURE,
+    "azure.embeddings": AZURE,
+}
+# Azure's routes carry OpenAI's bodies under other URLs.
+_AZURE_BODIES: dict[Route, OpenAIRoute] = {
+    "azure.chat.completions": "chat.completions",
+    "azure.responses": "responses",
+    "azure.embeddings": "embeddings",
 }
 
 _log = logging.getLogger("fake_llm")
@@ -265,12 +278,11 @@ class Engine:
     def _admit(self, route: Route, scope: Scope, body: bytes) -> tuple[ApiRequest, HeaderOverrides]:
         """The parsed request and its `x-fake-*` overrides; BadRequest (a 4xx) for the client's mistakes."""
         overrides = parse_overrides(scope["headers"])
-        request: ApiRequest
-        if route == "messages":
-            ANTHROPIC.check_request_headers(scope["headers"])
-            request = parse_messages(body)
-        else:
-            request = parse_request(route, body)
+        request: ApiRequest = (
+            self._dialect_request(route, scope, body)
+            if route == "messages" or route in _AZURE_BODIES
+            else parse_request(route, body)  # OpenAI's own routes need nothing but the body
+        )
         if self._models and request.model not in self._models:
             raise BadRequest(
                 f"The model `{request.model}` does not exist or you do not have access to it.",
@@ -279,6 +291,16 @@ class Engine:
                 code="model_not_found",
             )
         return request, overrides
+
+    def _dialect_request(self, route: Route, scope: Scope, body: bytes) -> ApiRequest:
+        """Anthropic's and Azure's requests: what the dialect requires besides the body, then the body."""
+        named_model = DIALECTS[route].check_request(scope)
+        if route == "messages":
+            return parse_messages(body)
+        request = parse_request(_AZURE_BODIES[route], body)
+        if named_model is not None and request.model != named_model:
+            request = dataclasses.replace(request, model=named_model)  # the deployment is the model
+        return request
 
     def _output_tokens(self, request: ApiRequest, o: HeaderOverrides) -> int:
         if isinstance(request, EmbeddingsRequest):
