@@ -66,11 +66,14 @@ def test_agent_records_blocks_and_dropped_coroutines_per_phase() -> None:
         return first, agent.snapshot()
 
     first, second = asyncio.run(main())
-    assert [b.route for b in first.blocks] == ["GET /block"]
-    assert first.blocks[0].state == "parked" and first.blocks[0].duration_ms >= 90
+    # At a 20 ms threshold a loaded 2-core machine can stall the whole process between requests: such a
+    # block belongs to no route. What the test pins down is the route's block.
+    routed = [b for b in first.blocks if b.route is not None]
+    assert [b.route for b in routed] == ["GET /block"]
+    assert routed[0].state == "parked" and routed[0].duration_ms >= 90
     assert [n.coroutine for n in first.never_awaited] == ["_save"]
     assert first.never_awaited[0].origin is not None and first.never_awaited[0].origin.function == "app"
-    assert second.blocks == () and second.never_awaited == ()
+    assert [b for b in second.blocks if b.route is not None] == [] and second.never_awaited == ()
     assert first.loop_thread_id == threading.get_native_id()
 
 
