@@ -4,6 +4,9 @@ Why the split: `/v1/chat/completions`, `/v1/responses` and `/v1/embeddings` carr
 measure, and the perf target is a bare ASGI server that only sleeps; routing them before FastAPI's
 middleware stack keeps that overhead out. Control and catalogue routes (`/health`, `/stats`,
 `/stats/reset`, `/metrics`, `/v1/models`) are ordinary FastAPI routes.
+
+The origin rule (`fake_llm.origins`) covers every route: the API checks it with its other header rules
+(`fake_llm.request_headers`), the control routes here, so no web page can reset `/stats` mid-run either.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from fake_llm.asgi import Receive, Scope, Send, error_body, send_response
 from fake_llm.config import FakeLLMConfig
 from fake_llm.engine import Engine, Route
 from fake_llm.metrics import CONTENT_TYPE, render_metrics
+from fake_llm.origins import OriginPolicy
 
 __all__ = ["DEFAULT_MODELS", "FakeLLMApp", "create_app"]
 
@@ -34,6 +38,7 @@ class FakeLLMApp:
         self.config = config
         self.engine = Engine(config)
         self.control = _control_app(self.engine)
+        self._origins = OriginPolicy(config.limits.origins())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -45,7 +50,22 @@ class FakeLLMApp:
                     body = error_body(f"{scope['path']} only accepts POST", type_="invalid_request_error")
                     await send_response(send, 405, body, [(b"allow", b"POST")], b"application/json")
                 return
+            if not self._origin_allowed(scope):
+                body = error_body(
+                    "Requests from this browser origin are refused: fake_llm answers loopback origins only "
+                    "(start it with --allowed-origins to allow others).",
+                    type_="invalid_request_error",
+                    code="origin_not_allowed",
+                )
+                await send_response(send, 403, body, [], b"application/json")
+                return
         await self.control(scope, receive, send)
+
+    def _origin_allowed(self, scope: Scope) -> bool:
+        for name, value in scope["headers"]:
+            if name == b"origin" and not self._origins.allows(value):
+                return False
+        return True
 
 
 def create_app(config: FakeLLMConfig | None = None) -> FakeLLMApp:

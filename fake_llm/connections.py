@@ -1,11 +1,20 @@
-"""Exact connection accounting: uvicorn's own HTTP protocol classes, told about connects and closes.
+"""Connections: exact accounting, the client-went-away signal, and the guards on reading a request head.
 
-Why a protocol subclass: ASGI never tells an app that a TCP connection was opened, but "a client built per
-request opens a connection per request" is the signal the `per_request_client` scenario rests on, and the
-simulated handshake must be charged on exactly a connection's first request. uvicorn accepts a protocol
-class (`uvicorn.Config(http=cls)`), so we count in `connection_made`/`connection_lost` and look the
-connection up by the client address in the request's scope (unique while the connection lives).
-The transport is kept too, so the disconnect fault can cut a connection for real.
+Why a protocol subclass: ASGI never tells an app that a TCP connection was opened or lost, but
+"a client built per request opens a connection per request" is the signal the `per_request_client`
+scenario rests on, the simulated handshake must be charged on exactly a connection's first request, and a
+request whose client went away must stop at once (free its capacity slot, count 499) instead of sleeping
+to its deadline. uvicorn accepts a protocol class (`uvicorn.Config(http=cls)`), so we count in
+`connection_made`/`connection_lost`, look a connection up by the client address in the request's scope
+(unique while the connection lives), and cancel the request task a lost connection was serving.
+
+The same hooks guard the head of a request, which uvicorn reads with no limit of its own:
+- time: a connection must complete a request head within `header_timeout_s` of opening (and a later head,
+  or a request body, within one to two timeouts of starting it), else it is closed. uvicorn's keep-alive
+  timeout only starts after a response, so a connection that never sends a byte would stay forever.
+- size (httptools only; h11 has its own limit, `h11_max_incomplete_event_size`): httptools buffers a header
+  line of any length, so more than `max_header_bytes` without a complete head gets 431 and a close.
+Both cost nothing per request: one timer per connection per timeout, and a byte count per read.
 """
 
 from __future__ import annotations
@@ -15,20 +24,32 @@ from typing import Any
 
 from fake_llm.stats import ServerStats
 
-__all__ = ["Connection", "ConnectionTracker", "protocol_class"]
+__all__ = ["Connection", "ConnectionTracker", "HeadLimits", "protocol_class"]
+
+_HEAD_TOO_LARGE_BODY = (
+    b'{"error":{"message":"The request line and headers are too large (fake_llm --max-header-bytes).",'
+    b'"type":"invalid_request_error","param":null,"code":"request_header_fields_too_large"}}'
+)
+_HEAD_TOO_LARGE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: application/json\r\n"
+    b"content-length: %d\r\nconnection: close\r\n\r\n%s" % (len(_HEAD_TOO_LARGE_BODY), _HEAD_TOO_LARGE_BODY)
+)
 
 
 class Connection:
-    """One live client connection."""
+    """One live client connection, and the API request task it is serving (if any)."""
 
-    __slots__ = ("api_requests", "transport")
+    __slots__ = ("api_requests", "lost", "task", "transport")
 
     def __init__(self, transport: asyncio.Transport) -> None:
         self.transport = transport
         self.api_requests = 0
+        self.task: asyncio.Task[Any] | None = None
+        self.lost = False
 
     def abort(self) -> None:
         """Cut the connection without a goodbye (a mid-stream disconnect as a client sees it)."""
+        self.task = None  # our own cut: the request ends by itself, nothing to cancel
         self.transport.abort()
 
 
@@ -44,8 +65,16 @@ class ConnectionTracker:
         self._stats.connections_open += 1
 
     def closed(self, client: Any) -> None:
-        if self._by_client.pop(client, None) is not None:
-            self._stats.connections_open -= 1
+        """The connection is gone: cancel the API request it was serving (the engine counts it as 499)."""
+        conn = self._by_client.pop(client, None)
+        if conn is None:
+            return
+        self._stats.connections_open -= 1
+        conn.lost = True
+        task = conn.task
+        if task is not None:
+            conn.task = None
+            task.cancel()
 
     def api_request(self, client: Any) -> Connection | None:
         """Note an API request on `client`'s connection; returns it (None if unknown, e.g. in-process tests).
@@ -61,19 +90,89 @@ class ConnectionTracker:
         return conn
 
 
-def protocol_class(base: type[asyncio.Protocol], tracker: ConnectionTracker) -> type[asyncio.Protocol]:
-    """A subclass of uvicorn's `base` HTTP protocol that reports to `tracker`."""
+class HeadLimits:
+    """How long and how large the head of a request may be (from `LimitsConfig`)."""
+
+    __slots__ = ("max_header_bytes", "timeout_s")
+
+    def __init__(self, *, timeout_s: float, max_header_bytes: int) -> None:
+        self.timeout_s = timeout_s
+        self.max_header_bytes = max_header_bytes
+
+
+def _reading(protocol: Any) -> tuple[str, object] | None:
+    """What `protocol` is waiting to read, as (what, which request), or None if it is not reading.
+
+    uvicorn's state, read without touching it: `cycle` is the latest request (None before the first head
+    is complete); `more_body` means its body is still arriving; a complete response with no keep-alive
+    timer armed means bytes of a next head arrived (reading cancels that timer) but not the whole head.
+    """
+    cycle = protocol.cycle
+    if cycle is None:
+        return ("first head", None)
+    if cycle.more_body and not cycle.response_started:
+        return ("body", cycle)
+    if cycle.response_complete and protocol.timeout_keep_alive_task is None:
+        return ("next head", cycle)
+    return None
+
+
+def protocol_class(
+    base: type[asyncio.Protocol], tracker: ConnectionTracker, limits: HeadLimits
+) -> type[asyncio.Protocol]:
+    """A subclass of uvicorn's `base` HTTP protocol that reports to `tracker` and enforces `limits`."""
+    counts_head_bytes = hasattr(base, "on_headers_complete")  # httptools; h11 limits its own buffer
 
     # A base class only known at run time has no static type: the one ignore mypy needs here.
     class TrackedProtocol(base):  # type: ignore[valid-type, misc]
         def connection_made(self, transport: asyncio.Transport) -> None:
             super().connection_made(transport)
             self._fake_llm_client = self.client
+            self._fake_llm_head_bytes = 0
+            self._fake_llm_seen: object = None
+            self._fake_llm_timer: asyncio.TimerHandle | None = self.loop.call_later(
+                limits.timeout_s, self._fake_llm_check_head
+            )
             tracker.opened(self.client, transport)
 
         def connection_lost(self, exc: Exception | None) -> None:
+            timer = getattr(self, "_fake_llm_timer", None)
+            if timer is not None:
+                timer.cancel()
+                self._fake_llm_timer = None
             tracker.closed(getattr(self, "_fake_llm_client", None))
             super().connection_lost(exc)
+
+        def _fake_llm_check_head(self) -> None:
+            self._fake_llm_timer = None
+            if self.transport.is_closing():
+                return
+            reading = _reading(self)
+            # Stalled: no head after a whole timeout since opening, or the same read still unfinished
+            # at two checks in a row (so a head or body gets one to two timeouts).
+            if reading is not None and (reading[1] is None or reading == self._fake_llm_seen):
+                self.transport.close()
+                return
+            self._fake_llm_seen = reading
+            self._fake_llm_timer = self.loop.call_later(limits.timeout_s, self._fake_llm_check_head)
+
+        if counts_head_bytes:
+
+            def data_received(self, data: bytes) -> None:
+                cycle = self.cycle
+                if cycle is not None and cycle.more_body:
+                    super().data_received(data)  # a body: its size is the app's to judge (413)
+                    return
+                # Waiting for a head: on_headers_complete (called inside) resets the count.
+                self._fake_llm_head_bytes += len(data)
+                super().data_received(data)
+                if self._fake_llm_head_bytes > limits.max_header_bytes and not self.transport.is_closing():
+                    self.transport.write(_HEAD_TOO_LARGE)
+                    self.transport.close()
+
+            def on_headers_complete(self) -> None:
+                self._fake_llm_head_bytes = 0
+                super().on_headers_complete()
 
     TrackedProtocol.__name__ = f"Tracked{base.__name__}"
     return TrackedProtocol

@@ -6,9 +6,15 @@ completion) measures only the event loop's lateness. Intended latency of a compl
 `rtt + handshake (a connection's first request) + prefill + ttft + (tokens - 1) * itl`.
 
 The steps: `Engine.handle` records the outcome whatever happens; `_serve` reads and admits the request
-(bad request, injected error, hang, rate limit, queue); `_plan` decides everything about the answer once
-(a `Plan`: fault, token count, deadlines); `_answer` renders it and hands it to one of two paths,
-`_send_whole` (a JSON body at the end deadline) or `_send_stream` (SSE, one deadline per token).
+(headers, body size, bad request, injected error, hang, rate limit, queue); `_plan` decides everything
+about the answer once (a `Plan`: fault, token count, deadlines); `_answer` renders it and hands it to one of
+two paths, `_send_whole` (a JSON body at the end deadline) or `_send_stream` (SSE, one deadline per token).
+
+A client that goes away is noticed at once, not at the next write: its connection's `connection_lost`
+cancels the request task (`fake_llm.connections`), and `handle` turns that cancellation into a 499 (and a
+counted disconnect if the answer had started), which also frees the request's capacity slot or queue place.
+Replies over `WHOLE_REPLY_TOKENS` tokens, and embeddings, are generated while they are sent
+(`fake_llm.bodies`), so memory stays proportional to a 64 KiB chunk whatever the reply's size.
 """
 
 from __future__ import annotations
@@ -18,25 +24,25 @@ import itertools
 import logging
 import math
 import random
-from collections.abc import Coroutine, Sequence
-from typing import Literal, NamedTuple
+from collections.abc import Coroutine, Iterable, Iterator
+from typing import NamedTuple
 
-from fake_llm.asgi import Headers, Receive, Scope, Send, error_body, read_body, send_response
+from fake_llm.asgi import BodyTooLarge, Headers, Receive, Scope, Send, error_body, read_body, send_response
+from fake_llm.bodies import first_chunk, send_rest
 from fake_llm.capacity import ConcurrencyGate, QueueFull, RateLimiter
 from fake_llm.config import FakeLLMConfig, FaultKind
 from fake_llm.connections import Connection, ConnectionTracker
 from fake_llm.distributions import sample
 from fake_llm.faults import FaultPicker
-from fake_llm.parsing import BadRequest, ChatRequest, EmbeddingsRequest, ResponsesRequest, parse_request
-from fake_llm.request_headers import HeaderOverrides, parse_overrides
+from fake_llm.origins import OriginPolicy
+from fake_llm.parse_cache import ParseCache
+from fake_llm.parsing import ApiRequest, BadRequest, ChatRequest, EmbeddingsRequest, Route
+from fake_llm.request_headers import HeaderOverrides, HeaderRules
 from fake_llm.stats import ServerStats
-from fake_llm.textgen import completion_tokens, embedding, embedding_base64
-from fake_llm.wire import ChatRenderer, ResponsesRenderer, embeddings_body
+from fake_llm.textgen import CACHED_PROMPT_BYTES, WHOLE_REPLY_TOKENS, LazyTokens, completion_tokens
+from fake_llm.wire import ChatRenderer, ResponsesRenderer, TokenChunks, embeddings_pieces
 
 __all__ = ["Engine", "Plan", "Route"]
-
-Route = Literal["chat.completions", "responses", "embeddings"]
-ApiRequest = ChatRequest | ResponsesRequest | EmbeddingsRequest
 
 _log = logging.getLogger("fake_llm")
 _JSON = b"application/json"
@@ -56,6 +62,8 @@ _ERRORS: dict[str, tuple[str, str, str]] = {
     ),
 }
 _ZERO_MS = b"0.000"
+# Streamed chunks held before a write, beyond which a lazily generated stream flushes (and yields).
+_MAX_PENDING_CHUNKS = 256
 
 
 class Plan(NamedTuple):
@@ -102,6 +110,15 @@ def _retry_after(wait_s: float) -> Headers:
     ]
 
 
+async def _end_stream(send: Send, pending: list[bytes], tail: Iterable[bytes]) -> None:
+    """Send what is pending and the stream's closing piece(s)."""
+    if isinstance(tail, tuple):  # a chat tail: one small piece
+        pending.extend(tail)
+        await send({"type": "http.response.body", "body": b"".join(pending), "more_body": False})
+    else:  # Responses: closing events that carry the whole text, generated while sent
+        await send_rest(send, b"".join(pending), iter(tail))
+
+
 class _Exchange:
     """Mutable bookkeeping of one request, read by the `finally` that records it."""
 
@@ -132,6 +149,13 @@ class Engine:
         # Constant latencies (the usual case) need no draw per request.
         self._ttft_fixed_ms = _fixed(dist=lat.ttft_dist, mean=lat.ttft_ms, spread=lat.ttft_spread_ms)
         self._itl_fixed_ms = _fixed(dist=lat.itl_dist, mean=lat.itl_ms, spread=lat.itl_spread_ms)
+        limits = config.limits
+        self._max_output_tokens = limits.max_output_tokens
+        self._max_body_bytes = limits.max_body_bytes
+        self._headers = HeaderRules(
+            origins=OriginPolicy(limits.origins()), max_output_tokens=limits.max_output_tokens
+        )
+        self._parse = ParseCache(limits).parse
         retry_ms = config.faults.retry_after_ms
         self._retry_after_headers = [
             (b"retry-after", str(math.ceil(retry_ms / 1000)).encode()),
@@ -146,10 +170,16 @@ class Engine:
         exchange = _Exchange()
         conn = self.tracker.api_request(scope.get("client"))
         network_s = self._rtt_s
-        if conn is not None and conn.api_requests == 1:
-            network_s += self._handshake_s
+        if conn is not None:
+            conn.task = asyncio.current_task()  # cancelled if the connection is lost
+            if conn.api_requests == 1:
+                network_s += self._handshake_s
         try:
             await self._serve(route, scope, receive, send, loop, arrival, network_s, conn, exchange)
+        except asyncio.CancelledError:
+            if conn is None or not conn.lost:
+                raise  # shutdown, not the client
+            self._client_gone(exchange)
         except Exception:
             _log.exception("fake_llm failed on %s", route)
             if exchange.status == "000":
@@ -157,12 +187,25 @@ class Engine:
                 body = error_body("fake_llm internal error", type_="server_error")
                 await send_response(send, 500, body, [], _JSON)
         finally:
+            if conn is not None:
+                conn.task = None
             self.stats.request_finished(
                 route=route,
                 status=exchange.status,
                 tokens_out=exchange.tokens_out,
                 tokens_in=exchange.tokens_in,
             )
+
+    def _client_gone(self, exchange: _Exchange) -> None:
+        """The request's connection was lost mid-request: 499, and a disconnect if the answer had begun."""
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()  # the cancellation was ours, a way to stop at once; it is handled here
+        if exchange.status == "200":
+            self.stats.disconnect()  # a cut stream or body: the client saw part of an answer
+        else:
+            exchange.tokens_out = 0
+        exchange.status = "499"
 
     async def _serve(
         self,
@@ -177,17 +220,16 @@ class Engine:
         exchange: _Exchange,
     ) -> None:
         """Admit the request (or answer it with an error, or hang), queue it, then answer on schedule."""
-        body = await read_body(receive)
-        if body is None:
-            exchange.status = "499"
-            return
-        scheduled_fault = self._faults.pick() if self._faults.enabled else None
         try:
-            request, overrides = self._admit(route, scope, body)
-        except BadRequest as exc:
-            exchange.status = str(exc.status)
-            error = error_body(exc.message, type_="invalid_request_error", param=exc.param, code=exc.code)
-            await send_response(send, exc.status, error, [], _JSON)
+            overrides = self._headers.check(scope["headers"])
+            body = await read_body(receive, self._max_body_bytes)
+            if body is None:
+                exchange.status = "499"
+                return
+            scheduled_fault = self._faults.pick() if self._faults.enabled else None
+            request = self._admit(route, body)
+        except (BadRequest, BodyTooLarge) as exc:
+            await self._refuse(send, exc, exchange)
             return
         exchange.tokens_in = request.input_tokens
         fault = overrides.fault if overrides.fault_set else scheduled_fault
@@ -196,10 +238,7 @@ class Engine:
             await self._error(send, loop, arrival + network_s, fault, headers, exchange)
             return
         if fault == "hang":
-            self.stats.hang()
-            exchange.status = "499"
-            while (await receive())["type"] != "http.disconnect":
-                pass
+            await self._hang(receive, exchange)
             return
         n_tokens = self._output_tokens(request, overrides)
         if self._limiter.enabled:
@@ -225,10 +264,9 @@ class Engine:
             if gate.limited:
                 gate.release()
 
-    def _admit(self, route: Route, scope: Scope, body: bytes) -> tuple[ApiRequest, HeaderOverrides]:
-        """The parsed request and its `x-fake-*` overrides; BadRequest (a 4xx) for the client's mistakes."""
-        overrides = parse_overrides(scope["headers"])
-        request = parse_request(route, body)
+    def _admit(self, route: Route, body: bytes) -> ApiRequest:
+        """The parsed request; BadRequest (a 4xx) for the client's mistakes."""
+        request = self._parse(route, body)
         if self._models and request.model not in self._models:
             raise BadRequest(
                 f"The model `{request.model}` does not exist or you do not have access to it.",
@@ -236,7 +274,26 @@ class Engine:
                 status=404,
                 code="model_not_found",
             )
-        return request, overrides
+        return request
+
+    async def _hang(self, receive: Receive, exchange: _Exchange) -> None:
+        """Never answer: wait until the client leaves (a lost connection also cancels the wait)."""
+        self.stats.hang()
+        exchange.status = "499"
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    async def _refuse(self, send: Send, exc: BadRequest | BodyTooLarge, exchange: _Exchange) -> None:
+        """Answer a request refused before it was served (4xx, OpenAI's error shape)."""
+        if isinstance(exc, BodyTooLarge):
+            exc = BadRequest(
+                f"The request body is larger than {self._max_body_bytes} bytes (fake_llm --max-body-bytes).",
+                status=413,
+                code="request_too_large",
+            )
+        exchange.status = str(exc.status)
+        error = error_body(exc.message, type_="invalid_request_error", param=exc.param, code=exc.code)
+        await send_response(send, exc.status, error, [], _JSON)
 
     def _output_tokens(self, request: ApiRequest, o: HeaderOverrides) -> int:
         if isinstance(request, EmbeddingsRequest):
@@ -249,7 +306,7 @@ class Engine:
         drawn = sample(
             self._rng, dist=lat.output_tokens_dist, mean=lat.output_tokens, spread=lat.output_tokens_spread
         )
-        n = max(1, round(drawn))
+        n = min(max(1, round(drawn)), self._max_output_tokens)  # a drawn tail stays within the limit
         return min(n, request.max_tokens) if request.max_tokens is not None else n
 
     def _plan(
@@ -308,14 +365,14 @@ class Engine:
         headers.append((b"x-fake-queue-ms", queue_ms))
         seed = self.config.server.seed
         if isinstance(request, EmbeddingsRequest):
-            vectors = [embedding(seed, text, request.dimensions) for text in request.texts]
-            payload = embeddings_body(
-                model=request.model,
-                vectors=[embedding_base64(v) for v in vectors] if request.base64 else list(vectors),
-                prompt_tokens=request.input_tokens,
-            )
-            return self._send_whole(plan, first, payload, send, loop, conn, headers, exchange)
-        tokens = completion_tokens(seed, request.content_key, n_tokens)
+            pieces = self._embeddings(request)
+            return self._send_whole(plan, first, pieces, send, loop, conn, headers, exchange)
+        key = request.content_key
+        # A usual reply is built whole from cached tokens; a large one (or one for a huge prompt, which
+        # would bloat the cache) is generated a chunk at a time while it is sent.
+        whole = n_tokens <= WHOLE_REPLY_TOKENS and len(key) <= CACHED_PROMPT_BYTES
+        tokens = completion_tokens(seed, key, n_tokens) if whole else ()
+        chunks: TokenChunks = (tokens,) if whole else LazyTokens(seed, key, n_tokens)
         finish_reason = (
             "length" if request.max_tokens is not None and n_tokens >= request.max_tokens else "stop"
         )
@@ -334,11 +391,24 @@ class Engine:
             )
         if request.stream:
             return self._send_stream(
-                plan, renderer, tokens, finish_reason, send, loop, conn, headers, exchange
+                plan, renderer, chunks, finish_reason, send, loop, conn, headers, exchange
             )
         exchange.tokens_out = n_tokens
-        return self._send_whole(
-            plan, end, renderer.full(tokens, finish_reason), send, loop, conn, headers, exchange
+        payload = (
+            renderer.full(tokens, finish_reason)
+            if whole
+            else renderer.full_pieces(chunks, n_tokens, finish_reason)
+        )
+        return self._send_whole(plan, end, payload, send, loop, conn, headers, exchange)
+
+    def _embeddings(self, request: EmbeddingsRequest) -> Iterator[bytes]:
+        return embeddings_pieces(
+            seed=self.config.server.seed,
+            model=request.model,
+            texts=request.texts,
+            dimensions=request.dimensions,
+            base64=request.base64,
+            prompt_tokens=request.input_tokens,
         )
 
     async def _error(
@@ -365,7 +435,7 @@ class Engine:
         self,
         plan: Plan,
         renderer: ChatRenderer | ResponsesRenderer,
-        tokens: Sequence[int],
+        chunks: TokenChunks,
         finish_reason: str,
         send: Send,
         loop: asyncio.AbstractEventLoop,
@@ -374,7 +444,9 @@ class Engine:
         exchange: _Exchange,
     ) -> None:
         """SSE: headers with the first token, then each token at its deadline; tokens already due go out
-        in one write. A disconnect fault cuts the connection after half the tokens."""
+        in one write (a lazily generated stream also writes, and yields, after each chunk of tokens that
+        left more than `_MAX_PENDING_CHUNKS` waiting). A disconnect fault cuts the connection after half
+        the tokens."""
         _, fault, n_tokens, arrival, start, first, end, itl_s = plan
         delay = first - loop.time()
         if delay > 0:
@@ -391,25 +463,32 @@ class Engine:
         exchange.status = "200"
         cut_at = n_tokens // 2 if fault == "disconnect" else -1
         pending = [renderer.stream_head()]
-        for index, token in enumerate(tokens):
-            if index == cut_at:
-                await send({"type": "http.response.body", "body": b"".join(pending), "more_body": True})
-                self._cut(conn)
-                exchange.tokens_out = index
-                return
-            deadline = first + index * itl_s
-            if deadline > loop.time():
-                if pending:
+        index = 0
+        for chunk in chunks:
+            for token in chunk:
+                if index == cut_at:
                     await send({"type": "http.response.body", "body": b"".join(pending), "more_body": True})
-                    pending.clear()
-                    if conn is not None and conn.transport.is_closing():
+                    self._cut(conn)
+                    exchange.tokens_out = index
+                    return
+                deadline = first + index * itl_s
+                if deadline > loop.time():
+                    if pending:
+                        await send(
+                            {"type": "http.response.body", "body": b"".join(pending), "more_body": True}
+                        )
+                        pending.clear()
                         exchange.tokens_out = index
-                        return
-                await asyncio.sleep(deadline - loop.time())
-            pending.append(renderer.stream_token(index, token))
-        pending.append(renderer.stream_tail(tokens, finish_reason))
+                    await asyncio.sleep(deadline - loop.time())
+                pending.append(renderer.stream_token(index, token))
+                index += 1
+            if len(pending) > _MAX_PENDING_CHUNKS:
+                await send({"type": "http.response.body", "body": b"".join(pending), "more_body": True})
+                pending.clear()
+                exchange.tokens_out = index
+                await asyncio.sleep(0)  # let other requests run while this one generates
         self.stats.scheduling_error((loop.time() - end) * 1000)
-        await send({"type": "http.response.body", "body": b"".join(pending), "more_body": False})
+        await _end_stream(send, pending, renderer.stream_tail(chunks, n_tokens, finish_reason))
         exchange.tokens_out = n_tokens
 
     def _cut(self, conn: Connection | None) -> None:
@@ -421,14 +500,16 @@ class Engine:
         self,
         plan: Plan,
         end: float,
-        payload: bytes,
+        payload: bytes | Iterator[bytes],
         send: Send,
         loop: asyncio.AbstractEventLoop,
         conn: Connection | None,
         headers: Headers,
         exchange: _Exchange,
     ) -> None:
-        """Answer a non-streaming request at `end` (or cut it, or trickle it)."""
+        """Answer a non-streaming request at `end` (or cut it, or trickle it); a `payload` of pieces larger
+        than one chunk goes out a chunk at a time, without content-length (`fake_llm.bodies`)."""
+        body, rest = (payload, None) if isinstance(payload, bytes) else first_chunk(payload)
         delay = end - loop.time()  # inline sleep-until: one coroutine fewer on every reply
         if delay > 0:
             await asyncio.sleep(delay)
@@ -445,17 +526,28 @@ class Engine:
             (b"x-fake-actual-ms", _ms(now - arrival)),
         ]
         exchange.status = "200"
+        if rest is not None:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", _JSON), *headers],
+                }
+            )
+            pause_s = self.config.faults.trickle_ms / 1000 if fault == "trickle" else 0.0
+            await send_rest(send, body, rest, pause_s=pause_s)
+            return
         await send(
             {
                 "type": "http.response.start",
                 "status": 200,
-                "headers": [(b"content-type", _JSON), (b"content-length", b"%d" % len(payload)), *headers],
+                "headers": [(b"content-type", _JSON), (b"content-length", b"%d" % len(body)), *headers],
             }
         )
         if fault != "trickle":
-            await send({"type": "http.response.body", "body": payload})
+            await send({"type": "http.response.body", "body": body})
             return
-        await self._trickle(payload, send)
+        await self._trickle(body, send)
 
     async def _trickle(self, payload: bytes, send: Send) -> None:
         """The body in `_TRICKLE_PIECES` pieces, `trickle_ms` apart (a slow network as a client sees it)."""

@@ -101,14 +101,23 @@ def test_list_presets(command: str) -> None:
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_busy_port_or_foreign_host_is_a_one_line_error_exit_1(
+def test_busy_port_or_foreign_host_is_a_one_line_error_exit_2(
     start_fake_llm: Callable[..., str], command: str
 ) -> None:
+    # Environment errors are usage errors (exit 2) in every awaitbench command (docs/contracts.md).
     base = start_fake_llm(preset="instant")
-    for args in (("--port", base.rsplit(":", 1)[1]), ("--host", "192.0.2.1", "--port", "8000")):
+    port = base.rsplit(":", 1)[1]
+    for args, needle in (
+        (("--port", port), "the port is taken"),
+        (("--host", "192.0.2.1", "--port", "8000"), "--host must be an address of this machine"),
+        (("--host", "no-such-host.invalid", "--port", "0"), "--host must be an address of this machine"),
+        (("--host", "a" * 300, "--port", "8000"), "--host"),
+    ):
         result = _run(*args, command=command)
-        assert result.returncode == 1, (args, result.stderr)
-        assert "cannot listen on" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+        assert result.returncode == 2, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "cannot listen on" in lines[0] and needle in lines[0], (args, lines)
 
 
 def test_config_file_and_preset_through_the_cli(
