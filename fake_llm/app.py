@@ -61,6 +61,10 @@ class FakeLLMApp:
                 return
         await self.control(scope, receive, send)
 
+    def close(self) -> None:
+        """Release the engine's helper process (see `Engine.close`)."""
+        self.engine.close()
+
     def _origin_allowed(self, scope: Scope) -> bool:
         for name, value in scope["headers"]:
             if name == b"origin" and not self._origins.allows(value):

@@ -160,7 +160,7 @@ class LimitsConfig:
         8192, "estimated tokens (~4 characters each) in one embeddings input; a longer one is a 400"
     )
     max_body_bytes: int = setting(
-        8 * 1024 * 1024, "request bodies larger than this get 413 (checked while the body is read)"
+        4 * 1024 * 1024, "request bodies larger than this get 413 (checked while the body is read)"
     )
     max_header_bytes: int = setting(
         64 * 1024, "a request line and headers larger than this get 431 and the connection is closed"

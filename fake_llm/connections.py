@@ -13,7 +13,8 @@ The same hooks guard the head of a request, which uvicorn reads with no limit of
   or a request body, within one to two timeouts of starting it), else it is closed. uvicorn's keep-alive
   timeout only starts after a response, so a connection that never sends a byte would stay forever.
 - size (httptools only; h11 has its own limit, `h11_max_incomplete_event_size`): httptools buffers a header
-  line of any length, so more than `max_header_bytes` without a complete head gets 431 and a close.
+  line of any length, so more than `max_header_bytes` without a complete head gets 431; the connection is
+  half-closed and what the client still sends is dropped until it closes (or the head timeout does).
 Both cost nothing per request: one timer per connection per timeout, and a byte count per read.
 """
 
@@ -129,6 +130,7 @@ def protocol_class(
             super().connection_made(transport)
             self._fake_llm_client = self.client
             self._fake_llm_head_bytes = 0
+            self._fake_llm_draining = False
             self._fake_llm_seen: object = None
             self._fake_llm_timer: asyncio.TimerHandle | None = self.loop.call_later(
                 limits.timeout_s, self._fake_llm_check_head
@@ -163,16 +165,27 @@ def protocol_class(
                 if cycle is not None and cycle.more_body:
                     super().data_received(data)  # a body: its size is the app's to judge (413)
                     return
+                if self._fake_llm_draining:
+                    return  # after a 431: read and drop until the client or the head timeout closes
                 # Waiting for a head: on_headers_complete (called inside) resets the count.
                 self._fake_llm_head_bytes += len(data)
                 super().data_received(data)
                 if self._fake_llm_head_bytes > limits.max_header_bytes and not self.transport.is_closing():
-                    self.transport.write(_HEAD_TOO_LARGE)
-                    self.transport.close()
+                    self._fake_llm_refuse_head()
 
             def on_headers_complete(self) -> None:
                 self._fake_llm_head_bytes = 0
                 super().on_headers_complete()
+
+            def _fake_llm_refuse_head(self) -> None:
+                self.transport.write(_HEAD_TOO_LARGE)
+                if self.transport.can_write_eof():
+                    # Half-close and keep reading: closing with unread input would send a reset, and the
+                    # client could lose the 431 before reading it.
+                    self._fake_llm_draining = True
+                    self.transport.write_eof()
+                else:  # TLS has no half-close
+                    self.transport.close()
 
     TrackedProtocol.__name__ = f"Tracked{base.__name__}"
     return TrackedProtocol

@@ -36,6 +36,7 @@ from fake_llm.distributions import sample
 from fake_llm.faults import FaultPicker
 from fake_llm.origins import OriginPolicy
 from fake_llm.parse_cache import ParseCache
+from fake_llm.parse_worker import ParseWorker
 from fake_llm.parsing import ApiRequest, BadRequest, ChatRequest, EmbeddingsRequest, Route
 from fake_llm.request_headers import HeaderOverrides, HeaderRules
 from fake_llm.stats import ServerStats
@@ -155,7 +156,8 @@ class Engine:
         self._headers = HeaderRules(
             origins=OriginPolicy(limits.origins()), max_output_tokens=limits.max_output_tokens
         )
-        self._parse = ParseCache(limits).parse
+        self._parse_worker = ParseWorker()
+        self._parsed = ParseCache(limits, self._parse_worker)
         retry_ms = config.faults.retry_after_ms
         self._retry_after_headers = [
             (b"retry-after", str(math.ceil(retry_ms / 1000)).encode()),
@@ -227,7 +229,9 @@ class Engine:
                 exchange.status = "499"
                 return
             scheduled_fault = self._faults.pick() if self._faults.enabled else None
-            request = self._admit(route, body)
+            request = self._parsed.get(route, body) or await self._parsed.parse(route, body)
+            if self._models:
+                self._check_model(request)
         except (BadRequest, BodyTooLarge) as exc:
             await self._refuse(send, exc, exchange)
             return
@@ -264,17 +268,18 @@ class Engine:
             if gate.limited:
                 gate.release()
 
-    def _admit(self, route: Route, body: bytes) -> ApiRequest:
-        """The parsed request; BadRequest (a 4xx) for the client's mistakes."""
-        request = self._parse(route, body)
-        if self._models and request.model not in self._models:
+    def close(self) -> None:
+        """Release what outlives requests (the parse helper process); the server calls it on exit."""
+        self._parse_worker.close()
+
+    def _check_model(self, request: ApiRequest) -> None:
+        if request.model not in self._models:
             raise BadRequest(
                 f"The model `{request.model}` does not exist or you do not have access to it.",
                 param="model",
                 status=404,
                 code="model_not_found",
             )
-        return request
 
     async def _hang(self, receive: Receive, exchange: _Exchange) -> None:
         """Never answer: wait until the client leaves (a lost connection also cancels the wait)."""

@@ -5,7 +5,8 @@ the hot path. Why a budget in bytes rather than a number of entries: an entry is
 ten different 20 MB bodies held half a gigabyte in a 1,024-entry cache. Each entry is charged twice its body
 (the body is the key; the parsed request holds about as much again: the prompt, or the embeddings texts)
 plus a fixed overhead; the oldest entries leave first (an OrderedDict: O(1) however many leave). A hit is
-one lookup, cheaper than `functools.lru_cache`, which builds a key tuple per call.
+one lookup, cheaper than `functools.lru_cache`, which builds a key tuple per call. A miss is parsed here
+when the body is small, in the helper process otherwise (`fake_llm.parse_worker`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from fake_llm.config import LimitsConfig
+from fake_llm.parse_worker import IN_PROCESS_MAX_BYTES, ParseWorker
 from fake_llm.parsing import ApiRequest, Route, parse_request
 
 __all__ = ["ENTRY_OVERHEAD_BYTES", "ParseCache"]
@@ -25,8 +27,9 @@ class ParseCache:
     """`parse_request` results by body, at most `limits.parse_cache_bytes` (0 = no cache); errors are never
     cached."""
 
-    def __init__(self, limits: LimitsConfig) -> None:
+    def __init__(self, limits: LimitsConfig, worker: ParseWorker) -> None:
         self._limits = limits
+        self._worker = worker
         self._budget = limits.parse_cache_bytes
         self._entries: OrderedDict[bytes, tuple[Route, ApiRequest, int]] = OrderedDict()
         self.size_bytes = 0
@@ -34,12 +37,17 @@ class ParseCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def parse(self, route: Route, body: bytes) -> ApiRequest:
-        """The parsed request for `body` on `route` (see `parse_request`); raises BadRequest."""
+    def get(self, route: Route, body: bytes) -> ApiRequest | None:
+        """The cached request for `body` on `route`, or None (then call `parse`)."""
         hit = self._entries.get(body)
-        if hit is not None and hit[0] == route:
-            return hit[1]
-        request = parse_request(route, body, self._limits)
+        return hit[1] if hit is not None and hit[0] == route else None
+
+    async def parse(self, route: Route, body: bytes) -> ApiRequest:
+        """Parse `body` for `route` (`parse_request`), keep the result if it fits; raises BadRequest."""
+        if len(body) <= IN_PROCESS_MAX_BYTES:
+            request = parse_request(route, body, self._limits)
+        else:
+            request = await self._worker.parse(route, body, self._limits)
         cost = 2 * len(body) + ENTRY_OVERHEAD_BYTES
         if cost <= self._budget:
             self._insert(route, body, request, cost)

@@ -35,7 +35,8 @@ MAX_DIMENSIONS = 8192
 
 
 class BadRequest(Exception):
-    """A client error; becomes a 4xx with OpenAI's error body."""
+    """A client error; becomes a 4xx with OpenAI's error body. Picklable with all its fields (large bodies
+    are parsed in a helper process, `fake_llm.parse_worker`)."""
 
     def __init__(self, message: str, *, param: str | None = None, status: int = 400, code: str | None = None):
         super().__init__(message)
@@ -43,6 +44,13 @@ class BadRequest(Exception):
         self.param = param
         self.status = status
         self.code = code
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_bad_request, (self.message, self.param, self.status, self.code))
+
+
+def _bad_request(message: str, param: str | None, status: int, code: str | None) -> BadRequest:
+    return BadRequest(message, param=param, status=status, code=code)
 
 
 def _too_deep(max_depth: int) -> BadRequest:
@@ -306,17 +314,16 @@ def _is_int(value: object) -> bool:
 
 
 def _embedding_input(item: object, index: int, max_tokens: int) -> tuple[str, int]:
-    """One embeddings input as (text the vector is seeded from, estimated tokens); BadRequest if invalid."""
+    """One embeddings input as (text the vector is seeded from, estimated tokens); BadRequest if invalid.
+
+    The length is checked before the elements, so an oversized token array costs nothing more to refuse.
+    """
     if isinstance(item, str):
         if not item:
             raise BadRequest("'input' cannot contain an empty string.", param="input")
-        text, tokens = item, count_tokens(item)
-    elif isinstance(item, list) and item and all(_is_int(x) for x in item):
-        if not all(0 <= x <= MAX_TOKEN_ID for x in item):
-            raise BadRequest(
-                f"Invalid 'input[{index}]': token ids must be between 0 and {MAX_TOKEN_ID}.", param="input"
-            )
-        text, tokens = " ".join(map(str, item)), len(item)
+        tokens = count_tokens(item)
+    elif isinstance(item, list) and item:
+        tokens = len(item)
     else:
         raise BadRequest(_INPUT_SHAPE, param="input")
     if tokens > max_tokens:
@@ -326,7 +333,16 @@ def _embedding_input(item: object, index: int, max_tokens: int) -> tuple[str, in
             param="input",
             code="invalid_value",
         )
-    return text, tokens
+    if isinstance(item, str):
+        return item, tokens
+    assert isinstance(item, list)
+    if not all(_is_int(x) for x in item):
+        raise BadRequest(_INPUT_SHAPE, param="input")
+    if not all(0 <= x <= MAX_TOKEN_ID for x in item):
+        raise BadRequest(
+            f"Invalid 'input[{index}]': token ids must be between 0 and {MAX_TOKEN_ID}.", param="input"
+        )
+    return " ".join(map(str, item)), tokens
 
 
 Route = Literal["chat.completions", "responses", "embeddings"]

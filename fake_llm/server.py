@@ -16,7 +16,7 @@ from typing import cast
 
 import uvicorn
 
-from fake_llm.app import create_app
+from fake_llm.app import FakeLLMApp, create_app
 from fake_llm.config import FakeLLMConfig
 from fake_llm.connections import HeadLimits, protocol_class
 from fake_llm.errors import ServeError
@@ -103,4 +103,9 @@ def serve(config: FakeLLMConfig, *, tls: TLSFiles | None = None) -> None:
     # the collector's reach so the garbage collections that request traffic triggers stay cheap.
     gc.collect()
     gc.freeze()
-    server.run()
+    try:
+        server.run()
+    finally:
+        app = server.config.app
+        if isinstance(app, FakeLLMApp):
+            app.close()
