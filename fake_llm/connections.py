@@ -118,74 +118,92 @@ def _reading(protocol: Any) -> tuple[str, object] | None:
     return None
 
 
+class _Tracked(asyncio.Protocol):
+    """Mixed into uvicorn's protocol class: connection accounting and the head timeout."""
+
+    # uvicorn's protocol state this mixin reads (set by the class it is mixed into).
+    cycle: Any
+    client: Any
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
+    timeout_keep_alive_task: asyncio.TimerHandle | None
+    # Set per class by `protocol_class`.
+    _fake_llm_tracker: ConnectionTracker
+    _fake_llm_limits: HeadLimits
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        self._fake_llm_client = self.client
+        self._fake_llm_head_bytes = 0
+        self._fake_llm_draining = False
+        self._fake_llm_seen: object = None
+        self._fake_llm_timer: asyncio.TimerHandle | None = self.loop.call_later(
+            self._fake_llm_limits.timeout_s, self._fake_llm_check_head
+        )
+        self._fake_llm_tracker.opened(self.client, self.transport)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        timer = getattr(self, "_fake_llm_timer", None)
+        if timer is not None:
+            timer.cancel()
+            self._fake_llm_timer = None
+        self._fake_llm_tracker.closed(getattr(self, "_fake_llm_client", None))
+        super().connection_lost(exc)
+
+    def _fake_llm_check_head(self) -> None:
+        self._fake_llm_timer = None
+        if self.transport.is_closing():
+            return
+        reading = _reading(self)
+        # Stalled: no head after a whole timeout since opening, or the same read still unfinished at two
+        # checks in a row (so a head or body gets one to two timeouts).
+        if reading is not None and (reading[1] is None or reading == self._fake_llm_seen):
+            self.transport.close()
+            return
+        self._fake_llm_seen = reading
+        self._fake_llm_timer = self.loop.call_later(
+            self._fake_llm_limits.timeout_s, self._fake_llm_check_head
+        )
+
+
+class _HeadSize(_Tracked):
+    """Mixed into httptools' protocol class (h11 has its own limit): the head size limit, 431."""
+
+    def data_received(self, data: bytes) -> None:
+        cycle = self.cycle
+        if cycle is not None and cycle.more_body:
+            super().data_received(data)  # a body: its size is the app's to judge (413)
+            return
+        if self._fake_llm_draining:
+            return  # after a 431: read and drop until the client or the head timeout closes
+        # Waiting for a head: on_headers_complete (called inside) resets the count.
+        self._fake_llm_head_bytes += len(data)
+        super().data_received(data)
+        if (
+            self._fake_llm_head_bytes > self._fake_llm_limits.max_header_bytes
+            and not self.transport.is_closing()
+        ):
+            self._fake_llm_refuse_head()
+
+    def on_headers_complete(self) -> None:
+        self._fake_llm_head_bytes = 0
+        super().on_headers_complete()  # type: ignore[misc]
+
+    def _fake_llm_refuse_head(self) -> None:
+        self.transport.write(_HEAD_TOO_LARGE)
+        if self.transport.can_write_eof():
+            # Half-close and keep reading: closing with unread input would send a reset, and the client
+            # could lose the 431 before reading it.
+            self._fake_llm_draining = True
+            self.transport.write_eof()
+        else:  # TLS has no half-close
+            self.transport.close()
+
+
 def protocol_class(
     base: type[asyncio.Protocol], tracker: ConnectionTracker, limits: HeadLimits
 ) -> type[asyncio.Protocol]:
     """A subclass of uvicorn's `base` HTTP protocol that reports to `tracker` and enforces `limits`."""
-    counts_head_bytes = hasattr(base, "on_headers_complete")  # httptools; h11 limits its own buffer
-
-    # A base class only known at run time has no static type: the one ignore mypy needs here.
-    class TrackedProtocol(base):  # type: ignore[valid-type, misc]
-        def connection_made(self, transport: asyncio.Transport) -> None:
-            super().connection_made(transport)
-            self._fake_llm_client = self.client
-            self._fake_llm_head_bytes = 0
-            self._fake_llm_draining = False
-            self._fake_llm_seen: object = None
-            self._fake_llm_timer: asyncio.TimerHandle | None = self.loop.call_later(
-                limits.timeout_s, self._fake_llm_check_head
-            )
-            tracker.opened(self.client, transport)
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            timer = getattr(self, "_fake_llm_timer", None)
-            if timer is not None:
-                timer.cancel()
-                self._fake_llm_timer = None
-            tracker.closed(getattr(self, "_fake_llm_client", None))
-            super().connection_lost(exc)
-
-        def _fake_llm_check_head(self) -> None:
-            self._fake_llm_timer = None
-            if self.transport.is_closing():
-                return
-            reading = _reading(self)
-            # Stalled: no head after a whole timeout since opening, or the same read still unfinished
-            # at two checks in a row (so a head or body gets one to two timeouts).
-            if reading is not None and (reading[1] is None or reading == self._fake_llm_seen):
-                self.transport.close()
-                return
-            self._fake_llm_seen = reading
-            self._fake_llm_timer = self.loop.call_later(limits.timeout_s, self._fake_llm_check_head)
-
-        if counts_head_bytes:
-
-            def data_received(self, data: bytes) -> None:
-                cycle = self.cycle
-                if cycle is not None and cycle.more_body:
-                    super().data_received(data)  # a body: its size is the app's to judge (413)
-                    return
-                if self._fake_llm_draining:
-                    return  # after a 431: read and drop until the client or the head timeout closes
-                # Waiting for a head: on_headers_complete (called inside) resets the count.
-                self._fake_llm_head_bytes += len(data)
-                super().data_received(data)
-                if self._fake_llm_head_bytes > limits.max_header_bytes and not self.transport.is_closing():
-                    self._fake_llm_refuse_head()
-
-            def on_headers_complete(self) -> None:
-                self._fake_llm_head_bytes = 0
-                super().on_headers_complete()
-
-            def _fake_llm_refuse_head(self) -> None:
-                self.transport.write(_HEAD_TOO_LARGE)
-                if self.transport.can_write_eof():
-                    # Half-close and keep reading: closing with unread input would send a reset, and the
-                    # client could lose the 431 before reading it.
-                    self._fake_llm_draining = True
-                    self.transport.write_eof()
-                else:  # TLS has no half-close
-                    self.transport.close()
-
-    TrackedProtocol.__name__ = f"Tracked{base.__name__}"
-    return TrackedProtocol
+    mixin = _HeadSize if hasattr(base, "on_headers_complete") else _Tracked  # httptools or h11
+    namespace = {"_fake_llm_tracker": tracker, "_fake_llm_limits": limits}
+    return type(f"Tracked{base.__name__}", (mixin, base), namespace)
