@@ -206,3 +206,13 @@ def test_limits_are_validated(flags: dict[str, object], needle: str) -> None:
 def test_allowed_origins_are_normalised() -> None:
     config = load_config(flags={"allowed_origins": " HTTPS://App.Example/ , * "})
     assert config.limits.origins() == frozenset({"https://app.example", "*"})
+
+
+def test_docs_explain_every_limit() -> None:
+    section = DOCS.read_text().split("## Limits and security", 1)[1].split("\n## ", 1)[0]
+    limits = [setting for setting in SETTINGS.values() if setting.section == "limits"]
+    assert limits
+    for setting in limits:
+        assert f"`{setting.flag}" in section, (
+            f"docs/fake_llm.md 'Limits and security' does not explain {setting.flag}"
+        )
