@@ -15,12 +15,13 @@ The same hooks guard the head of a request, which uvicorn reads with no limit of
 - size (httptools only; h11 has its own limit, `h11_max_incomplete_event_size`): httptools buffers a header
   line of any length, so more than `max_header_bytes` without a complete head gets 431; the connection is
   half-closed and what the client still sends is dropped until it closes (or the head timeout does).
-Both cost nothing per request: one timer per connection per timeout, and a byte count per read.
+Both are cheap: one timer per connection per timeout, and a byte count per read of a head.
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 from fake_llm.stats import ServerStats
@@ -91,14 +92,12 @@ class ConnectionTracker:
         return conn
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class HeadLimits:
     """How long and how large the head of a request may be (from `LimitsConfig`)."""
 
-    __slots__ = ("max_header_bytes", "timeout_s")
-
-    def __init__(self, *, timeout_s: float, max_header_bytes: int) -> None:
-        self.timeout_s = timeout_s
-        self.max_header_bytes = max_header_bytes
+    timeout_s: float
+    max_header_bytes: int
 
 
 def _reading(protocol: Any) -> tuple[str, object] | None:
