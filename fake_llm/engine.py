@@ -36,7 +36,7 @@ from fake_llm.distributions import sample
 from fake_llm.faults import FaultPicker
 from fake_llm.origins import OriginPolicy
 from fake_llm.parse_cache import ParseCache
-from fake_llm.parse_worker import ParseWorker
+from fake_llm.parse_worker import ParseUnavailable, ParseWorker
 from fake_llm.parsing import ApiRequest, BadRequest, ChatRequest, EmbeddingsRequest, Route
 from fake_llm.request_headers import HeaderOverrides, HeaderRules
 from fake_llm.stats import ServerStats
@@ -232,7 +232,7 @@ class Engine:
             request = self._parsed.get(route, body) or await self._parsed.parse(route, body)
             if self._models:
                 self._check_model(request)
-        except (BadRequest, BodyTooLarge) as exc:
+        except (BadRequest, BodyTooLarge, ParseUnavailable) as exc:
             await self._refuse(send, exc, exchange)
             return
         exchange.tokens_in = request.input_tokens
@@ -288,16 +288,26 @@ class Engine:
         while (await receive())["type"] != "http.disconnect":
             pass
 
-    async def _refuse(self, send: Send, exc: BadRequest | BodyTooLarge, exchange: _Exchange) -> None:
-        """Answer a request refused before it was served (4xx, OpenAI's error shape)."""
+    async def _refuse(
+        self, send: Send, exc: BadRequest | BodyTooLarge | ParseUnavailable, exchange: _Exchange
+    ) -> None:
+        """Answer a request refused before it was served (OpenAI's error shape): the client's mistake (4xx),
+        or a parse helper that is gone (503, logged on one line)."""
+        type_ = "invalid_request_error"
         if isinstance(exc, BodyTooLarge):
             exc = BadRequest(
                 f"The request body is larger than {self._max_body_bytes} bytes (fake_llm --max-body-bytes).",
                 status=413,
                 code="request_too_large",
             )
+        elif isinstance(exc, ParseUnavailable):
+            _log.warning("fake_llm: %s", exc)
+            exc = BadRequest(
+                f"fake_llm could not parse this body: {exc}.", status=503, code="service_unavailable"
+            )
+            type_ = "server_error"
         exchange.status = str(exc.status)
-        error = error_body(exc.message, type_="invalid_request_error", param=exc.param, code=exc.code)
+        error = error_body(exc.message, type_=type_, param=exc.param, code=exc.code)
         await send_response(send, exc.status, error, [], _JSON)
 
     def _output_tokens(self, request: ApiRequest, o: HeaderOverrides) -> int:

@@ -27,12 +27,17 @@ from concurrent.futures.process import BrokenProcessPool
 from fake_llm.config import LimitsConfig
 from fake_llm.parsing import ApiRequest, Route, parse_request
 
-__all__ = ["IN_PROCESS_MAX_BYTES", "ParseWorker"]
+__all__ = ["IN_PROCESS_MAX_BYTES", "ParseUnavailable", "ParseWorker"]
 
 IN_PROCESS_MAX_BYTES = 64 * 1024
 """Bodies up to this size are parsed on the event loop: at most a few ms however they are shaped."""
 
 _PARENT_POLL_S = 1.0
+
+
+class ParseUnavailable(Exception):
+    """The helper process could not be started or died (killed from outside, out of memory): a 503, not a
+    500 with a traceback, and the next large body starts a new helper."""
 
 
 def _watch_parent(parent_pid: int) -> None:
@@ -58,21 +63,21 @@ class ParseWorker:
 
         Raises:
             BadRequest: the body is not a valid request (the helper's error, with all its fields).
-            BrokenProcessPool: the helper died (killed from outside); the next call starts a new one.
+            ParseUnavailable: the helper could not start or died; the next call starts a new one.
         """
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=multiprocessing.get_context("spawn"),  # no fork of a running event loop
-                initializer=_start_helper,
-                initargs=(os.getpid(),),
-            )
         loop = asyncio.get_running_loop()
         try:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=1,
+                    mp_context=multiprocessing.get_context("spawn"),  # no fork of a running event loop
+                    initializer=_start_helper,
+                    initargs=(os.getpid(),),
+                )
             return await loop.run_in_executor(self._pool, parse_request, route, body, limits)
-        except BrokenProcessPool:
+        except (BrokenProcessPool, OSError) as exc:
             self.close()
-            raise
+            raise ParseUnavailable(f"the parse helper process is unavailable ({exc})") from None
 
     def close(self) -> None:
         """Stop the helper (if started) at once, even in the middle of a long parse."""

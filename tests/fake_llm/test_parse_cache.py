@@ -102,3 +102,31 @@ def test_the_helper_process_never_outlives_the_server(
         "the helper processes to exit",
         ready=lambda running: not running,
     )
+
+
+def test_a_dead_helper_is_a_503_then_replaced(start_process: Callable[[ProcessSpec], ManagedProcess]) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_process(
+        ProcessSpec(
+            name="fake_llm", argv=fake_llm_argv(port=port, preset="instant"), ready_url=f"{base}/health"
+        )
+    )
+
+    def post(text: str) -> httpx.Response:
+        return httpx.post(
+            f"{base}/v1/chat/completions",
+            content=_body(text * 100_000),
+            headers={"content-type": "application/json"},
+        )
+
+    assert post("a").status_code == 200
+    helper = next(
+        p for p in psutil.Process(server.pid).children() if "resource_tracker" not in " ".join(p.cmdline())
+    )
+    helper.kill()
+    helper.wait(timeout=10)
+    lost = post("b")
+    assert lost.status_code == 503 and lost.json()["error"]["type"] == "server_error", lost.text
+    assert post("c").status_code == 200  # a new helper
+    assert "Traceback" not in server.log_tail(100)
