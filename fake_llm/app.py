@@ -1,9 +1,9 @@
-"""The ASGI app: the three API routes as raw ASGI on the hot path, everything else through FastAPI.
+"""The ASGI app: the API routes as raw ASGI on the hot path, everything else through FastAPI.
 
-Why the split: `/v1/chat/completions`, `/v1/responses` and `/v1/embeddings` carry the load the benchmarks
-measure, and the perf target is a bare ASGI server that only sleeps; routing them before FastAPI's
-middleware stack keeps that overhead out. Control and catalogue routes (`/health`, `/stats`,
-`/stats/reset`, `/metrics`, `/v1/models`) are ordinary FastAPI routes.
+Why the split: `/v1/chat/completions`, `/v1/responses`, `/v1/embeddings` and Anthropic's `/v1/messages`
+carry the load the benchmarks measure, and the perf target is a bare ASGI server that only sleeps; routing
+them before FastAPI's middleware stack keeps that overhead out. Control and catalogue routes (`/health`,
+`/stats`, `/stats/reset`, `/metrics`, `/v1/models`) are ordinary FastAPI routes.
 
 The origin rule (`fake_llm.origins`) covers every route: the API checks it with its other header rules
 (`fake_llm.request_headers`), the control routes here, so no web page can reset `/stats` mid-run either.
@@ -15,20 +15,17 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException
 
-from fake_llm.asgi import Receive, Scope, Send, error_body, send_response
+from fake_llm.asgi import Receive, Scope, Send, send_response
 from fake_llm.config import FakeLLMConfig
-from fake_llm.engine import Engine, Route
+from fake_llm.dialects import OPENAI
+from fake_llm.engine import Engine
 from fake_llm.metrics import CONTENT_TYPE, render_metrics
 from fake_llm.origins import OriginPolicy
+from fake_llm.routes import API_PATHS, DIALECTS
 
 __all__ = ["DEFAULT_MODELS", "FakeLLMApp", "create_app"]
 
 DEFAULT_MODELS: tuple[str, ...] = ("fake-chat", "fake-embedding")
-_API_ROUTES: dict[str, Route] = {
-    "/v1/chat/completions": "chat.completions",
-    "/v1/responses": "responses",
-    "/v1/embeddings": "embeddings",
-}
 
 
 class FakeLLMApp:
@@ -42,19 +39,19 @@ class FakeLLMApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            route = _API_ROUTES.get(scope["path"])
+            route = API_PATHS.get(scope["path"])
             if route is not None:
                 if scope["method"] == "POST":
                     await self.engine.handle(route, scope, receive, send)
                 else:
-                    body = error_body(f"{scope['path']} only accepts POST", type_="invalid_request_error")
+                    body = DIALECTS[route].error_body(405, f"{scope['path']} only accepts POST")
                     await send_response(send, 405, body, [(b"allow", b"POST")], b"application/json")
                 return
             if not self._origin_allowed(scope):
-                body = error_body(
+                body = OPENAI.error_body(
+                    403,
                     "Requests from this browser origin are refused: fake_llm answers loopback origins only "
                     "(start it with --allowed-origins to allow others).",
-                    type_="invalid_request_error",
                     code="origin_not_allowed",
                 )
                 await send_response(send, 403, body, [], b"application/json")
@@ -77,7 +74,11 @@ def create_app(config: FakeLLMConfig | None = None) -> FakeLLMApp:
     return FakeLLMApp(config or FakeLLMConfig())
 
 
-def _model_doc(model_id: str) -> dict[str, object]:
+def _model_doc(model_id: str, request: Request) -> dict[str, object]:
+    # The Anthropic SDK sends `anthropic-version` on every call: it gets Anthropic's model shape.
+    if "anthropic-version" in request.headers:
+        created = "2023-11-14T22:13:20Z"
+        return {"type": "model", "id": model_id, "display_name": model_id, "created_at": created}
     return {"id": model_id, "object": "model", "created": 1700000000, "owned_by": "awaitbench"}
 
 
@@ -101,11 +102,14 @@ def _control_app(engine: Engine) -> FastAPI:
         return {"status": "ok"}
 
     @app.get("/v1/models")
-    async def list_models() -> dict[str, object]:
-        return {"object": "list", "data": [_model_doc(m) for m in models]}
+    async def list_models(request: Request) -> dict[str, object]:
+        data = [_model_doc(m, request) for m in models]
+        if "anthropic-version" in request.headers:
+            return {"data": data, "has_more": False, "first_id": models[0], "last_id": models[-1]}
+        return {"object": "list", "data": data}
 
     @app.get("/v1/models/{model_id}")
-    async def get_model(model_id: str) -> JSONResponse:
+    async def get_model(model_id: str, request: Request) -> JSONResponse:
         if strict and model_id not in models:
             return JSONResponse(
                 {
@@ -118,7 +122,7 @@ def _control_app(engine: Engine) -> FastAPI:
                 },
                 status_code=404,
             )
-        return JSONResponse(_model_doc(model_id))
+        return JSONResponse(_model_doc(model_id, request))
 
     @app.get("/stats")
     async def stats() -> dict[str, object]:

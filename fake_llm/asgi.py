@@ -10,6 +10,8 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from fake_llm.http_cycle import TRUSTED_HEADERS
+
 __all__ = [
     "BodyTooLarge",
     "Headers",
@@ -81,6 +83,8 @@ async def send_response(send: Send, status: int, body: bytes, headers: Headers, 
                 (b"content-length", str(len(body)).encode()),
                 *headers,
             ],
+            # fake_llm builds these headers itself: its HTTP cycle may skip re-validating them.
+            TRUSTED_HEADERS: True,
         }
     )
     await send({"type": "http.response.body", "body": body})

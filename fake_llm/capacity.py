@@ -7,7 +7,6 @@ over the rate limits, they get 429 with `Retry-After`, which the SDK's retries h
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from dataclasses import dataclass
 from fake_llm.config import CapacityConfig
 from fake_llm.stats import ServerStats
 
-__all__ = ["ConcurrencyGate", "QueueFull", "RateDecision", "RateLimiter"]
+__all__ = ["BucketState", "ConcurrencyGate", "QueueFull", "RateDecision", "RateLimiter"]
 
 
 class QueueFull(Exception):
@@ -72,12 +71,26 @@ class ConcurrencyGate:
 
 
 @dataclass(frozen=True, kw_only=True)
+class BucketState:
+    """One rate-limit budget as a reply reports it: `kind` is "requests" or "tokens"."""
+
+    kind: str
+    limit: int
+    remaining: int
+    reset_s: float
+
+
+@dataclass(frozen=True, kw_only=True)
 class RateDecision:
-    """Whether a request may go ahead, and the `x-ratelimit-*` headers to send either way."""
+    """Whether a request may go ahead, and the state of each budget (the `*ratelimit-*` headers' figures).
+
+    The figures, not the headers: each wire format spells them its own way (OpenAI's `x-ratelimit-*` with
+    durations, Anthropic's `anthropic-ratelimit-*` with timestamps; see `fake_llm.dialects`).
+    """
 
     allowed: bool
     retry_after_s: float
-    headers: list[tuple[bytes, bytes]]
+    buckets: tuple[BucketState, ...]
 
 
 class _Bucket:
@@ -101,16 +114,8 @@ class _Bucket:
         return (self.capacity - self.level) / self.rate_per_s
 
 
-def _duration(seconds: float) -> bytes:
-    # OpenAI's format for x-ratelimit-reset-*: "1s", "6m0s", "20ms".
-    if seconds < 1:
-        return f"{max(1, math.ceil(seconds * 1000))}ms".encode()
-    minutes, secs = divmod(math.ceil(seconds), 60)
-    return (f"{minutes}m{secs}s" if minutes else f"{secs}s").encode()
-
-
 class RateLimiter:
-    """Requests/min and tokens/min limits (0 = off), OpenAI-style headers."""
+    """Requests/min and tokens/min limits (0 = off)."""
 
     def __init__(self, config: CapacityConfig) -> None:
         self._requests = _Bucket(config.rpm) if config.rpm else None
@@ -135,12 +140,14 @@ class RateLimiter:
                 self._requests.level -= 1
             if self._tokens is not None:
                 self._tokens.level -= min(float(tokens), self._tokens.capacity)
-        headers: list[tuple[bytes, bytes]] = []
-        for bucket, kind in ((self._requests, b"requests"), (self._tokens, b"tokens")):
-            if bucket is not None:
-                headers += [
-                    (b"x-ratelimit-limit-" + kind, str(int(bucket.capacity)).encode()),
-                    (b"x-ratelimit-remaining-" + kind, str(max(0, int(bucket.level))).encode()),
-                    (b"x-ratelimit-reset-" + kind, _duration(bucket.reset_s())),
-                ]
-        return RateDecision(allowed=allowed, retry_after_s=max(waits, default=0.0), headers=headers)
+        buckets = tuple(
+            BucketState(
+                kind=kind,
+                limit=int(bucket.capacity),
+                remaining=max(0, int(bucket.level)),
+                reset_s=bucket.reset_s(),
+            )
+            for bucket, kind in ((self._requests, "requests"), (self._tokens, "tokens"))
+            if bucket is not None
+        )
+        return RateDecision(allowed=allowed, retry_after_s=max(waits, default=0.0), buckets=buckets)

@@ -136,7 +136,8 @@ def run(args: argparse.Namespace, *, env: Mapping[str, str] | None = None) -> in
     srv = config.server
     ensure_bindable(srv.host, srv.port)
     tls = make_tls_files(config.network.tls_dir) if config.network.tls else None
-    _say(f"serving on {'https' if tls else 'http'}://{srv.host}:{srv.port}/v1")
+    origin = f"{'https' if tls else 'http'}://{srv.host}:{srv.port}"
+    _say(f"serving on {origin}/v1 (OpenAI SDK base_url; the Anthropic SDK takes {origin})")
     if tls:
         _say(f"TLS CA certificate: {tls.ca_path} (e.g. SSL_CERT_FILE={tls.ca_path})")
     # uvicorn re-raises the stop signal after its graceful shutdown; that is a clean exit.

@@ -34,7 +34,7 @@ __all__ = [
 
 Distribution = Literal["constant", "uniform", "normal", "lognormal"]
 DISTRIBUTIONS: tuple[Distribution, ...] = get_args(Distribution)
-FaultKind = Literal["429", "500", "503", "hang", "disconnect", "trickle"]
+FaultKind = Literal["429", "500", "503", "529", "hang", "disconnect", "trickle"]
 FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 Loop = Literal["uvloop", "asyncio"]
 Http = Literal["httptools", "h11"]
@@ -91,6 +91,18 @@ class CapacityConfig:
     )
     rpm: int = setting(0, "requests per minute (token bucket) before 429 (0 = no limit)")
     tpm: int = setting(0, "tokens (prompt + planned output) per minute before 429 (0 = no limit)")
+    load_factor: float = setting(
+        1.0,
+        "latency under load: TTFT and ITL are multiplied by a factor growing linearly from 1 (one request "
+        "in service) to this at --load-capacity requests in service (1 = off)",
+    )
+    load_capacity: int = setting(
+        0, "requests in service at which the --load-factor multiplier is reached (0 = --max-concurrency)"
+    )
+
+    def load_capacity_requests(self) -> int:
+        """Where the load multiplier reaches `load_factor`: `load_capacity`, else the concurrency cap."""
+        return self.load_capacity or self.max_concurrency
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,6 +112,7 @@ class FaultConfig:
     error_rate_429: float = setting(0.0, "share of requests answered 429")
     error_rate_500: float = setting(0.0, "share of requests answered 500")
     error_rate_503: float = setting(0.0, "share of requests answered 503")
+    error_rate_529: float = setting(0.0, "share of requests answered 529 (overloaded, Anthropic's code)")
     hang_rate: float = setting(0.0, "share of requests that never answer until the client disconnects")
     disconnect_rate: float = setting(
         0.0,
@@ -110,7 +123,7 @@ class FaultConfig:
     )
     trickle_ms: float = setting(200.0, "pause between trickled pieces (ms)")
     retry_after_ms: int = setting(
-        1000, "Retry-After / retry-after-ms on injected 429/503 and queue-full 429 (ms)"
+        1000, "Retry-After / retry-after-ms on injected 429/503/529 and queue-full 429 (ms)"
     )
     fault_kind: FaultKind = setting("500", "the fault the schedules below inject", choices=FAULT_KINDS)
     fault_first_n: int = setting(0, "the first N API requests get --fault-kind")
@@ -152,8 +165,8 @@ class LimitsConfig:
 
     max_output_tokens: int = setting(
         32768,
-        "largest output a request may ask for (max_tokens, max_completion_tokens, max_output_tokens, "
-        "x-fake-output-tokens); more is a 400",
+        "largest output a request may ask for (max_tokens, Anthropic's too, max_completion_tokens, "
+        "max_output_tokens, x-fake-output-tokens); more is a 400",
     )
     max_embedding_inputs: int = setting(2048, "inputs in one /v1/embeddings request; more is a 400")
     max_embedding_input_tokens: int = setting(
@@ -212,6 +225,20 @@ def _check(ok: bool, name: str, problem: str) -> None:
         raise ConfigError(f"{_flag(name)} {problem}")
 
 
+def _validate_capacity(cap: CapacityConfig) -> None:
+    _check(cap.max_concurrency >= 0, "max_concurrency", "must be >= 0 (0 = no cap)")
+    _check(cap.queue_limit >= -1, "queue_limit", "must be >= -1 (-1 = unbounded)")
+    _check(cap.rpm >= 0, "rpm", "must be >= 0 (0 = no limit)")
+    _check(cap.tpm >= 0, "tpm", "must be >= 0 (0 = no limit)")
+    _check(cap.load_factor >= 1, "load_factor", "must be >= 1 (1 = latency does not grow with load)")
+    _check(cap.load_capacity >= 0, "load_capacity", "must be >= 0 (0 = --max-concurrency)")
+    _check(
+        cap.load_factor == 1 or cap.load_capacity_requests() > 0,
+        "load_factor",
+        "needs --load-capacity (or --max-concurrency): the number of requests in service at which it applies",
+    )
+
+
 def _validate(config: FakeLLMConfig) -> None:
     sections = (config.server, config.latency, config.network, config.capacity, config.faults, config.limits)
     for section in sections:
@@ -235,10 +262,7 @@ def _validate(config: FakeLLMConfig) -> None:
     _check(lat.output_tokens >= 1, "output_tokens", "must be >= 1 (a completion has at least one token)")
     _check(net.rtt_ms >= 0, "rtt_ms", "must be >= 0")
     _check(net.handshake_ms >= 0, "handshake_ms", "must be >= 0")
-    _check(cap.max_concurrency >= 0, "max_concurrency", "must be >= 0 (0 = no cap)")
-    _check(cap.queue_limit >= -1, "queue_limit", "must be >= -1 (-1 = unbounded)")
-    _check(cap.rpm >= 0, "rpm", "must be >= 0 (0 = no limit)")
-    _check(cap.tpm >= 0, "tpm", "must be >= 0 (0 = no limit)")
+    _validate_capacity(cap)
     _validate_faults(faults)
     _check(0 <= srv.port <= 65535, "port", "must be between 0 and 65535")
     _check(
@@ -256,6 +280,7 @@ def _validate_faults(faults: FaultConfig) -> None:
         "error_rate_429",
         "error_rate_500",
         "error_rate_503",
+        "error_rate_529",
         "hang_rate",
         "disconnect_rate",
         "trickle_rate",

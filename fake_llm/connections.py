@@ -13,9 +13,14 @@ The same hooks guard the head of a request, which uvicorn reads with no limit of
   or a request body, within one to two timeouts of starting it), else it is closed. uvicorn's keep-alive
   timeout only starts after a response, so a connection that never sends a byte would stay forever.
 - size (httptools only; h11 has its own limit, `h11_max_incomplete_event_size`): httptools buffers a header
-  line of any length, so more than `max_header_bytes` without a complete head gets 431; the connection is
-  half-closed and what the client still sends is dropped until it closes (or the head timeout does).
+  line of any length, so more than `max_header_bytes` without a complete head gets 431 (in Anthropic's error
+  shape when the request line names `/v1/messages`); the connection is half-closed and what the client
+  still sends is dropped until it closes (or the head timeout does).
 Both are cheap: one timer per connection per timeout, and a byte count per read of a head.
+
+With httptools, a complete head also installs the coalescing cycle (`fake_llm.http_cycle`) on the request
+uvicorn just created; the guards read only state that cycle keeps as uvicorn does (`more_body`,
+`response_started`, `response_complete`, the keep-alive timer it arms through `on_response`).
 """
 
 from __future__ import annotations
@@ -24,18 +29,28 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
+from fake_llm.dialects import OPENAI, Dialect
+from fake_llm.http_cycle import install as install_coalescing
+from fake_llm.routes import API_PATHS, DIALECTS
 from fake_llm.stats import ServerStats
 
 __all__ = ["Connection", "ConnectionTracker", "HeadLimits", "protocol_class"]
 
-_HEAD_TOO_LARGE_BODY = (
-    b'{"error":{"message":"The request line and headers are too large (fake_llm --max-header-bytes).",'
-    b'"type":"invalid_request_error","param":null,"code":"request_header_fields_too_large"}}'
-)
-_HEAD_TOO_LARGE = (
-    b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: application/json\r\n"
-    b"content-length: %d\r\nconnection: close\r\n\r\n%s" % (len(_HEAD_TOO_LARGE_BODY), _HEAD_TOO_LARGE_BODY)
-)
+_HEAD_MESSAGE = "The request line and headers are too large (fake_llm --max-header-bytes)."
+
+
+def _head_too_large(dialect: Dialect) -> bytes:
+    """The whole 431 response, in `dialect`'s error shape (written by hand: no ASGI cycle exists yet)."""
+    body = dialect.error_body(431, _HEAD_MESSAGE, code="request_header_fields_too_large")
+    return (
+        b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: application/json\r\n"
+        b"content-length: %d\r\nconnection: close\r\n\r\n%s" % (len(body), body)
+    )
+
+
+# By request path, in the route's error shape; any other path (a control route) in OpenAI's.
+_HEAD_TOO_LARGE = {path.encode(): _head_too_large(DIALECTS[route]) for path, route in API_PATHS.items()}
+_HEAD_TOO_LARGE_OTHER = _head_too_large(OPENAI)
 
 
 class Connection:
@@ -187,9 +202,13 @@ class _HeadSize(_Tracked):
     def on_headers_complete(self) -> None:
         self._fake_llm_head_bytes = 0
         super().on_headers_complete()  # type: ignore[misc]
+        # The cycle uvicorn just created: the engine's replies go out in one write each (fake_llm.http_cycle).
+        install_coalescing(self.cycle)
 
     def _fake_llm_refuse_head(self) -> None:
-        self.transport.write(_HEAD_TOO_LARGE)
+        # The path is known once the request line is (httptools hands the URL over as it arrives).
+        path = getattr(self, "url", b"").partition(b"?")[0]
+        self.transport.write(_HEAD_TOO_LARGE.get(path, _HEAD_TOO_LARGE_OTHER))
         if self.transport.can_write_eof():
             # Half-close and keep reading: closing with unread input would send a reset, and the client
             # could lose the 431 before reading it.

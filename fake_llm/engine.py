@@ -10,6 +10,10 @@ The steps: `Engine.handle` records the outcome whatever happens; `_serve` reads 
 about the answer once (a `Plan`: fault, token count, deadlines); `_answer` renders it and hands it to one of
 two paths, `_send_whole` (a JSON body at the end deadline) or `_send_stream` (SSE, one deadline per token).
 
+OpenAI's routes and Anthropic's `/v1/messages` go through the same steps, the admission rules and limits
+included: the route's dialect (`fake_llm.dialects`, by route in `fake_llm.routes`) spells errors (a 413, 415
+or 403 as much as an injected 500), rate-limit headers and the request id, its renderer the reply.
+
 A client that goes away is noticed at once, not at the next write: its connection's `connection_lost`
 cancels the request task (`fake_llm.connections`), and `handle` turns that cancellation into a 499 (and a
 counted disconnect if the answer had started), which also frees the request's capacity slot or queue place.
@@ -27,41 +31,35 @@ import random
 from collections.abc import Coroutine, Iterable, Iterator
 from typing import NamedTuple
 
-from fake_llm.asgi import BodyTooLarge, Headers, Receive, Scope, Send, error_body, read_body, send_response
+from fake_llm.anthropic_request import MessagesRequest
+from fake_llm.anthropic_wire import MessagesRenderer
+from fake_llm.asgi import BodyTooLarge, Headers, Receive, Scope, Send, read_body, send_response
 from fake_llm.bodies import first_chunk, send_rest
 from fake_llm.capacity import ConcurrencyGate, QueueFull, RateLimiter
 from fake_llm.config import FakeLLMConfig, FaultKind
 from fake_llm.connections import Connection, ConnectionTracker
+from fake_llm.dialects import Dialect
 from fake_llm.distributions import sample
 from fake_llm.faults import FaultPicker
+from fake_llm.http_cycle import TRUSTED_HEADERS
 from fake_llm.origins import OriginPolicy
 from fake_llm.parse_cache import ParseCache
 from fake_llm.parse_worker import ParseUnavailable, ParseWorker
-from fake_llm.parsing import ApiRequest, BadRequest, ChatRequest, EmbeddingsRequest, Route
+from fake_llm.parsing import BadRequest, ChatRequest, EmbeddingsRequest, ResponsesRequest
 from fake_llm.request_headers import HeaderOverrides, HeaderRules
+from fake_llm.routes import DIALECTS, ApiRequest, Route
 from fake_llm.stats import ServerStats
 from fake_llm.textgen import CACHED_PROMPT_BYTES, WHOLE_REPLY_TOKENS, LazyTokens, completion_tokens
-from fake_llm.wire import ChatRenderer, ResponsesRenderer, TokenChunks, embeddings_pieces
+from fake_llm.wire import ChatRenderer, ResponsesRenderer, TokenChunks, chat_completion, embeddings_pieces
 
-__all__ = ["Engine", "Plan", "Route"]
+__all__ = ["DIALECTS", "Engine", "Plan", "Route"]
 
 _log = logging.getLogger("fake_llm")
 _JSON = b"application/json"
 _SSE = b"text/event-stream"
 _TRICKLE_PIECES = 8
-_ERRORS: dict[str, tuple[str, str, str]] = {
-    "429": ("Rate limit reached (injected by fake_llm).", "requests", "rate_limit_exceeded"),
-    "500": (
-        "The server had an error while processing your request (injected by fake_llm).",
-        "server_error",
-        "internal_error",
-    ),
-    "503": (
-        "The server is overloaded or not ready yet (injected by fake_llm).",
-        "server_error",
-        "service_unavailable",
-    ),
-}
+_ERROR_FAULTS = frozenset({"429", "500", "503", "529"})
+_RETRIED_FAULTS = frozenset({"429", "503", "529"})  # the ones that carry Retry-After
 _ZERO_MS = b"0.000"
 # Streamed chunks held before a write, beyond which a lazily generated stream flushes (and yields).
 _MAX_PENDING_CHUNKS = 256
@@ -104,6 +102,34 @@ def _ms(seconds: float) -> bytes:
     return b"%.3f" % (seconds * 1000)
 
 
+def _wake(woken: asyncio.Future[None]) -> None:
+    # A lost connection cancels its request task, and with it this future, possibly in the same loop
+    # iteration as the timer fires (the timer is then already queued, too late for `timer.cancel()`):
+    # a done future is left alone, where `set_result` would raise InvalidStateError into the loop's log.
+    if not woken.done():
+        woken.set_result(None)
+
+
+def _wake_at(loop: asyncio.AbstractEventLoop, deadline: float) -> tuple[asyncio.Future[None], asyncio.Handle]:
+    """A future the loop completes at `deadline`, and its timer (cancel it in a `finally`).
+
+    Used instead of `asyncio.sleep` on the hot path: no coroutine per wait, and a two-line callback at the
+    wake-up (`_wake`, ~50 ns); a stream waits once per token, so this counts. Cancelling the timer when the
+    wait ends any other way (a cancelled task) keeps it from running at all.
+    """
+    woken: asyncio.Future[None] = loop.create_future()
+    return woken, loop.call_at(deadline, _wake, woken)
+
+
+async def _sleep_until(loop: asyncio.AbstractEventLoop, deadline: float) -> None:
+    """`asyncio.sleep` to an absolute deadline, on `_wake_at` (the inline form is used in the token loop)."""
+    woken, timer = _wake_at(loop, deadline)
+    try:
+        await woken
+    finally:
+        timer.cancel()
+
+
 def _retry_after(wait_s: float) -> Headers:
     return [
         (b"retry-after", str(max(1, math.ceil(wait_s))).encode()),
@@ -111,13 +137,49 @@ def _retry_after(wait_s: float) -> Headers:
     ]
 
 
+def _stream_start(plan: Plan, now: float, headers: Headers) -> dict[str, object]:
+    """The `http.response.start` of a stream whose first token is due `now`, with its timing headers."""
+    _, _, _, arrival, start, first, end, _ = plan
+    headers += [
+        (b"x-fake-intended-ms", _ms(first - start)),
+        (b"x-fake-intended-total-ms", _ms(end - start)),
+        (b"x-fake-actual-ms", _ms(now - arrival)),
+        (b"cache-control", b"no-cache"),
+    ]
+    return {
+        "type": "http.response.start",
+        "status": 200,
+        "headers": [(b"content-type", _SSE), *headers],
+        TRUSTED_HEADERS: True,
+    }
+
+
 async def _end_stream(send: Send, pending: list[bytes], tail: Iterable[bytes]) -> None:
     """Send what is pending and the stream's closing piece(s)."""
-    if isinstance(tail, tuple):  # a chat tail: one small piece
+    if isinstance(tail, tuple):  # a chat or Anthropic tail: one small piece, no text
         pending.extend(tail)
         await send({"type": "http.response.body", "body": b"".join(pending), "more_body": False})
     else:  # Responses: closing events that carry the whole text, generated while sent
         await send_rest(send, b"".join(pending), iter(tail))
+
+
+Renderer = ChatRenderer | ResponsesRenderer | MessagesRenderer
+
+
+def _renderer(request: ChatRequest | ResponsesRequest | MessagesRequest, request_id: str) -> Renderer:
+    """The renderer of `request`'s route (its reply's wire format)."""
+    if isinstance(request, ChatRequest):
+        return ChatRenderer(
+            request_id=request_id,
+            model=request.model,
+            prompt_tokens=request.input_tokens,
+            include_usage=request.include_usage,
+        )
+    if isinstance(request, MessagesRequest):
+        return MessagesRenderer(
+            request_id=request_id, model=request.model, prompt_tokens=request.input_tokens
+        )
+    return ResponsesRenderer(request_id=request_id, model=request.model, prompt_tokens=request.input_tokens)
 
 
 class _Exchange:
@@ -132,7 +194,7 @@ class _Exchange:
 
 
 class Engine:
-    """Serves the three API routes for one server process; owns the stats, limits and fault schedule."""
+    """Serves the API routes for one server process; owns the stats, limits and fault schedule."""
 
     def __init__(self, config: FakeLLMConfig) -> None:
         self.config = config
@@ -140,6 +202,7 @@ class Engine:
         self.tracker = ConnectionTracker(self.stats)
         self._gate = ConcurrencyGate(config.capacity, self.stats)
         self._limiter = RateLimiter(config.capacity)
+        self._rate_limited = self._limiter.enabled
         self._faults = FaultPicker(config.faults, seed=config.server.seed)
         self._rng = random.Random(config.server.seed)
         self._models = frozenset(config.model_ids())
@@ -150,6 +213,7 @@ class Engine:
         # Constant latencies (the usual case) need no draw per request.
         self._ttft_fixed_ms = _fixed(dist=lat.ttft_dist, mean=lat.ttft_ms, spread=lat.ttft_spread_ms)
         self._itl_fixed_ms = _fixed(dist=lat.itl_dist, mean=lat.itl_ms, spread=lat.itl_spread_ms)
+        self._prefill_ms_per_token = lat.prefill_ms_per_input_token
         limits = config.limits
         self._max_output_tokens = limits.max_output_tokens
         self._max_body_bytes = limits.max_body_bytes
@@ -163,6 +227,11 @@ class Engine:
             (b"retry-after", str(math.ceil(retry_ms / 1000)).encode()),
             (b"retry-after-ms", str(retry_ms).encode()),
         ]
+        # The load model: factor = 1 + slope * (requests in service - 1), at most load_factor (see _plan).
+        cap = config.capacity
+        self._load_max = cap.load_factor
+        self._load_slope = (cap.load_factor - 1) / max(1, cap.load_capacity_requests() - 1)
+        self._in_service = 0
 
     async def handle(self, route: Route, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one API request; never raises for a client's mistake, records the outcome either way."""
@@ -186,17 +255,12 @@ class Engine:
             _log.exception("fake_llm failed on %s", route)
             if exchange.status == "000":
                 exchange.status = "500"
-                body = error_body("fake_llm internal error", type_="server_error")
+                body = DIALECTS[route].error_body(500, "fake_llm internal error")
                 await send_response(send, 500, body, [], _JSON)
         finally:
             if conn is not None:
                 conn.task = None
-            self.stats.request_finished(
-                route=route,
-                status=exchange.status,
-                tokens_out=exchange.tokens_out,
-                tokens_in=exchange.tokens_in,
-            )
+            self.stats.request_finished(route, exchange.status, exchange.tokens_out, exchange.tokens_in)
 
     def _client_gone(self, exchange: _Exchange) -> None:
         """The request's connection was lost mid-request: 499, and a disconnect if the answer had begun."""
@@ -222,8 +286,11 @@ class Engine:
         exchange: _Exchange,
     ) -> None:
         """Admit the request (or answer it with an error, or hang), queue it, then answer on schedule."""
+        dialect = DIALECTS[route]
         try:
             overrides = self._headers.check(scope["headers"])
+            if route == "messages":
+                dialect.check_request_headers(scope["headers"])  # anthropic-version
             body = await read_body(receive, self._max_body_bytes)
             if body is None:
                 exchange.status = "499"
@@ -233,38 +300,37 @@ class Engine:
             if self._models:
                 self._check_model(request)
         except (BadRequest, BodyTooLarge, ParseUnavailable) as exc:
-            await self._refuse(send, exc, exchange)
+            await self._refuse(send, exc, exchange, dialect)
             return
         exchange.tokens_in = request.input_tokens
         fault = overrides.fault if overrides.fault_set else scheduled_fault
-        headers: Headers = [(b"x-request-id", b"req_fake%d" % next(self._ids))]
-        if fault is not None and fault in _ERRORS:
-            await self._error(send, loop, arrival + network_s, fault, headers, exchange)
+        headers: Headers = [(dialect.request_id_header, b"req_fake%d" % next(self._ids))]
+        if fault is not None and fault in _ERROR_FAULTS:
+            await self._error(send, loop, arrival + network_s, fault, headers, exchange, dialect)
             return
         if fault == "hang":
             await self._hang(receive, exchange)
             return
         n_tokens = self._output_tokens(request, overrides)
-        if self._limiter.enabled:
-            decision = self._limiter.check(request.input_tokens + n_tokens)
-            headers += decision.headers
-            if not decision.allowed:
-                headers += _retry_after(decision.retry_after_s)
-                await self._error(send, loop, arrival + network_s, "429", headers, exchange, retry=False)
-                return
+        tokens = request.input_tokens + n_tokens
+        if self._rate_limited and not self._rate_allowed(tokens, headers, dialect):
+            await self._error(send, loop, arrival + network_s, "429", headers, exchange, dialect, retry=False)
+            return
         gate = self._gate
         queued = False
         if gate.limited:
             try:
                 queued = await gate.acquire()
             except QueueFull:
-                await self._error(send, loop, arrival + network_s, "429", headers, exchange)
+                await self._error(send, loop, arrival + network_s, "429", headers, exchange, dialect)
                 return
+        self._in_service += 1
         try:
             start = loop.time() if queued else arrival  # deadlines count from when service begins
             plan = self._plan(request, overrides, fault, n_tokens, arrival, start, network_s)
             await self._answer(plan, send, loop, conn, headers, exchange)
         finally:
+            self._in_service -= 1
             if gate.limited:
                 gate.release()
 
@@ -288,12 +354,23 @@ class Engine:
         while (await receive())["type"] != "http.disconnect":
             pass
 
+    def _rate_allowed(self, tokens: int, headers: Headers, dialect: Dialect) -> bool:
+        """Charge the rate limits; adds the limit headers (and Retry-After when refused) to `headers`."""
+        decision = self._limiter.check(tokens)
+        headers += dialect.rate_headers(decision)
+        if not decision.allowed:
+            headers += _retry_after(decision.retry_after_s)
+        return decision.allowed
+
     async def _refuse(
-        self, send: Send, exc: BadRequest | BodyTooLarge | ParseUnavailable, exchange: _Exchange
+        self,
+        send: Send,
+        exc: BadRequest | BodyTooLarge | ParseUnavailable,
+        exchange: _Exchange,
+        dialect: Dialect,
     ) -> None:
-        """Answer a request refused before it was served (OpenAI's error shape): the client's mistake (4xx),
-        or a parse helper that is gone (503, logged on one line)."""
-        type_ = "invalid_request_error"
+        """Answer a request refused before it was served, in the route's error shape: the client's mistake
+        (4xx), or a parse helper that is gone (503, logged on one line)."""
         if isinstance(exc, BodyTooLarge):
             exc = BadRequest(
                 f"The request body is larger than {self._max_body_bytes} bytes (fake_llm --max-body-bytes).",
@@ -305,9 +382,8 @@ class Engine:
             exc = BadRequest(
                 f"fake_llm could not parse this body: {exc}.", status=503, code="service_unavailable"
             )
-            type_ = "server_error"
         exchange.status = str(exc.status)
-        error = error_body(exc.message, type_=type_, param=exc.param, code=exc.code)
+        error = dialect.error_body(exc.status, exc.message, param=exc.param, code=exc.code)
         await send_response(send, exc.status, error, [], _JSON)
 
     def _output_tokens(self, request: ApiRequest, o: HeaderOverrides) -> int:
@@ -336,22 +412,29 @@ class Engine:
     ) -> Plan:
         """Decide the answer's schedule: TTFT and ITL (overridden, constant or drawn), the deadlines."""
         lat = self.config.latency
+        # Latency under load, for configured (not pinned) values: linear in the requests now in service.
+        factor = 1.0
+        if self._load_slope:
+            factor = min(self._load_max, 1.0 + self._load_slope * (self._in_service - 1))
+        prefill_ms = self._prefill_ms_per_token * request.input_tokens * factor
         ttft_ms = overrides.ttft_ms
         if ttft_ms is None:
             ttft_ms = self._ttft_fixed_ms
             if ttft_ms is None:
                 ttft_ms = sample(self._rng, dist=lat.ttft_dist, mean=lat.ttft_ms, spread=lat.ttft_spread_ms)
+            ttft_ms *= factor
         itl_ms = overrides.itl_ms
         if itl_ms is None:
             itl_ms = self._itl_fixed_ms
             if itl_ms is None:
                 itl_ms = sample(self._rng, dist=lat.itl_dist, mean=lat.itl_ms, spread=lat.itl_spread_ms)
+            itl_ms *= factor
         if fault == "trickle":
             self.stats.trickle()
             if not isinstance(request, EmbeddingsRequest) and request.stream:
                 itl_ms = self.config.faults.trickle_ms
         itl_s = itl_ms / 1000
-        first = start + network_s + (lat.prefill_ms_per_input_token * request.input_tokens + ttft_ms) / 1000
+        first = start + network_s + (prefill_ms + ttft_ms) / 1000
         end = first + max(0, n_tokens - 1) * itl_s
         # Built with tuple.__new__, not the generated `Plan(...)`: that Python-level constructor cost
         # ~0.4 us per request (5% of the in-process hot path). The annotation keeps the fields type-checked.
@@ -387,23 +470,16 @@ class Engine:
         # would bloat the cache) is generated a chunk at a time while it is sent.
         whole = n_tokens <= WHOLE_REPLY_TOKENS and len(key) <= CACHED_PROMPT_BYTES
         tokens = completion_tokens(seed, key, n_tokens) if whole else ()
-        chunks: TokenChunks = (tokens,) if whole else LazyTokens(seed, key, n_tokens)
         finish_reason = (
             "length" if request.max_tokens is not None and n_tokens >= request.max_tokens else "stop"
         )
         request_id = f"chatcmpl-fake{next(self._ids):010d}"
-        renderer: ChatRenderer | ResponsesRenderer
-        if isinstance(request, ChatRequest):
-            renderer = ChatRenderer(
-                request_id=request_id,
-                model=request.model,
-                prompt_tokens=request.input_tokens,
-                include_usage=request.include_usage,
-            )
-        else:
-            renderer = ResponsesRenderer(
-                request_id=request_id, model=request.model, prompt_tokens=request.input_tokens
-            )
+        if whole and not request.stream and isinstance(request, ChatRequest):  # the most common: no renderer
+            exchange.tokens_out = n_tokens
+            reply = chat_completion(request_id, request.model, request.input_tokens, tokens, finish_reason)
+            return self._send_whole(plan, end, reply, send, loop, conn, headers, exchange)
+        chunks: TokenChunks = (tokens,) if whole else LazyTokens(seed, key, n_tokens)
+        renderer = _renderer(request, request_id)
         if request.stream:
             return self._send_stream(
                 plan, renderer, chunks, finish_reason, send, loop, conn, headers, exchange
@@ -434,22 +510,26 @@ class Engine:
         status: str,
         headers: Headers,
         exchange: _Exchange,
+        dialect: Dialect,
         *,
         retry: bool = True,
     ) -> None:
-        message, type_, code = _ERRORS[status]
-        if retry and status in ("429", "503"):
+        """An error reply at `deadline`: an injected fault, or a 429 (`retry=False`: the rate limiter
+        already set Retry-After)."""
+        if retry and status in _RETRIED_FAULTS:
             headers = headers + self._retry_after_headers
+            if status == "429" and not self._rate_limited:
+                headers += dialect.throttled_headers(self.config.faults.retry_after_ms / 1000)
         delay = deadline - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
         exchange.status = status
-        await send_response(send, int(status), error_body(message, type_=type_, code=code), headers, _JSON)
+        await send_response(send, int(status), dialect.fault_body(status), headers, _JSON)
 
     async def _send_stream(
         self,
         plan: Plan,
-        renderer: ChatRenderer | ResponsesRenderer,
+        renderer: Renderer,
         chunks: TokenChunks,
         finish_reason: str,
         send: Send,
@@ -462,19 +542,10 @@ class Engine:
         in one write (a lazily generated stream also writes, and yields, after each chunk of tokens that
         left more than `_MAX_PENDING_CHUNKS` waiting). A disconnect fault cuts the connection after half
         the tokens."""
-        _, fault, n_tokens, arrival, start, first, end, itl_s = plan
-        delay = first - loop.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        headers += [
-            (b"x-fake-intended-ms", _ms(first - start)),
-            (b"x-fake-intended-total-ms", _ms(end - start)),
-            (b"x-fake-actual-ms", _ms(loop.time() - arrival)),
-            (b"cache-control", b"no-cache"),
-        ]
-        await send(
-            {"type": "http.response.start", "status": 200, "headers": [(b"content-type", _SSE), *headers]}
-        )
+        _, fault, n_tokens, _, _, first, end, itl_s = plan
+        if first > loop.time():
+            await _sleep_until(loop, first)
+        await send(_stream_start(plan, loop.time(), headers))
         exchange.status = "200"
         cut_at = n_tokens // 2 if fault == "disconnect" else -1
         pending = [renderer.stream_head()]
@@ -494,7 +565,11 @@ class Engine:
                         )
                         pending.clear()
                         exchange.tokens_out = index
-                    await asyncio.sleep(deadline - loop.time())
+                    woken, timer = _wake_at(loop, deadline)
+                    try:
+                        await woken
+                    finally:
+                        timer.cancel()
                 pending.append(renderer.stream_token(index, token))
                 index += 1
             if len(pending) > _MAX_PENDING_CHUNKS:
@@ -525,9 +600,12 @@ class Engine:
         """Answer a non-streaming request at `end` (or cut it, or trickle it); a `payload` of pieces larger
         than one chunk goes out a chunk at a time, without content-length (`fake_llm.bodies`)."""
         body, rest = (payload, None) if isinstance(payload, bytes) else first_chunk(payload)
-        delay = end - loop.time()  # inline sleep-until: one coroutine fewer on every reply
-        if delay > 0:
-            await asyncio.sleep(delay)
+        if end > loop.time():
+            woken, timer = _wake_at(loop, end)
+            try:
+                await woken
+            finally:
+                timer.cancel()
         _, fault, _, arrival, start, _, _, _ = plan
         if fault == "disconnect":
             self._cut(conn)
@@ -547,6 +625,7 @@ class Engine:
                     "type": "http.response.start",
                     "status": 200,
                     "headers": [(b"content-type", _JSON), *headers],
+                    TRUSTED_HEADERS: True,  # no content-length: the cycle frames it chunked, as uvicorn does
                 }
             )
             pause_s = self.config.faults.trickle_ms / 1000 if fault == "trickle" else 0.0
@@ -557,6 +636,7 @@ class Engine:
                 "type": "http.response.start",
                 "status": 200,
                 "headers": [(b"content-type", _JSON), (b"content-length", b"%d" % len(body)), *headers],
+                TRUSTED_HEADERS: True,
             }
         )
         if fault != "trickle":

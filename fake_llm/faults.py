@@ -38,6 +38,7 @@ class FaultPicker:
             (config.error_rate_429, "429"),
             (config.error_rate_500, "500"),
             (config.error_rate_503, "503"),
+            (config.error_rate_529, "529"),
             (config.hang_rate, "hang"),
             (config.disconnect_rate, "disconnect"),
             (config.trickle_rate, "trickle"),

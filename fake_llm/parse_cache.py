@@ -15,7 +15,7 @@ from collections import OrderedDict
 
 from fake_llm.config import LimitsConfig
 from fake_llm.parse_worker import IN_PROCESS_MAX_BYTES, ParseWorker
-from fake_llm.parsing import ApiRequest, Route, parse_request
+from fake_llm.routes import ApiRequest, Route, parse_request
 
 __all__ = ["ENTRY_OVERHEAD_BYTES", "ParseCache"]
 

@@ -25,7 +25,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from fake_llm.config import LimitsConfig
-from fake_llm.parsing import ApiRequest, Route, parse_request
+from fake_llm.routes import ApiRequest, Route, parse_request
 
 __all__ = ["IN_PROCESS_MAX_BYTES", "ParseUnavailable", "ParseWorker"]
 

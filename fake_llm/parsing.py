@@ -1,30 +1,28 @@
-"""Request bodies in, typed jobs out; anything malformed or over a limit is a 400 in OpenAI's error shape.
+"""OpenAI's request bodies in, typed jobs out; anything malformed or over a limit is a `BadRequest` (a 4xx).
 
 Only what the latency model and the reply need is validated (model, messages/input, stream, max tokens),
 with messages that name the field, as OpenAI's do. The limits (`LimitsConfig`) are checked here too, once
 per distinct body (parsed requests are cached, `fake_llm.parse_cache`): output tokens, embeddings inputs
 and their length, JSON nesting depth; integers that no limit covers are range-checked so none can reach
-arithmetic that overflows.
+arithmetic that overflows. `BadRequest` and `parse_json` serve Anthropic's route too
+(`fake_llm.anthropic_request`); which parser a route uses is `fake_llm.routes.parse_request`.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Literal
 
 from fake_llm.config import LimitsConfig
 from fake_llm.textgen import count_tokens
 
 __all__ = [
-    "ApiRequest",
+    "MAX_MODEL_CHARS",
     "BadRequest",
     "ChatRequest",
     "EmbeddingsRequest",
     "ResponsesRequest",
-    "Route",
     "parse_json",
-    "parse_request",
 ]
 
 MAX_MODEL_CHARS = 256
@@ -35,8 +33,9 @@ MAX_DIMENSIONS = 8192
 
 
 class BadRequest(Exception):
-    """A client error; becomes a 4xx with OpenAI's error body. Picklable with all its fields (large bodies
-    are parsed in a helper process, `fake_llm.parse_worker`)."""
+    """A client error; becomes a 4xx whose body is in the route's shape (OpenAI's or Anthropic's: the
+    engine asks the route's `fake_llm.dialects` entry to write it). Picklable with all its fields (large
+    bodies are parsed in a helper process, `fake_llm.parse_worker`)."""
 
     def __init__(self, message: str, *, param: str | None = None, status: int = 400, code: str | None = None):
         super().__init__(message)
@@ -343,20 +342,3 @@ def _embedding_input(item: object, index: int, max_tokens: int) -> tuple[str, in
             f"Invalid 'input[{index}]': token ids must be between 0 and {MAX_TOKEN_ID}.", param="input"
         )
     return " ".join(map(str, item)), tokens
-
-
-Route = Literal["chat.completions", "responses", "embeddings"]
-ApiRequest = ChatRequest | ResponsesRequest | EmbeddingsRequest
-
-
-def parse_request(route: Route, body: bytes, limits: LimitsConfig) -> ApiRequest:
-    """Parse and validate a body for `route` within `limits`; raises BadRequest.
-
-    Not cached here: `fake_llm.parse_cache.ParseCache` keeps the results, within a memory budget.
-    """
-    document = parse_json(body, max_depth=limits.max_json_depth)
-    if route == "chat.completions":
-        return ChatRequest.parse(document, limits)
-    if route == "responses":
-        return ResponsesRequest.parse(document, limits)
-    return EmbeddingsRequest.parse(document, limits)

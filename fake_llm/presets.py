@@ -62,6 +62,18 @@ PRESETS: Mapping[str, Preset] = _presets(
             "handshake_ms": 60.0,
         },
     ),
+    # A provider that slows down as it fills (the load model): 1x latency alone, 3x at 64 requests in
+    # service, and a queue beyond that.
+    Preset(
+        name="busy",
+        settings={
+            "ttft_ms": 200.0,
+            "itl_ms": 10.0,
+            "output_tokens": 64,
+            "max_concurrency": 64,
+            "load_factor": 3.0,
+        },
+    ),
     # A large reasoning-class model over a long network path.
     Preset(
         name="slow",

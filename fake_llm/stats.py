@@ -87,7 +87,7 @@ class ServerStats:
             if self.in_flight > self.peak_in_flight:
                 self.peak_in_flight = self.in_flight
 
-    def request_finished(self, *, route: str, status: str, tokens_out: int = 0, tokens_in: int = 0) -> None:
+    def request_finished(self, route: str, status: str, tokens_out: int = 0, tokens_in: int = 0) -> None:
         self.in_flight -= 1
         totals = self.totals
         totals.by_route[(route, status)] += 1

@@ -17,7 +17,14 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from fake_llm.textgen import VOCABULARY, VOCABULARY_JSON, embedding, embedding_base64
 
-__all__ = ["ChatRenderer", "ResponsesRenderer", "TokenChunks", "embeddings_pieces"]
+__all__ = [
+    "ChatRenderer",
+    "ResponsesRenderer",
+    "TokenChunks",
+    "chat_completion",
+    "embeddings_pieces",
+    "escaped_text",
+]
 
 # Escaped and encoded once: a streamed token is then two concatenations, with no str -> bytes copy.
 _VOCABULARY_JSON_BYTES: tuple[bytes, ...] = tuple(w.encode() for w in VOCABULARY_JSON)
@@ -33,8 +40,9 @@ _PLACEHOLDER = "\x00fake_llm text\x00"
 _PLACEHOLDER_JSON = json.dumps(_PLACEHOLDER)[1:-1]
 
 
-def _text(chunks: TokenChunks) -> Iterator[str]:
-    """The completion's text, JSON-escaped without the quotes, a chunk at a time."""
+def escaped_text(chunks: TokenChunks) -> Iterator[str]:
+    """The completion's text, JSON-escaped without the quotes, a chunk at a time (any renderer's
+    `full_pieces`: `fake_llm.anthropic_wire` too)."""
     for chunk in chunks:
         yield "".join([_VOCABULARY_INNER[t] for t in chunk])
 
@@ -43,7 +51,7 @@ def _around_text(rendered: str, chunks: TokenChunks) -> Iterator[bytes]:
     """`rendered` (holding `_PLACEHOLDER` where the text belongs) with the text streamed into its place."""
     before, _, after = rendered.rpartition(_PLACEHOLDER_JSON)
     yield before.encode()
-    for piece in _text(chunks):
+    for piece in escaped_text(chunks):
         yield piece.encode()
     yield after.encode()
 
@@ -69,6 +77,24 @@ def _chat_completion_tail(
         f'"finish_reason":"{finish_reason}"}}],"usage":{{"prompt_tokens":{prompt_tokens},'
         f'"completion_tokens":{n},"total_tokens":{prompt_tokens + n}}}}}'
     ).encode()
+
+
+def chat_completion(
+    request_id: str,
+    model: str,
+    prompt_tokens: int,
+    tokens: tuple[int, ...],
+    finish_reason: str,
+    *,
+    created: float | None = None,
+) -> bytes:
+    """A whole (non-streaming) chat completion: a cached template plus the id and `created` (now if None).
+
+    A function rather than a `ChatRenderer` method so the hot non-streaming path builds no renderer object.
+    """
+    tail = _chat_completion_tail(model, tokens, finish_reason, prompt_tokens)
+    stamp = time.time() if created is None else created
+    return b'{"id":"%s","object":"chat.completion","created":%d%s' % (request_id.encode(), stamp, tail)
 
 
 class ChatRenderer:
@@ -101,12 +127,13 @@ class ChatRenderer:
         }
 
     def full(self, tokens: Sequence[int], finish_reason: str) -> bytes:
-        # A template instead of json.dumps of a nested dict; only the id and `created` vary per request.
-        tail = _chat_completion_tail(self.model, tuple(tokens), finish_reason, self.prompt_tokens)
-        return b'{"id":"%s","object":"chat.completion","created":%d%s' % (
-            self.request_id.encode(),
-            self.created,
-            tail,
+        return chat_completion(
+            self.request_id,
+            self.model,
+            self.prompt_tokens,
+            tuple(tokens),
+            finish_reason,
+            created=self.created,
         )
 
     def full_pieces(self, chunks: TokenChunks, n_tokens: int, finish_reason: str) -> Iterator[bytes]:
@@ -116,7 +143,7 @@ class ChatRenderer:
             f'"model":{_dumps(self.model)},"system_fingerprint":null,"choices":[{{"index":0,'
             '"message":{"role":"assistant","content":"'
         ).encode()
-        for piece in _text(chunks):
+        for piece in escaped_text(chunks):
             yield piece.encode()
         p = self.prompt_tokens
         yield (

@@ -157,6 +157,8 @@ def unsteady_reason(point: PointRecord) -> str | None:
     """Why a measured point did not reach a steady state, or None."""
     if not point.valid:
         return "invalid point"
+    if not point.steady and point.steady_state is not None:
+        return "not steady (" + ("; ".join(point.steady_state.reasons) or "the window's halves differ") + ")"
     fidelity = point.theory.closed_loop_fidelity if point.theory else None
     if fidelity is not None and fidelity < _MIN_FIDELITY:
         return f"not steady (closed-loop fidelity {fidelity:.2f})"

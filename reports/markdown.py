@@ -1,15 +1,22 @@
 """`summary.md`: the table to paste into a performance review.
 
 Plain GitHub-flavoured Markdown, one row per scenario, every number taken from `summary.summarize` so
-it matches the page and the overview chart to the digit.
+it matches the page and the overview chart to the digit. Each row leads with the scenario's headline
+metric at its reference load; a p99 that rests on requests that never answered is written "≥".
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bench.results import RunResults
-from bench.results.summary import PairSummary, format_number, format_ratio, point_problem
+from bench.results import PointRecord, RunResults
+from bench.results.summary import (
+    PairSummary,
+    format_bounded_ratio,
+    format_number,
+    format_ratio,
+    point_problem,
+)
 
 __all__ = ["SUMMARY_COLUMNS", "summary_markdown", "summary_rows"]
 
@@ -18,12 +25,14 @@ SUMMARY_COLUMNS = (
     "pitfall",
     "fix",
     "users",
+    "headline (pitfall vs fix)",
     "pitfall req/s",
     "fix req/s",
     "throughput ratio",
     "pitfall p99 ms",
     "fix p99 ms",
     "p99 ratio",
+    "unanswered (pitfall / fix)",
     "loop lag p99 ms (pitfall / fix)",
     "signal (pitfall vs fix)",
     "verdict",
@@ -34,24 +43,55 @@ def _ratio(value: float | None) -> str:
     return "-" if value is None else format_ratio(value)
 
 
+def _throughput(point: PointRecord | None) -> str:
+    return format_number(point.throughput_rps if point is not None and point.status == "ok" else None)
+
+
+def _p99(point: PointRecord | None) -> str:
+    """ "2950.0", or "≥2950.0" when the p99 rests on requests still unanswered at the window's end."""
+    if point is None or point.latency is None:
+        return "-"
+    return ("≥" if point.latency.is_lower_bound("p99_ms") else "") + format_number(point.latency.p99_ms)
+
+
+def _unanswered(point: PointRecord | None) -> str:
+    return "-" if point is None or point.status != "ok" else str(point.unanswered)
+
+
+def _headline(s: PairSummary) -> str:
+    """ "first byte p50: 490 vs 108 ms", the values the verdict's words rest on."""
+    headline = s.headline
+    if headline is None or headline.pitfall is None or headline.fix is None:
+        return "-"
+    info = headline.info
+
+    def value(number: float, bound: bool) -> str:
+        text = f"{number * 100:.1f}%" if info.unit == "%" else f"{number:,.{info.digits}f}"
+        return ("≥" if bound else "") + text
+
+    unit = f" {info.unit}" if info.unit and info.unit != "%" else ""
+    pitfall = value(headline.pitfall, headline.pitfall_is_lower_bound)
+    return f"{info.name}: {pitfall} vs {value(headline.fix, headline.fix_is_lower_bound)}{unit}"
+
+
 def summary_rows(summaries: Sequence[PairSummary]) -> list[tuple[str, ...]]:
     """The table's cells as text, in SUMMARY_COLUMNS order (the HTML page shows the same rows)."""
     rows: list[tuple[str, ...]] = []
     for s in summaries:
-        pitfall_ok = s.pitfall is not None and s.pitfall.status == "ok"
-        fix_ok = s.fix is not None and s.fix.status == "ok"
         rows.append(
             (
                 s.scenario.id,
                 s.scenario.pitfall_variant,
                 s.scenario.fix_variant,
                 str(s.users),
-                format_number(s.pitfall.throughput_rps if pitfall_ok and s.pitfall else None),
-                format_number(s.fix.throughput_rps if fix_ok and s.fix else None),
+                _headline(s),
+                _throughput(s.pitfall),
+                _throughput(s.fix),
                 _ratio(s.throughput_ratio),
-                format_number(s.pitfall.latency.p99_ms if s.pitfall and s.pitfall.latency else None),
-                format_number(s.fix.latency.p99_ms if s.fix and s.fix.latency else None),
-                _ratio(s.p99_ratio),
+                _p99(s.pitfall),
+                _p99(s.fix),
+                "-" if s.p99_ratio is None else format_bounded_ratio(s.p99_ratio, s.p99_bound),
+                f"{_unanswered(s.pitfall)} / {_unanswered(s.fix)}",
                 f"{format_number(s.pitfall_loop_lag_p99_ms)} / {format_number(s.fix_loop_lag_p99_ms)}",
                 "; ".join(s.signals) or "-",
                 s.verdict,
@@ -76,8 +116,10 @@ def summary_markdown(run: RunResults, summaries: Sequence[PairSummary]) -> str:
         f"Machine: {m.machine.get('cpu_count', '?')} CPUs, {m.machine.get('cpu_model', 'unknown CPU')}, "
         f"Python {m.machine.get('python', '?')}. Loop: {', '.join(loops)}.",
         "",
-        "Throughput ratio = fix ÷ pitfall; p99 ratio = pitfall ÷ fix "
-        "(both > 1: the pitfall costs that much).",
+        "Each scenario is compared at its reference load on its own headline metric (the verdict's "
+        "words). Throughput ratio = fix ÷ pitfall; p99 ratio = pitfall ÷ fix (both > 1: the pitfall "
+        "costs that much); ≥ marks a p99 that rests on requests still unanswered at the window's end "
+        "(counted in 'unanswered'), a lower bound.",
         "",
         "| " + " | ".join(SUMMARY_COLUMNS) + " |",
         "|" + "|".join("---" for _ in SUMMARY_COLUMNS) + "|",

@@ -1,4 +1,10 @@
-"""Run-wide figures: "what each pitfall costs", and asyncio vs uvloop when both loops were run."""
+"""Run-wide figures: "what each pitfall costs", and asyncio vs uvloop when both loops were run.
+
+The overview must be true on its own, on a slide: each pair is drawn on its scenario's own headline
+metric at its reference load (`bench.results.summary`), labelled with the scenario's words ("loses 100%
+of writes", "first byte x4.5 later"). A bar points towards the fix only when the fix is worse on that
+very metric, and then it says so.
+"""
 
 from __future__ import annotations
 
@@ -8,124 +14,127 @@ from pathlib import Path
 
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, NullLocator
-from matplotlib.transforms import blended_transform_factory
 
 from bench.results import RunResults
 from bench.results.summary import PairSummary, format_ratio, reference_users_for
 from reports.chart_files import Chart, new_figure, save_figure, themed
 from reports.theme import FIX_COLOR, IDEAL_COLOR, PITFALL_COLOR, Theme, style_for, variant_styles
 
-__all__ = ["loops_chart", "overview_chart"]
+__all__ = ["headline_label", "loops_chart", "overview_chart"]
 
-_TWO_LINE_LABELS_MAX = 7  # more scenarios than this and "title / variants" labels collide at paper size
+_NO_BAR = 1.0  # a pair with nothing to draw sits on the x1 line
+_PANEL_WIDTHS = (1.0, 2.2)  # bars, words: the words are what a slide reads, the bars only rank them
 
 
-def _bar_panel(
-    ax: Axes,
-    labels: Sequence[str],
-    ratios: Sequence[float | None],
-    suspect: Sequence[bool],
-    *,
-    word: str,
-    theme: Theme,
-    elsewhere: Sequence[bool] = (),
+def _flag(summary: PairSummary) -> str:
+    """ " (not steady)", " (invalid)": the first kind of problem of the pair, in two words."""
+    for kind, words in (
+        ("failed", "failed point"),
+        ("invalid", "invalid point"),
+        ("not at steady", "not steady"),
+    ):
+        if any(kind in problem for problem in summary.problems):
+            return f" ({words})"
+    return ""
+
+
+def headline_label(summary: PairSummary) -> str:
+    """The words beside a bar: the scenario's own when the pitfall is worse, plain otherwise."""
+    headline = summary.headline
+    if headline is None or headline.outcome == "not measured":
+        return f"not measured at {summary.users} users"
+    if headline.outcome == "pitfall worse":
+        text = headline.text
+    elif headline.outcome == "fix worse":
+        ratio = f" {format_ratio(1.0 / headline.ratio)}" if headline.ratio else ""
+        text = f"fix{ratio} worse on {headline.info.name}"
+    else:
+        text = f"no difference in {headline.info.name}"
+    label = f"{text}{_flag(summary)} · {summary.users} users"
+    # Why not, when the scenario knows: a slide must not leave "fix worse" unexplained.
+    if headline.outcome != "pitfall worse" and headline.info.caveat:
+        label += f"\n{headline.info.caveat}"
+    return label
+
+
+def _bar(summary: PairSummary, cap: float) -> tuple[float, str]:
+    """(where the bar ends on the x axis, its colour): right of x1 when the pitfall is worse."""
+    headline = summary.headline
+    if headline is None or headline.outcome in ("not measured", "no difference"):
+        return _NO_BAR, IDEAL_COLOR
+    if headline.outcome == "pitfall worse":
+        return (cap if headline.ratio is None else headline.ratio), PITFALL_COLOR
+    return (headline.ratio or 1.0 / cap), FIX_COLOR
+
+
+def _cap(summaries: Sequence[PairSummary]) -> float:
+    """Where a bar without a finite ratio (the fix's side is zero) ends: beyond every finite one."""
+    finite = [s.headline.ratio for s in summaries if s.headline is not None and s.headline.ratio]
+    return max([*finite, 5.0]) * 2.0
+
+
+def _headline_panel(
+    ax: Axes, words: Axes, ordered: Sequence[PairSummary], labels: Sequence[str], theme: Theme
 ) -> None:
-    """Horizontal bars on a log axis around x1 (no difference), each annotated like "x38 slower p99".
-
-    A bar in the pitfall's colour means the pitfall costs that much; a bar pointing left in the fix's
-    colour means the fix lost at this load (said in words, not as "x0.33"). Hatched, lighter bars rest on
-    an invalid or missing point.
-    """
-    positions = list(range(len(labels)))
-    shown = [r if r is not None else 1.0 for r in ratios]
-    colors = [PITFALL_COLOR if r >= 1.0 else FIX_COLOR for r in shown]
-    # Bars grow from 1 (no difference) outwards, so a ratio below 1 (the fix is slower) points left.
-    bars = ax.barh(positions, [max(r, 1e-3) - 1.0 for r in shown], left=1.0, color=colors, height=0.6)
-    for bar, doubtful in zip(bars, suspect, strict=True):
-        if doubtful:
+    cap = _cap(ordered)
+    positions = list(range(len(ordered)))
+    ends, colors = zip(*(_bar(s, cap) for s in ordered), strict=True)
+    # Bars grow from x1 (no difference) outwards, so a fix that is worse points left.
+    bars = ax.barh(positions, [end - 1.0 for end in ends], left=1.0, color=colors, height=0.6)
+    for bar, summary, end in zip(bars, ordered, ends, strict=True):
+        if summary.problems:
             bar.set_alpha(0.45)
             bar.set_hatch("//")
+        if end == cap:  # unbounded: an arrow head says "and beyond"
+            ax.plot([cap], [bar.get_y() + bar.get_height() / 2], marker=">", color=PITFALL_COLOR)
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"x{value:g}"))
     ax.axvline(1.0, color=IDEAL_COLOR, linewidth=theme.line_width * 0.5)
     ax.set_yticks(positions, labels)
-    texts = []
-    marks = list(elsewhere) or [False] * len(ratios)
-    for ratio, doubtful, mark in zip(ratios, suspect, marks, strict=True):
-        if ratio is None:
-            text = "not measured"
-        elif ratio >= 1.0:
-            text = f"{format_ratio(ratio)} {word}"
-        else:
-            # The fix does more work here; "*" sends the reader to the signal that shows the pitfall.
-            text = f"fix {format_ratio(1.0 / ratio)} worse" + ("*" if mark else "")
-        texts.append(text + (" (check)" if doubtful and ratio is not None else ""))
-    ax.set_xlim(min([*shown, 0.5]) * 0.8, max([*shown, 2.0]) * 1.5)
-    # Ticks only where bars can be: the room kept for labels is not part of the scale.
-    top_decade = max(1, math.ceil(math.log10(max([*shown, 1.0]))))
-    bottom_decade = min(0, math.floor(math.log10(min([*shown, 1.0]))))
-    ax.set_xticks([10.0**k for k in range(bottom_decade, top_decade + 1)])
+    low = min([*ends, 0.5]) * 0.8
+    ax.set_xlim(low, cap * 1.15)
+    # Decades inside the axis only (a tick outside would stretch it): x1, x10, ... and x0.1 when needed.
+    decades = range(math.ceil(math.log10(low)), math.floor(math.log10(cap * 1.15)) + 1)
+    ax.set_xticks([10.0**k for k in decades])
     ax.xaxis.set_minor_locator(NullLocator())
     ax.tick_params(axis="x", labelsize="small")
-    # The words go in a column right of the axes (constrained layout makes room for it), so labels never
-    # squeeze the bars, whatever the theme's font size.
-    column = blended_transform_factory(ax.transAxes, ax.transData)
-    for pos, text in zip(positions, texts, strict=True):
-        ax.text(1.02, pos, text, transform=column, va="center", fontsize="small")
+    ax.tick_params(axis="y", labelsize="small")
+    ax.set_xlabel("x times worse on its own metric")
+    # The words get a panel of their own beside the bars (a fixed share of the width), so neither the
+    # scenario titles nor the words can squeeze the bars, whatever the theme's font size.
+    words.set_ylim(ax.get_ylim())
+    words.set_axis_off()
+    for pos, summary in zip(positions, ordered, strict=True):
+        words.text(0.0, pos, headline_label(summary), va="center", fontsize="small", linespacing=1.1)
 
 
 def overview_chart(summaries: Sequence[PairSummary], *, theme: Theme, out_dir: Path) -> Chart:
-    """Per scenario, pitfall vs fix at the reference load: throughput and p99 ratios, costliest on top."""
+    """Per scenario, the pitfall against its fix on the scenario's headline metric at its reference load,
+    costliest on top."""
     ordered = sorted(summaries, key=lambda s: s.cost)  # barh draws bottom-up: costliest ends on top
-    # Slides get the scenario's name only: the variant ids are for readers of the paper version, and
-    # only while two-line labels still fit the figure's fixed height.
-    two_lines = theme.name != "talk" and len(ordered) <= _TWO_LINE_LABELS_MAX
-    labels = [
-        f"{s.scenario.title}\n{s.scenario.pitfall_variant} vs {s.scenario.fix_variant}"
-        if two_lines
-        else s.scenario.title
-        for s in ordered
-    ]
-    suspect = [bool(s.problems) for s in ordered]
-    elsewhere = [bool(s.signals) for s in ordered]
     with themed(theme):
-        fig, (left, right) = new_figure(theme, ncols=2)
+        fig, (ax, words) = new_figure(theme, ncols=2)
+        grid = ax.get_gridspec()
+        if grid is not None:
+            grid.set_width_ratios(_PANEL_WIDTHS)
         if ordered:
-            _bar_panel(
-                left,
-                labels,
-                [s.throughput_ratio for s in ordered],
-                suspect,
-                word="fewer req/s",
-                theme=theme,
-                elsewhere=elsewhere,
-            )
-            _bar_panel(
-                right,
-                [""] * len(ordered),
-                [s.p99_ratio for s in ordered],
-                suspect,
-                word="slower p99",
-                theme=theme,
-                elsewhere=elsewhere,
-            )
+            _headline_panel(ax, words, ordered, [s.scenario.title for s in ordered], theme)
         else:
-            left.text(0.5, 0.5, "no scenario measured", transform=left.transAxes, ha="center")
-        left.set_title("throughput: fix ÷ pitfall", fontsize="medium")
-        right.set_title("p99 latency: pitfall ÷ fix", fontsize="medium")
-        for ax in (left, right):
-            ax.grid(axis="y", visible=False)
-        loads = sorted({s.users for s in summaries})
-        load_text = ", ".join(str(u) for u in loads) or "-"
-        fig.suptitle(f"What each pitfall costs (at {load_text} users)")
+            words.set_axis_off()
+            ax.text(0.5, 0.5, "no scenario measured", transform=ax.transAxes, ha="center")
+        ax.grid(axis="y", visible=False)
+        fig.suptitle("What each pitfall costs, in its own terms")
         return save_figure(
             fig,
             out_dir=out_dir,
             stem="overview",
             title="What each pitfall costs",
-            caption="Ratios of the pitfall to its fix at the reference load, log scale; 1 = no difference. "
-            "Hatched bars rest on an invalid or missing point. * the fix does more work here and the "
-            "pitfall's cost shows in another signal (429s, lost writes, first byte): see the summary table.",
+            caption="Each pair on its scenario's headline metric (req/s, first byte, lost writes, "
+            "upstream calls, unanswered requests...) at its reference load, where the pitfall bites "
+            "and the fix is not short of CPU; log scale, x1 = no difference. An arrow head: the fix's "
+            "side is zero (nothing lost, nothing unanswered). A blue bar pointing left: the fix is "
+            "worse on that metric, with the scenario's reason when it knows one. Hatched: a point is "
+            "invalid or not at steady state (the bench says why in the table).",
             theme=theme,
         )
 

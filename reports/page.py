@@ -33,6 +33,7 @@ POINT_COLUMNS = (
     "p50 ms",
     "p95 ms",
     "p99 ms",
+    "unanswered",
     "loop lag p99 ms",
     "CPU ms/req",
     "upstream peak",
@@ -63,10 +64,28 @@ def _side_by_side(left: str, right: str) -> tuple[list[CodeLine], list[CodeLine]
     )
 
 
+def _status_and_notes(point: PointRecord) -> tuple[str, str]:
+    """("failed" | "invalid" | "unsteady" | "ok", why): invalid outranks unsteady, both are listed."""
+    if point.status != "ok":
+        return point.status, point.error or ""
+    unsteady = () if point.steady or point.steady_state is None else point.steady_state.reasons
+    notes = "; ".join((*point.invalid_reasons, *unsteady))
+    if not point.valid:
+        return "invalid", notes
+    return ("unsteady" if unsteady else "ok"), notes
+
+
+def _percentile(point: PointRecord, field: str) -> str:
+    """A latency figure, "≥" in front when it rests on requests still unanswered at the window's end."""
+    if point.latency is None:
+        return "-"
+    bound = "≥" if point.latency.is_lower_bound(field) else ""
+    return bound + format_number(getattr(point.latency, field))
+
+
 def _point_row(point: PointRecord) -> tuple[str, ...]:
-    lat, srv, up = point.latency, point.server, point.upstream
-    notes = point.error if point.status != "ok" else "; ".join(point.invalid_reasons)
-    status = point.status if point.status != "ok" or point.valid else "invalid"
+    srv, up = point.server, point.upstream
+    status, notes = _status_and_notes(point)
     return (
         point.variant,
         point.loop,
@@ -74,15 +93,16 @@ def _point_row(point: PointRecord) -> tuple[str, ...]:
         status,
         format_number(point.throughput_rps if point.status == "ok" else None),
         format_number(point.theory.throughput_rps if point.theory else None),
-        format_number(lat.p50_ms if lat else None),
-        format_number(lat.p95_ms if lat else None),
-        format_number(lat.p99_ms if lat else None),
+        _percentile(point, "p50_ms"),
+        _percentile(point, "p95_ms"),
+        _percentile(point, "p99_ms"),
+        str(point.unanswered) if point.status == "ok" else "-",
         format_number(srv.loop_lag_p99_ms if srv else None),
         format_number(srv.cpu_ms_per_request if srv else None, digits=2),
         str(up.peak_concurrency) if up else "-",
         format_number(up.connections_per_request if up else None, digits=2),
         str(up.rate_limited) if up else "-",
-        notes or "",
+        notes,
     )
 
 
@@ -104,7 +124,7 @@ def _scenario_view(
     pitfall, fix = variants.get(info.pitfall_variant), variants.get(info.fix_variant)
     left, right = _side_by_side(pitfall.code if pitfall else "", fix.code if fix else "")
     missing = [pid for pid in run.missing_points if pid.startswith(info.id + "__")]
-    problems = [p for p in run.points_for(info.id) if p.status != "ok" or not p.valid]
+    problems = [p for p in run.points_for(info.id) if p.status != "ok" or not p.valid or not p.steady]
     return {
         "info": info,
         "pitfall": pitfall,

@@ -3,7 +3,9 @@
 Every chart here draws the run's reference loop (uvloop when it was measured): loop choice is its own
 figure (`overview_charts.loops_chart`), and mixing loops into every chart would double the lines without
 adding an idea. Failed points are drawn as a black cross on the x axis, invalid points (load generator
-or fake LLM out of CPU, too few requests) as hollow markers, so neither can pass as a normal measurement.
+or fake LLM out of CPU, too few requests) and points that did not reach a steady state as hollow
+markers, so none can pass as a normal measurement. A value that is only a lower bound (a percentile
+resting on requests that never answered) carries an arrow pointing up: the truth is higher.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import NullFormatter, ScalarFormatter
+from matplotlib.transforms import ScaledTranslation
 
 from bench.results import PointRecord, RunResults, ScenarioInfo
+from bench.results.figures import figure_is_lower_bound, figure_value
 from bench.results.summary import reference_loop, reference_users_for
 from reports.chart_files import Chart, autoscale_log, new_figure, save_figure, themed
 from reports.theme import FAILED_COLOR, IDEAL_COLOR, Theme, VariantStyle, style_for, variant_styles
@@ -94,10 +98,36 @@ def _mark_failed(ctx: _Context, ax: Axes, variant: str) -> bool:
     return bool(failed)
 
 
+def _mark_lower_bounds(ctx: _Context, ax: Axes, color: str, points: Sequence[tuple[int, float]]) -> None:
+    """An arrow up just above each value that is only a lower bound: the truth is at least this."""
+    if not points:
+        return
+    # A fixed offset in points above the data, whatever the axis scale ends up being.
+    above = ax.transData + ScaledTranslation(0, ctx.theme.marker_size * 1.6 / 72, ax.figure.dpi_scale_trans)
+    ax.plot(
+        [users for users, _ in points],
+        [value for _, value in points],
+        linestyle="none",
+        marker=r"$\uparrow$",
+        markersize=ctx.theme.marker_size * 1.8,
+        color=color,
+        transform=above,
+        label="_nolegend_",
+        clip_on=False,
+    )
+
+
 def _plot_metric(
-    ctx: _Context, ax: Axes, variant: str, value: Callable[[PointRecord], float | None], **kwargs: object
+    ctx: _Context,
+    ax: Axes,
+    variant: str,
+    value: Callable[[PointRecord], float | None],
+    *,
+    lower_bound: Callable[[PointRecord], bool] | None = None,
+    **kwargs: object,
 ) -> list[float]:
-    """Plot one variant's metric vs users; invalid points hollow. Returns the plotted values."""
+    """Plot one variant's metric vs users; invalid or unsteady points hollow, lower bounds with an arrow
+    up. Returns the plotted values."""
     style = style_for(ctx.styles, variant)
     pairs = [(p, v) for p in ctx.ok(variant) if (v := value(p)) is not None]
     if not pairs:
@@ -105,7 +135,9 @@ def _plot_metric(
     options: dict[str, object] = {"color": style.color, "marker": style.marker, "label": style.label}
     options.update(kwargs)
     ax.plot([p.users for p, _ in pairs], [v for _, v in pairs], **options)  # type: ignore[arg-type]
-    invalid = [(p.users, v) for p, v in pairs if not p.valid]
+    if lower_bound is not None:
+        _mark_lower_bounds(ctx, ax, style.color, [(p.users, v) for p, v in pairs if lower_bound(p)])
+    invalid = [(p.users, v) for p, v in pairs if not p.valid or not p.steady]
     if invalid:
         ax.plot(
             [u for u, _ in invalid],
@@ -123,7 +155,7 @@ def _plot_metric(
 
 def _status_legend(ctx: _Context, ax: Axes, *, any_failed: bool) -> None:
     handles, _ = ax.get_legend_handles_labels()
-    any_invalid = any(not p.valid for v in ctx.series for p in ctx.ok(v))
+    any_invalid = any(not p.valid or not p.steady for v in ctx.series for p in ctx.ok(v))
     if any_invalid:
         handles.append(
             Line2D(
@@ -133,7 +165,7 @@ def _status_legend(ctx: _Context, ax: Axes, *, any_failed: bool) -> None:
                 marker="o",
                 markerfacecolor="white",
                 color=IDEAL_COLOR,
-                label="invalid point",
+                label="invalid or not steady",
             )
         )
     if any_failed:
@@ -240,6 +272,13 @@ def _latency_of(key: str) -> Callable[[PointRecord], float | None]:
     return value
 
 
+def _latency_lower_bound(key: str) -> Callable[[PointRecord], bool]:
+    def lower_bound(point: PointRecord) -> bool:
+        return point.latency is not None and point.latency.is_lower_bound(key)
+
+    return lower_bound
+
+
 def _latency_chart(ctx: _Context) -> Chart:
     # A slide carries one idea: the typical request and the tail. The paper version adds p95.
     percentiles = [p for p in _PERCENTILE_STYLES if ctx.theme.name != "talk" or p[1] != "p95"]
@@ -253,6 +292,7 @@ def _latency_chart(ctx: _Context) -> Chart:
                 ax,
                 variant,
                 _latency_of(key),
+                lower_bound=_latency_lower_bound(key),
                 linestyle=linestyle,
                 label=style_for(ctx.styles, variant).label if name == "p99" else "_nolegend_",
             )
@@ -266,7 +306,10 @@ def _latency_chart(ctx: _Context) -> Chart:
     for _, name, linestyle in percentiles:
         ax.plot([], [], color=IDEAL_COLOR, linestyle=linestyle, label=name)
     _status_legend(ctx, ax, any_failed=any_failed)
-    caption = ", ".join(f"{name} {_LINESTYLE_WORDS[style]}" for _, name, style in percentiles) + "."
+    caption = ", ".join(f"{name} {_LINESTYLE_WORDS[style]}" for _, name, style in percentiles) + (
+        " over every request issued in the window; an arrow up marks a lower bound (the percentile "
+        "rests on requests still unanswered when the window ended)."
+    )
     return _save(ctx, fig, "latency", "Latency percentiles vs users", caption)
 
 
@@ -279,9 +322,9 @@ def _cdf_chart(ctx: _Context) -> Chart:
             continue
         style = style_for(ctx.styles, variant)
         xs = [pair[0] for pair in point.latency.cdf]
-        ax.step(
-            xs, [pair[1] for pair in point.latency.cdf], where="post", color=style.color, label=style.label
-        )
+        unanswered = 1.0 - point.latency.cdf[-1][1]
+        label = style.label + (f" ({unanswered:.0%} unanswered)" if unanswered >= 0.005 else "")
+        ax.step(xs, [pair[1] for pair in point.latency.cdf], where="post", color=style.color, label=label)
         values += xs
     if not values:
         _no_data(ax, f"latency at {ctx.reference_users} users")
@@ -299,7 +342,8 @@ def _cdf_chart(ctx: _Context) -> Chart:
         fig,
         "cdf",
         f"Latency CDF at {ctx.reference_users} users",
-        "Every request of the window; dashed guides at p50 and p99.",
+        "Every request issued in the window; a curve that stops below 1 leaves out the share still "
+        "unanswered when the window ended. Dashed guides at p50 and p99.",
     )
 
 
@@ -311,12 +355,13 @@ def _per_user_chart(
     ylabel: str,
     caption: str,
     value: Callable[[PointRecord], float | None],
+    lower_bound: Callable[[PointRecord], bool] | None = None,
 ) -> Chart:
     fig, (ax,) = new_figure(ctx.theme)
     values: list[float] = []
     any_failed = False
     for variant in ctx.series:
-        values += _plot_metric(ctx, ax, variant, value)
+        values += _plot_metric(ctx, ax, variant, value, lower_bound=lower_bound)
         any_failed |= _mark_failed(ctx, ax, variant)
     if not values:
         _no_data(ax, ylabel)
@@ -362,6 +407,25 @@ def _upstream_chart(ctx: _Context) -> Chart:
     )
 
 
+def _headline_chart(ctx: _Context) -> Chart | None:
+    """The scenario's own headline metric vs users (None when it is throughput: that chart exists)."""
+    headline = ctx.info.headline
+    if headline is None or headline.metric == "throughput_rps":
+        return None
+    scale = 100.0 if headline.unit == "%" else 1.0
+    unit = f" ({headline.unit})" if headline.unit else ""
+    return _per_user_chart(
+        ctx,
+        name="headline",
+        title=f"{headline.name[:1].upper()}{headline.name[1:]} vs users",
+        ylabel=f"{headline.name}{unit}",
+        caption=f"The scenario's headline metric ({headline.name}; {headline.better} is better); the "
+        f"overview reads it at {headline.users} users. An arrow up marks a lower bound.",
+        value=lambda p: None if (v := figure_value(p, headline.metric)) is None else v * scale,
+        lower_bound=lambda p: figure_is_lower_bound(p, headline.metric),
+    )
+
+
 def _is_upstream_relevant(ctx: _Context) -> bool:
     if ctx.info.evidence_at_upstream:  # declared by the scenario: its proof is in what fake_llm saw
         return True
@@ -373,12 +437,18 @@ def _is_upstream_relevant(ctx: _Context) -> bool:
 
 
 def scenario_charts(run: RunResults, info: ScenarioInfo, *, theme: Theme, out_dir: Path) -> list[Chart]:
-    """Render the scenario's charts into `out_dir`: throughput, latency, CDF, loop lag, CPU, and the
-    upstream view when the scenario's signal is there. Points that are missing simply have no marker;
-    the page names them."""
+    """Render the scenario's charts into `out_dir`: throughput, its headline metric (when that is not
+    throughput), latency, CDF, loop lag, CPU, and the upstream view when the scenario's signal is there.
+    Points that are missing simply have no marker; the page names them."""
     with themed(theme):
         ctx = _context(run, info, theme, out_dir)
-        charts = [_throughput_chart(ctx), _latency_chart(ctx), _cdf_chart(ctx)]
+        headline = _headline_chart(ctx)
+        charts = [
+            _throughput_chart(ctx),
+            *([headline] if headline else []),
+            _latency_chart(ctx),
+            _cdf_chart(ctx),
+        ]
         charts.append(
             _per_user_chart(
                 ctx,

@@ -53,7 +53,7 @@ __all__ = [
 
 DEFAULT_MODEL = "fake-chat"
 DEFAULT_API_KEY = "sk-awaitbench-fake"
-# Every shared async client states its timeout, as a production app should; only the `timeouts`
+# Every shared client states its timeout, as a production app should; only the `timeouts`
 # scenario's pitfall keeps the SDK's default (600 s) to show what it costs. Far above any scenario's latency.
 UPSTREAM_TIMEOUT_S = 60.0
 
@@ -160,9 +160,13 @@ def async_openai(config: AppConfig, **options: Any) -> openai.AsyncOpenAI:
 
 
 def sync_openai(config: AppConfig) -> openai.OpenAI:
-    """The blocking SDK client: fine in a thread, a disaster on the event loop."""
+    """The blocking SDK client: fine in a thread, a disaster on the event loop. It states its timeout like
+    the async one (`awaitbench diagnose` reads a sync client's deadline from its socket: the SDK's default
+    600 s would be a `timeouts` finding on every variant built on it)."""
     http_client = config.sync_http_client() if config.sync_http_client is not None else None
-    return openai.OpenAI(base_url=config.base_url, api_key=config.api_key, http_client=http_client)
+    return openai.OpenAI(
+        base_url=config.base_url, api_key=config.api_key, http_client=http_client, timeout=UPSTREAM_TIMEOUT_S
+    )
 
 
 async def _maybe_await(result: Any) -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from fastapi import BackgroundTasks, FastAPI
 
 from scenarios._plumbing import Answer, Llm, Question, async_openai, env_float, new_app
-from scenarios.model import Prediction, Scenario, TheoryInput, Variant, closed_loop, fixed_latency
+from scenarios.model import Headline, Prediction, Scenario, TheoryInput, Variant, closed_loop, fixed_latency
 
 __all__ = ["SCENARIO", "AuditConfig", "background_tasks", "inline", "write_audit"]
 
@@ -111,4 +111,15 @@ SCENARIO = Scenario(
     fix_variant="background_tasks",
     upstream=fixed_latency(UPSTREAM_LATENCY_MS),
     theory=theory,
+    # Theory: R = L + a vs L at every load below the app's CPU ceiling (the fix at 10 users: 100 req/s).
+    headline=Headline(
+        metric="latency_p50_ms",
+        name="p50 latency",
+        better="lower",
+        users=10,
+        text="users wait {ratio} longer (p50)",
+        unit="ms",
+        digits=0,
+    ),
+    loads=(1, 10),
 )

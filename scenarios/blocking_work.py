@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 
 from scenarios._plumbing import Answer, Question, async_openai, env_float, new_app, sync_openai
-from scenarios.model import Prediction, Scenario, TheoryInput, Variant, closed_loop, fixed_latency
+from scenarios.model import Headline, Prediction, Scenario, TheoryInput, Variant, closed_loop, fixed_latency
 
 __all__ = ["SCENARIO", "BlockingConfig", "def_route", "inline", "parse_document", "to_thread"]
 
@@ -157,5 +157,16 @@ SCENARIO = Scenario(
     fix_variant="to_thread",
     upstream=fixed_latency(UPSTREAM_LATENCY_MS),
     theory=theory,
+    # Theory: inline is capped at 1 / t = 20 req/s from U ~ (t + L) / t = 3 users; to_thread serves
+    # U / (t + L): 67 req/s at 10 users (below the app's ceiling), 200 at 30. Read at 10 users.
+    headline=Headline(
+        metric="throughput_rps",
+        name="req/s",
+        better="higher",
+        users=10,
+        text="{ratio} fewer req/s",
+        unit="req/s",
+    ),
+    loads=(1, 3, 10, 30),
     core=True,
 )

@@ -22,6 +22,7 @@ from fastapi import FastAPI
 from scenarios._plumbing import Answer, Llm, Question, async_openai, new_app
 from scenarios.model import (
     COMMON_SIGNALS,
+    Headline,
     Prediction,
     Scenario,
     Signal,
@@ -105,6 +106,17 @@ SCENARIO = Scenario(
     fix_variant="awaited",
     upstream=fixed_latency(UPSTREAM_LATENCY_MS),
     theory=theory,
+    # Theory: every write is lost at any load; 10 users keep the fix well below the app's ceiling.
+    headline=Headline(
+        metric="app:records_written/request",
+        name="records written/request",
+        better="higher",
+        users=10,
+        text="loses {loss_pct} of writes",
+        digits=2,
+        min_gap=0.1,
+    ),
+    loads=(1, 10),
     signals=(
         *COMMON_SIGNALS,
         Signal(

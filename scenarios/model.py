@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -17,6 +18,9 @@ from fake_llm.settings import SettingValue, check_settings
 
 __all__ = [
     "COMMON_SIGNALS",
+    "HEADLINE_PLACEHOLDERS",
+    "SDK_APP_CEILING_RPS",
+    "Headline",
     "Prediction",
     "RequestSpec",
     "Role",
@@ -174,6 +178,49 @@ COMMON_SIGNALS: tuple[Signal, ...] = (
 )
 
 
+# What one app process on the 2-core reference machine serves with a shared AsyncOpenAI before its CPU
+# is the limit (docs/bench.md, client_backend: ~250-450 req/s). A scenario's reference load keeps its
+# fix well below this, so the pair differs by the pitfall, not by who runs out of CPU first.
+SDK_APP_CEILING_RPS = 300.0
+
+# The words a headline's `text` may use, filled by bench.results.summary for a pitfall worse than its fix.
+HEADLINE_PLACEHOLDERS = ("ratio", "pitfall", "fix", "pitfall_pct", "fix_pct", "loss_pct")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Headline:
+    """The one figure that shows what the pitfall costs, and the load at which to read it.
+
+    Args:
+        metric: where the number comes from in a measured point (the vocabulary of `Signal.figure`,
+            plus "throughput_rps", "latency_p50_ms", "latency_p99_ms", "failed_share",
+            "unanswered_share", "cpu_ms_per_request").
+        name: the label a reader sees, e.g. "first byte p50".
+        better: which way is better for the user.
+        users: the reference load: the pitfall bites there while the fix is not CPU-bound (derived from
+            the theory; one of the scenario's `loads`).
+        text: the slide's words when the pitfall is worse, e.g. "{ratio} fewer req/s", "first byte
+            {ratio} later", "loses {loss_pct} of writes", "{pitfall_pct} of requests never answer".
+            `{ratio}` is "x4.5" (the pitfall's side over the fix's, > 1), `{pitfall}` / `{fix}` the values
+            with `digits` decimals, `*_pct` a share as a percentage, `loss_pct` = 1 - pitfall / fix.
+        unit: the unit shown after the values ("ms", "req/s", "" for ratios).
+        digits: decimals shown.
+        min_gap: the smallest absolute difference worth calling a difference (0.02 for a 2 % share).
+        caveat: why the cost may not show on a small or busy machine, said next to the numbers when the
+            pitfall is not worse there (e.g. the process pool needs a core of its own).
+    """
+
+    metric: str
+    name: str
+    better: Literal["higher", "lower"]
+    users: int
+    text: str
+    unit: str = ""
+    digits: int = 1
+    min_gap: float = 0.0
+    caveat: str = ""
+
+
 @dataclass(frozen=True, kw_only=True)
 class RequestSpec:
     """The request each simulated user sends to the variant app, in a closed loop."""
@@ -204,6 +251,9 @@ class Scenario:
         signals: the figures beyond req/s and p99 that prove the pitfall, compared for every pair.
         evidence_at_upstream: the proof is in what the upstream saw (concurrency, connections, 429s):
             reports draw the upstream chart for this scenario.
+        headline: the one metric that shows the pitfall's cost, and its reference load.
+        loads: the user counts of the default suite, chosen from the theory: below, at and beyond the
+            pitfall's limit (at least four for the core six, two for the others); `--users` overrides.
     """
 
     id: str
@@ -216,11 +266,29 @@ class Scenario:
     fix_variant: str
     upstream: UpstreamProfile
     theory: Callable[[TheoryInput], Mapping[str, Prediction]]
+    headline: Headline
+    loads: tuple[int, ...]
     request: RequestSpec = field(default_factory=RequestSpec)
     core: bool = False
     app_env: Mapping[str, str] = field(default_factory=dict)
     signals: tuple[Signal, ...] = COMMON_SIGNALS
     evidence_at_upstream: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.loads or list(self.loads) != sorted(set(self.loads)) or self.loads[0] < 1:
+            raise ValueError(f"scenario '{self.id}': `loads` must be ascending, unique, positive user counts")
+        if self.headline.users not in self.loads:
+            raise ValueError(
+                f"scenario '{self.id}': the headline's reference load {self.headline.users} is not one of "
+                f"its loads {self.loads}; add it to `loads` or pick one of them"
+            )
+        used = {name for _, name, _, _ in string.Formatter().parse(self.headline.text) if name}
+        unknown = used - set(HEADLINE_PLACEHOLDERS)
+        if unknown:
+            raise ValueError(
+                f"scenario '{self.id}': headline text uses {sorted(unknown)}; the placeholders are "
+                f"{', '.join(HEADLINE_PLACEHOLDERS)}"
+            )
 
     def variant(self, variant_id: str) -> Variant:
         from scenarios.errors import UnknownScenarioError

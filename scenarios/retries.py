@@ -27,6 +27,7 @@ from fastapi import FastAPI
 from scenarios._plumbing import Answer, AppConfig, Llm, Question, async_openai, env_int, new_app
 from scenarios.model import (
     COMMON_SIGNALS,
+    Headline,
     Prediction,
     Scenario,
     Signal,
@@ -170,6 +171,17 @@ SCENARIO = Scenario(
     fix_variant="backoff",
     upstream=fixed_latency(UPSTREAM_LATENCY_MS, max_concurrency=UPSTREAM_CAP, queue_limit=0),
     theory=theory,
+    # Theory: below the upstream's cap K = 8 nothing is rejected (5 users: no storm); beyond it every
+    # rejected attempt of the storm comes straight back. Read the amplification at 20 users.
+    headline=Headline(
+        metric="upstream_calls_per_request",
+        name="upstream calls/request",
+        better="lower",
+        users=20,
+        text="{ratio} upstream calls",
+        min_gap=0.5,
+    ),
+    loads=(5, 20),
     evidence_at_upstream=True,
     signals=(
         *COMMON_SIGNALS,

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from fastapi import FastAPI
 
 from scenarios._plumbing import Answer, Question, async_openai, new_app
-from scenarios.model import Prediction, Scenario, TheoryInput, Variant, closed_loop, fixed_latency
+from scenarios.model import Headline, Prediction, Scenario, TheoryInput, Variant, closed_loop, fixed_latency
 
 __all__ = ["PARTS", "SCENARIO", "gather", "serial", "task_group"]
 
@@ -118,6 +118,19 @@ SCENARIO = Scenario(
     fix_variant="gather",
     upstream=fixed_latency(UPSTREAM_LATENCY_MS),
     theory=theory,
+    # Theory: R = 3·L = 1.5 s vs ~L = 0.5 s at every load until gather's 3 calls per request hit the
+    # app's CPU (U / L · 3 calls ~ 600 calls/s at 100 users). 10 users is the fewest that still gives
+    # ten answers of `serial` per 3 s window. Read the user's wait (p50) at 10 users.
+    headline=Headline(
+        metric="latency_p50_ms",
+        name="p50 latency",
+        better="lower",
+        users=10,
+        text="users wait {ratio} longer (p50)",
+        unit="ms",
+        digits=0,
+    ),
+    loads=(10, 20, 50, 100),
     core=True,
     evidence_at_upstream=True,
 )

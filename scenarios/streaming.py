@@ -22,6 +22,7 @@ from fastapi.responses import StreamingResponse
 
 from scenarios._plumbing import Answer, Question, async_openai, new_app
 from scenarios.model import (
+    Headline,
     Prediction,
     RequestSpec,
     Scenario,
@@ -117,4 +118,16 @@ SCENARIO = Scenario(
     ),
     request=RequestSpec(stream=True),
     theory=theory,
+    # Theory: first byte after L = 500 ms buffered vs ~TTFT = 100 ms streamed at any load below the app's
+    # CPU ceiling (10 users: 20 req/s, 400 SSE chunks/s). Read at 10 users.
+    headline=Headline(
+        metric="ttfb_p50_ms",
+        name="first byte p50",
+        better="lower",
+        users=10,
+        text="first byte {ratio} later",
+        unit="ms",
+        digits=0,
+    ),
+    loads=(10, 40),
 )

@@ -29,10 +29,18 @@ def _perf_options() -> str:
     return markdown_table(PerfConfig, env_prefix=ENV_PREFIX)
 
 
+def _diagnose_options() -> str:
+    from bench.diagnose.config import ENV_PREFIX, DiagnoseConfig
+    from bench.options import markdown_table
+
+    return markdown_table(DiagnoseConfig, env_prefix=ENV_PREFIX)
+
+
 # (page, block name) -> what goes between the markers
 TABLES: dict[tuple[str, str], Callable[[], str]] = {
     ("docs/bench.md", "run-options"): _run_options,
     ("docs/perf.md", "perf-options"): _perf_options,
+    ("docs/diagnose.md", "diagnose-options"): _diagnose_options,
 }
 
 

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# Every first-party package; `detect/` is being added (it may not exist yet on a branch).
-PACKAGES = ("awaitbench", "bench", "detect", "fake_llm", "reports", "scenarios")
+# Every first-party package.
+PACKAGES = ("awaitbench", "bench", "detect", "examples", "fake_llm", "reports", "scenarios")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,6 +49,9 @@ class Rule:
         )
 
 
+# The plain frozen data of a diagnosis: the only part of detect that reports may read.
+DIAGNOSIS_DATA = ("detect.diagnose.document", "detect.diagnose.evidence", "detect.diagnose.findings")
+
 RULES: tuple[Rule, ...] = (
     *(
         Rule(
@@ -63,6 +66,12 @@ RULES: tuple[Rule, ...] = (
         if package != "awaitbench"
     ),
     Rule(
+        text="examples are services of a team of their own, as awaitbench diagnose sees them: they import "
+        "nothing of awaitbench's packages",
+        scope="examples",
+        forbidden=("bench", "detect", "fake_llm", "reports", "scenarios"),
+    ),
+    Rule(
         text="fake_llm stands alone: it imports none of bench, scenarios, reports, detect",
         scope="fake_llm",
         forbidden=("bench", "scenarios", "reports", "detect"),
@@ -74,10 +83,11 @@ RULES: tuple[Rule, ...] = (
         forbidden=("bench", "reports"),
     ),
     Rule(
-        text="reports read only the results format: of the other packages, only bench.results",
+        text="reports read only the results format and a diagnosis's plain data: of the other packages, only "
+        "bench.results and detect.diagnose's document, evidence and findings",
         scope="reports",
         forbidden=("bench", "scenarios", "fake_llm", "detect"),
-        allowed=("bench.results",),
+        allowed=("bench.results", *DIAGNOSIS_DATA),
     ),
     Rule(
         text="reports never start processes: no subprocess, multiprocessing, process pool or bench.processes",
@@ -101,13 +111,6 @@ RULES: tuple[Rule, ...] = (
         scope="bench.results",
         forbidden=("bench", "scenarios", "fake_llm", "reports", "detect"),
         allowed=("bench.results",),
-    ),
-    Rule(
-        text="the in-app probe (bench/inapp/) runs inside the app under test and will move to detect/: it "
-        "imports nothing of bench outside itself",
-        scope="bench.inapp",
-        forbidden=("bench", "scenarios", "reports"),
-        allowed=("bench.inapp",),
     ),
     Rule(
         text="detect reads and runs inside the user's code: it imports none of bench, reports, scenarios",
@@ -263,9 +266,18 @@ def test_checker_flags_a_synthetic_violation() -> None:
         ("from awaitbench.cli import main", "bench.__main__", False, []),
         ("from awaitbench.cli import main", "bench.run.plan", False, ["awaitbench.cli.main"]),
         ("import benchmark_tools", "fake_llm.app", False, []),  # a prefix matches whole components only
-        ("from bench.inapp.probe import instrument", "bench.inapp.probe_cost", False, []),
-        ("from bench.errors import UsageError", "bench.inapp.probe", False, ["bench.errors.UsageError"]),
+        ("from detect.probe import instrument", "detect.probe_cost", False, []),
+        ("from bench.errors import UsageError", "detect.probe", False, ["bench.errors.UsageError"]),
         ("from scenarios.model import Scenario", "detect.rules", False, ["scenarios.model.Scenario"]),
+        ("from detect.diagnose.findings import Finding", "reports.diagnose", False, []),
+        (
+            "from detect.diagnose.judge import judge",
+            "reports.diagnose",
+            False,
+            ["detect.diagnose.judge.judge"],
+        ),
+        ("import awaitbench", "examples.llm_service.app", False, ["awaitbench"]),
+        ("from detect.watchdog import watch_loop", "reports.diagnose", False, ["detect.watchdog.watch_loop"]),
     ],
 )
 def test_checker_resolves_imports(source: str, module: str, is_package: bool, expected: list[str]) -> None:

@@ -10,6 +10,7 @@ variant to build (and whether to probe it) from environment variables this comma
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import json
 import os
@@ -74,6 +75,8 @@ def catalogue_rows() -> list[dict[str, Any]]:
                 "stream": s.request.stream,
             },
             "app_env": dict(s.app_env),
+            "headline": dataclasses.asdict(s.headline),
+            "loads": list(s.loads),
         }
         for s in catalogue()
     ]
@@ -123,7 +126,7 @@ def build_app() -> Any:
         raise UsageError(f"{FACTORY_ENV} is not set: start apps with 'awaitbench serve SCENARIO VARIANT'")
     app = _load_factory(factory)()
     if os.environ.get(PROBE_ENV) == "1":
-        from bench.inapp.probe import instrument
+        from detect.probe import instrument
 
         app = instrument(app)
     return app
@@ -131,17 +134,14 @@ def build_app() -> Any:
 
 def _check_port_free(host: str, port: int) -> None:
     """uvicorn reports a taken port in its log and exits from deep inside its start-up; checking first
-    gives the one-line message (another process may still take the port in between)."""
-    import socket
+    gives the one-line message. The check is fake_llm's own (one implementation for both servers)."""
+    from fake_llm.errors import ServeError
+    from fake_llm.server import ensure_bindable
 
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError as exc:
-            raise UsageError(
-                f"cannot listen on {host}:{port} ({exc.strerror}): pick a free port with --port"
-            ) from exc
+    try:
+        ensure_bindable(host, port)
+    except ServeError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def _handle_serve(args: argparse.Namespace) -> int:

@@ -48,10 +48,13 @@ def _first_sentence(text: str) -> str:
 
 
 def _measured(summary: PairSummary) -> str | None:
-    """The cost as a phrase (`x9.7 less throughput, x30 slower p99 at 10 users`, else the first other
-    signal); None when the run shows none."""
+    """The cost as a phrase: the scenario's own headline (`x10 fewer req/s at 10 users`, `loses 100% of
+    writes at 10 users`), else req/s and p99 ratios or the first other signal; None when there is none."""
     from bench.results.summary import format_ratio
 
+    headline = summary.headline
+    if headline is not None and headline.outcome == "pitfall worse":
+        return f"{headline.text} at {headline.users} users"
     parts = []
     if summary.throughput_ratio is not None and summary.throughput_ratio >= _NOISE_RATIO:
         parts.append(f"{format_ratio(summary.throughput_ratio)} less throughput")

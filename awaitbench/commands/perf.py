@@ -1,4 +1,4 @@
-"""`awaitbench perf fake-llm`: fake_llm against a raw-ASGI ceiling, max sustained requests/s and the ratio.
+"""`awaitbench perf fake-llm`: fake_llm against a raw-ASGI ceiling: closed-loop points and max sustained rate.
 
 See `bench.selfperf` for the method; `make perf` runs this with the defaults. Every flag comes from
 `bench.selfperf.config.PerfConfig` (also an env var `AWAITBENCH_PERF_<NAME>`).
@@ -53,6 +53,21 @@ def _step_printer(progress: Console) -> Any:
     return on_step
 
 
+def _point_printer(progress: Console) -> Any:
+    def on_point(kind: str, mode: str, point: str, figures: dict[str, Any]) -> None:
+        notes = f" [red]({'; '.join(figures['notes'])})[/]" if figures["notes"] else ""
+        cost = figures["server_cpu_us_per_request"]
+        where = f"{point} c={figures['connections']}"
+        progress.print(
+            f"  {mode:<13} {kind:<8} {where}: {figures['achieved_rps']:>7,.0f} rps, "
+            f"p99 {figures['latency_ms']['p99']:.1f} ms, server CPU {(figures['server_cpu_util'] or 0):.0%}"
+            f"{'' if cost is None else f' ({cost:.0f} µs/req)'}, generator CPU "
+            f"{figures['loadgen_cpu_util']:.0%}{notes}"
+        )
+
+    return on_point
+
+
 def _handle(args: argparse.Namespace) -> int:
     import datetime as dt
     import sys
@@ -63,6 +78,8 @@ def _handle(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from bench.processes import stop_all
+    from bench.selfperf.point_report import render_points
+    from bench.selfperf.points import run_points
     from bench.selfperf.report import render_table
     from bench.selfperf.servers import resolve_sched
     from bench.selfperf.sweep import run_sweep
@@ -81,20 +98,22 @@ def _handle(args: argparse.Namespace) -> int:
     started = time.monotonic()
     # Step logs and raw figures are kept only when asked for (--logs); otherwise they go with the run.
     with tempfile.TemporaryDirectory(prefix="awaitbench-perf-") as scratch:
+        work_dir = config.logs or Path(scratch)
         try:
-            records = run_sweep(
-                config, on_step=_step_printer(progress), work_dir=config.logs or Path(scratch)
-            )
+            points = run_points(config, work_dir=work_dir, on_point=_point_printer(progress))
+            records = run_sweep(config, on_step=_step_printer(progress), work_dir=work_dir)
         finally:
             stop_all()
     render_table(out, config=config, records=records)
+    render_points(out, records=points, config=config)
     if config.json_out is not None:
-        _write_json(config, records, started_at=started_at, duration_s=time.monotonic() - started)
+        duration_s = time.monotonic() - started
+        _write_json(config, records, points, started_at=started_at, duration_s=duration_s)
         progress.print(f"results written to {config.json_out}")
     return 0
 
 
-def _write_json(config: PerfConfig, records: Any, *, started_at: Any, duration_s: float) -> None:
+def _write_json(config: PerfConfig, records: Any, points: Any, *, started_at: Any, duration_s: float) -> None:
     from bench.measure.machine import git_commit, machine_info, package_versions
     from bench.results import write_json_atomic
     from bench.selfperf.report import perf_document
@@ -109,6 +128,7 @@ def _write_json(config: PerfConfig, records: Any, *, started_at: Any, duration_s
         machine=machine_info(),
         packages=package_versions(),
         git_commit=git_commit(),
+        points=points,
     )
     document["sched"] = resolve_sched(config.sched)
     write_json_atomic(config.json_out, document)

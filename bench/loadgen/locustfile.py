@@ -6,9 +6,10 @@ variables and files:
 
 - `AWAITBENCH_REQUEST`: JSON `{"method", "path", "json_body", "stream"}`, the scenario's RequestSpec;
 - `AWAITBENCH_REQUESTS_DIR`: where each Locust process writes
-  `requests-<pid>.csv` (`start_epoch_s,response_time_ms,ok,ttfb_ms` per request: exact times, not
-  Locust's rounded buckets; `ttfb_ms` is empty unless the request is streamed) and `started-<pid>`
-  (epoch of the test start, the anchor of the warm-up);
+  `requests-<pid>.csv` (`start_epoch_s,response_time_ms,ok,ttfb_ms` per answered request: exact times,
+  not Locust's rounded buckets; `ttfb_ms` is empty unless the request is streamed; and, when Locust
+  quits, `start_epoch_s,,,` for every request still in flight, which Locust itself never reports) and
+  `started-<pid>` (epoch of the test start, the anchor of the warm-up);
 - `AWAITBENCH_READY_URLS`: comma-separated URLs that must answer 200 before the test starts. The
   orchestrator starts Locust together with fake_llm and the app, so Locust's own start-up (gevent,
   imports: most of a second) overlaps theirs; users are spawned, and the start marked, only once both
@@ -44,6 +45,11 @@ _READY_URLS = [url for url in (os.environ.get("AWAITBENCH_READY_URLS") or "").sp
 _READY_TIMEOUT_S = 60.0
 _files: dict[int, IO[str]] = {}
 _TTFB_KEY = "awaitbench_ttfb_ms"
+# Start times of the requests in flight, by a per-request token. Locust stops with --stop-timeout 0: it
+# kills the users' greenlets, and a killed request fires no `request` event, so a hung request would
+# vanish from the log. On quitting, what is left here is written as unanswered.
+_in_flight: dict[int, float] = {}
+_quitting = False
 
 
 def _requests_file() -> IO[str]:
@@ -64,6 +70,8 @@ def _record(
     context: dict[str, Any] | None = None,
     **_: Any,
 ) -> None:
+    if _quitting:  # already written as unanswered: the window ended before this answer
+        return
     start = start_time if start_time is not None else time.time() - response_time / 1000.0
     ttfb_ms = (context or {}).get(_TTFB_KEY)
     ttfb = "" if ttfb_ms is None else f"{ttfb_ms:.3f}"
@@ -103,8 +111,19 @@ def _flush(**_: Any) -> None:
         handle.flush()
 
 
+def _write_unanswered(**_: Any) -> None:
+    # Fired before Locust kills its users (locust/main.py: shutdown), so nothing answers in between.
+    global _quitting
+    _quitting = True
+    handle = _requests_file()
+    for start in _in_flight.values():
+        handle.write(f"{start:.6f},,,\n")
+    _in_flight.clear()
+    handle.flush()
+
+
 events.test_stop.add_listener(_flush)
-events.quitting.add_listener(_flush)
+events.quitting.add_listener(_write_unanswered)
 
 
 class ScenarioUser(FastHttpUser):
@@ -121,10 +140,14 @@ class ScenarioUser(FastHttpUser):
         path = str(_REQUEST.get("path", "/ask"))
         body = _REQUEST.get("json_body")
         kwargs: dict[str, Any] = {} if body is None else {"json": body}
+        token = id(self)  # one request in flight per user: the closed loop
+        _in_flight[token] = time.time()
         if _REQUEST.get("stream"):
             self._streamed(method, path, kwargs)
         else:
             self.client.request(method, path, **kwargs)
+        # Not in a `finally`: a greenlet killed mid-request must stay in flight, to be written as such.
+        _in_flight.pop(token, None)
 
     def _streamed(self, method: str, path: str, kwargs: dict[str, Any]) -> None:
         """Time the first body byte and the whole body of one request, both from the same start.

@@ -2,8 +2,14 @@
 
 Why not Locust's own percentiles: they are rounded into buckets (10 ms steps above 100 ms, 100 ms
 steps above 1 s), which hides exactly the differences this project measures. The locustfile writes
-one line per request (`start_epoch_s,response_time_ms,ok,ttfb_ms`; `ttfb_ms` only for streamed
-requests); here they are filtered to the window and summarised with numpy.
+one line per answered request (`start_epoch_s,response_time_ms,ok,ttfb_ms`; `ttfb_ms` only for streamed
+requests) and, when Locust stops, one line per request still in flight (`start_epoch_s,,,`: no answer).
+
+Two populations, on purpose:
+- throughput counts the requests ANSWERED inside the window (goodput: the successful ones per second);
+- latency covers every request ISSUED inside the window: answered before its end (successfully or not,
+  with its latency), or still in flight then, with its age as a lower bound (`bench.measure.censoring`).
+  A hung request is never silently dropped from the percentiles.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.measure.censoring import Survival, survival
 from bench.results import LatencySummary
 
 __all__ = [
@@ -32,9 +39,11 @@ CDF_POINTS = 200
 
 @dataclass(frozen=True)
 class RequestLog:
-    """Every request of one Locust run: completion time (epoch s), latency (ms), success, and the time
-    to the first body byte (ms; NaN when the request was not streamed)."""
+    """Every request of one Locust run: start and end (epoch s; end = inf for a request never answered),
+    latency (ms; NaN when never answered), success, and the time to the first body byte (ms; NaN when
+    the request was not streamed)."""
 
+    start_s: np.ndarray
     end_s: np.ndarray
     latency_ms: np.ndarray
     ok: np.ndarray
@@ -43,92 +52,155 @@ class RequestLog:
 
 @dataclass(frozen=True, kw_only=True)
 class WindowCounts:
-    """The requests that completed inside a window."""
+    """What one window's request log says, before any figure is derived from it.
+
+    Args:
+        requests: answered inside the window (successfully or not): the throughput's population.
+        failures: of those, answered with an error.
+        answered_ms: latencies of the requests issued in the window and answered before its end.
+        censored_ms: ages at the window's end of the requests issued in it and still unanswered.
+        ttfb_ms: time to first byte of the successful streamed requests issued and answered in the window.
+        ok_per_half: successful answers in the window's first and second halves (the steady-state check).
+        in_flight_age_ms: mean age of the requests in flight at the window's middle and at its end.
+        in_flight_whole_window: requests in flight when the window started and still when it ended.
+    """
 
     requests: int
     failures: int
-    latency_ms: np.ndarray  # of the successful requests
-    ttfb_ms: np.ndarray  # of the successful streamed requests (empty when none was streamed)
+    answered_ms: np.ndarray
+    censored_ms: np.ndarray
+    ttfb_ms: np.ndarray
+    ok_per_half: tuple[int, int] = (0, 0)
+    in_flight_age_ms: tuple[float, float] = (0.0, 0.0)
+    in_flight_whole_window: int = 0
+
+
+def _parse(line: str) -> tuple[float, float, bool, float] | None:
+    """(start, latency or NaN, ok, ttfb or NaN) of one log line; None for a torn or foreign line."""
+    parts = line.split(",")
+    if len(parts) not in (3, 4):
+        return None
+    try:
+        start = float(parts[0])
+        if not parts[1]:  # written when Locust stopped: the request never answered
+            return start, math.nan, False, math.nan
+        latency, ok = float(parts[1]), parts[2] == "1"
+        ttfb = float(parts[3]) if len(parts) == 4 and parts[3] else math.nan
+    except ValueError:
+        return None
+    return start, latency, ok, ttfb
 
 
 def read_request_logs(paths: Iterable[Path]) -> RequestLog:
     """Concatenate the per-process CSV files; a torn last line (process killed mid-write) is skipped.
 
     Lines have 4 fields (the 4th, `ttfb_ms`, empty unless streamed); 3-field lines of older logs are read
-    as not streamed.
+    as not streamed; a line with an empty latency is a request that never answered.
     """
-    starts: list[float] = []
-    latencies: list[float] = []
-    oks: list[bool] = []
-    ttfbs: list[float] = []
-    for path in paths:
-        for line in path.read_text().splitlines():
-            parts = line.split(",")
-            if len(parts) not in (3, 4):
-                continue
-            try:
-                start, latency, ok = float(parts[0]), float(parts[1]), parts[2] == "1"
-                ttfb = float(parts[3]) if len(parts) == 4 and parts[3] else math.nan
-            except ValueError:
-                continue
-            starts.append(start)
-            latencies.append(latency)
-            oks.append(ok)
-            ttfbs.append(ttfb)
-    latency_ms = np.asarray(latencies, dtype=float)
+    rows = [row for path in paths for line in path.read_text().splitlines() if (row := _parse(line))]
+    columns = list(zip(*rows, strict=True)) if rows else [(), (), (), ()]
+    start_s = np.asarray(columns[0], dtype=float)
+    latency_ms = np.asarray(columns[1], dtype=float)
+    end_s = np.where(np.isnan(latency_ms), np.inf, start_s + np.nan_to_num(latency_ms) / 1000.0)
     return RequestLog(
-        end_s=np.asarray(starts, dtype=float) + latency_ms / 1000.0,
+        start_s=start_s,
+        end_s=end_s,
         latency_ms=latency_ms,
-        ok=np.asarray(oks, dtype=bool),
-        ttfb_ms=np.asarray(ttfbs, dtype=float),
+        ok=np.asarray(columns[2], dtype=bool),
+        ttfb_ms=np.asarray(columns[3], dtype=float),
     )
+
+
+def _mean_age_ms(log: RequestLog, at_s: float) -> float:
+    """Mean age at `at_s` of the requests in flight then (started before, answered at or after it)."""
+    in_flight = (log.start_s < at_s) & (log.end_s >= at_s)
+    return float((at_s - log.start_s[in_flight]).mean() * 1000.0) if in_flight.any() else 0.0
 
 
 def window_counts(log: RequestLog, *, start_s: float, end_s: float) -> WindowCounts:
-    """Requests that completed in [start_s, end_s): the steady-state window, warm-up excluded."""
-    inside = (log.end_s >= start_s) & (log.end_s < end_s)
-    ok = inside & log.ok
+    """The window [start_s, end_s): answers inside it, and every request issued inside it."""
+    answered_inside = (log.end_s >= start_s) & (log.end_s < end_s)
+    issued = (log.start_s >= start_s) & (log.start_s < end_s)
+    answered_in_time = issued & (log.end_s < end_s)
+    still_in_flight = issued & (log.end_s >= end_s)
+    ok_inside = answered_inside & log.ok
+    middle_s = (start_s + end_s) / 2.0
+    first_half = log.end_s < middle_s
+    streamed_ok = answered_in_time & log.ok & ~np.isnan(log.ttfb_ms)
     return WindowCounts(
-        requests=int(inside.sum()),
-        failures=int((inside & ~log.ok).sum()),
-        latency_ms=log.latency_ms[ok],
-        ttfb_ms=log.ttfb_ms[ok & ~np.isnan(log.ttfb_ms)],
+        requests=int(answered_inside.sum()),
+        failures=int((answered_inside & ~log.ok).sum()),
+        answered_ms=log.latency_ms[answered_in_time],
+        censored_ms=(end_s - log.start_s[still_in_flight]) * 1000.0,
+        ttfb_ms=log.ttfb_ms[streamed_ok],
+        ok_per_half=(int((ok_inside & first_half).sum()), int((ok_inside & ~first_half).sum())),
+        in_flight_age_ms=(_mean_age_ms(log, middle_s), _mean_age_ms(log, end_s)),
+        in_flight_whole_window=int(((log.start_s < start_s) & (log.end_s >= end_s)).sum()),
     )
 
 
-def cdf_points(latency_ms: np.ndarray, *, points: int = CDF_POINTS) -> tuple[tuple[float, float], ...]:
-    """Downsampled empirical CDF: [(latency_ms, fraction)], ascending, ending at (max, 1.0).
+def _cdf_from(estimate: Survival, points: int) -> tuple[tuple[float, float], ...]:
+    if estimate.times.size == 0:
+        return ()
+    half = max(points // 2, 1)
+    top = float(estimate.cdf[-1])
+    fractions = np.unique(np.concatenate([np.linspace(0.0, 1.0, half + 1)[1:], np.linspace(0.9, 1.0, half)]))
+    fractions = fractions[fractions <= top + 1e-12]
+    indices = np.searchsorted(estimate.cdf, fractions - 1e-12, side="left")
+    indices = np.unique(np.append(np.clip(indices, 0, estimate.times.size - 1), estimate.times.size - 1))
+    return tuple((round(float(estimate.times[i]), 3), round(float(estimate.cdf[i]), 6)) for i in indices)
+
+
+def cdf_points(
+    latency_ms: np.ndarray, censored_ms: np.ndarray | None = None, *, points: int = CDF_POINTS
+) -> tuple[tuple[float, float], ...]:
+    """Downsampled CDF: [(latency_ms, fraction)], ascending, ending at the last answer (fraction 1.0, or
+    less by the share still unanswered).
 
     Half the points are spread evenly over the fractions, half over the tail (0.9 .. 1.0), because
     the tail is where pitfalls show.
     """
-    n = latency_ms.size
-    if n == 0:
-        return ()
-    ordered = np.sort(latency_ms)
-    half = max(points // 2, 1)
-    fractions = np.unique(np.concatenate([np.linspace(0.0, 1.0, half + 1)[1:], np.linspace(0.9, 1.0, half)]))
-    indices = np.clip(np.ceil(fractions * n).astype(int) - 1, 0, n - 1)
-    pairs: list[tuple[float, float]] = []
-    for index in np.unique(indices):
-        pairs.append((round(float(ordered[index]), 3), round((int(index) + 1) / n, 6)))
-    return tuple(pairs)
+    empty = np.array([], dtype=float)
+    return _cdf_from(survival(latency_ms, empty if censored_ms is None else censored_ms), points)
 
 
-def latency_summary(latency_ms: np.ndarray) -> LatencySummary | None:
-    """Exact percentiles (numpy's linear interpolation) and a downsampled CDF; None without samples."""
-    if latency_ms.size == 0:
+_PERCENTILES = (("p50_ms", 0.50), ("p90_ms", 0.90), ("p95_ms", 0.95), ("p99_ms", 0.99), ("p999_ms", 0.999))
+
+
+def latency_summary(latency_ms: np.ndarray, censored_ms: np.ndarray | None = None) -> LatencySummary | None:
+    """Exact percentiles (smallest latency with F >= q, Kaplan-Meier over censored requests) and a
+    downsampled CDF; None without any request. Figures that rest on unanswered requests are named in
+    `lower_bounds`."""
+    censored = np.array([], dtype=float) if censored_ms is None else np.asarray(censored_ms, dtype=float)
+    estimate = survival(latency_ms, censored)
+    if estimate.count == 0:
         return None
-    p50, p90, p95, p99, p999 = np.percentile(latency_ms, [50, 90, 95, 99, 99.9])
+    figures = {name: estimate.quantile(q) for name, q in _PERCENTILES}
+    figures["mean_ms"] = estimate.mean()
+    answered = np.asarray(latency_ms, dtype=float)
+    lower_bounds = [name for name, figure in figures.items() if figure.lower_bound]
+    # The longest wait: an answer, or the age of a request older than every answer (a lower bound). The
+    # shortest: the fastest answer (the youngest in-flight request says nothing about it).
+    longest = max(
+        float(answered.max()) if answered.size else 0.0, float(censored.max()) if censored.size else 0.0
+    )
+    if censored.size and (not answered.size or censored.max() > answered.max()):
+        lower_bounds.append("max_ms")
+    shortest = float(answered.min()) if answered.size else float(censored.min())
+    if not answered.size:
+        lower_bounds.append("min_ms")
+    order = ("mean_ms", *(name for name, _ in _PERCENTILES), "max_ms", "min_ms")
     return LatencySummary(
-        count=int(latency_ms.size),
-        mean_ms=round(float(latency_ms.mean()), 3),
-        p50_ms=round(float(p50), 3),
-        p90_ms=round(float(p90), 3),
-        p95_ms=round(float(p95), 3),
-        p99_ms=round(float(p99), 3),
-        p999_ms=round(float(p999), 3),
-        max_ms=round(float(latency_ms.max()), 3),
-        min_ms=round(float(latency_ms.min()), 3),
-        cdf=cdf_points(latency_ms),
+        count=estimate.count,
+        mean_ms=round(figures["mean_ms"].value, 3),
+        p50_ms=round(figures["p50_ms"].value, 3),
+        p90_ms=round(figures["p90_ms"].value, 3),
+        p95_ms=round(figures["p95_ms"].value, 3),
+        p99_ms=round(figures["p99_ms"].value, 3),
+        p999_ms=round(figures["p999_ms"].value, 3),
+        max_ms=round(longest, 3),
+        min_ms=round(shortest, 3),
+        cdf=_cdf_from(estimate, CDF_POINTS),
+        censored=estimate.censored,
+        lower_bounds=tuple(name for name in order if name in lower_bounds),
     )

@@ -20,6 +20,7 @@ from bench.results.ids import PointKey, parse_point_id, point_id
 from bench.results.records import (
     SCHEMA_NAME,
     SCHEMA_VERSION,
+    HeadlineInfo,
     LatencySummary,
     LoadgenFigures,
     Loop,
@@ -28,6 +29,7 @@ from bench.results.records import (
     ScenarioInfo,
     ServerFigures,
     SignalInfo,
+    SteadyState,
     TheoryFigures,
     UpstreamFigures,
     VariantInfo,
@@ -36,6 +38,7 @@ from bench.results.records import (
 __all__ = [
     "SCHEMA_NAME",
     "SCHEMA_VERSION",
+    "HeadlineInfo",
     "LatencySummary",
     "LoadgenFigures",
     "Loop",
@@ -47,6 +50,7 @@ __all__ = [
     "ScenarioInfo",
     "ServerFigures",
     "SignalInfo",
+    "SteadyState",
     "TheoryFigures",
     "UpstreamFigures",
     "VariantInfo",

@@ -1,8 +1,10 @@
 """Named figures of a point record: the vocabulary scenarios use to declare where their evidence is.
 
 A scenario cannot import bench, so it names a figure by string (`"upstream_429s"`,
-`"app:records_written/request"`); this module is the one place that turns such a name into a number
-read off a `PointRecord`. `check_figure` lets the bench reject an unknown name before a run starts.
+`"app:records_written/request"`, its headline `"ttfb_p50_ms"`); this module is the one place that turns
+such a name into a number read off a `PointRecord`, and says whether that number is only a lower bound
+(a latency percentile resting on requests that never answered). `check_figure` lets the bench reject an
+unknown name before a run starts.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Callable, Mapping
 
 from bench.results.records import PointRecord
 
-__all__ = ["APP_COUNTER_PREFIX", "FIGURES", "check_figure", "figure_value"]
+__all__ = ["APP_COUNTER_PREFIX", "FIGURES", "check_figure", "figure_is_lower_bound", "figure_value"]
 
 APP_COUNTER_PREFIX = "app:"
 _PER_REQUEST = "/request"
@@ -35,8 +37,39 @@ def _rate_limited(point: PointRecord) -> float | None:
     return float(point.upstream.rate_limited) if point.upstream is not None else 0.0
 
 
-def _ttfb_p50(point: PointRecord) -> float | None:
-    return None if point.ttfb is None else point.ttfb.p50_ms
+def _throughput(point: PointRecord) -> float | None:
+    return point.throughput_rps if point.status == "ok" else None
+
+
+def _failed_share(point: PointRecord) -> float | None:
+    return point.failures / point.requests if point.requests > 0 else None
+
+
+def _unanswered_share(point: PointRecord) -> float | None:
+    """Requests issued in the window that were still unanswered at its end, over all issued in it."""
+    if point.latency is None or point.latency.count <= 0:
+        return None
+    return point.unanswered / point.latency.count
+
+
+def _cpu_per_request(point: PointRecord) -> float | None:
+    return None if point.server is None else point.server.cpu_ms_per_request
+
+
+# Latency figures and the LatencySummary field each reads (a field can be a lower bound).
+_LATENCY = {
+    "latency_p50_ms": ("latency", "p50_ms"),
+    "latency_p99_ms": ("latency", "p99_ms"),
+    "ttfb_p50_ms": ("ttfb", "p50_ms"),
+}
+
+
+def _latency(summary: str, field: str) -> Callable[[PointRecord], float | None]:
+    def read(point: PointRecord) -> float | None:
+        latency = getattr(point, summary)
+        return None if latency is None or point.status != "ok" else float(getattr(latency, field))
+
+    return read
 
 
 FIGURES: Mapping[str, Callable[[PointRecord], float | None]] = {
@@ -44,7 +77,11 @@ FIGURES: Mapping[str, Callable[[PointRecord], float | None]] = {
     "upstream_429s": _rate_limited,
     "upstream_calls_per_request": _upstream_calls,
     "new_connections_per_request": _connections,
-    "ttfb_p50_ms": _ttfb_p50,
+    "throughput_rps": _throughput,
+    "failed_share": _failed_share,
+    "unanswered_share": _unanswered_share,
+    "cpu_ms_per_request": _cpu_per_request,
+    **{name: _latency(summary, field) for name, (summary, field) in _LATENCY.items()},
 }
 
 
@@ -68,6 +105,16 @@ def check_figure(name: str) -> None:
         return
     known = ", ".join(FIGURES)
     raise ValueError(f"unknown figure {name!r}: use one of {known}, or 'app:<counter>/request'")
+
+
+def figure_is_lower_bound(point: PointRecord, name: str) -> bool:
+    """Whether the figure `name` of `point` is only a lower bound (a percentile resting on requests still
+    unanswered at the window's end)."""
+    if name not in _LATENCY:
+        return False
+    summary, field = _LATENCY[name]
+    latency = getattr(point, summary)
+    return latency is not None and latency.is_lower_bound(field)
 
 
 def figure_value(point: PointRecord, name: str) -> float | None:

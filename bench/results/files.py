@@ -25,6 +25,7 @@ from typing import Any
 from bench.results.records import (
     SCHEMA_NAME,
     SCHEMA_VERSION,
+    HeadlineInfo,
     LatencySummary,
     LoadgenFigures,
     Manifest,
@@ -32,6 +33,7 @@ from bench.results.records import (
     ScenarioInfo,
     ServerFigures,
     SignalInfo,
+    SteadyState,
     TheoryFigures,
     UpstreamFigures,
     VariantInfo,
@@ -91,6 +93,7 @@ def _build(cls: type, data: Mapping[str, Any]) -> Any:
         "upstream": UpstreamFigures,
         "loadgen": LoadgenFigures,
         "theory": TheoryFigures,
+        "steady_state": SteadyState,
     }
     kwargs: dict[str, Any] = {}
     for f in fields(cls):
@@ -105,6 +108,8 @@ def _build(cls: type, data: Mapping[str, Any]) -> Any:
             value = tuple(_build(VariantInfo, v) for v in value)
         elif f.name == "signals" and cls is ScenarioInfo:
             value = tuple(_build(SignalInfo, s) for s in value)
+        elif f.name == "headline" and cls is ScenarioInfo and value is not None:
+            value = _build(HeadlineInfo, value)
         elif f.name == "scenarios" and cls is Manifest:
             value = tuple(_build(ScenarioInfo, s) for s in value)
         elif isinstance(value, list):

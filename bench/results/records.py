@@ -16,6 +16,7 @@ from bench.results.ids import point_id
 __all__ = [
     "SCHEMA_NAME",
     "SCHEMA_VERSION",
+    "HeadlineInfo",
     "LatencySummary",
     "LoadgenFigures",
     "Loop",
@@ -27,6 +28,7 @@ __all__ = [
     "ScenarioInfo",
     "ServerFigures",
     "SignalInfo",
+    "SteadyState",
     "TheoryFigures",
     "UpstreamFigures",
     "VariantInfo",
@@ -74,6 +76,26 @@ class SignalInfo:
 
 
 @dataclass(frozen=True, kw_only=True)
+class HeadlineInfo:
+    """The one figure a scenario declares as its pitfall's cost, and the load to read it at.
+
+    `metric` names a figure of a point record (see `bench.results.figures`); `text` is the slide's words
+    for a pitfall that is worse than its fix, with placeholders filled by `bench.results.summary`
+    (`{ratio}`, `{pitfall}`, `{fix}`, `{pitfall_pct}`, `{fix_pct}`, `{loss_pct}`).
+    """
+
+    metric: str  # "throughput_rps", "latency_p50_ms", "ttfb_p50_ms", "app:records_written/request", ...
+    name: str  # the label a reader sees: "req/s", "p50 latency", "records written/request"
+    better: Literal["higher", "lower"]
+    users: int  # the reference load: the pitfall bites, the fix is not CPU-bound
+    text: str  # e.g. "{ratio} fewer req/s", "loses {loss_pct} of writes"
+    unit: str = ""
+    digits: int = 1
+    min_gap: float = 0.0  # the smallest absolute difference worth calling a difference
+    caveat: str = ""  # why the cost may not show on a small or busy machine (said when it does not)
+
+
+@dataclass(frozen=True, kw_only=True)
 class ScenarioInfo:
     """Snapshot of a scenario's metadata at run time, so a report never needs the code that produced it."""
 
@@ -91,6 +113,9 @@ class ScenarioInfo:
     # Declared by the scenario (added in place in schema version 1; older manifests lack them).
     signals: tuple[SignalInfo, ...] = ()
     evidence_at_upstream: bool = False  # the proof is in what fake_llm saw: reports draw its chart
+    # Added in place in schema version 1 with the headline metrics; older manifests lack them.
+    headline: HeadlineInfo | None = None
+    loads: tuple[int, ...] = ()  # the default suite's user counts for this scenario
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,6 +134,9 @@ class Manifest:
     reference_users: int  # the load at which summaries compare pitfall vs fix
     scenarios: tuple[ScenarioInfo, ...]
     planned_points: tuple[str, ...] = ()  # point ids in run order; missing files = not measured
+    # The load each scenario's summary compares at (its headline load, or --reference-users); added in
+    # place in schema version 1: older manifests lack it and compare every scenario at `reference_users`.
+    reference_users_by_scenario: Mapping[str, int] = field(default_factory=dict)
     schema: str = SCHEMA_NAME
     schema_version: int = SCHEMA_VERSION
 
@@ -118,9 +146,17 @@ class Manifest:
 
 @dataclass(frozen=True, kw_only=True)
 class LatencySummary:
-    """Exact client-side latencies of the steady-state window, from per-request times (not Locust buckets)."""
+    """Exact client-side latencies of the requests issued in the window, from per-request times (not
+    Locust buckets).
 
-    count: int
+    Every request issued in the window counts: answered (successfully or not) with its latency, or still
+    in flight when the window ended, with its age then as a lower bound on its latency (`censored`).
+    Percentiles come from the Kaplan-Meier estimate over both; a figure that rests on a lower bound is
+    named in `lower_bounds` ("p99 >= 2,950 ms"). Records written before these fields existed counted only
+    the requests that completed successfully inside the window.
+    """
+
+    count: int  # requests in the summary: answered + censored
     mean_ms: float
     p50_ms: float
     p90_ms: float
@@ -129,8 +165,16 @@ class LatencySummary:
     p999_ms: float
     max_ms: float
     min_ms: float
-    # Empirical CDF, downsampled: [[latency_ms, cumulative_fraction], ...] ascending, ending at 1.0.
+    # Empirical CDF, downsampled: [[latency_ms, cumulative_fraction], ...] ascending, ending at 1.0, or
+    # below 1.0 by the share of requests still unanswered after longer than any answer took.
     cdf: tuple[tuple[float, float], ...] = ()
+    # Added in place in schema version 1 (older records lack them: no censoring was recorded).
+    censored: int = 0  # requests still in flight at the window's end (their age is a lower bound)
+    lower_bounds: tuple[str, ...] = ()  # fields that are lower bounds, e.g. ("p99_ms", "p999_ms", "max_ms")
+
+    def is_lower_bound(self, field_name: str) -> bool:
+        """Whether `field_name` ("p99_ms", ...) is only a lower bound (it rests on unanswered requests)."""
+        return field_name in self.lower_bounds
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -187,6 +231,24 @@ class TheoryFigures:
 
 
 @dataclass(frozen=True, kw_only=True)
+class SteadyState:
+    """Whether the window saw a steady state, from the request log (`bench.measure.steady`).
+
+    Not steady: goodput in the window's two halves differs by more than 20 % (beyond counting noise),
+    or the requests in flight are still ageing (a pile-up, or a queue still filling): the window then
+    under-states latencies and the pitfall's cost grows with time.
+    """
+
+    reached: bool
+    first_half_rps: float
+    second_half_rps: float
+    in_flight_whole_window: int  # in flight when the window started and still when it ended
+    in_flight_age_mid_ms: float = 0.0  # mean age of the requests in flight at the window's middle
+    in_flight_age_end_ms: float = 0.0  # ... and at its end
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
 class PointRecord:
     """One (scenario, variant, loop, users) measurement, or its failure."""
 
@@ -200,8 +262,8 @@ class PointRecord:
     started_at: str = ""
     warmup_s: float = 0.0
     window_s: float = 0.0
-    requests: int = 0
-    failures: int = 0
+    requests: int = 0  # answered inside the window (successfully or not)
+    failures: int = 0  # of those, answered with an error (5xx, a reset...): counted, not goodput
     throughput_rps: float = 0.0
     latency: LatencySummary | None = None
     server: ServerFigures | None = None
@@ -214,7 +276,16 @@ class PointRecord:
     # Client time to the first body byte, for scenarios whose request is streamed (None otherwise).
     # Added in place in schema version 1: older records simply lack it.
     ttfb: LatencySummary | None = None
+    # Added in place in schema version 1 (older records lack them): requests issued in the window and still
+    # unanswered at its end after longer than any answered request took, and the steady-state check.
+    unanswered: int = 0
+    steady_state: SteadyState | None = None
     schema_version: int = SCHEMA_VERSION
+
+    @property
+    def steady(self) -> bool:
+        """False only when the steady-state check ran and failed (older records: assumed steady)."""
+        return self.steady_state is None or self.steady_state.reached
 
     @property
     def id(self) -> str:

@@ -1,29 +1,33 @@
-"""What each pitfall costs: the pitfall and its fix compared at the run's reference load.
+"""What each pitfall costs: the pitfall and its fix compared at each scenario's reference load.
 
 The one place a pair is compared. Pure logic over `RunResults`: the end-of-run table and `--summary-json`
 of `awaitbench run`, the overview chart, `summary.md` and the HTML page all read these objects, so they
-can never disagree about a number. A pair with a missing, failed or invalid point still gets a row: the
-verdict says which point and why, instead of the report crashing or silently dropping it.
+can never disagree about a number. A pair with a missing, failed, invalid or unsteady point still gets a
+row: the verdict says which point and why, instead of the report crashing or silently dropping it.
 
-Signals are the evidence beyond req/s and p99 that each scenario declares (429s, lost writes, first
-byte, retry amplification): a forgotten `await` is *faster* (it skips the write it loses), a retry storm
-answers as fast as backoff while it multiplies the upstream's load. Only figures that differ between the
-two points are reported, so a pair with nothing to add gets no phrase.
+The verdict leads with the scenario's headline metric (`bench.results.headline`): a pitfall is costly on
+its own terms (lost writes, first byte, 429s), not on req/s. Signals are the further evidence each
+scenario declares (429s, lost writes, first byte, retry amplification); only figures that differ between
+the two points are reported, and a verdict never calls a pair "no measurable difference" while a signal
+differs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from bench.results.figures import figure_value
 from bench.results.files import RunResults
+from bench.results.headline import NOISE_RATIO, HeadlineResult, format_ratio, headline_result
 from bench.results.ids import parse_point_id, point_id
 from bench.results.records import PointRecord, ScenarioInfo, SignalInfo
 
 __all__ = [
+    "Bound",
     "PairSummary",
+    "format_bounded_ratio",
     "format_number",
     "format_ratio",
     "loops_in_run",
@@ -36,18 +40,21 @@ __all__ = [
     "variant_summary",
 ]
 
-# Ratios closer to 1 than this are within the run-to-run noise of a few-second window: "no measurable cost".
-_NOISE_RATIO = 1.15
+_NOISE_RATIO = NOISE_RATIO
 _COSTLY_RATIO = 2.0
+
+Bound = Literal["exact", "lower", "upper", "unknown"]
 
 
 @dataclass(frozen=True, kw_only=True)
 class PairSummary:
     """Pitfall vs fix of one scenario at one load.
 
+    `headline` is the pair on the scenario's own metric: what the verdict and the overview lead with.
     `throughput_ratio` is fix / pitfall (how many times more requests per second the fix serves);
-    `p99_ratio` is pitfall / fix (how many times slower the pitfall's tail is). Both > 1 mean the
-    pitfall costs something; either is None when a point is missing or has no data.
+    `p99_ratio` is pitfall / fix (how many times slower the pitfall's tail is), `p99_bound` says whether
+    it is exact or rests on a lower bound (requests that never answered). Both > 1 mean the pitfall
+    costs something; either is None when a point is missing or has no data.
     """
 
     scenario: ScenarioInfo
@@ -57,14 +64,20 @@ class PairSummary:
     fix: PointRecord | None
     throughput_ratio: float | None
     p99_ratio: float | None
-    problems: tuple[str, ...]  # missing, failed or invalid points, one phrase each
+    problems: tuple[str, ...]  # missing, failed, invalid or unsteady points, one phrase each
     verdict: str
     signals: tuple[str, ...] = ()  # evidence beyond req/s and p99 (429s, lost writes, first byte, ...)
+    headline: HeadlineResult | None = None
+    p99_bound: Bound = "exact"
 
     @property
     def cost(self) -> float:
-        """The larger of the two ratios: what sorts the overview, costliest first."""
-        return max(self.throughput_ratio or 0.0, self.p99_ratio or 0.0)
+        """The headline ratio (infinite when the fix's side is zero): what sorts the overview."""
+        if self.headline is None or self.headline.outcome == "not measured":
+            return 0.0
+        if self.headline.ratio is None:
+            return float("inf") if self.headline.outcome == "pitfall worse" else 0.0
+        return self.headline.ratio
 
     @property
     def pitfall_loop_lag_p99_ms(self) -> float | None:
@@ -81,13 +94,10 @@ def _lag(point: PointRecord | None) -> float | None:
     return point.server.loop_lag_p99_ms
 
 
-def format_ratio(ratio: float) -> str:
-    """`x38`, `x3.2`, `x0.85`: whole numbers once the ratio is large enough that decimals are noise."""
-    if ratio >= 10:
-        return f"x{ratio:.0f}"
-    if ratio >= 1:
-        return f"x{ratio:.1f}"
-    return f"x{ratio:.2f}"
+def format_bounded_ratio(ratio: float, bound: Bound = "exact") -> str:
+    """`x3.2`, or `≥x3.2` / `≤x3.2` when it rests on a lower bound, `x3.2?` when on two."""
+    prefix = {"lower": "≥", "upper": "≤"}.get(bound, "")
+    return prefix + format_ratio(ratio) + ("?" if bound == "unknown" else "")
 
 
 def loops_in_run(run: RunResults) -> tuple[str, ...]:
@@ -115,8 +125,12 @@ def _users_for(run: RunResults, scenario_id: str) -> list[int]:
 
 
 def reference_users_for(run: RunResults, scenario_id: str) -> int:
-    """The manifest's reference load, or the highest load this scenario has when it lacks that one."""
+    """The load this scenario's pair is compared at: the one the run chose for it (its headline load, or
+    --reference-users), else the manifest's run-wide reference load, else the highest load it has."""
     users = _users_for(run, scenario_id)
+    chosen = run.manifest.reference_users_by_scenario.get(scenario_id)
+    if chosen is not None and chosen in users:
+        return chosen
     if run.manifest.reference_users in users or not users:
         return run.manifest.reference_users
     return users[-1]
@@ -128,7 +142,7 @@ def _find(run: RunResults, scenario: str, variant: str, loop: str, users: int) -
 
 
 def point_problem(pid: str, point: PointRecord | None) -> str | None:
-    """Why a point cannot be trusted (not measured, failed, invalid), or None when it can."""
+    """Why a point cannot be trusted (not measured, failed, invalid, not at steady state), or None."""
     if point is None:
         return f"{pid} not measured"
     if point.status != "ok":
@@ -136,7 +150,19 @@ def point_problem(pid: str, point: PointRecord | None) -> str | None:
     if not point.valid:
         reasons = "; ".join(point.invalid_reasons) or "no reason recorded"
         return f"{pid} invalid: {reasons}"
+    if not point.steady and point.steady_state is not None:
+        reasons = "; ".join(point.steady_state.reasons) or "no reason recorded"
+        return f"{pid} not at steady state: {reasons}"
     return None
+
+
+_PROBLEM_KINDS = ("not measured", "failed", "invalid", "not at steady state")
+
+
+def _check_suffix(problems: Sequence[str]) -> str:
+    """ " (check: invalid point)", naming each kind of problem once; "" when there is none."""
+    kinds = [kind for kind in _PROBLEM_KINDS if any(f" {kind}" in problem for problem in problems)]
+    return f" (check: {', '.join(kinds) or 'a point'})" if problems else ""
 
 
 def _ratio(numerator: float | None, denominator: float | None) -> float | None:
@@ -151,22 +177,27 @@ def _p99(point: PointRecord | None) -> float | None:
     return point.latency.p99_ms
 
 
+def _p99_bound(pitfall: PointRecord | None, fix: PointRecord | None) -> Bound:
+    """How pitfall p99 / fix p99 relates to the truth when either rests on unanswered requests."""
+    lower = [
+        p is not None and p.latency is not None and p.latency.is_lower_bound("p99_ms") for p in (pitfall, fix)
+    ]
+    bounds: dict[tuple[bool, bool], Bound] = {
+        (False, False): "exact",
+        (True, False): "lower",
+        (False, True): "upper",
+    }
+    return bounds.get((lower[0], lower[1]), "unknown")
+
+
 def _throughput(point: PointRecord | None) -> float | None:
     if point is None or point.status != "ok":
         return None
     return point.throughput_rps
 
 
-def _verdict(
-    throughput_ratio: float | None,
-    p99_ratio: float | None,
-    problems: Sequence[str],
-    signals: Sequence[str] = (),
-) -> str:
-    """Words for a pair: what the pitfall costs, what the fix costs, or that both are within the noise."""
-    if throughput_ratio is None and p99_ratio is None:
-        return "no comparison: a point is missing, failed or empty" if problems else "not measured"
-    suffix = " (check: invalid or missing point)" if problems else ""
+def _legacy_verdict(throughput_ratio: float | None, p99_ratio: float | None, suffix: str) -> str:
+    """Req/s and p99 only: what a manifest without headline metrics gets (older runs)."""
     pitfall_worse: list[str] = []
     fix_worse: list[str] = []
     for ratio, what in ((throughput_ratio, "less throughput"), (p99_ratio, "slower p99")):
@@ -182,47 +213,81 @@ def _verdict(
         worst = max(r for r in (throughput_ratio, p99_ratio) if r is not None)
         label = "costly" if worst >= _COSTLY_RATIO else "measurable cost"
         return f"{label}: " + ", ".join(pitfall_worse) + suffix
-    if fix_worse and signals:
-        # The fix does more work than the pitfall (it writes what the pitfall loses, waits where the pitfall
-        # hammers the upstream): its price in req/s is real, and the pitfall's cost is in the signal.
-        price = ", ".join(phrase.removeprefix("fix ") for phrase in fix_worse)
-        return "the pitfall's cost is in the signal; the fix costs " + price + suffix
     if fix_worse:
         return "fix is slower here: " + ", ".join(fix_worse) + suffix
     return "no measurable difference" + suffix
 
 
+def _verdict(
+    headline: HeadlineResult,
+    throughput_ratio: float | None,
+    problems: Sequence[str],
+    signals: Sequence[str] = (),
+) -> str:
+    """Words for a pair, led by its headline metric; never "no measurable difference" beside a signal."""
+    suffix = _check_suffix(problems)
+    if headline.outcome == "not measured":
+        return "no comparison: a point is missing, failed or empty" if problems else "not measured"
+    if headline.outcome == "pitfall worse":
+        ratio = headline.ratio
+        label = "costly" if ratio is None or ratio >= _COSTLY_RATIO else "measurable cost"
+        verdict = f"{label}: {headline.text}"
+        if (
+            headline.info.metric != "throughput_rps"
+            and throughput_ratio
+            and throughput_ratio <= 1 / _NOISE_RATIO
+        ):
+            # The fix does more work (it writes what the pitfall loses, waits where the pitfall hammers).
+            verdict += f"; the fix serves {format_ratio(1 / throughput_ratio)} fewer req/s for it"
+        return verdict + suffix
+    if headline.outcome == "fix worse":
+        return headline.text + suffix
+    if signals:
+        return f"{headline.info.name} within noise; the signals differ: " + "; ".join(signals) + suffix
+    return headline.text + suffix
+
+
+def _pair(run: RunResults, info: ScenarioInfo, loop: str) -> PairSummary:
+    users = reference_users_for(run, info.id)
+    pitfall = _find(run, info.id, info.pitfall_variant, loop, users)
+    fix = _find(run, info.id, info.fix_variant, loop, users)
+    problems = tuple(
+        problem
+        for variant, point in ((info.pitfall_variant, pitfall), (info.fix_variant, fix))
+        if (problem := point_problem(point_id(info.id, variant, loop, users), point)) is not None
+    )
+    throughput_ratio = _ratio(_throughput(fix), _throughput(pitfall))
+    p99_ratio = _ratio(_p99(pitfall), _p99(fix))
+    signals = pair_signals(pitfall, fix, info.signals)
+    headline = headline_result(info.headline, pitfall, fix, users=users)
+    if info.headline is None:
+        verdict = (
+            _legacy_verdict(throughput_ratio, p99_ratio, _check_suffix(problems))
+            if throughput_ratio is not None or p99_ratio is not None
+            else _verdict(headline, throughput_ratio, problems)
+        )
+    else:
+        verdict = _verdict(headline, throughput_ratio, problems, signals)
+    return PairSummary(
+        scenario=info,
+        users=users,
+        loop=loop,
+        pitfall=pitfall,
+        fix=fix,
+        throughput_ratio=throughput_ratio,
+        p99_ratio=p99_ratio,
+        problems=problems,
+        verdict=verdict,
+        signals=signals,
+        headline=headline,
+        p99_bound=_p99_bound(pitfall, fix),
+    )
+
+
 def summarize(run: RunResults) -> tuple[PairSummary, ...]:
     """One PairSummary per scenario in the manifest, in manifest order."""
     loop = reference_loop(run)
-    summaries = []
-    for info in run.manifest.scenarios:
-        users = reference_users_for(run, info.id)
-        pitfall = _find(run, info.id, info.pitfall_variant, loop, users)
-        fix = _find(run, info.id, info.fix_variant, loop, users)
-        problems = tuple(
-            problem
-            for variant, point in ((info.pitfall_variant, pitfall), (info.fix_variant, fix))
-            if (problem := point_problem(point_id(info.id, variant, loop, users), point)) is not None
-        )
-        throughput_ratio = _ratio(_throughput(fix), _throughput(pitfall))
-        p99_ratio = _ratio(_p99(pitfall), _p99(fix))
-        signals = pair_signals(pitfall, fix, info.signals)
-        summaries.append(
-            PairSummary(
-                scenario=info,
-                users=users,
-                loop=loop,
-                pitfall=pitfall,
-                fix=fix,
-                throughput_ratio=throughput_ratio,
-                p99_ratio=p99_ratio,
-                problems=problems,
-                verdict=_verdict(throughput_ratio, p99_ratio, problems, signals),
-                signals=signals,
-            )
-        )
-    return tuple(summaries)
+    return tuple(_pair(run, info, loop) for info in run.manifest.scenarios)
 
 
 def format_number(value: float | None, *, digits: int = 1) -> str:
@@ -280,12 +345,15 @@ def variant_summary(record: PointRecord) -> dict[str, Any]:
         "throughput_rps": record.throughput_rps if record.status == "ok" else None,
         "p50_ms": latency.p50_ms if latency else None,
         "p99_ms": latency.p99_ms if latency else None,
+        "p99_is_lower_bound": latency.is_lower_bound("p99_ms") if latency else False,
+        "unanswered": record.unanswered,
         "loop_lag_p99_ms": server.loop_lag_p99_ms if server else None,
         "cpu_ms_per_request": server.cpu_ms_per_request if server else None,
         "upstream_connections_per_request": upstream.connections_per_request if upstream else None,
         "failures": record.failures,
         "valid": record.valid,
         "invalid_reasons": list(record.invalid_reasons),
+        "steady_state": record.steady,
     }
     if record.ttfb is not None:  # streamed requests only: what the user waits for before the first byte
         figures["ttfb_p50_ms"] = record.ttfb.p50_ms
@@ -293,12 +361,18 @@ def variant_summary(record: PointRecord) -> dict[str, Any]:
     return figures
 
 
-def summary_dict(
-    points: Sequence[PointRecord], *, reference_users: int, loop: str
-) -> dict[str, dict[str, dict[str, Any]]]:
-    """{scenario: {variant: figures}} at `reference_users` on `loop`, in the order points were measured."""
+def summary_dict(run: RunResults) -> dict[str, dict[str, dict[str, Any]]]:
+    """`--summary-json`: {scenario: {variant: figures, ..., "headline": {...}}} at each scenario's reference
+    load on the reference loop, variants in the order they were measured; scenarios with no point there
+    are left out."""
     out: dict[str, dict[str, dict[str, Any]]] = {}
-    for record in points:
-        if record.users == reference_users and record.loop == loop:
-            out.setdefault(record.scenario, {})[record.variant] = variant_summary(record)
+    for pair in summarize(run):
+        entry = {
+            p.variant: variant_summary(p)
+            for p in run.points
+            if p.scenario == pair.scenario.id and p.users == pair.users and p.loop == pair.loop
+        }
+        if entry and pair.headline is not None:
+            entry["headline"] = pair.headline.as_dict()
+            out[pair.scenario.id] = entry
     return out

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from bench.errors import ProcessFailed
-from bench.inapp.probe import PROBE_DIR_ENV
 from bench.loadgen import locust_run as loadgen
 from bench.measure.figures import merge_probe_snapshots
 from bench.processes import ManagedProcess, ProcessSpec, awaitbench_argv, free_port
 from bench.run.config import RunConfig
 from bench.run.plan import PlannedPoint
+from detect.probe import PROBE_DIR_ENV
 from fake_llm.launch import fake_llm_argv
 
 __all__ = [

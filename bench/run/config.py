@@ -2,7 +2,9 @@
 
 The CLI maps its flags onto this object; the orchestrator reads nothing else. Defaults are chosen so
 that the full default suite fits in about ten minutes on a two-core machine (see docs/bench.md for
-the arithmetic), and `--quick` (core six, pitfall and fix only, one load point) in about 90 seconds.
+the arithmetic), and `--quick` (core six, pitfall and fix only, at each one's headline load) in about
+90 seconds. Without `--users`, every scenario is measured at its own loads (`Scenario.loads`): the
+theory knows where its knee is.
 """
 
 from __future__ import annotations
@@ -18,12 +20,10 @@ from bench.results import Loop
 
 __all__ = [
     "DEFAULT_DURATION_S",
-    "DEFAULT_USERS",
     "DEFAULT_WARMUP_S",
     "ENV_PREFIX",
     "LOOPS",
     "QUICK_DURATION_S",
-    "QUICK_USERS",
     "QUICK_WARMUP_S",
     "Loop",
     "LoopChoice",
@@ -39,8 +39,6 @@ LOOPS: dict[LoopChoice, tuple[Loop, ...]] = {
     "both": ("uvloop", "asyncio"),
 }
 
-DEFAULT_USERS: tuple[int, ...] = (10, 100)
-QUICK_USERS: tuple[int, ...] = (20,)
 # Window and warm-up per point (seconds). The window is long enough for >= 10 answers from the slowest
 # pitfall (~3 req/s) and for throughput to repeat within 10 %; 1 s of warm-up covers spawning every
 # user (0.25 s) and opening the client pools. See docs/bench.md for the measured suite times.
@@ -88,7 +86,9 @@ class RunConfig:
 
     Args:
         selection: scenario ids or `scenario:variant` selectors; empty = the whole catalogue.
-        users: closed-loop user counts, one load point each, ascending.
+        users: closed-loop user counts, one load point each, ascending, for every scenario; None: each
+            scenario's own loads (pitfall and fix at every one, further variants at the headline load),
+            or under `quick` its headline load only.
         duration_s: the measured steady-state window of each point.
         warmup_s: load before the window that is excluded from every figure.
         loop: event loop(s) the apps run on.
@@ -98,8 +98,8 @@ class RunConfig:
         profile: record a py-spy profile of each variant's highest-load point.
         out_dir: the results directory.
         quick: core six, pitfall and fix only.
-        reference_users: the load at which the summary compares pitfall and fix (None: `summary_users`
-            picks 100 when measured, else the highest load).
+        reference_users: the load at which the summary compares pitfall and fix, for every scenario that
+            has it (None: each scenario's headline load; see `bench.run.plan.summary_users_for`).
         probe: run the in-app loop-lag probe (turned off only to measure its own cost).
         summary_json: also write the pitfall/fix summary there.
         min_requests: fewer completed requests in the window make a point invalid.
@@ -108,12 +108,13 @@ class RunConfig:
     selection: tuple[str, ...] = option(
         (), positional=True, metavar="SCENARIO[:VARIANT]", help="what to measure (default: everything)"
     )
-    users: tuple[int, ...] = option(
-        DEFAULT_USERS,
+    users: tuple[int, ...] | None = option(
+        None,
         parse=parse_users,
-        quick=QUICK_USERS,
         metavar="N,N,...",
-        help="comma-separated closed-loop user counts, one load point each",
+        doc_default="per scenario",
+        help="closed-loop user counts for every scenario, comma-separated, one point each "
+        "(default: each scenario's own loads; --quick: its headline load)",
     )
     duration_s: float = option(
         DEFAULT_DURATION_S, flag="--duration", quick=QUICK_DURATION_S, help="measured window per point, s"
@@ -135,9 +136,9 @@ class RunConfig:
         doc_default="results/run-<timestamp>",
         help="results directory",
     )
-    quick: bool = option(False, help="core six, pitfall and fix, one load point")
+    quick: bool = option(False, help="core six, pitfall and fix, at each one's headline load")
     reference_users: int | None = option(
-        None, help="load of the summary (default 100 when measured, else the highest)"
+        None, help="load of the summary for every scenario (default: each scenario's headline load)"
     )
     probe: bool = option(
         True, help="measure loop lag and threadpool use in the apps (off: the probe's own cost)"
@@ -148,7 +149,7 @@ class RunConfig:
     min_requests: int = 10
 
     def __post_init__(self) -> None:
-        if not self.users or any(u < 1 for u in self.users):
+        if self.users is not None and (not self.users or any(u < 1 for u in self.users)):
             raise UsageError("`users` must list at least one positive user count")
         if not 0 < self.duration_s <= 3600:
             raise UsageError(f"--duration {self.duration_s:g} must be in (0, 3600] seconds")
@@ -160,7 +161,13 @@ class RunConfig:
             raise UsageError(f"--processes {self.processes}: use a positive count, or -1 for one per core")
         if self.app_workers < 1:
             raise UsageError(f"--app-workers {self.app_workers} must be at least 1")
-        if self.reference_users is not None and self.reference_users not in self.users:
+        if self.reference_users is not None and not 1 <= self.reference_users <= MAX_USERS:
+            raise UsageError(f"--reference-users {self.reference_users} must be in 1..{MAX_USERS}")
+        if (
+            self.reference_users is not None
+            and self.users is not None
+            and self.reference_users not in self.users
+        ):
             raise UsageError(
                 f"--reference-users {self.reference_users} is not one of --users "
                 f"{','.join(map(str, self.users))}; pick one of them"
@@ -170,14 +177,8 @@ class RunConfig:
     def loops(self) -> tuple[Loop, ...]:
         return LOOPS[self.loop]
 
-    @property
-    def summary_users(self) -> int:
-        """The load the summary compares at: `reference_users`, else 100 when measured, else the highest."""
-        if self.reference_users is not None:
-            return self.reference_users
-        return default_reference_users(self.users)
-
 
 def default_reference_users(users: tuple[int, ...]) -> int:
-    """The summary's load: 100 users when measured (the brief's reference), else the highest load."""
+    """The run-wide fallback load of the summary (a scenario without a headline load, or older runs):
+    100 users when measured, else the highest load."""
     return 100 if 100 in users else max(users)

@@ -12,12 +12,12 @@ import inspect
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.results import ScenarioInfo, SignalInfo, VariantInfo
+from bench.results import HeadlineInfo, ScenarioInfo, SignalInfo, VariantInfo
 from bench.results.figures import check_figure
 from bench.run.plan import Selection
-from scenarios.model import Scenario, Signal, Variant
+from scenarios.model import Headline, Scenario, Signal, Variant
 
-__all__ = ["scenario_info", "signal_info", "variant_source"]
+__all__ = ["headline_info", "scenario_info", "signal_info", "variant_source"]
 
 _ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,6 +59,22 @@ def signal_info(signal: Signal) -> SignalInfo:
     )
 
 
+def headline_info(headline: Headline) -> HeadlineInfo:
+    """The manifest's copy of a scenario's headline; ValueError when its metric is not one bench can read."""
+    check_figure(headline.metric)
+    return HeadlineInfo(
+        metric=headline.metric,
+        name=headline.name,
+        better=headline.better,
+        users=headline.users,
+        text=headline.text,
+        unit=headline.unit,
+        digits=headline.digits,
+        min_gap=headline.min_gap,
+        caveat=headline.caveat,
+    )
+
+
 def scenario_info(selection: Selection, all_variants: bool = True) -> ScenarioInfo:
     scenario = selection.scenario
     variants: Sequence[Variant] = scenario.variants if all_variants else selection.variants
@@ -80,4 +96,6 @@ def scenario_info(selection: Selection, all_variants: bool = True) -> ScenarioIn
         module_doc=module_doc,
         signals=tuple(signal_info(signal) for signal in scenario.signals),
         evidence_at_upstream=scenario.evidence_at_upstream,
+        headline=headline_info(scenario.headline),
+        loads=scenario.loads,
     )

@@ -38,9 +38,16 @@ from bench.results import (
     write_point,
 )
 from bench.results.summary import summarize, summary_dict
-from bench.run.config import RunConfig
+from bench.run.config import RunConfig, default_reference_users
 from bench.run.metadata import scenario_info
-from bench.run.plan import PlannedPoint, Selection, build_plan, estimate_seconds, select
+from bench.run.plan import (
+    PlannedPoint,
+    Selection,
+    build_plan,
+    estimate_seconds,
+    select,
+    summary_users_for,
+)
 from bench.run.point import PointContext, measure_point
 from bench.run.table import render_table
 
@@ -62,7 +69,7 @@ class Prepared:
 class RunOutcome:
     status: Literal["complete", "interrupted", "failed"]
     points: tuple[PointRecord, ...]
-    summary: dict[str, dict[str, dict[str, Any]]]
+    summary: dict[str, dict[str, dict[str, Any]]]  # what --summary-json writes
 
 
 def prepare(config: RunConfig) -> Prepared:
@@ -94,7 +101,6 @@ def _config_dict(config: RunConfig) -> dict[str, Any]:
     data = asdict(config)
     data["out_dir"] = str(config.out_dir)
     data["summary_json"] = None if config.summary_json is None else str(config.summary_json)
-    data["reference_users"] = config.summary_users
     data["loops"] = list(config.loops)
     return data
 
@@ -111,6 +117,7 @@ def _clear_previous(out_dir: Path) -> None:
 
 def _manifest(prepared: Prepared, infos: tuple[ScenarioInfo, ...]) -> Manifest:
     config = prepared.config
+    planned_loads = tuple(sorted({p.users for p in prepared.plan})) or (1,)
     return Manifest(
         run_id=f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}",
         started_at=_now_iso(),
@@ -121,9 +128,12 @@ def _manifest(prepared: Prepared, infos: tuple[ScenarioInfo, ...]) -> Manifest:
         machine=machine_info(),
         versions=package_versions(),
         config=_config_dict(config),
-        reference_users=config.summary_users,
+        reference_users=config.reference_users or default_reference_users(planned_loads),
         scenarios=infos,
         planned_points=tuple(p.id for p in prepared.plan),
+        reference_users_by_scenario={
+            sel.scenario.id: summary_users_for(config, sel.scenario) for sel in prepared.selections
+        },
     )
 
 
@@ -177,9 +187,9 @@ def execute(prepared: Prepared, *, console: Console, err_console: Console) -> Ru
         stop_all()
         manifest = replace(manifest, status=status, ended_at=_now_iso())
         write_manifest(run_dir, manifest)
-    summary = summary_dict(records, reference_users=config.summary_users, loop=config.loops[0])
+    results = RunResults(path=run_dir, manifest=manifest, points=tuple(records))
+    summary = summary_dict(results)
     if config.summary_json is not None:
         write_json_atomic(config.summary_json, summary)
-    pairs = summarize(RunResults(path=run_dir, manifest=manifest, points=tuple(records)))
-    console.print(render_table(pairs, reference_users=config.summary_users))
+    console.print(render_table(summarize(results)))
     return RunOutcome(status=status, points=tuple(records), summary=summary)

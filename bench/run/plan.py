@@ -2,6 +2,11 @@
 
 A selector is a scenario id (`sync_client`: all its variants) or `scenario:variant`. Unknown ids raise
 `UnknownScenarioError` (a usage error) from the scenario registry, so a typo costs nothing.
+
+Loads: `--users` applies to every variant of every scenario. Without it each scenario brings its own
+(`Scenario.loads`, chosen from its theory): its pitfall and fix are measured at every one of them (the
+curves), further variants at the headline load only (context beside the pair, within the suite's time
+budget), and `--quick` measures the pair at the headline load only.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bench.results import point_id
-from bench.run.config import Loop, RunConfig
+from bench.run.config import Loop, RunConfig, default_reference_users
 from scenarios.model import Scenario, Variant
 
 __all__ = [
@@ -20,6 +25,8 @@ __all__ = [
     "build_plan",
     "estimate_seconds",
     "select",
+    "summary_users_for",
+    "variant_loads",
 ]
 
 # Seconds a point costs beyond warm-up + window: starting fake_llm and the app (in parallel), Locust's
@@ -108,24 +115,48 @@ def select(
     return tuple(selections)
 
 
+def _pair_loads(config: RunConfig, scenario: Scenario) -> tuple[int, ...]:
+    if config.users is not None:
+        return config.users
+    return (scenario.headline.users,) if config.quick else scenario.loads
+
+
+def variant_loads(config: RunConfig, scenario: Scenario, variant: Variant) -> tuple[int, ...]:
+    """The user counts one variant is measured at (see the module docstring)."""
+    if config.users is None and variant.id not in (scenario.pitfall_variant, scenario.fix_variant):
+        return (scenario.headline.users,)
+    return _pair_loads(config, scenario)
+
+
+def summary_users_for(config: RunConfig, scenario: Scenario) -> int:
+    """The load the summary compares this scenario's pitfall and fix at: `--reference-users` when the
+    pair is measured there, else the headline load when it is, else 100 when measured, else the highest."""
+    loads = _pair_loads(config, scenario)
+    if config.reference_users in loads:
+        return config.reference_users
+    if scenario.headline.users in loads:
+        return scenario.headline.users
+    return default_reference_users(loads)
+
+
 def build_plan(config: RunConfig, selections: Sequence[Selection]) -> tuple[PlannedPoint, ...]:
     """Points in run order: scenario, variant, loop, then users ascending.
 
     With `config.profile`, the highest-load point of each (variant, loop) is the one profiled.
     """
     points: list[PlannedPoint] = []
-    top_users = max(config.users)
     for sel in selections:
         for variant in sel.variants:
+            loads = variant_loads(config, sel.scenario, variant)
             for loop in config.loops:
-                for users in config.users:
+                for users in loads:
                     points.append(
                         PlannedPoint(
                             scenario=sel.scenario,
                             variant=variant,
                             loop=loop,
                             users=users,
-                            profile=config.profile and users == top_users,
+                            profile=config.profile and users == max(loads),
                         )
                     )
     return tuple(points)

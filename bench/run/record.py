@@ -10,11 +10,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from bench.measure.censoring import survival
 from bench.measure.figures import server_figures, theory_figures, upstream_figures
 from bench.measure.requests import WindowCounts, latency_summary
 from bench.measure.sampling import TreeSample, WindowCpu
+from bench.measure.steady import steady_state
 from bench.measure.validity import PointHealth, invalid_reasons, warnings_for
-from bench.results import LoadgenFigures, PointRecord, TheoryFigures
+from bench.results import LoadgenFigures, PointRecord, SteadyState, TheoryFigures
 from bench.run.config import RunConfig
 from bench.run.plan import PlannedPoint
 from fake_llm.snapshot import StatsSnapshot
@@ -29,7 +31,8 @@ class WindowReadings:
     Args:
         started_at: when the point started (ISO 8601).
         window_s: the window's measured length.
-        counts: the requests that completed inside the window (from Locust's per-request logs).
+        counts: what Locust's per-request logs say about the window: answers inside it, and every
+            request issued in it (answered, or still in flight at its end).
         cpu: CPU of each child's process tree over the window: "app", "locust", "fake".
         app_resources: the app's RSS, fds and threads at the window's end.
         machine_cpu_percent: every core over the window (None when not measured).
@@ -67,10 +70,9 @@ def _warnings(
     return warnings
 
 
-def record_from(readings: WindowReadings, *, point: PlannedPoint, config: RunConfig) -> PointRecord:
-    """The stored record of a measured point: figures, validity, warnings and the theory beside them."""
+def _health(readings: WindowReadings, config: RunConfig) -> PointHealth:
     counts, cpu = readings.counts, readings.cpu
-    health = PointHealth(
+    return PointHealth(
         requests=counts.requests,
         min_requests=config.min_requests,
         # Per process, not averaged over the tree: two saturated Locust workers beside an idle master
@@ -80,13 +82,30 @@ def record_from(readings: WindowReadings, *, point: PlannedPoint, config: RunCon
         fake_llm_cpu_percent=cpu["fake"].cpu_percent,
         machine_cpu_percent=readings.machine_cpu_percent,
     )
+
+
+def _steady_state(counts: WindowCounts, window_s: float) -> SteadyState | None:
+    if window_s <= 0:
+        return None
+    return steady_state(
+        ok_per_half=counts.ok_per_half,
+        in_flight_age_ms=counts.in_flight_age_ms,
+        in_flight_whole_window=counts.in_flight_whole_window,
+        window_s=window_s,
+    )
+
+
+def record_from(readings: WindowReadings, *, point: PlannedPoint, config: RunConfig) -> PointRecord:
+    """The stored record of a measured point: figures, validity, warnings and the theory beside them."""
+    counts, cpu = readings.counts, readings.cpu
+    health = _health(readings, config)
     theory = theory_figures(
         point.scenario, point.variant.id, users=point.users, workers=config.app_workers, preset=config.preset
     )
     window_s = readings.window_s
     # Goodput: successful answers per second (a 429 is not a served user).
     throughput_rps = (counts.requests - counts.failures) / window_s if window_s > 0 else 0.0
-    latency = latency_summary(counts.latency_ms)
+    latency = latency_summary(counts.answered_ms, counts.censored_ms)
     if latency is not None and latency.mean_ms > 0:
         fidelity = throughput_rps / (point.users * 1000.0 / latency.mean_ms)
         theory = replace(theory, closed_loop_fidelity=round(fidelity, 4))
@@ -122,4 +141,7 @@ def record_from(readings: WindowReadings, *, point: PlannedPoint, config: RunCon
         theory=theory,
         profile_files=readings.profile_files,
         ttfb=latency_summary(counts.ttfb_ms),
+        # Issued in the window, still unanswered at its end after longer than any answer took.
+        unanswered=survival(counts.answered_ms, counts.censored_ms).residual_ages.size,
+        steady_state=_steady_state(counts, window_s),
     )

@@ -82,6 +82,8 @@ class LoadConfig:
         max_connections: the generator never opens more; a request due when all are busy waits for one
             (that wait counts as latency: it is the server's slowness showing).
         server_pid: the server's process, whose CPU time the generator samples over the window.
+        connections: > 0 makes the step closed-loop (`bench.selfperf.closed_loop`): that many connections,
+            each sending its next request when the last ends; `rate_rps` is then unused.
     """
 
     url: str
@@ -94,6 +96,7 @@ class LoadConfig:
     output_tokens: int
     max_connections: int = 4000
     server_pid: int | None = None
+    connections: int = 0
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -141,6 +144,8 @@ class PerfConfig:
         start_rps, max_rps: the search ramps geometrically from `start_rps` and never goes above `max_rps`.
         warmup_s, measure_s, max_steps, resolution, retries: step length and search (see `StepTiming`).
         modes, servers: what to measure.
+        little_connections, saturation_connections, point_repeats: the closed-loop points
+            (`bench.selfperf.points`): connections at the Little bound and at saturation, attempts each.
         server_cpu, loadgen_cpu: the cores the servers and the generator are pinned to.
         sched: how the servers and the generator are scheduled. On a shared machine other processes
             preempt them for milliseconds at a time, which alone exceeds a 5 ms budget: "fifo" runs them
@@ -173,6 +178,11 @@ class PerfConfig:
     )
     servers: tuple[ServerKind, ...] = option(
         SERVERS, parse=_choice_list(SERVERS, "--servers"), help="comma-separated servers"
+    )
+    little_connections: int = option(400, help="closed-loop connections at the Little bound point")
+    saturation_connections: int = option(1500, help="closed-loop connections at the saturation point")
+    point_repeats: int = option(
+        2, quick=1, help="closed-loop attempts per server at each point, best counts (0 = skip the points)"
     )
     server_cpu: int = option(0, help="core the servers are pinned to")
     loadgen_cpu: int = option(1, help="core the generator is pinned to")
@@ -208,6 +218,10 @@ class PerfConfig:
             raise UsageError(f"--max-rps ({self.max_rps:g}) must be >= --start-rps ({self.start_rps:g})")
         if not 0 < self.min_success_ratio <= 1:
             raise UsageError("the success ratio must be in (0, 1]")
+        if self.point_repeats < 0:
+            raise UsageError(f"--point-repeats must be >= 0, got {self.point_repeats}")
+        _check_positive("little-connections", self.little_connections)
+        _check_positive("saturation-connections", self.saturation_connections)
         if self.retries < 0:
             raise UsageError(f"--retries must be >= 0, got {self.retries}")
         if self.resolution <= 1:

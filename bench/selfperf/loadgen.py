@@ -44,7 +44,7 @@ import psutil
 from bench.selfperf.config import LoadConfig
 from bench.selfperf.wire import ResponseParser, WireError
 
-__all__ = ["LoadResult", "main", "percentiles", "run_load"]
+__all__ = ["LoadResult", "main", "percentiles", "request_bytes", "run_load", "sample_cpu_window"]
 
 _DRAIN_EXTRA_S = 2.0
 
@@ -150,20 +150,7 @@ class _Generator:
         parts = urlsplit(config.url)
         self.host = parts.hostname or "127.0.0.1"
         self.port = parts.port or 80
-        body = json.dumps(
-            {
-                "model": "fake-chat",
-                "messages": [{"role": "user", "content": "Say something."}],
-                "max_tokens": config.output_tokens,
-                "stream": self.streaming,
-            },
-            separators=(",", ":"),
-        ).encode()
-        self.request_bytes = (
-            f"POST {parts.path or '/'} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
-            f"Content-Type: application/json\r\nAuthorization: Bearer perf\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n"
-        ).encode() + body
+        self.request_bytes = request_bytes(config)
         self.idle: list[_Connection] = []
         self.waiting: deque[_Request] = deque()
         self.connections = 0
@@ -261,6 +248,25 @@ class _Generator:
                 conn.transport.close()
 
 
+def request_bytes(config: LoadConfig) -> bytes:
+    """The one request every step sends, as bytes on the wire (a chat completion, streamed or not)."""
+    parts = urlsplit(config.url)
+    body = json.dumps(
+        {
+            "model": "fake-chat",
+            "messages": [{"role": "user", "content": "Say something."}],
+            "max_tokens": config.output_tokens,
+            "stream": config.mode == "streaming",
+        },
+        separators=(",", ":"),
+    ).encode()
+    return (
+        f"POST {parts.path or '/'} HTTP/1.1\r\nHost: {parts.hostname or '127.0.0.1'}:{parts.port or 80}\r\n"
+        f"Content-Type: application/json\r\nAuthorization: Bearer perf\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+
+
 def _cpu_s() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -276,7 +282,7 @@ def _server_cpu_s(pid: int | None) -> float | None:
     return float(times.user + times.system + times.children_user + times.children_system)
 
 
-async def _sample_window(start_s: float, end_s: float, pid: int | None) -> tuple[float, float | None]:
+async def sample_cpu_window(start_s: float, end_s: float, pid: int | None) -> tuple[float, float | None]:
     """CPU utilisation (1.0 = one full core) of this process and of the server between two instants."""
     await asyncio.sleep(max(0.0, start_s - time.perf_counter()))
     own0, server0, t0 = _cpu_s(), _server_cpu_s(pid), time.perf_counter()
@@ -295,7 +301,7 @@ async def run_load(config: LoadConfig) -> LoadResult:
     window_start = t0 + config.warmup_s
     window_end = window_start + config.measure_s
     total = int((config.warmup_s + config.measure_s) * config.rate_rps)
-    sampler = asyncio.ensure_future(_sample_window(window_start, window_end, config.server_pid))
+    sampler = asyncio.ensure_future(sample_cpu_window(window_start, window_end, config.server_pid))
     for index in range(total):
         due = t0 + index * interval_s
         now = time.perf_counter()

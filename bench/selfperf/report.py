@@ -16,6 +16,8 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.selfperf.config import Mode, PerfConfig
+from bench.selfperf.point_report import points_json
+from bench.selfperf.points import PointRecord
 from bench.selfperf.sweep import SearchRecord
 
 __all__ = [
@@ -29,7 +31,7 @@ __all__ = [
 ]
 
 PERF_SCHEMA = "awaitbench.perf"
-PERF_SCHEMA_VERSION = 1
+PERF_SCHEMA_VERSION = 2  # 2: the closed-loop points (`points`)
 TARGET_RATIO = 0.8
 
 
@@ -134,8 +136,9 @@ def perf_document(
     machine: dict[str, Any],
     packages: dict[str, str],
     git_commit: str | None,
+    points: list[PointRecord] | None = None,
 ) -> dict[str, Any]:
-    """The versioned JSON result of a run (`--json FILE`)."""
+    """The versioned JSON result of a run (`--json FILE`); `points` are the closed-loop points."""
     return {
         "schema": PERF_SCHEMA,
         "version": PERF_SCHEMA_VERSION,
@@ -160,6 +163,7 @@ def perf_document(
             }
             for r in records
         ],
+        "points": points_json(points or [], config),
     }
 
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from scenarios.model import Prediction, Scenario, TheoryInput, UpstreamProfile, Variant, littles_law_rps
+from scenarios.model import (
+    Headline,
+    Prediction,
+    Scenario,
+    TheoryInput,
+    UpstreamProfile,
+    Variant,
+    littles_law_rps,
+)
 
 
 def _theory(inp: TheoryInput) -> Mapping[str, Prediction]:
@@ -15,7 +23,14 @@ def _theory(inp: TheoryInput) -> Mapping[str, Prediction]:
     }
 
 
-def make_scenario(scenario_id: str = "demo", *, core: bool = True, extra_variant: bool = True) -> Scenario:
+def make_scenario(
+    scenario_id: str = "demo",
+    *,
+    core: bool = True,
+    extra_variant: bool = True,
+    loads: tuple[int, ...] = (1, 10, 100),
+    headline_users: int = 10,
+) -> Scenario:
     variants = [
         Variant(id="bad", title="Bad", role="pitfall", factory="tests.nowhere:bad"),
         Variant(id="good", title="Good", role="fix", factory="tests.nowhere:good"),
@@ -34,4 +49,12 @@ def make_scenario(scenario_id: str = "demo", *, core: bool = True, extra_variant
         upstream=UpstreamProfile(latency_ms=100.0),
         theory=_theory,
         core=core,
+        headline=Headline(
+            metric="throughput_rps",
+            name="req/s",
+            better="higher",
+            users=headline_users,
+            text="{ratio} fewer req/s",
+        ),
+        loads=loads,
     )

@@ -8,6 +8,7 @@ import pytest
 
 from fake_llm.capacity import ConcurrencyGate, QueueFull, RateLimiter
 from fake_llm.config import CapacityConfig
+from fake_llm.dialects import OPENAI
 from fake_llm.stats import ServerStats
 
 
@@ -65,7 +66,7 @@ def test_rate_limiter_requests_and_tokens() -> None:
     assert limiter.check(10).allowed
     second = limiter.check(10)
     assert second.allowed
-    headers = dict(second.headers)
+    headers = dict(OPENAI.rate_headers(second))
     assert headers[b"x-ratelimit-limit-requests"] == b"2"
     assert headers[b"x-ratelimit-remaining-requests"] == b"0"
     assert headers[b"x-ratelimit-limit-tokens"] == b"100"

@@ -1,5 +1,6 @@
 """Random requests against a real fake_llm: whatever a client sends, the answer is a 200 or a documented
-4xx in OpenAI's error shape, never a 5xx, and `/health` stays within its budget during and after the run.
+4xx in the route's error shape (OpenAI's, or Anthropic's on `/v1/messages`), never a 5xx (unless a pin asked
+for that fault), and `/health` stays within its budget during and after the run.
 
 Hypothesis starts from a valid request for the route and sets, replaces or deletes a few fields (those the API
 reads and unknown ones) with values of any type and size (integers up to 2**70, nested lists and objects);
@@ -22,11 +23,12 @@ from hypothesis import strategies as st
 
 from tests.fake_llm.abuse import AbuseServer, abuse_server
 
-ROUTES = ("/v1/chat/completions", "/v1/responses", "/v1/embeddings")
+ROUTES = ("/v1/chat/completions", "/v1/responses", "/v1/embeddings", "/v1/messages")
 DOCUMENTED_4XX = {400, 403, 404, 413, 415}
 FIELDS = (
     "model", "messages", "input", "max_tokens", "max_completion_tokens", "max_output_tokens", "stream",
-    "stream_options", "n", "dimensions", "encoding_format", "instructions",
+    "stream_options", "n", "dimensions", "encoding_format", "instructions", "system", "stop_sequences",
+    "temperature",
 )  # fmt: skip
 EXAMPLES = 200
 DELETE = object()
@@ -52,7 +54,9 @@ VALID: dict[str, dict[str, Any]] = {
     "/v1/chat/completions": {"model": "fake-chat", "messages": [{"role": "user", "content": "hi"}]},
     "/v1/responses": {"model": "fake-chat", "input": "hi"},
     "/v1/embeddings": {"model": "fake-embedding", "input": "hi", "dimensions": 8},
+    "/v1/messages": {"model": "fake-chat", "max_tokens": 16, "messages": [{"role": "user", "content": "hi"}]},
 }
+HEADERS = {"content-type": "application/json", "anthropic-version": "2023-06-01"}
 COUNTS = ("max_tokens", "max_completion_tokens", "max_output_tokens", "n", "dimensions")
 _edges = st.sampled_from([0, 1, 2, 255, 256, 257, 8192, 8193, 32768, 32769, 2**31, 2**63, 10**30, -1])
 
@@ -116,12 +120,20 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AbuseServer]:
         yield running
 
 
-def _check(response: httpx.Response) -> None:
+def _check(route: str, response: httpx.Response, pinned_fault: str) -> None:
     status = response.status_code
-    assert status == 200 or status in DOCUMENTED_4XX, (status, response.text[:300])
+    assert status == 200 or status in DOCUMENTED_4XX or str(status) == pinned_fault, (
+        status,
+        response.text[:300],
+    )
     if status != 200:
-        error: dict[str, Any] = json.loads(response.content)["error"]
-        assert set(error) == {"message", "type", "param", "code"} and error["message"], error
+        document: dict[str, Any] = json.loads(response.content)
+        error: dict[str, Any] = document["error"]
+        if route == "/v1/messages":
+            assert document["type"] == "error" and set(error) == {"type", "message"}, document
+        else:
+            assert set(error) == {"message", "type", "param", "code"}, error
+        assert error["message"], error
     elif response.headers["content-type"] == "application/json":
         json.loads(response.content)
     else:
@@ -142,7 +154,8 @@ def test_any_request_gets_a_200_or_a_documented_4xx(server: AbuseServer, tmp_pat
     @given(request=_bodies, pins=_pins)
     def one_request(request: tuple[str, bytes], pins: dict[str, str]) -> None:
         route, body = request
-        _check(client.post(route, content=body, headers={"content-type": "application/json", **pins}))
+        response = client.post(route, content=body, headers={**HEADERS, **pins})
+        _check(route, response, pins.get("x-fake-fault", "").strip())
 
     with client:
         server.run_case(f"{EXAMPLES} random requests", one_request)

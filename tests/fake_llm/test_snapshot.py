@@ -25,7 +25,7 @@ def _busy_stats() -> ServerStats:
     stats = ServerStats()
     for status in ("200", "200", "429", "503", "499"):
         stats.request_started()
-        stats.request_finished(route="chat.completions", status=status, tokens_out=3, tokens_in=7)
+        stats.request_finished("chat.completions", status, 3, 7)
     stats.connection_opened()
     stats.scheduling_error(0.4)
     stats.scheduling_error(12.0)

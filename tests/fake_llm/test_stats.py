@@ -12,7 +12,7 @@ def test_reset_zeroes_the_window_but_not_the_metrics() -> None:
     stats = ServerStats()
     for status in ("200", "200", "429", "503"):
         stats.request_started()
-        stats.request_finished(route="chat.completions", status=status, tokens_out=5)
+        stats.request_finished("chat.completions", status, 5)
     stats.connection_opened()
     stats.request_started()  # still in flight across the reset
     before = stats.snapshot()
@@ -25,7 +25,7 @@ def test_reset_zeroes_the_window_but_not_the_metrics() -> None:
     assert after.requests_total == 0 and after.requests_by_status == {}
     assert after.in_flight == 1 and after.peak_in_flight == 1
     assert after.tokens_out_total == 0
-    stats.request_finished(route="chat.completions", status="200")
+    stats.request_finished("chat.completions", "200")
     assert stats.snapshot().requests_by_status == {"200": 1}
     text = render_metrics(stats)
     assert 'fake_llm_requests_total{route="chat.completions",status="200"} 3' in text

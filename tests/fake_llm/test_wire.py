@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from fake_llm.anthropic_wire import MessagesRenderer
 from fake_llm.textgen import LazyTokens, completion_tokens, embedding, embedding_base64, token_chunks
 from fake_llm.wire import ChatRenderer, ResponsesRenderer, embeddings_pieces
 
@@ -47,6 +48,21 @@ def test_responses_pieces_carry_the_text_where_it_belongs(finish_reason: str) ->
     assert (
         events[0]["text"] == content and events[-1]["response"]["output"][0]["content"][0]["text"] == content
     )
+
+
+@pytest.mark.parametrize("finish_reason", ["stop", "length"])
+def test_anthropic_message_pieces_equal_the_whole_message(finish_reason: str) -> None:
+    tokens = completion_tokens(0, b"k", 3000)
+    renderer = MessagesRenderer(request_id="chatcmpl-x", model='claude"\x00', prompt_tokens=7)
+    whole = renderer.full(tokens, finish_reason)
+    assert b"".join(renderer.full_pieces(LazyTokens(0, b"k", 3000), 3000, finish_reason)) == whole
+    message = json.loads(whole)
+    assert message["id"] == "msg_x" and message["model"] == 'claude"\x00'
+    assert len(message["content"][0]["text"].split()) == 3000
+    assert message["usage"]["output_tokens"] == 3000
+    assert message["stop_reason"] == {"stop": "end_turn", "length": "max_tokens"}[finish_reason]
+    [tail] = renderer.stream_tail(LazyTokens(0, b"k", 3000), 3000, finish_reason)
+    assert b'"usage":{"output_tokens":3000}' in tail and tail.endswith(b'{"type":"message_stop"}\n\n')
 
 
 @pytest.mark.parametrize("base64", [False, True])

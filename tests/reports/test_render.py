@@ -17,7 +17,8 @@ from matplotlib.image import imread
 
 from bench.results import load_run
 from bench.results.summary import summarize
-from reports.overview_charts import loops_chart, overview_chart
+from reports.markdown import SUMMARY_COLUMNS
+from reports.overview_charts import headline_label, loops_chart, overview_chart
 from reports.scenario_charts import scenario_charts
 from reports.theme import THEMES
 from tests.bench.results.schema_check import validate_run_dir
@@ -91,6 +92,13 @@ def test_every_chart_is_rendered_at_the_declared_size(
     stems = ["overview"] + [
         f"{scenario['id']}-{name}" for scenario, _, _ in _reference_pairs() for name in _PER_SCENARIO
     ]
+    # A scenario whose headline is not throughput gets its own headline chart (serial_awaits: p50).
+    stems += [
+        f"{scenario['id']}-headline"
+        for scenario, _, _ in _reference_pairs()
+        if scenario["headline"]["metric"] != "throughput_rps"
+    ]
+    assert any(stem.endswith("-headline") for stem in stems)
     for stem in stems:
         png, svg = out / "img" / f"{stem}.png", out / "img" / f"{stem}.svg"
         assert _png_size(png) == (width, height), stem
@@ -108,20 +116,46 @@ def test_summary_md_numbers_equal_the_fixture(
         if line.startswith("| ") and not line.startswith("| scenario")
         for cells in [[c.strip() for c in line.strip("|").split("|")]]
     }
+    column = {name: index for index, name in enumerate(SUMMARY_COLUMNS)}
+
+    def p99(point: dict) -> str:
+        bound = "≥" if "p99_ms" in point["latency"].get("lower_bounds", []) else ""
+        return f"{bound}{point['latency']['p99_ms']:.1f}"
+
     for scenario, pitfall, fix in _reference_pairs():
         assert pitfall is not None and fix is not None, "the fixture must hold the reference pair"
-        row = rows[scenario["id"]]
-        assert row[1:3] == [scenario["pitfall_variant"], scenario["fix_variant"]]
-        assert row[4] == f"{pitfall['throughput_rps']:.1f}"
-        assert row[5] == f"{fix['throughput_rps']:.1f}"
-        assert row[7] == f"{pitfall['latency']['p99_ms']:.1f}"
-        assert row[8] == f"{fix['latency']['p99_ms']:.1f}"
+        cells = rows[scenario["id"]]
+        row = {name: cells[index] for name, index in column.items()}
+        assert [row["pitfall"], row["fix"]] == [scenario["pitfall_variant"], scenario["fix_variant"]]
+        assert row["users"] == str(scenario["headline"]["users"])
+        assert row["headline (pitfall vs fix)"].startswith(scenario["headline"]["name"] + ": ")
+        assert row["pitfall req/s"] == f"{pitfall['throughput_rps']:.1f}"
+        assert row["fix req/s"] == f"{fix['throughput_rps']:.1f}"
+        assert row["pitfall p99 ms"] == p99(pitfall)
+        assert row["fix p99 ms"] == p99(fix)
         ratio = fix["throughput_rps"] / pitfall["throughput_rps"]
-        assert row[6].startswith("x") and float(row[6][1:]) == pytest.approx(ratio, rel=0.05, abs=0.06)
+        assert float(row["throughput ratio"][1:]) == pytest.approx(ratio, rel=0.05, abs=0.06)
         p99_ratio = pitfall["latency"]["p99_ms"] / fix["latency"]["p99_ms"]
-        assert float(row[9][1:]) == pytest.approx(p99_ratio, rel=0.05, abs=0.06)
+        assert float(row["p99 ratio"].lstrip("≥≤")[1:].rstrip("?")) == pytest.approx(
+            p99_ratio, rel=0.05, abs=0.06
+        )
+        assert row["unanswered (pitfall / fix)"] == f"{pitfall['unanswered']} / {fix['unanswered']}"
         lag = f"{pitfall['server']['loop_lag_p99_ms']:.1f} / {fix['server']['loop_lag_p99_ms']:.1f}"
-        assert row[10] == lag
+        assert row["loop lag p99 ms (pitfall / fix)"] == lag
+
+
+def test_the_overview_says_each_pitfalls_cost_in_its_own_terms() -> None:
+    """Every pair gets words on its headline metric at its reference load, never a bare ratio, and a
+    cost only when the pitfall is worse on that metric."""
+    summaries = summarize(load_run(RUN_SMALL))
+    assert summaries
+    for summary in summaries:
+        label = headline_label(summary)
+        assert summary.headline is not None and label.endswith(f"· {summary.users} users")
+        if summary.headline.outcome == "pitfall worse":
+            assert label.startswith(summary.headline.text)
+        else:
+            assert summary.headline.info.name in label or "not measured" in label
 
 
 def test_talk_theme_is_1920x1080(tmp_path: Path) -> None:

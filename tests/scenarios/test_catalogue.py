@@ -5,10 +5,12 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+from dataclasses import replace
 
 import pytest
 
 import scenarios
+from bench.results.figures import check_figure
 from fake_llm.cli import build_parser, flag_settings
 from fake_llm.errors import ConfigError
 from fake_llm.launch import fake_llm_argv
@@ -16,7 +18,14 @@ from fake_llm.layers import load_config
 from fake_llm.settings import SETTINGS
 from scenarios import SCENARIO_MODULES, catalogue, get
 from scenarios.errors import UnknownScenarioError
-from scenarios.model import Scenario, TheoryInput, UpstreamProfile, fixed_latency
+from scenarios.model import (
+    HEADLINE_PLACEHOLDERS,
+    SDK_APP_CEILING_RPS,
+    Scenario,
+    TheoryInput,
+    UpstreamProfile,
+    fixed_latency,
+)
 
 CORE_SIX = ("sync_client", "per_request_client", "serial_awaits", "fan_out", "blocking_work", "cpu_work")
 BRIEF = (*CORE_SIX, "timeouts", "retries", "threadpool", "background_work", "streaming")
@@ -133,3 +142,41 @@ def test_theory_matches_the_brief() -> None:
     assert _predict("fan_out", "semaphore", 100) == pytest.approx(_predict("fan_out", "semaphore", 10))
     # the 40-token threadpool plateau.
     assert _predict("threadpool", "default_limiter", 100) == pytest.approx(400.0)
+
+
+@pytest.mark.parametrize("scenario", catalogue(), ids=lambda s: s.id)
+def test_every_scenario_declares_a_headline_metric_and_its_reference_load(scenario: Scenario) -> None:
+    headline = scenario.headline
+    check_figure(headline.metric)  # one the results can read (bench.results.figures)
+    assert headline.better in ("higher", "lower") and headline.name.strip()
+    # The reference load is one of the scenario's default loads, which span below, at and beyond the
+    # pitfall's limit: at least four for the core six, two for the others.
+    assert headline.users in scenario.loads
+    assert len(scenario.loads) >= (4 if scenario.core else 2)
+    assert list(scenario.loads) == sorted(set(scenario.loads))
+    filled = headline.text.format(**dict.fromkeys(HEADLINE_PLACEHOLDERS, "1"))
+    assert filled.strip() and "{" not in filled
+    assert "headline" not in {v.id for v in scenario.variants}  # --summary-json keeps that key per scenario
+
+
+@pytest.mark.parametrize("scenario", catalogue(), ids=lambda s: s.id)
+def test_the_fix_is_not_cpu_bound_at_the_reference_load(scenario: Scenario) -> None:
+    """Where the headline is read, the theory keeps the fix well below one process's SDK ceiling, so the
+    pair differs by the pitfall. `client_backend` is the exception by design: its pitfall IS that ceiling."""
+    if scenario.id == "client_backend":
+        return
+    given = TheoryInput(
+        users=scenario.headline.users,
+        upstream_latency_ms=scenario.upstream.latency_ms,
+        workers=1,
+        cpu_cores=2,
+    )
+    fix = scenario.theory(given)[scenario.fix_variant]
+    assert fix.throughput_rps <= 0.75 * SDK_APP_CEILING_RPS
+
+
+def test_a_headline_load_outside_the_loads_is_refused_with_the_fix() -> None:
+    with pytest.raises(ValueError, match="reference load 7 is not one of its loads"):
+        replace(get("sync_client"), headline=replace(get("sync_client").headline, users=7))
+    with pytest.raises(ValueError, match="placeholders are"):
+        replace(get("sync_client"), headline=replace(get("sync_client").headline, text="{speedup} faster"))

@@ -29,6 +29,8 @@ DEFS = {
     "scenario": results.ScenarioInfo,
     "variant": results.VariantInfo,
     "signal": results.SignalInfo,
+    "headline": results.HeadlineInfo,
+    "steady_state": results.SteadyState,
     "latency": results.LatencySummary,
     "server": results.ServerFigures,
     "upstream": results.UpstreamFigures,
@@ -122,3 +124,34 @@ def test_ttfb_is_optional_and_round_trips(tmp_path: Path) -> None:
     by_ttfb = sorted(run.points, key=lambda p: p.ttfb is None)
     assert by_ttfb[0].ttfb == streamed.ttfb
     assert by_ttfb[1].ttfb is None
+
+
+def test_headline_loads_and_censoring_fields_round_trip(tmp_path: Path) -> None:
+    """Added in place to version 1: older files lack them and still load; new ones keep every field."""
+    headline = results.HeadlineInfo(
+        metric="ttfb_p50_ms", name="first byte p50", better="lower", users=10, text="t"
+    )
+    manifest = replace(
+        _manifest(),
+        reference_users_by_scenario={"demo": 10},
+        scenarios=(replace(_manifest().scenarios[0], headline=headline, loads=(1, 10)),),
+    )
+    latency = replace(_point().latency, censored=3, lower_bounds=("p99_ms", "max_ms"))  # type: ignore[type-var]
+    steady = results.SteadyState(
+        reached=False, first_half_rps=9.0, second_half_rps=4.0, in_flight_whole_window=2
+    )
+    point = replace(_point(), latency=latency, unanswered=2, steady_state=steady)
+    validate(json.loads(json.dumps(asdict(manifest))), "manifest")
+    validate(json.loads(json.dumps(asdict(point))), "point")
+    write_manifest(tmp_path, manifest)
+    write_point(tmp_path, point)
+    run = load_run(tmp_path)
+    assert run.manifest == manifest
+    assert run.points == (point,)
+    assert not run.points[0].steady and run.points[0].latency.is_lower_bound("p99_ms")  # type: ignore[union-attr]
+    old = json.loads(json.dumps(asdict(_point())))
+    for key in ("unanswered", "steady_state"):
+        del old[key]
+    validate(old, "point")
+    (tmp_path / "points" / f"{point.id}.json").write_text(json.dumps(old))
+    assert load_run(tmp_path).points[0].steady  # an older record: no check ran, nothing flagged

@@ -27,6 +27,14 @@ def test_reference_users_defaults_to_100_or_highest() -> None:
 def test_config_rejects_reference_load_not_measured() -> None:
     with pytest.raises(UsageError, match="--reference-users 50"):
         RunConfig(users=(10, 100), reference_users=50)
+    with pytest.raises(UsageError, match="--reference-users 0"):
+        RunConfig(reference_users=0)
+
+
+def test_without_users_each_scenario_brings_its_own_loads() -> None:
+    config = RunConfig()
+    assert config.users is None
+    assert RunConfig(reference_users=50).reference_users == 50  # checked against each scenario's loads
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from bench.run.config import RunConfig
-from bench.run.plan import build_plan, estimate_seconds, select
+from bench.run.plan import build_plan, estimate_seconds, select, summary_users_for
 from scenarios.errors import UnknownScenarioError
 from tests.bench.helpers import make_scenario
 
@@ -51,3 +51,42 @@ def test_plan_order_and_profile_flags() -> None:
 def test_a_selector_with_an_empty_variant_is_refused() -> None:
     with pytest.raises(UnknownScenarioError, match="names no variant after the colon"):
         select(["alpha:"], CATALOGUE)
+
+
+def test_default_suite_measures_each_scenario_at_its_own_loads() -> None:
+    alpha = make_scenario("alpha", loads=(1, 10, 40, 100), headline_users=10)
+    beta = make_scenario("beta", core=False, loads=(5, 20), headline_users=20)
+    plan = build_plan(RunConfig(), select([], (alpha, beta)))
+    by_variant: dict[str, list[int]] = {}
+    for point in plan:
+        by_variant.setdefault(f"{point.scenario.id}:{point.variant.id}", []).append(point.users)
+    assert by_variant == {
+        "alpha:bad": [1, 10, 40, 100],
+        "alpha:good": [1, 10, 40, 100],
+        "alpha:other": [10],  # a further variant: beside the pair at the headline load only
+        "beta:bad": [5, 20],
+        "beta:good": [5, 20],
+        "beta:other": [20],
+    }
+    # The ETA follows the plan, whatever the loads.
+    assert estimate_seconds(RunConfig(), len(plan)) == len(plan) * estimate_seconds(RunConfig(), 1)
+
+
+def test_quick_measures_the_pair_at_the_headline_load_and_users_overrides_everyone() -> None:
+    alpha = make_scenario("alpha", loads=(1, 10, 40, 100), headline_users=40)
+    quick = build_plan(RunConfig(quick=True), select([], (alpha,), quick=True))
+    assert [(p.variant.id, p.users) for p in quick] == [("bad", 40), ("good", 40)]
+    given = build_plan(RunConfig(users=(2, 3)), select([], (alpha,)))
+    assert {(p.variant.id, p.users) for p in given} == {
+        (v, u) for v in ("bad", "good", "other") for u in (2, 3)
+    }
+
+
+def test_the_summary_compares_at_the_headline_load_unless_told_otherwise() -> None:
+    alpha = make_scenario("alpha", loads=(1, 10, 40, 100), headline_users=10)
+    assert summary_users_for(RunConfig(), alpha) == 10
+    assert summary_users_for(RunConfig(reference_users=40), alpha) == 40
+    assert summary_users_for(RunConfig(reference_users=7), alpha) == 10  # not measured here: the headline's
+    assert summary_users_for(RunConfig(users=(10, 100)), alpha) == 10
+    assert summary_users_for(RunConfig(users=(20, 100)), alpha) == 100  # headline load not measured
+    assert summary_users_for(RunConfig(users=(5, 20)), alpha) == 20

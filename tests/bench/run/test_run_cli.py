@@ -96,7 +96,10 @@ def test_run_pair_end_to_end(tmp_path: Path) -> None:
 
     summary = json.loads(summary_file.read_text())
     assert set(summary) == {"sync_client"}
-    assert set(summary["sync_client"]) == {"sync_in_async", "async_client"}
+    assert set(summary["sync_client"]) == {"sync_in_async", "async_client", "headline"}
+    headline = summary["sync_client"].pop("headline")
+    assert (headline["metric"], headline["users"], headline["better"]) == ("throughput_rps", 20, "higher")
+    assert headline["text"].endswith("fewer req/s")  # theory: 10 vs 200 req/s at 20 users
     for figures in summary["sync_client"].values():
         for key in (
             "throughput_rps",
@@ -110,6 +113,42 @@ def test_run_pair_end_to_end(tmp_path: Path) -> None:
             assert key in figures
     assert "pitfall vs fix" in result.stdout
     assert _our_processes(out) == []
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_hung_requests_count_as_unanswered_and_never_hide_in_the_p99(tmp_path: Path) -> None:
+    """The issue's own case: 10 % of the upstream calls hang for 600 s without a deadline."""
+    out = tmp_path / "run"
+    summary_file = tmp_path / "s.json"
+    result = subprocess.run(
+        _awaitbench(
+            "run", "timeouts", "--users", "10", "--out", str(out), "--summary-json", str(summary_file)
+        ),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=110,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert validate_run_dir(out) == 2
+    summary = json.loads(summary_file.read_text())["timeouts"]
+    pitfall, fix = summary["no_timeout"], summary["with_timeout"]
+    # ~70 requests issued in the 3 s window, each hanging with probability 0.1: P(none hangs) ~ 1e-3.
+    assert pitfall["unanswered"] > 0
+    assert pitfall["p99_ms"] >= fix["p99_ms"] or pitfall["p99_is_lower_bound"]
+    assert fix["unanswered"] == 0  # a deadline answers every hung call with a 504
+    headline = summary["headline"]
+    assert (headline["metric"], headline["users"], headline["outcome"]) == (
+        "unanswered_share",
+        10,
+        "pitfall worse",
+    )
+    assert headline["text"].endswith("of requests never answer")
+    run = load_run(out)
+    (no_timeout,) = run.points_for("timeouts", "no_timeout")
+    assert not no_timeout.steady  # users pile up on hung calls: no steady state within seconds
+    assert "unsteady" in result.stdout
 
 
 @pytest.mark.slow
@@ -133,7 +172,8 @@ def test_streamed_scenario_records_time_to_first_byte(tmp_path: Path) -> None:
     for point in (buffered, streamed):
         assert point.status == "ok", point.error
         assert point.ttfb is not None and point.latency is not None
-        assert point.ttfb.count == point.latency.count  # every successful request has both times
+        # Every successful streamed request issued in the window and answered in it has both times.
+        assert point.ttfb.count == point.latency.count - point.latency.censored
     # Upstream: TTFT 100 ms then 20 tokens x 20 ms = 500 ms in total. Buffered sends its first byte with
     # the last token; streamed after ~TTFT. Margins far wider than noise: 0.9x and 0.6x of total.
     assert buffered.ttfb.p50_ms > 0.9 * buffered.latency.p50_ms  # type: ignore[union-attr]

@@ -34,6 +34,10 @@ _TINY = (
     "1000",  # a plumbing check: only a broken server fails it (seen: 120 ms hiccups of the ceiling itself)
     "--sched",
     "normal",  # real-time scheduling would steal a core from whatever else runs the test suite
+    "--little-connections",
+    "4",
+    "--saturation-connections",
+    "8",
 )
 
 
@@ -65,7 +69,7 @@ def test_tiny_run_measures_both_servers_in_both_modes(tmp_path: Path) -> None:
 
     document = json.loads(out.read_text())
     assert document["schema"] == "awaitbench.perf"
-    assert document["version"] == 1
+    assert document["version"] == 2
     assert document["machine"]["cpu_count"] >= 2
     assert document["sched"] == "normal"
     measured = {(r["server"], r["mode"]) for r in document["results"]}
@@ -83,6 +87,13 @@ def test_tiny_run_measures_both_servers_in_both_modes(tmp_path: Path) -> None:
     for ratio in document["ratios"]:
         assert ratio["ratio"] is not None and ratio["ratio"] > 0, ratio
         assert ratio["mode"] in ("non-streaming", "streaming")
+    points = document["points"]["ratios"]
+    assert {(p["mode"], p["point"]) for p in points} == {
+        (m, p) for m in ("non-streaming", "streaming") for p in ("little_bound", "saturation")
+    }
+    for point in points:
+        assert point["fake_llm_rps"] > 0 and point["ceiling_rps"] > 0 and point["ratio"] > 0, point
+    assert "Closed loop" in result.stdout
     leftovers = [
         p.pid for p in psutil.process_iter(["cmdline"]) if str(logs) in " ".join(p.info["cmdline"] or [])
     ]

@@ -54,12 +54,22 @@ def test_scenarios_report_exactly_the_pitfall_variants_with_the_catalogue_theory
     assert "See `awaitbench run sync_client`." in sync["message"]
 
 
+def _headline(scenario_id: str) -> str:
+    """What the run measured for `scenario_id` on its headline, as the summary words it."""
+    from bench.results import load_run
+    from bench.results.summary import summarize
+
+    (pair,) = [pair for pair in summarize(load_run(RESULTS)) if pair.scenario.id == scenario_id]
+    assert pair.headline is not None and pair.headline.outcome == "pitfall worse"
+    return f"{pair.headline.text} at {pair.headline.users} users"
+
+
 def test_results_directory_puts_the_measured_cost_in_the_message() -> None:
     result = _lint("scenarios/sync_client.py", "--results", str(RESULTS))
     assert result.returncode == 1
-    assert (
-        "x9.7 less throughput, x30 slower p99 at 10 users, see `awaitbench run sync_client`" in result.stdout
-    )
+    expected = f"{_headline('sync_client')}, see `awaitbench run sync_client`"
+    assert expected.startswith("x") and "fewer req/s at 10 users" in expected
+    assert expected in result.stdout
 
 
 def test_a_bad_results_directory_is_a_usage_error(tmp_path: Path) -> None:
@@ -90,5 +100,6 @@ def test_why_texts_cover_the_catalogue_and_quote_a_results_directory() -> None:
     assert set(theory) == {scenario.id for scenario in catalogue()}
     assert theory["timeouts"].endswith("See `awaitbench run timeouts`.")
     measured = why_texts(RESULTS)
-    assert measured["serial_awaits"].startswith("x2.6 less throughput, x1.8 slower p99 at 10 users")
+    assert measured["serial_awaits"] == f"{_headline('serial_awaits')}, see `awaitbench run serial_awaits`"
+    assert "longer" in measured["serial_awaits"]  # serial awaits cost the user's wait (p50)
     assert measured["timeouts"] == theory["timeouts"]  # not in that run: the theory stays

@@ -1,0 +1,219 @@
+"""`awaitbench diagnose MODULE:ATTR`: find the async pitfalls in a team's own service, with their cost.
+
+Wires three packages: `bench.diagnose` runs the app next to a fresh fake LLM and measures each route,
+`detect.diagnose` judges the evidence, `reports.diagnose` renders `--out`. Flags come from
+`bench.diagnose.config.DiagnoseConfig` (each also an env var `AWAITBENCH_DIAGNOSE_<NAME>`), plus the
+import string and `--env KEY=VALUE` (repeatable). Exit status: 0, or 1 with `--fail-on` when a finding
+is at or above that severity; 2 for usage errors; 1 when the app fails (its log tail is printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bench.diagnose.config import ENV_PREFIX, DiagnoseConfig, parse_env_pairs
+from bench.options import add_arguments, values_from
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from detect.diagnose.document import Diagnosis
+
+__all__ = ["print_diagnosis", "register"]
+
+_SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan"}
+_PHASE_NAMES = {
+    "start": "start",
+    "warm_up": "warm-up",
+    "one_user": "one user",
+    "load": "N users",
+    "threadpool": "threadpool",
+    "retry": "429 probe",
+    "hang": "hang probe",
+    "stop": "stop",
+}
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "diagnose",
+        help="Find the async pitfalls in your own ASGI service, with evidence and their cost",
+        description="Serve your app (as uvicorn would: MODULE:ATTR) next to a fresh fake LLM, exercise each "
+        "route in phases (one user, N users, upstream 429s, upstream hangs) and report the catalogue's "
+        f"pitfalls it shows, with the numbers. Every flag is also an env var ({ENV_PREFIX}<NAME>). "
+        "See docs/diagnose.md.",
+    )
+    parser.add_argument("app", metavar="MODULE:ATTR", help="the ASGI app (or factory, with --factory)")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for the app (repeatable); OPENAI_BASE_URL is set by diagnose",
+    )
+    add_arguments(parser, DiagnoseConfig, env_prefix=ENV_PREFIX)
+    parser.set_defaults(handler=_handle)
+
+
+def _config(args: argparse.Namespace) -> DiagnoseConfig:
+    values = values_from(DiagnoseConfig, args, environ=os.environ, env_prefix=ENV_PREFIX)
+    return DiagnoseConfig(app=args.app, env=parse_env_pairs(tuple(args.env)), **values)
+
+
+class _RichProgress:
+    """The progress bar: which phase of which route, and how many steps are left."""
+
+    def __init__(self, console: Console) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.bar = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+            disable=not console.is_terminal,  # a pipe or CI log gets the tables, not a bar's last frame
+        )
+        self.task = self.bar.add_task("starting the app and the fake LLM", total=None)
+        self.started = False
+
+    def begin(self, total: int) -> None:
+        self.bar.update(self.task, total=total, completed=0)
+
+    def step(self, phase: str, route: str) -> None:
+        if self.started:
+            self.bar.advance(self.task)
+        self.started = True
+        self.bar.update(self.task, description=f"[bold]{route}[/] · {phase}")
+
+    def add(self, steps: int) -> None:
+        total = self.bar.tasks[0].total or 0
+        self.bar.update(self.task, total=max(total + steps, 0))
+
+    def finish(self) -> None:
+        task = self.bar.tasks[0]
+        self.bar.update(self.task, completed=task.total or task.completed, description="done")
+
+
+def print_diagnosis(diagnosis: Diagnosis, console: Console) -> None:
+    """One table per route (finding, evidence, location, cost), then what could not be exercised."""
+    from rich.table import Table
+
+    for route in diagnosis.routes:
+        if not route.exercised:
+            continue
+        title = f"{route.label}" + (f"  ({route.name})" if route.name != route.label else "")
+        if not route.findings:
+            console.print(f"[bold green]✓[/] [bold]{title}[/]: no pitfall found")
+        else:
+            table = Table(title=title, title_justify="left", show_lines=True, expand=True)
+            table.add_column("finding", no_wrap=True)
+            table.add_column("evidence", ratio=3)
+            table.add_column("location", ratio=2, overflow="fold")
+            table.add_column("cost", ratio=2)
+            for f in route.findings:
+                style = _SEVERITY_STYLE.get(f.severity, "")
+                label = f"[{style}]{f.pitfall}[/]\n{f.severity}" + ("\n(ambiguous)" if f.ambiguous else "")
+                table.add_row(label, f.evidence, f.location or "–", f"{f.cost}\n[dim]fix: {f.fix}[/]")
+            console.print(table)
+        for note in route.notes:
+            console.print(f"  [dim]note: {note}[/]")
+    skipped = [r for r in diagnosis.routes if not r.exercised]
+    if skipped:
+        console.print("[bold]Not exercised:[/]")
+        for route in skipped:
+            console.print(f"  {route.label} ({route.name}): {route.reason}")
+    phases = ", ".join(
+        f"{_PHASE_NAMES.get(name, name)} {seconds:.1f} s" for name, seconds in diagnosis.phase_seconds.items()
+    )
+    exercised = sum(1 for r in diagnosis.routes if r.exercised)
+    found = len(diagnosis.findings)
+    calling = [r for r in diagnosis.routes if r.figures is not None and r.figures.one_user.upstream.calls > 0]
+    if exercised and not calling:
+        console.print(
+            "[yellow]No route called the fake LLM: does the app read OPENAI_BASE_URL (or take its upstream "
+            "from --env)? The upstream pitfalls could not be checked.[/]"
+        )
+    console.print(
+        f"{found} finding(s) on {exercised} route(s) in {diagnosis.duration_s:.0f} s ({phases}); "
+        f"each pitfall's cost in the catalogue: awaitbench run <pitfall>"
+    )
+
+
+def _write_json(diagnosis: Diagnosis, path: Path) -> None:
+    import json
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(diagnosis.to_json(), indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def _handle(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from bench.diagnose.runner import diagnose
+    from bench.errors import ProcessFailed
+    from detect.diagnose.findings import at_or_above
+
+    config = _config(args)
+    # A pipe or CI log gets wide tables (COLUMNS when set) rather than rich's 80-column default.
+    out = Console() if sys.stdout.isatty() else Console(width=int(os.environ.get("COLUMNS") or 160))
+    err = Console(stderr=True)
+    log_dir = (
+        (config.out / "logs")
+        if config.out is not None
+        else Path(tempfile.mkdtemp(prefix="awaitbench-diagnose-"))
+    )
+    log_dir.mkdir(parents=True, exist_ok=True)
+    progress = _RichProgress(err)
+    keep_logs = config.out is not None  # else they are kept only when they explain a failure of the app
+    try:
+        with progress.bar:
+            diagnosis = diagnose(config, progress=progress, log_dir=log_dir)
+            progress.finish()
+    except ProcessFailed as exc:
+        keep_logs = True
+        if exc.stderr_tail:
+            err.print(f"[dim]--- last lines of the log ({log_dir}) ---[/]", highlight=False)
+            print(exc.stderr_tail, file=sys.stderr)
+        raise
+    finally:
+        if not keep_logs:
+            shutil.rmtree(log_dir, ignore_errors=True)
+    print_diagnosis(diagnosis, out)
+    if config.json is not None:
+        _write_json(diagnosis, config.json)
+        out.print(f"JSON: {config.json}")
+    if config.out is not None:
+        _render(diagnosis, config, out)
+    if config.fail_on != "never":
+        failing = [f for f in diagnosis.findings if at_or_above(f.severity, config.fail_on)]
+        if failing:
+            err.print(f"awaitbench: {len(failing)} finding(s) at or above '{config.fail_on}' (--fail-on)")
+            return 1
+    return 0
+
+
+def _render(diagnosis: Diagnosis, config: DiagnoseConfig, console: Any) -> None:
+    from reports.diagnose import render_diagnosis
+    from reports.theme import get_theme
+
+    assert config.out is not None
+    files = render_diagnosis(diagnosis, theme=get_theme(config.theme), out_dir=config.out)
+    console.print(f"report: {files.index_html} and {files.summary_md}")

@@ -1,0 +1,287 @@
+"""The three children of a diagnosis: the fake LLM (in one of its modes), the app under the agent, the
+load driver. Each is a `bench.processes.ManagedProcess` (own process group, PDEATHSIG, always reaped).
+
+Why the fake LLM is restarted for the fault probes: its schedules (`fault_every_k`) count from its start,
+so a fresh process in `rate_limited` or `hang` mode gives every call exactly that fault; stopping it also
+cuts any call still hung, which frees an app whose loop a hung sync call holds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import socket
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import psutil
+
+from bench.diagnose.config import DiagnoseConfig
+from bench.errors import ProcessFailed, UsageError
+from bench.loadgen.closed_loop import LoadResult, LoadSpec, ProbeResult, spec_json
+from bench.processes import ManagedProcess, ProcessSpec, free_port
+from detect.diagnose.wire import AgentSnapshot, InFlightReport
+from fake_llm.launch import fake_llm_argv
+from fake_llm.snapshot import StatsSnapshot
+
+__all__ = ["AppUnderTest", "CpuReading", "Driver", "Upstream", "UpstreamMode", "http_json", "log_dir_for"]
+
+UpstreamMode = Literal["normal", "rate_limited", "hang"]
+FAKE_API_KEY = "sk-awaitbench-diagnose"
+
+
+def http_json(url: str, *, method: str = "GET", body: str | None = None, timeout_s: float = 5.0) -> Any:
+    """A child's JSON answer.
+
+    Raises:
+        ProcessFailed: the child did not answer within `timeout_s`, refused, or answered something else
+            than JSON (the message names the URL).
+    """
+    data = body.encode() if body is not None else (b"" if method == "POST" else None)
+    request = urllib.request.Request(url, method=method, data=data)
+    if body is not None:
+        request.add_header("content-type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+            return json.loads(response.read() or b"{}")
+    except (OSError, ValueError) as exc:
+        raise ProcessFailed(f"{method} {url} failed ({type(exc).__name__}: {exc})") from None
+
+
+def _distinct_ports(n: int) -> list[int]:
+    ports: list[int] = []
+    while len(ports) < n:
+        port = free_port()
+        if port not in ports:
+            ports.append(port)
+    return ports
+
+
+class Upstream:
+    """The fake LLM, on one port for the whole diagnosis, restarted per mode."""
+
+    def __init__(self, config: DiagnoseConfig, *, port: int, log_dir: Path) -> None:
+        self.config = config
+        self.port = port
+        self.base = f"http://127.0.0.1:{port}"
+        self.log_dir = log_dir
+        self.mode: UpstreamMode | None = None
+        self.proc: ManagedProcess | None = None
+
+    def settings(self, mode: UpstreamMode) -> dict[str, object]:
+        latency: dict[str, object] = {
+            "ttft_ms": float(self.config.upstream_latency_ms),
+            "itl_ms": 0.0,
+            "output_tokens": 8,
+            "keep_alive_s": 600,
+            "timeout_graceful_shutdown_s": 0.5,
+        }
+        if mode == "rate_limited":
+            faults = {"fault_kind": "429", "fault_every_k": 1, "retry_after_ms": self.config.retry_after_ms}
+            return {**latency, **faults}
+        if mode == "hang":
+            return {**latency, "fault_kind": "hang", "fault_every_k": 1}
+        return latency
+
+    def start(self, mode: UpstreamMode) -> Upstream:
+        """(Re)start in `mode`; returns once it answers /health. The previous process's hung calls are cut."""
+        self.launch(mode)
+        return self.ready()
+
+    def launch(self, mode: UpstreamMode) -> None:
+        self.stop()
+        self.mode = mode
+        argv = fake_llm_argv(port=self.port, settings=self.settings(mode), origin="awaitbench diagnose")
+        spec = ProcessSpec(
+            name="fake_llm",
+            argv=argv,
+            ready_url=f"{self.base}/health",
+            log_path=self.log_dir / f"fake_llm-{mode}.log",
+        )
+        self.proc = ManagedProcess(spec).start()
+
+    def ready(self) -> Upstream:
+        assert self.proc is not None
+        self.proc.wait_ready()
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.stop(grace_s=0.5, sig=signal.SIGKILL)  # nothing to save; hung calls are cut at once
+            self.proc = None
+
+    def reset(self) -> None:
+        http_json(f"{self.base}/stats/reset", method="POST")
+
+    def stats(self) -> StatsSnapshot:
+        return StatsSnapshot.from_json(http_json(f"{self.base}/stats"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class CpuReading:
+    """CPU seconds of the app process (all threads and live children) and of its loop thread."""
+
+    process_s: float
+    loop_thread_s: float | None
+
+
+class AppUnderTest:
+    """The user's app under `python -m detect.serve`, on a fresh port, pointed at the fake LLM."""
+
+    def __init__(self, config: DiagnoseConfig, *, upstream: Upstream, log_dir: Path) -> None:
+        self.config = config
+        self.upstream = upstream
+        self.port, self.channel_port = _distinct_ports(2)
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.channel = f"http://127.0.0.1:{self.channel_port}"
+        self.log_path = log_dir / "app.log"
+        self.proc: ManagedProcess | None = None
+        self._ps: psutil.Process | None = None
+
+    def argv(self) -> list[str]:
+        c = self.config
+        argv = [sys.executable, "-m", "detect.serve", c.app, "--app-dir", str(c.app_dir)]
+        argv += ["--port", str(self.port), "--channel-port", str(self.channel_port), "--loop", c.loop]
+        argv += ["--block-ms", f"{c.block_ms:g}"]
+        return argv + (["--factory"] if c.factory else [])
+
+    def env(self) -> dict[str, str]:
+        return {
+            **self.config.env,
+            "OPENAI_BASE_URL": f"{self.upstream.base}/v1",
+            "OPENAI_API_KEY": self.config.env.get("OPENAI_API_KEY", FAKE_API_KEY),
+            "ANTHROPIC_BASE_URL": self.upstream.base,
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def launch(self) -> None:
+        spec = ProcessSpec(name="app", argv=self.argv(), env=self.env(), log_path=self.log_path)
+        self.proc = ManagedProcess(spec).start()
+
+    def ready(self) -> None:
+        """Wait until the app accepts connections (uvicorn binds after the lifespan startup).
+
+        Raises:
+            UsageError: the import string does not import (detect.serve exits 2; its line is quoted).
+            ProcessFailed: the app exited or never listened; the message carries its log tail.
+        """
+        assert self.proc is not None
+        deadline = time.monotonic() + self.config.startup_timeout_s
+        while time.monotonic() < deadline:
+            code = self.proc.returncode
+            if code is not None:
+                self._failed(code)
+            with socket.socket() as sock:
+                sock.settimeout(0.5)
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    self._ps = psutil.Process(self.proc.pid)
+                    return
+            time.sleep(0.05)
+        raise ProcessFailed(
+            f"the app did not listen on port {self.port} within {self.config.startup_timeout_s:g} s "
+            f"(--startup-timeout-s); its log is {self.log_path}",
+            stderr_tail=self.proc.log_tail(),
+        )
+
+    def _failed(self, code: int) -> None:
+        assert self.proc is not None
+        tail = self.proc.log_tail(40)
+        if code == 2:
+            line = next((t for t in reversed(tail.splitlines()) if "detect.serve: error:" in t), "")
+            if line:
+                raise UsageError(line.split("detect.serve: error:", 1)[1].strip())
+        raise ProcessFailed(
+            f"the app exited with code {code} while starting; its log is {self.log_path}", stderr_tail=tail
+        )
+
+    def check_alive(self) -> None:
+        if self.proc is not None and self.proc.returncode is not None:
+            raise ProcessFailed(
+                f"the app exited with code {self.proc.returncode} during the diagnosis; log: {self.log_path}",
+                stderr_tail=self.proc.log_tail(40),
+            )
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.stop(grace_s=3.0)
+
+    # -- the agent's side channel ------------------------------------------------------------------------
+    def reset(self) -> None:
+        http_json(f"{self.channel}/reset", method="POST")
+
+    def snapshot(self) -> AgentSnapshot:
+        return AgentSnapshot.from_json(http_json(f"{self.channel}/snapshot"))
+
+    def in_flight(self) -> InFlightReport:
+        url = f"{self.channel}/inflight?upstream_port={self.upstream.port}"
+        return InFlightReport.from_json(http_json(url, timeout_s=10.0))
+
+    def cpu(self, loop_thread_id: int | None) -> CpuReading:
+        ps = self._ps
+        if ps is None:
+            return CpuReading(process_s=0.0, loop_thread_s=None)
+        with contextlib.suppress(psutil.Error):
+            times = ps.cpu_times()
+            total = times.user + times.system
+            for child in ps.children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    child_times = child.cpu_times()
+                    total += child_times.user + child_times.system
+            loop_s = None
+            if loop_thread_id is not None:
+                loop_s = next(
+                    (t.user_time + t.system_time for t in ps.threads() if t.id == loop_thread_id), None
+                )
+            return CpuReading(process_s=total, loop_thread_s=loop_s)
+        return CpuReading(process_s=0.0, loop_thread_s=None)
+
+
+class Driver:
+    """The closed-loop load driver (`bench.loadgen.closed_loop`), one process for the whole diagnosis."""
+
+    def __init__(self, *, log_dir: Path) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        argv = [sys.executable, "-m", "bench.loadgen.closed_loop", "--port", str(self.port)]
+        self.proc = ManagedProcess(
+            ProcessSpec(
+                name="loadgen", argv=argv, ready_url=f"{self.base}/health", log_path=log_dir / "loadgen.log"
+            )
+        )
+
+    def launch(self) -> None:
+        self.proc.start()
+
+    def ready(self) -> None:
+        self.proc.wait_ready()
+
+    def stop(self) -> None:
+        self.proc.stop(grace_s=1.0)
+
+    def load(self, spec: LoadSpec) -> LoadResult:
+        budget = spec.duration_s + spec.timeout_s + 10.0
+        return LoadResult.from_json(
+            http_json(f"{self.base}/phase", method="POST", body=spec_json(spec), timeout_s=budget)
+        )
+
+    def probe(self, spec: LoadSpec) -> ProbeResult:
+        budget = spec.timeout_s + 10.0
+        return ProbeResult.from_json(
+            http_json(f"{self.base}/probe", method="POST", body=spec_json(spec), timeout_s=budget)
+        )
+
+
+def log_dir_for(base: Path | None) -> Path:
+    """Where the children's logs go: `base/logs`, else a fresh temporary directory."""
+    import tempfile
+
+    if base is not None:
+        path = base / "logs"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    return Path(tempfile.mkdtemp(prefix="awaitbench-diagnose-"))

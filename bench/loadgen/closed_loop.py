@@ -1,0 +1,222 @@
+"""A small closed-loop load driver in its own process: `python -m bench.loadgen.closed_loop --port P`.
+
+Why not Locust: a diagnosis runs a dozen short phases per route; a Locust process per phase costs seconds
+to start (and gevent must never enter our own processes). This driver starts in a fraction of a second and
+stays up for the whole diagnosis: the bench sends it one phase at a time over loopback HTTP
+(`POST /phase` with a `LoadSpec`, answered with a `LoadResult` when the phase is over; `POST /probe` for
+a single request with a deadline) and it reports its own CPU, so a phase it could not drive is known.
+
+Closed loop: `users` coroutines each send the request, wait for the whole answer, and send again, for
+`duration_s` or until `max_requests` were started. Only answers that end inside the measurement window
+(after `warmup_s`) count; requests still in flight when the window closes are awaited (up to
+`timeout_s`), so the app has no backlog left when the next phase starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import resource
+import sys
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["LoadResult", "LoadSpec", "ProbeResult", "main", "run_load", "run_probe", "spec_json"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoadSpec:
+    """One phase of load against one route.
+
+    Args:
+        url: the full URL.
+        method: HTTP method.
+        body: the request body (JSON text), or None.
+        headers: extra request headers.
+        users: concurrent closed-loop users.
+        duration_s: how long users keep sending.
+        warmup_s: answers ending before this are not counted.
+        max_requests: stop starting requests after this many (None: only the duration limits).
+        timeout_s: a request still unanswered after this counts as an error (TimeoutError).
+    """
+
+    url: str
+    method: str = "GET"
+    body: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    users: int = 1
+    duration_s: float = 1.0
+    warmup_s: float = 0.0
+    max_requests: int | None = None
+    timeout_s: float = 30.0
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LoadSpec:
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoadResult:
+    """What one phase measured (latencies of the counted answers, in ms, in completion order)."""
+
+    started: int
+    counted: int
+    statuses: Mapping[str, int]
+    errors: Mapping[str, int]
+    latencies_ms: Sequence[float]
+    window_s: float
+    wall_s: float
+    cpu_s: float
+
+    @property
+    def throughput_rps(self) -> float:
+        return self.counted / self.window_s if self.window_s > 0 else 0.0
+
+    @property
+    def cpu_share(self) -> float:
+        """The driver's own CPU over the phase, as a share of one core."""
+        return self.cpu_s / self.wall_s if self.wall_s > 0 else 0.0
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LoadResult:
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProbeResult:
+    """One request with a deadline: answered or not, and when."""
+
+    answered: bool
+    status: int | None
+    latency_ms: float
+    error: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ProbeResult:
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+def spec_json(spec: LoadSpec) -> str:
+    """The request body the bench sends for `spec`."""
+    return json.dumps(asdict(spec))
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def _one(session: Any, spec: LoadSpec, body: bytes | None) -> tuple[int | None, str | None]:
+    import aiohttp
+
+    try:
+        async with session.request(
+            spec.method,
+            spec.url,
+            data=body,
+            headers=spec.headers,
+            timeout=aiohttp.ClientTimeout(total=spec.timeout_s),
+        ) as response:
+            await response.read()
+            return response.status, None
+    except TimeoutError:
+        return None, "TimeoutError"
+    except Exception as exc:  # a refused or reset connection is a measurement, not a crash
+        return None, type(exc).__name__
+
+
+async def run_load(session: Any, spec: LoadSpec) -> LoadResult:
+    """Drive one phase (see the module docstring)."""
+    body = spec.body.encode() if spec.body is not None else None
+    statuses: Counter[str] = Counter()
+    errors: Counter[str] = Counter()
+    latencies: list[float] = []
+    cpu0, start = _cpu_s(), time.monotonic()
+    window_start, window_end = start + spec.warmup_s, start + spec.duration_s
+    started = 0
+
+    async def user() -> None:
+        nonlocal started
+        while time.monotonic() < window_end and (spec.max_requests is None or started < spec.max_requests):
+            started += 1
+            sent = time.monotonic()
+            status, error = await _one(session, spec, body)
+            done = time.monotonic()
+            if window_start <= done <= window_end or spec.max_requests is not None:
+                if error is None:
+                    statuses[str(status)] += 1
+                    latencies.append(round((done - sent) * 1000.0, 3))
+                else:
+                    errors[error] += 1
+
+    await asyncio.gather(*(user() for _ in range(spec.users)))
+    wall = time.monotonic() - start
+    window = (min(time.monotonic(), window_end) - window_start) if spec.max_requests is None else wall
+    return LoadResult(
+        started=started,
+        counted=sum(statuses.values()),
+        statuses=dict(statuses),
+        errors=dict(errors),
+        latencies_ms=latencies,
+        window_s=round(max(window, 0.0), 4),
+        wall_s=round(wall, 4),
+        cpu_s=round(_cpu_s() - cpu0, 4),
+    )
+
+
+async def run_probe(session: Any, spec: LoadSpec) -> ProbeResult:
+    body = spec.body.encode() if spec.body is not None else None
+    sent = time.monotonic()
+    status, error = await _one(session, spec, body)
+    latency = round((time.monotonic() - sent) * 1000.0, 3)
+    return ProbeResult(answered=error is None, status=status, latency_ms=latency, error=error)
+
+
+async def _serve(port: int) -> None:
+    import aiohttp
+    from aiohttp import web
+
+    connector = aiohttp.TCPConnector(limit=0, force_close=False)
+    session = aiohttp.ClientSession(connector=connector)
+
+    async def phase(request: web.Request) -> web.Response:
+        spec = LoadSpec.from_json(await request.json())
+        return web.json_response(asdict(await run_load(session, spec)))
+
+    async def probe(request: web.Request) -> web.Response:
+        spec = LoadSpec.from_json(await request.json())
+        return web.json_response(asdict(await run_probe(session, spec)))
+
+    async def health(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    app = web.Application()
+    app.router.add_post("/phase", phase)
+    app.router.add_post("/probe", probe)
+    app.router.add_get("/health", health)
+    runner = web.AppRunner(app, access_log=None, handle_signals=True)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+        await session.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.loadgen.closed_loop")
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args(argv)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(args.port))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

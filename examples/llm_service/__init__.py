@@ -1,0 +1,1 @@
+"""A small LLM-backed API with four planted async pitfalls and two clean routes (see `app`)."""

@@ -1,0 +1,3 @@
+"""A module whose import fails the way a misconfigured service does (served by detect.serve in a test)."""
+
+raise KeyError("SETTINGS_FILE")
