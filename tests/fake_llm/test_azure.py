@@ -124,11 +124,14 @@ def test_a_credential_is_required_any_value_is_accepted(headers: dict[str, str],
         assert error["code"] == "401" and "api-key" in error["message"]
 
 
+JSON_TYPE = {"content-type": "application/json"}  # without it, a body is a 415 (issue 15's admission)
+
+
 def test_bad_bodies_unknown_paths_and_methods_answer_in_azures_shape() -> None:
     async def body(client: httpx.AsyncClient) -> list[httpx.Response]:
         return [
             await client.post(CHAT_PATH, json={"model": "m", "messages": []}, headers=KEY),
-            await client.post(CHAT_PATH, content=b"{not json", headers=KEY),
+            await client.post(CHAT_PATH, content=b"{not json", headers={**KEY, **JSON_TYPE}),
             await client.post("/openai/deployments/d/nothing" + VERSION, json=CHAT, headers=KEY),
             await client.get(CHAT_PATH, headers=KEY),
         ]
@@ -201,3 +204,24 @@ def test_same_engine_pins_text_and_stats() -> None:
     assert stats["tokens_out_total"] == 6
     assert 'fake_llm_requests_total{route="azure.chat.completions",status="200"} 1' in metrics
     assert 'fake_llm_requests_total{route="azure.chat.completions",status="401"} 1' in metrics
+
+
+def test_azure_routes_share_the_admission_rules_and_limits() -> None:
+    """Issue 15's guards cover Azure's routes too, each refusal in Azure's shape: a body that is not JSON
+    (415), a page's origin (403), a body over the cap (413, while reading), output tokens over the limit
+    (400)."""
+    big = b'{"model": "m", "messages": [{"role": "user", "content": "' + b"x" * 4096 + b'"}]}'
+
+    async def body(client: httpx.AsyncClient) -> list[httpx.Response]:
+        return [
+            await client.post(CHAT_PATH, content=b"{}", headers={**KEY, "content-type": "text/plain"}),
+            await client.post(CHAT_PATH, json=CHAT, headers={**KEY, "origin": "https://evil.example"}),
+            await client.post(CHAT_PATH, content=big, headers={**KEY, **JSON_TYPE}),
+            await client.post(CHAT_PATH, json={**CHAT, "max_tokens": 10**6}, headers=KEY),
+        ]
+
+    media, origin, too_large, too_many = _run({"max_body_bytes": 1024}, body)
+    for response, status in ((media, 415), (origin, 403), (too_large, 413), (too_many, 400)):
+        assert response.status_code == status, (status, response.text[:200])
+        _azure_error(response)
+    assert "max_tokens" in _azure_error(too_many)["message"] + str(_azure_error(too_many))
