@@ -2,7 +2,7 @@
 
 Each command lives in its own module under `awaitbench/commands/` and registers a sub-parser; this module
 owns the single place where typed errors become a one-line message and an exit code
-(2 for usage errors, 1 for other failures, 130 for Ctrl-C).
+(2 for usage and environment errors, 1 for other failures, 130 for Ctrl-C).
 """
 
 from __future__ import annotations

@@ -6,19 +6,22 @@ What is checked is what the real API rejects and a client can get wrong: `model`
 or a list of typed blocks, `system` a string or a list of text blocks, `stream` a boolean. Messages follow
 Anthropic's `field.path: problem` style, e.g. `max_tokens: Field required`.
 
+The server's limits apply as on OpenAI's routes (`LimitsConfig`): `max_tokens` at most `--max-output-tokens`,
+the JSON depth (`fake_llm.routes.parse_request` decodes the body), a model id of at most `MAX_MODEL_CHARS`.
+
     {"model": "claude-x", "max_tokens": 64, "system": "Be brief.",
      "messages": [{"role": "user", "content": "Hello"}], "stream": true}
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
-from fake_llm.parsing import BadRequest, parse_json
+from fake_llm.config import LimitsConfig
+from fake_llm.parsing import MAX_MODEL_CHARS, BadRequest
 from fake_llm.textgen import count_tokens
 
-__all__ = ["MessagesRequest", "parse_messages"]
+__all__ = ["MessagesRequest"]
 
 _ROLES = ("user", "assistant")
 
@@ -95,16 +98,25 @@ class MessagesRequest:
     input_tokens: int
 
     @classmethod
-    def parse(cls, doc: dict[str, object]) -> MessagesRequest:
-        """Raises BadRequest naming the field, in Anthropic's words."""
+    def parse(cls, doc: dict[str, object], limits: LimitsConfig) -> MessagesRequest:
+        """The request in the decoded body `doc`; raises BadRequest naming the field, in Anthropic's words."""
         model = _required(doc, "model")
         if not isinstance(model, str) or not model:
             raise BadRequest("model: Input should be a valid non-empty string", param="model")
+        if len(model) > MAX_MODEL_CHARS:
+            raise BadRequest(f"model: String should have at most {MAX_MODEL_CHARS} characters", param="model")
         max_tokens = _required(doc, "max_tokens")
         if isinstance(max_tokens, bool) or not isinstance(max_tokens, int):
             raise BadRequest("max_tokens: Input should be a valid integer", param="max_tokens")
         if max_tokens < 1:
             raise BadRequest("max_tokens: Input should be greater than or equal to 1", param="max_tokens")
+        if max_tokens > limits.max_output_tokens:
+            raise BadRequest(
+                f"max_tokens: Input should be less than or equal to {limits.max_output_tokens} "
+                "(fake_llm --max-output-tokens)",
+                param="max_tokens",
+                code="invalid_value",
+            )
         messages = _required(doc, "messages")
         input_tokens = 3 + _messages_tokens(messages) + count_tokens(_system_text(doc.get("system")))
         stream = doc.get("stream", False)
@@ -130,13 +142,3 @@ class MessagesRequest:
             max_tokens=max_tokens,
             input_tokens=input_tokens,
         )
-
-
-@functools.lru_cache(maxsize=1024)
-def parse_messages(body: bytes) -> MessagesRequest:
-    """Parse and validate a `/v1/messages` body; raises BadRequest.
-
-    Cached by body, as `fake_llm.parsing.parse_request` is: a load test repeats the same few bodies.
-    Results are frozen; errors are never cached.
-    """
-    return MessagesRequest.parse(parse_json(body))

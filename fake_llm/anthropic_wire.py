@@ -12,16 +12,20 @@ engine schedules Anthropic replies exactly as OpenAI's. Streaming, as the real A
     event: message_stop         {"type":"message_stop"}
 
 The engine's finish reasons map to Anthropic's stop reasons: "stop" -> "end_turn", "length" -> "max_tokens".
-Token events are two concatenations around a pre-escaped word, as in `fake_llm.wire`.
+Token events are two concatenations around a pre-escaped word, as in `fake_llm.wire`. A Message too large to
+build at once (`fake_llm.textgen.WHOLE_REPLY_TOKENS`) is rendered by `full_pieces` around the generated text,
+byte for byte what `full` builds; the streaming tail carries no text, so a stream of any length costs the
+same per token.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from fake_llm.textgen import VOCABULARY, VOCABULARY_JSON
+from fake_llm.wire import TokenChunks, escaped_text
 
 __all__ = ["MessagesRenderer", "stop_reason"]
 
@@ -57,15 +61,24 @@ def _usage(input_tokens: int, output_tokens: int) -> str:
     )
 
 
+def _message_open(model: str) -> str:
+    """A Message after its id, up to the opening quote of its text."""
+    return f',"type":"message","role":"assistant","model":{_dumps(model)},"content":[{{"type":"text","text":"'
+
+
+def _message_close(finish_reason: str, input_tokens: int, output_tokens: int) -> str:
+    """A Message after the closing quote of its text."""
+    return (
+        f'"}}],"stop_reason":"{stop_reason(finish_reason)}","stop_sequence":null,'
+        f'"usage":{_usage(input_tokens, output_tokens)}}}'
+    )
+
+
 @functools.lru_cache(maxsize=1024)
 def _message_tail(model: str, tokens: tuple[int, ...], finish_reason: str, input_tokens: int) -> bytes:
     """A Message after its id: it repeats for a repeated prompt, so it is built once (see wire.py)."""
-    text = _dumps("".join(VOCABULARY[t] for t in tokens))
-    return (
-        f',"type":"message","role":"assistant","model":{_dumps(model)},'
-        f'"content":[{{"type":"text","text":{text}}}],"stop_reason":"{stop_reason(finish_reason)}",'
-        f'"stop_sequence":null,"usage":{_usage(input_tokens, len(tokens))}}}'
-    ).encode()
+    text = _dumps("".join(VOCABULARY[t] for t in tokens))[1:-1]
+    return (_message_open(model) + text + _message_close(finish_reason, input_tokens, len(tokens))).encode()
 
 
 class MessagesRenderer:
@@ -80,6 +93,13 @@ class MessagesRenderer:
         tail = _message_tail(self.model, tuple(tokens), finish_reason, self.prompt_tokens)
         return b'{"id":"%s"%s' % (self.message_id.encode(), tail)
 
+    def full_pieces(self, chunks: TokenChunks, n_tokens: int, finish_reason: str) -> Iterator[bytes]:
+        """`full` for a reply too large to build at once (the same bytes, a piece at a time)."""
+        yield f'{{"id":"{self.message_id}"{_message_open(self.model)}'.encode()
+        for piece in escaped_text(chunks):
+            yield piece.encode()
+        yield _message_close(finish_reason, self.prompt_tokens, n_tokens).encode()
+
     def stream_head(self) -> bytes:
         # The real API reports one output token in message_start; message_delta carries the final count.
         message = (
@@ -92,10 +112,11 @@ class MessagesRenderer:
     def stream_token(self, index: int, token: int) -> bytes:
         return _DELTA_PREFIX + _VOCABULARY_JSON_BYTES[token] + _DELTA_SUFFIX
 
-    def stream_tail(self, tokens: Sequence[int], finish_reason: str) -> bytes:
+    def stream_tail(self, chunks: TokenChunks, n_tokens: int, finish_reason: str) -> tuple[bytes]:
+        """The closing events (`chunks` is not needed: Anthropic's tail carries no text)."""
         delta = (
             'event: message_delta\ndata: {"type":"message_delta","delta":{'
             f'"stop_reason":"{stop_reason(finish_reason)}","stop_sequence":null}},'
-            f'"usage":{{"output_tokens":{len(tokens)}}}}}\n\n'
+            f'"usage":{{"output_tokens":{n_tokens}}}}}\n\n'
         )
-        return _BLOCK_STOP + delta.encode() + _MESSAGE_STOP
+        return (_BLOCK_STOP + delta.encode() + _MESSAGE_STOP,)

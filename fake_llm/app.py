@@ -2,8 +2,14 @@
 
 Why the split: `/v1/chat/completions`, `/v1/responses`, `/v1/embeddings` and Anthropic's `/v1/messages`
 carry the load the benchmarks measure, and the perf target is a bare ASGI server that only sleeps; routing
-them before FastAPI's middleware stack keeps that overhead out. Control and catalogue routes (`/health`,
-`/stats`, `/stats/reset`, `/metrics`, `/v1/models`) are ordinary FastAPI routes."""
+them before FastAPI's middleware stack keeps that overhead out. Azure's routes (`/openai/...`, matched by
+`fake_llm.azure` after the exact paths miss, so they cost OpenAI's routes nothing) take the same way.
+Control and catalogue routes (`/health`, `/stats`, `/stats/reset`, `/metrics`, `/v1/models`) are ordinary
+FastAPI routes.
+
+The origin rule (`fake_llm.origins`) covers every route: the API checks it with its other header rules
+(`fake_llm.request_headers`), the control routes here, so no web page can reset `/stats` mid-run either.
+"""
 
 from __future__ import annotations
 
@@ -12,19 +18,17 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException
 
 from fake_llm.asgi import Receive, Scope, Send, send_response
+from fake_llm.azure import AZURE, NOT_FOUND, azure_route
 from fake_llm.config import FakeLLMConfig
-from fake_llm.engine import DIALECTS, Engine, Route
+from fake_llm.dialects import OPENAI
+from fake_llm.engine import Engine
 from fake_llm.metrics import CONTENT_TYPE, render_metrics
+from fake_llm.origins import OriginPolicy
+from fake_llm.routes import API_PATHS, DIALECTS
 
 __all__ = ["DEFAULT_MODELS", "FakeLLMApp", "create_app"]
 
 DEFAULT_MODELS: tuple[str, ...] = ("fake-chat", "fake-embedding")
-_API_ROUTES: dict[str, Route] = {
-    "/v1/chat/completions": "chat.completions",
-    "/v1/responses": "responses",
-    "/v1/embeddings": "embeddings",
-    "/v1/messages": "messages",
-}
 
 
 class FakeLLMApp:
@@ -34,10 +38,16 @@ class FakeLLMApp:
         self.config = config
         self.engine = Engine(config)
         self.control = _control_app(self.engine)
+        self._origins = OriginPolicy(config.limits.origins())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            route = _API_ROUTES.get(scope["path"])
+            route = API_PATHS.get(scope["path"])
+            if route is None and scope["path"].startswith("/openai/"):
+                route = azure_route(scope["path"])
+                if route is None:  # Azure's answer to any other URL under /openai/
+                    await send_response(send, 404, AZURE.error_body(404, NOT_FOUND), [], b"application/json")
+                    return
             if route is not None:
                 if scope["method"] == "POST":
                     await self.engine.handle(route, scope, receive, send)
@@ -45,7 +55,26 @@ class FakeLLMApp:
                     body = DIALECTS[route].error_body(405, f"{scope['path']} only accepts POST")
                     await send_response(send, 405, body, [(b"allow", b"POST")], b"application/json")
                 return
+            if not self._origin_allowed(scope):
+                body = OPENAI.error_body(
+                    403,
+                    "Requests from this browser origin are refused: fake_llm answers loopback origins only "
+                    "(start it with --allowed-origins to allow others).",
+                    code="origin_not_allowed",
+                )
+                await send_response(send, 403, body, [], b"application/json")
+                return
         await self.control(scope, receive, send)
+
+    def close(self) -> None:
+        """Release the engine's helper process (see `Engine.close`)."""
+        self.engine.close()
+
+    def _origin_allowed(self, scope: Scope) -> bool:
+        for name, value in scope["headers"]:
+            if name == b"origin" and not self._origins.allows(value):
+                return False
+        return True
 
 
 def create_app(config: FakeLLMConfig | None = None) -> FakeLLMApp:

@@ -13,6 +13,7 @@ from typing import Any
 from fake_llm.http_cycle import TRUSTED_HEADERS
 
 __all__ = [
+    "BodyTooLarge",
     "Headers",
     "Receive",
     "Scope",
@@ -31,16 +32,40 @@ Headers = list[tuple[bytes, bytes]]
 _JSON = (b"content-type", b"application/json")
 
 
-async def read_body(receive: Receive) -> bytes | None:
-    """The whole request body, or None if the client went away first."""
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
+class BodyTooLarge(Exception):
+    """The body grew past the limit while it was read (the rest is never read into memory)."""
+
+
+async def read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body, or None if the client went away first.
+
+    The size is checked after every piece, so an oversized body costs at most `limit` plus one piece
+    (uvicorn hands over at most ~64 KiB at a time) however large it claims or turns out to be.
+
+    Raises:
+        BodyTooLarge: the body is larger than `limit` bytes.
+    """
+    message = await receive()
+    body: bytes = message.get("body", b"")
+    if not message.get("more_body", False):  # the usual case: the whole body in one message
         if message["type"] == "http.disconnect":
             return None
-        chunks.append(message.get("body", b""))
+        if len(body) > limit:
+            raise BodyTooLarge
+        return body
+    chunks = [body]
+    size = len(body)
+    while True:
+        if message["type"] == "http.disconnect":
+            return None
+        if size > limit:
+            raise BodyTooLarge
         if not message.get("more_body", False):
             return b"".join(chunks)
+        message = await receive()
+        piece = message.get("body", b"")
+        chunks.append(piece)
+        size += len(piece)
 
 
 def error_body(message: str, *, type_: str, param: str | None = None, code: str | None = None) -> bytes:

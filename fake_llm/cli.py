@@ -4,8 +4,9 @@ Every flag is generated from `fake_llm.settings.SETTINGS` (itself generated from
 a new knob appears here, in the config file and in the env vars at once.
 Precedence: preset < --config FILE < AWAITBENCH_FAKE_LLM_* env vars < explicit flags.
 
-`add_arguments` and `run` are what a host CLI mounts; `run` raises ConfigError (a usage error, exit 2) or
-ServeError (exit 1) and leaves the message and exit code to the host. `main` is the standalone host.
+`add_arguments` and `run` are what a host CLI mounts; `run` raises ConfigError (a usage error) or ServeError
+(an environment error: port, host, TLS directory), both exit 2, and leaves the message and exit code to the
+host. `main` is the standalone host.
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def run(args: argparse.Namespace, *, env: Mapping[str, str] | None = None) -> in
 
     Raises:
         ConfigError: a bad flag, env var, config file or preset.
-        ServeError: the port is taken or the host cannot be bound.
+        ServeError: the port is taken, the host cannot be bound or the TLS directory cannot be written.
     """
     if args.list_presets:
         print(describe_presets())
@@ -166,18 +167,16 @@ def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m fake_llm`: exit 0 after a clean stop, 2 for a usage error, 1 if it cannot serve, 130 on
-    Ctrl-C before serving; errors are one line on stderr."""
+    """`python -m fake_llm`: exit 0 after a clean stop, 2 for a usage or environment error (a bad setting, a
+    taken port, a foreign host, an unwritable TLS directory), 130 on Ctrl-C before serving; errors are one
+    line on stderr."""
     args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
         return run(args)
-    except ConfigError as exc:
+    except (ConfigError, ServeError) as exc:
         print(f"{_LOG_PREFIX}: error: {exc}", file=sys.stderr)
         return 2
-    except ServeError as exc:
-        print(f"{_LOG_PREFIX}: error: {exc}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print(f"{_LOG_PREFIX}: interrupted", file=sys.stderr)
         return 130

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
@@ -24,6 +25,7 @@ __all__ = [
     "FaultKind",
     "Http",
     "LatencyConfig",
+    "LimitsConfig",
     "Loop",
     "NetworkConfig",
     "ServerConfig",
@@ -36,6 +38,9 @@ FaultKind = Literal["429", "500", "503", "529", "hang", "disconnect", "trickle"]
 FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 Loop = Literal["uvloop", "asyncio"]
 Http = Literal["httptools", "h11"]
+# json.loads and repr() recurse once per level; Python's default recursion limit is 1000.
+_MAX_JSON_DEPTH = 500
+_ORIGIN = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s,]+")
 
 
 def setting(default: Any, help: str, *, choices: tuple[str, ...] | None = None) -> Any:
@@ -150,6 +155,50 @@ class ServerConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class LimitsConfig:
+    """What one request or connection may ask of the server, so no single client can stall or exhaust it.
+
+    Why each exists (docs/fake_llm.md, "Limits and security"): without them one request with
+    `max_tokens: 1e9`, 10,000 embeddings inputs or a 200 MB body grew the process until the kernel killed
+    it, and connections that never sent a byte exhausted the open-file limit.
+    """
+
+    max_output_tokens: int = setting(
+        32768,
+        "largest output a request may ask for (max_tokens, Anthropic's too, max_completion_tokens, "
+        "max_output_tokens, x-fake-output-tokens); more is a 400",
+    )
+    max_embedding_inputs: int = setting(2048, "inputs in one /v1/embeddings request; more is a 400")
+    max_embedding_input_tokens: int = setting(
+        8192, "estimated tokens (~4 characters each) in one embeddings input; a longer one is a 400"
+    )
+    max_body_bytes: int = setting(
+        4 * 1024 * 1024, "request bodies larger than this get 413 (checked while the body is read)"
+    )
+    max_header_bytes: int = setting(
+        64 * 1024, "a request line and headers larger than this get 431 and the connection is closed"
+    )
+    max_json_depth: int = setting(64, "JSON bodies nested deeper than this (arrays and objects) get 400")
+    parse_cache_bytes: int = setting(
+        64 * 1024 * 1024, "memory kept for parsed request bodies that repeat (bytes; 0 = no cache)"
+    )
+    header_timeout_s: float = setting(
+        10.0,
+        "close a connection that sends no complete request head this long after opening (a later head or "
+        "a request body: no progress for one to two times this)",
+    )
+    allowed_origins: str = setting(
+        "",
+        "comma-separated browser origins allowed besides loopback ones (e.g. 'https://app.example'; "
+        "'*' = any); a request with another Origin header gets 403",
+    )
+
+    def origins(self) -> frozenset[str]:
+        """The extra allowed origins, normalised (lower case, no trailing slash)."""
+        return frozenset(o.strip().lower().rstrip("/") for o in self.allowed_origins.split(",") if o.strip())
+
+
+@dataclass(frozen=True, kw_only=True)
 class FakeLLMConfig:
     """The whole configuration; build it with `fake_llm.settings.load_config` or directly."""
 
@@ -158,6 +207,7 @@ class FakeLLMConfig:
     network: NetworkConfig = field(default_factory=NetworkConfig)
     capacity: CapacityConfig = field(default_factory=CapacityConfig)
     faults: FaultConfig = field(default_factory=FaultConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -190,7 +240,8 @@ def _validate_capacity(cap: CapacityConfig) -> None:
 
 
 def _validate(config: FakeLLMConfig) -> None:
-    for section in (config.server, config.latency, config.network, config.capacity, config.faults):
+    sections = (config.server, config.latency, config.network, config.capacity, config.faults, config.limits)
+    for section in sections:
         for f in dataclasses.fields(section):
             value = getattr(section, f.name)
             choices = f.metadata.get("choices")
@@ -212,6 +263,19 @@ def _validate(config: FakeLLMConfig) -> None:
     _check(net.rtt_ms >= 0, "rtt_ms", "must be >= 0")
     _check(net.handshake_ms >= 0, "handshake_ms", "must be >= 0")
     _validate_capacity(cap)
+    _validate_faults(faults)
+    _check(0 <= srv.port <= 65535, "port", "must be between 0 and 65535")
+    _check(
+        bool(srv.host.strip()),
+        "host",
+        "must not be empty (127.0.0.1 = this machine only; 0.0.0.0 = every interface)",
+    )
+    _check(srv.keep_alive_s >= 1, "keep_alive_s", "must be >= 1")
+    _check(srv.timeout_graceful_shutdown_s >= 0, "timeout_graceful_shutdown_s", "must be >= 0")
+    _validate_limits(config.limits, lat)
+
+
+def _validate_faults(faults: FaultConfig) -> None:
     rates = (
         "error_rate_429",
         "error_rate_500",
@@ -241,7 +305,33 @@ def _validate(config: FakeLLMConfig) -> None:
                 "--fault-window-s must look like 'START-END' in seconds (e.g. '5-10'), "
                 f"not {faults.fault_window_s!r}"
             ) from None
-        _check(0 <= start < end, "fault_window_s", f"needs 0 <= START < END, got {faults.fault_window_s!r}")
-    _check(0 <= srv.port <= 65535, "port", "must be between 0 and 65535")
-    _check(srv.keep_alive_s >= 1, "keep_alive_s", "must be >= 1")
-    _check(srv.timeout_graceful_shutdown_s >= 0, "timeout_graceful_shutdown_s", "must be >= 0")
+        _check(
+            0 <= start < end and math.isfinite(end),
+            "fault_window_s",
+            f"needs finite 0 <= START < END, got {faults.fault_window_s!r}",
+        )
+
+
+def _validate_limits(limits: LimitsConfig, lat: LatencyConfig) -> None:
+    for name in ("max_output_tokens", "max_embedding_inputs", "max_embedding_input_tokens"):
+        _check(getattr(limits, name) >= 1, name, "must be >= 1")
+    _check(
+        lat.output_tokens <= limits.max_output_tokens,
+        "output_tokens",
+        f"must be <= --max-output-tokens ({limits.max_output_tokens}); raise that limit to ask for more",
+    )
+    _check(limits.max_body_bytes >= 1024, "max_body_bytes", "must be >= 1024 (a small chat request)")
+    _check(limits.max_header_bytes >= 1024, "max_header_bytes", "must be >= 1024 (an SDK's headers)")
+    _check(
+        2 <= limits.max_json_depth <= _MAX_JSON_DEPTH,
+        "max_json_depth",
+        f"must be between 2 and {_MAX_JSON_DEPTH} (deeper would hit Python's recursion limit)",
+    )
+    _check(limits.parse_cache_bytes >= 0, "parse_cache_bytes", "must be >= 0 (0 = no cache)")
+    _check(limits.header_timeout_s > 0, "header_timeout_s", "must be > 0")
+    for origin in limits.origins():
+        _check(
+            origin == "*" or _ORIGIN.fullmatch(origin) is not None,
+            "allowed_origins",
+            f"entries must look like 'https://host[:port]' (or be '*'), not {origin!r}",
+        )

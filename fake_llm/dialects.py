@@ -1,12 +1,14 @@
 """How each API family spells what the engine decided: error bodies, rate-limit headers, the request id.
 
-Why a second dialect and not a second engine: OpenAI's routes and Anthropic's `/v1/messages` share the latency
-model, faults, schedules, queue, connection accounting and stats; they differ only in how an error, a
-rate-limit state or a request id is written on the wire. The engine asks the route's dialect for those and
-nothing else (the reply bodies are the renderers' job: `fake_llm.wire`, `fake_llm.anthropic_wire`).
+Why a second dialect and not a second engine: OpenAI's routes, Anthropic's `/v1/messages` and Azure's routes
+(`fake_llm.azure`) share the latency model, faults, schedules, queue, connection accounting and stats; they
+differ only in how an error, a rate-limit state or a request id is written on the wire, and in what a
+request must carry besides its body. The engine asks the route's dialect for those and nothing else (the
+reply bodies are the renderers' job: `fake_llm.wire`, `fake_llm.anthropic_wire`).
 
     OpenAI:    {"error": {"message", "type", "param", "code"}}  x-ratelimit-reset-requests: 6m0s
     Anthropic: {"type": "error", "error": {"type", "message"}}  anthropic-ratelimit-requests-reset: <RFC3339>
+    Azure:     {"error": {"code", "message"}}                   x-ratelimit-remaining-requests: 12
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import math
 import time
 from typing import Final, Protocol
 
-from fake_llm.asgi import Headers, error_body
+from fake_llm.asgi import Headers, Scope, error_body
 from fake_llm.capacity import RateDecision
 from fake_llm.parsing import BadRequest
 
@@ -46,8 +48,9 @@ class Dialect(Protocol):
         """Extra headers on a 429 the rate limiter did not decide (injected, or the queue is full)."""
         ...
 
-    def check_request_headers(self, headers: Headers) -> None:
-        """Raise BadRequest if a header the API requires is missing or wrong."""
+    def check_request(self, scope: Scope) -> str | None:
+        """Raise BadRequest if the request lacks what the API requires (a header, a query parameter);
+        returns the model the URL names (an Azure deployment), or None when the body names it."""
         ...
 
 
@@ -104,7 +107,7 @@ class OpenAIDialect:
     def throttled_headers(self, retry_after_s: float) -> Headers:
         return []
 
-    def check_request_headers(self, headers: Headers) -> None:
+    def check_request(self, scope: Scope) -> str | None:
         return None
 
 
@@ -169,10 +172,10 @@ class AnthropicDialect:
             (b"anthropic-ratelimit-requests-reset", _rfc3339(retry_after_s)),
         ]
 
-    def check_request_headers(self, headers: Headers) -> None:
-        for name, _ in headers:
+    def check_request(self, scope: Scope) -> str | None:
+        for name, _ in scope["headers"]:
             if name == b"anthropic-version":
-                return
+                return None
         raise BadRequest("anthropic-version: header is required", param="anthropic-version")
 
 

@@ -6,50 +6,55 @@ completion) measures only the event loop's lateness. Intended latency of a compl
 `rtt + handshake (a connection's first request) + prefill + ttft + (tokens - 1) * itl`.
 
 The steps: `Engine.handle` records the outcome whatever happens; `_serve` reads and admits the request
-(bad request, injected error, hang, rate limit, queue); `_plan` decides everything about the answer once
-(a `Plan`: fault, token count, deadlines); `_answer` renders it and hands it to one of two paths,
-`_send_whole` (a JSON body at the end deadline) or `_send_stream` (SSE, one deadline per token).
+(headers, body size, bad request, injected error, hang, rate limit, queue); `_plan` decides everything
+about the answer once (a `Plan`: fault, token count, deadlines); `_answer` renders it and hands it to one of
+two paths, `_send_whole` (a JSON body at the end deadline) or `_send_stream` (SSE, one deadline per token).
 
-OpenAI's routes and Anthropic's `/v1/messages` go through the same steps: the route's dialect
-(`fake_llm.dialects`) spells errors, rate-limit headers and the request id, its renderer the reply.
+OpenAI's routes, Anthropic's `/v1/messages` and Azure's routes go through the same steps, the admission
+rules and limits included: the route's dialect (`fake_llm.dialects`, `fake_llm.azure`, by route in
+`fake_llm.routes`) checks what the request must carry besides its body and spells errors (a 413, 415 or 403
+as much as an injected 500), rate-limit headers and the request id, its renderer the reply.
+
+A client that goes away is noticed at once, not at the next write: its connection's `connection_lost`
+cancels the request task (`fake_llm.connections`), and `handle` turns that cancellation into a 499 (and a
+counted disconnect if the answer had started), which also frees the request's capacity slot or queue place.
+Replies over `WHOLE_REPLY_TOKENS` tokens, and embeddings, are generated while they are sent
+(`fake_llm.bodies`), so memory stays proportional to a 64 KiB chunk whatever the reply's size.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import logging
 import math
 import random
-from collections.abc import Coroutine, Sequence
-from typing import Literal, NamedTuple
+from collections.abc import Coroutine, Iterable, Iterator
+from typing import NamedTuple
 
-from fake_llm.anthropic_request import MessagesRequest, parse_messages
+from fake_llm.anthropic_request import MessagesRequest
 from fake_llm.anthropic_wire import MessagesRenderer
-from fake_llm.asgi import Headers, Receive, Scope, Send, read_body, send_response
+from fake_llm.asgi import BodyTooLarge, Headers, Receive, Scope, Send, read_body, send_response
+from fake_llm.bodies import first_chunk, send_rest
 from fake_llm.capacity import ConcurrencyGate, QueueFull, RateLimiter
 from fake_llm.config import FakeLLMConfig, FaultKind
 from fake_llm.connections import Connection, ConnectionTracker
-from fake_llm.dialects import ANTHROPIC, OPENAI, Dialect
+from fake_llm.dialects import Dialect
 from fake_llm.distributions import sample
 from fake_llm.faults import FaultPicker
 from fake_llm.http_cycle import TRUSTED_HEADERS
-from fake_llm.parsing import BadRequest, ChatRequest, EmbeddingsRequest, ResponsesRequest, parse_request
-from fake_llm.request_headers import HeaderOverrides, parse_overrides
+from fake_llm.origins import OriginPolicy
+from fake_llm.parse_cache import ParseCache
+from fake_llm.parse_worker import ParseUnavailable, ParseWorker
+from fake_llm.parsing import BadRequest, ChatRequest, EmbeddingsRequest, ResponsesRequest
+from fake_llm.request_headers import HeaderOverrides, HeaderRules
+from fake_llm.routes import DIALECTS, ApiRequest, Route
 from fake_llm.stats import ServerStats
-from fake_llm.textgen import completion_tokens, embedding, embedding_base64
-from fake_llm.wire import ChatRenderer, ResponsesRenderer, chat_completion, embeddings_body
+from fake_llm.textgen import CACHED_PROMPT_BYTES, WHOLE_REPLY_TOKENS, LazyTokens, completion_tokens
+from fake_llm.wire import ChatRenderer, ResponsesRenderer, TokenChunks, chat_completion, embeddings_pieces
 
 __all__ = ["DIALECTS", "Engine", "Plan", "Route"]
-
-Route = Literal["chat.completions", "responses", "embeddings", "messages"]
-ApiRequest = ChatRequest | ResponsesRequest | EmbeddingsRequest | MessagesRequest
-DIALECTS: dict[Route, Dialect] = {
-    "chat.completions": OPENAI,
-    "responses": OPENAI,
-    "embeddings": OPENAI,
-    "messages": ANTHROPIC,
-}
 
 _log = logging.getLogger("fake_llm")
 _JSON = b"application/json"
@@ -58,6 +63,8 @@ _TRICKLE_PIECES = 8
 _ERROR_FAULTS = frozenset({"429", "500", "503", "529"})
 _RETRIED_FAULTS = frozenset({"429", "503", "529"})  # the ones that carry Retry-After
 _ZERO_MS = b"0.000"
+# Streamed chunks held before a write, beyond which a lazily generated stream flushes (and yields).
+_MAX_PENDING_CHUNKS = 256
 
 
 class Plan(NamedTuple):
@@ -97,16 +104,23 @@ def _ms(seconds: float) -> bytes:
     return b"%.3f" % (seconds * 1000)
 
 
+def _wake(woken: asyncio.Future[None]) -> None:
+    # A lost connection cancels its request task, and with it this future, possibly in the same loop
+    # iteration as the timer fires (the timer is then already queued, too late for `timer.cancel()`):
+    # a done future is left alone, where `set_result` would raise InvalidStateError into the loop's log.
+    if not woken.done():
+        woken.set_result(None)
+
+
 def _wake_at(loop: asyncio.AbstractEventLoop, deadline: float) -> tuple[asyncio.Future[None], asyncio.Handle]:
     """A future the loop completes at `deadline`, and its timer (cancel it in a `finally`).
 
-    Used instead of `asyncio.sleep` on the hot path: no coroutine per wait and no Python callback at the
-    wake-up (the timer calls the future's C `set_result`); a stream waits once per token, so this counts.
-    Cancelling the timer when the wait ends any other way (a cancelled task) keeps it from completing a
-    cancelled future.
+    Used instead of `asyncio.sleep` on the hot path: no coroutine per wait, and a two-line callback at the
+    wake-up (`_wake`, ~50 ns); a stream waits once per token, so this counts. Cancelling the timer when the
+    wait ends any other way (a cancelled task) keeps it from running at all.
     """
     woken: asyncio.Future[None] = loop.create_future()
-    return woken, loop.call_at(deadline, woken.set_result, None)
+    return woken, loop.call_at(deadline, _wake, woken)
 
 
 async def _sleep_until(loop: asyncio.AbstractEventLoop, deadline: float) -> None:
@@ -123,6 +137,51 @@ def _retry_after(wait_s: float) -> Headers:
         (b"retry-after", str(max(1, math.ceil(wait_s))).encode()),
         (b"retry-after-ms", str(max(1, math.ceil(wait_s * 1000))).encode()),
     ]
+
+
+def _stream_start(plan: Plan, now: float, headers: Headers) -> dict[str, object]:
+    """The `http.response.start` of a stream whose first token is due `now`, with its timing headers."""
+    _, _, _, arrival, start, first, end, _ = plan
+    headers += [
+        (b"x-fake-intended-ms", _ms(first - start)),
+        (b"x-fake-intended-total-ms", _ms(end - start)),
+        (b"x-fake-actual-ms", _ms(now - arrival)),
+        (b"cache-control", b"no-cache"),
+    ]
+    return {
+        "type": "http.response.start",
+        "status": 200,
+        "headers": [(b"content-type", _SSE), *headers],
+        TRUSTED_HEADERS: True,
+    }
+
+
+async def _end_stream(send: Send, pending: list[bytes], tail: Iterable[bytes]) -> None:
+    """Send what is pending and the stream's closing piece(s)."""
+    if isinstance(tail, tuple):  # a chat or Anthropic tail: one small piece, no text
+        pending.extend(tail)
+        await send({"type": "http.response.body", "body": b"".join(pending), "more_body": False})
+    else:  # Responses: closing events that carry the whole text, generated while sent
+        await send_rest(send, b"".join(pending), iter(tail))
+
+
+Renderer = ChatRenderer | ResponsesRenderer | MessagesRenderer
+
+
+def _renderer(request: ChatRequest | ResponsesRequest | MessagesRequest, request_id: str) -> Renderer:
+    """The renderer of `request`'s route (its reply's wire format)."""
+    if isinstance(request, ChatRequest):
+        return ChatRenderer(
+            request_id=request_id,
+            model=request.model,
+            prompt_tokens=request.input_tokens,
+            include_usage=request.include_usage,
+        )
+    if isinstance(request, MessagesRequest):
+        return MessagesRenderer(
+            request_id=request_id, model=request.model, prompt_tokens=request.input_tokens
+        )
+    return ResponsesRenderer(request_id=request_id, model=request.model, prompt_tokens=request.input_tokens)
 
 
 class _Exchange:
@@ -157,6 +216,14 @@ class Engine:
         self._ttft_fixed_ms = _fixed(dist=lat.ttft_dist, mean=lat.ttft_ms, spread=lat.ttft_spread_ms)
         self._itl_fixed_ms = _fixed(dist=lat.itl_dist, mean=lat.itl_ms, spread=lat.itl_spread_ms)
         self._prefill_ms_per_token = lat.prefill_ms_per_input_token
+        limits = config.limits
+        self._max_output_tokens = limits.max_output_tokens
+        self._max_body_bytes = limits.max_body_bytes
+        self._headers = HeaderRules(
+            origins=OriginPolicy(limits.origins()), max_output_tokens=limits.max_output_tokens
+        )
+        self._parse_worker = ParseWorker()
+        self._parsed = ParseCache(limits, self._parse_worker)
         retry_ms = config.faults.retry_after_ms
         self._retry_after_headers = [
             (b"retry-after", str(math.ceil(retry_ms / 1000)).encode()),
@@ -176,10 +243,16 @@ class Engine:
         exchange = _Exchange()
         conn = self.tracker.api_request(scope.get("client"))
         network_s = self._rtt_s
-        if conn is not None and conn.api_requests == 1:
-            network_s += self._handshake_s
+        if conn is not None:
+            conn.task = asyncio.current_task()  # cancelled if the connection is lost
+            if conn.api_requests == 1:
+                network_s += self._handshake_s
         try:
             await self._serve(route, scope, receive, send, loop, arrival, network_s, conn, exchange)
+        except asyncio.CancelledError:
+            if conn is None or not conn.lost:
+                raise  # shutdown, not the client
+            self._client_gone(exchange)
         except Exception:
             _log.exception("fake_llm failed on %s", route)
             if exchange.status == "000":
@@ -187,7 +260,20 @@ class Engine:
                 body = DIALECTS[route].error_body(500, "fake_llm internal error")
                 await send_response(send, 500, body, [], _JSON)
         finally:
+            if conn is not None:
+                conn.task = None
             self.stats.request_finished(route, exchange.status, exchange.tokens_out, exchange.tokens_in)
+
+    def _client_gone(self, exchange: _Exchange) -> None:
+        """The request's connection was lost mid-request: 499, and a disconnect if the answer had begun."""
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()  # the cancellation was ours, a way to stop at once; it is handled here
+        if exchange.status == "200":
+            self.stats.disconnect()  # a cut stream or body: the client saw part of an answer
+        else:
+            exchange.tokens_out = 0
+        exchange.status = "499"
 
     async def _serve(
         self,
@@ -202,18 +288,22 @@ class Engine:
         exchange: _Exchange,
     ) -> None:
         """Admit the request (or answer it with an error, or hang), queue it, then answer on schedule."""
-        body = await read_body(receive)
-        if body is None:
-            exchange.status = "499"
-            return
-        scheduled_fault = self._faults.pick() if self._faults.enabled else None
         dialect = DIALECTS[route]
         try:
-            request, overrides = self._admit(route, scope, body)
-        except BadRequest as exc:
-            exchange.status = str(exc.status)
-            error = dialect.error_body(exc.status, exc.message, param=exc.param, code=exc.code)
-            await send_response(send, exc.status, error, [], _JSON)
+            overrides = self._headers.check(scope["headers"])
+            named_model = dialect.check_request(scope)  # anthropic-version; Azure's api-version and key
+            body = await read_body(receive, self._max_body_bytes)
+            if body is None:
+                exchange.status = "499"
+                return
+            scheduled_fault = self._faults.pick() if self._faults.enabled else None
+            request = self._parsed.get(route, body) or await self._parsed.parse(route, body)
+            if named_model is not None and request.model != named_model:
+                request = dataclasses.replace(request, model=named_model)  # an Azure deployment is the model
+            if self._models:
+                self._check_model(request)
+        except (BadRequest, BodyTooLarge, ParseUnavailable) as exc:
+            await self._refuse(send, exc, exchange, dialect)
             return
         exchange.tokens_in = request.input_tokens
         fault = overrides.fault if overrides.fault_set else scheduled_fault
@@ -247,8 +337,21 @@ class Engine:
             if gate.limited:
                 gate.release()
 
+    def close(self) -> None:
+        """Release what outlives requests (the parse helper process); the server calls it on exit."""
+        self._parse_worker.close()
+
+    def _check_model(self, request: ApiRequest) -> None:
+        if request.model not in self._models:
+            raise BadRequest(
+                f"The model `{request.model}` does not exist or you do not have access to it.",
+                param="model",
+                status=404,
+                code="model_not_found",
+            )
+
     async def _hang(self, receive: Receive, exchange: _Exchange) -> None:
-        """Never answer: wait for the client to give up (the hang fault)."""
+        """Never answer: wait until the client leaves (a lost connection also cancels the wait)."""
         self.stats.hang()
         exchange.status = "499"
         while (await receive())["type"] != "http.disconnect":
@@ -262,23 +365,29 @@ class Engine:
             headers += _retry_after(decision.retry_after_s)
         return decision.allowed
 
-    def _admit(self, route: Route, scope: Scope, body: bytes) -> tuple[ApiRequest, HeaderOverrides]:
-        """The parsed request and its `x-fake-*` overrides; BadRequest (a 4xx) for the client's mistakes."""
-        overrides = parse_overrides(scope["headers"])
-        request: ApiRequest
-        if route == "messages":
-            ANTHROPIC.check_request_headers(scope["headers"])
-            request = parse_messages(body)
-        else:
-            request = parse_request(route, body)
-        if self._models and request.model not in self._models:
-            raise BadRequest(
-                f"The model `{request.model}` does not exist or you do not have access to it.",
-                param="model",
-                status=404,
-                code="model_not_found",
+    async def _refuse(
+        self,
+        send: Send,
+        exc: BadRequest | BodyTooLarge | ParseUnavailable,
+        exchange: _Exchange,
+        dialect: Dialect,
+    ) -> None:
+        """Answer a request refused before it was served, in the route's error shape: the client's mistake
+        (4xx), or a parse helper that is gone (503, logged on one line)."""
+        if isinstance(exc, BodyTooLarge):
+            exc = BadRequest(
+                f"The request body is larger than {self._max_body_bytes} bytes (fake_llm --max-body-bytes).",
+                status=413,
+                code="request_too_large",
             )
-        return request, overrides
+        elif isinstance(exc, ParseUnavailable):
+            _log.warning("fake_llm: %s", exc)
+            exc = BadRequest(
+                f"fake_llm could not parse this body: {exc}.", status=503, code="service_unavailable"
+            )
+        exchange.status = str(exc.status)
+        error = dialect.error_body(exc.status, exc.message, param=exc.param, code=exc.code)
+        await send_response(send, exc.status, error, [], _JSON)
 
     def _output_tokens(self, request: ApiRequest, o: HeaderOverrides) -> int:
         if isinstance(request, EmbeddingsRequest):
@@ -291,7 +400,7 @@ class Engine:
         drawn = sample(
             self._rng, dist=lat.output_tokens_dist, mean=lat.output_tokens, spread=lat.output_tokens_spread
         )
-        n = max(1, round(drawn))
+        n = min(max(1, round(drawn)), self._max_output_tokens)  # a drawn tail stays within the limit
         return min(n, request.max_tokens) if request.max_tokens is not None else n
 
     def _plan(
@@ -357,45 +466,43 @@ class Engine:
         headers.append((b"x-fake-queue-ms", queue_ms))
         seed = self.config.server.seed
         if isinstance(request, EmbeddingsRequest):
-            vectors = [embedding(seed, text, request.dimensions) for text in request.texts]
-            payload = embeddings_body(
-                model=request.model,
-                vectors=[embedding_base64(v) for v in vectors] if request.base64 else list(vectors),
-                prompt_tokens=request.input_tokens,
-            )
-            return self._send_whole(plan, first, payload, send, loop, conn, headers, exchange)
-        tokens = completion_tokens(seed, request.content_key, n_tokens)
+            pieces = self._embeddings(request)
+            return self._send_whole(plan, first, pieces, send, loop, conn, headers, exchange)
+        key = request.content_key
+        # A usual reply is built whole from cached tokens; a large one (or one for a huge prompt, which
+        # would bloat the cache) is generated a chunk at a time while it is sent.
+        whole = n_tokens <= WHOLE_REPLY_TOKENS and len(key) <= CACHED_PROMPT_BYTES
+        tokens = completion_tokens(seed, key, n_tokens) if whole else ()
         finish_reason = (
             "length" if request.max_tokens is not None and n_tokens >= request.max_tokens else "stop"
         )
         request_id = f"chatcmpl-fake{next(self._ids):010d}"
-        if not request.stream and isinstance(request, ChatRequest):  # the most common reply: no renderer
+        if whole and not request.stream and isinstance(request, ChatRequest):  # the most common: no renderer
             exchange.tokens_out = n_tokens
-            payload = chat_completion(request_id, request.model, request.input_tokens, tokens, finish_reason)
-            return self._send_whole(plan, end, payload, send, loop, conn, headers, exchange)
-        renderer: ChatRenderer | ResponsesRenderer | MessagesRenderer
-        if isinstance(request, ChatRequest):
-            renderer = ChatRenderer(
-                request_id=request_id,
-                model=request.model,
-                prompt_tokens=request.input_tokens,
-                include_usage=request.include_usage,
-            )
-        elif isinstance(request, MessagesRequest):
-            renderer = MessagesRenderer(
-                request_id=request_id, model=request.model, prompt_tokens=request.input_tokens
-            )
-        else:
-            renderer = ResponsesRenderer(
-                request_id=request_id, model=request.model, prompt_tokens=request.input_tokens
-            )
+            reply = chat_completion(request_id, request.model, request.input_tokens, tokens, finish_reason)
+            return self._send_whole(plan, end, reply, send, loop, conn, headers, exchange)
+        chunks: TokenChunks = (tokens,) if whole else LazyTokens(seed, key, n_tokens)
+        renderer = _renderer(request, request_id)
         if request.stream:
             return self._send_stream(
-                plan, renderer, tokens, finish_reason, send, loop, conn, headers, exchange
+                plan, renderer, chunks, finish_reason, send, loop, conn, headers, exchange
             )
         exchange.tokens_out = n_tokens
-        return self._send_whole(
-            plan, end, renderer.full(tokens, finish_reason), send, loop, conn, headers, exchange
+        payload = (
+            renderer.full(tokens, finish_reason)
+            if whole
+            else renderer.full_pieces(chunks, n_tokens, finish_reason)
+        )
+        return self._send_whole(plan, end, payload, send, loop, conn, headers, exchange)
+
+    def _embeddings(self, request: EmbeddingsRequest) -> Iterator[bytes]:
+        return embeddings_pieces(
+            seed=self.config.server.seed,
+            model=request.model,
+            texts=request.texts,
+            dimensions=request.dimensions,
+            base64=request.base64,
+            prompt_tokens=request.input_tokens,
         )
 
     async def _error(
@@ -425,8 +532,8 @@ class Engine:
     async def _send_stream(
         self,
         plan: Plan,
-        renderer: ChatRenderer | ResponsesRenderer | MessagesRenderer,
-        tokens: Sequence[int],
+        renderer: Renderer,
+        chunks: TokenChunks,
         finish_reason: str,
         send: Send,
         loop: asyncio.AbstractEventLoop,
@@ -435,50 +542,46 @@ class Engine:
         exchange: _Exchange,
     ) -> None:
         """SSE: headers with the first token, then each token at its deadline; tokens already due go out
-        in one write. A disconnect fault cuts the connection after half the tokens."""
-        _, fault, n_tokens, arrival, start, first, end, itl_s = plan
+        in one write (a lazily generated stream also writes, and yields, after each chunk of tokens that
+        left more than `_MAX_PENDING_CHUNKS` waiting). A disconnect fault cuts the connection after half
+        the tokens."""
+        _, fault, n_tokens, _, _, first, end, itl_s = plan
         if first > loop.time():
             await _sleep_until(loop, first)
-        headers += [
-            (b"x-fake-intended-ms", _ms(first - start)),
-            (b"x-fake-intended-total-ms", _ms(end - start)),
-            (b"x-fake-actual-ms", _ms(loop.time() - arrival)),
-            (b"cache-control", b"no-cache"),
-        ]
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [(b"content-type", _SSE), *headers],
-                TRUSTED_HEADERS: True,
-            }
-        )
+        await send(_stream_start(plan, loop.time(), headers))
         exchange.status = "200"
         cut_at = n_tokens // 2 if fault == "disconnect" else -1
         pending = [renderer.stream_head()]
-        for index, token in enumerate(tokens):
-            if index == cut_at:
-                await send({"type": "http.response.body", "body": b"".join(pending), "more_body": True})
-                self._cut(conn)
-                exchange.tokens_out = index
-                return
-            deadline = first + index * itl_s
-            if deadline > loop.time():
-                if pending:
+        index = 0
+        for chunk in chunks:
+            for token in chunk:
+                if index == cut_at:
                     await send({"type": "http.response.body", "body": b"".join(pending), "more_body": True})
-                    pending.clear()
-                    if conn is not None and conn.transport.is_closing():
+                    self._cut(conn)
+                    exchange.tokens_out = index
+                    return
+                deadline = first + index * itl_s
+                if deadline > loop.time():
+                    if pending:
+                        await send(
+                            {"type": "http.response.body", "body": b"".join(pending), "more_body": True}
+                        )
+                        pending.clear()
                         exchange.tokens_out = index
-                        return
-                woken, timer = _wake_at(loop, deadline)
-                try:
-                    await woken
-                finally:
-                    timer.cancel()
-            pending.append(renderer.stream_token(index, token))
-        pending.append(renderer.stream_tail(tokens, finish_reason))
+                    woken, timer = _wake_at(loop, deadline)
+                    try:
+                        await woken
+                    finally:
+                        timer.cancel()
+                pending.append(renderer.stream_token(index, token))
+                index += 1
+            if len(pending) > _MAX_PENDING_CHUNKS:
+                await send({"type": "http.response.body", "body": b"".join(pending), "more_body": True})
+                pending.clear()
+                exchange.tokens_out = index
+                await asyncio.sleep(0)  # let other requests run while this one generates
         self.stats.scheduling_error((loop.time() - end) * 1000)
-        await send({"type": "http.response.body", "body": b"".join(pending), "more_body": False})
+        await _end_stream(send, pending, renderer.stream_tail(chunks, n_tokens, finish_reason))
         exchange.tokens_out = n_tokens
 
     def _cut(self, conn: Connection | None) -> None:
@@ -490,14 +593,16 @@ class Engine:
         self,
         plan: Plan,
         end: float,
-        payload: bytes,
+        payload: bytes | Iterator[bytes],
         send: Send,
         loop: asyncio.AbstractEventLoop,
         conn: Connection | None,
         headers: Headers,
         exchange: _Exchange,
     ) -> None:
-        """Answer a non-streaming request at `end` (or cut it, or trickle it)."""
+        """Answer a non-streaming request at `end` (or cut it, or trickle it); a `payload` of pieces larger
+        than one chunk goes out a chunk at a time, without content-length (`fake_llm.bodies`)."""
+        body, rest = (payload, None) if isinstance(payload, bytes) else first_chunk(payload)
         if end > loop.time():
             woken, timer = _wake_at(loop, end)
             try:
@@ -517,18 +622,30 @@ class Engine:
             (b"x-fake-actual-ms", _ms(now - arrival)),
         ]
         exchange.status = "200"
+        if rest is not None:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", _JSON), *headers],
+                    TRUSTED_HEADERS: True,  # no content-length: the cycle frames it chunked, as uvicorn does
+                }
+            )
+            pause_s = self.config.faults.trickle_ms / 1000 if fault == "trickle" else 0.0
+            await send_rest(send, body, rest, pause_s=pause_s)
+            return
         await send(
             {
                 "type": "http.response.start",
                 "status": 200,
-                "headers": [(b"content-type", _JSON), (b"content-length", b"%d" % len(payload)), *headers],
+                "headers": [(b"content-type", _JSON), (b"content-length", b"%d" % len(body)), *headers],
                 TRUSTED_HEADERS: True,
             }
         )
         if fault != "trickle":
-            await send({"type": "http.response.body", "body": payload})
+            await send({"type": "http.response.body", "body": body})
             return
-        await self._trickle(payload, send)
+        await self._trickle(body, send)
 
     async def _trickle(self, payload: bytes, send: Send) -> None:
         """The body in `_TRICKLE_PIECES` pieces, `trickle_ms` apart (a slow network as a client sees it)."""

@@ -1,8 +1,10 @@
 """Errors fake_llm raises; its CLI (`python -m fake_llm`, or `awaitbench fake-llm`) maps them to exit codes.
 
-ConfigError is a usage error (exit 2); ServeError means the configuration was fine but the server could not
-start (exit 1). StatsFormatError is raised on the reading side of `/stats` (`StatsSnapshot.from_json`).
-Each carries a one-line message that names the setting, resource or key and the fix.
+ConfigError is a usage error and ServeError an environment error (the configuration is valid but this machine
+refuses it: a taken port, a host that is not ours, an unwritable `--tls-dir`); both exit 2, as usage and
+environment errors do in every awaitbench command (docs/contracts.md). StatsFormatError is raised on the
+reading side of `/stats` (`StatsSnapshot.from_json`). Each carries a one-line message that names the
+setting, resource or key and the fix.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ class ConfigError(FakeLLMError, ValueError):
 
 
 class ServeError(FakeLLMError):
-    """The server cannot start with a valid configuration (port taken, host unusable)."""
+    """The server cannot start with a valid configuration (port taken, host unusable, TLS dir unwritable)."""
 
 
 class StatsFormatError(FakeLLMError, ValueError):

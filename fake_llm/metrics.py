@@ -49,7 +49,7 @@ def render_metrics(stats: ServerStats) -> str:
             "5xx sent.",
         ),
         ("fake_llm_hangs_total", t.hangs_total, "Requests hung on purpose."),
-        ("fake_llm_disconnects_total", t.disconnects_total, "Connections cut on purpose."),
+        ("fake_llm_disconnects_total", t.disconnects_total, "Answers cut after they began."),
     ):
         _metric(lines, name, "counter", help_)
         lines.append(f"{name} {value}")

@@ -1,30 +1,41 @@
-"""Request bodies in, typed jobs out; anything malformed becomes a 400 in OpenAI's error shape.
+"""OpenAI's request bodies in, typed jobs out; anything malformed or over a limit is a `BadRequest` (a 4xx).
 
 Only what the latency model and the reply need is validated (model, messages/input, stream, max tokens),
-with messages that name the field, as OpenAI's do.
+with messages that name the field, as OpenAI's do. The limits (`LimitsConfig`) are checked here too, once
+per distinct body (parsed requests are cached, `fake_llm.parse_cache`): output tokens, embeddings inputs
+and their length, JSON nesting depth; integers that no limit covers are range-checked so none can reach
+arithmetic that overflows. `BadRequest` and `parse_json` serve Anthropic's route too
+(`fake_llm.anthropic_request`); which parser a route uses is `fake_llm.routes.parse_request`.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass
-from typing import Literal
 
+from fake_llm.config import LimitsConfig
 from fake_llm.textgen import count_tokens
 
 __all__ = [
+    "MAX_MODEL_CHARS",
     "BadRequest",
     "ChatRequest",
     "EmbeddingsRequest",
     "ResponsesRequest",
     "parse_json",
-    "parse_request",
 ]
+
+MAX_MODEL_CHARS = 256
+"""Longest model id (it is echoed in every streamed chunk)."""
+MAX_TOKEN_ID = 2**31 - 1
+"""Largest token id in a pre-tokenised embeddings input."""
+MAX_DIMENSIONS = 8192
 
 
 class BadRequest(Exception):
-    """A client error; becomes a 4xx with OpenAI's error body."""
+    """A client error; becomes a 4xx whose body is in the route's shape (OpenAI's or Anthropic's: the
+    engine asks the route's `fake_llm.dialects` entry to write it). Picklable with all its fields (large
+    bodies are parsed in a helper process, `fake_llm.parse_worker`)."""
 
     def __init__(self, message: str, *, param: str | None = None, status: int = 400, code: str | None = None):
         super().__init__(message)
@@ -33,10 +44,45 @@ class BadRequest(Exception):
         self.status = status
         self.code = code
 
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_bad_request, (self.message, self.param, self.status, self.code))
 
-def parse_json(body: bytes) -> dict[str, object]:
+
+def _bad_request(message: str, param: str | None, status: int, code: str | None) -> BadRequest:
+    return BadRequest(message, param=param, status=status, code=code)
+
+
+def _too_deep(max_depth: int) -> BadRequest:
+    return BadRequest(
+        f"The JSON body is nested more than {max_depth} levels deep (fake_llm --max-json-depth).",
+        code="invalid_json",
+    )
+
+
+def _deeper_than(document: object, max_depth: int) -> bool:
+    """Whether arrays and objects nest more than `max_depth` levels (iterative: no recursion limit)."""
+    stack: list[tuple[object, int]] = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > max_depth:
+            return True
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        for child in children:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+    return False
+
+
+def parse_json(body: bytes, *, max_depth: int = 64) -> dict[str, object]:
+    """The body as a JSON object; BadRequest if it is not one or nests deeper than `max_depth`.
+
+    The depth is only measured when the body has more brackets than `max_depth` (one C-speed count), so a
+    usual request pays nothing for it; the decoder's own RecursionError on absurd depths is a 400 too.
+    """
     try:
         document = json.loads(body)
+    except RecursionError:
+        raise _too_deep(max_depth) from None
     except (ValueError, UnicodeDecodeError):
         raise BadRequest(
             "We could not parse the JSON body of your request. The body must be a JSON object.",
@@ -44,6 +90,8 @@ def parse_json(body: bytes) -> dict[str, object]:
         ) from None
     if not isinstance(document, dict):
         raise BadRequest("The request body must be a JSON object.", code="invalid_json")
+    if body.count(b"[") + body.count(b"{") > max_depth and _deeper_than(document, max_depth):
+        raise _too_deep(max_depth)
     return document
 
 
@@ -51,16 +99,39 @@ def _model(doc: dict[str, object]) -> str:
     model = doc.get("model")
     if not isinstance(model, str) or not model:
         raise BadRequest("you must provide a model parameter (a non-empty string)", param="model")
+    if len(model) > MAX_MODEL_CHARS:
+        raise BadRequest(
+            f"Invalid 'model': at most {MAX_MODEL_CHARS} characters, got {len(model)}.", param="model"
+        )
     return model
 
 
-def _positive_int(doc: dict[str, object], *names: str) -> int | None:
+def _shown(value: object) -> str:
+    """A value as an error message quotes it: at most 60 characters (the JSON decoder caps integers at
+    4,300 digits, so repr always works)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:60] + "..."
+
+
+def _positive_int(doc: dict[str, object], *names: str, maximum: int, limit_flag: str = "") -> int | None:
+    """The first of `names` present: an integer in [1, maximum]; BadRequest naming the field otherwise."""
     for name in names:
         value = doc.get(name)
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise BadRequest(f"Invalid '{name}': expected an integer >= 1, got {value!r}.", param=name)
+            raise BadRequest(
+                f"Invalid '{name}': expected an integer >= 1, got {_shown(value)}.",
+                param=name,
+                code="invalid_value",
+            )
+        if value > maximum:
+            where = f" (fake_llm {limit_flag})" if limit_flag else ""
+            raise BadRequest(
+                f"Invalid '{name}': at most {maximum}{where}, got {_shown(value)}.",
+                param=name,
+                code="invalid_value",
+            )
         return value
     return None
 
@@ -109,7 +180,7 @@ class ChatRequest:
     input_tokens: int
 
     @classmethod
-    def parse(cls, doc: dict[str, object]) -> ChatRequest:
+    def parse(cls, doc: dict[str, object], limits: LimitsConfig) -> ChatRequest:
         model = _model(doc)
         messages = doc.get("messages")
         if not isinstance(messages, list) or not messages:
@@ -138,7 +209,13 @@ class ChatRequest:
             content_key=_content_key(messages),
             stream=stream,
             include_usage=bool(options and options.get("include_usage")),
-            max_tokens=_positive_int(doc, "max_completion_tokens", "max_tokens"),
+            max_tokens=_positive_int(
+                doc,
+                "max_completion_tokens",
+                "max_tokens",
+                maximum=limits.max_output_tokens,
+                limit_flag="--max-output-tokens",
+            ),
             input_tokens=input_tokens,
         )
 
@@ -152,7 +229,7 @@ class ResponsesRequest:
     input_tokens: int
 
     @classmethod
-    def parse(cls, doc: dict[str, object]) -> ResponsesRequest:
+    def parse(cls, doc: dict[str, object], limits: LimitsConfig) -> ResponsesRequest:
         model = _model(doc)
         raw = doc.get("input")
         if isinstance(raw, str):
@@ -173,7 +250,9 @@ class ResponsesRequest:
             model=model,
             content_key=_content_key([raw, instructions]),
             stream=_stream(doc),
-            max_tokens=_positive_int(doc, "max_output_tokens"),
+            max_tokens=_positive_int(
+                doc, "max_output_tokens", maximum=limits.max_output_tokens, limit_flag="--max-output-tokens"
+            ),
             input_tokens=count_tokens(text) + count_tokens(instructions or ""),
         )
 
@@ -187,39 +266,35 @@ class EmbeddingsRequest:
     input_tokens: int
 
     @classmethod
-    def parse(cls, doc: dict[str, object]) -> EmbeddingsRequest:
+    def parse(cls, doc: dict[str, object], limits: LimitsConfig) -> EmbeddingsRequest:
         model = _model(doc)
         raw = doc.get("input")
         if isinstance(raw, str):
             items: list[object] = [raw]
         elif isinstance(raw, list) and raw:
-            items = list(raw)
-            if all(isinstance(x, int) and not isinstance(x, bool) for x in items):
+            items = raw
+            if all(_is_int(x) for x in items):
                 items = [items]  # one pre-tokenised input
         else:
-            raise BadRequest("'input' must be a string, an array of strings or token arrays.", param="input")
+            raise BadRequest(_INPUT_SHAPE, param="input")
+        if len(items) > limits.max_embedding_inputs:
+            raise BadRequest(
+                f"Invalid 'input': at most {limits.max_embedding_inputs} inputs per request "
+                f"(fake_llm --max-embedding-inputs), got {len(items)}.",
+                param="input",
+                code="invalid_value",
+            )
         texts: list[str] = []
         tokens = 0
-        for item in items:
-            if isinstance(item, str):
-                if not item:
-                    raise BadRequest("'input' cannot contain an empty string.", param="input")
-                texts.append(item)
-                tokens += count_tokens(item)
-            elif isinstance(item, list) and item and all(isinstance(x, int) for x in item):
-                texts.append(" ".join(map(str, item)))
-                tokens += len(item)
-            else:
-                raise BadRequest(
-                    "'input' must be a string, an array of strings or token arrays.", param="input"
-                )
-        dimensions = _positive_int(doc, "dimensions") or 1536
-        if dimensions > 8192:
-            raise BadRequest(f"Invalid 'dimensions': at most 8192, got {dimensions}.", param="dimensions")
+        for index, item in enumerate(items):
+            text, item_tokens = _embedding_input(item, index, limits.max_embedding_input_tokens)
+            texts.append(text)
+            tokens += item_tokens
+        dimensions = _positive_int(doc, "dimensions", maximum=MAX_DIMENSIONS) or 1536
         fmt = doc.get("encoding_format") or "float"
         if fmt not in ("float", "base64"):
             raise BadRequest(
-                f"Invalid 'encoding_format': 'float' or 'base64', got {fmt!r}.", param="encoding_format"
+                f"Invalid 'encoding_format': 'float' or 'base64', got {_shown(fmt)}.", param="encoding_format"
             )
         return cls(
             model=model,
@@ -230,18 +305,40 @@ class EmbeddingsRequest:
         )
 
 
-@functools.lru_cache(maxsize=1024)
-def parse_request(
-    route: Literal["chat.completions", "responses", "embeddings"], body: bytes
-) -> ChatRequest | ResponsesRequest | EmbeddingsRequest:
-    """Parse and validate a body for `route`; raises BadRequest.
+_INPUT_SHAPE = "'input' must be a string, an array of strings or token arrays."
 
-    Cached by body: a load test repeats the same few bodies, and decoding plus validating them again was a
-    fifth of the hot path. Results are frozen, errors are never cached.
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _embedding_input(item: object, index: int, max_tokens: int) -> tuple[str, int]:
+    """One embeddings input as (text the vector is seeded from, estimated tokens); BadRequest if invalid.
+
+    The length is checked before the elements, so an oversized token array costs nothing more to refuse.
     """
-    document = parse_json(body)
-    if route == "chat.completions":
-        return ChatRequest.parse(document)
-    if route == "responses":
-        return ResponsesRequest.parse(document)
-    return EmbeddingsRequest.parse(document)
+    if isinstance(item, str):
+        if not item:
+            raise BadRequest("'input' cannot contain an empty string.", param="input")
+        tokens = count_tokens(item)
+    elif isinstance(item, list) and item:
+        tokens = len(item)
+    else:
+        raise BadRequest(_INPUT_SHAPE, param="input")
+    if tokens > max_tokens:
+        raise BadRequest(
+            f"Invalid 'input[{index}]': at most {max_tokens} tokens per input "
+            f"(fake_llm --max-embedding-input-tokens), got about {tokens}.",
+            param="input",
+            code="invalid_value",
+        )
+    if isinstance(item, str):
+        return item, tokens
+    assert isinstance(item, list)
+    if not all(_is_int(x) for x in item):
+        raise BadRequest(_INPUT_SHAPE, param="input")
+    if not all(0 <= x <= MAX_TOKEN_ID for x in item):
+        raise BadRequest(
+            f"Invalid 'input[{index}]': token ids must be between 0 and {MAX_TOKEN_ID}.", param="input"
+        )
+    return " ".join(map(str, item)), tokens

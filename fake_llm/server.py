@@ -1,22 +1,24 @@
 """Run the fake LLM under uvicorn (uvloop + httptools by default, no access log).
 
-The HTTP protocol class is uvicorn's own, subclassed only to report connections (see connections.py).
-Shutdown is bounded: requests still running `timeout_graceful_shutdown_s` after a stop signal (a hung
-request, a long stream) are cancelled, so the process always exits.
+The HTTP protocol class is uvicorn's own, subclassed to report connections and to bound how long and how
+large a request head may be (see connections.py). Shutdown is bounded: requests still running
+`timeout_graceful_shutdown_s` after a stop signal (a hung request, a long stream) are cancelled, so the
+process always exits.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import gc
 import socket
 from typing import cast
 
 import uvicorn
 
-from fake_llm.app import create_app
+from fake_llm.app import FakeLLMApp, create_app
 from fake_llm.config import FakeLLMConfig
-from fake_llm.connections import protocol_class
+from fake_llm.connections import HeadLimits, protocol_class
 from fake_llm.errors import ServeError
 from fake_llm.tls import TLSFiles, make_tls_files
 
@@ -33,30 +35,40 @@ def _base_protocol(http: str) -> type[asyncio.Protocol]:
     return HttpToolsProtocol
 
 
+def _bind_problem(host: str, port: int, exc: OSError | ValueError) -> str:
+    where = f"cannot listen on {host}:{port}"
+    if isinstance(exc, ValueError):  # a NUL byte, a label over 63 characters
+        return f"{where}: --host is not a valid host name or address; use e.g. 127.0.0.1"
+    reason = exc.strerror or str(exc)
+    if exc.errno == errno.EADDRINUSE:
+        return f"{where} ({reason}): the port is taken; pick a free --port or stop what holds it"
+    if exc.errno == errno.EACCES:
+        return f"{where} ({reason}): ports below 1024 need privileges; pick a --port above 1024"
+    return f"{where} ({reason}): --host must be an address of this machine, e.g. 127.0.0.1"
+
+
 def ensure_bindable(host: str, port: int) -> None:
     """Fail early, in one line, if `host:port` cannot be bound (uvicorn would log and sys.exit(1) instead).
 
-    Another process may still take the port between this check and uvicorn's bind; port 0 is never busy.
+    Another process may still take the port between this check and uvicorn's bind; port 0 is never busy,
+    but the host is checked with it too.
 
     Raises:
-        ServeError: the port is taken or the host is not an address of this machine.
+        ServeError: the port is taken or privileged, or the host is not an address of this machine.
     """
-    if port == 0:
-        return
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
-        except OSError as exc:
-            raise ServeError(
-                f"cannot listen on {host}:{port} ({exc.strerror}); pick a free --port or stop what holds it"
-            ) from None
+        except (OSError, ValueError) as exc:  # ValueError includes UnicodeError (IDNA)
+            raise ServeError(_bind_problem(host, port, exc)) from None
 
 
 def build_server(config: FakeLLMConfig, *, tls: TLSFiles | None = None) -> uvicorn.Server:
     """A ready-to-run uvicorn.Server for `config` (TLS files are generated if `--tls` and none given)."""
     app = create_app(config)
-    srv = config.server
+    srv, limits = config.server, config.limits
+    head = HeadLimits(timeout_s=limits.header_timeout_s, max_header_bytes=limits.max_header_bytes)
     if config.network.tls and tls is None:
         tls = make_tls_files(config.network.tls_dir)
     uv_config = uvicorn.Config(
@@ -64,7 +76,8 @@ def build_server(config: FakeLLMConfig, *, tls: TLSFiles | None = None) -> uvico
         host=srv.host,
         port=srv.port,
         loop=srv.loop,
-        http=protocol_class(_base_protocol(srv.http), app.engine.tracker),
+        http=protocol_class(_base_protocol(srv.http), app.engine.tracker, head),
+        h11_max_incomplete_event_size=limits.max_header_bytes,  # h11's own head limit (httptools: ours)
         lifespan="off",
         log_level="warning",
         access_log=False,
@@ -90,4 +103,9 @@ def serve(config: FakeLLMConfig, *, tls: TLSFiles | None = None) -> None:
     # the collector's reach so the garbage collections that request traffic triggers stay cheap.
     gc.collect()
     gc.freeze()
-    server.run()
+    try:
+        server.run()
+    finally:
+        app = server.config.app
+        if isinstance(app, FakeLLMApp):
+            app.close()

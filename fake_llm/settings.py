@@ -28,7 +28,7 @@ __all__ = [
 
 ENV_PREFIX = "AWAITBENCH_FAKE_LLM_"
 DEFAULT_PRESET = "fast"
-SECTIONS: tuple[str, ...] = ("server", "latency", "network", "capacity", "faults")
+SECTIONS: tuple[str, ...] = ("server", "latency", "network", "capacity", "faults", "limits")
 
 SettingValue = bool | int | float | str
 """The type of one setting's value: the type of its default in the config dataclasses."""

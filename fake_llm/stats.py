@@ -99,7 +99,7 @@ class ServerStats:
         self.totals.hangs_total += 1
 
     def disconnect(self) -> None:
-        """A connection was cut on purpose (a fault)."""
+        """An answer was cut after it began: by the disconnect fault, or by a client that left."""
         self.totals.disconnects_total += 1
 
     def trickle(self) -> None:

@@ -3,6 +3,11 @@
 A "token" here is one vocabulary word (with its leading space), so the number of streamed content chunks,
 the completion text and `usage.completion_tokens` always agree. Input tokens are estimated the way
 OpenAI's docs suggest for English (about 4 characters per token), which is all the latency model needs.
+
+Two ways to get a completion's tokens, with the same result: `completion_tokens` (the whole tuple, cached:
+the hot path of a load test) for replies of up to `WHOLE_REPLY_TOKENS` tokens with a prompt of up to
+`CACHED_PROMPT_BYTES`, and `token_chunks` (generated a chunk at a time, never held whole) for the rest, so a
+large reply costs memory for one chunk, and the cache holds at most ~1,024 x (16 KiB + 8 KiB).
 """
 
 from __future__ import annotations
@@ -14,16 +19,30 @@ import hashlib
 import json
 import math
 import random
+from collections.abc import Iterator
 
 __all__ = [
+    "CACHED_PROMPT_BYTES",
+    "TOKEN_CHUNK",
     "VOCABULARY",
     "VOCABULARY_JSON",
+    "WHOLE_REPLY_TOKENS",
+    "LazyTokens",
+    "completion_tokens",
     "count_tokens",
     "embedding",
     "embedding_base64",
     "request_rng",
+    "token_chunks",
     "words",
 ]
+
+WHOLE_REPLY_TOKENS = 1024
+"""Replies up to this many tokens are built whole (cached template, one write); longer ones lazily."""
+CACHED_PROMPT_BYTES = 16 * 1024
+"""Prompts (content keys) up to this size have their completions cached."""
+TOKEN_CHUNK = 1024
+"""Tokens generated at a time for a lazily built reply."""
 
 _WORDS = (
     "the of and to in is that for it as with was on be by this are from at or an have not but "
@@ -51,14 +70,42 @@ def words(rng: random.Random, n_tokens: int) -> list[int]:
     return rng.choices(range(len(VOCABULARY)), k=n_tokens)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1024)
 def completion_tokens(seed: int, content_key: bytes, n_tokens: int) -> tuple[int, ...]:
     """The tokens of a completion, a pure function of (seed, prompt, length).
 
     Cached because load tests send the same prompt over and over: seeding a generator per request was
-    the largest single cost on the hot path.
+    the largest single cost on the hot path. Call it only within `WHOLE_REPLY_TOKENS` and
+    `CACHED_PROMPT_BYTES` (the engine does), which bounds what the cache holds.
     """
     return tuple(words(request_rng(seed, content_key), n_tokens))
+
+
+def token_chunks(
+    seed: int, content_key: bytes, n_tokens: int, chunk: int = TOKEN_CHUNK
+) -> Iterator[list[int]]:
+    """The same tokens as `completion_tokens`, `chunk` at a time; each call starts again from the first.
+
+    `random.choices` draws one number per element, so drawing k tokens in pieces yields the same sequence
+    as drawing them at once.
+    """
+    rng = request_rng(seed, content_key)
+    for start in range(0, n_tokens, chunk):
+        yield words(rng, min(chunk, n_tokens - start))
+
+
+class LazyTokens:
+    """A completion's tokens as chunks, generated again on each iteration (never held whole)."""
+
+    __slots__ = ("content_key", "n_tokens", "seed")
+
+    def __init__(self, seed: int, content_key: bytes, n_tokens: int) -> None:
+        self.seed = seed
+        self.content_key = content_key
+        self.n_tokens = n_tokens
+
+    def __iter__(self) -> Iterator[list[int]]:
+        return token_chunks(self.seed, self.content_key, self.n_tokens)
 
 
 def count_tokens(text: str) -> int:

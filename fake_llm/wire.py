@@ -2,6 +2,10 @@
 
 Streaming chunks are built by concatenating pre-serialised byte strings around a pre-escaped token, not by
 json.dumps per chunk: at 20 ms inter-token latency and thousands of streams the serialiser is the hot spot.
+
+A reply too large to build at once (see `fake_llm.textgen.WHOLE_REPLY_TOKENS`; embeddings always) is
+rendered as an iterator of byte pieces around the generated text, so it costs memory for one piece; the
+pieces join to exactly the bytes the whole-reply methods produce (a test holds them to it).
 """
 
 from __future__ import annotations
@@ -9,14 +13,47 @@ from __future__ import annotations
 import functools
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
-from fake_llm.textgen import VOCABULARY, VOCABULARY_JSON
+from fake_llm.textgen import VOCABULARY, VOCABULARY_JSON, embedding, embedding_base64
 
-__all__ = ["ChatRenderer", "ResponsesRenderer", "chat_completion", "embeddings_body"]
+__all__ = [
+    "ChatRenderer",
+    "ResponsesRenderer",
+    "TokenChunks",
+    "chat_completion",
+    "embeddings_pieces",
+    "escaped_text",
+]
 
 # Escaped and encoded once: a streamed token is then two concatenations, with no str -> bytes copy.
 _VOCABULARY_JSON_BYTES: tuple[bytes, ...] = tuple(w.encode() for w in VOCABULARY_JSON)
+# The same without the quotes: a piece of a JSON string (escaping is per character, so pieces concatenate).
+_VOCABULARY_INNER: tuple[str, ...] = tuple(w[1:-1] for w in VOCABULARY_JSON)
+
+TokenChunks = Iterable[Sequence[int]]
+"""A completion's tokens in chunks, iterable more than once: `(tokens,)`, or `textgen.LazyTokens`."""
+
+# Where the text goes in a document rendered around it (`_around_text`): no user string follows the text in
+# any document this module renders, so the last occurrence is the text's place.
+_PLACEHOLDER = "\x00fake_llm text\x00"
+_PLACEHOLDER_JSON = json.dumps(_PLACEHOLDER)[1:-1]
+
+
+def escaped_text(chunks: TokenChunks) -> Iterator[str]:
+    """The completion's text, JSON-escaped without the quotes, a chunk at a time (any renderer's
+    `full_pieces`: `fake_llm.anthropic_wire` too)."""
+    for chunk in chunks:
+        yield "".join([_VOCABULARY_INNER[t] for t in chunk])
+
+
+def _around_text(rendered: str, chunks: TokenChunks) -> Iterator[bytes]:
+    """`rendered` (holding `_PLACEHOLDER` where the text belongs) with the text streamed into its place."""
+    before, _, after = rendered.rpartition(_PLACEHOLDER_JSON)
+    yield before.encode()
+    for piece in escaped_text(chunks):
+        yield piece.encode()
+    yield after.encode()
 
 
 def _dumps(document: object) -> str:
@@ -43,14 +80,21 @@ def _chat_completion_tail(
 
 
 def chat_completion(
-    request_id: str, model: str, prompt_tokens: int, tokens: tuple[int, ...], finish_reason: str
+    request_id: str,
+    model: str,
+    prompt_tokens: int,
+    tokens: tuple[int, ...],
+    finish_reason: str,
+    *,
+    created: float | None = None,
 ) -> bytes:
-    """A whole (non-streaming) chat completion: a cached template plus the id and `created`.
+    """A whole (non-streaming) chat completion: a cached template plus the id and `created` (now if None).
 
     A function rather than a `ChatRenderer` method so the hot non-streaming path builds no renderer object.
     """
     tail = _chat_completion_tail(model, tokens, finish_reason, prompt_tokens)
-    return b'{"id":"%s","object":"chat.completion","created":%d%s' % (request_id.encode(), time.time(), tail)
+    stamp = time.time() if created is None else created
+    return b'{"id":"%s","object":"chat.completion","created":%d%s' % (request_id.encode(), stamp, tail)
 
 
 class ChatRenderer:
@@ -83,7 +127,29 @@ class ChatRenderer:
         }
 
     def full(self, tokens: Sequence[int], finish_reason: str) -> bytes:
-        return chat_completion(self.request_id, self.model, self.prompt_tokens, tuple(tokens), finish_reason)
+        return chat_completion(
+            self.request_id,
+            self.model,
+            self.prompt_tokens,
+            tuple(tokens),
+            finish_reason,
+            created=self.created,
+        )
+
+    def full_pieces(self, chunks: TokenChunks, n_tokens: int, finish_reason: str) -> Iterator[bytes]:
+        """`full` for a reply too large to build at once (the same bytes, a piece at a time)."""
+        yield (
+            f'{{"id":"{self.request_id}","object":"chat.completion","created":{self.created},'
+            f'"model":{_dumps(self.model)},"system_fingerprint":null,"choices":[{{"index":0,'
+            '"message":{"role":"assistant","content":"'
+        ).encode()
+        for piece in escaped_text(chunks):
+            yield piece.encode()
+        p = self.prompt_tokens
+        yield (
+            f'","refusal":null}},"logprobs":null,"finish_reason":"{finish_reason}"}}],"usage":'
+            f'{{"prompt_tokens":{p},"completion_tokens":{n_tokens},"total_tokens":{p + n_tokens}}}}}'
+        ).encode()
 
     def stream_head(self) -> bytes:
         self._prepare_stream()
@@ -93,23 +159,28 @@ class ChatRenderer:
     def stream_token(self, index: int, token: int) -> bytes:
         return self._token_prefix + _VOCABULARY_JSON_BYTES[token] + self._token_suffix
 
-    def stream_tail(self, tokens: Sequence[int], finish_reason: str) -> bytes:
+    def stream_tail(self, chunks: TokenChunks, n_tokens: int, finish_reason: str) -> tuple[bytes]:
+        """The last chunk(s) and `[DONE]` (`chunks` is not needed: the chat tail carries no text)."""
         last = (
             f'data: {self._head}{{}},"logprobs":null,"finish_reason":"{finish_reason}"}}]{self._usage}}}\n\n'
         )
         out = [last]
         if self.include_usage:
-            usage = _dumps(self._usage_doc(len(tokens)))
+            usage = _dumps(self._usage_doc(n_tokens))
             out.append(
                 f'data: {{"id":"{self.request_id}","object":"chat.completion.chunk","created":{self.created},'
                 f'"model":{_dumps(self.model)},"system_fingerprint":null,"choices":[],"usage":{usage}}}\n\n'
             )
         out.append("data: [DONE]\n\n")
-        return "".join(out).encode()
+        return ("".join(out).encode(),)
 
 
 class ResponsesRenderer:
-    """`/v1/responses` replies: a Response object, or its streaming event sequence."""
+    """`/v1/responses` replies: a Response object, or its streaming event sequence.
+
+    Documents are rendered with a placeholder where the text goes and the text is streamed into its place
+    (`_around_text`), so one code path serves replies of any size.
+    """
 
     _HEAD_EVENTS = 4
 
@@ -136,9 +207,9 @@ class ResponsesRenderer:
             "content": [self._part(text)] if text is not None else [],
         }
 
-    def _response(self, tokens: Sequence[int] | None, finish_reason: str = "stop") -> dict[str, object]:
-        done = tokens is not None
-        text = "".join(VOCABULARY[t] for t in tokens) if tokens is not None else None
+    def _response(self, n_tokens: int | None, finish_reason: str = "stop") -> dict[str, object]:
+        """The Response object; done (with the placeholder text) when `n_tokens` is given."""
+        done = n_tokens is not None
         incomplete = done and finish_reason == "length"
         return {
             "id": self.response_id,
@@ -149,7 +220,7 @@ class ResponsesRenderer:
             "incomplete_details": {"reason": "max_output_tokens"} if incomplete else None,
             "instructions": None,
             "model": self.model,
-            "output": [self._item(text)] if done else [],
+            "output": [self._item(_PLACEHOLDER)] if done else [],
             "parallel_tool_calls": True,
             "temperature": 1.0,
             "tool_choice": "auto",
@@ -161,11 +232,11 @@ class ResponsesRenderer:
                 {
                     "input_tokens": self.prompt_tokens,
                     "input_tokens_details": {"cached_tokens": 0},
-                    "output_tokens": len(tokens),
+                    "output_tokens": n_tokens,
                     "output_tokens_details": {"reasoning_tokens": 0},
-                    "total_tokens": self.prompt_tokens + len(tokens),
+                    "total_tokens": self.prompt_tokens + n_tokens,
                 }
-                if tokens is not None
+                if n_tokens is not None
                 else None
             ),
         }
@@ -175,7 +246,10 @@ class ResponsesRenderer:
         return f"event: {kind}\ndata: {_dumps({'type': kind, **fields, 'sequence_number': sequence})}\n\n"
 
     def full(self, tokens: Sequence[int], finish_reason: str) -> bytes:
-        return _dumps(self._response(tokens, finish_reason)).encode()
+        return b"".join(self.full_pieces((tokens,), len(tokens), finish_reason))
+
+    def full_pieces(self, chunks: TokenChunks, n_tokens: int, finish_reason: str) -> Iterator[bytes]:
+        return _around_text(_dumps(self._response(n_tokens, finish_reason)), chunks)
 
     def stream_head(self) -> bytes:
         where = {"item_id": self.item_id, "output_index": 0, "content_index": 0}
@@ -190,27 +264,34 @@ class ResponsesRenderer:
         tail = b',"logprobs":[],"sequence_number":%d}\n\n' % (self._HEAD_EVENTS + index)
         return self._delta_prefix + _VOCABULARY_JSON_BYTES[token] + tail
 
-    def stream_tail(self, tokens: Sequence[int], finish_reason: str) -> bytes:
-        text = "".join(VOCABULARY[t] for t in tokens)
-        seq = self._HEAD_EVENTS + len(tokens)
+    def stream_tail(self, chunks: TokenChunks, n_tokens: int, finish_reason: str) -> Iterator[bytes]:
+        """The four closing events; each carries the whole text, streamed into it from `chunks`."""
+        seq = self._HEAD_EVENTS + n_tokens
         where = {"item_id": self.item_id, "output_index": 0, "content_index": 0}
-        final = self._response(tokens, finish_reason)
+        final = self._response(n_tokens, finish_reason)
         last = "response.incomplete" if final["status"] == "incomplete" else "response.completed"
-        return (
-            self._event("response.output_text.done", seq, **where, text=text, logprobs=[])
-            + self._event("response.content_part.done", seq + 1, **where, part=self._part(text))
-            + self._event("response.output_item.done", seq + 2, output_index=0, item=self._item(text))
-            + self._event(last, seq + 3, response=final)
-        ).encode()
+        for event in (
+            self._event("response.output_text.done", seq, **where, text=_PLACEHOLDER, logprobs=[]),
+            self._event("response.content_part.done", seq + 1, **where, part=self._part(_PLACEHOLDER)),
+            self._event("response.output_item.done", seq + 2, output_index=0, item=self._item(_PLACEHOLDER)),
+            self._event(last, seq + 3, response=final),
+        ):
+            yield from _around_text(event, chunks)
 
 
-def embeddings_body(*, model: str, vectors: list[object], prompt_tokens: int) -> bytes:
-    """The `/v1/embeddings` reply; `vectors` holds float lists or base64 strings."""
-    return _dumps(
-        {
-            "object": "list",
-            "data": [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vectors)],
-            "model": model,
-            "usage": {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens},
-        }
-    ).encode()
+def embeddings_pieces(
+    *, seed: int, model: str, texts: Sequence[str], dimensions: int, base64: bool, prompt_tokens: int
+) -> Iterator[bytes]:
+    """The `/v1/embeddings` reply, one vector at a time (each generated only when its piece is due).
+
+    The same bytes as `json.dumps` of the whole document with compact separators: only the vectors vary, and
+    each is serialised by the same json.dumps.
+    """
+    yield b'{"object":"list","data":['
+    for index, text in enumerate(texts):
+        vector = embedding(seed, text, dimensions)
+        encoded = _dumps(embedding_base64(vector) if base64 else vector)
+        comma = "," if index else ""
+        yield f'{comma}{{"object":"embedding","index":{index},"embedding":{encoded}}}'.encode()
+    usage = {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens}
+    yield f'],"model":{_dumps(model)},"usage":{_dumps(usage)}}}'.encode()

@@ -55,7 +55,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="extra environment for the app (repeatable); OPENAI_BASE_URL is set by diagnose",
+        help=(
+            "extra environment for the app (repeatable); OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT and "
+            "ANTHROPIC_BASE_URL are set by diagnose"
+        ),
     )
     add_arguments(parser, DiagnoseConfig, env_prefix=ENV_PREFIX)
     parser.set_defaults(handler=_handle)
@@ -146,8 +149,9 @@ def print_diagnosis(diagnosis: Diagnosis, console: Console) -> None:
     calling = [r for r in diagnosis.routes if r.figures is not None and r.figures.one_user.upstream.calls > 0]
     if exercised and not calling:
         console.print(
-            "[yellow]No route called the fake LLM: does the app read OPENAI_BASE_URL (or take its upstream "
-            "from --env)? The upstream pitfalls could not be checked.[/]"
+            "[yellow]No route called the fake LLM: does the app read OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT "
+            "or ANTHROPIC_BASE_URL (or take its upstream from --env)? The upstream pitfalls could not be "
+            "checked.[/]"
         )
     console.print(
         f"{found} finding(s) on {exercised} route(s) in {diagnosis.duration_s:.0f} s ({phases}); "

@@ -2,14 +2,15 @@
 
 The flags and what they do live in `fake_llm/` (so `python -m fake_llm` works without awaitbench); this
 module only mounts them and hands fake_llm's errors to the one CLI: ConfigError is one of
-`awaitbench.cli`'s usage errors (exit 2), ServeError becomes an AwaitbenchError (exit 1).
+`awaitbench.cli`'s usage errors (exit 2), and ServeError (a taken port, a foreign host, an unwritable
+TLS directory) becomes a UsageError (exit 2), as environment errors are in every command.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from bench.errors import AwaitbenchError
+from bench.errors import UsageError
 from fake_llm import cli
 from fake_llm.errors import ServeError
 
@@ -26,4 +27,4 @@ def _handle(args: argparse.Namespace) -> int:
     try:
         return cli.run(args)
     except ServeError as exc:
-        raise AwaitbenchError(str(exc)) from exc
+        raise UsageError(str(exc)) from exc

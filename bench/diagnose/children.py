@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 import socket
 import sys
@@ -26,6 +27,7 @@ from bench.errors import ProcessFailed, UsageError
 from bench.loadgen.closed_loop import LoadResult, LoadSpec, ProbeResult, spec_json
 from bench.processes import ManagedProcess, ProcessSpec, free_port
 from detect.diagnose.wire import AgentSnapshot, InFlightReport
+from fake_llm.azure import DEFAULT_API_VERSION
 from fake_llm.launch import fake_llm_argv
 from fake_llm.snapshot import StatsSnapshot
 
@@ -151,13 +153,22 @@ class AppUnderTest:
         return argv + (["--factory"] if c.factory else [])
 
     def env(self) -> dict[str, str]:
-        return {
-            **self.config.env,
+        """The app's environment: every SDK's upstream points at the fake LLM (`OpenAI()`, `AsyncOpenAI()`,
+        `AzureOpenAI()`, `AsyncAzureOpenAI()`, `Anthropic()` built from the environment reach it); keys
+        and the Azure API version the user gave (or the parent's `OPENAI_API_VERSION`) are kept."""
+        user = self.config.env
+        env = {
+            **user,
             "OPENAI_BASE_URL": f"{self.upstream.base}/v1",
-            "OPENAI_API_KEY": self.config.env.get("OPENAI_API_KEY", FAKE_API_KEY),
+            "OPENAI_API_KEY": user.get("OPENAI_API_KEY", FAKE_API_KEY),
             "ANTHROPIC_BASE_URL": self.upstream.base,
+            "AZURE_OPENAI_ENDPOINT": self.upstream.base,
+            "AZURE_OPENAI_API_KEY": user.get("AZURE_OPENAI_API_KEY", FAKE_API_KEY),
             "PYTHONUNBUFFERED": "1",
         }
+        if "OPENAI_API_VERSION" not in user and not os.environ.get("OPENAI_API_VERSION"):
+            env["OPENAI_API_VERSION"] = DEFAULT_API_VERSION  # AzureOpenAI() refuses to start without one
+        return env
 
     def launch(self) -> None:
         spec = ProcessSpec(name="app", argv=self.argv(), env=self.env(), log_path=self.log_path)

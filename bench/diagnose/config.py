@@ -20,7 +20,7 @@ __all__ = ["ENV_PREFIX", "DiagnoseConfig", "FailOn", "parse_env_pairs"]
 
 ENV_PREFIX = "AWAITBENCH_DIAGNOSE_"
 FailOn = Literal["never", "low", "medium", "high"]
-_RESERVED_ENV = ("OPENAI_BASE_URL", "ANTHROPIC_BASE_URL")
+_RESERVED_ENV = ("OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "AZURE_OPENAI_ENDPOINT")
 
 
 def parse_env_pairs(pairs: tuple[str, ...]) -> dict[str, str]:

@@ -6,14 +6,18 @@ import json
 
 import pytest
 
-from fake_llm.anthropic_request import parse_messages
+from fake_llm.anthropic_request import MessagesRequest
+from fake_llm.config import LimitsConfig
 from fake_llm.parsing import BadRequest
+from fake_llm.routes import parse_request
 
 GOOD = {"model": "claude-fake", "max_tokens": 8, "messages": [{"role": "user", "content": "hi"}]}
 
 
-def _parse(document: dict[str, object]) -> object:
-    return parse_messages(json.dumps(document).encode())
+def _parse(document: dict[str, object], limits: LimitsConfig | None = None) -> MessagesRequest:
+    request = parse_request("messages", json.dumps(document).encode(), limits or LimitsConfig())
+    assert isinstance(request, MessagesRequest)
+    return request
 
 
 @pytest.mark.parametrize(
@@ -58,6 +62,29 @@ def test_blocks_system_and_stream_are_read() -> None:
             "stream": True,
         }
     )
-    assert not plain.stream and blocks.stream  # type: ignore[attr-defined]
-    assert blocks.input_tokens > plain.input_tokens  # type: ignore[attr-defined]
-    assert blocks.content_key != plain.content_key  # type: ignore[attr-defined]
+    assert not plain.stream and blocks.stream
+    assert blocks.input_tokens > plain.input_tokens
+    assert blocks.content_key != plain.content_key
+
+
+def test_max_tokens_is_held_to_the_output_limit_at_its_boundary() -> None:
+    limits = LimitsConfig(max_output_tokens=100)
+    assert _parse({**GOOD, "max_tokens": 100}, limits).max_tokens == 100
+    with pytest.raises(BadRequest) as caught:
+        _parse({**GOOD, "max_tokens": 101}, limits)
+    assert caught.value.status == 400 and caught.value.param == "max_tokens"
+    assert caught.value.message == (
+        "max_tokens: Input should be less than or equal to 100 (fake_llm --max-output-tokens)"
+    )
+
+
+def test_json_depth_and_model_length_limits_apply_to_messages() -> None:
+    nested: object = "x"
+    for _ in range(10):
+        nested = [nested]
+    deep = {**GOOD, "metadata": nested}
+    _parse(deep, LimitsConfig(max_json_depth=12))
+    with pytest.raises(BadRequest, match="--max-json-depth"):
+        _parse(deep, LimitsConfig(max_json_depth=8))
+    with pytest.raises(BadRequest, match="model: String should have at most 256 characters"):
+        _parse({**GOOD, "model": "m" * 257})

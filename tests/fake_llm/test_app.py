@@ -14,6 +14,7 @@ from fake_llm.app import create_app
 from fake_llm.layers import load_config
 
 CHAT = {"model": "fake-chat", "messages": [{"role": "user", "content": "hi"}]}
+JSON_TYPE = {"content-type": "application/json"}
 
 
 def _run(flags: dict[str, object], body: Callable[[httpx.AsyncClient], Awaitable[Any]]) -> Any:
@@ -48,7 +49,7 @@ def _error(response: httpx.Response) -> dict[str, Any]:
     ],
 )
 def test_bad_chat_requests_get_400(payload: bytes, param: str | None) -> None:
-    response = _run({}, lambda c: c.post("/v1/chat/completions", content=payload))
+    response = _run({}, lambda c: c.post("/v1/chat/completions", content=payload, headers=JSON_TYPE))
     assert response.status_code == 400
     error = _error(response)
     assert error["type"] == "invalid_request_error"
@@ -123,7 +124,7 @@ def test_stats_count_statuses_and_metrics_render() -> None:
     async def body(client: httpx.AsyncClient) -> tuple[dict[str, Any], str]:
         await client.post("/v1/chat/completions", json=CHAT)
         await client.post("/v1/chat/completions", json=CHAT, headers={"x-fake-fault": "503"})
-        await client.post("/v1/chat/completions", content=b"nope")
+        await client.post("/v1/chat/completions", content=b"nope", headers=JSON_TYPE)
         await client.post("/v1/embeddings", json={"model": "e", "input": ["a", "b"], "dimensions": 4})
         stats = (await client.get("/stats")).json()
         return stats, (await client.get("/metrics")).text

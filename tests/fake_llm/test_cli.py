@@ -79,6 +79,11 @@ def test_standalone_serves_health_and_stops_cleanly(
         (("--config", "/nonexistent.toml"), {}, "no such file"),
         ((), {"AWAITBENCH_FAKE_LLM_RPM": "lots"}, "--rpm (env) must be a whole number"),
         (("--no-such-flag",), {}, "unrecognized arguments"),
+        (("--ttft-ms", "nan"), {}, "--ttft-ms must be a finite number, not nan"),
+        (("--header-timeout-s=inf",), {}, "--header-timeout-s must be a finite number, not inf"),
+        ((), {"AWAITBENCH_FAKE_LLM_TRICKLE_MS": "-inf"}, "--trickle-ms must be a finite number"),
+        (("--max-tokens", "5"), {}, "unrecognized arguments"),
+        (("--max-output-tokens", "0"), {}, "--max-output-tokens must be >= 1"),
     ],
 )
 @pytest.mark.parametrize("command", COMMANDS)
@@ -101,14 +106,54 @@ def test_list_presets(command: str) -> None:
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_busy_port_or_foreign_host_is_a_one_line_error_exit_1(
+def test_busy_port_or_foreign_host_is_a_one_line_error_exit_2(
     start_fake_llm: Callable[..., str], command: str
 ) -> None:
+    # Environment errors are usage errors (exit 2) in every awaitbench command (docs/contracts.md).
     base = start_fake_llm(preset="instant")
-    for args in (("--port", base.rsplit(":", 1)[1]), ("--host", "192.0.2.1", "--port", "8000")):
+    port = base.rsplit(":", 1)[1]
+    for args, needle in (
+        (("--port", port), "the port is taken"),
+        (("--host", "192.0.2.1", "--port", "8000"), "--host must be an address of this machine"),
+        (("--host", "192.0.2.1", "--port", "0"), "--host must be an address of this machine"),
+        (("--host", "a" * 300, "--port", "8000"), "--host"),
+    ):
         result = _run(*args, command=command)
-        assert result.returncode == 1, (args, result.stderr)
-        assert "cannot listen on" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+        assert result.returncode == 2, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "cannot listen on" in lines[0] and needle in lines[0], (args, lines)
+
+
+def _tls_dirs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    """Unusable --tls-dir values by name: (path, what the message must say)."""
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    read_only = tmp_path / "read-only"
+    read_only.mkdir(mode=0o555)
+    cases = {
+        "missing parent": (tmp_path / "missing" / "tls", "No such file or directory"),
+        "a file": (a_file, "File exists"),
+        "under a file": (a_file / "tls", "Not a directory"),
+        "read-only": (read_only, "Permission denied"),
+        "forbidden (sysfs)": (Path("/sys/kernel"), "Permission denied"),
+    }
+    if os.geteuid() == 0:
+        del cases["read-only"]  # root writes anyway; the sysfs case still checks the refusal path
+    if not Path("/sys/kernel").is_dir():
+        del cases["forbidden (sysfs)"]
+    return cases
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_an_unusable_tls_dir_is_a_one_line_error_exit_2(command: str, tmp_path: Path) -> None:
+    for name, (directory, reason) in _tls_dirs(tmp_path).items():
+        result = _run("--tls", "--tls-dir", str(directory), "--port", str(free_port()), command=command)
+        assert result.returncode == 2, (name, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in result.stderr, (name, result.stderr)
+        assert f"--tls-dir {directory}: cannot write the TLS files there" in lines[0], (name, lines)
+        assert reason in lines[0], (name, lines)
 
 
 def test_config_file_and_preset_through_the_cli(

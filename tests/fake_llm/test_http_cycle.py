@@ -6,10 +6,21 @@ uvicorn (status line, default headers, Content-Length or chunked framing, `conne
 
 from __future__ import annotations
 
+import asyncio
+import json
 import socket
 from collections.abc import Callable
+from typing import Any
 
-from fake_llm.http_cycle import install
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.server import ServerState
+
+from fake_llm.app import create_app
+from fake_llm.connections import HeadLimits, protocol_class
+from fake_llm.http_cycle import CoalescingCycle, install
+from fake_llm.layers import load_config
+from tests.waiting import wait_until_async
 
 BODY = b'{"model":"fake-chat","messages":[{"role":"user","content":"hi"}],"max_tokens":3%s}'
 
@@ -86,3 +97,73 @@ def test_control_routes_and_other_objects_keep_uvicorns_path(start_fake_llm: Cal
     other = Other()
     install(other)
     assert type(other) is Other
+
+
+class _Transport(asyncio.Transport):
+    """What uvicorn's protocol writes to, kept in memory."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written = bytearray()
+        self.closing = False
+        self.eof = False
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"peername": ("127.0.0.1", 50000), "sockname": ("127.0.0.1", 8000)}.get(name, default)
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.written += data
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+    def close(self) -> None:
+        self.closing = True
+
+    def can_write_eof(self) -> bool:
+        return True
+
+    def write_eof(self) -> None:
+        self.eof = True
+
+
+def test_the_head_guards_install_the_coalescing_cycle_and_still_refuse_a_large_head() -> None:
+    """fake_llm's protocol (connection accounting, head time and size) with the coalescing cycle: a reply
+    goes through the cycle, the next head over the limit still gets its 431 (in the route's shape)."""
+    body = b'{"model":"claude-fake","max_tokens":3,"messages":[{"role":"user","content":"hi"}]}'
+    request = (
+        b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"anthropic-version: 2023-06-01\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+    )
+
+    async def main() -> None:
+        app = create_app(load_config(flags={"preset": "instant"}))
+        limits = HeadLimits(timeout_s=10.0, max_header_bytes=1024)
+        cls = protocol_class(HttpToolsProtocol, app.engine.tracker, limits)
+        config = uvicorn.Config(app, http=cls, lifespan="off", access_log=False)
+        config.load()
+        protocol = cls(config=config, server_state=ServerState(), app_state={})  # type: ignore[call-arg]
+        transport = _Transport()
+        protocol.connection_made(transport)
+        try:
+            protocol.data_received(request)
+            assert type(protocol.cycle) is CoalescingCycle  # type: ignore[attr-defined]
+
+            async def replied() -> bool:
+                return bool(protocol.cycle.response_complete)  # type: ignore[attr-defined]
+
+            await wait_until_async(replied, 10, "the reply")
+            status, headers, reply = _split(bytes(transport.written))
+            assert status == b"HTTP/1.1 200 OK" and int(headers[b"content-length"]) == len(reply)
+            assert json.loads(reply)["usage"]["output_tokens"] == 3
+            transport.written.clear()
+            protocol.data_received(b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 2000)
+            status, _, refusal = _split(bytes(transport.written))
+            assert status == b"HTTP/1.1 431 Request Header Fields Too Large" and transport.eof
+            assert json.loads(refusal)["error"]["type"] == "invalid_request_error"
+            assert json.loads(refusal)["type"] == "error"  # Anthropic's shape: the path was /v1/messages
+        finally:
+            protocol.connection_lost(None)
+            app.close()
+
+    asyncio.run(main())

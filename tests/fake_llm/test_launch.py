@@ -63,6 +63,15 @@ EVERY_SETTING: Mapping[str, SettingValue] = {
     "fault_first_n": 2,
     "fault_every_k": 4,
     "fault_window_s": "1.5-3",
+    "max_output_tokens": 4096,
+    "max_embedding_inputs": 16,
+    "max_embedding_input_tokens": 512,
+    "max_body_bytes": 65536,
+    "max_header_bytes": 8192,
+    "max_json_depth": 9,
+    "parse_cache_bytes": 0,
+    "header_timeout_s": 0.75,
+    "allowed_origins": "https://app.example,http://dev.example:3000",
 }
 
 

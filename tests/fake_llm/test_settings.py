@@ -148,3 +148,71 @@ def test_typed_settings_widen_ints_for_floats_and_are_read_only() -> None:
     assert checked == {"ttft_ms": 5.0, "seed": 3} and isinstance(checked["ttft_ms"], float)
     assert isinstance(checked, MappingProxyType)  # read-only: a preset or profile cannot be changed later
     assert config_from_settings(checked).latency.ttft_ms == 5.0
+
+
+FLOAT_SETTINGS = sorted(name for name, setting in SETTINGS.items() if setting.kind is float)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+@pytest.mark.parametrize("origin", ["flag", "env", "toml"])
+def test_non_finite_numbers_are_refused_for_every_float_setting(
+    tmp_path: Path, origin: str, value: str
+) -> None:
+    assert FLOAT_SETTINGS, "no float settings found"
+    for name in FLOAT_SETTINGS:
+        flag = SETTINGS[name].flag
+        with pytest.raises(ConfigError, match=f"^{flag} .*finite"):
+            if origin == "flag":
+                load_config(flags={name: value})
+            elif origin == "env":
+                load_config(env={SETTINGS[name].env_var: value})
+            else:
+                config_file = tmp_path / "fake.toml"
+                config_file.write_text(f"{name} = {value}\n")  # TOML has nan and inf literals
+                load_config(config_file=config_file)
+
+
+def test_a_fault_window_must_be_finite() -> None:
+    with pytest.raises(ConfigError, match="--fault-window-s needs finite"):
+        load_config(flags={"fault_window_s": "1-inf"})
+
+
+@pytest.mark.parametrize(
+    ("flags", "needle"),
+    [
+        ({"max_output_tokens": "0"}, "--max-output-tokens must be >= 1"),
+        (
+            {"output_tokens": "500", "max_output_tokens": "100"},
+            "--output-tokens must be <= --max-output-tokens",
+        ),
+        ({"max_embedding_inputs": "0"}, "--max-embedding-inputs must be >= 1"),
+        ({"max_embedding_input_tokens": "-1"}, "--max-embedding-input-tokens must be >= 1"),
+        ({"max_body_bytes": "10"}, "--max-body-bytes must be >= 1024"),
+        ({"max_header_bytes": "10"}, "--max-header-bytes must be >= 1024"),
+        ({"max_json_depth": "1"}, "--max-json-depth must be between 2 and 500"),
+        ({"max_json_depth": "5000"}, "--max-json-depth must be between 2 and 500"),
+        ({"parse_cache_bytes": "-1"}, "--parse-cache-bytes must be >= 0"),
+        ({"header_timeout_s": "0"}, "--header-timeout-s must be > 0"),
+        ({"allowed_origins": "evil.example"}, "--allowed-origins entries must look like"),
+        ({"allowed_origins": "https://app.example/path"}, "--allowed-origins entries must look like"),
+        ({"host": " "}, "--host must not be empty"),
+    ],
+)
+def test_limits_are_validated(flags: dict[str, object], needle: str) -> None:
+    with pytest.raises(ConfigError, match=needle):
+        load_config(flags=flags)
+
+
+def test_allowed_origins_are_normalised() -> None:
+    config = load_config(flags={"allowed_origins": " HTTPS://App.Example/ , * "})
+    assert config.limits.origins() == frozenset({"https://app.example", "*"})
+
+
+def test_docs_explain_every_limit() -> None:
+    section = DOCS.read_text().split("## Limits and security", 1)[1].split("\n## ", 1)[0]
+    limits = [setting for setting in SETTINGS.values() if setting.section == "limits"]
+    assert limits
+    for setting in limits:
+        assert f"`{setting.flag}" in section, (
+            f"docs/fake_llm.md 'Limits and security' does not explain {setting.flag}"
+        )

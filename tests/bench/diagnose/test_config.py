@@ -35,3 +35,10 @@ def test_env_pairs() -> None:
         parse_env_pairs(("A",))
     with pytest.raises(UsageError, match=r"OPENAI_BASE_URL=\.\.\. is set by diagnose"):
         parse_env_pairs(("OPENAI_BASE_URL=http://x",))
+    with pytest.raises(UsageError, match=r"AZURE_OPENAI_ENDPOINT=\.\.\. is set by diagnose"):
+        parse_env_pairs(("AZURE_OPENAI_ENDPOINT=https://x.openai.azure.com",))
+    # A key and an API version are the user's to give (diagnose only fills them in when missing).
+    assert parse_env_pairs(("AZURE_OPENAI_API_KEY=k", "OPENAI_API_VERSION=2025-01-01-preview")) == {
+        "AZURE_OPENAI_API_KEY": "k",
+        "OPENAI_API_VERSION": "2025-01-01-preview",
+    }
