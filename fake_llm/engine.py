@@ -298,10 +298,8 @@ class Engine:
                 return
             scheduled_fault = self._faults.pick() if self._faults.enabled else None
             request = self._parsed.get(route, body) or await self._parsed.parse(route, body)
-            if named_model is not None and request.model != named_model:
-                request = dataclasses.replace(request, model=named_model)  # an Azure deployment is the model
-            if self._models:
-                self._check_model(request)
+            if named_model is not None or self._models:
+                request = self._served_model(request, named_model)
         except (BadRequest, BodyTooLarge, ParseUnavailable) as exc:
             await self._refuse(send, exc, exchange, dialect)
             return
@@ -341,14 +339,19 @@ class Engine:
         """Release what outlives requests (the parse helper process); the server calls it on exit."""
         self._parse_worker.close()
 
-    def _check_model(self, request: ApiRequest) -> None:
-        if request.model not in self._models:
+    def _served_model(self, request: ApiRequest, named_model: str | None) -> ApiRequest:
+        """`request` as served: an Azure deployment (`named_model`) replaces the body's model, and a model
+        outside `--models` is a 404."""
+        if named_model is not None and request.model != named_model:
+            request = dataclasses.replace(request, model=named_model)
+        if self._models and request.model not in self._models:
             raise BadRequest(
                 f"The model `{request.model}` does not exist or you do not have access to it.",
                 param="model",
                 status=404,
                 code="model_not_found",
             )
+        return request
 
     async def _hang(self, receive: Receive, exchange: _Exchange) -> None:
         """Never answer: wait until the client leaves (a lost connection also cancels the wait)."""

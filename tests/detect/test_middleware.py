@@ -84,10 +84,13 @@ def served_app(
     yield f"http://127.0.0.1:{port}", log
 
 
-def _wait_for(predicate: Callable[[], bool], what: str, timeout_s: float = 15.0) -> None:
+def _wait_for(
+    predicate: Callable[[], bool], what: str, timeout_s: float = 15.0, log: Path | None = None
+) -> None:
     deadline = time.monotonic() + timeout_s
     while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        seen = log.read_text()[-3000:] if log is not None else ""
+        assert time.monotonic() < deadline, f"timed out waiting for {what}; the server log ends:\n{seen}"
         time.sleep(0.05)
 
 
@@ -101,7 +104,8 @@ def test_blocking_routes_are_logged_and_counted_with_route_and_line(served_app: 
         "POST /cpu": (line_of("CPU"), "running"),
         "POST /sdk": (line_of("SDK"), "parked"),
     }
-    _wait_for(lambda: {line.get("route") for line in block_lines(log)} >= set(expected), "three log lines")
+    routes_logged = lambda: {line.get("route") for line in block_lines(log)} >= set(expected)  # noqa: E731
+    _wait_for(routes_logged, "three log lines", log=log)
     lines = block_lines(log)
     for route, (line_no, state) in expected.items():
         at_line = [fields for fields in lines if fields["at"].endswith(f"watch_app.py:{line_no}")]
