@@ -23,12 +23,12 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
-from matplotlib.transforms import ScaledTranslation
 
 from bench.results import CapacityResult, PointRecord, RunResults, ScenarioInfo
 from bench.results.open_loop import capacity_results, capacity_text, rate_points
 from bench.results.summary import capacity_pairs, reference_loop
 from reports.chart_files import Chart, autoscale_log, new_figure, save_figure, themed
+from reports.chart_marks import mark_hollow, mark_lower_bounds
 from reports.theme import (
     FIX_COLOR,
     IDEAL_COLOR,
@@ -126,36 +126,9 @@ def _plot(
         **kwargs,
     }
     ax.plot([p.load_value for p, _ in pairs], [v for _, v in pairs], **options)  # type: ignore[arg-type]
-    bounds = [(p.load_value, v) for p, v in pairs if lower_bound(p)]
-    if bounds:
-        above = ax.transData + ScaledTranslation(
-            0, ctx.theme.marker_size * 1.6 / 72, ax.figure.dpi_scale_trans
-        )
-        ax.plot(
-            [x for x, _ in bounds],
-            [y for _, y in bounds],
-            linestyle="none",
-            marker=r"$\uparrow$",
-            markersize=ctx.theme.marker_size * 1.8,
-            color=style.color,
-            transform=above,
-            label="_nolegend_",
-            clip_on=False,
-        )
+    mark_lower_bounds(ax, ctx.theme, style.color, [(p.load_value, v) for p, v in pairs if lower_bound(p)])
     hollow = [(p.load_value, v) for p, v in pairs if not p.valid or not p.steady]
-    if hollow:
-        ax.plot(
-            [x for x, _ in hollow],
-            [y for _, y in hollow],
-            linestyle="none",
-            marker=style.marker,
-            markersize=ctx.theme.marker_size * 1.5,
-            markerfacecolor="white",
-            markeredgecolor=style.color,
-            markeredgewidth=ctx.theme.line_width * 0.8,
-            zorder=5,
-            label="_nolegend_",
-        )
+    mark_hollow(ax, ctx.theme, marker=style.marker, color=style.color, points=hollow)
     return [v for _, v in pairs]
 
 

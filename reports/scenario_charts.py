@@ -18,12 +18,12 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import NullFormatter, ScalarFormatter
-from matplotlib.transforms import ScaledTranslation
 
 from bench.results import PointRecord, RunResults, ScenarioInfo
 from bench.results.figures import figure_is_lower_bound, figure_value
 from bench.results.summary import reference_loop, reference_users_for
 from reports.chart_files import Chart, autoscale_log, new_figure, save_figure, themed
+from reports.chart_marks import mark_hollow, mark_lower_bounds
 from reports.theme import FAILED_COLOR, IDEAL_COLOR, Theme, VariantStyle, style_for, variant_styles
 
 __all__ = ["scenario_charts"]
@@ -101,25 +101,6 @@ def _mark_failed(ctx: _Context, ax: Axes, variant: str) -> bool:
     return bool(failed)
 
 
-def _mark_lower_bounds(ctx: _Context, ax: Axes, color: str, points: Sequence[tuple[int, float]]) -> None:
-    """An arrow up just above each value that is only a lower bound: the truth is at least this."""
-    if not points:
-        return
-    # A fixed offset in points above the data, whatever the axis scale ends up being.
-    above = ax.transData + ScaledTranslation(0, ctx.theme.marker_size * 1.6 / 72, ax.figure.dpi_scale_trans)
-    ax.plot(
-        [users for users, _ in points],
-        [value for _, value in points],
-        linestyle="none",
-        marker=r"$\uparrow$",
-        markersize=ctx.theme.marker_size * 1.8,
-        color=color,
-        transform=above,
-        label="_nolegend_",
-        clip_on=False,
-    )
-
-
 def _plot_metric(
     ctx: _Context,
     ax: Axes,
@@ -139,20 +120,9 @@ def _plot_metric(
     options.update(kwargs)
     ax.plot([p.users for p, _ in pairs], [v for _, v in pairs], **options)  # type: ignore[arg-type]
     if lower_bound is not None:
-        _mark_lower_bounds(ctx, ax, style.color, [(p.users, v) for p, v in pairs if lower_bound(p)])
+        mark_lower_bounds(ax, ctx.theme, style.color, [(p.users, v) for p, v in pairs if lower_bound(p)])
     invalid = [(p.users, v) for p, v in pairs if not p.valid or not p.steady]
-    if invalid:
-        ax.plot(
-            [u for u, _ in invalid],
-            [v for _, v in invalid],
-            linestyle="none",
-            marker=style.marker,
-            markersize=ctx.theme.marker_size * 1.5,
-            markerfacecolor="white",
-            markeredgecolor=style.color,
-            markeredgewidth=ctx.theme.line_width * 0.8,
-            zorder=5,
-        )
+    mark_hollow(ax, ctx.theme, marker=style.marker, color=style.color, points=invalid)
     return [v for _, v in pairs]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bench.results import Manifest, PointRecord, RunResults, ScenarioInfo, VariantInfo
+from bench.results import LatencySummary, Manifest, PointRecord, RunResults, ScenarioInfo, VariantInfo
 
 __all__ = ["DEMO_INFO", "demo_run", "minimal_manifest"]
 
@@ -49,3 +49,23 @@ def minimal_manifest(**overrides: Any) -> Manifest:
 
 def demo_run(*points: PointRecord, **manifest_overrides: Any) -> RunResults:
     return RunResults(path=Path("."), manifest=minimal_manifest(**manifest_overrides), points=points)
+
+
+def latency_with_p99(
+    p99_ms: float, *, lower_bound: bool = False, count: int = 100, min_ms: float = 1.0
+) -> LatencySummary:
+    """A point's latency summary whose tail is `p99_ms` (the median half of it); with `lower_bound`, the
+    p99 and max rest on unanswered requests (a quarter of `count`), as the run writes them."""
+    return LatencySummary(
+        count=count,
+        mean_ms=p99_ms / 2,
+        p50_ms=p99_ms / 2,
+        p90_ms=p99_ms,
+        p95_ms=p99_ms,
+        p99_ms=p99_ms,
+        p999_ms=p99_ms,
+        max_ms=p99_ms,
+        min_ms=min_ms,
+        censored=count // 4 if lower_bound else 0,
+        lower_bounds=("p99_ms", "max_ms") if lower_bound else (),
+    )

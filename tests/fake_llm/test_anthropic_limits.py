@@ -12,10 +12,9 @@ large, a cut stream, an abandoned request).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,10 +23,9 @@ import anthropic
 import httpx
 import pytest
 
-from fake_llm.app import create_app
-from fake_llm.layers import load_config
 from fake_llm.textgen import WHOLE_REPLY_TOKENS
 from tests.fake_llm.abuse import AbuseServer, abuse_server, stats
+from tests.fake_llm.in_process import run_in_app
 from tests.waiting import wait_until
 
 MESSAGE: dict[str, Any] = {
@@ -38,19 +36,8 @@ MESSAGE: dict[str, Any] = {
 HEADERS = {"content-type": "application/json", "anthropic-version": "2023-06-01"}
 
 
-def _run(flags: dict[str, object], body: Callable[[httpx.AsyncClient], Awaitable[Any]]) -> Any:
-    async def main() -> Any:
-        app = create_app(load_config(flags={"preset": "instant", **flags}))
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://fake"
-        ) as client:
-            return await body(client)
-
-    return asyncio.run(main())
-
-
 def _post(flags: dict[str, object], content: bytes | AsyncIterator[bytes], headers: dict[str, str]) -> Any:
-    return _run(flags, lambda c: c.post("/v1/messages", content=content, headers=headers))
+    return run_in_app(flags, lambda c: c.post("/v1/messages", content=content, headers=headers))
 
 
 def assert_anthropic_error(response: httpx.Response, status: int, error_type: str, text: str = "") -> None:
@@ -155,7 +142,7 @@ def test_large_messages_are_whole_and_the_same_text_streamed_or_not(stream: bool
         streamed = await client.post("/v1/messages", json={**document, "stream": True}, headers=HEADERS)
         return whole.json(), streamed.text
 
-    whole, streamed = _run({}, both)
+    whole, streamed = run_in_app({}, both)
     assert whole["usage"]["output_tokens"] == n_tokens and whole["stop_reason"] == "max_tokens"
     text = whole["content"][0]["text"]
     assert len(text.split()) == n_tokens

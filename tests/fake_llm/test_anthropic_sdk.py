@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import anthropic
 import httpx
 import pytest
-
-from bench.processes import ManagedProcess, ProcessSpec, free_port
-from fake_llm.launch import fake_llm_argv
 
 MODEL = "claude-fake"
 MESSAGES = [{"role": "user", "content": "Say something deterministic."}]
@@ -23,16 +20,6 @@ MESSAGES = [{"role": "user", "content": "Say something deterministic."}]
 
 def _client(base: str, **kwargs: object) -> anthropic.Anthropic:
     return anthropic.Anthropic(base_url=base, api_key="test-key", **kwargs)  # type: ignore[arg-type]
-
-
-@pytest.fixture(scope="module")
-def fast_llm() -> Iterator[str]:
-    """One server for the module's read-only tests (no fault schedules, no limits)."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    argv = fake_llm_argv(port=port, preset="instant", settings={"seed": 7})
-    with ManagedProcess(ProcessSpec(name="fake_llm", argv=argv, ready_url=f"{base}/health")):
-        yield base
 
 
 def test_messages_create(fast_llm: str) -> None:

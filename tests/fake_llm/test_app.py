@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from fake_llm.app import create_app
-from fake_llm.layers import load_config
+from tests.fake_llm.in_process import run_in_app
 
 CHAT = {"model": "fake-chat", "messages": [{"role": "user", "content": "hi"}]}
 JSON_TYPE = {"content-type": "application/json"}
-
-
-def _run(flags: dict[str, object], body: Callable[[httpx.AsyncClient], Awaitable[Any]]) -> Any:
-    async def main() -> Any:
-        app = create_app(load_config(flags={"preset": "instant", **flags}))
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://fake") as client:
-            return await body(client)
-
-    return asyncio.run(main())
 
 
 def _error(response: httpx.Response) -> dict[str, Any]:
@@ -49,7 +36,7 @@ def _error(response: httpx.Response) -> dict[str, Any]:
     ],
 )
 def test_bad_chat_requests_get_400(payload: bytes, param: str | None) -> None:
-    response = _run({}, lambda c: c.post("/v1/chat/completions", content=payload, headers=JSON_TYPE))
+    response = run_in_app({}, lambda c: c.post("/v1/chat/completions", content=payload, headers=JSON_TYPE))
     assert response.status_code == 400
     error = _error(response)
     assert error["type"] == "invalid_request_error"
@@ -66,7 +53,7 @@ def test_bad_embeddings_and_responses_requests() -> None:
             await client.post("/v1/responses", json={"model": "m", "input": "x", "max_output_tokens": "9"}),
         ]
 
-    for response in _run({}, body):
+    for response in run_in_app({}, body):
         assert response.status_code == 400, response.text
         _error(response)
 
@@ -78,7 +65,7 @@ def test_unknown_model_when_a_list_is_configured() -> None:
         listed = await client.get("/v1/models")
         return bad, good, listed
 
-    bad, good, listed = _run({"models": "mine,other"}, body)
+    bad, good, listed = run_in_app({"models": "mine,other"}, body)
     assert bad.status_code == 404 and _error(bad)["code"] == "model_not_found"
     assert good.status_code == 200
     assert [m["id"] for m in listed.json()["data"]] == ["mine", "other"]
@@ -88,7 +75,7 @@ def test_wrong_method_and_unknown_path() -> None:
     async def body(client: httpx.AsyncClient) -> tuple[httpx.Response, httpx.Response]:
         return await client.get("/v1/chat/completions"), await client.post("/v1/nothing", json={})
 
-    wrong, unknown = _run({}, body)
+    wrong, unknown = run_in_app({}, body)
     assert wrong.status_code == 405 and _error(wrong)
     assert unknown.status_code == 404 and "Unknown request URL" in _error(unknown)["message"]
 
@@ -101,7 +88,7 @@ def test_override_headers_and_timing_headers() -> None:
         bad = await client.post("/v1/chat/completions", json=CHAT, headers={"x-fake-itl-ms": "fast"})
         return pinned, bad
 
-    pinned, bad = _run({}, body)
+    pinned, bad = run_in_app({}, body)
     assert pinned.json()["usage"]["completion_tokens"] == 3
     intended = float(pinned.headers["x-fake-intended-ms"])
     assert intended == pytest.approx(30.0, abs=0.5)
@@ -113,7 +100,9 @@ def test_override_headers_and_timing_headers() -> None:
 
 @pytest.mark.parametrize(("fault", "status"), [("429", 429), ("500", 500), ("503", 503)])
 def test_forced_error_faults(fault: str, status: int) -> None:
-    response = _run({}, lambda c: c.post("/v1/chat/completions", json=CHAT, headers={"x-fake-fault": fault}))
+    response = run_in_app(
+        {}, lambda c: c.post("/v1/chat/completions", json=CHAT, headers={"x-fake-fault": fault})
+    )
     assert response.status_code == status
     _error(response)
     if status in (429, 503):
@@ -129,7 +118,7 @@ def test_stats_count_statuses_and_metrics_render() -> None:
         stats = (await client.get("/stats")).json()
         return stats, (await client.get("/metrics")).text
 
-    stats, metrics = _run({}, body)
+    stats, metrics = run_in_app({}, body)
     assert stats["requests_total"] == 4
     assert stats["requests_by_status"] == {"200": 2, "400": 1, "503": 1}
     assert stats["server_errors_total"] == 1
@@ -144,7 +133,7 @@ def test_rate_limit_headers_and_429() -> None:
     async def body(client: httpx.AsyncClient) -> list[httpx.Response]:
         return [await client.post("/v1/chat/completions", json=CHAT) for _ in range(3)]
 
-    ok, last_ok, limited = _run({"rpm": "2"}, body)
+    ok, last_ok, limited = run_in_app({"rpm": "2"}, body)
     assert ok.status_code == last_ok.status_code == 200
     assert ok.headers["x-ratelimit-limit-requests"] == "2"
     assert limited.status_code == 429

@@ -4,31 +4,18 @@ same engine underneath (pins, faults, limits, stats) as OpenAI's routes."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from fake_llm.app import create_app
 from fake_llm.azure import azure_route
-from fake_llm.layers import load_config
+from tests.fake_llm.in_process import run_in_app
 
 VERSION = "?api-version=2024-10-21"
 CHAT_PATH = "/openai/deployments/my-gpt/chat/completions" + VERSION
 CHAT = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
 KEY = {"api-key": "any"}
-
-
-def _run(flags: dict[str, object], body: Callable[[httpx.AsyncClient], Awaitable[Any]]) -> Any:
-    async def main() -> Any:
-        app = create_app(load_config(flags={"preset": "instant", **flags}))
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://fake") as client:
-            return await body(client)
-
-    return asyncio.run(main())
 
 
 def _azure_error(response: httpx.Response) -> dict[str, str]:
@@ -76,7 +63,7 @@ def test_the_deployment_is_the_model_on_every_deployment_route() -> None:
             await client.post("/openai/v1/chat/completions", json={**CHAT, "model": "v1-dep"}, headers=KEY),
         ]
 
-    chat, embeddings, responses, v1 = _run({}, body)
+    chat, embeddings, responses, v1 = run_in_app({}, body)
     assert [r.status_code for r in (chat, embeddings, responses, v1)] == [200] * 4
     assert chat.json()["model"] == "my-gpt" and chat.json()["object"] == "chat.completion"
     assert embeddings.json()["model"] == "emb-small" and len(embeddings.json()["data"][0]["embedding"]) == 4
@@ -95,7 +82,7 @@ def test_a_dated_route_without_api_version_is_azures_404() -> None:
             await client.post("/openai/v1/chat/completions", json=CHAT, headers=KEY),  # v1 needs none
         ]
 
-    *missing, v1 = _run({}, body)
+    *missing, v1 = run_in_app({}, body)
     for response in missing:
         assert response.status_code == 404
         error = _azure_error(response)
@@ -117,7 +104,7 @@ def test_a_dated_route_without_api_version_is_azures_404() -> None:
     ],
 )
 def test_a_credential_is_required_any_value_is_accepted(headers: dict[str, str], status: int) -> None:
-    response = _run({}, lambda c: c.post(CHAT_PATH, json=CHAT, headers=headers))
+    response = run_in_app({}, lambda c: c.post(CHAT_PATH, json=CHAT, headers=headers))
     assert response.status_code == status
     if status == 401:
         error = _azure_error(response)
@@ -136,7 +123,7 @@ def test_bad_bodies_unknown_paths_and_methods_answer_in_azures_shape() -> None:
             await client.get(CHAT_PATH, headers=KEY),
         ]
 
-    empty, garbled, unknown, wrong_method = _run({}, body)
+    empty, garbled, unknown, wrong_method = run_in_app({}, body)
     assert empty.status_code == 400 and _azure_error(empty)["code"] == "BadRequest"
     assert "'messages'" in _azure_error(empty)["message"]  # names the field, as on OpenAI's routes
     assert garbled.status_code == 400 and _azure_error(garbled)["code"] == "invalid_json"
@@ -158,7 +145,7 @@ def test_models_list_checks_the_deployment() -> None:
         )
         return known, unknown
 
-    known, unknown = _run({"models": "my-gpt"}, body)
+    known, unknown = run_in_app({"models": "my-gpt"}, body)
     assert known.status_code == 200  # the path's deployment is the model, whatever the body says
     assert unknown.status_code == 404 and _azure_error(unknown)["code"] == "DeploymentNotFound"
 
@@ -167,7 +154,7 @@ def test_models_list_checks_the_deployment() -> None:
     ("fault", "code"), [("429", "429"), ("500", "InternalServerError"), ("503", "ServiceUnavailable")]
 )
 def test_injected_faults(fault: str, code: str) -> None:
-    response = _run({}, lambda c: c.post(CHAT_PATH, json=CHAT, headers={**KEY, "x-fake-fault": fault}))
+    response = run_in_app({}, lambda c: c.post(CHAT_PATH, json=CHAT, headers={**KEY, "x-fake-fault": fault}))
     assert response.status_code == int(fault)
     assert _azure_error(response)["code"] == code
     if fault == "429":
@@ -179,7 +166,7 @@ def test_rate_limits_use_azures_headers() -> None:
     async def body(client: httpx.AsyncClient) -> list[httpx.Response]:
         return [await client.post(CHAT_PATH, json=CHAT, headers=KEY) for _ in range(3)]
 
-    ok, _, limited = _run({"rpm": "2"}, body)
+    ok, _, limited = run_in_app({"rpm": "2"}, body)
     assert ok.headers["x-ratelimit-limit-requests"] == "2"
     assert ok.headers["x-ratelimit-remaining-requests"] == "1"
     assert "x-ratelimit-reset-requests" not in ok.headers  # Azure sends none: retry-after says when
@@ -196,7 +183,7 @@ def test_same_engine_pins_text_and_stats() -> None:
         await client.post(CHAT_PATH, json=CHAT)  # 401
         return azure, openai, (await client.get("/stats")).json(), (await client.get("/metrics")).text
 
-    azure, openai, stats, metrics = _run({}, body)
+    azure, openai, stats, metrics = run_in_app({}, body)
     assert azure.json()["usage"]["completion_tokens"] == 3
     assert azure.json()["choices"] == openai.json()["choices"]  # same prompt, same text
     assert float(azure.headers["x-fake-intended-ms"]) == pytest.approx(30.0, abs=0.5)
@@ -220,7 +207,7 @@ def test_azure_routes_share_the_admission_rules_and_limits() -> None:
             await client.post(CHAT_PATH, json={**CHAT, "max_tokens": 10**6}, headers=KEY),
         ]
 
-    media, origin, too_large, too_many = _run({"max_body_bytes": 1024}, body)
+    media, origin, too_large, too_many = run_in_app({"max_body_bytes": 1024}, body)
     for response, status in ((media, 415), (origin, 403), (too_large, 413), (too_many, 400)):
         assert response.status_code == status, (status, response.text[:200])
         _azure_error(response)

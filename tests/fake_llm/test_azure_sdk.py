@@ -9,14 +9,11 @@ import asyncio
 import base64
 import struct
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
 import openai
 import pytest
-
-from bench.processes import ManagedProcess, ProcessSpec, free_port
-from fake_llm.launch import fake_llm_argv
 
 DEPLOYMENT = "my-gpt-4o"
 VERSION = "2024-10-21"
@@ -29,16 +26,6 @@ def _azure(endpoint: str, **kwargs: object) -> openai.AzureOpenAI:
 
 def _async_azure(endpoint: str, **kwargs: object) -> openai.AsyncAzureOpenAI:
     return openai.AsyncAzureOpenAI(azure_endpoint=endpoint, api_key="test-key", api_version=VERSION, **kwargs)  # type: ignore[arg-type]
-
-
-@pytest.fixture(scope="module")
-def fast_llm() -> Iterator[str]:
-    """One server for the module's read-only tests (no fault schedules, no limits)."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    argv = fake_llm_argv(port=port, preset="instant", settings={"seed": 7})
-    with ManagedProcess(ProcessSpec(name="fake_llm", argv=argv, ready_url=f"{base}/health")):
-        yield base
 
 
 def test_chat_completion(fast_llm: str) -> None:

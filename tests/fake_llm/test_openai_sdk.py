@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import httpx
 import openai
 import pytest
-
-from bench.processes import ManagedProcess, ProcessSpec, free_port
-from fake_llm.launch import fake_llm_argv
 
 MESSAGES = [{"role": "user", "content": "Say something deterministic."}]
 
 
 def _client(base: str, **kwargs: object) -> openai.OpenAI:
     return openai.OpenAI(base_url=f"{base}/v1", api_key="test-key", **kwargs)  # type: ignore[arg-type]
-
-
-@pytest.fixture(scope="module")
-def fast_llm() -> Iterator[str]:
-    """One server for the module: these tests only read replies, so they can share it (and its start-up)."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    argv = fake_llm_argv(port=port, preset="instant", settings={"seed": 7})
-    with ManagedProcess(ProcessSpec(name="fake_llm", argv=argv, ready_url=f"{base}/health")):
-        yield base
 
 
 def test_chat_completion_non_streaming(fast_llm: str) -> None:

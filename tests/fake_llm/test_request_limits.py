@@ -3,30 +3,16 @@ limit is refused with the documented 4xx, the limit itself is served."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
-from fake_llm.app import create_app
-from fake_llm.layers import load_config
 from tests.fake_llm.abuse import CHAT, assert_error
+from tests.fake_llm.in_process import run_in_app
 
 JSON = {"content-type": "application/json"}
-
-
-def _run(flags: dict[str, object], body: Callable[[httpx.AsyncClient], Awaitable[Any]]) -> Any:
-    async def main() -> Any:
-        app = create_app(load_config(flags={"preset": "instant", **flags}))
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://fake"
-        ) as client:
-            return await body(client)
-
-    return asyncio.run(main())
 
 
 def _nested(levels: int) -> bytes:
@@ -37,7 +23,7 @@ def _nested(levels: int) -> bytes:
 
 @pytest.mark.parametrize(("levels", "status"), [(64, 200), (65, 400)])
 def test_json_depth_limit(levels: int, status: int) -> None:
-    response = _run({}, lambda c: c.post("/v1/chat/completions", content=_nested(levels), headers=JSON))
+    response = run_in_app({}, lambda c: c.post("/v1/chat/completions", content=_nested(levels), headers=JSON))
     assert response.status_code == status, response.text
     if status == 400:
         assert_error(response, 400, code="invalid_json")
@@ -62,7 +48,7 @@ def test_body_size_limit(size: int, status: int, chunked: bool) -> None:
             yield body[start : start + 500]
 
     content: bytes | AsyncIterator[bytes] = pieces() if chunked else body
-    response = _run(
+    response = run_in_app(
         {"max_body_bytes": "2048"},
         lambda c: c.post("/v1/chat/completions", content=content, headers=JSON),
     )
@@ -85,7 +71,7 @@ def test_body_size_limit(size: int, status: int, chunked: bool) -> None:
 )
 def test_only_json_is_accepted(content_type: str, status: int) -> None:
     body = json.dumps(CHAT).encode()
-    response = _run(
+    response = run_in_app(
         {}, lambda c: c.post("/v1/chat/completions", content=body, headers={"content-type": content_type})
     )
     assert response.status_code == status, response.text
@@ -108,7 +94,7 @@ def test_only_json_is_accepted(content_type: str, status: int) -> None:
 )
 def test_request_limits(route: str, document: dict[str, object], status: int, param: str | None) -> None:
     flags = {"max_output_tokens": "100", "max_embedding_inputs": "3", "max_embedding_input_tokens": "10"}
-    response = _run(flags, lambda c: c.post(route, json=document))
+    response = run_in_app(flags, lambda c: c.post(route, json=document))
     assert response.status_code == status, response.text
     if status != 200:
         assert_error(response, status, param=param)
@@ -119,7 +105,7 @@ def test_request_limits(route: str, document: dict[str, object], status: int, pa
     [("x-fake-output-tokens", "101"), ("x-fake-ttft-ms", "3600001"), ("x-fake-itl-ms", "inf")],
 )
 def test_header_pins_are_limited(header: str, value: str) -> None:
-    response = _run(
+    response = run_in_app(
         {"max_output_tokens": "100"},
         lambda c: c.post("/v1/chat/completions", json=CHAT, headers={header: value}),
     )
@@ -133,4 +119,4 @@ def test_control_routes_refuse_foreign_origins_too() -> None:
         allowed = await client.post("/stats/reset", headers={"origin": "https://app.example"})
         return reset.status_code, health.status_code, allowed.status_code
 
-    assert _run({"allowed_origins": "https://app.example"}, body) == (403, 200, 200)
+    assert run_in_app({"allowed_origins": "https://app.example"}, body) == (403, 200, 200)

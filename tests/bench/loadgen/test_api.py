@@ -5,12 +5,12 @@ The locustfile is read, never imported: importing locust monkey-patches the whol
 
 from __future__ import annotations
 
-import importlib
 import pkgutil
 
 import pytest
 
 import bench.loadgen
+from tests.public_api import assert_declares_public_all
 
 _MODULES = sorted(
     info.name
@@ -27,9 +27,4 @@ def test_one_open_loop_generator_lives_here() -> None:
 
 @pytest.mark.parametrize("name", _MODULES)
 def test_every_module_declares_an_existing_public_all(name: str) -> None:
-    module = importlib.import_module(name)
-    exported = getattr(module, "__all__", None)
-    assert isinstance(exported, list), f"{name} has no __all__"
-    for symbol in exported:
-        assert not symbol.startswith("_"), f"{name} exports private {symbol}"
-        assert hasattr(module, symbol), f"{name}.__all__ names missing {symbol}"
+    assert_declares_public_all(name)

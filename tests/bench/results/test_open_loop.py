@@ -13,7 +13,6 @@ from bench.results import (
     ArrivalFigures,
     CapacityResult,
     CapacityStep,
-    LatencySummary,
     PointRecord,
     TheoryFigures,
     load_run,
@@ -34,23 +33,7 @@ from bench.results.open_loop import (
 )
 from bench.results.summary import capacity_pairs, summarize
 from tests.bench.results.schema_check import validate
-from tests.results_builders import DEMO_INFO, demo_run
-
-
-def _latency(p99_ms: float, *, lower_bound: bool = False) -> LatencySummary:
-    return LatencySummary(
-        count=120,
-        mean_ms=p99_ms / 2,
-        p50_ms=p99_ms / 2,
-        p90_ms=p99_ms,
-        p95_ms=p99_ms,
-        p99_ms=p99_ms,
-        p999_ms=p99_ms,
-        max_ms=p99_ms,
-        min_ms=100.0,
-        censored=30 if lower_bound else 0,
-        lower_bounds=("p99_ms", "max_ms") if lower_bound else (),
-    )
+from tests.results_builders import DEMO_INFO, demo_run, latency_with_p99
 
 
 def _rate_point(variant: str, rate: float, *, served: float, p99_ms: float, dropped: int = 0) -> PointRecord:
@@ -66,7 +49,7 @@ def _rate_point(variant: str, rate: float, *, served: float, p99_ms: float, drop
         requests=int(served * 3) + dropped,
         failures=dropped,
         throughput_rps=served,
-        latency=_latency(p99_ms, lower_bound=p99_ms > 1000),
+        latency=latency_with_p99(p99_ms, count=120, min_ms=100.0, lower_bound=p99_ms > 1000),
         unanswered=30 if p99_ms > 1000 else 0,
         theory=TheoryFigures(
             throughput_rps=min(rate, 10.0),

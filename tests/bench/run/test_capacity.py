@@ -12,28 +12,14 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bench.results import ArrivalFigures, LatencySummary, LoadgenFigures, PointRecord, SteadyState
+from bench.results import ArrivalFigures, LoadgenFigures, PointRecord, SteadyState
 from bench.results.ids import point_id
 from bench.run.capacity import CapacityCriteria, find_capacity, judge_point, start_rate
 from bench.selfperf.search import StepVerdict
+from tests.results_builders import latency_with_p99
 
 _RUN_S = 4.0
 _WINDOW_S = 3.0
-
-
-def _latency(p99_ms: float, *, lower_bound: bool = False) -> LatencySummary:
-    return LatencySummary(
-        count=100,
-        mean_ms=p99_ms / 2,
-        p50_ms=p99_ms / 2,
-        p90_ms=p99_ms,
-        p95_ms=p99_ms,
-        p99_ms=p99_ms,
-        p999_ms=p99_ms,
-        max_ms=p99_ms,
-        min_ms=1.0,
-        lower_bounds=("p99_ms",) if lower_bound else (),
-    )
 
 
 def _point(
@@ -60,7 +46,7 @@ def _point(
         requests=requests,
         failures=failures,
         throughput_rps=(requests - failures) / _WINDOW_S,
-        latency=_latency(p99_ms, lower_bound=lower_bound),
+        latency=latency_with_p99(p99_ms, lower_bound=lower_bound),
         loadgen=LoadgenFigures(cpu_percent=generator_cpu, processes=1),
         steady_state=SteadyState(
             reached=steady,

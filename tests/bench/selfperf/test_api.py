@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 import pkgutil
 
 import pytest
 
 import bench.selfperf
+from tests.public_api import assert_declares_public_all
 
 _MODULES = sorted(info.name for info in pkgutil.iter_modules(bench.selfperf.__path__, "bench.selfperf."))
 
@@ -24,9 +24,4 @@ def test_no_load_generator_of_its_own() -> None:
 
 @pytest.mark.parametrize("name", _MODULES)
 def test_every_module_declares_an_existing_public_all(name: str) -> None:
-    module = importlib.import_module(name)
-    exported = getattr(module, "__all__", None)
-    assert isinstance(exported, list), f"{name} has no __all__"
-    for symbol in exported:
-        assert not symbol.startswith("_"), f"{name} exports private {symbol}"
-        assert hasattr(module, symbol), f"{name}.__all__ names missing {symbol}"
+    assert_declares_public_all(name)
