@@ -127,6 +127,29 @@ def _preexec(cpu_affinity: Sequence[int] | None) -> None:
         os.sched_setaffinity(0, set(cpu_affinity))
 
 
+def _reap(popen: subprocess.Popen[bytes], timeout_s: float) -> bool:
+    """Wait up to `timeout_s` for `popen` to exit and reap it; True once it has.
+
+    Why not `Popen.wait`: a Ctrl-C that lands inside `Popen.wait` just after it took its internal
+    `_waitpid_lock` leaves that lock held, and from then on every `wait`/`poll` of that Popen times out or
+    says "running", even for a child that is long dead. Exactly then (tearing down after Ctrl-C) we must
+    reap it, so this calls `waitpid` itself.
+    """
+    deadline = time.monotonic() + timeout_s
+    while popen.returncode is None:
+        try:
+            pid, status = os.waitpid(popen.pid, os.WNOHANG)
+        except ChildProcessError:
+            return True  # reaped by Popen itself meanwhile
+        if pid:
+            popen.returncode = os.waitstatus_to_exitcode(status)
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 class ManagedProcess:
     """A child process with readiness check and guaranteed teardown; use as a context manager."""
 
@@ -146,7 +169,9 @@ class ManagedProcess:
 
     @property
     def returncode(self) -> int | None:
-        return None if self._popen is None else self._popen.poll()
+        if self._popen is None or not _reap(self._popen, 0.0):
+            return None
+        return self._popen.returncode
 
     def start(self) -> ManagedProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -200,15 +225,13 @@ class ManagedProcess:
     def stop(self, *, grace_s: float = 5.0, sig: int = signal.SIGTERM) -> int | None:
         """Signal the whole process group, wait up to `grace_s`, then SIGKILL. Idempotent."""
         popen = self._popen
-        if popen is not None and popen.poll() is None:
+        if popen is not None and not _reap(popen, 0.0):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(popen.pid, sig)
-            try:
-                popen.wait(timeout=grace_s)
-            except subprocess.TimeoutExpired:
+            if not _reap(popen, grace_s):
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(popen.pid, signal.SIGKILL)
-                popen.wait(timeout=5.0)
+                _reap(popen, 5.0)  # a SIGKILLed child dies; if the kernel is slow, init reaps it later
         if popen is not None:
             # Workers of a dead leader may linger in the group; make sure none survive.
             with contextlib.suppress(ProcessLookupError, PermissionError):
