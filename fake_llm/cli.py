@@ -39,9 +39,10 @@ __all__ = [
 ]
 
 PROG = "python -m fake_llm"
-HELP = "Serve the fake OpenAI-compatible LLM"
+HELP = "Serve the fake LLM (OpenAI, Azure OpenAI and Anthropic APIs)"
 DESCRIPTION = (
-    "Serve an OpenAI-compatible LLM API with configurable latency, capacity and faults. "
+    "Serve a fake LLM API (OpenAI's, Azure OpenAI's and Anthropic's routes) with configurable latency, "
+    "capacity and faults. "
     f"Every flag is also a config-file key and an env var ({ENV_PREFIX}<NAME>). "
     "Precedence: preset < --config < env < flags."
 )
