@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
 from matplotlib.transforms import ScaledTranslation
 
-from reports.theme import Theme
+from reports.theme import IDEAL_COLOR, Theme
 
-__all__ = ["mark_hollow", "mark_lower_bounds"]
+__all__ = ["hollow_legend_handle", "mark_hollow", "mark_lower_bounds"]
 
 
 def mark_lower_bounds(ax: Axes, theme: Theme, color: str, points: Sequence[tuple[float, float]]) -> None:
@@ -54,3 +55,11 @@ def mark_hollow(
         zorder=5,
         label="_nolegend_",
     )
+
+
+def hollow_legend_handle() -> Line2D:
+    """The legend entry that explains `mark_hollow`'s marks."""
+    return Line2D(
+        [], [], linestyle="none", marker="o", markerfacecolor="white", color=IDEAL_COLOR,
+        label="invalid or not steady",
+    )  # fmt: skip

@@ -28,7 +28,7 @@ from bench.results import CapacityResult, PointRecord, RunResults, ScenarioInfo
 from bench.results.open_loop import capacity_results, capacity_text, rate_points
 from bench.results.summary import capacity_pairs, reference_loop
 from reports.chart_files import Chart, autoscale_log, new_figure, save_figure, themed
-from reports.chart_marks import mark_hollow, mark_lower_bounds
+from reports.chart_marks import hollow_legend_handle, mark_hollow, mark_lower_bounds
 from reports.theme import (
     FIX_COLOR,
     IDEAL_COLOR,
@@ -156,17 +156,7 @@ def _legend(ctx: _Context, ax: Axes, extra: Sequence[Line2D]) -> None:
     handles, _ = ax.get_legend_handles_labels()
     handles += list(extra)
     if any(not p.valid or not p.steady for v in ctx.series for p in ctx.ok(v)):
-        handles.append(
-            Line2D(
-                [],
-                [],
-                linestyle="none",
-                marker="o",
-                markerfacecolor="white",
-                color=IDEAL_COLOR,
-                label="invalid or not steady",
-            )
-        )
+        handles.append(hollow_legend_handle())
     if handles:
         ax.legend(handles=handles, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
 

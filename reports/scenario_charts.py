@@ -23,7 +23,7 @@ from bench.results import PointRecord, RunResults, ScenarioInfo
 from bench.results.figures import figure_is_lower_bound, figure_value
 from bench.results.summary import reference_loop, reference_users_for
 from reports.chart_files import Chart, autoscale_log, new_figure, save_figure, themed
-from reports.chart_marks import mark_hollow, mark_lower_bounds
+from reports.chart_marks import hollow_legend_handle, mark_hollow, mark_lower_bounds
 from reports.theme import FAILED_COLOR, IDEAL_COLOR, Theme, VariantStyle, style_for, variant_styles
 
 __all__ = ["scenario_charts"]
@@ -130,17 +130,7 @@ def _status_legend(ctx: _Context, ax: Axes, *, any_failed: bool) -> None:
     handles, _ = ax.get_legend_handles_labels()
     any_invalid = any(not p.valid or not p.steady for v in ctx.series for p in ctx.ok(v))
     if any_invalid:
-        handles.append(
-            Line2D(
-                [],
-                [],
-                linestyle="none",
-                marker="o",
-                markerfacecolor="white",
-                color=IDEAL_COLOR,
-                label="invalid or not steady",
-            )
-        )
+        handles.append(hollow_legend_handle())
     if any_failed:
         handles.append(Line2D([], [], linestyle="none", marker="X", color=FAILED_COLOR, label="failed point"))
     if handles:
