@@ -20,26 +20,21 @@ still logged, with their `async def` but not where they were created.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from detect.log_lines import BlockLogger
+from detect.watchdog.app_watch import AppWatch, Receive, Scope, Send
 from detect.watchdog.config import WatchConfig
 from detect.watchdog.errors import WatchConfigError
 from detect.watchdog.monitor import WatchListener
 from detect.watchdog.report import WatchReport
 from detect.watchdog.routes import enter_request, leave_request
-from detect.watchdog.watch import LoopWatch
 
 __all__ = ["LoopWatchMiddleware"]
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # Production defaults: a check every 20 ms (not 10: half the wake-ups; a block reads at most 20 ms short)
@@ -96,37 +91,18 @@ class LoopWatchMiddleware:
             if metrics or prometheus.available():
                 listeners.append(prometheus.PrometheusMetrics(registry=registry, namespace=namespace))
         self._listeners = tuple(listeners)
-        self._watch: LoopWatch | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._watching = AppWatch(self.config, listeners)
 
     def report(self) -> WatchReport | None:
         """What this process's watch saw so far (None before the first request)."""
-        return self._watch.report() if self._watch is not None else None
-
-    def _ensure_watching(self) -> None:
-        loop = asyncio.get_running_loop()
-        if loop is self._loop:
-            return
-        # First call, or a new loop (TestClient without `with` runs each request on its own loop).
-        if self._watch is not None:
-            self._watch.stop()
-        self._loop = loop
-        self._watch = LoopWatch(self.config, listeners=self._listeners).start()
-
-    def _stop_on_shutdown(self, send: Send) -> Send:
-        async def wrapped(message: Message) -> None:
-            if str(message.get("type", "")).startswith("lifespan.shutdown") and self._watch is not None:
-                self._watch.stop()
-                self._loop = None
-            await send(message)
-
-        return wrapped
+        watch = self._watching.watch
+        return watch.report() if watch is not None else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        self._ensure_watching()
+        self._watching.ensure()
         kind = scope["type"]
         if kind == "lifespan":
-            await self.app(scope, receive, self._stop_on_shutdown(send))
+            await self.app(scope, receive, self._watching.stop_on_shutdown(send))
             return
         if kind not in ("http", "websocket"):
             await self.app(scope, receive, send)

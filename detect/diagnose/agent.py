@@ -14,30 +14,24 @@ answers from its own thread even while the loop is blocked. Nothing is logged, n
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 from detect.diagnose.deadlines import serving
 from detect.diagnose.wire import AgentSnapshot
+from detect.watchdog.app_watch import AppWatch, Receive, Scope, Send
 from detect.watchdog.config import WatchConfig
 from detect.watchdog.monitor import WatchListener
 from detect.watchdog.report import Block, NeverAwaited, ResourceLeak
 from detect.watchdog.routes import enter_request, leave_request
 from detect.watchdog.threadpool import ThreadpoolReading, ThreadpoolTracker
-from detect.watchdog.watch import LoopWatch
 
 __all__ = ["PROBE_HEADER", "DiagnoseAgent", "PhaseRecorder"]
 
 PROBE_HEADER = b"x-awaitbench-probe"
 _MAX_KEPT = 2000  # blocks, warnings: per phase; more are counted, not kept
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
@@ -113,13 +107,12 @@ class DiagnoseAgent:
         self.app = app
         self.config = watch
         self.recorder = PhaseRecorder()
-        self._watch: LoopWatch | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._watching = AppWatch(self.config, (self.recorder,))
         self.loop_thread_id: int | None = None
 
     def stall_ms(self) -> float:
         """How long the loop has been unresponsive right now (the monitor's view)."""
-        monitor = getattr(self._watch, "_monitor", None)
+        monitor = getattr(self._watching.watch, "_monitor", None)
         return monitor.current_stall_s() * 1000.0 if monitor is not None else 0.0
 
     def snapshot(self) -> AgentSnapshot:
@@ -130,29 +123,14 @@ class DiagnoseAgent:
         )
 
     def _ensure_watching(self) -> None:
-        loop = asyncio.get_running_loop()
-        if loop is self._loop:
-            return
-        if self._watch is not None:
-            self._watch.stop()
-        self._loop = loop
-        self.loop_thread_id = threading.get_native_id()
-        self._watch = LoopWatch(self.config, listeners=(self.recorder,)).start()
-
-    def _stop_on_shutdown(self, send: Send) -> Send:
-        async def wrapped(message: Message) -> None:
-            if str(message.get("type", "")).startswith("lifespan.shutdown") and self._watch is not None:
-                self._watch.stop()
-                self._loop = None
-            await send(message)
-
-        return wrapped
+        if self._watching.ensure():
+            self.loop_thread_id = threading.get_native_id()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self._ensure_watching()
         kind = scope["type"]
         if kind == "lifespan":
-            await self.app(scope, receive, self._stop_on_shutdown(send))
+            await self.app(scope, receive, self._watching.stop_on_shutdown(send))
             return
         if kind not in ("http", "websocket"):
             await self.app(scope, receive, send)
