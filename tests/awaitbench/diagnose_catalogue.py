@@ -24,24 +24,16 @@ from pathlib import Path
 from typing import Any
 
 from bench.processes import awaitbench_argv
+from detect.diagnose.classify import CLASSIFIERS
 from scenarios import get
 
 __all__ = ["PRECISION_SCENARIOS", "TEST_SETTINGS", "Case", "cases", "diagnose_case", "run_all"]
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "detect" / "diagnose" / "fixtures"
-PRECISION_SCENARIOS = (
-    "sync_client",
-    "per_request_client",
-    "serial_awaits",
-    "fan_out",
-    "blocking_work",
-    "cpu_work",
-    "timeouts",
-    "retries",
-    "threadpool",
-    "forgotten_await",
-)
+# Every scenario the diagnosis has a classifier for (one module per pitfall, named after it), so a new
+# classifier is precision-tested over its scenario's variants without an edit here.
+PRECISION_SCENARIOS = tuple(classify.__module__.rsplit(".", 1)[1] for classify in CLASSIFIERS)
 TEST_SETTINGS = (
     "--users", "10",
     "--one-user-requests", "4",
