@@ -1,6 +1,7 @@
 """`awaitbench diagnose --out DIR`: a diagnosis as `index.html`, `summary.md` and one chart per route.
 
-Reads only `detect.diagnose`'s plain data (the document, its findings and figures); never starts a process.
+Reads only `awaitbench.detect.diagnose`'s plain data (the document, its findings and figures); never starts a
+process.
 Per route: its findings (evidence, location, cost, fix), a chart of its measured throughput against
 Little's bound N / R₁, the blocking stacks the watchdog saw, and the phase figures. Same themes, colours
 and page style as the benchmark report, so the two read alike in a review.
@@ -14,8 +15,8 @@ from pathlib import Path
 
 import jinja2
 
-from detect.diagnose.document import Diagnosis, RouteDiagnosis
-from detect.diagnose.evidence import PhaseFigures, RouteEvidence
+from awaitbench.detect.diagnose.document import Diagnosis, RouteDiagnosis
+from awaitbench.detect.diagnose.evidence import PhaseFigures, RouteEvidence
 from reports.chart_files import Chart, new_figure, save_figure, themed
 from reports.theme import FIX_COLOR, IDEAL_COLOR, PITFALL_COLOR, Theme
 

@@ -126,7 +126,7 @@ def build_app() -> Any:
         raise UsageError(f"{FACTORY_ENV} is not set: start apps with 'awaitbench serve SCENARIO VARIANT'")
     app = _load_factory(factory)()
     if os.environ.get(PROBE_ENV) == "1":
-        from detect.probe import instrument
+        from awaitbench.detect.probe import instrument
 
         app = instrument(app)
     return app

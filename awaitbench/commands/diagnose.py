@@ -1,7 +1,7 @@
 """`awaitbench diagnose MODULE:ATTR`: find the async pitfalls in a team's own service, with their cost.
 
 Wires three packages: `bench.diagnose` runs the app next to a fresh fake LLM and measures each route,
-`detect.diagnose` judges the evidence, `reports.diagnose` renders `--out`. Flags come from
+`awaitbench.detect.diagnose` judges the evidence, `reports.diagnose` renders `--out`. Flags come from
 `bench.diagnose.config.DiagnoseConfig` (each also an env var `AWAITBENCH_DIAGNOSE_<NAME>`), plus the
 import string and `--env KEY=VALUE` (repeatable). Exit status: 0, or 1 with `--fail-on` when a finding
 is at or above that severity; 2 for usage errors; 1 when the app fails (its log tail is printed).
@@ -23,7 +23,7 @@ from bench.options import add_arguments, values_from
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from detect.diagnose.document import Diagnosis
+    from awaitbench.detect.diagnose.document import Diagnosis
 
 __all__ = ["print_diagnosis", "register"]
 
@@ -171,9 +171,9 @@ def _write_json(diagnosis: Diagnosis, path: Path) -> None:
 def _handle(args: argparse.Namespace) -> int:
     from rich.console import Console
 
+    from awaitbench.detect.diagnose.findings import at_or_above
     from bench.diagnose.runner import diagnose
     from bench.errors import ProcessFailed
-    from detect.diagnose.findings import at_or_above
 
     config = _config(args)
     # A pipe or CI log gets wide tables (COLUMNS when set) rather than rich's 80-column default.

@@ -1,6 +1,7 @@
 """`awaitbench lint PATH...`: static rules for the catalogue's pitfalls, each finding with its cost.
 
-The linter lives in `detect.lint` (which imports nothing of awaitbench); this command adds what only
+The linter lives in `awaitbench.detect.lint` (which imports nothing of awaitbench); this command adds what
+only
 awaitbench knows: why each pitfall matters. Without `--results` that is the catalogue's one-line theory;
 with `--results DIR` it is the cost measured in that results directory ("x10 less throughput at 10 users").
 """
@@ -23,7 +24,7 @@ _NOISE_RATIO = 1.15  # ratios closer to 1 are run-to-run noise (the same band as
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from detect.lint.cli import add_arguments
+    from awaitbench.detect.lint.cli import add_arguments
 
     parser = subparsers.add_parser(
         "lint",
@@ -89,8 +90,8 @@ def why_texts(results: Path | None = None) -> Mapping[str, str]:
 
 
 def _handle(args: argparse.Namespace) -> int:
-    from detect.lint.cli import run
-    from detect.lint.errors import LintUsageError
+    from awaitbench.detect.lint.cli import run
+    from awaitbench.detect.lint.errors import LintUsageError
 
     try:
         return run(args, why=why_texts(args.results))

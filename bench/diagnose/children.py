@@ -22,11 +22,11 @@ from typing import Any, Literal
 
 import psutil
 
+from awaitbench.detect.diagnose.wire import AgentSnapshot, InFlightReport
 from bench.diagnose.config import DiagnoseConfig
 from bench.errors import ProcessFailed, UsageError
 from bench.loadgen.closed_loop import LoadResult, LoadSpec, ProbeResult, spec_json
 from bench.processes import ManagedProcess, ProcessSpec, free_port
-from detect.diagnose.wire import AgentSnapshot, InFlightReport
 from fake_llm.azure import DEFAULT_API_VERSION
 from fake_llm.launch import fake_llm_argv
 from fake_llm.snapshot import StatsSnapshot
@@ -133,7 +133,7 @@ class CpuReading:
 
 
 class AppUnderTest:
-    """The user's app under `python -m detect.serve`, on a fresh port, pointed at the fake LLM."""
+    """The user's app under `python -m awaitbench.detect.serve`, on a fresh port, pointed at the fake LLM."""
 
     def __init__(self, config: DiagnoseConfig, *, upstream: Upstream, log_dir: Path) -> None:
         self.config = config
@@ -147,7 +147,7 @@ class AppUnderTest:
 
     def argv(self) -> list[str]:
         c = self.config
-        argv = [sys.executable, "-m", "detect.serve", c.app, "--app-dir", str(c.app_dir)]
+        argv = [sys.executable, "-m", "awaitbench.detect.serve", c.app, "--app-dir", str(c.app_dir)]
         argv += ["--port", str(self.port), "--channel-port", str(self.channel_port), "--loop", c.loop]
         argv += ["--block-ms", f"{c.block_ms:g}"]
         return argv + (["--factory"] if c.factory else [])
@@ -178,7 +178,8 @@ class AppUnderTest:
         """Wait until the app accepts connections (uvicorn binds after the lifespan startup).
 
         Raises:
-            UsageError: the import string does not import (detect.serve exits 2; its line is quoted).
+            UsageError: the import string does not import (awaitbench.detect.serve exits 2; its line is
+            quoted).
             ProcessFailed: the app exited or never listened; the message carries its log tail.
         """
         assert self.proc is not None
@@ -203,9 +204,11 @@ class AppUnderTest:
         assert self.proc is not None
         tail = self.proc.log_tail(40)
         if code == 2:
-            line = next((t for t in reversed(tail.splitlines()) if "detect.serve: error:" in t), "")
+            line = next(
+                (t for t in reversed(tail.splitlines()) if "awaitbench.detect.serve: error:" in t), ""
+            )
             if line:
-                raise UsageError(line.split("detect.serve: error:", 1)[1].strip())
+                raise UsageError(line.split("awaitbench.detect.serve: error:", 1)[1].strip())
         raise ProcessFailed(
             f"the app exited with code {code} while starting; its log is {self.log_path}", stderr_tail=tail
         )

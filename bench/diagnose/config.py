@@ -67,7 +67,9 @@ class DiagnoseConfig:
     loop: Literal["uvloop", "asyncio"] = option("uvloop", help="event loop the app runs on")
     block_ms: float = option(20.0, help="a loop that does not run for this long is blocked (ms)")
     startup_timeout_s: float = option(60.0, help="how long the app may take to start (s)")
-    json: Path | None = option(None, help="write the diagnosis as JSON (schema: detect/diagnose/schema.json)")
+    json: Path | None = option(
+        None, help="write the diagnosis as JSON (schema: awaitbench/detect/diagnose/schema.json)"
+    )
     out: Path | None = option(
         None, help="write an HTML page and summary.md into this directory", metavar="DIR"
     )

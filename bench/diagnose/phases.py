@@ -11,16 +11,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from awaitbench.detect.diagnose.agent import PROBE_HEADER
+from awaitbench.detect.diagnose.evidence import HangProbe, PhaseFigures, PhaseName, RetryProbe
+from awaitbench.detect.diagnose.wire import InFlightReport
+from awaitbench.detect.watchdog.report import Frame
 from bench.diagnose.children import AppUnderTest, Driver, Upstream
 from bench.diagnose.config import DiagnoseConfig
 from bench.diagnose.readings import phase_figures
 from bench.diagnose.targets import RequestTarget
 from bench.errors import ProcessFailed
 from bench.loadgen.closed_loop import LoadSpec, ProbeResult
-from detect.diagnose.agent import PROBE_HEADER
-from detect.diagnose.evidence import HangProbe, PhaseFigures, PhaseName, RetryProbe
-from detect.diagnose.wire import InFlightReport
-from detect.watchdog.report import Frame
 
 __all__ = ["Session", "hang_probe", "retry_probe", "run_phase", "warm_up"]
 

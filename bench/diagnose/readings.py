@@ -1,4 +1,5 @@
-"""Turning raw readings into `detect.diagnose.evidence`: the fake LLM's stats, the agent's snapshot, the
+"""Turning raw readings into `awaitbench.detect.diagnose.evidence`: the fake LLM's stats, the agent's
+snapshot, the
 driver's result and the CPU clocks of one phase become one `PhaseFigures`.
 
 Per-request figures divide by the requests *started* in the phase: the counters span the whole phase
@@ -11,9 +12,7 @@ import math
 import statistics
 from collections import defaultdict
 
-from bench.diagnose.children import CpuReading
-from bench.loadgen.closed_loop import LoadResult
-from detect.diagnose.evidence import (
+from awaitbench.detect.diagnose.evidence import (
     BlockSite,
     LoopFigures,
     NeverAwaitedSite,
@@ -21,8 +20,10 @@ from detect.diagnose.evidence import (
     PhaseName,
     UpstreamFigures,
 )
-from detect.diagnose.wire import AgentSnapshot
-from detect.watchdog.report import Block, BlockState
+from awaitbench.detect.diagnose.wire import AgentSnapshot
+from awaitbench.detect.watchdog.report import Block, BlockState
+from bench.diagnose.children import CpuReading
+from bench.loadgen.closed_loop import LoadResult
 from fake_llm.snapshot import StatsSnapshot
 
 __all__ = ["loop_figures", "percentile", "phase_figures", "upstream_figures"]

@@ -10,7 +10,7 @@ judge, and always stop every child (Ctrl-C included).
              (the fake LLM restarted) before the next route
 
 Routes that make no upstream call skip the fault probes; routes that cannot be exercised are listed with
-the reason. The judgement (`detect.diagnose.judge`) is pure and runs at the end.
+the reason. The judgement (`awaitbench.detect.diagnose.judge`) is pure and runs at the end.
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from awaitbench.detect.diagnose.document import Diagnosis, RouteDiagnosis
+from awaitbench.detect.diagnose.evidence import RouteEvidence, RouteRef
+from awaitbench.detect.diagnose.judge import judge, notes
 from bench.diagnose.children import AppUnderTest, Driver, Upstream, UpstreamMode, http_json
 from bench.diagnose.config import DiagnoseConfig
 from bench.diagnose.openapi import discover
@@ -33,9 +36,6 @@ from bench.diagnose.phases import Session, hang_probe, retry_probe, run_phase, w
 from bench.diagnose.targets import RequestTarget, Unexercised, load_requests_file
 from bench.errors import ProcessFailed, UsageError
 from bench.processes import free_port
-from detect.diagnose.document import Diagnosis, RouteDiagnosis
-from detect.diagnose.evidence import RouteEvidence, RouteRef
-from detect.diagnose.judge import judge, notes
 
 __all__ = ["Progress", "diagnose", "resolve_targets"]
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from awaitbench.detect.probe import PROBE_DIR_ENV
 from bench.errors import ProcessFailed
 from bench.loadgen import locust_run, open_loop_run
 from bench.loadgen.logs import started_at
@@ -23,7 +24,6 @@ from bench.measure.figures import merge_probe_snapshots
 from bench.processes import ManagedProcess, ProcessSpec, awaitbench_argv, free_port
 from bench.run.config import RunConfig
 from bench.run.plan import PlannedPoint
-from detect.probe import PROBE_DIR_ENV
 from fake_llm.launch import fake_llm_argv
 
 __all__ = [

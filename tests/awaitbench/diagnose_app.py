@@ -1,5 +1,6 @@
 """A small service for the `awaitbench diagnose` CLI tests: one clean route, one that blocks the loop, one
-that cannot be exercised from its schema, and `/health`. Served by `detect.serve` in a child process."""
+that cannot be exercised from its schema, and `/health`. Served by `awaitbench.detect.serve` in a child
+process."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """An Azure OpenAI service for the `awaitbench diagnose` and `awaitbench lint` tests: the tutorial pattern
 of a client per request through an uncached FastAPI dependency, twice, next to its fix. Served by
-`detect.serve` in a child process.
+`awaitbench.detect.serve` in a child process.
 
 The clients are built from the environment, as `AsyncAzureOpenAI()` reads it (`AZURE_OPENAI_ENDPOINT`,
 `AZURE_OPENAI_API_KEY`, `OPENAI_API_VERSION`): diagnose points them at its fake LLM, which serves Azure's

@@ -3,7 +3,8 @@ app, must get its own scenario's finding; each fix variant must get none.
 
 Shared by the live precision test (`tests/awaitbench/test_diagnose_precision.py`) and the recorder of the
 classifiers' fixtures (`python -m tests.awaitbench.diagnose_catalogue --record`), which runs the same
-diagnoses and keeps each variant's evidence in `tests/detect/diagnose/fixtures/` so the classifier unit
+diagnoses and keeps each variant's evidence in `tests/awaitbench/detect/diagnose/fixtures/` so the classifier
+unit
 tests judge real catalogue figures without starting a process.
 
 Short phases keep the 20 diagnoses to a minute or two on two cores: 10 users, 1.5 s load phases, a 2 s hang
@@ -23,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from awaitbench.detect.diagnose.classify import CLASSIFIERS
 from bench.processes import awaitbench_argv
-from detect.diagnose.classify import CLASSIFIERS
 from scenarios import get
 
 __all__ = ["PRECISION_SCENARIOS", "TEST_SETTINGS", "Case", "cases", "diagnose_case", "run_all"]
@@ -138,7 +139,9 @@ def record(directory: Path = FIXTURES) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--record", action="store_true", help="re-record tests/detect/diagnose/fixtures/")
+    parser.add_argument(
+        "--record", action="store_true", help="re-record tests/awaitbench/detect/diagnose/fixtures/"
+    )
     if parser.parse_args().record:
         FIXTURES.mkdir(parents=True, exist_ok=True)
         record()

@@ -13,8 +13,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from awaitbench.detect.diagnose.document import Diagnosis, validate_document
 from bench.processes import awaitbench_argv, wait_port_free
-from detect.diagnose.document import Diagnosis, validate_document
 from tests.awaitbench.diagnose_catalogue import ROOT, TEST_SETTINGS
 from tests.interrupts import default_sigint
 from tests.waiting import wait_until
@@ -102,7 +102,7 @@ def test_a_bad_requests_file_names_the_entry(tmp_path: Path) -> None:
 
 
 def test_an_app_that_fails_to_start_is_reported_with_its_log_tail() -> None:
-    done = _run("tests.detect.serve_apps:broken_at_startup", "--factory", timeout=120)
+    done = _run("tests.awaitbench.detect.serve_apps:broken_at_startup", "--factory", timeout=120)
     assert done.returncode == 1
     assert "db.internal:5432 refused the connection" in done.stderr  # the app's own traceback, tailed
     last = done.stderr.rstrip().splitlines()[-1]
@@ -124,7 +124,9 @@ def test_ctrl_c_stops_every_child_and_frees_every_port() -> None:
     try:
         me = psutil.Process(proc.pid)
         (app,) = wait_until(
-            lambda: [c for c in me.children(recursive=True) if "detect.serve" in " ".join(c.cmdline())],
+            lambda: [
+                c for c in me.children(recursive=True) if "awaitbench.detect.serve" in " ".join(c.cmdline())
+            ],
             60.0,
             "the app under diagnosis to start",
         )

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from awaitbench.detect.diagnose.document import validate_document
 from bench.processes import awaitbench_argv
-from detect.diagnose.document import validate_document
 
 ROOT = Path(__file__).resolve().parents[2]
 PLANTED = {

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from matplotlib.image import imread
 
-from detect.diagnose.document import Diagnosis, RouteDiagnosis
+from awaitbench.detect.diagnose.document import Diagnosis, RouteDiagnosis
 from reports.diagnose import PHASE_COLUMNS, diagnosis_markdown, phase_rows, render_diagnosis
 from reports.theme import THEMES
-from tests.detect.diagnose.catalogue_fixtures import FIXTURES
+from tests.awaitbench.detect.diagnose.catalogue_fixtures import FIXTURES
 
 
 def _diagnosis() -> Diagnosis:

@@ -1,0 +1,56 @@
+"""What the classifiers of loop blocks share: the phase to judge, sites by state, the upstream test.
+
+Why one place: `sync_client`, `blocking_work` and `cpu_work` read the same blocks and must agree on which
+of them is which pitfall (a parked loop waiting for the upstream is `sync_client`, never also
+`blocking_work`).
+"""
+
+from __future__ import annotations
+
+from awaitbench.detect.diagnose.evidence import BlockSite, PhaseFigures, RouteEvidence
+from awaitbench.detect.watchdog.render import render_stack
+from awaitbench.detect.watchdog.report import BlockState
+
+__all__ = [
+    "MIN_BLOCKED_SHARE",
+    "busiest_phase",
+    "loop_waits_for_upstream",
+    "sites",
+    "stack_lines",
+    "state_ms",
+]
+
+MIN_BLOCKED_SHARE = 0.10
+"""A loop blocked for less than a tenth of a phase is not a finding (GC pauses, a busy machine)."""
+
+
+def busiest_phase(evidence: RouteEvidence) -> PhaseFigures:
+    """The load phase (N users) when it ran, else the one-user phase."""
+    return evidence.load or evidence.one_user
+
+
+def sites(phase: PhaseFigures, state: BlockState) -> list[BlockSite]:
+    return [s for s in phase.loop.sites if s.state == state]
+
+
+def state_ms(phase: PhaseFigures, state: BlockState) -> float:
+    return sum(s.total_ms for s in sites(phase, state))
+
+
+def loop_waits_for_upstream(evidence: RouteEvidence) -> bool:
+    """The loop is parked while the upstream works one call at a time although N users wait: the app
+    calls the upstream with a blocking client on the loop thread.
+
+    Numbers: the route calls the upstream (k > 0); at N ≥ 2 users the upstream never had two calls in
+    flight; the loop was parked for at least a tenth of the phase.
+    """
+    load = evidence.load
+    if load is None or load.users < 2 or evidence.one_user.calls_per_request < 0.5:
+        return False
+    parked_share = state_ms(load, "parked") / (load.wall_s * 1000.0) if load.wall_s > 0 else 0.0
+    return load.upstream.peak_in_flight <= 1 and parked_share >= MIN_BLOCKED_SHARE
+
+
+def stack_lines(site: BlockSite) -> tuple[str, ...]:
+    """The site's example stack as text, library runs folded (outermost first)."""
+    return tuple(line.strip() for line in render_stack(site.stack, indent=""))

@@ -1,0 +1,71 @@
+"""retries: retries that ignore the upstream's Retry-After, or that stack on the SDK's own.
+
+Bad (found): a loop retrying every error at once around a client with `max_retries=0`: when the upstream
+answers 429 with `Retry-After: 0.5`, the next attempt comes back within milliseconds. Or an app loop of
+3 attempts around the SDK's own 3: 9 attempts per call.
+
+Good (not found): the SDK's defaults (3 attempts, waiting what Retry-After asks), or an app loop that
+waits Retry-After with the SDK's retries turned off.
+
+Evidence (numbers only), from the retry probe (every upstream call answered 429 with Retry-After R): the
+attempts per upstream call (attempts over the calls the route starts at once) and the mean wait between
+two attempts. Found when attempts come back sooner than half of R, or when a call makes at least twice
+the SDK's own attempts.
+"""
+
+from __future__ import annotations
+
+from awaitbench.detect.diagnose.cost import fmt, fmt_ms
+from awaitbench.detect.diagnose.evidence import SDK_ATTEMPTS, RouteEvidence
+from awaitbench.detect.diagnose.findings import Finding
+
+__all__ = ["PITFALL", "classify"]
+
+PITFALL = "retries"
+FIX = (
+    "Retry only 429/5xx/transport errors, wait what Retry-After asks (else exponential backoff with "
+    "jitter), and retry in one layer only."
+)
+_HONOUR = 0.5
+
+
+def classify(evidence: RouteEvidence) -> Finding | None:
+    probe = evidence.retry
+    if probe is None or probe.upstream_attempts == 0:
+        return None
+    attempts, spacing, asked = probe.attempts_per_call, probe.spacing_ms, probe.retry_after_ms
+    numbers = {"attempts_per_call": round(attempts, 2), "retry_after_ms": asked}
+    if spacing is not None:
+        numbers["spacing_ms"] = round(spacing, 1)
+    if spacing is not None and spacing < _HONOUR * asked:
+        return Finding(
+            pitfall=PITFALL,
+            severity="high",
+            evidence=(
+                f"when every upstream call is answered 429 with Retry-After {fmt_ms(asked)}, each call is "
+                f"attempted {fmt(attempts)} times, {fmt_ms(spacing)} apart: the retries ignore Retry-After"
+            ),
+            numbers=numbers,
+            fix=FIX,
+            cost=(
+                f"x{fmt(attempts)} upstream requests per call exactly when the upstream sheds load "
+                f"({probe.upstream_attempts} requests in {fmt_ms(probe.latency_ms)} for one user request)"
+            ),
+        )
+    if attempts >= 2 * SDK_ATTEMPTS:
+        return Finding(
+            pitfall=PITFALL,
+            severity="medium",
+            evidence=(
+                f"when every upstream call is answered 429, each call is attempted {fmt(attempts)} times: "
+                "at least "
+                f"twice the SDK's own {SDK_ATTEMPTS}, so retries are stacked (an app loop around SDK retries)"
+            ),
+            numbers=numbers,
+            fix=FIX,
+            cost=(
+                f"x{fmt(attempts)} upstream requests per failing call, and {fmt_ms(probe.latency_ms)} "
+                "before the user hears of it"
+            ),
+        )
+    return None

@@ -1,0 +1,65 @@
+"""What a pitfall costs one route, in words a reviewer reads once: numbers with their units.
+
+The yardstick is Little's law: N closed-loop users, each waiting R₁ (the route's latency with one user)
+per request, could be served at N / R₁ requests per second if nothing but the upstream held them. How far
+below that a route stays at N users is its measured cost.
+"""
+
+from __future__ import annotations
+
+from awaitbench.detect.diagnose.evidence import PhaseFigures, RouteEvidence
+from awaitbench.detect.watchdog.report import Frame
+
+__all__ = [
+    "describe_frame",
+    "fmt",
+    "fmt_ms",
+    "littles_bound_rps",
+    "ratio_text",
+    "throughput_cost",
+]
+
+
+def fmt(value: float) -> str:
+    """Two significant digits below 100, whole numbers above: 9.8, 0.52, 190, 1234."""
+    if value >= 100 or value == int(value):
+        return f"{value:,.0f}"
+    if value >= 10:
+        return f"{value:.1f}".rstrip("0").rstrip(".")
+    return f"{value:.2g}"
+
+
+def fmt_ms(ms: float) -> str:
+    return f"{ms / 1000:.3g} s" if ms >= 1000 else f"{fmt(ms)} ms"
+
+
+def ratio_text(ratio: float) -> str:
+    return f"x{ratio:.0f}" if ratio >= 10 else f"x{ratio:.1f}"
+
+
+def littles_bound_rps(users: int, latency_ms: float) -> float | None:
+    """N / R: the throughput N users reach when each request takes `latency_ms` (None for R = 0)."""
+    return users * 1000.0 / latency_ms if latency_ms > 0 else None
+
+
+def throughput_cost(evidence: RouteEvidence, phase: PhaseFigures | None = None) -> str:
+    """`reaches 9.8 req/s at 20 users where Little's law allows 190: x19 below` (empty without figures)."""
+    phase = phase or evidence.load
+    r1 = evidence.one_user.latency_p50_ms
+    if phase is None or r1 is None:
+        return ""
+    bound = littles_bound_rps(phase.users, r1)
+    if bound is None:
+        return ""
+    x = phase.throughput_rps
+    text = f"reaches {fmt(x)} req/s at {phase.users} users where Little's law allows {fmt(bound)}"
+    if x <= 0:
+        return text + ": no answer at all"
+    ratio = bound / x
+    return text + (f": {ratio_text(ratio)} below" if ratio >= 1.15 else " (within 15%)")
+
+
+def describe_frame(frame: Frame) -> str:
+    """`app/routes.py:42 in ask: reply = client.chat.completions.create(...)`."""
+    text = f"{frame.where} in {frame.function}"
+    return f"{text}: {frame.source}" if frame.source else text

@@ -1,0 +1,42 @@
+"""`awaitbench lint`: static rules for the async pitfalls that general-purpose linters miss.
+
+Public API (imported on first use, so `import awaitbench.detect.lint.cli` stays cheap for a CLI's start-up):
+- `lint_paths(paths, config, why=...)` -> `LintResult` (findings, files, lines, skipped files);
+- `lint_sources(...)` for already-read text; `LintConfig`, `load_config(paths)`; `RULES`;
+- `Finding` (frozen: path, line, col, code, pitfall, message, fix); `LintUsageError`;
+- `render(result, fmt, rules)` in `awaitbench.detect.lint.output` for text, json, sarif and github output.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = [
+    "RULES",
+    "Finding",
+    "LintConfig",
+    "LintResult",
+    "LintUsageError",
+    "lint_paths",
+    "lint_sources",
+    "load_config",
+]
+
+_HOMES = {
+    "RULES": "awaitbench.detect.lint.rules",
+    "Finding": "awaitbench.detect.lint.findings",
+    "LintConfig": "awaitbench.detect.lint.config",
+    "LintResult": "awaitbench.detect.lint.engine",
+    "LintUsageError": "awaitbench.detect.lint.errors",
+    "lint_paths": "awaitbench.detect.lint.engine",
+    "lint_sources": "awaitbench.detect.lint.engine",
+    "load_config": "awaitbench.detect.lint.config",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'awaitbench.detect.lint' has no attribute '{name}'")
+    return getattr(importlib.import_module(home), name)

@@ -1,0 +1,173 @@
+"""`LintConfig`: which rules run and which files are skipped, from pyproject.toml and the command line.
+
+The table is `[tool.awaitbench.lint]` with three keys, all lists of strings:
+
+    [tool.awaitbench.lint]
+    select = ["AWB101", "timeouts"]     # codes, code prefixes ("AWB1"), pitfall ids, or "ALL" (default)
+    ignore = ["AWB104"]                 # removed from the selection
+    exclude = ["migrations", "tests/fixtures/*"]   # glob patterns of files/directories to skip
+
+It is found like ruff finds its settings: walking up from the first path linted to the closest
+pyproject.toml that has the table. Command-line `--select`/`--ignore`/`--exclude` replace the file's
+values. Every problem is a LintUsageError whose message names the key or flag and the fix.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from awaitbench.detect.lint.errors import LintUsageError
+from awaitbench.detect.lint.rules import RULES, Rule
+
+__all__ = ["DEFAULT_EXCLUDE", "LintConfig", "find_config", "load_config", "select_rules"]
+
+DEFAULT_EXCLUDE: tuple[str, ...] = (
+    ".git",
+    ".hg",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    "__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    "build",
+    "dist",
+    "node_modules",
+    "site-packages",
+)
+_KEYS = ("select", "ignore", "exclude")
+
+
+@dataclass(frozen=True, kw_only=True)
+class LintConfig:
+    """The linter's settings.
+
+    Args:
+        select: rule selectors to run (codes, code prefixes, pitfall ids, "ALL").
+        ignore: rule selectors removed from `select`.
+        exclude: glob patterns matched against each file's and directory's name and its path relative
+            to the linted directory; matched entries are skipped while walking directories.
+        source: the pyproject.toml the values came from (None: defaults or flags only).
+    """
+
+    select: tuple[str, ...] = ("ALL",)
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    source: Path | None = None
+
+    def with_overrides(
+        self,
+        *,
+        select: Sequence[str] | None = None,
+        ignore: Sequence[str] | None = None,
+        exclude: Sequence[str] | None = None,
+    ) -> LintConfig:
+        """The config with command-line values replacing the file's (None keeps the file's value)."""
+        return replace(
+            self,
+            select=self.select if select is None else tuple(select),
+            ignore=self.ignore if ignore is None else tuple(ignore),
+            exclude=self.exclude if exclude is None else tuple(exclude),
+        )
+
+    def rules(self) -> tuple[Rule, ...]:
+        """The rules this config runs, in code order.
+
+        Raises:
+            LintUsageError: a selector matches no rule.
+        """
+        return select_rules(self.select, self.ignore)
+
+
+def _matches(selector: str, rule: Rule) -> bool:
+    upper = selector.upper()
+    return upper == "ALL" or rule.code.startswith(upper) or selector == rule.pitfall
+
+
+def _expand(selectors: Iterable[str], where: str) -> set[str]:
+    codes: set[str] = set()
+    for selector in selectors:
+        matched = {rule.code for rule in RULES if _matches(selector.strip(), rule)}
+        if not matched:
+            known = ", ".join(f"{r.code} ({r.pitfall})" for r in RULES)
+            raise LintUsageError(
+                f"unknown rule '{selector}' in {where}: use a code, a pitfall id or ALL ({known})"
+            )
+        codes |= matched
+    return codes
+
+
+def select_rules(select: Sequence[str], ignore: Sequence[str] = ()) -> tuple[Rule, ...]:
+    """The rules matching `select` minus those matching `ignore`.
+
+    Raises:
+        LintUsageError: a selector matches no rule (the message lists the codes).
+    """
+    chosen = _expand(select, "select") - _expand(ignore, "ignore")
+    return tuple(rule for rule in RULES if rule.code in chosen)
+
+
+def find_config(start: Path) -> Path | None:
+    """The closest pyproject.toml at or above `start` that has a `[tool.awaitbench.lint]` table."""
+    directory = start.resolve()
+    if not directory.is_dir():
+        directory = directory.parent
+    for candidate_dir in (directory, *directory.parents):
+        candidate = candidate_dir / "pyproject.toml"
+        if candidate.is_file() and "awaitbench" in _read_text(candidate) and _table(candidate) is not None:
+            return candidate
+    return None
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LintUsageError(f"cannot read {path}: {exc}: fix its permissions or encoding") from exc
+
+
+def _table(path: Path) -> dict[str, object] | None:
+    try:
+        data = tomllib.loads(_read_text(path))
+    except tomllib.TOMLDecodeError as exc:
+        raise LintUsageError(f"{path} is not valid TOML ({exc}): fix the file") from exc
+    table = data.get("tool", {}).get("awaitbench", {}).get("lint")
+    if table is not None and not isinstance(table, dict):
+        raise LintUsageError(f"{path}: [tool.awaitbench.lint] must be a table of {', '.join(_KEYS)}")
+    return table
+
+
+def _strings(path: Path, key: str, value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise LintUsageError(
+            f"{path}: [tool.awaitbench.lint] {key} must be a list of strings, got {value!r}: "
+            f'write e.g. {key} = ["AWB101"]'
+        )
+    return tuple(value)
+
+
+def load_config(paths: Sequence[Path]) -> LintConfig:
+    """The config found from the first of `paths` (defaults when there is none).
+
+    Raises:
+        LintUsageError: unreadable or invalid TOML, an unknown key, or a value of the wrong type.
+    """
+    source = find_config(paths[0]) if paths else None
+    if source is None:
+        return LintConfig()
+    table = _table(source) or {}
+    unknown = sorted(set(table) - set(_KEYS))
+    if unknown:
+        raise LintUsageError(
+            f"{source}: unknown key(s) {', '.join(unknown)} in [tool.awaitbench.lint] "
+            f"(known: {', '.join(_KEYS)})"
+        )
+    values = {key: _strings(source, key, table[key]) for key in _KEYS if key in table}
+    config = LintConfig(source=source, **values)
+    config.rules()  # validate the selectors now, naming the file
+    return config

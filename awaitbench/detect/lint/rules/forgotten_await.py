@@ -1,0 +1,97 @@
+"""AWB108 forgotten_await — a coroutine is created and dropped: an `async def` of the package (or a known
+async API) called as a bare statement, its result neither awaited, stored nor passed on.
+
+Bad::
+
+    async def record_answer(db, answer): ...
+
+    @app.post("/ask")
+    async def ask(q: Question):
+        answer = await llm(q)
+        record_answer(db, answer)        # AWB108: the write never happens
+        return answer
+
+Good::
+
+        await record_answer(db, answer)
+        # or, to run it after the response: background_tasks.add_task(record_answer, db, answer)
+
+Recognised callees: `async def` functions and methods of the package (through imports, aliases, `self`),
+network calls on async clients (`client.chat.completions.create(...)` on an AsyncOpenAI), and
+`asyncio.sleep`/`wait_for`/`wait`. Not reported: async generators (calling one creates an iterator), a callee
+held in a variable or called in a branch that tests `inspect.iscoroutinefunction`/`isawaitable`, a
+coroutine stored or passed on (`task = f()`, `tasks.append(f())`). `asyncio.create_task(...)` whose task is
+not kept is flake8-async's/ruff's ASYNC300 (and RUF006), not this rule. Type checkers report the same bug
+(mypy `unused-coroutine`, pyright `reportUnusedCoroutine`); ruff does not (#9833).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from awaitbench.detect.lint.callgraph import call_label
+from awaitbench.detect.lint.known import KNOWN_ASYNC_CALLS
+from awaitbench.detect.lint.rules.base import Context, Report, Rule
+from awaitbench.detect.lint.values import External, FuncRef, find_binding
+
+__all__ = ["RULE"]
+
+
+def _dropped_coroutine(call: ast.Call, ctx: Context) -> str | None:
+    callee = ctx.resolver.expr(call.func, ctx.scope)
+    if isinstance(callee, FuncRef):
+        function = callee.function
+        if function.is_async and not function.is_generator:
+            return f"`async def {function.qualname}`"
+        return None
+    if isinstance(callee, External) and callee.name in KNOWN_ASYNC_CALLS:
+        return f"`{callee.name}`"
+    ref = ctx.resolver.network_call(call, ctx.scope)
+    if ref is not None and ref.info.spec.is_async:
+        return f"async client call `{call_label(call)}`"
+    return None
+
+
+_AWAITABLE_CHECKS = re.compile(r"iscoroutine|isawaitable|isasyncgen")
+
+
+def _ambiguous(call: ast.Call, ctx: Context) -> bool:
+    """A callee held in a variable (`f = self.send_str if ... else ...; f(msg)`), or a call in a branch
+    that tests whether something is awaitable: the code already decides at run time."""
+    if isinstance(call.func, ast.Name):
+        binding = find_binding(call.func.id, ctx.scope, call.lineno)
+        if binding is not None and binding.kind not in ("def", "import"):
+            return True
+    for ancestor in reversed(ctx.ancestors):
+        if isinstance(ancestor, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            return False
+        if isinstance(ancestor, ast.If) and _AWAITABLE_CHECKS.search(ast.unparse(ancestor.test)):
+            return True
+    return False
+
+
+def check(node: ast.AST, ctx: Context) -> Iterator[Report]:
+    if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
+        return
+    if _ambiguous(node.value, ctx):
+        return
+    what = _dropped_coroutine(node.value, ctx)
+    if what is not None:
+        yield Report(
+            node.value,
+            f"{what} is called without `await`: the coroutine is created and dropped, so it never runs",
+        )
+
+
+RULE = Rule(
+    code="AWB108",
+    pitfall="forgotten_await",
+    name="forgotten-await",
+    summary="A coroutine function is called as a statement without await: it never runs.",
+    fix="Add `await`, or hand the coroutine to a task you keep a reference to (or to BackgroundTasks).",
+    why="the work silently never happens; the only trace is a RuntimeWarning at garbage collection.",
+    node_types=(ast.Expr,),
+    check=check,
+)

@@ -1,0 +1,185 @@
+"""AWB107 retries — stacked retries (an app retry loop or decorator around an SDK call that already
+retries) and retries with no pause between attempts.
+
+Bad::
+
+    client = AsyncOpenAI()                                    # max_retries=2 by default
+
+    for attempt in range(3):                                  # AWB107: 3 x 3 = 9 upstream calls
+        try:
+            return await client.chat.completions.create(...)
+        except openai.APIError:
+            continue                                          # ... and no pause: a retry storm
+
+    @tenacity.retry(stop=stop_after_attempt(5))               # AWB107: tenacity's default wait is 0
+    async def ask(): ...
+
+    policy = RetryPolicy(delay_s=lambda attempt, error: 0.0)  # AWB107: zero delay between attempts
+
+Good::
+
+    client = AsyncOpenAI(max_retries=0)                       # one retry policy, the app's
+    for attempt in range(3):
+        try:
+            return await client.chat.completions.create(...)
+        except openai.RateLimitError:
+            await asyncio.sleep(random.uniform(0, 0.5 * 2**attempt))   # backoff with jitter
+
+Shapes: a `for ... in range(...)`/`while` loop whose body has a `try` around an upstream call (resolved
+client call, LLM-shaped call or package coroutine awaiting one) and a `return`/`break` (the way out on
+success; a loop without one makes independent calls, it does not retry); a function decorated with
+`tenacity.retry`, `backoff.on_exception`/`on_predicate` that makes one. Stacked: the client's
+construction is seen and its `max_retries` is not 0 (SDK default 2). No backoff: no sleep/backoff/wait call
+in the loop body; tenacity `retry` without `wait=`; or any call whose name contains "retry" given a
+delay-like keyword (delay, wait, backoff, sleep, interval) that is 0, a lambda returning 0, `wait_none()`
+or `wait_fixed(0)`. No linter covers this.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from awaitbench.detect.lint.callgraph import body_nodes, call_label
+from awaitbench.detect.lint.index import Scope
+from awaitbench.detect.lint.known import RETRY_DECORATORS, SLEEPS
+from awaitbench.detect.lint.rules.base import Context, Report, Rule
+from awaitbench.detect.lint.values import External
+
+__all__ = ["RULE"]
+
+_DELAY_KEYWORD = re.compile(r"delay|wait|backoff|sleep|interval|pause", re.I)
+_PAUSE_NAME = re.compile(r"sleep|backoff|wait", re.I)
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _is_zero(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant):
+        return node.value == 0 and not isinstance(node.value, bool)
+    if isinstance(node, ast.Lambda):
+        return _is_zero(node.body)
+    if isinstance(node, ast.Call):
+        name = call_label(node).rpartition(".")[2]
+        return name == "wait_none" or (name == "wait_fixed" and bool(node.args) and _is_zero(node.args[0]))
+    return False
+
+
+def _upstream_calls(nodes: list[ast.AST], ctx: Context, scope: Scope) -> Iterator[ast.Call]:
+    for node in nodes:
+        if not isinstance(node, ast.Call):
+            continue
+        if ctx.graph.upstream_call(node, scope) is not None or ctx.resolver.network_call(node, scope):
+            yield node
+
+
+def _stacked(calls: list[ast.Call], ctx: Context, scope: Scope) -> str | None:
+    for call in calls:
+        ref = ctx.resolver.network_call(call, scope)
+        if ref is None or ref.info.site is None or ref.info.spec.default_retries == 0:
+            continue
+        if ref.info.retries in ("default", "set"):
+            count = (
+                f"{ref.info.spec.default_retries} times by default"
+                if ref.info.retries == "default"
+                else "itself"
+            )
+            short = ref.info.spec.name.rpartition(".")[2]
+            return (
+                f"`{call_label(call)}` already retries {count} "
+                f"({short} built at {ref.info.site} without max_retries=0)"
+            )
+    return None
+
+
+def _pauses(nodes: list[ast.AST], ctx: Context) -> bool:
+    for node in nodes:
+        if isinstance(node, ast.Call):
+            value = ctx.resolver.expr(node.func, ctx.scope)
+            if isinstance(value, External) and value.name in SLEEPS:
+                return True
+            if _PAUSE_NAME.search(call_label(node).rpartition(".")[2]):
+                return True
+    return False
+
+
+def _retry_loop(node: ast.For | ast.While, ctx: Context) -> Iterator[Report]:
+    if isinstance(node, ast.For):
+        iterable = node.iter
+        if not (
+            isinstance(iterable, ast.Call) and call_label(iterable) in ("range", "itertools.count", "count")
+        ):
+            return
+    inner = [sub for stmt in node.body for sub in ast.walk(stmt)]
+    if not any(isinstance(sub, ast.Return | ast.Break) for sub in inner):
+        return  # no way out on success: a loop of independent calls, not a retry loop
+    tries = [sub for sub in inner if isinstance(sub, ast.Try) and sub.handlers]
+    guarded = [sub for t in tries for stmt in t.body for sub in ast.walk(stmt)]
+    calls = list(_upstream_calls(guarded, ctx, ctx.scope))
+    if not calls:
+        return
+    problems = []
+    stacked = _stacked(calls, ctx, ctx.scope)
+    if stacked:
+        problems.append(f"stacked retries: {stacked}")
+    if not _pauses(inner, ctx):
+        problems.append("no pause between attempts (a retry storm when the upstream sheds load)")
+    if problems:
+        yield Report(node, f"retry loop around `{call_label(calls[0])}`: " + "; ".join(problems))
+
+
+def _decorated(node: ast.AST, ctx: Context) -> Iterator[Report]:
+    info = ctx.module.functions.get(node)
+    if info is None or isinstance(info.node, ast.Lambda):
+        return
+    for decorator in info.node.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        value = ctx.resolver.expr(target, ctx.scope)
+        if not isinstance(value, External) or value.name not in RETRY_DECORATORS:
+            continue
+        calls = list(_upstream_calls(list(body_nodes(info)), ctx, info.scope))
+        if not calls:
+            return
+        problems = []
+        stacked = _stacked(calls, ctx, info.scope)
+        if stacked:
+            problems.append(f"stacked retries: {stacked}")
+        keywords = {kw.arg for kw in decorator.keywords} if isinstance(decorator, ast.Call) else set()
+        if value.name == "tenacity.retry" and "wait" not in keywords:
+            problems.append("tenacity retries at once by default (no wait=)")
+        if problems:
+            yield Report(decorator, f"`{value.name}` on `{info.qualname}`: " + "; ".join(problems))
+        return
+
+
+def _zero_delay_policy(node: ast.Call) -> Iterator[Report]:
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if "retr" not in name.lower() or not node.keywords:
+        return
+    for kw in node.keywords:
+        if kw.arg and _DELAY_KEYWORD.search(kw.arg) and _is_zero(kw.value):
+            yield Report(node, f"retry policy `{name}(...)` waits 0 s between attempts (`{kw.arg}=...`)")
+            return
+
+
+def check(node: ast.AST, ctx: Context) -> Iterator[Report]:
+    if isinstance(node, ast.For | ast.While):
+        yield from _retry_loop(node, ctx)
+    elif isinstance(node, _FUNCTIONS):
+        yield from _decorated(node, ctx)
+    elif isinstance(node, ast.Call):
+        yield from _zero_delay_policy(node)
+
+
+RULE = Rule(
+    code="AWB107",
+    pitfall="retries",
+    name="retry-storm",
+    summary="Retries stacked on an SDK that already retries, or retries with no pause between attempts.",
+    fix="Keep one retry policy (set max_retries=0 on the SDK client if the app retries), retry only "
+    "429/5xx/transport errors, and wait between attempts: Retry-After, else exponential backoff with jitter.",
+    why="retries multiply the load on an upstream exactly when it is shedding load.",
+    node_types=(ast.For, ast.While, ast.FunctionDef, ast.AsyncFunctionDef, ast.Call),
+    check=check,
+)

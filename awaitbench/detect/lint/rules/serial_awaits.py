@@ -1,0 +1,182 @@
+"""AWB104 serial_awaits — independent upstream calls awaited one after another.
+
+Bad::
+
+    summary = await client.chat.completions.create(**ask("summarise", doc))   # AWB104
+    keywords = await client.chat.completions.create(**ask("keywords", doc))
+    replies = [await client.chat.completions.create(**p) for p in prompts]   # AWB104
+
+Good::
+
+    summary, keywords = await asyncio.gather(
+        client.chat.completions.create(**ask("summarise", doc)),
+        client.chat.completions.create(**ask("keywords", doc)),
+    )
+    outline = await client.chat.completions.create(**ask("outline", doc))
+    draft = await client.chat.completions.create(**ask("draft", outline))   # depends on outline: fine
+
+What counts as an upstream call: a call on an async LLM or HTTP client (HTTP only for GET/HEAD/OPTIONS,
+since writes are often ordered on purpose), an unresolved call with an LLM SDK's shape
+(`x.chat.completions.create`), or a package coroutine that awaits one of those (so not a coroutine that
+POSTs: `await create_user(); await send_welcome()` stays in order). Locks, sleeps, sends and DB calls
+are never counted. Three shapes are reported:
+
+- two or more such awaits in consecutive statements where no later call reads a name an earlier one
+  bound (no data dependency);
+- a comprehension awaiting such a call per element (`[await f(x) for x in xs]`);
+- a `for` loop whose body awaits exactly one such call and has no break/continue/return/raise/try and no
+  name assigned in the body feeding the call (a pagination loop feeds the next call; a retry loop has try).
+
+Not caught: awaits split by other statements, calls whose independence needs types to see. Fixit's
+`GatherSequentialAwaitRule` covers the loop shapes only; ruff has no equivalent.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from awaitbench.detect.lint.callgraph import body_nodes, call_label
+from awaitbench.detect.lint.known import HTTP_READ_VERBS
+from awaitbench.detect.lint.rules.base import Context, Report, Rule
+from awaitbench.detect.lint.values import FuncRef
+
+__all__ = ["RULE"]
+
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_ESCAPES = (ast.Break, ast.Continue, ast.Return, ast.Raise, ast.Try, ast.While)
+
+
+def _independent_call(call: ast.Call, ctx: Context) -> bool:
+    ref = ctx.resolver.network_call(call, ctx.scope)
+    if ref is not None:
+        verb = call.func.attr if isinstance(call.func, ast.Attribute) else ""
+        return ref.info.spec.is_async and (ref.info.spec.family == "llm" or verb in HTTP_READ_VERBS)
+    callee = ctx.resolver.expr(call.func, ctx.scope)
+    if isinstance(callee, FuncRef):
+        function = callee.function
+        return function.is_async and ctx.graph.network_chain(function, reads_only=True) is not None
+    return ctx.graph.upstream_call(call, ctx.scope) is not None
+
+
+def _names(node: ast.AST) -> set[str]:
+    return {sub.id for sub in ast.walk(node) if isinstance(sub, ast.Name)}
+
+
+def _step(stmt: ast.stmt, ctx: Context) -> tuple[ast.Call, set[str]] | None:
+    """`await CALL`, `x = await CALL` or `x: T = await CALL`: the call and the names it binds."""
+    targets: set[str] = set()
+    if isinstance(stmt, ast.Expr):
+        value = stmt.value
+    elif isinstance(stmt, ast.Assign) and all(isinstance(t, ast.Name | ast.Tuple) for t in stmt.targets):
+        value = stmt.value
+        targets = set().union(*(_names(t) for t in stmt.targets))
+    elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+        value, targets = stmt.value, {stmt.target.id}
+    else:
+        return None
+    if not isinstance(value, ast.Await) or not isinstance(value.value, ast.Call):
+        return None
+    return (value.value, targets) if _independent_call(value.value, ctx) else None
+
+
+def _runs(stmts: list[ast.stmt], ctx: Context) -> Iterator[list[ast.Call]]:
+    run: list[ast.Call] = []
+    bound: set[str] = set()
+    for stmt in [*stmts, None]:
+        step = None if stmt is None else _step(stmt, ctx)
+        if step is not None and run and not (_names(step[0]) & bound) and not (step[1] & bound):
+            run.append(step[0])
+            bound |= step[1]
+            continue
+        if len(run) >= 2:
+            yield run
+        run, bound = ([step[0]], set(step[1])) if step is not None else ([], set())
+
+
+def _statement_runs(node: ast.AST, ctx: Context) -> Iterator[Report]:
+    info = ctx.module.functions.get(node)
+    if info is None or not info.is_async:
+        return
+    saved = ctx.scope
+    ctx.scope = info.scope
+    try:
+        blocks = [info.node.body] + [
+            getattr(sub, field)
+            for sub in body_nodes(info)
+            if isinstance(sub, ast.stmt | ast.excepthandler)
+            for field in ("body", "orelse", "finalbody")
+            if isinstance(getattr(sub, field, None), list) and not isinstance(sub, _DEFINITIONS)
+        ]
+        for block in blocks:
+            for run in _runs(block, ctx):
+                lines = ", ".join(str(call.lineno) for call in run)
+                yield Report(
+                    run[0],
+                    f"{len(run)} independent awaits in a row (lines {lines}) wait for each other: "
+                    f"`{call_label(run[0])}`, ...",
+                )
+    finally:
+        ctx.scope = saved
+
+
+def _comprehension(node: ast.AST, ctx: Context) -> Iterator[Report]:
+    if not ctx.in_async or any(gen.is_async for gen in node.generators):  # type: ignore[attr-defined]
+        return
+    elements = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]  # type: ignore[attr-defined]
+    for element in elements:
+        for sub in ast.walk(element):
+            if (
+                isinstance(sub, ast.Await)
+                and isinstance(sub.value, ast.Call)
+                and _independent_call(sub.value, ctx)
+            ):
+                yield Report(
+                    sub,
+                    f"`await {call_label(sub.value)}` inside a comprehension runs the calls one at a time",
+                )
+                return
+
+
+def _loop(node: ast.AST, ctx: Context) -> Iterator[Report]:
+    if not isinstance(node, ast.For) or not ctx.in_async:
+        return
+    inner = [sub for stmt in node.body for sub in ast.walk(stmt)]
+    awaits = [sub for sub in inner if isinstance(sub, ast.Await)]
+    if len(awaits) != 1 or any(isinstance(sub, _ESCAPES) for sub in inner):
+        return
+    awaited = awaits[0].value
+    if not isinstance(awaited, ast.Call) or not _independent_call(awaited, ctx):
+        return
+    assigned = {
+        sub.id for sub in inner if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store)
+    } - _names(node.target)
+    if _names(awaited) & assigned:
+        return
+    yield Report(
+        awaits[0],
+        f"`await {call_label(awaited)}` in a for loop runs the calls one at a time, though no iteration "
+        "uses another's result",
+    )
+
+
+def check(node: ast.AST, ctx: Context) -> Iterator[Report]:
+    if isinstance(node, ast.AsyncFunctionDef):
+        yield from _statement_runs(node, ctx)
+    elif isinstance(node, _COMPREHENSIONS):
+        yield from _comprehension(node, ctx)
+    else:
+        yield from _loop(node, ctx)
+
+
+RULE = Rule(
+    code="AWB104",
+    pitfall="serial_awaits",
+    name="serial-independent-awaits",
+    summary="Independent upstream calls are awaited one after another.",
+    fix="Start them together: `await asyncio.gather(a(), b())` or tasks of an `asyncio.TaskGroup`.",
+    why="the user waits for the sum of the latencies instead of the slowest one.",
+    node_types=(ast.AsyncFunctionDef, *_COMPREHENSIONS, ast.For),
+    check=check,
+)

@@ -1,0 +1,130 @@
+"""`python -m awaitbench.detect.serve MODULE:ATTR --port P`: serve a team's own ASGI app with the diagnosis
+agent.
+
+Used by `awaitbench diagnose`, which starts the app this way next to a fake LLM. The app is imported as
+uvicorn imports it (`MODULE:ATTR`, `--factory`, `--app-dir`, default the current directory) and wrapped
+in `awaitbench.detect.diagnose.agent.DiagnoseAgent` — the loop watchdog, request tags and deadline tracking —
+without a line of the app changing; the agent's side channel listens on `--channel-port`. uvicorn runs
+it on a loop that notes the timers each request arms (`awaitbench.detect.diagnose.deadlines`), uvloop by
+default.
+
+Exit codes: 2 when the import string does not name an importable ASGI app (one line on stderr saying
+which part failed); 3 (uvicorn's startup failure) when the app fails while starting, its traceback in
+the output. SIGTERM or SIGINT shut it down gracefully (uvicorn then re-raises the signal).
+Only ASGI 3 apps (FastAPI, Starlette, Litestar, Quart, raw ASGI) are supported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import inspect
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["AppImportError", "load_app", "main"]
+
+
+class AppImportError(Exception):
+    """The import string does not lead to an ASGI app; the message says which part and why."""
+
+
+def load_app(target: str, *, factory: bool, app_dir: str) -> Any:
+    """Import `MODULE:ATTR` (from `app_dir` first, like uvicorn) and call it when `factory`.
+
+    Raises:
+        AppImportError: a malformed string, a module that does not import, a missing attribute, or a
+            factory that is not callable. An exception raised by the module's own code while importing is
+            reported with its type and message (the traceback goes to stderr).
+    """
+    module_name, sep, attr = target.partition(":")
+    if not sep or not module_name or not attr:
+        raise AppImportError(
+            f"'{target}' is not an import string: write MODULE:ATTR, e.g. myservice.main:app"
+        )
+    sys.path.insert(0, os.path.abspath(app_dir))
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and module_name.startswith(exc.name):
+            raise AppImportError(
+                f"cannot import module '{module_name}' of '{target}' from {os.path.abspath(app_dir)} "
+                f"({exc}): check --app-dir and the module path"
+            ) from None
+        traceback.print_exc()
+        raise AppImportError(f"importing '{module_name}' failed: {type(exc).__name__}: {exc}") from None
+    except Exception as exc:
+        traceback.print_exc()
+        raise AppImportError(f"importing '{module_name}' failed: {type(exc).__name__}: {exc}") from None
+    obj: Any = module
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise AppImportError(f"module '{module_name}' has no attribute '{attr}' (from '{target}')")
+        obj = getattr(obj, part)
+    if factory:
+        if not callable(obj):
+            raise AppImportError(f"'{target}' is not callable, so it cannot be a --factory")
+        obj = obj()
+    elif inspect.isfunction(obj) and not inspect.iscoroutinefunction(obj):
+        raise AppImportError(f"'{target}' is a plain function: if it builds the app, pass --factory")
+    if not callable(obj):
+        raise AppImportError(f"'{target}' is not an ASGI app (got {type(obj).__name__})")
+    return obj
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m awaitbench.detect.serve", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("app", metavar="MODULE:ATTR")
+    parser.add_argument("--factory", action="store_true", help="ATTR is a zero-argument app factory")
+    parser.add_argument("--app-dir", default=".", help="directory put first on sys.path (default: .)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--channel-port", type=int, required=True, help="the agent's side channel port")
+    parser.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop")
+    parser.add_argument("--block-ms", type=float, default=20.0, help="loop block threshold (ms)")
+    parser.add_argument("--interval-ms", type=float, default=None, help="watchdog check interval (ms)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        app = load_app(args.app, factory=args.factory, app_dir=args.app_dir)
+    except AppImportError as exc:
+        print(f"awaitbench.detect.serve: error: {exc}", file=sys.stderr, flush=True)
+        return 2
+
+    import uvicorn
+
+    from awaitbench.detect.diagnose.agent import DiagnoseAgent
+    from awaitbench.detect.diagnose.channel import start_channel
+    from awaitbench.detect.diagnose.deadlines import tracking_loop_factory
+    from awaitbench.detect.watchdog.config import WatchConfig
+
+    watch = WatchConfig(
+        threshold_ms=args.block_ms, interval_ms=args.interval_ms, loops="current", coroutine_origin_depth=8
+    )
+    agent = DiagnoseAgent(app, watch=watch)
+    start_channel(agent, args.channel_port)
+    config = uvicorn.Config(
+        agent,
+        host=args.host,
+        port=args.port,
+        lifespan="auto",
+        log_level="warning",
+        timeout_graceful_shutdown=2,
+    )
+    server = uvicorn.Server(config)
+    with asyncio.Runner(loop_factory=tracking_loop_factory(args.loop)) as runner:
+        runner.run(server.serve())
+    return 0 if server.started else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""The loop watchdog: names the line that blocks an event loop, and says whether it computed or waited.
+
+    from awaitbench.detect.watchdog import watch_loop
+    with watch_loop(threshold_ms=50) as watch:
+        ...
+    for group in watch.groups:
+        print(group.describe())
+
+Modules: `config` (WatchConfig, FrameFilter), `monitor` (the thread), `loops` (finding loops, the
+canary), `stacks` (sampling, attribution), `cpu` (running vs parked), `threadpool` (anyio's limiter),
+`warnings_capture` (never-awaited coroutines, ResourceWarnings), `routes` (which request), `groups`
+(blocks by location), `report` (the frozen results), `render` (text), `watch` (`watch_loop`).
+"""
+
+from awaitbench.detect.watchdog.config import DEFAULT_THRESHOLD_MS, FrameFilter, WatchConfig
+from awaitbench.detect.watchdog.errors import WatchConfigError, WatchdogError
+from awaitbench.detect.watchdog.monitor import WatchListener
+from awaitbench.detect.watchdog.render import describe_never_awaited, render_block, render_report
+from awaitbench.detect.watchdog.report import (
+    Block,
+    BlockGroup,
+    BlockState,
+    Frame,
+    LagSummary,
+    NeverAwaited,
+    ResourceLeak,
+    ThreadpoolUsage,
+    WatchReport,
+)
+from awaitbench.detect.watchdog.watch import LoopWatch, watch_loop
+
+__all__ = [
+    "DEFAULT_THRESHOLD_MS",
+    "Block",
+    "BlockGroup",
+    "BlockState",
+    "Frame",
+    "FrameFilter",
+    "LagSummary",
+    "LoopWatch",
+    "NeverAwaited",
+    "ResourceLeak",
+    "ThreadpoolUsage",
+    "WatchConfig",
+    "WatchConfigError",
+    "WatchListener",
+    "WatchReport",
+    "WatchdogError",
+    "describe_never_awaited",
+    "render_block",
+    "render_report",
+    "watch_loop",
+]

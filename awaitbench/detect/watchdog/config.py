@@ -1,0 +1,132 @@
+"""The watchdog's settings: one frozen object, validated once, read by every part.
+
+Why the interval is separate from the threshold: the monitor asks the loop to run a tiny callback once
+per interval, and a block is measured from the moment it asked. A block therefore reads at most one
+interval short, and the threshold should be a few intervals long; the default interval is a fifth of
+the threshold, capped at 20 ms (at the default 50 ms threshold: a check every 10 ms).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+from awaitbench.detect.watchdog.errors import WatchConfigError
+
+__all__ = ["DEFAULT_THRESHOLD_MS", "FrameFilter", "Loops", "WatchConfig"]
+
+DEFAULT_THRESHOLD_MS = 50.0
+_MAX_DEFAULT_INTERVAL_MS = 20.0
+_MIN_INTERVAL_MS = 1.0
+
+Loops = Literal["auto", "current", "all"]
+"""Which event loops to watch: `current` the loop running in the calling thread; `all` every asyncio
+loop running in any thread of the process (found from the threads' stacks, see
+`awaitbench.detect.watchdog.loops`);
+`auto` the current one when a loop runs in the calling thread, else all."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FrameFilter:
+    """Which frames are the user's code, where a block is attributed.
+
+    By default everything under the standard library, any `site-packages`/`dist-packages` directory and
+    the `detect` package itself is library code, and the rest (your project, your tests) is yours. The
+    block's location is the innermost frame of yours: for a sync OpenAI call inside a route, the route's
+    line that called the SDK, not `ssl.py`.
+
+    Args:
+        user_modules: top-level packages that count as yours even when installed in site-packages
+            (e.g. `("myservice",)` when the app is pip-installed into a container image).
+        user_paths: directory prefixes that count as yours.
+        library_modules: packages to treat as library code although they live in your tree
+            (e.g. a vendored client). Library settings win over user settings.
+        library_paths: directory prefixes to treat as library code.
+    """
+
+    user_modules: tuple[str, ...] = ()
+    user_paths: tuple[str, ...] = ()
+    library_modules: tuple[str, ...] = ()
+    library_paths: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("user_modules", "user_paths", "library_modules", "library_paths"):
+            value = getattr(self, name)
+            if isinstance(value, str) or not all(isinstance(item, str) and item for item in value):
+                raise WatchConfigError(
+                    f"FrameFilter.{name} must be a tuple of non-empty strings, got {value!r} "
+                    f"(write {name}=({value!r},) for a single entry)"
+                )
+
+
+@dataclass(frozen=True, kw_only=True)
+class WatchConfig:
+    """Everything a watch needs; keyword-only, validated at construction.
+
+    Args:
+        threshold_ms: a loop that does not run a posted callback for this long is blocked.
+        interval_ms: how often the monitor checks each loop (None: a fifth of the threshold, at most
+            20 ms). A block is measured at most one interval short.
+        loops: which loops to watch (see `Loops`).
+        frames: which frames are the user's code (see `FrameFilter`).
+        coroutine_origin_depth: frames of origin recorded for every coroutine created while watching
+            (`sys.set_coroutine_origin_tracking_depth`), so a never-awaited coroutine names where it was
+            created. It costs a few frames' walk per coroutine: 0 turns it off (the middleware's default).
+        capture_warnings: record never-awaited coroutines and ResourceWarnings (unclosed clients).
+        max_blocks: blocks kept in full; later ones still count in their group.
+
+    Raises:
+        WatchConfigError: a value is out of range; the message names it.
+    """
+
+    threshold_ms: float = DEFAULT_THRESHOLD_MS
+    interval_ms: float | None = None
+    loops: Loops = "auto"
+    frames: FrameFilter = field(default_factory=FrameFilter)
+    coroutine_origin_depth: int = 8
+    capture_warnings: bool = True
+    max_blocks: int = 1000
+
+    def __post_init__(self) -> None:
+        if not _positive(self.threshold_ms):
+            raise WatchConfigError(f"threshold_ms must be a positive number of ms, got {self.threshold_ms!r}")
+        if self.interval_ms is not None:
+            if not _positive(self.interval_ms) or self.interval_ms < _MIN_INTERVAL_MS:
+                raise WatchConfigError(
+                    f"interval_ms must be at least {_MIN_INTERVAL_MS:g} ms, got {self.interval_ms!r}"
+                )
+            if self.interval_ms > self.threshold_ms:
+                raise WatchConfigError(
+                    f"interval_ms ({self.interval_ms:g}) must not exceed threshold_ms "
+                    f"({self.threshold_ms:g}): a block is measured at most one interval short"
+                )
+        if self.loops not in ("auto", "current", "all"):
+            raise WatchConfigError(f"loops must be 'auto', 'current' or 'all', got {self.loops!r}")
+        if not isinstance(self.frames, FrameFilter):
+            raise WatchConfigError(f"frames must be a FrameFilter, got {type(self.frames).__name__}")
+        if not isinstance(self.coroutine_origin_depth, int) or not 0 <= self.coroutine_origin_depth <= 100:
+            raise WatchConfigError(
+                "coroutine_origin_depth must be an int from 0 (off) to 100, "
+                f"got {self.coroutine_origin_depth!r}"
+            )
+        if not isinstance(self.max_blocks, int) or self.max_blocks < 0:
+            raise WatchConfigError(f"max_blocks must be a non-negative int, got {self.max_blocks!r}")
+
+    @property
+    def threshold_s(self) -> float:
+        return self.threshold_ms / 1000.0
+
+    @property
+    def interval_s(self) -> float:
+        """The effective check interval in seconds (the default applied)."""
+        if self.interval_ms is not None:
+            return self.interval_ms / 1000.0
+        default_ms = min(self.threshold_ms / 5.0, _MAX_DEFAULT_INTERVAL_MS)
+        return max(default_ms, _MIN_INTERVAL_MS) / 1000.0
+
+
+def _positive(value: object) -> bool:
+    return (
+        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+    )

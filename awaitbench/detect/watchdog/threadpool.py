@@ -1,0 +1,99 @@
+"""anyio's default thread limiter: the 40 tokens that FastAPI's `def` routes, sync dependencies and
+`run_in_threadpool` share, read for the probe and the watchdog alike.
+
+Why found on the loop thread and read from the monitor: the limiter is a per-loop `RunVar`, so it can
+only be looked up from inside the loop (the monitor's callback does it once); after that its counters
+are plain attributes the monitor thread can read at every check without touching the loop.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from dataclasses import dataclass
+from typing import Any
+
+from awaitbench.detect.watchdog.report import ThreadpoolUsage
+
+__all__ = ["ThreadpoolReader", "ThreadpoolReading", "ThreadpoolTracker", "default_thread_limiter"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThreadpoolReading:
+    borrowed: int
+    total: int
+    waiting: int
+
+
+def default_thread_limiter() -> Any:
+    """anyio's default thread limiter of the loop running in this thread (None without anyio).
+
+    Works from a plain loop callback as well as from a task: anyio finds its backend through sniffio,
+    which sees no task in a callback, so the lookup runs in a context that names asyncio.
+    """
+
+    def lookup() -> Any:
+        try:
+            import sniffio
+
+            sniffio.current_async_library_cvar.set("asyncio")
+        except ImportError:  # anyio then falls back to the running asyncio loop
+            pass
+        import anyio.to_thread
+
+        return anyio.to_thread.current_default_thread_limiter()
+
+    try:
+        return contextvars.copy_context().run(lookup)
+    except Exception:  # no anyio, or a loop anyio does not support
+        return None
+
+
+class ThreadpoolReader:
+    """One loop's limiter: bound on the loop thread once, read from any thread afterwards."""
+
+    def __init__(self) -> None:
+        self._limiter: Any = None
+        self.bound = False
+
+    def bind(self) -> None:
+        """Call on the loop thread (the monitor's callback does)."""
+        self._limiter = default_thread_limiter()
+        self.bound = True
+
+    def read(self) -> ThreadpoolReading | None:
+        limiter = self._limiter
+        if limiter is None:
+            return None
+        borrowed, total = int(limiter.borrowed_tokens), int(limiter.total_tokens)
+        # Only a full pool has waiters; statistics() copies the borrower set, so skip it otherwise.
+        waiting = int(limiter.statistics().tasks_waiting) if borrowed >= total else 0
+        return ThreadpoolReading(borrowed=borrowed, total=total, waiting=waiting)
+
+
+class ThreadpoolTracker:
+    """Peaks and time-at-saturation over a watch; fed one reading per check."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.peak_borrowed = 0
+        self.total: int | None = None
+        self.peak_waiting = 0
+        self.saturated_s = 0.0
+
+    def observe(self, reading: ThreadpoolReading, elapsed_s: float) -> None:
+        """`elapsed_s`: time since the previous reading of the same loop (counted if saturated)."""
+        self.peak_borrowed = max(self.peak_borrowed, reading.borrowed)
+        self.peak_waiting = max(self.peak_waiting, reading.waiting)
+        self.total = reading.total
+        if reading.borrowed >= reading.total:
+            self.saturated_s += elapsed_s
+
+    def usage(self) -> ThreadpoolUsage:
+        return ThreadpoolUsage(
+            peak_borrowed=self.peak_borrowed,
+            total_tokens=self.total,
+            peak_waiting=self.peak_waiting,
+            saturated_ms=round(self.saturated_s * 1000.0, 3),
+        )

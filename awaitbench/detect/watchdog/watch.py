@@ -1,0 +1,230 @@
+"""`watch_loop()`: watch event loops for a stretch of code and get a `WatchReport`.
+
+    with watch_loop(threshold_ms=50) as watch:        # sync code: every loop in the process
+        client.post("/extract")                         # e.g. FastAPI's TestClient
+    watch.blocks, watch.groups, watch.threadpool_peak, watch.never_awaited
+
+    async with watch_loop(threshold_ms=50) as watch:  # async code: the running loop
+        await run_the_thing()
+
+The handle (`LoopWatch`) reads live while the watch runs and final after it; `report()` returns the
+frozen `WatchReport`. Starting costs one thread; stopping joins it and settles the last canaries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any
+
+from awaitbench.detect.watchdog.config import WatchConfig
+from awaitbench.detect.watchdog.errors import WatchConfigError
+from awaitbench.detect.watchdog.groups import BlockLog
+from awaitbench.detect.watchdog.lag import LagHistogram
+from awaitbench.detect.watchdog.monitor import Monitor, MonitorSettings, WatchListener
+from awaitbench.detect.watchdog.report import (
+    Block,
+    BlockGroup,
+    LagSummary,
+    NeverAwaited,
+    ResourceLeak,
+    ThreadpoolUsage,
+    WatchReport,
+)
+from awaitbench.detect.watchdog.stacks import FrameClassifier
+from awaitbench.detect.watchdog.threadpool import ThreadpoolReading, ThreadpoolTracker
+from awaitbench.detect.watchdog.warnings_capture import WarningsCapture
+
+__all__ = ["LoopWatch", "watch_loop"]
+
+
+def watch_loop(config: WatchConfig | None = None, /, **settings: Any) -> LoopWatch:
+    """A watch to use as `with` or `async with`: `watch_loop(threshold_ms=100)` or
+    `watch_loop(WatchConfig(...))`. Keyword settings are `WatchConfig`'s fields.
+
+    Raises:
+        WatchConfigError: a setting is invalid, or both a config and settings were given.
+    """
+    if config is not None and settings:
+        raise WatchConfigError(
+            f"pass either a WatchConfig or keyword settings, not both (got {sorted(settings)})"
+        )
+    if config is None:
+        try:
+            config = WatchConfig(**settings)
+        except TypeError as exc:
+            raise WatchConfigError(f"{exc}: the settings are WatchConfig's fields") from exc
+    return LoopWatch(config)
+
+
+class LoopWatch(WatchListener):
+    """A running (or finished) watch. Extra listeners see every event as it happens."""
+
+    def __init__(self, config: WatchConfig, *, listeners: Sequence[WatchListener] = ()) -> None:
+        self.config = config
+        self._classifier = FrameClassifier(config.frames)
+        self._extra = tuple(listeners)
+        self._log = BlockLog(max_blocks=config.max_blocks)
+        self._lag = LagHistogram()
+        self._threadpool = ThreadpoolTracker()
+        self._lock = threading.Lock()
+        self._never_awaited: list[NeverAwaited] = []
+        self._resource_warnings: list[ResourceLeak] = []
+        self._monitor: Monitor | None = None
+        self._warnings: WarningsCapture | None = None
+        self._started_at = 0.0
+        self._final: WatchReport | None = None
+        self._stopping = threading.Lock()
+        self._caller = (0, 0)
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+    def start(self) -> LoopWatch:
+        if self._monitor is not None:
+            raise WatchConfigError("this watch was already started: create a new one with watch_loop()")
+        loops = self._loops_to_watch()
+        self._monitor = Monitor(
+            MonitorSettings(
+                threshold_s=self.config.threshold_s,
+                interval_s=self.config.interval_s,
+                discover=not loops,
+                origin_depth=self.config.coroutine_origin_depth if self.config.capture_warnings else 0,
+            ),
+            (self, *self._extra),
+            self._classifier,
+            loops=loops,
+            on_exhausted=self.stop,
+        )
+        if self.config.capture_warnings:
+            self._warnings = WarningsCapture(
+                self._classifier,
+                on_never_awaited=self.on_never_awaited,
+                on_resource_warning=self.on_resource_warning,
+            )
+            self._warnings.start()
+        # Origin tracking is per thread and a closed loop cannot be asked to undo it: remember this
+        # thread's setting (pytest-asyncio's loop runs here) and put it back at stop.
+        self._caller = (threading.get_ident(), sys.get_coroutine_origin_tracking_depth())
+        self._started_at = time.perf_counter()
+        self._monitor.start()
+        return self
+
+    def stop(self) -> WatchReport:
+        """Stop watching (idempotent) and return the final report."""
+        with self._stopping:  # the caller, or the monitor thread when the watched loop closed
+            if self._final is None:
+                if self._monitor is None:
+                    raise WatchConfigError("this watch was never started: use it as `with watch_loop():`")
+                self._monitor.stop()
+                if self._warnings is not None:
+                    self._warnings.stop()
+                thread_id, depth = self._caller
+                if threading.get_ident() == thread_id:
+                    sys.set_coroutine_origin_tracking_depth(depth)
+                self._final = self._build_report()
+            return self._final
+
+    def _loops_to_watch(self) -> list[tuple[asyncio.AbstractEventLoop, int]]:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        mode = self.config.loops
+        if mode == "current" and loop is None:
+            raise WatchConfigError(
+                "loops='current' needs an event loop running in this thread: enter the watch from async "
+                "code, or use loops='all' to find the loops of every thread"
+            )
+        if mode == "all" or loop is None:
+            return []
+        return [(loop, threading.get_ident())]
+
+    def __enter__(self) -> LoopWatch:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> LoopWatch:
+        return self.start()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # -- what it saw -----------------------------------------------------------------------------------
+    def report(self) -> WatchReport:
+        """The final report once stopped; a snapshot so far while running."""
+        return self._final if self._final is not None else self._build_report()
+
+    @property
+    def blocks(self) -> tuple[Block, ...]:
+        return self.report().blocks
+
+    @property
+    def groups(self) -> tuple[BlockGroup, ...]:
+        return self.report().groups
+
+    @property
+    def threadpool(self) -> ThreadpoolUsage:
+        return self.report().threadpool
+
+    @property
+    def threadpool_peak(self) -> int:
+        return self.report().threadpool_peak
+
+    @property
+    def never_awaited(self) -> tuple[NeverAwaited, ...]:
+        return self.report().never_awaited
+
+    @property
+    def resource_warnings(self) -> tuple[ResourceLeak, ...]:
+        return self.report().resource_warnings
+
+    @property
+    def lag(self) -> LagSummary:
+        return self.report().lag
+
+    def _build_report(self) -> WatchReport:
+        with self._lock:
+            never_awaited, resources = tuple(self._never_awaited), tuple(self._resource_warnings)
+        return WatchReport(
+            threshold_ms=self.config.threshold_ms,
+            watched_ms=round((time.perf_counter() - self._started_at) * 1000.0, 3),
+            loops_watched=self._monitor.loops_seen if self._monitor is not None else 0,
+            blocks=self._log.blocks(),
+            blocks_dropped=self._log.dropped,
+            groups=self._log.groups(),
+            threadpool=self._threadpool.usage(),
+            never_awaited=never_awaited,
+            resource_warnings=resources,
+            lag=self._lag.summary(),
+        )
+
+    # -- listener (the monitor thread, and the warnings hooks) ----------------------------------------
+    def on_lag(self, lag_s: float) -> None:
+        self._lag.record(lag_s)
+
+    def on_block(self, block: Block) -> None:
+        self._log.add(block)
+
+    def on_threadpool(self, reading: ThreadpoolReading, elapsed_s: float) -> None:
+        self._threadpool.observe(reading, elapsed_s)
+
+    def on_never_awaited(self, item: NeverAwaited) -> None:
+        with self._lock:
+            if len(self._never_awaited) < self.config.max_blocks:  # bounded, like the blocks
+                self._never_awaited.append(item)
+        for listener in self._extra:
+            listener.on_never_awaited(item)
+
+    def on_resource_warning(self, item: ResourceLeak) -> None:
+        with self._lock:
+            if len(self._resource_warnings) < self.config.max_blocks:
+                self._resource_warnings.append(item)
+        for listener in self._extra:
+            listener.on_resource_warning(item)

@@ -1,0 +1,43 @@
+"""The judgement over all classifiers: order, the one subsumption, and the notes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from awaitbench.detect.diagnose.evidence import HangProbe
+from awaitbench.detect.diagnose.judge import judge, notes
+from tests.awaitbench.detect.diagnose.catalogue_fixtures import recorded
+from tests.awaitbench.detect.diagnose.evidence_builders import evidence, phase, upstream
+
+
+def test_a_clean_route_has_no_finding_and_a_deadline_note() -> None:
+    assert judge(evidence()) == ()
+    assert notes(evidence()) == (
+        "when the upstream hangs, the route's deadline cuts the hung call after 60 s",
+    )
+
+
+def test_findings_come_most_severe_first() -> None:
+    sync_in_async = recorded("sync_client__sync_in_async")
+    hung = HangProbe(answered=False, status=None, latency_ms=900.0, waited_s=0.9, upstream_calls=1)
+    both = replace(sync_in_async, hang=hung)  # no deadline visible: timeouts, medium
+    assert [(f.pitfall, f.severity) for f in judge(both)] == [("sync_client", "high"), ("timeouts", "medium")]
+
+
+def test_a_client_built_per_request_is_not_also_cpu_work() -> None:
+    built = recorded("per_request_client__client_per_request")
+    assert [f.pitfall for f in judge(built)] == ["per_request_client"]
+
+
+def test_notes_say_what_was_not_probed_and_what_to_distrust() -> None:
+    quiet = evidence(
+        one_user=phase("one_user", upstream=upstream(calls=0)),
+        load=phase(driver_cpu_share=0.95, errors=3),
+        hang=None,
+        retry=None,
+    )
+    assert notes(quiet) == (
+        "the route made no upstream call: no 429 or hang probe",
+        "the load driver used 95% of a core in the load phase: its throughput is a lower bound",
+        "3 request(s) of the load phase got no answer",
+    )

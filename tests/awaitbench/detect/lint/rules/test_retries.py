@@ -1,0 +1,40 @@
+"""AWB107: stacked retries and zero backoff; loops that are not retries are left alone."""
+
+from __future__ import annotations
+
+from tests.awaitbench.detect.lint.helpers import codes_at, lint_text
+
+
+def test_stacked_and_stormy_are_one_finding_with_both_problems() -> None:
+    [finding] = lint_text(
+        """
+        import openai
+        client = openai.AsyncOpenAI(timeout=5)
+
+        async def ask():
+            for _ in range(3):
+                try:
+                    return await client.models.list()
+                except openai.APIError:
+                    pass
+        """,
+        "AWB107",
+    )
+    assert "stacked retries" in finding.message and "no pause" in finding.message
+
+
+def test_backoff_decorator_with_max_retries_zero_is_fine() -> None:
+    source = """
+        import backoff, openai
+        client = openai.AsyncOpenAI(timeout=5, max_retries=0)
+
+        @backoff.on_exception(backoff.expo, openai.APIError)
+        async def ask():
+            return await client.models.list()
+        """
+    assert not codes_at(source, "AWB107")
+
+
+def test_a_zero_wait_in_a_retry_config_is_reported() -> None:
+    source = "import tenacity\nR = tenacity.Retrying(wait=tenacity.wait_fixed(0))\n"
+    assert codes_at(source, "AWB107") == [(2, "AWB107")]

@@ -1,0 +1,95 @@
+"""The precision test on the catalogue itself: `awaitbench lint scenarios/` reports exactly the pitfall
+variants, each with its own scenario's rule, and nothing in any fix variant or any other function.
+
+Variant line ranges come from each scenario module's AST and the factory strings in `SCENARIO.variants`,
+never from hard-coded line numbers.
+
+Reference variants, decided one by one (docs/lint.md says the same):
+- `sync_client:sync_in_def`, `blocking_work:def_route`: the sync call runs in a plain `def` route, on
+  FastAPI's threadpool: not a lint pitfall (its cost is the threadpool scenario's 40-token plateau).
+- `serial_awaits:task_group`: a fix (concurrent calls over a fixed three-part tuple).
+- `per_request_client:httpx_per_request`: a client built per request and closed properly: still the
+  per-request pitfall (construction and handshake on every call), so AWB103 is expected there.
+- the other scenarios' references (cpu_work, threadpool, client_backend) have no lint rule: nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from awaitbench.detect.lint import RULES, Finding, lint_paths
+from scenarios import catalogue
+
+ROOT = Path(__file__).resolve().parents[4]
+SCENARIOS = ROOT / "scenarios"
+RULE_OF = {rule.pitfall: rule.code for rule in RULES}
+REFERENCE_EXPECTED = {("per_request_client", "httpx_per_request"): {"AWB103"}}
+
+
+def _function_lines(module_path: Path) -> dict[str, range]:
+    tree = ast.parse(module_path.read_text(encoding="utf-8"))
+    return {
+        node.name: range(node.lineno, (node.end_lineno or node.lineno) + 1)
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+
+
+def _variants() -> list[tuple[str, str, str, Path, range]]:
+    """(scenario id, variant id, role, module file, line range) of every variant in the catalogue."""
+    rows = []
+    for scenario in catalogue():
+        for variant in scenario.variants:
+            module, _, function = variant.factory.partition(":")
+            path = ROOT.joinpath(*module.split(".")).with_suffix(".py")
+            rows.append((scenario.id, variant.id, variant.role, path, _function_lines(path)[function]))
+    return rows
+
+
+def _expected_codes(scenario: str, variant: str, role: str) -> set[str]:
+    if role == "pitfall" and scenario in RULE_OF:
+        return {RULE_OF[scenario]}
+    return REFERENCE_EXPECTED.get((scenario, variant), set())
+
+
+@pytest.fixture(scope="module")
+def findings() -> tuple[Finding, ...]:
+    return lint_paths([SCENARIOS]).findings
+
+
+def test_every_rule_maps_to_a_catalogue_scenario() -> None:
+    ids = {scenario.id for scenario in catalogue()}
+    assert {rule.pitfall for rule in RULES} <= ids
+    assert len({rule.code for rule in RULES}) == len(RULES)
+
+
+def test_every_pitfall_variant_with_a_rule_is_reported_with_that_rule(findings: tuple[Finding, ...]) -> None:
+    missed = []
+    for scenario, variant, role, path, lines in _variants():
+        for code in _expected_codes(scenario, variant, role):
+            if not any(
+                Path(f.path).resolve() == path and f.line in lines and f.code == code for f in findings
+            ):
+                missed.append(f"{scenario}:{variant} ({code})")
+    assert not missed, f"not reported: {missed}"
+    assert {RULE_OF[s] for s, _, role, _, _ in _variants() if role == "pitfall" and s in RULE_OF} == set(
+        RULE_OF.values()
+    )
+
+
+def test_no_finding_outside_the_variants_that_expect_it(findings: tuple[Finding, ...]) -> None:
+    allowed: dict[Path, list[tuple[range, set[str]]]] = defaultdict(list)
+    for scenario, variant, role, path, lines in _variants():
+        allowed[path].append((lines, _expected_codes(scenario, variant, role)))
+    stray = [
+        f"{f.path}:{f.line} {f.code} {f.message}"
+        for f in findings
+        if not any(
+            f.line in lines and f.code in codes for lines, codes in allowed.get(Path(f.path).resolve(), [])
+        )
+    ]
+    assert not stray, "findings in fix/reference variants or plumbing:\n" + "\n".join(stray)

@@ -1,0 +1,116 @@
+"""`awaitbench lint` and `python -m awaitbench.detect.lint` as a user runs them: exit codes 0/1/2, one-line
+errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.processes import awaitbench_argv
+
+ROOT = Path(__file__).resolve().parents[4]
+CORPUS = Path(__file__).resolve().parent / "corpus"
+RESULTS = ROOT / "tests" / "reports" / "fixtures" / "run_small"
+
+
+def _lint(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        awaitbench_argv("lint", *args), capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+
+
+def test_findings_exit_1_and_clean_exits_0() -> None:
+    dirty = _lint(str(CORPUS / "bad" / "forgotten.py"))
+    assert dirty.returncode == 1 and "AWB108" in dirty.stdout
+    clean = _lint(str(CORPUS / "clean"))
+    assert clean.returncode == 0 and clean.stdout.startswith("All checks passed")
+
+
+def test_usage_errors_exit_2_with_one_line() -> None:
+    for args in (("no/such/path",), ("scenarios", "--select", "AWB999"), ("scenarios", "--format", "xml")):
+        result = _lint(*args)
+        assert result.returncode == 2, args
+        assert result.stderr.count("\n") == 1 and result.stderr.startswith("awaitbench: error:"), args
+
+
+def test_scenarios_report_exactly_the_pitfall_variants_with_the_catalogue_theory() -> None:
+    result = _lint("scenarios", "--format", "json")
+    assert result.returncode == 1
+    findings = json.loads(result.stdout)
+    assert sorted({f["pitfall"] for f in findings}) == sorted(
+        [
+            "sync_client",
+            "blocking_work",
+            "per_request_client",
+            "serial_awaits",
+            "fan_out",
+            "timeouts",
+            "retries",
+            "forgotten_await",
+        ]
+    )
+    sync = next(f for f in findings if f["code"] == "AWB101")
+    assert "See `awaitbench run sync_client`." in sync["message"]
+
+
+def _headline(scenario_id: str) -> str:
+    """What the run measured for `scenario_id` on its headline, as the summary words it."""
+    from bench.results import load_run
+    from bench.results.summary import summarize
+
+    (pair,) = [pair for pair in summarize(load_run(RESULTS)) if pair.scenario.id == scenario_id]
+    assert pair.headline is not None and pair.headline.outcome == "pitfall worse"
+    return f"{pair.headline.text} at {pair.headline.users} users"
+
+
+def test_results_directory_puts_the_measured_cost_in_the_message() -> None:
+    result = _lint("scenarios/sync_client.py", "--results", str(RESULTS))
+    assert result.returncode == 1
+    expected = f"{_headline('sync_client')}, see `awaitbench run sync_client`"
+    assert expected.startswith("x") and "fewer req/s at 10 users" in expected
+    assert expected in result.stdout
+
+
+def test_a_bad_results_directory_is_a_usage_error(tmp_path: Path) -> None:
+    result = _lint("scenarios", "--results", str(tmp_path))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+
+
+def test_python_m_detect_lint_works_without_the_catalogue() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "awaitbench.detect.lint",
+            str(CORPUS / "bad" / "blocking.py"),
+            "--format",
+            "github",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert result.stdout.startswith("::warning file=")
+    missing = subprocess.run(
+        [sys.executable, "-m", "awaitbench.detect.lint", "nope.py"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1
+
+
+def test_why_texts_cover_the_catalogue_and_quote_a_results_directory() -> None:
+    from awaitbench.commands.lint import why_texts
+    from scenarios import catalogue
+
+    theory = why_texts()
+    assert set(theory) == {scenario.id for scenario in catalogue()}
+    assert theory["timeouts"].endswith("See `awaitbench run timeouts`.")
+    measured = why_texts(RESULTS)
+    assert measured["serial_awaits"] == f"{_headline('serial_awaits')}, see `awaitbench run serial_awaits`"
+    assert "longer" in measured["serial_awaits"]  # serial awaits cost the user's wait (p50)
+    assert measured["timeouts"] == theory["timeouts"]  # not in that run: the theory stays

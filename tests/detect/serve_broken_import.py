@@ -1,3 +1,0 @@
-"""A module whose import fails the way a misconfigured service does (served by detect.serve in a test)."""
-
-raise KeyError("SETTINGS_FILE")
