@@ -16,7 +16,7 @@ from bench.selfperf.config import ENV_PREFIX, PerfConfig
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from bench.selfperf.search import StepOutcome
+    from bench.run.rate_search import StepOutcome
 
 __all__ = ["register"]
 

@@ -20,8 +20,8 @@ from typing import Any
 from bench.errors import ProcessFailed
 from bench.loadgen.open_loop_config import OpenLoopConfig
 from bench.processes import ManagedProcess, ProcessSpec, free_port, running
+from bench.run.rate_search import RateSearch, SearchResult, StepOutcome, StepVerdict
 from bench.selfperf.config import Mode, PerfConfig, Sched, ServerKind
-from bench.selfperf.search import RateSearch, SearchResult, StepOutcome, StepVerdict
 from bench.selfperf.servers import CHAT_PATH, resolve_sched, scheduled, server_spec
 
 __all__ = ["LOADGEN_CPU_LIMIT", "SearchRecord", "StepCallback", "judge_step", "run_sweep"]

@@ -15,7 +15,7 @@ import pytest
 from bench.results import ArrivalFigures, LoadgenFigures, PointRecord, SteadyState
 from bench.results.ids import point_id
 from bench.run.capacity import CapacityCriteria, find_capacity, judge_point, start_rate
-from bench.selfperf.search import StepVerdict
+from bench.run.rate_search import StepVerdict
 from tests.results_builders import latency_with_p99
 
 _RUN_S = 4.0

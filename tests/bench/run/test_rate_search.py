@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bench.selfperf.search import RateSearch, StepOutcome, StepVerdict, search_max_rate
+from bench.run.rate_search import RateSearch, SearchResult, StepOutcome, StepVerdict
 
 
 def _server(
@@ -20,6 +20,21 @@ def _server(
         return StepOutcome(rate_rps=rate, verdict=verdict)
 
     return tried, measure
+
+
+def search_max_rate(
+    measure: Callable[[float], StepOutcome],
+    *,
+    start_rps: float,
+    max_rps: float,
+    max_steps: int,
+    resolution: float,
+) -> SearchResult:
+    """Run one search to its end, `measure` judging each rate it asks for."""
+    search = RateSearch(start_rps=start_rps, max_rps=max_rps, max_steps=max_steps, resolution=resolution)
+    while (rate := search.next_rate()) is not None:
+        search.record(measure(rate))
+    return search.result()
 
 
 def test_finds_capacity_within_resolution() -> None:

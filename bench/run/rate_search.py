@@ -1,20 +1,15 @@
-"""The rate search: ramp geometrically until a step fails, then bisect the bracket (pure logic, no I/O).
-
-Why this shape: the maximum sustained rate is unknown within two orders of magnitude, and every step costs
-seconds of real load. Doubling finds a bracket [last sustained, first failed] in log2(max/start) steps;
-bisecting it geometrically (rates are ratios, not differences) narrows it to `resolution` in a few more.
-A step where the load generator itself was the bottleneck ends the search: nothing above it can be measured
-on this machine, so the result is a lower bound and says so.
+"""The rate search of a capacity (and of `awaitbench perf`): ramp geometrically until a step fails, then
+bisect the bracket geometrically; a generator-bound step ends it with a lower bound (pure logic, no I/O;
+docs/bench.md, "Capacity at an SLO", says why this shape).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
-__all__ = ["RateSearch", "SearchResult", "StepOutcome", "StepVerdict", "search_max_rate"]
+__all__ = ["RateSearch", "SearchResult", "StepOutcome", "StepVerdict"]
 
 
 class StepVerdict(Enum):
@@ -123,33 +118,6 @@ class RateSearch:
             steps=tuple(self._steps),
             note=note,
         )
-
-
-def search_max_rate(
-    measure: Callable[[float], StepOutcome],
-    *,
-    start_rps: float,
-    max_rps: float,
-    max_steps: int,
-    resolution: float,
-    factor: float = 2.0,
-    min_rps: float = 10.0,
-) -> SearchResult:
-    """Find the highest rate `measure` sustained, within `max_steps` calls (arguments as `RateSearch`).
-
-    `measure` runs one step at the given rate (an integer value) and judges it.
-    """
-    search = RateSearch(
-        start_rps=start_rps,
-        max_rps=max_rps,
-        max_steps=max_steps,
-        resolution=resolution,
-        factor=factor,
-        min_rps=min_rps,
-    )
-    while (rate := search.next_rate()) is not None:
-        search.record(measure(rate))
-    return search.result()
 
 
 def _next_rate(
