@@ -77,11 +77,10 @@ def _handle(args: argparse.Namespace) -> int:
 
     from rich.console import Console
 
-    from bench.processes import stop_all
+    from bench.processes import resolve_sched, stop_all
     from bench.selfperf.point_report import render_points
     from bench.selfperf.points import run_points
     from bench.selfperf.report import render_table
-    from bench.selfperf.servers import resolve_sched
     from bench.selfperf.sweep import run_sweep
 
     config = PerfConfig(**values_from(PerfConfig, args, environ=os.environ, env_prefix=ENV_PREFIX))
@@ -115,9 +114,9 @@ def _handle(args: argparse.Namespace) -> int:
 
 def _write_json(config: PerfConfig, records: Any, points: Any, *, started_at: Any, duration_s: float) -> None:
     from bench.measure.machine import git_commit, machine_info, package_versions
+    from bench.processes import resolve_sched
     from bench.results import write_json_atomic
     from bench.selfperf.report import perf_document
-    from bench.selfperf.servers import resolve_sched
 
     assert config.json_out is not None
     document = perf_document(

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import math
 import shutil
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.errors import ProcessFailed
 from bench.processes import ManagedProcess, ProcessSpec
 
 __all__ = ["Profiler", "py_spy_path"]
@@ -62,9 +62,9 @@ class Profiler:
         written: list[str] = []
         for proc, out in self._procs:
             try:
-                proc.wait(timeout_s=self.duration_s + 15.0)
-            except subprocess.TimeoutExpired:
-                pass
+                proc.wait(self.duration_s + 15.0)
+            except ProcessFailed:
+                pass  # a recording that did not finish is cut below; whatever it wrote is kept
             finally:
                 proc.stop(grace_s=2.0)
             if out.exists() and out.stat().st_size > 0:

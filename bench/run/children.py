@@ -1,17 +1,13 @@
-"""The child processes of one point: how they are specified, started, watched, read and stopped.
-
-Three children per point (fake_llm, the variant app, the load generator: Locust for closed-loop users,
-the open-loop generator for an offered rate), all fresh. Everything that talks to them over HTTP or
-waits on them lives here, so `bench.run.point` reads as the timeline of a point.
+"""The children of one point (fake_llm, the variant app, the load generator: Locust for closed-loop users, the
+open-loop generator for an offered rate), all fresh: how they are specified, watched and read, so that
+`bench.run.point` reads as the timeline of a point (`bench.processes` starts and stops them).
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +17,7 @@ from bench.errors import ProcessFailed
 from bench.loadgen import locust_run, open_loop_run
 from bench.loadgen.logs import started_at
 from bench.measure.figures import merge_probe_snapshots
-from bench.processes import ManagedProcess, ProcessSpec, awaitbench_argv, free_port
+from bench.processes import ManagedProcess, ProcessSpec, awaitbench_argv, free_ports, http_json
 from bench.run.config import RunConfig
 from bench.run.plan import PlannedPoint
 from fake_llm.launch import fake_llm_argv
@@ -36,10 +32,7 @@ __all__ = [
     "child_specs",
     "generator_spec",
     "generator_stop_grace_s",
-    "http_json",
     "sleep_until",
-    "stop_in_background",
-    "stop_together",
     "wait_for_start",
 ]
 
@@ -57,43 +50,9 @@ class PointContext:
     run_dir: Path
 
 
-def http_json(url: str, *, method: str = "GET", timeout_s: float = 5.0) -> Any:
-    request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
-    with urllib.request.urlopen(request, timeout=timeout_s) as response:
-        return json.loads(response.read() or b"{}")
-
-
-def two_ports() -> tuple[int, int]:
-    first = free_port()
-    second = free_port()
-    while second == first:
-        second = free_port()
-    return first, second
-
-
 def check_alive(*procs: ManagedProcess) -> None:
     for proc in procs:
-        if proc.returncode is not None:
-            raise ProcessFailed(
-                f"{proc.spec.name} exited with code {proc.returncode} during the measurement",
-                stderr_tail=proc.log_tail(),
-            )
-
-
-def stop_in_background(procs: list[ManagedProcess], *, grace_s: float = 2.0) -> list[threading.Thread]:
-    """Start stopping children on threads: each graceful shutdown takes most of a second, points add up."""
-    threads = [threading.Thread(target=proc.stop, kwargs={"grace_s": grace_s}) for proc in procs]
-    for thread in threads:
-        thread.start()
-    return threads
-
-
-def stop_together(procs: list[ManagedProcess]) -> None:
-    """Stop children concurrently and wait until every one is gone."""
-    for thread in stop_in_background(procs):
-        thread.join()
-    for proc in procs:  # a thread cannot be interrupted; make sure, in this thread, that all are gone
-        proc.stop(grace_s=0.5)
+        proc.check_alive("during the measurement")
 
 
 def sleep_until(deadline: float, *procs: ManagedProcess) -> None:
@@ -117,11 +76,7 @@ def wait_for_start(
         if started is not None:
             return started
         for proc in servers:
-            if proc.returncode is not None:
-                raise ProcessFailed(
-                    f"{proc.spec.name} exited with code {proc.returncode} before it was ready",
-                    stderr_tail=proc.log_tail(),
-                )
+            proc.check_alive("while starting")
         check_alive(generator)
         time.sleep(0.05)
     names = " and ".join(proc.spec.name for proc in servers)
@@ -144,13 +99,13 @@ class ProbeClient:
 
     def reset(self) -> None:
         for url in self._urls():
-            with contextlib.suppress(OSError, ValueError):
+            with contextlib.suppress(ProcessFailed):
                 http_json(url, method="POST", timeout_s=2.0)
 
     def read(self) -> dict[str, Any]:
         snapshots = []
         for url in self._urls():
-            with contextlib.suppress(OSError, ValueError):
+            with contextlib.suppress(ProcessFailed):
                 snapshots.append(http_json(url, timeout_s=2.0))
         return merge_probe_snapshots(snapshots) if snapshots else {}
 
@@ -167,8 +122,8 @@ class BackgroundFetch:
         try:
             data = http_json(url, timeout_s=_APP_STATS_TIMEOUT_S)
             self.result = data if isinstance(data, dict) else {"value": data}
-        except (OSError, ValueError) as exc:
-            self.result = {"error": f"/app-stats unavailable: {type(exc).__name__}"}
+        except ProcessFailed as exc:
+            self.result = {"error": f"/app-stats unavailable: {type(exc.__cause__).__name__}"}
 
     def join(self) -> dict[str, Any]:
         self._thread.join(timeout=_APP_STATS_TIMEOUT_S + 1.0)
@@ -178,7 +133,7 @@ class BackgroundFetch:
 def child_specs(point: PlannedPoint, ctx: PointContext, tmp: Path) -> tuple[ProcessSpec, ProcessSpec, str]:
     """fake_llm and the variant app of one point, on two fresh ports; returns (fake, app, app base URL)."""
     config = ctx.config
-    llm_port, app_port = two_ports()
+    llm_port, app_port = free_ports(2)
     logs = ctx.run_dir / "logs" / point.id
     tag = {RUN_DIR_ENV: str(ctx.run_dir.resolve())}
     llm_base = f"http://127.0.0.1:{llm_port}"

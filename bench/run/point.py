@@ -36,7 +36,7 @@ from bench.loadgen.logs import request_log_files
 from bench.measure.profiling import Profiler
 from bench.measure.requests import read_request_logs, window_counts
 from bench.measure.sampling import TreeSample, TreeTracker, WindowCpu, machine_cpu_percent
-from bench.processes import ManagedProcess
+from bench.processes import ManagedProcess, http_json, stop_in_background, stop_together
 from bench.results import PointRecord
 from bench.run.children import (
     RUN_DIR_ENV,
@@ -48,10 +48,7 @@ from bench.run.children import (
     child_specs,
     generator_spec,
     generator_stop_grace_s,
-    http_json,
     sleep_until,
-    stop_in_background,
-    stop_together,
     wait_for_start,
 )
 from bench.run.plan import PlannedPoint
@@ -149,7 +146,7 @@ def _launch(point: PlannedPoint, ctx: PointContext, tmp: Path, stack: contextlib
             env=dict(fake_spec.env),
         )
     )
-    stack.callback(stop_together, [fake, app, generator])
+    stack.callback(stop_together, [fake, app, generator], grace_s=2.0)
     # Start all three, then wait: their start-ups overlap. The generator holds its load back until both
     # servers answer /health (the locustfile, `open_loop_log.wait_ready`), so no request hits a server
     # that is not ready.
@@ -173,10 +170,7 @@ def _window(children: _Children, ctx: PointContext, profiler: Profiler | None) -
     """Reset every counter, sample CPU for the window, read what the servers saw at its end."""
     fake, app, generator = children.fake, children.app, children.generator
     probe = ProbeClient(children.probe_dir)
-    try:
-        http_json(f"{children.llm_base}/stats/reset", method="POST")
-    except (OSError, ValueError) as exc:
-        raise ProcessFailed(f"fake_llm /stats/reset failed: {exc}", stderr_tail=fake.log_tail()) from exc
+    http_json(f"{children.llm_base}/stats/reset", method="POST", child=fake)
     probe.reset()
     trackers = {
         "app": TreeTracker(app.pid),
@@ -199,10 +193,7 @@ def _window(children: _Children, ctx: PointContext, profiler: Profiler | None) -
     machine_percent = machine_cpu_percent()
     cpu = {name: tracker.finish() for name, tracker in trackers.items()}
     resources = trackers["app"].resources()
-    try:
-        upstream_stats = StatsSnapshot.from_json(http_json(f"{children.llm_base}/stats"))
-    except (OSError, ValueError) as exc:
-        raise ProcessFailed(f"fake_llm /stats failed: {exc}", stderr_tail=fake.log_tail()) from exc
+    upstream_stats = StatsSnapshot.from_json(http_json(f"{children.llm_base}/stats", child=fake))
     return _Window(
         start_s=start_s,
         end_s=end_s,

@@ -8,9 +8,9 @@ modes: closed-loop points at the Little bound and at saturation (`points`, throu
 `bench.loadgen.connections_step`) and the same open-loop rate search for both servers (`sweep`, through
 `bench.loadgen.open_loop_step`).
 
-Modules: `config` (typed settings), `ceiling_app` (the raw-ASGI ceiling), `servers` (how each server is
-started), `points` (runs the closed-loop points), `point_report` (their table, ratios and JSON), `sweep`
-(runs the steps of the rate search, `bench.run.rate_search`), `report` (table and JSON).
+Modules: `config` (typed settings), `ceiling_app` (the raw-ASGI ceiling), `step` (one step: a fresh server,
+the generator run against it), `points` (the closed-loop points), `point_report` (their table, ratios and
+JSON), `sweep` (the rate search's steps, with `bench.run.rate_search`), `report` (table and JSON).
 """
 
 from __future__ import annotations

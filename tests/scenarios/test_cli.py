@@ -127,6 +127,10 @@ def test_serve_with_workers_and_probe_stops_cleanly_on_ctrl_c(tmp_path: Path) ->
         ready_url=f"{base}/health",
         log_path=tmp_path / "serve.log",
         ready_timeout_s=60.0,
+        # Ctrl-C in a terminal signals the whole process group; SIGTERM is covered by every scenario
+        # module's shutdown test.
+        stop_signal=signal.SIGINT,
+        stop_grace_s=15.0,
     )
     with ManagedProcess(spec) as proc:
 
@@ -139,9 +143,7 @@ def test_serve_with_workers_and_probe_stops_cleanly_on_ctrl_c(tmp_path: Path) ->
         assert probe["threadpool_total"] == 40, probe
         workers = psutil.Process(proc.pid).children(recursive=True)
         assert len([p for p in workers if "python" in p.name()]) >= 2
-        # Ctrl-C in a terminal signals the whole process group; SIGTERM is covered by every scenario
-        # module's shutdown test.
-        assert proc.stop(grace_s=15.0, sig=signal.SIGINT) == 0
+        assert proc.stop() == 0
     assert wait_port_free(port)
     _, alive = psutil.wait_procs(workers, timeout=5.0)  # workers and multiprocessing's resource tracker
     assert not alive, alive

@@ -9,7 +9,7 @@ import openai
 
 from bench.processes import ManagedProcess, ProcessSpec, free_port
 from bench.selfperf.config import PerfConfig
-from bench.selfperf.servers import server_spec
+from bench.selfperf.step import server_spec
 
 
 def _start_ceiling(start_process: Callable[[ProcessSpec], ManagedProcess], *, itl_ms: float) -> str:
