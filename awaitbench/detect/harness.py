@@ -12,7 +12,8 @@ from typing import Generic, TypeVar
 
 from pydantic import TypeAdapter
 
-from awaitbench.detect.middleware import AroundRequest, ASGIApp, LoopWatchMiddleware
+from awaitbench.detect.middleware import AroundRequest, LoopWatchMiddleware
+from awaitbench.detect.watchdog.app_watch import ASGIApp
 from awaitbench.detect.watchdog.config import WatchConfig
 from awaitbench.detect.watchdog.monitor import WatchListener
 from awaitbench.detect.watchdog.threadpool import ThreadpoolReading, ThreadpoolTracker

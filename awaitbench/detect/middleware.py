@@ -22,20 +22,19 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from awaitbench.detect.log_lines import BlockLogger
-from awaitbench.detect.watchdog.app_watch import AppWatch, Receive, Scope, Send
+from awaitbench.detect.watchdog.app_watch import AppWatch, ASGIApp, Receive, Scope, Send
 from awaitbench.detect.watchdog.config import WatchConfig
 from awaitbench.detect.watchdog.errors import WatchConfigError
 from awaitbench.detect.watchdog.monitor import WatchListener
 from awaitbench.detect.watchdog.report import WatchReport
 from awaitbench.detect.watchdog.routes import enter_request, leave_request
 
-__all__ = ["LoopWatchMiddleware"]
+__all__ = ["AroundRequest", "LoopWatchMiddleware"]
 
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 AroundRequest = Callable[[Scope], contextlib.AbstractContextManager[object]]
 
 # Production defaults: a check every 20 ms (not 10: half the wake-ups; a block reads at most 20 ms short)

@@ -15,9 +15,8 @@ from pathlib import Path
 from pydantic import TypeAdapter
 
 from awaitbench.detect.harness import Harness, Recorder
-from awaitbench.detect.middleware import ASGIApp
 from awaitbench.detect.side_channel import start_side_channel, write_port_file
-from awaitbench.detect.watchdog.app_watch import Receive, Scope, Send
+from awaitbench.detect.watchdog.app_watch import ASGIApp, Receive, Scope, Send
 from awaitbench.detect.watchdog.config import WatchConfig
 from awaitbench.detect.watchdog.lag import LagHistogram
 

@@ -14,8 +14,7 @@ from pydantic import TypeAdapter
 
 from awaitbench.detect.diagnose.deadlines import InFlight, serving
 from awaitbench.detect.harness import Harness, Recorder
-from awaitbench.detect.middleware import ASGIApp
-from awaitbench.detect.watchdog.app_watch import Scope
+from awaitbench.detect.watchdog.app_watch import ASGIApp, Scope
 from awaitbench.detect.watchdog.config import WatchConfig
 from awaitbench.detect.watchdog.report import Block, NeverAwaited, ResourceLeak, ThreadpoolUsage
 

@@ -16,12 +16,13 @@ from awaitbench.detect.watchdog.config import WatchConfig
 from awaitbench.detect.watchdog.monitor import WatchListener
 from awaitbench.detect.watchdog.watch import LoopWatch
 
-__all__ = ["AppWatch", "Message", "Receive", "Scope", "Send"]
+__all__ = ["ASGIApp", "AppWatch", "Message", "Receive", "Scope", "Send"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class AppWatch:
