@@ -275,7 +275,7 @@ def test_checker_flags_a_synthetic_violation() -> None:
         ("from awaitbench.cli import main", "bench.__main__", False, []),
         ("from awaitbench.cli import main", "bench.run.plan", False, ["awaitbench.cli.main"]),
         ("import benchmark_tools", "fake_llm.app", False, []),  # a prefix matches whole components only
-        ("from awaitbench.detect.probe import instrument", "awaitbench.detect.probe_cost", False, []),
+        ("from awaitbench.detect.harness import Harness", "awaitbench.detect.probe", False, []),
         (
             "from bench.errors import UsageError",
             "awaitbench.detect.probe",

@@ -15,7 +15,8 @@ from typing import Literal
 
 import psutil
 
-from awaitbench.detect.diagnose.wire import AgentSnapshot, InFlightReport
+from awaitbench.detect.diagnose.agent import AGENT_SNAPSHOT, AgentSnapshot
+from awaitbench.detect.diagnose.deadlines import IN_FLIGHT, InFlightReport
 from bench.diagnose.config import DiagnoseConfig
 from bench.errors import ProcessFailed, UsageError
 from bench.loadgen.closed_loop import LoadResult, LoadSpec, ProbeResult, spec_json
@@ -186,11 +187,11 @@ class AppUnderTest:
         http_json(f"{self.channel}/reset", method="POST")
 
     def snapshot(self) -> AgentSnapshot:
-        return AgentSnapshot.from_json(http_json(f"{self.channel}/snapshot"))
+        return AGENT_SNAPSHOT.validate_python(http_json(f"{self.channel}/snapshot"))
 
     def in_flight(self) -> InFlightReport:
         url = f"{self.channel}/inflight?upstream_port={self.upstream.port}"
-        return InFlightReport.from_json(http_json(url, timeout_s=10.0))
+        return IN_FLIGHT.validate_python(http_json(url, timeout_s=10.0))
 
     def cpu(self, loop_thread_id: int | None) -> CpuReading:
         ps = self._ps

@@ -8,11 +8,11 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from awaitbench.detect.probe import PROBE_DIR_ENV
+from awaitbench.detect.probe import LAG_SNAPSHOT, PROBE_DIR_ENV
 from bench.errors import ProcessFailed
 from bench.loadgen import locust_run, open_loop_run
 from bench.loadgen.logs import started_at
@@ -95,18 +95,19 @@ class ProbeClient:
 
     def _urls(self) -> list[str]:
         ports = [p.read_text().strip() for p in sorted(self.probe_dir.glob("probe-*.port"))]
-        return [f"http://127.0.0.1:{port}/" for port in ports if port.isdigit()]
+        return [f"http://127.0.0.1:{port}" for port in ports if port.isdigit()]
 
     def reset(self) -> None:
         for url in self._urls():
             with contextlib.suppress(ProcessFailed):
-                http_json(url, method="POST", timeout_s=2.0)
+                http_json(f"{url}/reset", method="POST", timeout_s=2.0)
 
     def read(self) -> dict[str, Any]:
         snapshots = []
         for url in self._urls():
-            with contextlib.suppress(ProcessFailed):
-                snapshots.append(http_json(url, timeout_s=2.0))
+            with contextlib.suppress(ProcessFailed, ValueError):
+                snapshot = LAG_SNAPSHOT.validate_python(http_json(f"{url}/snapshot", timeout_s=2.0))
+                snapshots.append(asdict(snapshot))
         return merge_probe_snapshots(snapshots) if snapshots else {}
 
 

@@ -1,28 +1,26 @@
-"""What the probe and the watchdog cost a busy loop: `python -m awaitbench.detect.probe_cost`.
+"""What the probe and the watchdog cost a busy loop: `python scripts/probe_cost.py`.
 
 Why a busy loop: they can only cost throughput when the app is CPU-bound (otherwise throughput is set by
 latency and their CPU is free). A CPU-bound event loop never sleeps in epoll, so the monitor's callback
 is folded into loop iterations and the cost is the monitor thread's Python work per check plus the
 callback. This runs a fixed amount of CPU-bound asyncio work (many tasks, each computing then yielding)
-bare, under the probe (lag only, a check every 20 ms) and under a full watch (`watch_loop()` at the
-default 50 ms threshold: a check every 10 ms, warnings capture, coroutine origin tracking), alternating
-to spread machine noise evenly, and reports the median process-CPU ratios (process CPU includes the
-monitor thread). Throughput under HTTP load is measured by `python -m awaitbench.detect.overhead`; results on
-the
-reference machine are in docs/bench.md and docs/detect.md.
+bare, under the probe (the harness's lag-only watch, a check every 20 ms, and its recorder) and under a
+full watch (`watch_loop()` at the default 50 ms threshold: a check every 10 ms, warnings capture,
+coroutine origin tracking), alternating to spread machine noise evenly, and reports the median
+process-CPU ratios (process CPU includes the monitor thread). Throughput under HTTP load is measured by
+`scripts/overhead.py`; results on the reference machine are in docs/bench.md and docs/detect.md.
 """
 
 from __future__ import annotations
 
 import asyncio
 import statistics
-import threading
 import time
 from dataclasses import dataclass
 from typing import Literal
 
-from awaitbench.detect.probe import ProbeState, start_probe_monitor
-from awaitbench.detect.watchdog.watch import watch_loop
+from awaitbench.detect.probe import PROBE_WATCH, LagRecorder
+from awaitbench.detect.watchdog import LoopWatch, watch_loop
 
 __all__ = ["ProbeCost", "measure_probe_cost"]
 
@@ -59,12 +57,10 @@ async def _busy_work(tasks: int, steps: int) -> None:
 
 
 async def _one_round(*, mode: Mode, tasks: int, steps: int) -> float:
-    loop = asyncio.get_running_loop()
     started = time.process_time()
     if mode == "probe":
-        monitor = start_probe_monitor(ProbeState(), loop, threading.get_ident())
-        await _busy_work(tasks, steps)
-        monitor.stop()
+        async with LoopWatch(PROBE_WATCH, listeners=[LagRecorder()]):
+            await _busy_work(tasks, steps)
     elif mode == "watch":
         async with watch_loop():
             await _busy_work(tasks, steps)

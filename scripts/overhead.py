@@ -1,4 +1,4 @@
-"""What the watchdog costs a busy FastAPI app under load: `python -m awaitbench.detect.overhead`.
+"""What the watchdog costs a busy FastAPI app under load: `python scripts/overhead.py`.
 
 The same CPU-bound FastAPI app (a route doing ~0.6 ms of Python per request) is served by uvicorn
 (uvloop, httptools) twice: bare, and with `LoopWatchMiddleware` at its defaults (50 ms threshold, a
@@ -27,6 +27,7 @@ import sys
 import time
 import urllib.request
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 __all__ = [
@@ -173,7 +174,8 @@ def _cpu_s(pid: int) -> float:
 
 def _start_server(variant: Variant, port: int) -> subprocess.Popen[bytes]:
     argv = [
-        *(sys.executable, "-m", "uvicorn", "--factory", f"awaitbench.detect.overhead:{variant}_app"),
+        *(sys.executable, "-m", "uvicorn", "--factory", f"overhead:{variant}_app"),
+        *("--app-dir", str(Path(__file__).resolve().parent)),
         *("--port", str(port), "--loop", "uvloop", "--http", "httptools", "--log-level", "warning"),
     ]
     server = subprocess.Popen(argv, preexec_fn=lambda: _pin(0))
@@ -275,9 +277,7 @@ def measure_overhead(config: OverheadConfig, *, progress: bool = True) -> Overhe
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m awaitbench.detect.overhead", description=__doc__.splitlines()[0]
-    )
+    parser = argparse.ArgumentParser(prog="python scripts/overhead.py", description=__doc__.splitlines()[0])
     defaults = OverheadConfig()
     parser.add_argument("--rounds", type=int, default=defaults.rounds)
     parser.add_argument("--duration-s", type=float, default=defaults.duration_s)

@@ -1,15 +1,12 @@
-"""The watchdog's cost per request, without a network or a load generator: `python -m
-awaitbench.detect.overhead_asgi`.
+"""The watchdog's cost per request, without a network or a load generator: `python scripts/overhead_asgi.py`.
 
-Why this beside `awaitbench.detect.overhead`: on a shared machine an HTTP throughput A/B is decided by the
-neighbours
-(the server gets whatever CPU is left), so a 2% effect drowns. Here the same busy FastAPI app as in
-`awaitbench.detect.overhead` is driven directly through ASGI, 32 requests in flight, on one uvloop loop that
-never
-idles, bare and under `LoopWatchMiddleware` at its defaults (monitor thread, a check every 20 ms, route
-tags, log lines, Prometheus metrics). The figure is process CPU time per request (the monitor thread
-included): what bounds a CPU-bound server's throughput, and what other jobs cannot inflate the way they
-inflate wall time. Rounds alternate the order; the result is the median of the per-round ratios.
+Why beside `scripts/overhead.py`: on a shared machine an HTTP throughput A/B is decided by the neighbours
+(the server gets whatever CPU is left), so a 2% effect drowns. Here the same busy FastAPI app is driven
+directly through ASGI, 32 requests in flight, on one uvloop loop that never idles, bare and under
+`LoopWatchMiddleware` at its defaults (monitor thread, a check every 20 ms, route tags, log lines,
+Prometheus metrics). The figure is process CPU time per request (the monitor thread included): what
+bounds a CPU-bound server's throughput, and what other jobs cannot inflate the way they inflate wall
+time. Rounds alternate the order; the result is the median of the per-round ratios.
 """
 
 from __future__ import annotations
@@ -18,12 +15,15 @@ import argparse
 import asyncio
 import contextlib
 import statistics
+import sys
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from awaitbench.detect.overhead import plain_app, watched_app
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from overhead import plain_app, watched_app
 
 __all__ = ["AsgiOverhead", "measure_asgi_overhead"]
 
@@ -119,7 +119,7 @@ def measure_asgi_overhead(*, rounds: int = 7, requests: int = 4000, concurrency:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m awaitbench.detect.overhead_asgi", description=__doc__.splitlines()[0]
+        prog="python scripts/overhead_asgi.py", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--requests", type=int, default=4000)

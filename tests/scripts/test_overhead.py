@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
 import pytest
 
-from awaitbench.detect.overhead import OverheadResult, RoundResult, RunResult
-from awaitbench.detect.overhead_asgi import measure_asgi_overhead
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 
-def _round(plain_rps: float, watched_rps: float, cpu_percent: float) -> RoundResult:
-    def run(rps: float) -> RunResult:
+def _script(name: str) -> ModuleType:
+    """Import `scripts/<name>.py` as module `name` (as running it from scripts/ would)."""
+    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = sys.modules[name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+overhead = _script("overhead")
+RoundResult, RunResult, OverheadResult = overhead.RoundResult, overhead.RunResult, overhead.OverheadResult
+
+
+def _round(plain_rps: float, watched_rps: float, cpu_percent: float) -> Any:
+    def run(rps: float) -> Any:
         return RunResult(rps=rps, cpu_ms_per_request=1000.0 / rps, server_cpu_percent=cpu_percent)
 
     return RoundResult(plain=run(plain_rps), watched=run(watched_rps))
@@ -38,8 +56,14 @@ def test_all_rounds_count_when_none_is_server_bound() -> None:
 
 
 def test_in_process_benchmark_measures_both_variants_and_the_monitor() -> None:
-    result = measure_asgi_overhead(rounds=2, requests=200, concurrency=8)
+    result = _script("overhead_asgi").measure_asgi_overhead(rounds=2, requests=200, concurrency=8)
     assert len(result.plain_us) == len(result.watched_us) == len(result.monitor_us) == 2
     assert all(us > 0 for us in (*result.plain_us, *result.watched_us))
     assert all(us >= 0 for us in result.monitor_us)
     assert result.median_ratio > 0
+
+
+def test_busy_loop_benchmark_measures_bare_probe_and_watch() -> None:
+    cost = _script("probe_cost").measure_probe_cost(rounds=1, tasks=10, steps=400)
+    assert cost.rounds == 1
+    assert min(cost.without_probe_s, cost.with_probe_s, cost.with_watch_s) > 0
