@@ -225,15 +225,18 @@ class Options(Generic[C]):
         for f in dataclasses.fields(cls):  # type: ignore[arg-type]
             section = hints[f.name]
             if "option" in f.metadata:
-                specs[f.name] = self._spec(cls, f, None)
+                specs[f.name] = self._spec(section, f, None)
             elif isinstance(section, type) and dataclasses.is_dataclass(section):  # other fields: no options
                 self.sections[f.name] = section
-                specs.update((g.name, self._spec(section, g, f.name)) for g in dataclasses.fields(section))
+                inner = typing.get_type_hints(section)
+                specs.update(
+                    (g.name, self._spec(inner[g.name], g, f.name)) for g in dataclasses.fields(section)
+                )
         self.specs: Mapping[str, Spec] = MappingProxyType(specs)
 
-    def _spec(self, cls: type, f: dataclasses.Field[Any], section: str | None) -> Spec:
+    def _spec(self, hint: object, f: dataclasses.Field[Any], section: str | None) -> Spec:
         opt: Option = f.metadata["option"]
-        kind, choices = _base_type(typing.get_type_hints(cls)[f.name])
+        kind, choices = _base_type(hint)
         flag = _flag(f.name, opt)
         default = f.default if f.default is not dataclasses.MISSING else _UNSET
         if f.default_factory is not dataclasses.MISSING:
@@ -408,7 +411,8 @@ class Options(Generic[C]):
             meaning = opt.help + (": " + ", ".join(f"`{c}`" for c in spec.choices) if spec.choices else "")
             cells = [flag, *([f"`{spec.name}`"] if self.toml else [])]
             cells += [f"`{spec.env_var}`" if spec.env_var else "—", f"`{default}`"]
-            cells += [*([f"`{_show(opt.quick)}`" if opt.quick is not _UNSET else ""] if quick else [])]
+            if quick:
+                cells.append("" if opt.quick is _UNSET else f"`{_show(opt.quick)}`")
             rows.append("| " + " | ".join([*cells, meaning.replace("|", "\\|")]) + " |")
         return "\n".join(rows) + "\n"
 

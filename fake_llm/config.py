@@ -254,7 +254,7 @@ class LimitsConfig:
 
 @dataclass(frozen=True, kw_only=True)
 class FakeLLMConfig:
-    """The whole configuration; build it with `fake_llm.settings.load_config` or directly."""
+    """The whole configuration; build it with `fake_llm.cli.load_config` (the layers) or directly."""
 
     server: ServerConfig = field(default_factory=ServerConfig)
     latency: LatencyConfig = field(default_factory=LatencyConfig)
@@ -284,8 +284,9 @@ def _check_across(config: FakeLLMConfig) -> None:
         "--load-factor",
         "needs --load-capacity (or --max-concurrency): the number of requests in service at which it applies",
     )
-    rates = ("error_rate_429", "error_rate_500", "error_rate_503", "error_rate_529")
-    total = sum(getattr(faults, name) for name in (*rates, "hang_rate", "disconnect_rate", "trickle_rate"))
+    rates = ("429", "500", "503", "529")
+    total = sum(getattr(faults, f"error_rate_{code}") for code in rates)
+    total += faults.hang_rate + faults.disconnect_rate + faults.trickle_rate
     _check(
         total <= 1.0,
         "--error-rate-429",
