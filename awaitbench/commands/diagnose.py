@@ -17,8 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.diagnose.config import ENV_PREFIX, DiagnoseConfig, parse_env_pairs
-from bench.options import add_arguments, values_from
+from bench.diagnose.config import OPTIONS, DiagnoseConfig, parse_env_pairs
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -46,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="Find the async pitfalls in your own ASGI service, with evidence and their cost",
         description="Serve your app (as uvicorn would: MODULE:ATTR) next to a fresh fake LLM, exercise each "
         "route in phases (one user, N users, upstream 429s, upstream hangs) and report the catalogue's "
-        f"pitfalls it shows, with the numbers. Every flag is also an env var ({ENV_PREFIX}<NAME>). "
+        f"pitfalls it shows, with the numbers. Every flag is also an env var ({OPTIONS.env_prefix}<NAME>). "
         "See docs/diagnose.md.",
     )
     parser.add_argument("app", metavar="MODULE:ATTR", help="the ASGI app (or factory, with --factory)")
@@ -60,13 +59,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "ANTHROPIC_BASE_URL are set by diagnose"
         ),
     )
-    add_arguments(parser, DiagnoseConfig, env_prefix=ENV_PREFIX)
+    OPTIONS.add_arguments(parser)
     parser.set_defaults(handler=_handle)
 
 
 def _config(args: argparse.Namespace) -> DiagnoseConfig:
-    values = values_from(DiagnoseConfig, args, environ=os.environ, env_prefix=ENV_PREFIX)
-    return DiagnoseConfig(app=args.app, env=parse_env_pairs(tuple(args.env)), **values)
+    return OPTIONS.load(args, os.environ, app=args.app, env=parse_env_pairs(tuple(args.env)))
 
 
 class _RichProgress:

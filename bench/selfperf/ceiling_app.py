@@ -22,9 +22,9 @@ from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fake_llm.cli import add_setting_arguments, flag_settings
+from fake_llm.cli import flag_settings, load_config
 from fake_llm.config import FakeLLMConfig
-from fake_llm.layers import load_config
+from fake_llm.settings import OPTIONS
 
 __all__ = ["CeilingConfig", "create_app", "main"]
 
@@ -131,7 +131,7 @@ def _parse(argv: Sequence[str] | None) -> tuple[FakeLLMConfig, CeilingConfig]:
     """fake_llm's own flag definitions and parsing for the five settings the ceiling takes, so a flag
     means the same on both servers and is defined once (unset ones take fake_llm's defaults)."""
     parser = argparse.ArgumentParser(prog="python -m bench.selfperf.ceiling_app")
-    add_setting_arguments(parser, _FLAGS)
+    OPTIONS.add_arguments(parser, _FLAGS)
     config = load_config(flags=flag_settings(parser.parse_args(argv)))
     lat = config.latency
     return config, CeilingConfig(ttft_ms=lat.ttft_ms, itl_ms=lat.itl_ms, output_tokens=lat.output_tokens)

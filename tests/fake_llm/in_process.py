@@ -14,7 +14,7 @@ from typing import TypeVar
 import httpx
 
 from fake_llm.app import create_app
-from fake_llm.layers import load_config
+from fake_llm.cli import load_config
 
 __all__ = ["run_in_app"]
 

@@ -17,9 +17,9 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from fake_llm.app import create_app
+from fake_llm.cli import load_config
 from fake_llm.connections import HeadLimits, protocol_class
 from fake_llm.http_cycle import CoalescingCycle, install
-from fake_llm.layers import load_config
 from tests.waiting import wait_until_async
 
 BODY = b'{"model":"fake-chat","messages":[{"role":"user","content":"hi"}],"max_tokens":3%s}'

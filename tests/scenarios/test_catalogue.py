@@ -11,10 +11,9 @@ import pytest
 
 import scenarios
 from bench.results.figures import check_figure
-from fake_llm.cli import build_parser, flag_settings
+from fake_llm.cli import build_parser, flag_settings, load_config
 from fake_llm.errors import ConfigError
 from fake_llm.launch import fake_llm_argv
-from fake_llm.layers import load_config
 from fake_llm.settings import SETTINGS
 from scenarios import SCENARIO_MODULES, catalogue, get
 from scenarios.errors import UnknownScenarioError
