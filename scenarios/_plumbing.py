@@ -1,18 +1,8 @@
-"""Everything a scenario variant needs that is NOT the pitfall, so a variant is a few lines on a slide.
+"""Everything a scenario variant needs that is not the pitfall, written once, so a variant is a slide.
 
-- `AppConfig`: the upstream and model, read once from the environment (`OPENAI_BASE_URL`,
-  `OPENAI_API_KEY`, `AWAITBENCH_MODEL`); `env_int`/`env_float` read a scenario's own knobs.
-  `override_config(config)` makes the apps built inside it use `config` instead (in-process tests: an
-  upstream reached through an ASGI transport, no socket).
-- `new_app(client=...)`: a FastAPI app with `GET /health`, `GET /app-stats`, error mapping
-  (upstream error -> 502, deadline -> 504), and a lifespan that opens the shared client at startup and
-  closes it at shutdown. It returns the app and an `Llm` handle the variant's routes use.
-- `Question`/`Answer`: the `/ask` request and response bodies.
-
-Why one module: the pitfall and its fix must differ only in the lines that are the pitfall; everything
-shared (config, lifecycle, stats, error mapping) lives here, written once.
-Nothing runs at import: apps come from factories, configuration is read when a factory is called.
-"""
+`AppConfig` (the upstream from the environment; `override_config` for in-process tests),
+`new_app(client=...)` (health, `/app-stats`, error mapping, the lifespan client) and the `/ask` bodies.
+Nothing runs at import."""
 
 from __future__ import annotations
 

@@ -2,8 +2,7 @@
 
 A scenario module defines its variants as ASGI app factories (one process each: a blocking variant must
 never share an event loop with the variant it is compared to) plus one `SCENARIO` object of the types
-below. Nothing here runs at import.
-"""
+below. Nothing here runs at import."""
 
 from __future__ import annotations
 

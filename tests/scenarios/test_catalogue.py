@@ -6,6 +6,7 @@ import ast
 import importlib
 import inspect
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -29,6 +30,8 @@ from scenarios.model import (
 CORE_SIX = ("sync_client", "per_request_client", "serial_awaits", "fan_out", "blocking_work", "cpu_work")
 BRIEF = (*CORE_SIX, "timeouts", "retries", "threadpool", "background_work", "streaming")
 BRIEF += ("forgotten_await", "client_backend")
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_catalogue_has_the_whole_brief_in_order() -> None:
@@ -90,7 +93,9 @@ def test_upstream_profile_rejects_untyped_or_unknown_settings() -> None:
 @pytest.mark.parametrize("scenario", catalogue(), ids=lambda s: s.id)
 def test_every_factory_is_a_named_function_of_the_scenario_module(scenario: Scenario) -> None:
     module = importlib.import_module(f"scenarios.{scenario.id}")
-    assert module.__doc__ and len(module.__doc__.splitlines()) > 5  # the slide: bug, fix, theory
+    slide = module.__doc__ or ""
+    assert len(slide.splitlines()) <= 5 and all(f"{part}:" in slide for part in ("Bug", "Fix", "Theory"))
+    assert f"### `{scenario.id}`" in (ROOT / "docs" / "scenarios.md").read_text()  # the whole story
     for variant in scenario.variants:
         module_name, _, function = variant.factory.partition(":")
         assert module_name == module.__name__
