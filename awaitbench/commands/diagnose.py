@@ -1,11 +1,6 @@
 """`awaitbench diagnose MODULE:ATTR`: find the async pitfalls in a team's own service, with their cost.
 
-Wires three packages: `bench.diagnose` runs the app next to a fresh fake LLM and measures each route,
-`awaitbench.detect.diagnose` judges the evidence, `reports.diagnose` renders `--out`. Flags come from
-`bench.diagnose.config.DiagnoseConfig` (each also an env var `AWAITBENCH_DIAGNOSE_<NAME>`), plus the
-import string and `--env KEY=VALUE` (repeatable). Exit status: 0, or 1 with `--fail-on` when a finding
-is at or above that severity; 2 for usage errors; 1 when the app fails (its log tail is printed).
-"""
+Wires `bench.diagnose` (measures), `awaitbench.detect.diagnose` (judges) and `reports.diagnose` (`--out`)."""
 
 from __future__ import annotations
 

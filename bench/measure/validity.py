@@ -1,11 +1,6 @@
 """When a measured point cannot be trusted, and why: pure rules, unit-tested.
 
-A closed-loop generator that runs out of CPU sends fewer requests and times them late, so the point
-measures Locust, not the app; the same holds for a saturated fake_llm. An open-loop generator that is
-late on its own schedule (its lag, actual minus intended send, is part of every latency it reports)
-would have its lateness blamed on the app. Such points are kept in the results (the report shows them
-greyed out with the reason) instead of being silently plotted.
-"""
+A generator or fake_llm out of CPU, or an open loop late on its own schedule, makes a point invalid."""
 
 from __future__ import annotations
 

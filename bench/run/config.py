@@ -1,14 +1,4 @@
-"""`RunConfig`: the one typed configuration of `awaitbench run`, validated once before anything starts.
-
-The CLI maps its flags onto this object; the orchestrator reads nothing else. Defaults are chosen so
-that the full default suite fits in about ten minutes on a two-core machine (see docs/bench.md for
-the arithmetic), and `--quick` (core six, pitfall and fix only, at each one's headline load) in about
-90 seconds. Without `--users`, every scenario is measured at its own loads (`Scenario.loads`): the
-theory knows where its knee is.
-
-Two kinds of load: closed-loop users (`--users`, Locust) or an open loop at offered arrival rates
-(`--rate`, or `--find-capacity` which chooses its own rates), never both in one run.
-"""
+"""`RunConfig`: the one typed configuration of `awaitbench run`, validated once before anything starts."""
 
 from __future__ import annotations
 

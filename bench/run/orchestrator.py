@@ -1,14 +1,7 @@
 """`awaitbench run` as a library: resolve the plan, measure every point, keep the results directory valid.
 
-`prepare()` does every check that can fail on bad input (scenario ids, output directory) before a
-single process starts. `execute()` writes the manifest first (status "running"), one atomic JSON per
-point as it finishes, and the final status last: "complete", or "interrupted" on Ctrl-C/SIGTERM (the
-KeyboardInterrupt propagates to the CLI after children are stopped), or "failed" on any other error.
-
-Three kinds of run: a fixed plan of closed-loop points (`--users`, the default), a fixed plan of
-open-loop points (`--rate`), or one capacity search per variant (`--find-capacity`: the points are
-chosen as the search goes, `bench.run.capacity`; the results go into the manifest's `capacity`).
-"""
+`prepare()` checks everything that can fail on bad input before a process starts; `execute()` writes the
+manifest, one atomic JSON per point, and the final status (complete, interrupted or failed)."""
 
 from __future__ import annotations
 

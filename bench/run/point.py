@@ -1,23 +1,6 @@
 """Measure one (scenario, variant, loop, load) point with fresh processes, and always tear them down.
 
-Timeline of a point (`_launch`, `_window`, `_finish`, then the pure `record_from`):
-
-    start fake_llm + app + the generator (in parallel) -> both servers ready -> the generator starts
-        its load (Locust spawns its users; the open loop starts its schedule) and marks t0
-    t0 .. t0+warmup            warm-up: load runs, nothing counts
-    reset fake_llm stats and the app's probe; psutil baselines   <- window start
-    window_s of sampling (CPU of app, generator, fake_llm every 0.25 s)
-    read fake_llm /stats, probe, psutil                          <- window end
-    stop the generator (SIGTERM: it writes what is in flight and flushes its per-request log) and the
-    rest, in parallel; cut the log to the window
-
-The generator is Locust for closed-loop users, the open-loop generator for an offered rate; both write
-the same request log (`bench.loadgen.logs`), so everything after the launch is shared.
-
-Fresh processes every point because a blocked variant leaves seconds of queued requests behind that
-would eat the next measurement. A child that dies or never becomes ready makes a failed record with
-its log tail; the run goes on.
-"""
+`_launch`, `_window`, `_finish`, then the pure `record_from`; docs/bench.md draws the timeline."""
 
 from __future__ import annotations
 
