@@ -1,12 +1,7 @@
 """The fake LLM's command line: `python -m fake_llm`, mounted as `awaitbench fake-llm` by the awaitbench CLI.
 
-Every flag comes from `fake_llm.settings.OPTIONS` (the config dataclasses), so a new knob appears here, in the
-config file and in the env vars at once. Precedence: preset < --config FILE < AWAITBENCH_FAKE_LLM_* < flags.
-
-`add_arguments` and `run` are what a host CLI mounts; `run` raises ConfigError (a usage error) or ServeError
-(an environment error: port, host, TLS directory), both exit 2, and leaves the message and exit code to the
-host. `main` is the standalone host.
-"""
+Flags, config file and env vars come from `fake_llm.settings.OPTIONS`; `add_arguments` and `run` are what
+a host CLI mounts, `main` is the standalone host."""
 
 from __future__ import annotations
 

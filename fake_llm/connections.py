@@ -1,27 +1,7 @@
 """Connections: exact accounting, the client-went-away signal, and the guards on reading a request head.
 
-Why a protocol subclass: ASGI never tells an app that a TCP connection was opened or lost, but
-"a client built per request opens a connection per request" is the signal the `per_request_client`
-scenario rests on, the simulated handshake must be charged on exactly a connection's first request, and a
-request whose client went away must stop at once (free its capacity slot, count 499) instead of sleeping
-to its deadline. uvicorn accepts a protocol class (`uvicorn.Config(http=cls)`), so we count in
-`connection_made`/`connection_lost`, look a connection up by the client address in the request's scope
-(unique while the connection lives), and cancel the request task a lost connection was serving.
-
-The same hooks guard the head of a request, which uvicorn reads with no limit of its own:
-- time: a connection must complete a request head within `header_timeout_s` of opening (and a later head,
-  or a request body, within one to two timeouts of starting it), else it is closed. uvicorn's keep-alive
-  timeout only starts after a response, so a connection that never sends a byte would stay forever.
-- size (httptools only; h11 has its own limit, `h11_max_incomplete_event_size`): httptools buffers a header
-  line of any length, so more than `max_header_bytes` without a complete head gets 431 (in Anthropic's error
-  shape when the request line names `/v1/messages`); the connection is half-closed and what the client
-  still sends is dropped until it closes (or the head timeout does).
-Both are cheap: one timer per connection per timeout, and a byte count per read of a head.
-
-With httptools, a complete head also installs the coalescing cycle (`fake_llm.http_cycle`) on the request
-uvicorn just created; the guards read only state that cycle keeps as uvicorn does (`more_body`,
-`response_started`, `response_complete`, the keep-alive timer it arms through `on_response`).
-"""
+A uvicorn protocol subclass counts connections, cancels the request of a lost one (499), and bounds how
+long and how large a request head may be."""
 
 from __future__ import annotations
 

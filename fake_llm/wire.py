@@ -1,12 +1,7 @@
 """OpenAI wire formats: chat completions (JSON and SSE chunks) and the Responses API (JSON and events).
 
-Streaming chunks are built by concatenating pre-serialised byte strings around a pre-escaped token, not by
-json.dumps per chunk: at 20 ms inter-token latency and thousands of streams the serialiser is the hot spot.
-
-A reply too large to build at once (see `fake_llm.textgen.WHOLE_REPLY_TOKENS`; embeddings always) is
-rendered as an iterator of byte pieces around the generated text, so it costs memory for one piece; the
-pieces join to exactly the bytes the whole-reply methods produce (a test holds them to it).
-"""
+Chunks are pre-serialised bytes around a pre-escaped token; a reply too large to build whole is an
+iterator of pieces that join to exactly the whole reply's bytes."""
 
 from __future__ import annotations
 
