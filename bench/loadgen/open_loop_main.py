@@ -1,11 +1,7 @@
 """The open-loop generator's process entry point: `python -m bench.loadgen.open_loop_main CONFIG [OUT]`.
 
-CONFIG is an `OpenLoopConfig` as JSON. With `requests_dir` set it runs in log mode (`open_loop_log`:
-`awaitbench run --rate`, stopped by SIGTERM); otherwise it runs one self-timed step and writes its result
-as JSON to OUT: a closed-loop step over `connections` connections when that is > 0 (`connections_step`,
-a `ClosedLoopResult`: `awaitbench perf`'s points), else an open-loop step at `rate_rps`
-(`open_loop_step`, a `LoadResult`: `awaitbench perf`'s rate search).
-"""
+Log mode with `requests_dir`; otherwise one self-timed step (closed-loop over `connections`, or open-loop
+at `rate_rps`) written as JSON to OUT."""
 
 from __future__ import annotations
 
