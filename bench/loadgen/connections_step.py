@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 from bench.loadgen.cpu_window import sample_cpu_window
 from bench.loadgen.open_loop import Generator, Request, percentiles
@@ -34,9 +33,6 @@ class ClosedLoopResult:
     failed: dict[str, int]
     loadgen_cpu_util: float
     server_cpu_util: float | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 class _ClosedLoop:

@@ -9,12 +9,13 @@ Little-bound and saturation points), so the request, the window and the CPU samp
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
+
+from pydantic import TypeAdapter
 
 from bench.loadgen.schedule import ARRIVALS, Arrival
 
@@ -119,12 +120,12 @@ class OpenLoopConfig:
         return self.requests_dir is not None
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self))
+        return _ADAPTER.dump_json(self).decode()
 
     @classmethod
     def from_json(cls, text: str) -> OpenLoopConfig:
-        data = dict(json.loads(text))
-        if data.get("expected") is not None:
-            data["expected"] = ExpectedLatency(**data["expected"])
-        data["ready_urls"] = tuple(data.get("ready_urls") or ())
-        return cls(**data)
+        """Raises pydantic's ValidationError (a ValueError) for a bad field, naming it."""
+        return _ADAPTER.validate_json(text)
+
+
+_ADAPTER = TypeAdapter(OpenLoopConfig)

@@ -6,11 +6,12 @@ at `rate_rps`) written as JSON to OUT."""
 from __future__ import annotations
 
 import gc
-import json
 import resource
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from pydantic import TypeAdapter
 
 from bench.loadgen.open_loop_config import OpenLoopConfig
 
@@ -49,11 +50,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     if len(args) != 2:
         raise SystemExit(_USAGE + " (OUT_PATH is required without requests_dir)")
     gc.disable()
-    if config.connections:
-        figures = uvloop.run(run_connections_step(config)).to_dict()
-    else:
-        figures = uvloop.run(run_step(config)).to_dict()
-    Path(args[1]).write_text(json.dumps(figures) + "\n")
+    result = uvloop.run(run_connections_step(config) if config.connections else run_step(config))
+    Path(args[1]).write_bytes(TypeAdapter(type(result)).dump_json(result) + b"\n")
 
 
 if __name__ == "__main__":

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 from bench.loadgen.cpu_window import sample_cpu_window
 from bench.loadgen.open_loop import Generator, Request, percentiles
@@ -38,9 +37,6 @@ class LoadResult:
     server_cpu_util: float | None
     connections_opened: int
     peak_connections: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 class _StepSink:

@@ -2,7 +2,8 @@
 
 It imports nothing else of bench and never starts a process. Modules: `records` (the typed manifest and
 point records), `ids` (point ids, both directions), `files` (atomic writing, tolerant versioned reading),
-`summary` (pitfall vs fix at a reference load: the one place that compares a pair) and `schema.json`.
+`summary` (pitfall vs fix at a reference load: the one place that compares a pair) and
+`schema.json` (generated from the records).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 from bench.results.files import (
     ResultsError,
     RunResults,
-    iter_point_dicts,
     load_run,
     write_json_atomic,
     write_manifest,
@@ -65,7 +65,6 @@ __all__ = [
     "UpstreamFigures",
     "VariantInfo",
     "format_rate",
-    "iter_point_dicts",
     "load_run",
     "parse_point_id",
     "point_id",

@@ -71,7 +71,7 @@ CORRUPTIONS: dict[str, tuple[Callable[[Path], None], str]] = {
     "manifest is a list": (_manifest_list, "JSON object was expected"),
     "manifest config null": (_manifest_config_null, "field config"),
     "latency is a string": (_point_latency_oops, "field latency"),
-    "point with only a version": (_point_version_only, "is a required property"),
+    "point with only a version": (_point_version_only, "field scenario: Field required"),
     "truncated point": (_point_truncated, "not valid JSON"),
 }
 
