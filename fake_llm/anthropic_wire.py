@@ -1,6 +1,6 @@
 """Anthropic's Messages API on the wire: a Message object, or its server-sent event sequence.
 
-The same renderer interface as `fake_llm.wire`, so the engine schedules Anthropic replies exactly as
+The same renderer interface as `fake_llm.openai_wire`, so the engine schedules Anthropic replies exactly as
 OpenAI's."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import functools
 import json
 from collections.abc import Iterator, Sequence
 
+from fake_llm.openai_wire import TokenChunks, escaped_text
 from fake_llm.textgen import VOCABULARY, VOCABULARY_JSON
-from fake_llm.wire import TokenChunks, escaped_text
 
 __all__ = ["MessagesRenderer", "stop_reason"]
 

@@ -4,7 +4,7 @@ Why a second dialect and not a second engine: OpenAI's routes, Anthropic's `/v1/
 (`fake_llm.azure`) share the latency model, faults, schedules, queue, connection accounting and stats; they
 differ only in how an error, a rate-limit state or a request id is written on the wire, and in what a
 request must carry besides its body. The engine asks the route's dialect for those and nothing else (the
-reply bodies are the renderers' job: `fake_llm.wire`, `fake_llm.anthropic_wire`).
+reply bodies are the renderers' job: `fake_llm.openai_wire`, `fake_llm.anthropic_wire`).
 
     OpenAI:    {"error": {"message", "type", "param", "code"}}  x-ratelimit-reset-requests: 6m0s
     Anthropic: {"type": "error", "error": {"type", "message"}}  anthropic-ratelimit-requests-reset: <RFC3339>

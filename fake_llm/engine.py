@@ -44,6 +44,13 @@ from fake_llm.dialects import Dialect
 from fake_llm.distributions import sample
 from fake_llm.faults import FaultPicker
 from fake_llm.http_cycle import TRUSTED_HEADERS
+from fake_llm.openai_wire import (
+    ChatRenderer,
+    ResponsesRenderer,
+    TokenChunks,
+    chat_completion,
+    embeddings_pieces,
+)
 from fake_llm.origins import OriginPolicy
 from fake_llm.parse_cache import ParseCache
 from fake_llm.parse_worker import ParseUnavailable, ParseWorker
@@ -52,7 +59,6 @@ from fake_llm.request_headers import HeaderOverrides, HeaderRules
 from fake_llm.routes import DIALECTS, ApiRequest, Route
 from fake_llm.stats import ServerStats
 from fake_llm.textgen import CACHED_PROMPT_BYTES, WHOLE_REPLY_TOKENS, LazyTokens, completion_tokens
-from fake_llm.wire import ChatRenderer, ResponsesRenderer, TokenChunks, chat_completion, embeddings_pieces
 
 __all__ = ["DIALECTS", "Engine", "Plan", "Route"]
 

@@ -13,7 +13,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
 from bench.results import CapacityResult, PointRecord, RunResults, ScenarioInfo
-from bench.results.open_loop import capacity_results, capacity_text, rate_points
+from bench.results.rate_points import capacity_results, capacity_text, rate_points
 from bench.results.summary import capacity_pairs, reference_loop
 from reports.chart_files import Chart, autoscale_log, new_figure, save_figure, themed
 from reports.chart_marks import hollow_legend_handle, mark_hollow, mark_lower_bounds

@@ -12,7 +12,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import NullFormatter, ScalarFormatter
 
 from bench.results import PointRecord, RunResults, ScenarioInfo
-from bench.results.figures import figure_is_lower_bound, figure_value
+from bench.results.named_figures import figure_is_lower_bound, figure_value
 from bench.results.summary import reference_loop, reference_users_for
 from reports.chart_files import Chart, autoscale_log, new_figure, save_figure, themed
 from reports.chart_marks import hollow_legend_handle, mark_hollow, mark_lower_bounds

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Protocol, cast
 from urllib.parse import urlsplit
 
+from bench.loadgen.http1 import ResponseParser, WireError, encode_request
 from bench.loadgen.open_loop_config import OpenLoopConfig
-from bench.loadgen.wire import ResponseParser, WireError, encode_request
 
 __all__ = ["Generator", "Request", "Sink", "percentiles"]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from bench.results.figures import figure_is_lower_bound, figure_value
+from bench.results.named_figures import figure_is_lower_bound, figure_value
 from bench.results.records import HeadlineInfo, PointRecord
 
 __all__ = [

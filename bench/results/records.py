@@ -74,7 +74,7 @@ class VariantInfo:
 class SignalInfo:
     """A figure a scenario declares as evidence of its pitfall beyond req/s and p99, as the manifest keeps it.
 
-    `figure` names where the number comes from in a point record (see `bench.results.figures`); `kind`
+    `figure` names where the number comes from in a point record (see `bench.results.named_figures`); `kind`
     says how two values are judged different: counts whenever they differ, per-request rates only when
     they differ by `min_gap` and by 15 %.
     """
@@ -92,7 +92,7 @@ class SignalInfo:
 class HeadlineInfo:
     """The one figure a scenario declares as its pitfall's cost, and the load to read it at.
 
-    `metric` names a figure of a point record (see `bench.results.figures`); `text` is the slide's words
+    `metric` names a figure of a point record (see `bench.results.named_figures`); `text` is the slide's words
     for a pitfall that is worse than its fix, with placeholders filled by `bench.results.summary`
     (`{ratio}`, `{pitfall}`, `{fix}`, `{pitfall_pct}`, `{fix_pct}`, `{loss_pct}`).
     """

@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from bench.results.figures import figure_value
 from bench.results.files import RunResults
 from bench.results.headline import NOISE_RATIO, HeadlineResult, format_ratio, headline_result
 from bench.results.ids import parse_point_id, point_id
+from bench.results.named_figures import figure_value
 from bench.results.records import CapacityResult, PointRecord, ScenarioInfo, SignalInfo
 
 __all__ = [
@@ -118,7 +118,7 @@ def reference_loop(run: RunResults) -> str:
 
 
 def _users_for(run: RunResults, scenario_id: str) -> list[int]:
-    """The closed-loop loads of a scenario (open-loop points are compared by `bench.results.open_loop`)."""
+    """The closed-loop loads of a scenario (open-loop points are compared by `bench.results.rate_points`)."""
     users = {p.users for p in run.points if p.scenario == scenario_id and p.load == "users"}
     for pid in run.manifest.planned_points:
         parsed = parse_point_id(pid)

@@ -37,7 +37,7 @@ from bench.results import (
     write_manifest,
     write_point,
 )
-from bench.results.open_loop import arrival_summary_dict, capacity_summary_dict
+from bench.results.rate_points import arrival_summary_dict, capacity_summary_dict
 from bench.results.summary import summarize, summary_dict
 from bench.run.capacity import CapacityCriteria, find_capacity
 from bench.run.config import RunConfig, default_reference_users

@@ -21,7 +21,8 @@ from bench.measure.requests import read_request_logs, window_counts
 from bench.measure.sampling import TreeSample, TreeTracker, WindowCpu, machine_cpu_percent
 from bench.processes import ManagedProcess, http_json, stop_in_background, stop_together
 from bench.results import PointRecord
-from bench.run.children import (
+from bench.run.plan import PlannedPoint
+from bench.run.point_children import (
     RUN_DIR_ENV,
     SAMPLE_EVERY_S,
     BackgroundFetch,
@@ -34,7 +35,6 @@ from bench.run.children import (
     sleep_until,
     wait_for_start,
 )
-from bench.run.plan import PlannedPoint
 from bench.run.record import WindowReadings, record_from
 from fake_llm.snapshot import StatsSnapshot
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import scenarios
-from bench.results.figures import check_figure
+from bench.results.named_figures import check_figure
 from fake_llm.cli import build_parser, flag_settings, load_config
 from fake_llm.errors import ConfigError
 from fake_llm.launch import fake_llm_argv
@@ -151,7 +151,7 @@ def test_theory_matches_the_brief() -> None:
 @pytest.mark.parametrize("scenario", catalogue(), ids=lambda s: s.id)
 def test_every_scenario_declares_a_headline_metric_and_its_reference_load(scenario: Scenario) -> None:
     headline = scenario.headline
-    check_figure(headline.metric)  # one the results can read (bench.results.figures)
+    check_figure(headline.metric)  # one the results can read (bench.results.named_figures)
     assert headline.better in ("higher", "lower") and headline.name.strip()
     # The reference load is one of the scenario's default loads, which span below, at and beyond the
     # pitfall's limit: at least four for the core six, two for the others.

@@ -40,7 +40,7 @@ def test_recorder_reports_stall_in_progress() -> None:
 
 
 def test_snapshot_keeps_the_wire_format() -> None:
-    # The bench reads these keys through the side channel (bench.run.children.ProbeClient).
+    # The bench reads these keys through the side channel (bench.run.point_children.ProbeClient).
     assert set(_snapshot(LagRecorder())) == {
         *("pid", "samples", "since_reset_s", "lag_p50_ms", "lag_p99_ms", "lag_max_ms"),
         *("current_stall_ms", "threadpool_busy_peak", "threadpool_total"),

@@ -8,7 +8,7 @@ import pytest
 
 import scenarios
 from bench.results import PointRecord, ServerFigures, UpstreamFigures
-from bench.results.figures import check_figure, figure_value
+from bench.results.named_figures import check_figure, figure_value
 from bench.results.summary import pair_signals as _pair_signals
 from bench.run.metadata import signal_info
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.loadgen.wire import ResponseParser, WireError
+from bench.loadgen.http1 import ResponseParser, WireError
 
 
 def _sse(*events: bytes, sep: bytes = b"\n\n") -> bytes:
