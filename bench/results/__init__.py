@@ -1,10 +1,7 @@
-"""The results format: its own leaf package, imported by bench (which writes it) and reports (which reads it).
+"""The results format: a leaf package, written by bench and read by reports; it starts no process.
 
-It imports nothing else of bench and never starts a process. Modules: `records` (the typed manifest and
-point records), `ids` (point ids, both directions), `files` (atomic writing, tolerant versioned reading),
-`summary` (pitfall vs fix at a reference load: the one place that compares a pair) and
-`schema.json` (generated from the records).
-"""
+`records` (the typed records), `ids`, `files` (atomic writing, versioned reading), `summary` (pitfall vs
+fix) and `schema.json` (generated from the records)."""
 
 from __future__ import annotations
 

@@ -1,17 +1,7 @@
 """Reading and writing a results directory: versioned JSON, written incrementally and atomically.
 
-Layout of a results directory:
-
-    manifest.json            the run: schema version, status, machine, versions, config, scenario metadata
-    points/<point_id>.json   one measured point each (scenario, variant, loop, users or offered rate)
-    profiles/                py-spy flame graphs (SVG) and speedscope JSON, when --profile was given
-    logs/<point_id>/         stdout/stderr of every child process of every point (fake_llm, app, locust)
-
-Every file is written to a temporary name and renamed into place, so a crash or Ctrl-C leaves only
-complete files: a reader sees the points that finished and a manifest whose `status` says why the rest
-is missing. Files are written and read by pydantic `TypeAdapter`s of the records: readers ignore unknown
-keys and reject unknown schema versions instead of guessing (pyperf does the same).
-"""
+`manifest.json`, `points/<point_id>.json`, `profiles/`, `logs/<point_id>/`; every file is renamed into
+place complete, read back by pydantic `TypeAdapter`s that reject unknown schema versions."""
 
 from __future__ import annotations
 

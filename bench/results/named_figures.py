@@ -1,11 +1,7 @@
 """Named figures of a point record: the vocabulary scenarios use to declare where their evidence is.
 
-A scenario cannot import bench, so it names a figure by string (`"upstream_429s"`,
-`"app:records_written/request"`, its headline `"ttfb_p50_ms"`); this module is the one place that turns
-such a name into a number read off a `PointRecord`, and says whether that number is only a lower bound
-(a latency percentile resting on requests that never answered). `check_figure` lets the bench reject an
-unknown name before a run starts.
-"""
+`figure_value` reads a number off a `PointRecord`, `figure_is_lower_bound` says whether it is a bound;
+`check_figure` rejects an unknown name before a run starts."""
 
 from __future__ import annotations
 
