@@ -11,7 +11,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from awaitbench.commands import COMMAND_MODULES
+from awaitbench.commands import register_all
+from awaitbench.commands.toolkit import missing_toolkit
 from awaitbench.options import OneLineParser, interrupt_on_sigterm
 from bench.errors import AwaitbenchError, UsageError
 
@@ -27,26 +28,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     sub.required = True
-    for module in COMMAND_MODULES:
-        module.register(sub)
+    register_all(sub)
     return parser
 
 
 def _usage_error_types() -> tuple[type[BaseException], ...]:
-    """Every package's own usage errors (each package has its own types; only this module knows them all)."""
-    from bench.results import ResultsError
+    """Every package's own usage errors (each package has its own types; only this module knows them all).
+    Without the toolkit installed no command can raise the results format's error (nor import it)."""
     from fake_llm.errors import ConfigError
     from reports.errors import ReportUsageError
     from scenarios.errors import ScenarioConfigError, UnknownScenarioError
 
-    return (
+    types: tuple[type[BaseException], ...] = (
         UsageError,
         ConfigError,
         UnknownScenarioError,
         ScenarioConfigError,
-        ResultsError,
         ReportUsageError,
     )
+    if not missing_toolkit():
+        from bench.results import ResultsError
+
+        types += (ResultsError,)
+    return types
 
 
 def _failure_types() -> tuple[type[BaseException], ...]:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from awaitbench.commands.toolkit import missing_toolkit, require_toolkit
 from bench.errors import UsageError
 
 if TYPE_CHECKING:
@@ -69,11 +70,17 @@ def _measured(summary: PairSummary) -> str | None:
 
 
 def why_texts(results: Path | None = None) -> Mapping[str, str]:
-    """Pitfall id -> why it matters: the catalogue's theory, or the cost measured in `results`.
+    """Pitfall id -> why it matters: the catalogue's theory, or the cost measured in `results`; the
+    linter's own texts (empty) where the toolkit is not installed (the catalogue's apps need it).
 
     Raises:
         ResultsError: `results` is not a readable results directory (a usage error for the CLI).
+        ToolkitMissingError: `results` given without the toolkit installed.
     """
+    if missing_toolkit():
+        if results is not None:
+            require_toolkit("lint --results")
+        return {}
     from scenarios import catalogue
 
     texts = {s.id: f"{_first_sentence(s.pitfall)} See `awaitbench run {s.id}`." for s in catalogue()}

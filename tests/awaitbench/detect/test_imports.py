@@ -22,7 +22,7 @@ HEAVY = {
     "reports",
     "scenarios",
     "fake_llm",
-    "hdrh",
+    "ddsketch",
     "fastapi",
     "starlette",
     "prometheus_client",
