@@ -7,7 +7,9 @@ finds the loop of pytest-asyncio and anyio's plugin (the main thread) as well as
 (a portal thread started per client or per request) without knowing any of them. Hooking
 `asyncio.events._set_running_loop` was rejected: uvloop keeps its own reference to it from import time,
 and loops already running when the watch starts would be missed. uvloop's loops are found through the
-`asyncio.Runner` that `asyncio.run`, `uvloop.run` and uvicorn start them with.
+`asyncio.Runner` that `asyncio.run`, `uvloop.run` and uvicorn start them with, or through the test runner of
+anyio's pytest plugin, which drives its loop (uvloop's too) with `run_until_complete`. Trio runs are found
+the same way (`awaitbench.detect.watchdog.trio_watch`).
 
 The canary: the monitor posts `call_soon_threadsafe(canary)` and notes the time; the loop thread runs
 it as soon as it gets back to its scheduler and stamps the answer. A canary still unanswered after the
@@ -29,6 +31,7 @@ from typing import Any
 from awaitbench.detect.watchdog.cpu import CpuTimes, ThreadCpuClock
 from awaitbench.detect.watchdog.stacks import RawFrame
 from awaitbench.detect.watchdog.threadpool import ThreadpoolReader, ThreadpoolReading
+from awaitbench.detect.watchdog.trio_watch import trio_run_of_frame, unrolled_run_code
 
 __all__ = ["Sample", "WatchedLoop", "running_loops"]
 
@@ -41,14 +44,39 @@ _LOOP_SELF_CODES: frozenset[CodeType] = frozenset(
     )
 )
 _RUNNER_CODE: CodeType = asyncio.runners.Runner.run.__code__
+_ANYIO_TEST_RUNNER_METHODS = ("run_test", "run_fixture", "run_asyncgen_fixture")
 
 
-def _loop_of_stack(frame: FrameType | None) -> asyncio.AbstractEventLoop | None:
+def _anyio_test_runner_codes() -> frozenset[CodeType]:
+    """The methods by which anyio's pytest plugin runs a test or fixture on its asyncio backend (uvloop
+    included): `self._runner` is an `asyncio.Runner` whose loop runs them (empty before anyio is loaded)."""
+    runner = getattr(sys.modules.get("anyio._backends._asyncio"), "TestRunner", None)
+    methods = (getattr(runner, name, None) for name in _ANYIO_TEST_RUNNER_METHODS)
+    return frozenset(code for m in methods if isinstance(code := getattr(m, "__code__", None), CodeType))
+
+
+def _loop_of_frame(frame: FrameType, anyio_codes: frozenset[CodeType]) -> asyncio.AbstractEventLoop | None:
+    code = frame.f_code
+    owner: Any = frame.f_locals.get("self")
+    if code in _LOOP_SELF_CODES:
+        return owner  # type: ignore[no-any-return]
+    if code is _RUNNER_CODE:
+        return getattr(owner, "_loop", None)
+    if code in anyio_codes:
+        return getattr(getattr(owner, "_runner", None), "_loop", None)
+    return None
+
+
+def _loop_of_stack(
+    frame: FrameType | None, anyio_codes: frozenset[CodeType], trio_code: CodeType | None
+) -> asyncio.AbstractEventLoop | None:
+    watched = _LOOP_SELF_CODES | anyio_codes | {_RUNNER_CODE}
     while frame is not None:
         code = frame.f_code
-        if code in _LOOP_SELF_CODES or code is _RUNNER_CODE:
-            owner: Any = frame.f_locals.get("self")
-            loop = owner if code in _LOOP_SELF_CODES else getattr(owner, "_loop", None)
+        if code is trio_code:
+            return trio_run_of_frame(frame)
+        if code in watched:
+            loop = _loop_of_frame(frame, anyio_codes)
             if isinstance(loop, asyncio.AbstractEventLoop) and loop.is_running():
                 return loop
         frame = frame.f_back
@@ -58,10 +86,11 @@ def _loop_of_stack(frame: FrameType | None) -> asyncio.AbstractEventLoop | None:
 def running_loops(*, skip_thread: int | None = None) -> dict[asyncio.AbstractEventLoop, int]:
     """Every asyncio loop running in a thread of this process, with that thread's id."""
     found: dict[asyncio.AbstractEventLoop, int] = {}
+    anyio_codes, trio_code = _anyio_test_runner_codes(), unrolled_run_code()
     for thread_id, frame in sys._current_frames().items():
         if thread_id == skip_thread:
             continue
-        loop = _loop_of_stack(frame)
+        loop = _loop_of_stack(frame, anyio_codes, trio_code)
         if loop is not None:
             found[loop] = thread_id
     return found

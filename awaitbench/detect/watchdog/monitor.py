@@ -17,11 +17,12 @@ logged once and does not stop the monitor.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from awaitbench.detect.watchdog.cpu import classify
@@ -111,6 +112,8 @@ class Monitor:
         self._sleeper.acquire()
         self._thread = threading.Thread(target=self._run, name="detect-loop-monitor", daemon=True)
         self._failed_listeners: set[int] = set()
+        # Held through each round of checks, and by `settled()`: a window is read between two rounds.
+        self._checking = threading.Lock()
 
     @property
     def loops_seen(self) -> int:
@@ -130,13 +133,29 @@ class Monitor:
         self._sleeper.release()
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout=5.0)
-        now = time.perf_counter()
+        self._settle_all(time.perf_counter())
+        for target in list(self._targets.values()):
+            target.restore_origin_tracking()
+
+    @contextlib.contextmanager
+    def settled(self) -> Iterator[None]:
+        """Settle every canary now without stopping (as `stop()` does), and hold the checks while the
+        body runs: what the listeners heard so far is complete, and nothing is heard until it ends. The
+        pytest plugin reads each test's window this way from one monitor kept for the session."""
+        with self._checking:
+            self._settle_all(time.perf_counter())
+            yield
+
+    def restart_seen(self) -> None:
+        """Count distinct loops from now on, starting with those watched right now."""
+        self._seen = {id(loop) for loop in list(self._targets)}
+
+    def _settle_all(self, now: float) -> None:
         for target in list(self._targets.values()):
             if target.answered:
                 self._settle(target)
             elif target.posted_at is not None:
                 self._settle_unanswered(target, now)
-            target.restore_origin_tracking()
 
     def current_stall_s(self) -> float:
         """The longest wait of a canary still in flight (0 when every loop answered)."""
@@ -155,12 +174,13 @@ class Monitor:
     def _run(self) -> None:
         interval, discover, targets = self._settings.interval_s, self._settings.discover, self._targets
         while not self._stop.is_set():
-            now = time.perf_counter()
-            if discover:
-                self._discover()
-            for loop, target in list(targets.items()):
-                if not self._check(target, now):
-                    del targets[loop]
+            with self._checking:
+                now = time.perf_counter()
+                if discover:
+                    self._discover()
+                for loop, target in list(targets.items()):
+                    if not self._check(target, now):
+                        del targets[loop]
             if not targets and not discover:
                 break  # every loop closed (an app's loop at shutdown, an ASGITransport test's loop)
             self._sleeper.acquire(timeout=interval)

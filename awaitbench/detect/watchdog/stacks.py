@@ -11,6 +11,7 @@ the loop is blocked; source lines are looked up only for the blocks that are rep
 
 from __future__ import annotations
 
+import functools
 import linecache
 import os
 import site
@@ -50,6 +51,7 @@ def sample_thread(thread_id: int) -> tuple[RawFrame, ...] | None:
     return walk(frame) if frame is not None else None
 
 
+@functools.cache  # once per process: sysconfig and realpath cost ~0.1 ms; a suite starts many watches
 def _library_dirs() -> tuple[str, ...]:
     paths = sysconfig.get_paths()
     dirs = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}

@@ -127,6 +127,46 @@ class LoopWatch(WatchListener):
                 self._final = self._build_report()
             return self._final
 
+    # -- windows: one watch read stretch by stretch (the pytest plugin: test by test) ----------------
+    def start_window(self) -> None:
+        """Forget what was seen so far: the next `end_window()` reports from now.
+
+        Raises:
+            WatchConfigError: the watch is not running.
+        """
+        with self._running_monitor().settled():
+            self._reset_window()
+
+    def end_window(self) -> WatchReport:
+        """What was seen since the window started (blocks that ended by now included; a loop still
+        blocked counts as an ongoing block), then a new window from now.
+
+        Raises:
+            WatchConfigError: the watch is not running.
+        """
+        with self._running_monitor().settled():
+            report = self._build_report()
+            self._reset_window()
+        return report
+
+    def _running_monitor(self) -> Monitor:
+        if self._monitor is None or self._final is not None:
+            raise WatchConfigError(
+                "windows are read from a running watch: start it first, and not after stop()"
+            )
+        return self._monitor
+
+    def _reset_window(self) -> None:
+        """Called with the monitor's checks held (`Monitor.settled`): no listener call runs meanwhile."""
+        self._log = BlockLog(max_blocks=self.config.max_blocks)
+        self._lag.reset()
+        self._threadpool.reset()
+        with self._lock:
+            self._never_awaited, self._resource_warnings = [], []
+        self._started_at = time.perf_counter()
+        assert self._monitor is not None
+        self._monitor.restart_seen()
+
     def _loops_to_watch(self) -> list[tuple[asyncio.AbstractEventLoop, int]]:
         try:
             loop = asyncio.get_running_loop()

@@ -153,11 +153,13 @@ def test_off_by_default(project: pytest.Pytester) -> None:
 def test_anyio_testclient_marker_exemption_and_threshold(project: pytest.Pytester) -> None:
     project.makepyfile(test_more=MORE_TESTS)
     result = project.runpytest_subprocess(*ARGS, "--loop-block-ms=100", "test_more.py", "-v", timeout=120)
-    result.assert_outcomes(passed=2, failed=3)
+    result.assert_outcomes(passed=4, failed=5)  # anyio runs each async test on asyncio and trio
     for outcome in (  # anyio's plugin reorders its tests: one pattern at a time
-        "*test_anyio_blocks* FAILED*",
+        "*test_anyio_blocks[[]asyncio[]] FAILED*",
+        "*test_anyio_blocks[[]trio[]] FAILED*",
         "*test_testclient_blocks FAILED*",
-        "*test_asgi_transport_blocks* FAILED*",
+        "*test_asgi_transport_blocks[[]asyncio[]] FAILED*",
+        "*test_asgi_transport_blocks[[]trio[]] FAILED*",
         "*test_exempt* PASSED*",
         "*test_higher_threshold* PASSED*",
     ):
@@ -172,7 +174,7 @@ def test_anyio_testclient_marker_exemption_and_threshold(project: pytest.Pyteste
 def test_marker_alone_turns_it_on_for_that_test(project: pytest.Pytester) -> None:
     project.makepyfile(test_marked=MARKED)
     result = project.runpytest_subprocess(*ARGS, "test_marked.py", "-v", timeout=120)
-    result.assert_outcomes(passed=1, failed=1)
+    result.assert_outcomes(passed=2, failed=2)  # on asyncio and trio each
     result.stdout.fnmatch_lines(["*test_marked* FAILED*", "*test_unmarked* PASSED*"])
 
 
@@ -193,3 +195,144 @@ def test_a_bad_threshold_is_a_usage_error(project: pytest.Pytester) -> None:
     result = project.runpytest_subprocess(*ARGS, "--loop-block-ms=0", timeout=120)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--loop-block-ms must be a positive number of milliseconds, got 0.0*"])
+
+
+BACKENDS = """
+import time
+
+import pytest
+
+
+UVLOOP = ("asyncio", {"use_uvloop": True})
+
+
+@pytest.fixture(params=["asyncio", UVLOOP, "trio"], ids=["asyncio", "uvloop", "trio"])
+def anyio_backend(request):
+    return request.param
+
+
+@pytest.mark.anyio
+async def test_sleeps():
+    time.sleep(0.3)  # blocks whichever loop runs it
+"""
+
+
+def test_every_anyio_backend_is_watched_asyncio_uvloop_and_trio(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_backends=BACKENDS)
+    result = pytester.runpytest_subprocess(*ARGS, "--loop-block-ms=100", "-v", timeout=120)
+    result.assert_outcomes(failed=3)
+    line = line_of(BACKENDS, "time.sleep(0.3)")
+    for backend in ("asyncio", "uvloop", "trio"):
+        result.stdout.fnmatch_lines(
+            [
+                f"*_ test_sleeps[[]{backend}[]] _*",
+                f"  at test_backends.py:{line} in test_sleeps: time.sleep(0.3)*",
+            ]
+        )
+
+
+def test_xdist_workers_blocks_reach_the_final_report(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_backends=BACKENDS)
+    result = pytester.runpytest_subprocess(*ARGS, "-n", "2", "--loop-block-report", timeout=180)
+    result.assert_outcomes(passed=3)
+    line = line_of(BACKENDS, "time.sleep(0.3)")
+    result.stdout.fnmatch_lines(
+        [
+            "*event-loop blocks (--loop-block-report)*",
+            "3 blocks in 3 watched tests",
+            f"  test_backends.py:{line} `time.sleep(0.3)  # blocks whichever loop runs it` in test_sleeps — "
+            "3 blocks, * parked — in test_backends.py::test_sleeps[[]*",
+        ]
+    )
+
+
+# A runner the watchdog cannot find: a uvloop loop driven by hand, with no frame of asyncio on the stack.
+HAND_DRIVEN = """
+import time
+
+import pytest
+import uvloop
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem):
+    if pyfuncitem.get_closest_marker("by_hand"):
+        loop = uvloop.new_event_loop()
+        try:
+            loop.run_until_complete(pyfuncitem.obj())
+        finally:
+            loop.close()
+        return True
+"""
+
+HAND_DRIVEN_TESTS = """
+import time
+
+import pytest
+
+
+@pytest.mark.by_hand
+async def test_by_hand():
+    time.sleep(0.3)
+
+
+@pytest.mark.by_hand
+async def test_quick_by_hand():
+    pass
+"""
+
+
+def test_an_async_test_on_a_loop_it_cannot_find_is_listed_unwatched(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(HAND_DRIVEN)
+    pytester.makeini("[pytest]\nmarkers = by_hand")
+    pytester.makepyfile(test_hand=HAND_DRIVEN_TESTS)
+    result = pytester.runpytest_subprocess(*ARGS, "--loop-block-report", timeout=120)
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "0 blocks in 1 watched tests",  # the quick one: too short to have blocked for the threshold
+            "1 test not watched for event-loop blocks:",
+            "  test_hand.py::test_by_hand: async test ran * ms and no running event loop was found*",
+        ]
+    )
+
+
+PYTEST_ASYNCIO_SCOPES = """
+import asyncio
+import time
+
+import pytest
+import uvloop
+
+
+@pytest.fixture(scope="module")
+def event_loop_policy():
+    return uvloop.EventLoopPolicy()
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_module_loop():
+    assert "uvloop" in type(asyncio.get_running_loop()).__module__
+    time.sleep(0.3)
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_module_loop_again():
+    time.sleep(0.3)
+"""
+
+
+def test_pytest_asyncio_module_scoped_uvloop_loops_are_watched(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_scopes=PYTEST_ASYNCIO_SCOPES)
+    result = pytester.runpytest_subprocess(*ARGS, "--loop-block-ms=100", "-W", "ignore::DeprecationWarning")
+    result.assert_outcomes(failed=2)
+    for test in ("test_module_loop", "test_module_loop_again"):
+        result.stdout.fnmatch_lines([f"*_ {test} _*", "  at test_scopes.py:* time.sleep(0.3)"])
+
+
+def test_the_plugin_is_no_part_of_a_failing_tests_traceback(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_fails="def test_fails():\n    assert 1 == 2\n")
+    result = pytester.runpytest_subprocess(*ARGS, "--loop-block-ms=100", timeout=120)
+    result.assert_outcomes(failed=1)
+    assert "pytest_plugin.py" not in result.stdout.str()
+    assert "hidden" not in result.stdout.str()

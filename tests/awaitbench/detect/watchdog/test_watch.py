@@ -148,3 +148,26 @@ def test_origin_tracking_is_put_back_on_the_calling_thread() -> None:
 
     asyncio.run(inside())
     assert sys.get_coroutine_origin_tracking_depth() == before
+
+
+def test_windows_of_one_watch_each_report_their_own_blocks() -> None:
+    """The pytest plugin's use: one watch for the session, one window per test."""
+    watch = watch_loop(threshold_ms=100, loops="all").start()
+    try:
+        watch.start_window()
+        asyncio.run(_in_a_loop(lambda: blocking_sleep(0.3)))
+        first = watch.end_window()
+        asyncio.run(_in_a_loop(lambda: None))
+        second = watch.end_window()
+    finally:
+        watch.stop()
+    (block,) = first.blocks
+    assert block.location.line == line_of("SLEEP")
+    assert first.loops_watched == 1 and first.lag.samples >= 1
+    assert second.blocks == () and second.groups == ()
+
+
+async def _in_a_loop(body: object) -> None:
+    await asyncio.sleep(0.05)  # long enough for the monitor to find the loop
+    body()  # type: ignore[operator]
+    await asyncio.sleep(0.05)
