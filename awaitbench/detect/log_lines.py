@@ -57,6 +57,8 @@ def block_fields(block: Block) -> dict[str, object]:
         "samples": block.samples,
         "thread": block.thread_name,
         "ongoing": True if block.ongoing else None,
+        "cause": block.cause,
+        "unsampled_ms": round(block.unsampled_ms, 1) if block.unsampled_ms else None,
     }
 
 

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from awaitbench.detect.watchdog.report import BlockState
 
-__all__ = ["RUNNING_FRACTION", "CpuTimes", "ThreadCpuClock", "classify"]
+__all__ = ["MIN_SPAN_SHARE", "RUNNING_FRACTION", "CpuTimes", "ThreadCpuClock", "classify"]
 
 RUNNING_FRACTION = 0.5
 """A block during which the thread was running (or runnable) at least half of the time is CPU-bound.
@@ -74,7 +74,17 @@ class ThreadCpuClock:
         return CpuTimes(wanted_s=cpu, on_cpu_s=cpu)
 
 
-def classify(running_fraction: float | None) -> BlockState:
+MIN_SPAN_SHARE = 0.25
+"""The CPU readings (one per sample) must span at least this share of a block before it is called running
+or parked: one reading, or two taken close together, say little (the same CPU-bound work read 0%, 47% and
+77% parked when only one or two samples were taken)."""
+
+
+def classify(running_fraction: float | None, *, readings: int = 0, span_share: float = 1.0) -> BlockState:
+    """`uncertain` with one reading, or readings spanning under `MIN_SPAN_SHARE` of the block; `unknown`
+    with none (no CPU clock here, or no sample)."""
     if running_fraction is None:
-        return "unknown"
+        return "uncertain" if readings > 0 else "unknown"
+    if span_share < MIN_SPAN_SHARE:
+        return "uncertain"
     return "running" if running_fraction >= RUNNING_FRACTION else "parked"

@@ -21,12 +21,13 @@ import contextlib
 import logging
 import threading
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from awaitbench.detect.watchdog.cpu import classify
-from awaitbench.detect.watchdog.loops import WatchedLoop, running_loops
+from awaitbench.detect.watchdog.gc_pauses import GcPauses
+from awaitbench.detect.watchdog.loops import Sample, WatchedLoop, running_loops
 from awaitbench.detect.watchdog.report import Block, Frame, NeverAwaited, ResourceLeak
 from awaitbench.detect.watchdog.routes import route_of_loop
 from awaitbench.detect.watchdog.stacks import (
@@ -46,6 +47,10 @@ _log = logging.getLogger("awaitbench.detect.watchdog")
 _UNKNOWN = Frame(
     file="<not sampled>", line=0, function="<monitor could not run: CPU or GIL starved>", user_code=False
 )
+_COLLECTOR = Frame(file="<garbage collection>", line=0, function="gc", user_code=False)
+_GC_SHARE = 0.5  # a block the collector paused the loop thread for at least half of is its doing
+_HELD_OFF_KEPT = 256  # recent stretches the monitor was held off (see `_run`)
+_LATE_S = 0.002  # a wake-up later than the interval by more than this counts as held off
 
 
 class WatchListener:
@@ -114,6 +119,10 @@ class Monitor:
         self._failed_listeners: set[int] = set()
         # Held through each round of checks, and by `settled()`: a window is read between two rounds.
         self._checking = threading.Lock()
+        # (from, to) stretches the monitor woke up late: it needs the GIL and a CPU to sample, so a block
+        # during which it was held off has no samples there.
+        self._held_off: deque[tuple[float, float]] = deque(maxlen=_HELD_OFF_KEPT)
+        self._gc = GcPauses() if settings.threshold_s is not None else None
 
     @property
     def loops_seen(self) -> int:
@@ -121,6 +130,8 @@ class Monitor:
         return len(self._seen)
 
     def start(self) -> Monitor:
+        if self._gc is not None:
+            self._gc.start()
         self._thread.start()
         return self
 
@@ -136,6 +147,8 @@ class Monitor:
         self._settle_all(time.perf_counter())
         for target in list(self._targets.values()):
             target.restore_origin_tracking()
+        if self._gc is not None:
+            self._gc.stop()
 
     @contextlib.contextmanager
     def settled(self) -> Iterator[None]:
@@ -173,9 +186,12 @@ class Monitor:
 
     def _run(self) -> None:
         interval, discover, targets = self._settings.interval_s, self._settings.discover, self._targets
+        asleep_at: float | None = None
         while not self._stop.is_set():
             with self._checking:
                 now = time.perf_counter()
+                if asleep_at is not None and now - asleep_at > interval + _LATE_S:
+                    self._held_off.append((asleep_at + interval, now))
                 if discover:
                     self._discover()
                 for loop, target in list(targets.items()):
@@ -183,6 +199,7 @@ class Monitor:
                         del targets[loop]
             if not targets and not discover:
                 break  # every loop closed (an app's loop at shutdown, an ASGITransport test's loop)
+            asleep_at = time.perf_counter()
             self._sleeper.acquire(timeout=interval)
         if not self._stop.is_set() and self._on_exhausted is not None:
             self._on_exhausted()
@@ -257,7 +274,14 @@ class Monitor:
         target.last_threadpool_read = now
 
     def _emit_block(self, target: WatchedLoop, duration_s: float, *, ongoing: bool) -> None:
-        block = build_block(target, duration_s, self._classifier, ongoing=ongoing)
+        block = build_block(
+            target,
+            duration_s,
+            self._classifier,
+            ongoing=ongoing,
+            gc_pauses=self._gc,
+            held_off=tuple(self._held_off),
+        )
         target.samples = []
         self._notify("on_block", block)
 
@@ -272,36 +296,30 @@ class Monitor:
 
 
 def build_block(
-    target: WatchedLoop, duration_s: float, classifier: FrameClassifier, *, ongoing: bool
+    target: WatchedLoop,
+    duration_s: float,
+    classifier: FrameClassifier,
+    *,
+    ongoing: bool,
+    gc_pauses: GcPauses | None = None,
+    held_off: Sequence[tuple[float, float]] = (),
 ) -> Block:
     """A block from the samples taken while a canary waited, attributed to the location where the
-    samples say it spent most of its time. Each sample stands for the time since the one before (the
-    first: since the canary was posted): samples of CPU-bound code come further apart, since the monitor
-    waits for the GIL, so counting them would favour the parts that wait."""
+    samples say it spent most of its time; named as the collector's when it paused the loop thread for
+    most of it; with how long the monitor could not sample (the `held_off` stretches)."""
     posted_at = target.posted_at or time.perf_counter()
-    weights: defaultdict[tuple[str, int, str], float] = defaultdict(float)
-    chosen: dict[tuple[str, int, str], tuple[int, tuple[RawFrame, ...]]] = {}
-    previous = posted_at
-    for taken_at, stack, _ in target.samples:
-        index = innermost_user_index(stack, classifier)
-        where = stack[index][:3]
-        weights[where] += max(taken_at - previous, 1e-9)
-        chosen[where] = (index, stack)  # the latest sample at each location
-        previous = taken_at
-    if weights:
-        where, weight = max(weights.items(), key=lambda item: item[1])
-        index, stack = chosen[where]
-        frames = to_frames(stack, classifier)
-        location, share = frames[index], weight / sum(weights.values())
-    else:
-        frames, location, share = (), _UNKNOWN, 0.0
-    running_fraction, on_cpu_fraction = _cpu_fractions(target)
+    frames, location, share = _attribute(target.samples, posted_at, classifier, held_off)
+    cause = _collector_cause(gc_pauses, target.thread_id, posted_at, duration_s)
+    if cause is not None:
+        location = _COLLECTOR  # the stack, when sampled, shows where the collection was triggered
+    unsampled_s = _overlap(held_off, posted_at, posted_at + duration_s)
+    running_fraction, on_cpu_fraction, readings, span_s = _cpu_fractions(target)
     return Block(
         duration_ms=round(duration_s * 1000.0, 3),
         location=location,
         stack=frames,
         route=target.route,
-        state=classify(running_fraction),
+        state=classify(running_fraction, readings=readings, span_share=span_s / max(duration_s, 1e-9)),
         running_fraction=running_fraction,
         on_cpu_fraction=on_cpu_fraction,
         samples=len(target.samples),
@@ -309,25 +327,69 @@ def build_block(
         thread_name=target.thread_name,
         started_at=time.time() - (time.perf_counter() - posted_at),
         ongoing=ongoing,
+        cause=cause,
+        unsampled_ms=round(min(unsampled_s, duration_s) * 1000.0, 3),
     )
 
 
-def _cpu_fractions(target: WatchedLoop) -> tuple[float | None, float | None]:
+def _attribute(
+    samples: Sequence[Sample],
+    posted_at: float,
+    classifier: FrameClassifier,
+    held_off: Sequence[tuple[float, float]],
+) -> tuple[tuple[Frame, ...], Frame, float]:
+    """(stack, location, share of the sampled time there). Each sample stands for the time since the one
+    before (the first: since the canary was posted): samples of CPU-bound code come further apart, since
+    the monitor waits for the GIL, so counting them would favour the parts that wait. The time the monitor
+    was held off counts for none: the sample after a stretch of C code holding the GIL shows the line the
+    thread went on to, not the one that held it."""
+    weights: defaultdict[tuple[str, int, str], float] = defaultdict(float)
+    chosen: dict[tuple[str, int, str], tuple[int, tuple[RawFrame, ...]]] = {}
+    previous = posted_at
+    for taken_at, stack, _ in samples:
+        index = innermost_user_index(stack, classifier)
+        where = stack[index][:3]
+        weights[where] += max(taken_at - previous - _overlap(held_off, previous, taken_at), 1e-9)
+        chosen[where] = (index, stack)  # the latest sample at each location
+        previous = taken_at
+    if not weights:
+        return (), _UNKNOWN, 0.0
+    where, weight = max(weights.items(), key=lambda item: item[1])
+    index, stack = chosen[where]
+    frames = to_frames(stack, classifier)
+    return frames, frames[index], weight / sum(weights.values())
+
+
+def _collector_cause(
+    gc_pauses: GcPauses | None, thread_id: int, posted_at: float, duration_s: float
+) -> str | None:
+    if gc_pauses is None:
+        return None
+    generation, paused_s = gc_pauses.during(thread_id, posted_at, posted_at + duration_s)
+    if paused_s < _GC_SHARE * duration_s:
+        return None
+    return f"garbage collection, generation {generation}: {paused_s * 1000.0:.0f} ms"
+
+
+def _overlap(stretches: Sequence[tuple[float, float]], start: float, end: float) -> float:
+    """Seconds of `stretches` between `start` and `end`."""
+    return sum(max(0.0, min(end, to) - max(start, from_)) for from_, to in list(stretches))
+
+
+def _cpu_fractions(target: WatchedLoop) -> tuple[float | None, float | None, int, float]:
     """(running, on-CPU) shares of the loop thread over the samples taken during the block (the clock is
-    read only then: nothing is read while the loop is healthy); with a single sample, up to now."""
+    read only then: nothing is read while the loop is healthy), how many readings they rest on and the
+    seconds those span."""
     readings = [(t, cpu) for t, _, cpu in target.samples if cpu is not None]
-    if len(readings) == 1:
-        now_cpu = target.cpu.read()
-        if now_cpu is not None:
-            readings.append((time.perf_counter(), now_cpu))
     if len(readings) < 2:
-        return None, None
+        return None, None, len(readings), 0.0
     (first_t, first), (last_t, last) = readings[0], readings[-1]
     elapsed = last_t - first_t
     if elapsed <= 0:
-        return None, None
+        return None, None, len(readings), 0.0
 
     def share(seconds: float) -> float:
         return round(min(max(seconds / elapsed, 0.0), 1.0), 3)
 
-    return share(last.wanted_s - first.wanted_s), share(last.on_cpu_s - first.on_cpu_s)
+    running, on_cpu = share(last.wanted_s - first.wanted_s), share(last.on_cpu_s - first.on_cpu_s)
+    return running, on_cpu, len(readings), elapsed

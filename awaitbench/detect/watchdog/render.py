@@ -66,21 +66,47 @@ def render_stack(stack: Sequence[Frame], *, indent: str = "    ") -> list[str]:
     return lines + _frame_lines(stack[-1], indent)
 
 
+_HELD_OFF_WHY = (
+    "it needs the GIL and a CPU to sample: C code held the GIL — a C extension, a large allocation or copy, "
+    "a regular expression, the garbage collector — or the process was short of CPU"
+)
+
+
+def _cpu_text(block: Block) -> str:
+    if block.state == "uncertain":
+        noun = "sample" if block.samples == 1 else "samples"
+        return f" ({block.samples} {noun}, close together: too few to tell running from parked)"
+    if block.running_fraction is None:
+        return ""
+    cpu = f" (loop thread running {block.running_fraction:.0%} of the time"
+    on_cpu = block.on_cpu_fraction
+    if block.state == "running" and on_cpu is not None and on_cpu < 0.6 * block.running_fraction:
+        cpu += f", on a CPU only {on_cpu:.0%}: the machine is short of CPU"
+    return cpu + ")"
+
+
+def _sampling_lines(block: Block) -> list[str]:
+    """What the runtime says caused the block, and what the samples could not see."""
+    lines = [f"  cause: {block.cause}"] if block.cause else []
+    held = f"the monitor was held off for {block.unsampled_ms:.0f} of its {block.duration_ms:.0f} ms"
+    if not block.samples and block.cause is None:
+        lines.append(f"  no sample, so no place: {held} ({_HELD_OFF_WHY})")
+    elif block.mostly_unsampled:
+        sampled = block.duration_ms - block.unsampled_ms
+        lines.append(f"  named from {sampled:.0f} ms of samples only: {held} ({_HELD_OFF_WHY})")
+    return lines
+
+
 def render_block(block: Block, *, threshold_ms: float | None = None) -> str:
-    """Several lines: duration, state, location with its source line, route, then the stack."""
+    """Several lines: duration, state, location with its source line, cause, route, then the stack."""
     limit = f" (threshold {threshold_ms:g} ms)" if threshold_ms is not None else ""
     ongoing = ", still blocked when the watch ended" if block.ongoing else ""
-    cpu = ""
-    if block.running_fraction is not None:
-        cpu = f" (loop thread running {block.running_fraction:.0%} of the time"
-        on_cpu = block.on_cpu_fraction
-        if block.state == "running" and on_cpu is not None and on_cpu < 0.6 * block.running_fraction:
-            cpu += f", on a CPU only {on_cpu:.0%}: the machine is short of CPU"
-        cpu += ")"
     loc = block.location
     lines = [
-        f"event loop blocked for {block.duration_ms:.0f} ms{limit}{ongoing}: {block.state}{cpu}",
-        f"  at {loc.where} in {loc.function}" + (f": {loc.source}" if loc.source else ""),
+        f"event loop blocked for {block.duration_ms:.0f} ms{limit}{ongoing}: {block.state}{_cpu_text(block)}",
+        f"  at {loc.where if loc.line else loc.file} in {loc.function}"
+        + (f": {loc.source}" if loc.source else ""),
+        *_sampling_lines(block),
     ]
     context = [f"thread {block.thread_name}"]
     if block.route:

@@ -23,10 +23,11 @@ __all__ = [
     "WatchReport",
 ]
 
-BlockState = Literal["running", "parked", "unknown"]
+BlockState = Literal["running", "parked", "uncertain", "unknown"]
 """`running`: the loop thread's CPU time advanced through the block (CPU-bound Python, a C extension
 computing); `parked`: it did not (`time.sleep`, a sync HTTP/LLM client, a lock, file or driver I/O);
-`unknown`: this platform has no per-thread CPU clock."""
+`uncertain`: too few samples to tell (one CPU reading, or readings spanning under a quarter of the
+block); `unknown`: no CPU reading (this platform has no per-thread CPU clock, or no sample was taken)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +65,11 @@ class Block:
         thread_name: the loop's thread.
         started_at: wall-clock time (`time.time()`) when the monitor started waiting.
         ongoing: the loop was still blocked when the watch ended.
+        cause: what the runtime says made the block, when it says so: `garbage collection, generation 2:
+            104 ms` when the collector paused the loop thread for at least half of it.
+        unsampled_ms: how long the monitor itself was held off during the block (it needs the GIL and a
+            CPU to sample): with no sample the place is unknown; with most of the block unsampled, the
+            location rests on the part that was sampled (`mostly_unsampled`).
     """
 
     duration_ms: float
@@ -78,6 +84,14 @@ class Block:
     thread_name: str
     started_at: float
     ongoing: bool = False
+    cause: str | None = None
+    unsampled_ms: float = 0.0
+
+    @property
+    def mostly_unsampled(self) -> bool:
+        """The location rests on samples of a part of the block only: the monitor was held off for most
+        of it (the sample after such a stretch shows the line the thread went on to)."""
+        return self.samples > 0 and self.unsampled_ms >= 0.5 * self.duration_ms
 
     @property
     def leaf(self) -> Frame:

@@ -121,8 +121,12 @@ def test_repeated_blocks_log_one_line_but_count_every_block(served_app: tuple[st
     with httpx.Client(base_url=base, timeout=30) as client:
         for _ in range(5):
             assert client.post("/sleep", params={"ms": 80}).status_code == 200
-    key = (f"tests/awaitbench/detect/watch_app.py:{line_of('SLEEP')} blocking_sleep", "POST /sleep", "parked")
-    _wait_for(lambda: block_counts(base).get(key) == 5.0, "five counted blocks")
+    where = (f"tests/awaitbench/detect/watch_app.py:{line_of('SLEEP')} blocking_sleep", "POST /sleep")
+
+    def counted() -> float:  # any state: an 80 ms block sampled once on a busy machine is "uncertain"
+        return sum(count for key, count in block_counts(base).items() if key[:2] == where)
+
+    _wait_for(lambda: counted() == 5.0, "five counted blocks")
     assert [line["route"] for line in block_lines(log)] == ["POST /sleep"]  # rate-limited: 10 s per location
 
 

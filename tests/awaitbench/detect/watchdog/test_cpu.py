@@ -41,3 +41,8 @@ def test_classify_thresholds() -> None:
     assert classify(None) == "unknown"
     assert classify(RUNNING_FRACTION) == "running"
     assert classify(0.1) == "parked"
+    # One reading, or two close together: where they fell decides the share (the same work read 0%, 47%,
+    # 77% parked).
+    assert classify(None, readings=1) == classify(0.9, readings=2, span_share=0.1) == "uncertain"
+    assert classify(0.9, readings=2, span_share=0.5) == "running"
+    assert classify(None, readings=0) == "unknown"

@@ -171,3 +171,46 @@ async def _in_a_loop(body: object) -> None:
     await asyncio.sleep(0.05)  # long enough for the monitor to find the loop
     body()  # type: ignore[operator]
     await asyncio.sleep(0.05)
+
+
+# Patterns from the real suites (docs/detect.md, "Measured on real suites"): C code holding the GIL
+# leaves the monitor unable to sample, so the sample after it shows the line the thread went on to
+# (httpx's `b"*" * 100 MB` was named at an unrelated `@property`); a garbage collection does the same.
+def _hold_then(hold: object) -> LoopWatch:
+    async def scenario() -> LoopWatch:
+        async with watch_loop(threshold_ms=50) as watch:
+            await asyncio.sleep(0.03)
+            burn_cpu(0.02)  # a canary is in flight when the GIL is taken
+            hold()  # type: ignore[operator]
+            await asyncio.sleep(0.03)
+        return watch
+
+    return asyncio.run(scenario())
+
+
+def test_a_garbage_collection_is_named_as_the_cause_of_the_block() -> None:
+    import gc
+
+    heap = [[] for _ in range(1_000_000)]  # ~75 MB of tracked objects: a full collection takes 100+ ms
+    watch = _hold_then(gc.collect)
+    del heap
+    block = max(watch.blocks, key=lambda b: b.duration_ms)
+    assert block.cause is not None and block.cause.startswith("garbage collection, generation 2: "), block
+    assert block.location.file == "<garbage collection>"
+    assert "cause: garbage collection, generation 2" in render_block(block)
+
+
+def test_a_gil_held_by_c_code_is_said_unsampled_and_its_state_uncertain() -> None:
+    import re
+
+    catastrophic = re.compile(r"(a+)+$")  # backtracks in C for ~0.1-0.5 s without releasing the GIL
+    watch = _hold_then(lambda: catastrophic.match("a" * 22 + "b"))
+    block = max(watch.blocks, key=lambda b: b.duration_ms)
+    assert block.unsampled_ms >= 0.5 * block.duration_ms, block
+    assert block.samples == 0 or block.mostly_unsampled
+    text = render_block(block)
+    assert "the monitor was held off for" in text and "C code held the GIL" in text, text
+    if block.samples == 1:
+        assert block.state == "uncertain" and "too few to tell running from parked" in text
+    elif block.samples == 0:
+        assert block.state == "unknown" and "no sample, so no place" in text

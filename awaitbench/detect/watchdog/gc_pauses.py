@@ -1,0 +1,61 @@
+"""Garbage-collector pauses, so a block the collector caused is named as such.
+
+Why: a collection holds the GIL from start to end, so the monitor cannot sample the loop thread during it,
+and the first sample after it shows whatever line the thread went on to. `gc.callbacks` runs on the
+collecting thread at each collection's start and stop: cheap (two calls per collection), and it says which
+thread paused, for how long and which generation. Only pauses of at least a millisecond are kept, in a
+bounded ring: gen-0 collections are frequent and short.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time
+from collections import deque
+from typing import Any, NamedTuple
+
+__all__ = ["GcPause", "GcPauses"]
+
+_KEPT = 256
+_MIN_PAUSE_S = 0.001
+
+
+class GcPause(NamedTuple):
+    thread_id: int
+    generation: int
+    started_at: float
+    ended_at: float
+
+
+class GcPauses:
+    """Records collections while started (`start()`, `stop()`); read from any thread."""
+
+    def __init__(self) -> None:
+        self._recent: deque[GcPause] = deque(maxlen=_KEPT)
+        self._running: dict[int, float] = {}
+
+    def start(self) -> None:
+        gc.callbacks.append(self._callback)
+
+    def stop(self) -> None:
+        if self._callback in gc.callbacks:
+            gc.callbacks.remove(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, Any]) -> None:
+        now, thread_id = time.perf_counter(), threading.get_ident()
+        if phase == "start":
+            self._running[thread_id] = now
+            return
+        started = self._running.pop(thread_id, None)
+        if started is not None and now - started >= _MIN_PAUSE_S:
+            self._recent.append(GcPause(thread_id, int(info.get("generation", -1)), started, now))
+
+    def during(self, thread_id: int, start: float, end: float) -> tuple[int, float]:
+        """(the oldest generation collected, seconds paused) on `thread_id` between `start` and `end`."""
+        generation, paused = -1, 0.0
+        for pause in list(self._recent):
+            overlap = min(end, pause.ended_at) - max(start, pause.started_at)
+            if pause.thread_id == thread_id and overlap > 0:
+                generation, paused = max(generation, pause.generation), paused + overlap
+        return generation, paused
