@@ -2,8 +2,9 @@
 fresh venv, brings only the detection runtime's dependencies, and there the pytest plugin fails a blocking
 test, the middleware logs a block, `awaitbench lint` lints and a toolkit command names the extra to install.
 
-One venv per module (built once, ~15 s: a wheel, a venv without pip driven by this venv's pip, the
-packages from pip's cache); pytest is added after the dependency check, as a team's test run has it.
+One venv per module (built once, ~20 s: a wheel, a venv without pip driven by this venv's pip, the
+packages from pip's cache); pytest, anyio, trio, uvloop and pytest-xdist are added after the dependency
+check, as a team's test environment has them.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("awaitbench", "bench", "fake_llm", "scenarios", "reports", "pyproject.toml", "README.md")
 RUNTIME = {"awaitbench", "ddsketch", "six"}  # what `pip install awaitbench` brings, nothing else
+TEST_TOOLS = ("pytest", "anyio", "trio", "uvloop", "pytest-xdist")
 NEVER = {"fastapi", "uvicorn", "locust", "matplotlib", "numpy", "websockets", "openai", "pydantic"}
 
 
@@ -67,7 +69,7 @@ def light_venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     (wheel,) = (work / "dist").glob("awaitbench-*.whl")
     _pip(venv, "install", str(wheel))
     assert _installed(venv) == RUNTIME
-    _pip(venv, "install", "-c", str(ROOT / "constraints.txt"), "pytest")
+    _pip(venv, "install", "-c", str(ROOT / "constraints.txt"), *TEST_TOOLS)
     yield venv
 
 
@@ -156,7 +158,44 @@ def test_awaitbench_lint_runs_and_toolkit_commands_name_the_extra(light_venv: Pa
     assert "app.py:5:5: AWB102 blocking call `time.sleep` inside `async def handler`" in lint.stdout
     run = _run(light_venv, tmp_path, "awaitbench", "run", "--quick")
     assert run.returncode == 2
-    assert run.stderr.strip().splitlines() == [
-        "awaitbench: error: 'awaitbench run' needs the toolkit, which is not installed here (missing: "
-        "fastapi, uvicorn, uvloop, httptools, …): pip install 'awaitbench[bench]'"
-    ]
+    (line,) = run.stderr.strip().splitlines()
+    assert line.startswith(
+        "awaitbench: error: 'awaitbench run' needs the toolkit, which is not installed here"
+    )
+    assert line.endswith(": pip install 'awaitbench[bench]'") and "missing: fastapi, uvicorn" in line
+
+
+BACKENDS = """
+import time
+
+import pytest
+
+
+@pytest.fixture(
+    params=["asyncio", ("asyncio", {"use_uvloop": True}), "trio"], ids=["asyncio", "uvloop", "trio"]
+)
+def anyio_backend(request):
+    return request.param
+
+
+@pytest.mark.anyio
+async def test_sleeps():
+    time.sleep(0.2)  # the blocking line
+"""
+SLEEP_LINE = BACKENDS.splitlines().index("    time.sleep(0.2)  # the blocking line") + 1
+
+
+def test_each_anyio_backend_fails_naming_the_line_and_xdist_reports_them(
+    light_venv: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "test_backends.py").write_text(BACKENDS)
+    failing = _run(light_venv, tmp_path, *PYTEST, "--loop-block-ms=100")
+    assert failing.returncode == 1, failing.stdout + failing.stderr
+    for backend in ("asyncio", "uvloop", "trio"):
+        assert f"FAILED test_backends.py::test_sleeps[{backend}]" in failing.stdout
+    assert failing.stdout.count(f"at test_backends.py:{SLEEP_LINE} in test_sleeps: time.sleep(0.2)") == 3
+    reported = _run(light_venv, tmp_path, *PYTEST, "-n", "2", "--loop-block-report")
+    assert reported.returncode == 0, reported.stdout + reported.stderr
+    assert "3 blocks in 3 watched tests" in reported.stdout, reported.stdout
+    group = f"test_backends.py:{SLEEP_LINE} `time.sleep(0.2)  # the blocking line` in test_sleeps — 3 blocks"
+    assert group in reported.stdout
