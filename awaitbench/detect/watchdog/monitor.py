@@ -48,6 +48,12 @@ _UNKNOWN = Frame(
     file="<not sampled>", line=0, function="<monitor could not run: CPU or GIL starved>", user_code=False
 )
 _COLLECTOR = Frame(file="<garbage collection>", line=0, function="gc", user_code=False)
+# Every sample in the selector's `select()`: the loop had nothing to do, was woken and could not go on.
+_WOKEN_WAITING = Frame(file="<idle loop kept waiting>", line=0, function="selector select()", user_code=False)
+_WOKEN_CAUSE = (
+    "the loop was idle in select() and, once woken, waited to run: another thread held the GIL, "
+    "or the machine was short of CPU"
+)
 _GC_SHARE = 0.5  # a block the collector paused the loop thread for at least half of is its doing
 _HELD_OFF_KEPT = 256  # recent stretches the monitor was held off (see `_run`)
 _LATE_S = 0.002  # a wake-up later than the interval by more than this counts as held off
@@ -312,6 +318,8 @@ def build_block(
     cause = _collector_cause(gc_pauses, target.thread_id, posted_at, duration_s)
     if cause is not None:
         location = _COLLECTOR  # the stack, when sampled, shows where the collection was triggered
+    elif target.samples and all(_idle_in_selector(stack) for _, stack, _ in target.samples):
+        location, cause = _WOKEN_WAITING, _WOKEN_CAUSE
     unsampled_s = _overlap(held_off, posted_at, posted_at + duration_s)
     running_fraction, on_cpu_fraction, readings, span_s = _cpu_fractions(target)
     return Block(
@@ -358,6 +366,11 @@ def _attribute(
     index, stack = chosen[where]
     frames = to_frames(stack, classifier)
     return frames, frames[index], weight / sum(weights.values())
+
+
+def _idle_in_selector(stack: tuple[RawFrame, ...]) -> bool:
+    """The innermost frame is a selector's `select()` (epoll, poll, select, kqueue): the loop's idle point."""
+    return bool(stack) and stack[-1][3] == "selectors" and stack[-1][2].endswith(".select")
 
 
 def _collector_cause(
