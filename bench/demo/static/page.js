@@ -1,7 +1,7 @@
 // The demo page: figures pushed by the server (server-sent events), two canvas charts, the controls.
 // Every number shown comes from the server's frames; the page only formats and draws them, so a replay
 // shows exactly what the live page showed. After each frame it fires a `demo-frame` event on window
-// whose detail is the text now on screen (for scripts and tests).
+// whose detail is the frame's load time, its users and the text now on screen (for scripts and tests).
 "use strict";
 
 const SIDES = ["pitfall", "fix"];
@@ -128,7 +128,8 @@ function onFrame(frame) {
   showUsers(frame.users);
   showBadge();
   scheduleDraw();
-  window.dispatchEvent(new CustomEvent("demo-frame", { detail: { t: frame.t, shown: shownText() } }));
+  const detail = { t: frame.t, users: frame.users, shown: shownText() };
+  window.dispatchEvent(new CustomEvent("demo-frame", { detail }));
 }
 
 function showSide(side, data) {
