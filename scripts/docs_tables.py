@@ -36,11 +36,19 @@ def _diagnose_options() -> str:
     return markdown_table(DiagnoseConfig, env_prefix=ENV_PREFIX)
 
 
+def _demo_options() -> str:
+    from bench.demo.config import ENV_PREFIX, DemoConfig
+    from bench.options import markdown_table
+
+    return markdown_table(DemoConfig, env_prefix=ENV_PREFIX)
+
+
 # (page, block name) -> what goes between the markers
 TABLES: dict[tuple[str, str], Callable[[], str]] = {
     ("docs/bench.md", "run-options"): _run_options,
     ("docs/perf.md", "perf-options"): _perf_options,
     ("docs/diagnose.md", "diagnose-options"): _diagnose_options,
+    ("docs/demo.md", "demo-options"): _demo_options,
 }
 
 

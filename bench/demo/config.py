@@ -66,7 +66,7 @@ class DemoConfig:
     snapshot: Path | None = option(
         None,
         metavar="FILE",
-        doc_default="awaitbench-demo-<time>.png",
+        doc_default="awaitbench-demo-<scenario>-<time>.png",
         help="where the page's snapshot button (key S) writes the charts as PNG",
     )
     open: bool = option(False, help="open the page in the default browser")

@@ -17,6 +17,10 @@ entry point and `open_loop_run` the orchestrator's side (a point's config, comma
 Locust and the generator's log mode leave the same files behind (`logs`: start marker, one request-log line
 per request), so a point's readers do not care which one ran.
 
+`live_loop` is `awaitbench demo`'s driver (`python -m bench.loadgen.live_loop`): the generator's engine in a
+closed loop whose users change while it runs, reporting per-interval figures (`intervals`: counts, an HDR
+latency histogram, its own CPU) over loopback HTTP (`POST /target`, `POST /interval`).
+
 `closed_loop` is `awaitbench diagnose`'s driver (`python -m bench.loadgen.closed_loop`): an aiohttp closed
 loop that starts in a fraction of a second and stays up for a whole diagnosis, taking one phase at a time
 over loopback HTTP (`POST /phase`, `POST /probe`). It shares no code with the generator above: it is an
