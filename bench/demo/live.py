@@ -27,6 +27,14 @@ from scenarios.model import TheoryInput
 __all__ = ["Control", "LiveShow"]
 
 Publish = Callable[[Mapping[str, Any]], None]
+_CONTROL_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "users": ((int,), "a whole number"),
+    "paused": ((bool,), "true or false"),
+    "latency_ms": ((int, float), "a number of milliseconds"),
+    "scenario": ((str,), "a scenario id"),
+    "pitfall": ((str,), "a variant id"),
+    "fix": ((str,), "a variant id"),
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,6 +51,20 @@ class Control:
     scenario: str | None = None
     pitfall: str | None = None
     fix: str | None = None
+
+    def __post_init__(self) -> None:
+        given = [
+            name for name in ("users", "paused", "latency_ms", "scenario") if getattr(self, name) is not None
+        ]
+        if len(given) != 1 or (self.scenario is None and (self.pitfall or self.fix)):
+            raise UsageError(
+                "a control sets one of users, paused, latency_ms, or scenario (with pitfall, fix)"
+            )
+        for name, (kind, words) in _CONTROL_TYPES.items():
+            value = getattr(self, name)
+            wrong_bool = isinstance(value, bool) and bool not in kind
+            if value is not None and (not isinstance(value, kind) or wrong_bool):
+                raise UsageError(f"control {name}: {value!r} must be {words}")
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Control:
@@ -194,10 +216,8 @@ class LiveShow:
                 if not 1.0 <= control.latency_ms <= 10_000.0:
                     raise UsageError(f"latency_ms must be in 1..10000, got {control.latency_ms:g}")
                 await self._restage(replace(self.spec, latency_ms=float(control.latency_ms)))
-            elif control.scenario is not None:
-                await self._restage(self._spec_for(control))
             else:
-                raise UsageError("a control sets one of users, paused, latency_ms, scenario")
+                await self._restage(self._spec_for(control))
             self._publish_status()
 
     def _spec_for(self, control: Control) -> StageSpec:

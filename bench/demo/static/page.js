@@ -340,7 +340,13 @@ async function send(control) {
   const answer = await fetch("control", {
     method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(control),
   });
-  if (!answer.ok) $("message").textContent = (await answer.json()).error;
+  if (!answer.ok) {
+    $("message").textContent = (await answer.json()).error;
+  } else if (control.paused !== undefined) {  // a replay has no status to say so
+    state.paused = control.paused;
+    $("pause").textContent = state.paused ? "Resume" : "Pause";
+    showBadge();
+  }
 }
 
 function wireControls() {
