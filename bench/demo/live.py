@@ -119,6 +119,7 @@ class LiveShow:
         self.drivers = Drivers(log_dir=log_dir, tag=tag)
         self.stage: Stage | None = None
         self._starting: Stage | None = None  # a stage whose children are coming up (stopped by `stop` too)
+        self._stages = 0
         self.windows = {side: Window(WINDOW_S) for side in SIDES}
         self.down: dict[str, str] = {}
         self.crashed = False
@@ -160,7 +161,9 @@ class LiveShow:
         await self._go_live(await self._start_stage(self.spec))
 
     async def _start_stage(self, spec: StageSpec) -> Stage:
-        self._starting = stage = Stage(spec, log_dir=self.log_dir, tag=self.tag)
+        self._stages += 1  # each stage logs apart: a crashed app's log survives the next stage
+        log_dir = self.log_dir / f"stage-{self._stages}"
+        self._starting = stage = Stage(spec, log_dir=log_dir, tag=self.tag)
         try:
             await asyncio.to_thread(stage.start)
         finally:

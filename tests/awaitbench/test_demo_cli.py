@@ -124,7 +124,7 @@ def test_a_crashing_app_is_shown_down_while_the_other_goes_on(demo_factory: type
     notice = "an app exited during the demo: its log is kept in "
     assert notice in stdout
     logs = Path(stdout.split(notice)[1].split()[0])
-    assert (logs / "pitfall-sync_in_async.log").is_file()
+    assert (logs / "stage-1" / "pitfall-sync_in_async.log").is_file()
     shutil.rmtree(logs)
 
 
