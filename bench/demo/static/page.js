@@ -26,9 +26,10 @@ function fmtMs(v) {
 }
 
 function fmtRatio(ratio) {
-  if (ratio === null || ratio === undefined) return ["–", ""];
-  if (ratio >= 1) return ["×" + fmtRps(ratio), "more req/s with the fix"];
-  return ["×" + fmtRps(1 / ratio), "fewer req/s with the fix"];
+  if (ratio === null || ratio === undefined || ratio <= 0) return ["–", ""];
+  const times = (r) => "×" + (r >= 10 ? r.toFixed(0) : r.toFixed(1));
+  if (ratio >= 1) return [times(ratio), "more req/s with the fix"];
+  return [times(1 / ratio), "fewer req/s with the fix"];
 }
 
 // ------------------------------------------------------------------ messages
@@ -204,7 +205,7 @@ function niceLinearTicks(max) {
 function yScale(values, log) {
   const finite = values.filter((v) => v !== null && v > 0);
   if (log) {
-    const lo = Math.pow(10, Math.floor(Math.log10(finite.length ? Math.min(...finite) : 10)));
+    const lo = Math.pow(10, Math.floor(Math.log10(finite.length ? Math.min(...finite) * 0.9 : 10)));
     const hi = Math.pow(10, Math.ceil(Math.log10(finite.length ? Math.max(...finite) * 1.05 : 1000)));
     const ticks = [];
     for (let v = lo; v <= hi * 1.0001; v *= 10) ticks.push(v);
@@ -294,34 +295,45 @@ function drawSeries(ctx, s, { px, py, line, range, log }) {
 // ------------------------------------------------------------------ snapshot
 
 function snapshotCanvas() {
+  // The slide at 1920x1080: title and ratio, each side's numbers in its own column, both charts.
   const out = document.createElement("canvas");
   out.width = 1920;
   out.height = 1080;
   const ctx = out.getContext("2d");
+  const font = (px, bold) => `${bold ? "bold " : ""}${px}px system-ui, sans-serif`;
+  const style = state.hello.style;
   ctx.fillStyle = "#fff";
   ctx.fillRect(0, 0, out.width, out.height);
-  ctx.fillStyle = "#111";
   ctx.textBaseline = "top";
-  ctx.font = "bold 56px system-ui, sans-serif";
-  ctx.fillText($("title").textContent, 60, 40);
+  ctx.fillStyle = "#111";
+  ctx.font = font(56, true);
+  ctx.fillText($("title").textContent, 60, 36, 1250);
+  ctx.textAlign = "right";
+  ctx.fillStyle = style.fix_color;
+  ctx.font = font(48, true);
+  ctx.fillText($("ratio-value").textContent, 1860, 30);
+  ctx.font = font(24, false);
+  ctx.fillText($("ratio-words").textContent, 1860, 86);
+  ctx.textAlign = "left";
   const shown = shownText();
-  ctx.font = "bold 44px system-ui, sans-serif";
   SIDES.forEach((side, i) => {
-    const x = 60 + i * 930;
-    ctx.fillStyle = state.hello.style[side + "_color"];
+    const x = 60 + i * 940;
+    ctx.fillStyle = style[side + "_color"];
+    ctx.font = font(52, true);
+    ctx.fillText(`${shown[side + "_rps"]} req/s`, x, 130, 860);
+    ctx.font = font(26, false);
     const variant = $("big-" + side).querySelector("[data-role=variant]").textContent;
-    ctx.fillText(`${shown[side + "_rps"]} req/s`, x, 130);
-    ctx.font = "30px system-ui, sans-serif";
-    ctx.fillText(`${variant} · p50 ${shown[side + "_p50"]} · p99 ${shown[side + "_p99"]}`, x, 190);
-    ctx.font = "bold 44px system-ui, sans-serif";
+    ctx.fillText(`${variant} · p50 ${shown[side + "_p50"]} · p99 ${shown[side + "_p99"]}`, x, 196, 860);
   });
-  ctx.fillStyle = state.hello.style.fix_color;
-  ctx.fillText(`${shown.ratio} ${$("ratio-words").textContent}`, 60, 250);
-  ctx.drawImage($("chart-rps"), 40, 330, 900, 700);
-  ctx.drawImage($("chart-latency"), 980, 330, 900, 700);
-  ctx.fillStyle = "#555";
-  ctx.font = "26px system-ui, sans-serif";
-  ctx.fillText($("badge").textContent + " · awaitbench demo", 60, 1040);
+  ctx.fillStyle = "#111";
+  ctx.font = font(28, true);
+  ctx.fillText("Throughput, req/s", 60, 262);
+  ctx.fillText("Latency, p50 / p99 (log scale)", 1000, 262);
+  ctx.drawImage($("chart-rps"), 40, 305, 900, 710);
+  ctx.drawImage($("chart-latency"), 980, 305, 900, 710);
+  ctx.fillStyle = style.muted_color;
+  ctx.font = font(24, false);
+  ctx.fillText($("badge").textContent + " · dotted: theory · awaitbench demo", 60, 1036);
   return out;
 }
 
