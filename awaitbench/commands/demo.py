@@ -58,6 +58,7 @@ def _handle(args: argparse.Namespace) -> int:
     import sys
 
     from bench.demo.runner import prepare, run_demo
+    from bench.errors import ProcessFailed
 
     config = DemoConfig(**values_from(DemoConfig, args, environ=os.environ, env_prefix=ENV_PREFIX))
     plan = prepare(config)
@@ -65,5 +66,10 @@ def _handle(args: argparse.Namespace) -> int:
     def announce(line: str) -> None:
         print(line, file=sys.stdout, flush=True)
 
-    run_demo(plan, page_style(config.theme), announce=announce)
+    try:
+        run_demo(plan, page_style(config.theme), announce=announce)
+    except ProcessFailed as exc:
+        if exc.stderr_tail:
+            print(f"--- last lines of its log ---\n{exc.stderr_tail}", file=sys.stderr)
+        raise
     return 0

@@ -27,7 +27,7 @@ from bench.demo.recording import Recorder, Recording, read_recording
 from bench.demo.replay import ReplayShow
 from bench.demo.server import Hub, Routes, start_server
 from bench.demo.stage import StageSpec
-from bench.errors import UsageError
+from bench.errors import ProcessFailed, UsageError
 from bench.paths import check_writable_file
 from bench.processes import stop_all
 from scenarios import catalogue, get
@@ -132,11 +132,20 @@ async def _live(plan: DemoPlan, style: PageStyle, announce: Callable[[str], None
     routes = Routes(
         source=hub.stream, on_control=on_control, snapshot_path=config.snapshot, scenario=spec.scenario.id
     )
-    server = await start_server(routes, port=config.port)
+    try:
+        server = await start_server(routes, port=config.port)
+    except UsageError:  # the port was taken between `prepare` and now
+        if recorder is not None:
+            recorder.close()
+        shutil.rmtree(log_dir, ignore_errors=True)
+        raise
     try:
         _announce(server.url, config.open, announce)
         await show.start()
         await show.run()
+    except ProcessFailed:
+        show.crashed = True  # its log explains it: keep the logs
+        raise
     finally:
         hub.close()
         await asyncio.to_thread(show.stop)
@@ -144,7 +153,7 @@ async def _live(plan: DemoPlan, style: PageStyle, announce: Callable[[str], None
         if recorder is not None:
             recorder.close()
         if show.crashed:
-            announce(f"an app exited during the demo: its log is kept in {log_dir}")
+            announce(f"a child exited during the demo: its log is kept in {log_dir}")
         else:
             shutil.rmtree(log_dir, ignore_errors=True)
 

@@ -121,7 +121,7 @@ def test_a_crashing_app_is_shown_down_while_the_other_goes_on(demo_factory: type
     assert returncode == 130, stderr
     assert "awaitbench: interrupted" in stderr
     assert left == [] and held == []
-    notice = "an app exited during the demo: its log is kept in "
+    notice = "a child exited during the demo: its log is kept in "
     assert notice in stdout
     logs = Path(stdout.split(notice)[1].split()[0])
     assert (logs / "stage-1" / "pitfall-sync_in_async.log").is_file()
