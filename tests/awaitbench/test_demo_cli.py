@@ -134,3 +134,42 @@ def test_closing_the_terminal_stops_everything(demo_factory: type[_Demo]) -> Non
     returncode, _, stderr, left, held = demo.stop(signal.SIGHUP)
     assert returncode == 130, stderr
     assert left == [] and held == []
+
+
+def _control(demo: _Demo, **control: object) -> None:
+    request = urllib.request.Request(
+        demo.url + "control",
+        data=json.dumps(control).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        assert answer.status == 200
+
+
+def test_a_new_latency_or_scenario_rebuilds_the_stage_and_the_old_one_goes(demo_factory: type[_Demo]) -> None:
+    demo = demo_factory("sync_client", "--users", "3")
+    wait_until(demo.running_frame, 90.0, "both apps' figures in the stream")
+    first_stage = {c.pid for c in demo.children() if "live_loop" not in " ".join(c.cmdline())}
+    _control(demo, latency_ms=200)
+    slower = wait_until(
+        demo.running_frame, 90.0, "figures at the new L", ready=lambda f: bool(f) and f["latency_ms"] == 200
+    )
+    assert slower["sides"]["fix"]["theory_ms"] == 200.0
+    assert not first_stage & {c.pid for c in demo.children()}  # a fresh fake_llm and fresh apps
+    _control(demo, scenario="serial_awaits")
+    stage = wait_until(
+        lambda: [m for m in demo.messages if m["kind"] == "stage"][-1],
+        30.0,
+        "the new scenario's slide",
+        ready=lambda m: m["scenario"] == "serial_awaits",
+    )
+    assert stage["sides"]["pitfall"]["variant"] == "serial" and stage["sides"]["fix"]["variant"] == "gather"
+    wait_until(
+        demo.running_frame,
+        90.0,
+        "the new scenario's figures",
+        ready=lambda f: bool(f) and f["sides"]["fix"]["variant"] == "gather",
+    )
+    returncode, _, stderr, left, held = demo.stop(signal.SIGINT)
+    assert returncode == 130 and left == [] and held == [], stderr
