@@ -1,5 +1,6 @@
-"""The children of `awaitbench run`, `perf` and `diagnose`: started with a log file, ready-checked, read over
-HTTP, stopped together, never orphaned (docs/bench.md, "Child processes", says why each guarantee)."""
+"""The children of `awaitbench run`, `perf`, `diagnose` and `demo`: started with a log file, ready-checked,
+read over HTTP, stopped together, never orphaned (docs/bench.md, "Child processes", says why each
+guarantee)."""
 
 from __future__ import annotations
 
