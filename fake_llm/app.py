@@ -25,7 +25,7 @@ from fake_llm.bedrock import BEDROCK, read_as_json
 from fake_llm.config import FakeLLMConfig
 from fake_llm.dialects import OPENAI
 from fake_llm.engine import Engine
-from fake_llm.gemini import gemini_caller, gemini_model
+from fake_llm.gemini import GEMINI, gemini_caller, gemini_model
 from fake_llm.metrics import CONTENT_TYPE, render_metrics
 from fake_llm.origins import OriginPolicy
 from fake_llm.routes import API_PATHS, DIALECTS, FAMILY_PREFIXES, family_route
@@ -106,6 +106,15 @@ def _model_doc(model_id: str, request: Request) -> dict[str, object]:
     return {"id": model_id, "object": "model", "created": 1700000000, "owned_by": "awaitbench"}
 
 
+def _model_not_found(model_id: str, request: Request) -> JSONResponse:
+    if _gemini(request):
+        body = GEMINI.error_body(404, f"models/{model_id} is not found.")
+        return JSONResponse(json.loads(body), status_code=404)
+    message = f"The model `{model_id}` does not exist or you do not have access to it."
+    error = {"message": message, "type": "invalid_request_error", "param": None, "code": "model_not_found"}
+    return JSONResponse({"error": error}, status_code=404)
+
+
 def _control_app(engine: Engine) -> FastAPI:
     app = FastAPI(title="awaitbench fake_llm", docs_url=None, redoc_url=None, openapi_url=None)
     models = engine.config.model_ids() or DEFAULT_MODELS
@@ -138,21 +147,8 @@ def _control_app(engine: Engine) -> FastAPI:
     @app.get("/v1/models/{model_id}")
     @app.get("/v1beta/models/{model_id}")
     async def get_model(model_id: str, request: Request) -> JSONResponse:
-        if strict and model_id not in models and _gemini(request):
-            body = DIALECTS["gemini.generate"].error_body(404, f"models/{model_id} is not found.")
-            return JSONResponse(json.loads(body), status_code=404)
         if strict and model_id not in models:
-            return JSONResponse(
-                {
-                    "error": {
-                        "message": f"The model `{model_id}` does not exist or you do not have access to it.",
-                        "type": "invalid_request_error",
-                        "param": None,
-                        "code": "model_not_found",
-                    }
-                },
-                status_code=404,
-            )
+            return _model_not_found(model_id, request)
         return JSONResponse(_model_doc(model_id, request))
 
     @app.get("/stats")

@@ -337,11 +337,9 @@ class Engine:
             return
         n_tokens = self._output_tokens(request, overrides)
         tokens = request.input_tokens + n_tokens
-        if self._rate_limited:
-            wait_s = self._rate_wait(tokens, headers, dialect)
-            if wait_s is not None:
-                await self._error(send, loop, arrival + network_s, "429", headers, exchange, dialect, wait_s)
-                return
+        if self._rate_limited and (wait_s := self._rate_wait(tokens, headers, dialect)) is not None:
+            await self._error(send, loop, arrival + network_s, "429", headers, exchange, dialect, wait_s)
+            return
         gate = self._gate
         queued = False
         if gate.limited:
