@@ -20,11 +20,13 @@ LINGER_MAX_S = 30.0
 class _Drain(asyncio.Protocol):
     """Drops what arrives; closes at the client's EOF, after `budget` bytes or at `deadline_s`."""
 
-    def __init__(self, transport: asyncio.Transport, previous: asyncio.BaseProtocol, budget: int) -> None:
+    def __init__(
+        self, transport: asyncio.Transport, previous: asyncio.BaseProtocol, budget: int, deadline_s: float
+    ) -> None:
         self._transport = transport
         self._previous = previous
         self._budget = budget
-        self._timer = asyncio.get_running_loop().call_later(LINGER_MAX_S, transport.close)
+        self._timer = asyncio.get_running_loop().call_later(deadline_s, transport.close)
 
     def data_received(self, data: bytes) -> None:
         self._budget -= len(data)
@@ -39,16 +41,19 @@ class _Drain(asyncio.Protocol):
         self._previous.connection_lost(exc)  # the server's own accounting of the connection
 
 
-def linger(transport: asyncio.Transport, *, max_bytes: int = LINGER_MAX_BYTES) -> None:
+def linger(
+    transport: asyncio.Transport, *, max_bytes: int = LINGER_MAX_BYTES, max_s: float = LINGER_MAX_S
+) -> None:
     """Close `transport` once its client stops sending, having sent what was written (a lingering close).
 
     Args:
         transport: a connection whose reply is written and whose request may still be arriving.
         max_bytes: the most to read and drop before closing anyway.
+        max_s: the longest to wait for the client to stop.
     """
     if not transport.can_write_eof():  # TLS has no half-close
         transport.close()
         return
     transport.write_eof()
-    transport.set_protocol(_Drain(transport, transport.get_protocol(), max_bytes))
+    transport.set_protocol(_Drain(transport, transport.get_protocol(), max_bytes, max_s))
     transport.resume_reading()
