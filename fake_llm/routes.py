@@ -24,15 +24,29 @@ from fake_llm.gemini_request import GeminiEmbedRequest, GenerateRequest
 from fake_llm.parsing import ChatRequest, EmbeddingsRequest, ResponsesRequest, parse_json
 
 __all__ = [
+    "API_FAMILIES",
     "API_PATHS",
     "DIALECTS",
     "FAMILY_PREFIXES",
+    "ApiFamily",
     "ApiRequest",
     "OpenAIRoute",
     "Route",
     "family_route",
     "parse_request",
 ]
+
+ApiFamily = Literal["openai", "anthropic", "azure", "gemini", "bedrock"]
+API_FAMILIES: Final[dict[ApiFamily, str]] = {
+    "openai": "/v1",
+    "anthropic": "",
+    "azure": "",
+    "gemini": "",
+    "bedrock": "",
+}
+"""The APIs fake_llm speaks, by name, each with the path its SDK's base URL takes after fake_llm's root
+(`OPENAI_BASE_URL=http://127.0.0.1:8000/v1`, `GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:8000`); every route
+keeps the real API's path, so a request captured on its way to the real host is served as it is."""
 
 OpenAIRoute = Literal["chat.completions", "responses", "embeddings"]
 Route = OpenAIRoute | Literal["messages"] | AzureRoute | GeminiRoute | BedrockRoute
