@@ -142,3 +142,13 @@ def test_faults_as_bedrocks_exceptions() -> None:
     _aws_error(unavailable, 503, "ServiceUnavailableException")
     _aws_error(not_ready, 529, "ModelNotReadyException")
     assert throttled.headers["x-amzn-requestid"].startswith("req_fake")
+
+
+def test_a_large_body_is_parsed_in_the_helper_process_as_well() -> None:
+    # Over 64 KiB: parsed off the event loop (fake_llm.parse_worker), the same request either way.
+    body = {
+        "messages": [{"role": "user", "content": [{"text": "word " * 40_000}]}],
+        "inferenceConfig": {"maxTokens": 3},
+    }
+    reply = _post({}, PATH, json.dumps(body).encode(), SIGNED).json()
+    assert reply["usage"] == {"inputTokens": 50_003, "outputTokens": 3, "totalTokens": 50_006}

@@ -161,3 +161,11 @@ def test_the_catalogue_in_googles_shape_for_a_gemini_caller_only() -> None:
     assert one.json()["name"] == "models/gemini-x"
     _google_error(unknown, 404, "NOT_FOUND", "models/other")
     assert openai.json()["object"] == "list"
+
+
+def test_a_large_body_is_parsed_in_the_helper_process_as_well() -> None:
+    # Over 64 KiB: parsed off the event loop (fake_llm.parse_worker), the same request either way.
+    body = {"contents": [{"parts": [{"text": "word " * 40_000}]}], "generationConfig": {"maxOutputTokens": 3}}
+    reply = _post({}, PATH, json.dumps(body).encode(), KEY).json()
+    assert reply["usageMetadata"]["promptTokenCount"] == 50_000
+    assert reply["usageMetadata"]["candidatesTokenCount"] == 3
