@@ -50,8 +50,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=[],
         metavar="KEY=VALUE",
         help=(
-            "extra environment for the app (repeatable); OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT and "
-            "ANTHROPIC_BASE_URL are set by diagnose"
+            "extra environment for the app (repeatable); OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT, "
+            "ANTHROPIC_BASE_URL, GOOGLE_GEMINI_BASE_URL and AWS_ENDPOINT_URL_BEDROCK_RUNTIME are set by "
+            "diagnose"
         ),
     )
     OPTIONS.add_arguments(parser)
@@ -142,9 +143,9 @@ def print_diagnosis(diagnosis: Diagnosis, console: Console) -> None:
     calling = [r for r in diagnosis.routes if r.figures is not None and r.figures.one_user.upstream.calls > 0]
     if exercised and not calling:
         console.print(
-            "[yellow]No route called the fake LLM: does the app read OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT "
-            "or ANTHROPIC_BASE_URL (or take its upstream from --env)? The upstream pitfalls could not be "
-            "checked.[/]"
+            "[yellow]No route called the fake LLM: does the app read OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT, "
+            "ANTHROPIC_BASE_URL, GOOGLE_GEMINI_BASE_URL or AWS_ENDPOINT_URL_BEDROCK_RUNTIME (or take its "
+            "upstream from --env)? The upstream pitfalls could not be checked.[/]"
         )
     console.print(
         f"{found} finding(s) on {exercised} route(s) in {diagnosis.duration_s:.0f} s ({phases}); "

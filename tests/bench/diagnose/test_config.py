@@ -37,6 +37,9 @@ def test_env_pairs() -> None:
         parse_env_pairs(("OPENAI_BASE_URL=http://x",))
     with pytest.raises(UsageError, match=r"AZURE_OPENAI_ENDPOINT=\.\.\. is set by diagnose"):
         parse_env_pairs(("AZURE_OPENAI_ENDPOINT=https://x.openai.azure.com",))
+    for name in ("GOOGLE_GEMINI_BASE_URL", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME"):
+        with pytest.raises(UsageError, match=rf"{name}=\.\.\. is set by diagnose"):
+            parse_env_pairs((f"{name}=https://x",))
     # A key and an API version are the user's to give (diagnose only fills them in when missing).
     assert parse_env_pairs(("AZURE_OPENAI_API_KEY=k", "OPENAI_API_VERSION=2025-01-01-preview")) == {
         "AZURE_OPENAI_API_KEY": "k",
