@@ -28,6 +28,7 @@ from bench.results.records import (
     ArrivalFigures,
     CapacityResult,
     CapacityStep,
+    DatabaseFigures,
     HeadlineInfo,
     LatencySummary,
     LoadgenFigures,
@@ -98,6 +99,7 @@ def _build(cls: type, data: Mapping[str, Any]) -> Any:
         "theory": TheoryFigures,
         "steady_state": SteadyState,
         "arrival": ArrivalFigures,
+        "database": DatabaseFigures,
     }
     kwargs: dict[str, Any] = {}
     for f in fields(cls):

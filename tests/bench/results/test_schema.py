@@ -37,6 +37,7 @@ DEFS = {
     "loadgen": results.LoadgenFigures,
     "theory": results.TheoryFigures,
     "arrival": results.ArrivalFigures,
+    "database": results.DatabaseFigures,
     "capacity": results.CapacityResult,
     "capacity_step": results.CapacityStep,
 }
