@@ -38,6 +38,7 @@ BINDIR_ENV = "AWAITBENCH_PG_BINDIR"  # where initdb and postgres are, when not i
 DATABASE = "awaitbench"
 DATA_DIR_PREFIX = "awaitbench-pg-"
 _ROLE = "bench"
+_OWNER_FILE = "owner.pid"
 _RUN_AS = ("postgres", "nobody")  # PostgreSQL refuses to run as root: the first of these that exists
 _INITDB_TIMEOUT_S = 120.0
 _CONNECT_TIMEOUT_S = 30.0
@@ -96,8 +97,8 @@ def missing_reason() -> str | None:
     if find_bindir() is None:
         return (
             f"PostgreSQL's initdb and postgres were not found (looked in ${BINDIR_ENV}, "
-            "/usr/lib/postgresql/*/bin and PATH): install it (`make install-postgres`, or apt-get "
-            "install postgresql) or pass --db-url postgresql://..."
+            "/usr/lib/postgresql/*/bin and PATH): install it (`make postgres`, or apt-get install "
+            "postgresql) or pass --db-url postgresql://..."
         )
     if os.geteuid() == 0 and _run_as() is None:
         return f"running as root and none of the users {', '.join(_RUN_AS)} exists to run PostgreSQL"
@@ -113,9 +114,15 @@ def _run_as() -> str | None:
 
 
 def _data_dir(user: str | None) -> Path:
-    data_dir = Path(tempfile.mkdtemp(prefix=DATA_DIR_PREFIX))
+    """A new temporary directory for this command's server: `owner.pid` (whose it is) and `data/` (the
+    cluster, owned by `user`)."""
+    root = Path(tempfile.mkdtemp(prefix=DATA_DIR_PREFIX))
+    (root / _OWNER_FILE).write_text(f"{os.getpid()}\n")
+    data_dir = root / "data"
+    data_dir.mkdir(mode=0o700)
     if user is not None:
         entry = pwd.getpwnam(user)
+        root.chmod(0o755)
         os.chown(data_dir, entry.pw_uid, entry.pw_gid)
     return data_dir
 
@@ -199,23 +206,19 @@ def fresh_postgres(*, log_dir: Path, env: Mapping[str, str] | None = None) -> It
                 conn.execute(f"CREATE DATABASE {DATABASE}")
             yield Postgres(url=f"postgresql://{_ROLE}@127.0.0.1:{port}/{DATABASE}", data_dir=data_dir)
     finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
+        shutil.rmtree(data_dir.parent, ignore_errors=True)
 
 
 def _remove_stale_data_dirs() -> None:
-    """Data directories of commands that were SIGKILLed (their server died with them, by its parent-death
-    signal, but nobody removed the files): removed once no process holds them."""
+    """The directories of commands that were SIGKILLed (their server died with them, by its parent-death
+    signal, but nobody removed the files): removed once the command that made one is gone."""
     for path in Path(tempfile.gettempdir()).glob(f"{DATA_DIR_PREFIX}*"):
-        pid_file = path / "postmaster.pid"
         try:
-            pid = int(pid_file.read_text().split()[0]) if pid_file.exists() else 0
-        except (OSError, ValueError, IndexError):
-            pid = 0
-        if pid and _alive(pid):
-            continue
-        if not pid and time.time() - path.stat().st_mtime < 600:
-            continue  # being created by a command that is still starting its server
-        shutil.rmtree(path, ignore_errors=True)
+            owner = int((path / _OWNER_FILE).read_text().strip())
+        except (OSError, ValueError):
+            continue  # not ours, or still being made
+        if not _alive(owner):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _alive(pid: int) -> bool:
