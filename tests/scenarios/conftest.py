@@ -75,21 +75,6 @@ def fake_llm(log_dir: Path, settings: Mapping[str, object]) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One fresh PostgreSQL for the session, seeded for the database scenarios (skipped, with the reason,
-    on a machine without PostgreSQL); the variants only add answers, so the modules can share it."""
-    from bench.postgres import fresh_postgres, missing_reason, seed
-    from scenarios._database import DATABASE
-
-    reason = missing_reason()
-    if reason is not None:
-        pytest.skip(reason)
-    with fresh_postgres(log_dir=tmp_path_factory.mktemp("postgres")) as pg:
-        seed(pg.url, DATABASE.seed_sql)
-        yield pg.url
-
-
-@pytest.fixture(scope="session")
 def default_llm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One fake LLM with the catalogue's default upstream (fixed 100 ms), shared by the scenario modules
     that need nothing special; each measurement resets its /stats first, and modules run one at a time."""
