@@ -17,9 +17,9 @@ import bench.run.database
 import scenarios
 from awaitbench.cli import main
 from bench.errors import UsageError
-from bench.results import load_run
 from bench.postgres import DATA_DIR_PREFIX, missing_reason
 from bench.processes import wait_port_free
+from bench.results import load_run
 from bench.run.config import RunConfig
 from bench.run.database import run_database, without_unavailable_database
 from bench.run.plan import select
