@@ -21,7 +21,7 @@ from typing import Any
 import psycopg
 import sqlalchemy.exc
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
-from sqlalchemy import TextClause, make_url, text
+from sqlalchemy import TextClause, event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
@@ -265,8 +265,12 @@ class Sessions:
         pool = self.engine.sync_engine.pool
         assert isinstance(pool, _GaugedQueuePool)
         pool.gauge, pool.max_overflow = PoolGauge(self.stats), max_overflow
+        event.listen(pool, "connect", self._connected)
         self.stats.update(db_pool_waiting_peak=0, db_pool_timeouts=0)  # reported even when none wait
         self.maker = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    def _connected(self, dbapi_connection: object, record: object) -> None:
+        self.stats["db_connections_opened"] += 1
 
     def __call__(self) -> AsyncSession:
         return self.maker()
