@@ -36,6 +36,7 @@ __all__ = [
     "SAVE_ANSWER_SQL",
     "STORAGE_WAIT_ENV",
     "STORAGE_WAIT_MS",
+    "USERS",
     "USER_CONTEXT_SQL",
     "WRITE_MS",
     "AskAs",
@@ -59,7 +60,7 @@ STORAGE_WAIT_MS = 30.0
 QUERY_MS = STORAGE_WAIT_MS + 1.0
 # The answer's insert and commit: two round trips to a server on this machine (docs/scenarios.md).
 WRITE_MS = 2.0
-USERS = 10_000
+USERS = 5_000
 MESSAGES_PER_USER = 20
 
 SEED_SQL = f"""

@@ -18,7 +18,7 @@ import pytest
 
 from bench.postgres import BINDIR_ENV, find_bindir, fresh_postgres, missing_reason, seed
 from bench.processes import wait_port_free
-from scenarios._database import DATABASE
+from scenarios._database import DATABASE, USERS
 from tests.interrupts import default_sigint
 from tests.waiting import wait_until
 
@@ -48,7 +48,7 @@ def test_a_fresh_server_is_unprivileged_seeded_and_leaves_nothing(tmp_path: Path
         seed(pg.url, DATABASE.seed_sql)
         with psycopg.connect(pg.url) as conn:
             row = conn.execute("SELECT count(*), current_setting('listen_addresses') FROM awaitbench.users")
-            assert row.fetchone() == (10_000, "127.0.0.1")
+            assert row.fetchone() == (USERS, "127.0.0.1")
         servers = _tagged(tag)
         assert servers, "the server's processes carry the command's environment"
         if os.geteuid() == 0:
