@@ -66,7 +66,7 @@ class Postgres:
     """A running server: `url` is what an app reads as `DATABASE_URL`."""
 
     url: str
-    data_dir: Path | None  # None: a server the user gave (`--db-url`), not ours to remove
+    data_dir: Path  # removed when the server stops
 
 
 def find_bindir(environ: Mapping[str, str] | None = None) -> Path | None:
@@ -188,11 +188,9 @@ def fresh_postgres(*, log_dir: Path, env: Mapping[str, str] | None = None) -> It
         DatabaseUnavailable: PostgreSQL is not installed, or there is no user to run it as.
         ProcessFailed: initdb or the server failed (the message names the log).
     """
-    reason = missing_reason()
-    if reason is not None:
-        raise DatabaseUnavailable(reason)
-    bindir = find_bindir()
-    assert bindir is not None
+    reason, bindir = missing_reason(), find_bindir()
+    if reason is not None or bindir is None:
+        raise DatabaseUnavailable(reason or "PostgreSQL's binaries disappeared while starting")
     user = _run_as() if os.geteuid() == 0 else None
     extra = dict(env or {})
     _remove_stale_data_dirs()
