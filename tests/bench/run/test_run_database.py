@@ -45,6 +45,23 @@ def _run_processes(run_dir: Path) -> list[psutil.Process]:
     return found
 
 
+def _listening_ports(procs: list[psutil.Process]) -> list[int]:
+    ports = []
+    for proc in procs:
+        try:
+            ports += [
+                c.laddr.port for c in proc.net_connections(kind="tcp") if c.status == psutil.CONN_LISTEN
+            ]
+        except psutil.Error:
+            continue
+    return ports
+
+
+def _first_point(proc: subprocess.Popen[str], out: Path) -> bool:
+    assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+    return bool(list((out / "points").glob("*.json")))
+
+
 def _data_dirs_of(pid: int) -> list[Path]:
     """The fresh servers' directories a command (by pid) made and left."""
     found = []
@@ -103,19 +120,14 @@ def test_interrupted_database_run_leaves_no_server_no_data_and_no_port(tmp_path:
         preexec_fn=default_sigint,
     )
     try:
-
-        def server_listening() -> list[int]:
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            servers = [p for p in _run_processes(out) if p.name() == "postgres"]
-            return [
-                c.laddr.port
-                for p in servers
-                for c in p.net_connections(kind="tcp")
-                if c.status == psutil.CONN_LISTEN
-            ]
-
-        ports = wait_until(server_listening, 60.0, "the run's PostgreSQL to listen")
-        wait_until(lambda: list((out / "points").glob("*.json")), 90.0, "the first point's results file")
+        wait_until(lambda: _first_point(proc, out), 150.0, "the first point's results file")
+        # Inside the second point once its fake LLM and app listen beside the run's PostgreSQL.
+        ports = wait_until(
+            lambda: _listening_ports(_run_processes(out)),
+            60.0,
+            "the run's PostgreSQL and the second point's servers to listen",
+            ready=lambda ports: len(ports) >= 3,
+        )
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=120)  # stopping the server and removing its files included
     finally:
