@@ -55,7 +55,7 @@ DATABASE_URL_ENV = "DATABASE_URL"
 STORAGE_WAIT_ENV = "AWAITBENCH_DB_STORAGE_WAIT_MS"
 # What a managed database adds to this query beyond its CPU: network round trips and reads from network
 # storage (docs/scenarios.md). Spent inside the server, so every driver waits for it as for a real one.
-STORAGE_WAIT_MS = 30.0
+STORAGE_WAIT_MS = 40.0
 # q: the storage wait plus the query, its round trip and the driver (~1 ms, measured: docs/scenarios.md).
 QUERY_MS = STORAGE_WAIT_MS + 1.0
 # The answer's insert and commit: two round trips to a server on this machine (docs/scenarios.md).

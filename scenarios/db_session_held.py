@@ -177,8 +177,8 @@ SCENARIO = Scenario(
     upstream=fixed_latency(UPSTREAM_LATENCY_MS),
     request=RequestSpec(json_body={"question": "What is async?", "user_id": 42}),
     theory=theory,
-    # Theory: S = L + q + w = 533 ms and P = 10. At 10 users both serve U / S = 19 req/s (no difference);
-    # at 40 the held sessions serve P / S = 19 req/s with ~11 timeouts/s, the fix U / S = 75 req/s.
+    # Theory: S = L + q + w = 543 ms and P = 10. At 10 users both serve U / S = 18 req/s (no difference);
+    # at 40 the held sessions serve P / S = 18 req/s with ~12 timeouts/s, the fix U / S = 74 req/s.
     headline=Headline(
         metric="throughput_rps",
         name="req/s",

@@ -11,7 +11,7 @@ The fix: the same query on an asyncio driver, awaited (psycopg's `AsyncConnectio
 Theory (U users, upstream latency L, query time q, W worker processes):
 - `sync_driver`: X = min(U / (q + L), W / q): the loop waits for every query.
 - `async_driver`, `sqlalchemy_async`: X = U / (q + L) (Little's law; the pool of 10 allows 10 / q).
-q is a real query on seeded data (a join and an aggregate, ~1 ms here) plus 30 ms of storage wait inside
+q is a real query on seeded data (a join and an aggregate, ~1 ms here) plus 40 ms of storage wait inside
 the server: what a managed database adds in network and I/O time (docs/scenarios.md says why and how much).
 """
 
@@ -161,18 +161,18 @@ SCENARIO = Scenario(
     upstream=fixed_latency(UPSTREAM_LATENCY_MS),
     request=RequestSpec(json_body={"question": "What is async?", "user_id": 42}),
     theory=theory,
-    # Theory: q = 31 ms, L = 100 ms. The pitfall serves 1 / q = 32 req/s from U = (q + L) / q = 4 users
-    # on; the fix U / (q + L): 8 req/s at 1 user (no difference), 153 req/s at 20 (half of one process's
-    # SDK ceiling, and ~0.2 cores of database). Read at 20 users.
+    # Theory: q = 41 ms, L = 100 ms. The pitfall serves 1 / q = 24 req/s from U = (q + L) / q = 3.4 users
+    # on; the fix U / (q + L): 7 req/s at 1 user (no difference), 106 req/s at 15 (a third of one process's
+    # SDK ceiling; the database runs ~4 queries at once). Read at 15 users.
     headline=Headline(
         metric="throughput_rps",
         name="req/s",
         better="higher",
-        users=20,
+        users=15,
         text="{ratio} fewer req/s",
         unit="req/s",
     ),
-    loads=(1, 20),
+    loads=(1, 15),
     signals=(
         *COMMON_SIGNALS,
         Signal(
