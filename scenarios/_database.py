@@ -1,12 +1,7 @@
-"""What the database scenarios' variants share that is NOT the pitfall, so each variant stays a slide.
-
-- `DATABASE`: the schema and the deterministic data the bench loads into a fresh PostgreSQL;
-  `USER_CONTEXT_SQL` (the user's plan and history: a join and an aggregate, plus the storage wait) and
-  `SAVE_ANSWER_SQL`; `AskAs` is the request body (a question and a user id).
-- The pools, on `DATABASE_URL` (read when a factory runs), each counting its connections checked out and
-  its callers waiting, with their peaks, into `stats` (the app's `/app-stats`): `SyncPool` and `AsyncPool`
-  (psycopg's pools) and `Sessions` (SQLAlchemy's `create_async_engine` + `async_sessionmaker` on asyncpg).
-docs/scenarios.md ("The database scenarios") says why the query waits and how long.
+"""What the database scenarios' variants share that is NOT the pitfall: the seeded schema (`DATABASE`), the
+user-context query and the answer's insert, `DATABASE_URL`, and the pools (psycopg's `SyncPool` and
+`AsyncPool`, SQLAlchemy's `Sessions`), each counting into `/app-stats` what it lends and who waits for it.
+docs/scenarios.md ("The database scenarios") says why the query waits inside the server, and how long.
 """
 
 from __future__ import annotations
