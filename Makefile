@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.stamp-install
 
-.PHONY: help install test test-fast bench bench-quick capacity perf lint format lock browser clean
+.PHONY: help install test test-fast bench bench-quick capacity perf lint format lock browser postgres clean
 
 help:
 	@echo "make bench   run the default benchmark suite and render the report"
@@ -26,17 +26,21 @@ install: $(STAMP)
 browser:
 	@scripts/ensure-chromium.sh
 
-test: $(STAMP) browser
+# PostgreSQL for the database scenarios (Debian package; root installs it, others skip those scenarios).
+postgres:
+	@scripts/ensure-postgres.sh
+
+test: $(STAMP) browser postgres
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
 
-bench: $(STAMP)
+bench: $(STAMP) postgres
 	$(BIN)/awaitbench run --out results/latest
 	$(BIN)/awaitbench report results/latest --out results/latest/report
 
-bench-quick: $(STAMP)
+bench-quick: $(STAMP) postgres
 	$(BIN)/awaitbench run --quick --out results/quick
 
 # Open loop: each core scenario's pitfall and fix, the highest offered rate within the p99 SLO (at most

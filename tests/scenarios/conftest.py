@@ -172,6 +172,9 @@ class FleetSetup:
         env: scenario knobs for the variant apps.
         leaky: variants whose pitfall is an unclosed client. Each gets one request just before its stop
             (something to leak), and its shutdown check expects the leak: the detector's positive control.
+
+    A scenario with a database (`Scenario.database`) gets the session's seeded PostgreSQL as
+    `DATABASE_URL`.
     """
 
     scenario: Scenario
@@ -196,9 +199,15 @@ class FleetPool:
     first, alone, or after a test that stopped the fleet, so `running` always hands out a live one.
     """
 
-    def __init__(self, log_root: Callable[[str], Path], default_llm: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        log_root: Callable[[str], Path],
+        default_llm: Callable[[], str],
+        database_url: Callable[[], str],
+    ) -> None:
         self._log_root = log_root
         self._default_llm = default_llm
+        self._database_url = database_url
         self._running: dict[str, _Running] = {}
         self._last_stop: dict[str, dict[str, str]] = {}
 
@@ -209,6 +218,9 @@ class FleetPool:
         if current is not None:
             assert current.setup == setup, f"two different fleet setups for {scenario_id}"
             return current.fleet
+        env = dict(setup.env)
+        if setup.scenario.database is not None:
+            env["DATABASE_URL"] = self._database_url()
         stack = contextlib.ExitStack()
         started = stack.enter_context(
             fleet(
@@ -216,7 +228,7 @@ class FleetPool:
                 self._log_root(scenario_id),
                 llm=self._default_llm() if setup.shared_llm else None,
                 fake_llm_settings=setup.fake_llm_settings,
-                env=setup.env,
+                env=env,
                 loop=module_loop(scenario_id),
             )
         )
@@ -254,10 +266,11 @@ class FleetPool:
 
 @pytest.fixture(scope="session")
 def fleets(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[FleetPool]:
-    """The session's fleets; the default fake LLM starts only when a fleet first needs it."""
+    """The session's fleets; the default fake LLM and the database start only when a fleet first needs one."""
     pool = FleetPool(
         log_root=tmp_path_factory.mktemp,
         default_llm=lambda: str(request.getfixturevalue("default_llm")),
+        database_url=lambda: str(request.getfixturevalue("database_url")),
     )
     try:
         yield pool

@@ -43,6 +43,7 @@ def test_list_json_is_the_catalogue() -> None:
 
     assert fan_out["upstream"]["fake_llm"]["max_concurrency"] == UPSTREAM_CAP  # typed, not a flag string
     assert fan_out["upstream"]["fake_llm"]["ttft_ms"] == fan_out["upstream"]["latency_ms"]
+    assert {row["id"] for row in rows if row["database"]} == {"sync_db_driver", "db_session_held"}
     assert fan_out["request"] == {
         "method": "POST",
         "path": "/ask",

@@ -39,6 +39,7 @@ DEFS = (
     results.LoadgenFigures,
     results.TheoryFigures,
     results.ArrivalFigures,
+    results.DatabaseFigures,
     results.CapacityResult,
     results.CapacityStep,
 )
