@@ -17,9 +17,11 @@ from pathlib import Path
 import psutil
 import pytest
 
+from awaitbench.cli import main
 from bench.results import load_run
 from bench.run.point import RUN_DIR_ENV
 from tests.bench.results.schema_check import validate_run_dir
+from tests.in_process_cli import call_main
 from tests.interrupts import default_sigint
 from tests.waiting import wait_until
 
@@ -305,9 +307,10 @@ def test_interrupted_run_leaves_partial_results_and_no_orphans(tmp_path: Path) -
 def test_bad_arguments_exit_2_with_one_line(tmp_path: Path, args: list[str], message: str) -> None:
     if "--out" not in args:
         args = [*args, "--out", str(tmp_path / "out")]
-    result = subprocess.run(_awaitbench("run", *args), cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = call_main(main, ["run", *args])
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], result.stderr
     assert not (tmp_path / "out" / "manifest.json").exists()  # nothing started
+    assert psutil.Process().children() == []
     assert os.environ.get(RUN_DIR_ENV) is None
