@@ -10,6 +10,7 @@ help:
 	@echo "make bench   run the default benchmark suite and render the report"
 	@echo "make capacity  capacity at a p99 SLO (open loop) for the core six, and its report"
 	@echo "make test    run the whole test suite"
+	@echo "make test-fast  the suite without the slow end-to-end runs and the live performance claims"
 	@echo "make perf    benchmark fake_llm against a raw-ASGI ceiling"
 	@echo "make lint    ruff check + format check + mypy (strict)"
 
@@ -30,7 +31,7 @@ test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow and not perf"
 
 bench: $(STAMP)
 	$(BIN)/awaitbench run --out results/latest

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 
@@ -24,7 +24,7 @@ class _Demo:
     hidden: int = 7  # not an option
 
 
-def _values(argv: list[str], environ: dict[str, str] | None = None) -> dict[str, object]:
+def _values(argv: list[str], environ: dict[str, str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser()
     add_arguments(parser, _Demo, env_prefix="DEMO_")
     return values_from(_Demo, parser.parse_args(argv), environ=environ or {}, env_prefix="DEMO_")

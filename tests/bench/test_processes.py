@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 
 import psutil
 
@@ -17,11 +18,13 @@ def test_stop_reaps_a_child_whose_popen_lock_a_ctrl_c_left_held() -> None:
     process = ManagedProcess(spec).start()
     popen = process._popen
     assert popen is not None
-    # What the interrupted wait leaves behind (the lock is private to CPython's Popen).
-    assert popen._waitpid_lock.acquire(False)
+    # What the interrupted wait leaves behind (the lock is private to CPython's Popen, so typeshed has no
+    # declaration of it: attr-defined).
+    lock: threading.Lock = popen._waitpid_lock  # type: ignore[attr-defined]
+    assert lock.acquire(False)
     try:
         process.stop(grace_s=1.0)
         assert process.returncode is not None and process.returncode < 0  # killed by SIGTERM, and reaped
         assert not psutil.pid_exists(popen.pid) or psutil.Process(popen.pid).status() != "zombie"
     finally:
-        popen._waitpid_lock.release()
+        lock.release()

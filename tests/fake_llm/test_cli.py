@@ -164,7 +164,8 @@ def test_config_file_and_preset_through_the_cli(
             model="m", messages=[{"role": "user", "content": "x"}]
         )
     assert float(raw.headers["x-fake-intended-ms"]) == pytest.approx(120, abs=1)
-    assert raw.parse().usage.completion_tokens == 4  # type: ignore[union-attr]
+    usage = raw.parse().usage
+    assert usage is not None and usage.completion_tokens == 4
 
 
 def test_tls_serves_https_trusted_through_the_generated_ca(tmp_path: Path) -> None:
@@ -185,7 +186,7 @@ def test_tls_serves_https_trusted_through_the_generated_ca(tmp_path: Path) -> No
                     raise
                 time.sleep(0.1)
         with (
-            httpx.Client(verify=context) as http,
+            openai.DefaultHttpxClient(verify=context) as http,
             openai.OpenAI(base_url=f"https://127.0.0.1:{port}/v1", api_key="k", http_client=http) as client,
         ):
             reply = client.chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}])

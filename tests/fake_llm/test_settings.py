@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
+from typing import TypedDict
 
 import pytest
 
@@ -52,6 +54,14 @@ def test_config_file_named_by_env(tmp_path: Path) -> None:
     assert config.latency.ttft_ms == 5.5
 
 
+class _Layers(TypedDict, total=False):
+    """`load_config`'s keyword arguments."""
+
+    flags: Mapping[str, object]
+    env: Mapping[str, str]
+    config_file: Path
+
+
 @pytest.mark.parametrize(
     ("kwargs", "needle"),
     [
@@ -69,9 +79,9 @@ def test_config_file_named_by_env(tmp_path: Path) -> None:
         ({"config_file": Path("/nonexistent/fake.toml")}, "no such file"),
     ],
 )
-def test_bad_settings_name_the_setting(kwargs: dict[str, object], needle: str) -> None:
+def test_bad_settings_name_the_setting(kwargs: _Layers, needle: str) -> None:
     with pytest.raises(ConfigError, match=None) as info:
-        load_config(**kwargs)  # type: ignore[arg-type]
+        load_config(**kwargs)
     assert needle in str(info.value)
     assert "\n" not in str(info.value)
 

@@ -290,6 +290,8 @@ def fleet_fixture(
     def apps(fleets: FleetPool) -> Fleet:
         return fleets.running(setup)
 
+    # attr-defined: the setup rides on the fixture object (pytest declares no such attribute), so the
+    # catalogue-wide tests find the fleet from the test module alone.
     apps.fleet_setup = setup  # type: ignore[attr-defined]
     return apps
 
@@ -310,8 +312,10 @@ def _fleet_scenario(item: pytest.Item) -> str | None:
     setup = getattr(getattr(getattr(item, "module", None), "apps", None), "fleet_setup", None)
     if setup is not None:
         return str(setup.scenario.id)
-    if getattr(item, "originalname", "") in _ON_A_FLEET:
-        return str(item.callspec.params["scenario"].id)  # type: ignore[attr-defined]
+    if isinstance(item, pytest.Function) and item.originalname in _ON_A_FLEET:
+        scenario = item.callspec.params["scenario"]
+        assert isinstance(scenario, Scenario)
+        return scenario.id
     return None
 
 

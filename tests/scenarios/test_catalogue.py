@@ -28,8 +28,11 @@ from scenarios.model import (
 )
 
 CORE_SIX = ("sync_client", "per_request_client", "serial_awaits", "fan_out", "blocking_work", "cpu_work")
-BRIEF = (*CORE_SIX, "timeouts", "retries", "threadpool", "background_work", "streaming")
-BRIEF += ("forgotten_await", "client_backend")
+BRIEF = (
+    *CORE_SIX,
+    *("timeouts", "retries", "threadpool", "background_work", "streaming"),
+    *("forgotten_await", "client_backend"),
+)
 
 
 def test_catalogue_has_the_whole_brief_in_order() -> None:

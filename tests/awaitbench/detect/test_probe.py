@@ -10,6 +10,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -40,7 +41,7 @@ def test_snapshot_keeps_the_wire_format() -> None:
 
 
 def test_probe_sees_blocking_and_threadpool_in_process() -> None:
-    async def scenario() -> tuple[dict[str, object], dict[str, object], dict[str, object]]:
+    async def scenario() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
         app = make_app()
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
