@@ -10,6 +10,7 @@ help:
 	@echo "make bench   run the default benchmark suite and render the report"
 	@echo "make capacity  capacity at a p99 SLO (open loop) for the core six, and its report"
 	@echo "make test    run the whole test suite"
+	@echo "make test-fast  the suite without the slow end-to-end runs and the live performance claims"
 	@echo "make perf    benchmark fake_llm against a raw-ASGI ceiling"
 	@echo "make lint    ruff check + format check + mypy (strict)"
 
@@ -30,11 +31,16 @@ browser:
 postgres:
 	@scripts/ensure-postgres.sh
 
+# Two workers (pytest-xdist; a scenario's fleet stays on one worker: tests/scenarios/conftest.py), then the
+# live performance claims (`perf`) alone, so each has the machine's cores to itself. README: "Set-up".
+TEST_WORKERS ?= 2
+XDIST := -n $(TEST_WORKERS) --dist loadgroup
 test: $(STAMP) browser postgres
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(XDIST) -m "not perf"
+	$(BIN)/python -m pytest -m perf
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest $(XDIST) -m "not slow and not perf"
 
 bench: $(STAMP) postgres
 	$(BIN)/awaitbench run --out results/latest

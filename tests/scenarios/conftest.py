@@ -303,6 +303,8 @@ def fleet_fixture(
     def apps(fleets: FleetPool) -> Fleet:
         return fleets.running(setup)
 
+    # attr-defined: the setup rides on the fixture object (pytest declares no such attribute), so the
+    # catalogue-wide tests find the fleet from the test module alone.
     apps.fleet_setup = setup  # type: ignore[attr-defined]
     return apps
 
@@ -323,21 +325,28 @@ def _fleet_scenario(item: pytest.Item) -> str | None:
     setup = getattr(getattr(getattr(item, "module", None), "apps", None), "fleet_setup", None)
     if setup is not None:
         return str(setup.scenario.id)
-    if getattr(item, "originalname", "") in _ON_A_FLEET:
-        return str(item.callspec.params["scenario"].id)  # type: ignore[attr-defined]
+    if isinstance(item, pytest.Function) and item.originalname in _ON_A_FLEET:
+        scenario = item.callspec.params["scenario"]
+        assert isinstance(scenario, Scenario)
+        return scenario.id
     return None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Move each scenario's catalogue-wide fleet checks to just after its own module's tests.
+    """Move each scenario's catalogue-wide fleet checks to just after its own module's tests, and put
+    every test on a scenario's fleet in that scenario's xdist group.
 
     Why: they share that module's fleet and end by stopping it, so this way each fleet starts once and
-    only one runs at a time. Nothing depends on it: in any other order the pool starts what is needed.
+    only one runs at a time; with `-n 2 --dist loadgroup` a fleet's tests all go to one worker, so two
+    workers never start the same fleet. Nothing depends on it: in any other order the pool starts what
+    is needed.
     """
     catalogue_wide: defaultdict[str, list[pytest.Item]] = defaultdict(list)
     rest: list[pytest.Item] = []
     for item in items:
         scenario_id = _fleet_scenario(item)
+        if scenario_id is not None:
+            item.add_marker(pytest.mark.xdist_group(f"fleet-{scenario_id}"))
         if scenario_id is not None and getattr(item, "originalname", "") in _ON_A_FLEET:
             catalogue_wide[scenario_id].append(item)
         else:

@@ -29,7 +29,7 @@ from scenarios.model import (
 )
 
 CORE_SIX = ("sync_client", "per_request_client", "serial_awaits", "fan_out", "blocking_work", "cpu_work")
-BRIEF = (*CORE_SIX, "timeouts", "retries", "threadpool", "background_work", "streaming")
+BRIEF: tuple[str, ...] = (*CORE_SIX, "timeouts", "retries", "threadpool", "background_work", "streaming")
 BRIEF += ("forgotten_await", "client_backend", "sync_db_driver", "db_session_held")
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,7 +81,9 @@ def test_upstream_settings_are_a_valid_fake_llm_command_line(scenario: Scenario)
     argv = fake_llm_argv(port=8000, settings=scenario.upstream.fake_llm)
     config = load_config(flags=flag_settings(build_parser().parse_args(argv[3:])))
     for name, value in scenario.upstream.fake_llm.items():
-        assert getattr(getattr(config, SETTINGS[name].section), name) == value
+        section = SETTINGS[name].section
+        assert section is not None
+        assert getattr(getattr(config, section), name) == value
 
 
 def test_upstream_profile_rejects_untyped_or_unknown_settings() -> None:

@@ -102,9 +102,10 @@ def _run_recording_warnings(
 
 
 IN_PROCESS_CASES = [
-    case
-    for case in CASES
-    if _key(*case.values) not in {**NEEDS_A_SOCKET, **NEEDS_PROCESSES}  # type: ignore[arg-type]
+    pytest.param(s, v, id=f"{s.id}-{v.id}")
+    for s in catalogue()
+    for v in s.variants
+    if (s.id, v.id) not in {**NEEDS_A_SOCKET, **NEEDS_PROCESSES}
 ]
 
 

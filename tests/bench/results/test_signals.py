@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -32,14 +32,14 @@ def _point(
     rate_limited: int = 0,
     connections_per_request: float = 0.0,
     app_stats: dict[str, Any] | None = None,
-    status: str = "ok",
+    status: Literal["ok", "failed"] = "ok",
 ) -> PointRecord:
     return PointRecord(
         scenario="demo",
         variant="v",
         loop="uvloop",
         users=10,
-        status=status,  # type: ignore[arg-type]
+        status=status,
         valid=True,
         requests=requests,
         failures=failures,
