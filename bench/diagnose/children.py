@@ -17,6 +17,7 @@ import psutil
 
 from awaitbench.detect.diagnose.agent import AGENT_SNAPSHOT, AgentSnapshot
 from awaitbench.detect.diagnose.deadlines import IN_FLIGHT, InFlightReport
+from awaitbench.detect.diagnose.providers import key_variables
 from bench.diagnose.config import DiagnoseConfig
 from bench.errors import ProcessFailed, UsageError
 from bench.loadgen.closed_loop import LoadResult, LoadSpec, ProbeResult, spec_json
@@ -42,9 +43,9 @@ class Upstream:
         self.mode: UpstreamMode | None = None
         self.proc: ManagedProcess | None = None
 
-    def settings(self, mode: UpstreamMode) -> dict[str, object]:
+    def settings(self, mode: UpstreamMode, latency_ms: float | None = None) -> dict[str, object]:
         latency: dict[str, object] = {
-            "ttft_ms": float(self.config.upstream_latency_ms),
+            "ttft_ms": float(latency_ms or self.config.upstream_latency_ms),
             "itl_ms": 0.0,
             "output_tokens": 8,
             "keep_alive_s": 600,
@@ -57,15 +58,17 @@ class Upstream:
             return {**latency, "fault_kind": "hang", "fault_every_k": 1}
         return latency
 
-    def start(self, mode: UpstreamMode) -> Upstream:
-        """(Re)start in `mode`; returns once it answers /health. The previous process's hung calls are cut."""
-        self.launch(mode)
+    def start(self, mode: UpstreamMode, *, latency_ms: float | None = None) -> Upstream:
+        """(Re)start in `mode` (every call taking `latency_ms`, default L); returns once it answers
+        /health. The previous process's hung calls are cut."""
+        self.launch(mode, latency_ms=latency_ms)
         return self.ready()
 
-    def launch(self, mode: UpstreamMode) -> None:
+    def launch(self, mode: UpstreamMode, *, latency_ms: float | None = None) -> None:
         self.stop()
         self.mode = mode
-        argv = fake_llm_argv(port=self.port, settings=self.settings(mode), origin="awaitbench diagnose")
+        settings = self.settings(mode, latency_ms)
+        argv = fake_llm_argv(port=self.port, settings=settings, origin="awaitbench diagnose")
         spec = ProcessSpec(
             name="the fake LLM",
             argv=argv,
@@ -119,21 +122,26 @@ class AppUnderTest:
         c = self.config
         argv = [sys.executable, "-m", "awaitbench.detect.serve", c.app, "--app-dir", str(c.app_dir)]
         argv += ["--port", str(self.port), "--channel-port", str(self.channel_port), "--loop", c.loop]
-        argv += ["--block-ms", f"{c.block_ms:g}"]
+        argv += ["--block-ms", f"{c.block_ms:g}", "--upstream", f"127.0.0.1:{self.upstream.port}"]
+        for host in c.capture_hosts:
+            argv += ["--capture-host", host]
+        argv += [] if c.capture else ["--no-capture"]
         return argv + (["--factory"] if c.factory else [])
 
     def env(self) -> dict[str, str]:
         """The app's environment: every SDK's upstream points at the fake LLM (`OpenAI()`, `AsyncOpenAI()`,
-        `AzureOpenAI()`, `AsyncAzureOpenAI()`, `Anthropic()` built from the environment reach it); keys
-        and the Azure API version the user gave (or the parent's `OPENAI_API_VERSION`) are kept."""
+        `AzureOpenAI()`, `AsyncAzureOpenAI()`, `Anthropic()` built from the environment reach it), and
+        every provider's API-key variable (`providers`: `GROQ_API_KEY`, `AZURE_OPENAI_KEY`, ...) holds a
+        fake key, so no real one reaches the app; keys and the Azure API version the user gave (or the
+        parent's `OPENAI_API_VERSION`) are kept."""
         user = self.config.env
         env = {
+            **{name: FAKE_API_KEY for name in key_variables()},
             **user,
             "OPENAI_BASE_URL": f"{self.upstream.base}/v1",
-            "OPENAI_API_KEY": user.get("OPENAI_API_KEY", FAKE_API_KEY),
+            "OPENAI_API_BASE": f"{self.upstream.base}/v1",
             "ANTHROPIC_BASE_URL": self.upstream.base,
             "AZURE_OPENAI_ENDPOINT": self.upstream.base,
-            "AZURE_OPENAI_API_KEY": user.get("AZURE_OPENAI_API_KEY", FAKE_API_KEY),
             "PYTHONUNBUFFERED": "1",
         }
         if "OPENAI_API_VERSION" not in user and not os.environ.get("OPENAI_API_VERSION"):
