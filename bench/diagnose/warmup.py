@@ -1,0 +1,140 @@
+"""A route's first requests: find a request it accepts, or say plainly, in one line, why it fails.
+
+The warm-up opens the app's client pools and tries the route's candidate bodies in order
+(`RequestTarget.variants`) while the route refuses them (400, 422, or a 5xx after the upstream refused
+the call the body made). When none is accepted, the reason names what failed and how fast, the body's
+first line, the outbound call that failed (a host diagnose does not capture, or the fake LLM's refusal)
+and the last error line of the app's log.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from awaitbench.detect.diagnose.outbound import OutboundHost, merge_hosts
+from bench.diagnose.phases import Session, probe_once
+from bench.diagnose.targets import RequestTarget
+from bench.loadgen.closed_loop import ProbeResult
+
+__all__ = ["FirstAnswer", "first_answer"]
+
+_REFUSED = (400, 422)
+_ERROR_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Timeout|Refused)\w*(:|$)")
+_MAX_QUOTED = 160
+
+
+@dataclass(frozen=True, kw_only=True)
+class FirstAnswer:
+    """The warm-up of one route.
+
+    Args:
+        target: the request the route accepted, or the last one tried.
+        result: its answer.
+        tried: how many bodies were tried.
+        outbound: the hosts its requests called, and what happened.
+        log_line: the last error line the app logged meanwhile ("" if none).
+    """
+
+    target: RequestTarget
+    result: ProbeResult
+    tried: int
+    outbound: tuple[OutboundHost, ...]
+    log_line: str = ""
+
+    @property
+    def ok(self) -> bool:
+        status = self.result.status
+        return self.result.answered and status is not None and status < 400
+
+    def reason(self, *, timeout_s: float, upstream: str) -> str:
+        """Why the route could not be exercised, in one line (only when not `ok`)."""
+        return _failure(self, timeout_s) + _cause(self, upstream)
+
+
+def first_answer(session: Session, target: RequestTarget) -> FirstAnswer:
+    """Send the route's variants until one is accepted (or refused for a reason a body cannot change)."""
+    app = session.app
+    app.reset()
+    offset = _size(app.log_path)
+    outbound: tuple[OutboundHost, ...] = ()
+    variants = target.variants()
+    for tried, variant in enumerate(variants, start=1):
+        result = probe_once(session, variant)
+        outbound = merge_hosts(outbound, app.snapshot().outbound)
+        answer = FirstAnswer(target=variant, result=result, tried=tried, outbound=outbound)
+        if answer.ok or not _body_may_help(answer):
+            break
+    return FirstAnswer(
+        target=answer.target,
+        result=answer.result,
+        tried=answer.tried,
+        outbound=outbound,
+        log_line=_last_error_line(app.log_path, offset),
+    )
+
+
+def _body_may_help(answer: FirstAnswer) -> bool:
+    status = answer.result.status
+    if status in _REFUSED:
+        return True
+    refused_upstream = any(h.captured and (h.last_error or "").startswith("HTTP 4") for h in answer.outbound)
+    return status is not None and status >= 500 and refused_upstream
+
+
+def _failure(answer: FirstAnswer, timeout_s: float) -> str:
+    result, ms = answer.result, f"{answer.result.latency_ms:,.0f} ms"
+    if result.timed_out and result.status is None:
+        return f"no answer to the first request within {timeout_s:g} s"
+    if result.status is None:
+        return f"failed at once ({result.error}, after {ms})"
+    if result.error is not None:
+        return f"failed at once (status {result.status}, then {result.error} after {ms})"
+    head = result.body_head[:_MAX_QUOTED] or "no body"
+    text = f"failed at once ({result.status} after {ms}: {head})"
+    if answer.target.has_body and result.status < 500:
+        body = json.dumps(answer.target.json_body)
+        text += f"; {answer.tried} body(ies) tried, the last {_clip(body)}: give a working one in --requests"
+    return text
+
+
+def _cause(answer: FirstAnswer, upstream: str) -> str:
+    uncaptured = [h for h in answer.outbound if not h.captured and h.errors]
+    if uncaptured:
+        h = uncaptured[0]
+        return (
+            f"; its call to {h.label} failed ({h.last_error}): diagnose does not capture that host; point "
+            f"it at a test instance with --env, or --capture-host {h.host}=openai if it speaks an LLM API"
+        )
+    refused = [h for h in answer.outbound if h.captured and h.errors]
+    if refused:
+        h = refused[0]
+        where = "the fake LLM" if h.label == upstream else f"{h.label} (sent to the fake LLM as {h.dialect})"
+        return f"; its call to {where} got {h.last_error}"
+    return f"; the app logged: {_clip(answer.log_line)}" if answer.log_line else ""
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _MAX_QUOTED else text[: _MAX_QUOTED - 1] + "…"
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _last_error_line(path: Path, offset: int) -> str:
+    """The last line that names an exception (`openai.APIConnectionError: Connection error.`) that the
+    app logged since `offset`."""
+    try:
+        with path.open("rb") as log:
+            log.seek(offset)
+            text = log.read(1_000_000).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+    lines = [line.strip() for line in text.splitlines() if _ERROR_LINE.match(line.strip())]
+    return lines[-1] if lines else ""
