@@ -66,9 +66,11 @@ def run_phase(
     users: int,
     *,
     upstream_latency_ms: float | None = None,
+    duration_s: float | None = None,
 ) -> PhaseFigures:
-    """One-user phase (`one_user_requests` in a row) or a load phase (`users` for `load_s`);
-    `upstream_latency_ms`: the fake LLM's latency when it is not the route's L (it is already running so)."""
+    """One-user phase (`one_user_requests` in a row) or a load phase (`users` for `load_s`, or
+    `duration_s`); `upstream_latency_ms`: the fake LLM's latency when it is not the route's L (it is
+    already running so)."""
     config, app = session.config, session.app
     if name == "one_user":
         spec = session.spec(
@@ -77,7 +79,7 @@ def run_phase(
         )  # fmt: skip
     else:
         spec = session.spec(
-            target, users=users, duration_s=config.load_s, warmup_s=config.warmup_s,
+            target, users=users, duration_s=duration_s or config.load_s, warmup_s=config.warmup_s,
             timeout_s=config.request_timeout_s,
         )  # fmt: skip
     session.upstream.reset()

@@ -45,7 +45,8 @@ from bench.processes import free_port, http_json, stop_together
 __all__ = ["Progress", "diagnose", "resolve_targets"]
 
 _THREADPOOL_REACH = 4  # run the threadpool phase when the limiter holds at most this many times N tokens
-_THREADPOOL_CPU_MARGIN = 4.0  # its upstream latency: threads bind at 1/4 of what one core would serve
+_THREADPOOL_CPU_MARGIN = 6.0  # its upstream latency: threads bind at 1/6 of what one core would serve
+_THREADPOOL_ROUND_TRIPS = 3  # the phase lasts at least this many lengthened requests after its warm-up
 _THREADPOOL_MAX_LATENCY_MS = 2000.0
 _STEPS_PER_ROUTE = 5  # warm-up, one user, load, retry, hang
 
@@ -168,7 +169,9 @@ def threadpool_latency_ms(evidence: RouteEvidence) -> float | None:
     A request holding a thread for k calls of L ms lets T tokens serve T / (k·L) requests a second; one
     core serves 1000 / c at c ms of CPU per request. Threads bind, not the CPU, only when k·L is long
     enough: at least `_THREADPOOL_CPU_MARGIN` · T · c (the CPU measured at N users), which a real LLM's
-    seconds-long calls are and the diagnosis's 100 ms are not."""
+    seconds-long calls are and the diagnosis's 100 ms are not. The margin leaves the app's CPU at a sixth
+    of a core when threads bind, so a machine that gives it less than that is rare even at a load of 10
+    on two cores."""
     load, k = evidence.load, evidence.one_user.calls_per_request
     cpu = load.app_cpu_ms_per_request if load is not None else None
     total = load.loop.threadpool_total if load is not None else None
@@ -183,7 +186,8 @@ def threadpool_latency_ms(evidence: RouteEvidence) -> float | None:
 def _threadpool_phases(
     session: Session, routes: dict[str, _Exercised], progress: Progress, clock: _Clock
 ) -> dict[str, _Exercised]:
-    """The threadpool phase of every route that held a thread per user (`users` = 1.25 × tokens)."""
+    """The threadpool phase of every route that held a thread per user: twice as many users as tokens,
+    so that, if threads bind, half the requests' time is spent waiting for one."""
     config, done = session.config, dict(routes)
     lengthened = False
     for name, route in routes.items():
@@ -191,7 +195,7 @@ def _threadpool_phases(
         if evidence is None or evidence.load is None or not _holds_a_thread_per_user(evidence, config.users):
             continue
         total = evidence.load.loop.threadpool_total or 0
-        users = min(math.ceil(total * 1.25), 2000)
+        users = min(2 * total, 2000)
         latency = threadpool_latency_ms(evidence)
         progress.add(1)
         progress.step(f"threadpool ({users} users)", route.target.label)
@@ -199,7 +203,11 @@ def _threadpool_phases(
             if latency is not None or lengthened:
                 session.upstream.start("normal", latency_ms=latency)
                 lengthened = latency is not None
-            pool = run_phase(session, route.target, "threadpool", users, upstream_latency_ms=latency)
+            trips = _THREADPOOL_ROUND_TRIPS * evidence.one_user.calls_per_request * (latency or 0.0) / 1000.0
+            duration = max(config.load_s, config.warmup_s + trips)
+            pool = run_phase(
+                session, route.target, "threadpool", users, upstream_latency_ms=latency, duration_s=duration
+            )
         done[name] = _with_phase(route, pool)
     if lengthened:
         session.upstream.start("normal")
