@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,8 @@ __all__ = ["FirstAnswer", "first_answer"]
 _REFUSED = (400, 422)
 _ERROR_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Timeout|Refused)\w*(:|$)")
 _MAX_QUOTED = 160
+_LOG_WAIT_S = 1.0  # the server logs a route's exception after it has sent the 500
+_LOG_POLL_S = 0.05
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,12 +70,13 @@ def first_answer(session: Session, target: RequestTarget) -> FirstAnswer:
         answer = FirstAnswer(target=variant, result=result, tried=tried, outbound=outbound)
         if answer.ok or not _body_may_help(answer):
             break
+    failed = not answer.ok and (answer.result.status or 500) >= 500
     return FirstAnswer(
         target=answer.target,
         result=answer.result,
         tried=answer.tried,
         outbound=outbound,
-        log_line=_last_error_line(app.log_path, offset),
+        log_line=_logged_error(app.log_path, offset, wait_s=_LOG_WAIT_S if failed else 0.0),
     )
 
 
@@ -125,6 +129,16 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except OSError:
         return 0
+
+
+def _logged_error(path: Path, offset: int, *, wait_s: float) -> str:
+    """The app's last error line since `offset`, read again for up to `wait_s` until one shows up."""
+    give_up = time.monotonic() + wait_s
+    while True:
+        line = _last_error_line(path, offset)
+        if line or time.monotonic() >= give_up:
+            return line
+        time.sleep(_LOG_POLL_S)
 
 
 def _last_error_line(path: Path, offset: int) -> str:
