@@ -111,6 +111,16 @@ def _capture(args: argparse.Namespace) -> Any:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        import hdrh.histogram  # noqa: F401  (the watch's lag histogram, imported on its monitor thread)
+    except ImportError:
+        print(
+            "awaitbench.detect.serve: error: the package hdrhistogram is missing from the app's environment: "
+            "install awaitbench with its dependencies there (pip install awaitbench)",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 2
+    try:
         capture = _capture(args)
     except ValueError as exc:
         print(f"awaitbench.detect.serve: error: --capture-host {exc}", file=sys.stderr, flush=True)

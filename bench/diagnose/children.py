@@ -195,7 +195,19 @@ class AppUnderTest:
         http_json(f"{self.channel}/reset", method="POST")
 
     def snapshot(self) -> AgentSnapshot:
-        return AGENT_SNAPSHOT.validate_python(http_json(f"{self.channel}/snapshot"))
+        """The agent's evidence.
+
+        Raises:
+            ProcessFailed: the agent's loop watch stopped inside the app (the app's log says why).
+        """
+        snapshot = AGENT_SNAPSHOT.validate_python(http_json(f"{self.channel}/snapshot"))
+        if not snapshot.watching and self.proc is not None:
+            raise ProcessFailed(
+                "the diagnosis agent's loop watch stopped inside the app, so nothing could be measured: "
+                "check that awaitbench and its dependencies are installed in the app's environment",
+                stderr_tail=self.proc.log_tail(40),
+            )
+        return snapshot
 
     def in_flight(self) -> InFlightReport:
         url = f"{self.channel}/inflight?upstream_port={self.upstream.port}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 from openai import OpenAI
+from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel
 
 groq = OpenAI(base_url="https://api.groq.com/openai/v1", api_key="gsk-not-a-real-key")
@@ -22,7 +23,7 @@ class Question(BaseModel):
     question: str
 
 
-def _messages(question: Question) -> list[dict[str, str]]:
+def _messages(question: Question) -> list[ChatCompletionMessageParam]:
     return [{"role": "user", "content": question.question}]
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
+from typing import cast
 
 import httpx
 from fastapi import FastAPI
 from fastapi.responses import StreamingResponse
 from openai import AsyncAzureOpenAI, AsyncOpenAI, OpenAI
+from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel
 
 AZURE_KEY = os.environ["AZURE_OPENAI_KEY"]  # the app's own name for it: KeyError at import without it
@@ -35,6 +37,13 @@ class Message(BaseModel):
 class Chat(BaseModel):
     messages: list[Message]
 
+    def sent(self) -> list[ChatCompletionMessageParam]:
+        """The messages as the client sent them (`exclude_unset`): a role left to its default is missing,
+        and the upstream refuses a message without one."""
+        return cast(
+            list[ChatCompletionMessageParam], [m.model_dump(exclude_unset=True) for m in self.messages]
+        )
+
 
 class Proxy(BaseModel):
     model: str
@@ -53,22 +62,23 @@ async def boom() -> dict[str, str]:
 
 @app.post("/chat")
 async def chat(body: Chat) -> dict[str, str]:
-    messages = [m.model_dump() for m in body.messages]
-    reply = await shared.chat.completions.create(model="gpt-4o-mini", messages=messages)  # type: ignore[arg-type]
+    reply = await shared.chat.completions.create(model="gpt-4o-mini", messages=body.sent())
     return {"answer": reply.choices[0].message.content or ""}
 
 
 @app.post("/proxy")
 async def proxy(body: Proxy) -> dict[str, str]:
-    reply = await shared.chat.completions.create(model=body.model, messages=body.messages)  # type: ignore[arg-type]
+    messages = cast(list[ChatCompletionMessageParam], body.messages)
+    reply = await shared.chat.completions.create(model=body.model, messages=messages)
     return {"answer": reply.choices[0].message.content or ""}
 
 
 @app.post("/stream-broken")
 async def stream_broken(body: Chat) -> StreamingResponse:
     async def chunks() -> AsyncIterator[str]:
-        raise RuntimeError("the stream breaks before its first chunk")
-        yield ""  # an async generator
+        if body.messages:  # always: the stream breaks before its first chunk
+            raise RuntimeError("the stream breaks before its first chunk")
+        yield ""
 
     return StreamingResponse(chunks(), media_type="text/event-stream")
 
@@ -82,10 +92,8 @@ async def profile(user_id: int) -> dict[str, object]:
 
 @app.post("/stream-sync")
 async def stream_sync(body: Chat) -> StreamingResponse:
-    messages = [m.model_dump() for m in body.messages]
-
     async def chunks() -> AsyncIterator[str]:
-        stream = blocking.chat.completions.create(model="gpt-4o-mini", messages=messages, stream=True)  # type: ignore[arg-type]
+        stream = blocking.chat.completions.create(model="gpt-4o-mini", messages=body.sent(), stream=True)
         for chunk in stream:  # a sync client read on the loop, chunk by chunk
             if chunk.choices and chunk.choices[0].delta.content:
                 yield chunk.choices[0].delta.content
@@ -95,6 +103,5 @@ async def stream_sync(body: Chat) -> StreamingResponse:
 
 @app.post("/azure")
 async def ask_azure(body: Chat) -> dict[str, str]:
-    messages = [m.model_dump() for m in body.messages]
-    reply = await azure.chat.completions.create(model="gpt-4o", messages=messages)  # type: ignore[arg-type]
+    reply = await azure.chat.completions.create(model="gpt-4o", messages=body.sent())
     return {"answer": reply.choices[0].message.content or ""}

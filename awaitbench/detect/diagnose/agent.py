@@ -42,6 +42,7 @@ class AgentSnapshot:
         current_stall_ms: how long the loop has been unresponsive right now (0 when healthy).
         threshold_ms: the block threshold in use.
         outbound: the hosts the app called or resolved, and what happened (`capture`).
+        watching: the loop watch's monitor runs (False: it died, see the app's log; nothing is measured).
     """
 
     pid: int
@@ -55,6 +56,7 @@ class AgentSnapshot:
     current_stall_ms: float = 0.0
     threshold_ms: float = 0.0
     outbound: tuple[OutboundHost, ...] = ()
+    watching: bool = True
 
 
 AGENT_SNAPSHOT = TypeAdapter(AgentSnapshot)
@@ -92,7 +94,9 @@ class PhaseRecorder(Recorder[AgentSnapshot]):
             if len(self._resources) < _MAX_KEPT:
                 self._resources.append(item)
 
-    def snapshot(self, *, stall_ms: float, loop_thread_id: int | None, threshold_ms: float) -> AgentSnapshot:
+    def snapshot(
+        self, *, stall_ms: float, loop_thread_id: int | None, threshold_ms: float, watching: bool = True
+    ) -> AgentSnapshot:
         with self._lock:
             return AgentSnapshot(
                 pid=os.getpid(),
@@ -106,6 +110,7 @@ class PhaseRecorder(Recorder[AgentSnapshot]):
                 current_stall_ms=round(stall_ms, 3),
                 threshold_ms=threshold_ms,
                 outbound=self.outbound.hosts(),
+                watching=watching,
             )
 
 

@@ -138,6 +138,11 @@ class Monitor:
                 self._settle_unanswered(target, now)
             target.restore_origin_tracking()
 
+    @property
+    def alive(self) -> bool:
+        """The monitor thread is running (False before `start`, after `stop`, or if it died)."""
+        return self._thread.is_alive()
+
     def current_stall_s(self) -> float:
         """The longest wait of a canary still in flight (0 when every loop answered)."""
         now = time.perf_counter()
