@@ -2,25 +2,30 @@
 
 The warm-up opens the app's client pools and tries the route's candidate bodies in order
 (`RequestTarget.variants`) while the route refuses them (400, 422, or a 5xx after the upstream refused
-the call the body made). When none is accepted, the reason names what failed and how fast, the body's
-first line, the outbound call that failed (a host diagnose does not capture, or the fake LLM's refusal)
-and the last error line of the app's log.
+the call the body made); a refusal that names a field the schema does not declare ("Message parameter is
+required", a route reading `request.query_params` itself) gets one more try with that field filled. When
+none is accepted, the reason names what failed and how fast, the body's first line, the outbound call that
+failed (a host diagnose does not capture, or the fake LLM's refusal) and the last error line of the app's
+log.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 from awaitbench.detect.diagnose.outbound import OutboundHost, merge_hosts
+from bench.diagnose.bodies import QUESTION
 from bench.diagnose.phases import Session, probe_once
 from bench.diagnose.targets import RequestTarget
 from bench.loadgen.closed_loop import ProbeResult
 
-__all__ = ["FirstAnswer", "first_answer"]
+__all__ = ["FirstAnswer", "first_answer", "named_field", "with_field"]
 
 _REFUSED = (400, 422)
 _ERROR_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Timeout|Refused)\w*(:|$)")
@@ -63,13 +68,17 @@ def first_answer(session: Session, target: RequestTarget) -> FirstAnswer:
     app.reset()
     offset = _size(app.log_path)
     outbound: tuple[OutboundHost, ...] = ()
-    variants = target.variants()
+    variants, named = list(target.variants()), False
     for tried, variant in enumerate(variants, start=1):
         result = probe_once(session, variant)
         outbound = merge_hosts(outbound, app.snapshot().outbound)
         answer = FirstAnswer(target=variant, result=result, tried=tried, outbound=outbound)
         if answer.ok or not _body_may_help(answer):
             break
+        field = None if named else named_field(result.body_head)
+        if field is not None and tried == len(variants):
+            variants.append(with_field(target, field))
+            named = True
     failed = not answer.ok and (answer.result.status or 500) >= 500
     return FirstAnswer(
         target=answer.target,
@@ -77,6 +86,36 @@ def first_answer(session: Session, target: RequestTarget) -> FirstAnswer:
         tried=answer.tried,
         outbound=outbound,
         log_line=_logged_error(app.log_path, offset, wait_s=_LOG_WAIT_S if failed else 0.0),
+    )
+
+
+_NAMED = (
+    re.compile(r"['\"`]?([A-Za-z_][A-Za-z0-9_]{0,40})['\"`]?\s+(?:parameter|param|field|argument)\b", re.I),
+    re.compile(
+        r"(?:missing|required)\s*(?:parameter|param|field|argument)?\s*:?\s*['\"`]([A-Za-z_]\w{0,40})", re.I
+    ),
+)
+_NOT_NAMES = {"the", "a", "an", "query", "body", "json", "request", "required", "missing", "this", "that"}
+
+
+def named_field(body_head: str) -> str | None:
+    """The field a refusal names (`"Message parameter is required"` -> `message`), if any."""
+    for pattern in _NAMED:
+        for match in pattern.finditer(body_head):
+            name = match.group(1)
+            if name.lower() not in _NOT_NAMES:
+                return name[0].lower() + name[1:] if name[1:].islower() else name
+    return None
+
+
+def with_field(target: RequestTarget, name: str) -> RequestTarget:
+    """`target` with `name` filled with a question: a body field, or a query parameter without a body."""
+    if target.has_body and isinstance(target.json_body, dict):
+        body = {**target.json_body, name: QUESTION}
+        return dataclasses.replace(target, json_body=body, alternatives=())
+    glue = "&" if "?" in target.path else "?"
+    return dataclasses.replace(
+        target, path=f"{target.path}{glue}{urlencode({name: QUESTION})}", alternatives=()
     )
 
 

@@ -2,9 +2,9 @@
 on one route of a service written here: a `Message.role = "user"` default the upstream needs and a
 `List[Dict[str, str]]` of messages, both forwarded as they come; a stream that breaks at once; a route
 answering 500 before another; a call to a host that is not an LLM provider (a database's REST API); a
-trivial sync route at hundreds of requests a second; a stream read with a sync client; and an Azure
-client built from an app-specific key variable (`AZURE_OPENAI_KEY`, read at import) and a hard-coded
-endpoint.
+trivial sync route at hundreds of requests a second; a stream read with a sync client; an Azure client
+built from an app-specific key variable (`AZURE_OPENAI_KEY`, read at import) and a hard-coded endpoint;
+and a route reading a query parameter its schema does not declare.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from typing import cast
 
 import httpx
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import StreamingResponse
 from openai import AsyncAzureOpenAI, AsyncOpenAI, OpenAI
 from openai.types.chat import ChatCompletionMessageParam
@@ -104,4 +104,15 @@ async def stream_sync(body: Chat) -> StreamingResponse:
 @app.post("/azure")
 async def ask_azure(body: Chat) -> dict[str, str]:
     reply = await azure.chat.completions.create(model="gpt-4o", messages=body.sent())
+    return {"answer": reply.choices[0].message.content or ""}
+
+
+@app.get("/search")
+async def search(request: Request) -> dict[str, str]:
+    message = request.query_params.get("message")  # read by hand: the OpenAPI schema does not know it
+    if not message:
+        raise HTTPException(status_code=400, detail="Message parameter is required")
+    reply = await shared.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": message}]
+    )
     return {"answer": reply.choices[0].message.content or ""}

@@ -1,7 +1,7 @@
 """What fooled diagnose on public services, reproduced on a service written here
 (`tests/awaitbench/diagnose_patterns_app.py`) and diagnosed without a requests file or any flag: every
 route that can work is exercised, the ones that cannot say why in one line, and no route gets a finding it
-does not have. One diagnosis, eight routes, the short phases of the CLI test (a minute or two on two
+does not have. One diagnosis, nine routes, the short phases of the CLI test (a minute or two on two
 cores). The verdicts rest on wide margins (a parked loop against a free one, a token held for a lone
 request's time against twenty times it), so a loaded machine does not move them.
 """
@@ -43,7 +43,12 @@ def test_bodies_with_defaults_and_string_dicts_reach_the_upstream(
     diagnosed: tuple[dict[str, Any], str],
 ) -> None:
     routes, _ = diagnosed
-    for path in ("/chat", "/proxy", "/azure"):
+    for path in (
+        "/chat",
+        "/proxy",
+        "/azure",
+        "/search?message=What+is+the+capital+of+France%3F+Answer+in+one+sentence.",
+    ):
         assert _findings(routes[path]) == set(), (path, routes[path]["findings"])
         assert routes[path]["figures"]["one_user"]["upstream"]["calls"] >= 1, path
 
