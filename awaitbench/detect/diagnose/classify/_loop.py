@@ -28,16 +28,21 @@ MIN_BLOCKED_SHARE = 0.10
 
 CLIENT_PACKAGES = (
     "openai", "anthropic", "groq", "google/genai", "botocore", "httpx", "httpx2", "httpcore", "httpcore2",
-    "h11", "h2", "aiohttp", "yarl", "anyio", "urllib3", "requests", "ssl.py", "socket.py", "asyncio",
+    "h11", "h2", "aiohttp", "yarl", "anyio", "urllib3", "requests",
 )  # fmt: skip
 """Where an upstream call computes: a loop running in them runs the client's own per-call work."""
 
 
+def _standard_library(path: str) -> bool:
+    return path.startswith("<") or ("/lib/python" in path and "-packages/" not in path)
+
+
 def in_client(site: BlockSite) -> bool:
-    """The site's innermost frame (where the loop actually ran) is inside an HTTP or LLM client."""
-    innermost = site.stack[-1] if site.stack else site.location
-    path = innermost.file.replace("\\", "/")
-    return any(f"/{name}/" in path or path.endswith("/" + name) for name in CLIENT_PACKAGES)
+    """Where the loop actually ran (the innermost frame outside the standard library: `json`, `ssl` or
+    an import called by a package count as that package's) is inside an HTTP or LLM client."""
+    frames = [f.file.replace("\\", "/") for f in (site.stack or (site.location,))]
+    path = next((p for p in reversed(frames) if not _standard_library(p)), frames[-1])
+    return any(f"/{name}/" in path for name in CLIENT_PACKAGES)
 
 
 def busiest_phase(evidence: RouteEvidence) -> PhaseFigures:
