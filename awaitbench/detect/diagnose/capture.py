@@ -39,9 +39,9 @@ class Capture:
     redirect: bool = True
     log: OutboundLog = field(default_factory=OutboundLog)
 
-    def route(self, host: str | None, path: str) -> Route | None:
-        """The route a call to `host` takes (None: not captured)."""
-        if not self.redirect or not host:
+    def route(self, host: str | None, port: int | None, path: str) -> Route | None:
+        """The route a call to `host` takes (None: not captured, or already the fake LLM)."""
+        if not self.redirect or not host or self.is_upstream(host, port):
             return None
         return self.table.find(host, path or "/")
 
@@ -128,7 +128,7 @@ def _patch_httpx(capture: Capture, module_name: str) -> None:
     def steer(request: Any) -> tuple[str | None, int | None, Route | None]:
         url = request.url
         host, port = url.host, url.port or _DEFAULT_PORTS.get(url.scheme)
-        route = capture.route(host, url.path)
+        route = capture.route(host, port, url.path)
         if route is not None:
             request.url = url.copy_with(
                 scheme="http",
@@ -174,7 +174,7 @@ def _patch_aiohttp(capture: Capture) -> None:
     def build(original: Any) -> Any:
         def _build_url(self: Any, str_or_url: Any) -> Any:
             url = original(self, str_or_url)
-            route = capture.route(url.host, url.path)
+            route = capture.route(url.host, url.port, url.path)
             if route is None:
                 return url
             return URL.build(
@@ -191,7 +191,7 @@ def _patch_aiohttp(capture: Capture) -> None:
     def request(original: Any) -> Any:
         async def _request(self: Any, method: str, str_or_url: Any, **kwargs: Any) -> Any:
             url = named(self, str_or_url)
-            route = capture.route(url.host, url.path)
+            route = capture.route(url.host, url.port, url.path)
             with capture.call(url.host, url.port, route, "aiohttp") as call:
                 response = await original(self, method, str_or_url, **kwargs)
                 call.status = response.status
@@ -229,7 +229,7 @@ def _patch_urllib3(capture: Capture) -> None:
     def make(original: Any) -> Any:
         def urlopen(self: Any, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
             parts = urlsplit(url)
-            route = capture.route(self.host, parts.path)
+            route = capture.route(self.host, self.port, parts.path)
             pool, target = self, url
             if route is not None:
                 pool, kwargs["assert_same_host"] = companion(self), False

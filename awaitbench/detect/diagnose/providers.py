@@ -9,6 +9,7 @@ dialect: `https://api.groq.com/openai/v1/chat/completions` -> `/v1/chat/completi
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -125,15 +126,30 @@ def key_variables() -> tuple[str, ...]:
     return tuple(dict.fromkeys(name for p in PROVIDERS for name in p.key_env))
 
 
+_API_PATH = re.compile(
+    r"^(?P<prefix>.*?)(?:/v1)?/(?P<endpoint>chat/completions|completions|embeddings|responses|messages)$"
+)
+"""A path that ends in an OpenAI or Anthropic endpoint: a self-hosted or proxied LLM API (vLLM, Ollama's
+and LM Studio's OpenAI-compatible servers, LiteLLM), whatever its host."""
+
+
 class RouteTable:
-    """The built-in routes, after the user's own (`--capture-host HOST[=dialect]`, tried first)."""
+    """The built-in routes, after the user's own (`--capture-host HOST[=dialect]`, tried first), then
+    any host whose path ends in an OpenAI or Anthropic endpoint (`/v1/chat/completions`, `/v1/messages`)."""
 
     def __init__(self, extra: tuple[Route, ...] = ()) -> None:
         self.routes = (*extra, *(r for p in PROVIDERS for r in p.routes))
 
     def find(self, host: str, path: str) -> Route | None:
-        """The route a call to `host` with `path` takes (None: not a provider the table knows)."""
-        return next((r for r in self.routes if r.matches(host, path)), None)
+        """The route a call to `host` with `path` takes (None: not an LLM API the table knows)."""
+        found = next((r for r in self.routes if r.matches(host, path)), None)
+        if found is not None:
+            return found
+        api = _API_PATH.match(path)
+        if api is None:
+            return None
+        dialect: Dialect = "anthropic" if api["endpoint"] == "messages" else "openai"
+        return Route(host=host.lower(), dialect=dialect, prefix=path[: len(path) - len(api["endpoint"]) - 1])
 
     def knows_host(self, host: str) -> bool:
         return any(fnmatch.fnmatchcase(host.lower(), r.host) for r in self.routes)

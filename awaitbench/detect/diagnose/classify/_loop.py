@@ -33,16 +33,14 @@ CLIENT_PACKAGES = (
 """Where an upstream call computes: a loop running in them runs the client's own per-call work."""
 
 
-def _standard_library(path: str) -> bool:
-    return path.startswith("<") or ("/lib/python" in path and "-packages/" not in path)
-
-
 def in_client(site: BlockSite) -> bool:
-    """Where the loop actually ran (the innermost frame outside the standard library: `json`, `ssl` or
-    an import called by a package count as that package's) is inside an HTTP or LLM client."""
-    frames = [f.file.replace("\\", "/") for f in (site.stack or (site.location,))]
-    path = next((p for p in reversed(frames) if not _standard_library(p)), frames[-1])
-    return any(f"/{name}/" in path for name in CLIENT_PACKAGES)
+    """The loop ran inside a call the app made to an HTTP or LLM client: below the app's innermost frame
+    (`location`) the stack passes through a client package (whatever it called in turn: pydantic,
+    `typing`, an import)."""
+    stack = list(site.stack)
+    below = stack[stack.index(site.location) + 1 :] if site.location in stack else stack[-1:]
+    paths = [f.file.replace("\\", "/") for f in below]
+    return any(f"/{name}/" in path for path in paths for name in CLIENT_PACKAGES)
 
 
 def busiest_phase(evidence: RouteEvidence) -> PhaseFigures:

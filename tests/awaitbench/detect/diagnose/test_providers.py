@@ -41,7 +41,25 @@ def test_known_hosts_map_to_their_dialect_and_path(host: str, path: str, dialect
 def test_other_hosts_are_not_captured() -> None:
     table = RouteTable()
     for host in ("db.example.supabase.co", "hooks.slack.com", "openai.example.com", "127.0.0.1"):
-        assert table.find(host, "/v1/chat/completions") is None, host
+        assert table.find(host, "/rest/v1/profiles") is None, host
+    assert table.find("localhost", "/api/chat") is None  # Ollama's own API: --capture-host is the way
+
+
+@pytest.mark.parametrize(
+    ("host", "path", "dialect", "target"),
+    [
+        ("192.168.0.230", "/v1/chat/completions", "openai", "/v1/chat/completions"),  # LM Studio on the LAN
+        ("localhost", "/v1/embeddings", "openai", "/v1/embeddings"),  # vLLM, Ollama's OpenAI API
+        ("llm.corp.example", "/litellm/v1/chat/completions", "openai", "/v1/chat/completions"),
+        ("gateway.corp.example", "/anthropic/v1/messages", "anthropic", "/v1/messages"),
+    ],
+)
+def test_any_host_serving_an_llm_endpoint_is_captured(
+    host: str, path: str, dialect: str, target: str
+) -> None:
+    route = RouteTable().find(host, path)
+    assert route is not None
+    assert (route.dialect, route.target_path(path)) == (dialect, target)
 
 
 def test_a_host_the_user_adds_takes_its_path_from_the_first_v1() -> None:
