@@ -1,11 +1,8 @@
 """Request bodies and parameter values from JSON Schema, built to be accepted by a real route.
 
-`candidates` gives the bodies to try in order until the route accepts one: the schema's own example, then
-the required fields with every default filled in, then every optional field filled too, then the required
-fields alone. Values are the schema's own (`examples`, `example`, `default`, `const`, `enum`) before
-synthesised ones; synthesised values respect types, formats, bounds and lengths, and are realistic where
-the field's name says what it holds: a `prompt` is a question, `messages` a chat, `role` is `"user"`.
-Why not Schemathesis or hypothesis-jsonschema: docs/diagnose.md ("Which requests").
+`candidates`: the schema's example, then defaults filled in, then every field, then the required ones;
+values respect types, formats and bounds, and are realistic where a field's name says what it holds.
+Why not Schemathesis or hypothesis-jsonschema: docs/diagnose.md, "Which requests".
 """
 
 from __future__ import annotations

@@ -1,12 +1,8 @@
 """A route's first requests: find a request it accepts, or say plainly, in one line, why it fails.
 
-The warm-up opens the app's client pools and tries the route's candidate bodies in order
-(`RequestTarget.variants`) while the route refuses them (400, 422, or a 5xx after the upstream refused
-the call the body made); a refusal that names a field the schema does not declare ("Message parameter is
-required", a route reading `request.query_params` itself) gets one more try with that field filled. When
-none is accepted, the reason names what failed and how fast, the body's first line, the outbound call that
-failed (a host diagnose does not capture, or the fake LLM's refusal) and the last error line of the app's
-log.
+Candidate bodies are tried while the route refuses them; a refusal naming an undeclared field gets one
+more try with it. The reason names the status, the body's first line, the outbound call that failed and
+the app's last error line. docs/diagnose.md, "Which requests".
 """
 
 from __future__ import annotations

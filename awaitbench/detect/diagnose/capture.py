@@ -1,10 +1,8 @@
-"""Send every call to a known LLM provider to the fake LLM, whatever URL the app's code holds.
+"""Send every call to a known LLM API to the fake LLM, whatever URL the app's code holds.
 
-`awaitbench.detect.serve` installs it before importing the app: the request entry points of httpx (and
-httpx2), aiohttp and urllib3 (under requests and botocore) are wrapped, so a client built at import with
-`base_url="https://api.groq.com/openai/v1"` reaches the fake LLM over plain HTTP, its path in the
-provider's dialect (`providers`). Other hosts are left alone; every call and name lookup is noted in an
-`OutboundLog` with what it raised. docs/diagnose.md ("Which upstream").
+Installed by `awaitbench.detect.serve` before the app is imported: httpx (and httpx2), aiohttp and urllib3
+are wrapped, so `OpenAI(base_url="https://api.groq.com/openai/v1")` reaches the fake LLM in its dialect
+(`providers`); every call and name lookup is noted in an `OutboundLog`. docs/diagnose.md, "Which upstream".
 """
 
 from __future__ import annotations

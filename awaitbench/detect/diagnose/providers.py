@@ -1,9 +1,8 @@
 """The LLM providers diagnose stands in for: which hosts speak which dialect, and where their paths go.
 
-One table serves both halves: the capture inside the app (`capture`) sends a call to a provider's host to
-the fake LLM, its path rewritten to the dialect's; the bench fills each provider's API-key variable with a
-fake key when the user gave none. A `Route` maps `host` (an `fnmatch` pattern) and a path prefix to a
-dialect: `https://api.groq.com/openai/v1/chat/completions` -> `/v1/chat/completions` (openai).
+One table for both halves: the capture (`capture`) rewrites a call by its `Route` (`api.groq.com` +
+`/openai/v1/chat/completions` -> openai, `/v1/chat/completions`); the bench fills each provider's key
+variable with a fake key.
 """
 
 from __future__ import annotations
