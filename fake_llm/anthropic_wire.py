@@ -69,6 +69,8 @@ def _message_tail(model: str, tokens: tuple[int, ...], finish_reason: str, input
 class MessagesRenderer:
     """`/v1/messages` replies for one request."""
 
+    content_type = b"text/event-stream"
+
     def __init__(self, *, request_id: str, model: str, prompt_tokens: int) -> None:
         self.message_id = "msg_" + request_id.removeprefix("chatcmpl-")
         self.model = model

@@ -102,7 +102,10 @@ class AzureDialect:
         code = code or _CODES.get(status, str(status))
         return json.dumps({"error": {"code": code, "message": message}}).encode()
 
-    def fault_body(self, status: str) -> bytes:
+    def error_headers(self, status: int) -> Headers:
+        return []
+
+    def fault_body(self, status: str, retry_after_s: float) -> bytes:
         code, message = _FAULTS[status]
         return json.dumps({"error": {"code": code, "message": message}}).encode()
 

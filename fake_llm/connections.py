@@ -11,7 +11,7 @@ from typing import Any
 
 from fake_llm.dialects import OPENAI, Dialect
 from fake_llm.http_cycle import install as install_coalescing
-from fake_llm.routes import API_PATHS, DIALECTS
+from fake_llm.routes import API_PATHS, DIALECTS, FAMILY_PREFIXES, family_route
 from fake_llm.stats import ServerStats
 
 __all__ = ["Connection", "ConnectionTracker", "HeadLimits", "protocol_class"]
@@ -22,15 +22,30 @@ _HEAD_MESSAGE = "The request line and headers are too large (fake_llm --max-head
 def _head_too_large(dialect: Dialect) -> bytes:
     """The whole 431 response, in `dialect`'s error shape (written by hand: no ASGI cycle exists yet)."""
     body = dialect.error_body(431, _HEAD_MESSAGE, code="request_header_fields_too_large")
+    extra = b"".join(name + b": " + value + b"\r\n" for name, value in dialect.error_headers(431))
     return (
         b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: application/json\r\n"
-        b"content-length: %d\r\nconnection: close\r\n\r\n%s" % (len(body), body)
+        b"content-length: %d\r\n%sconnection: close\r\n\r\n%s" % (len(body), extra, body)
     )
 
 
 # By request path, in the route's error shape; any other path (a control route) in OpenAI's.
 _HEAD_TOO_LARGE = {path.encode(): _head_too_large(DIALECTS[route]) for path, route in API_PATHS.items()}
 _HEAD_TOO_LARGE_OTHER = _head_too_large(OPENAI)
+
+
+def _head_refusal(path: bytes) -> bytes:
+    """The 431 for a request line naming `path`, in the error shape of its API."""
+    known = _HEAD_TOO_LARGE.get(path)
+    if known is not None:
+        return known
+    text = path.decode("latin-1")
+    if text.startswith(FAMILY_PREFIXES):
+        route, missing = family_route(text)
+        dialect = DIALECTS[route] if route is not None else missing
+        if dialect is not None:
+            return _head_too_large(dialect)
+    return _HEAD_TOO_LARGE_OTHER
 
 
 class Connection:
@@ -188,7 +203,7 @@ class _HeadSize(_Tracked):
     def _fake_llm_refuse_head(self) -> None:
         # The path is known once the request line is (httptools hands the URL over as it arrives).
         path = getattr(self, "url", b"").partition(b"?")[0]
-        self.transport.write(_HEAD_TOO_LARGE.get(path, _HEAD_TOO_LARGE_OTHER))
+        self.transport.write(_head_refusal(path))
         if self.transport.can_write_eof():
             # Half-close and keep reading: closing with unread input would send a reset, and the client
             # could lose the 431 before reading it.

@@ -95,6 +95,8 @@ def chat_completion(
 class ChatRenderer:
     """`/v1/chat/completions` replies for one request."""
 
+    content_type = b"text/event-stream"
+
     def __init__(self, *, request_id: str, model: str, prompt_tokens: int, include_usage: bool) -> None:
         self.request_id = request_id
         self.model = model
@@ -176,6 +178,8 @@ class ResponsesRenderer:
     Documents are rendered with a placeholder where the text goes and the text is streamed into its place
     (`_around_text`), so one code path serves replies of any size.
     """
+
+    content_type = b"text/event-stream"
 
     _HEAD_EVENTS = 4
 

@@ -37,6 +37,7 @@ COMMAND_MODULES = (
     CommandModule(module="perf", names=("perf",)),
     CommandModule(module="lint", names=("lint",), toolkit=False),
     CommandModule(module="diagnose", names=("diagnose",)),
+    CommandModule(module="demo", names=("demo",)),
 )
 
 

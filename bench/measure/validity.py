@@ -41,6 +41,8 @@ class PointHealth:
         machine_cpu_percent: all cores (None = not measured).
         schedule_lag_p99_ms: the open-loop generator's lag p99 (None: a closed loop, or nothing sent).
         open_loop: the generator was the open loop (the fix for a saturated one differs from Locust's).
+        loadgen_remedy: what to do about a saturated generator, when its command has other means than
+            `run`'s (`awaitbench demo`: fewer users); None: `run`'s advice for its generator.
     """
 
     requests: int
@@ -51,13 +53,16 @@ class PointHealth:
     machine_cpu_percent: float | None = None
     schedule_lag_p99_ms: float | None = None
     open_loop: bool = False
+    loadgen_remedy: str | None = None
 
 
 def invalid_reasons(health: PointHealth) -> tuple[str, ...]:
     """Reasons the point is invalid; empty = valid."""
     reasons: list[str] = []
     if health.loadgen_cpu_percent_per_process > LOADGEN_CPU_LIMIT_PERCENT:
-        fix = "lower --rate or spread generators (docs/bench.md)" if health.open_loop else "use --processes N"
+        fix = health.loadgen_remedy or (
+            "lower --rate or spread generators (docs/bench.md)" if health.open_loop else "use --processes N"
+        )
         reasons.append(
             f"load generator CPU {health.loadgen_cpu_percent_per_process:.0f}% of a core "
             f"(> {LOADGEN_CPU_LIMIT_PERCENT:.0f}%): {fix}"
