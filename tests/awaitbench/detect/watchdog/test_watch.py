@@ -192,7 +192,8 @@ def _hold_then(hold: object) -> LoopWatch:
 def test_a_garbage_collection_is_named_as_the_cause_of_the_block() -> None:
     import gc
 
-    heap = [[] for _ in range(1_000_000)]  # ~75 MB of tracked objects: a full collection takes 100+ ms
+    # ~75 MB of tracked objects: a full collection takes 100+ ms
+    heap: list[list[int]] = [[] for _ in range(1_000_000)]
     watch = _hold_then(gc.collect)
     del heap
     block = max(watch.blocks, key=lambda b: b.duration_ms)
