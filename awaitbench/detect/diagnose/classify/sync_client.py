@@ -21,7 +21,10 @@ from awaitbench.detect.diagnose.findings import Finding
 __all__ = ["PITFALL", "classify"]
 
 PITFALL = "sync_client"
-FIX = "Use the async client (AsyncOpenAI, httpx.AsyncClient), created once at startup, and await the call."
+FIX = (
+    "Use the SDK's async client (AsyncOpenAI, AsyncAnthropic, genai.Client().aio, httpx.AsyncClient), "
+    "created once at startup, and await the call."
+)
 
 
 def classify(evidence: RouteEvidence) -> Finding | None:

@@ -64,8 +64,7 @@ def classify(evidence: RouteEvidence) -> Finding | None:
         pitfall=PITFALL,
         severity="high",
         evidence=(
-            f"{held}; {cut} (the OpenAI SDK's default is 600 s; more than --max-deadline-s "
-            f"{fmt(hang.max_deadline_s)} s)"
+            f"{held}; {cut} ({_sdk_default(deadline)}more than --max-deadline-s {fmt(hang.max_deadline_s)} s)"
         ),
         numbers={"waited_s": hang.waited_s, "deadline_s": -1.0 if never else round(deadline, 1)},
         location=describe_frame(hang.awaiting_at) if hang.awaiting_at else None,
@@ -92,3 +91,8 @@ def deadline_note(evidence: RouteEvidence) -> str | None:
     if deadline is not None and not math.isinf(deadline):
         return f"when the upstream hangs, the route's deadline cuts the hung call after {fmt(deadline)} s"
     return None
+
+
+def _sdk_default(deadline_s: float) -> str:
+    """Name the OpenAI and Anthropic SDKs' 600 s default when that is the deadline found."""
+    return "the OpenAI SDK's default is 600 s; " if abs(deadline_s - 600.0) < 1.0 else ""
