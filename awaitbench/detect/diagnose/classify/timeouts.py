@@ -1,18 +1,4 @@
-"""timeouts: a hung upstream call holds the route (and its user) far longer than anyone waits.
-
-Bad (found): `await client.chat.completions.create(...)` with the SDK's default timeout (600 s): when the
-upstream hangs, the route does not answer during the hang probe, and the earliest deadline the request
-armed fires after ~600 s.
-
-Good (not found): `async with asyncio.timeout(10): await client.chat.completions.create(...)` — the
-route answers 504 after 10 s; or a client built with `timeout=60`: the probe sees a 60 s deadline armed.
-
-Evidence (numbers only): the hang probe (every upstream call hangs) got no answer within its length, and
-the request's earliest armed deadline — a timer on the loop, or a sync client's socket timeout — is
-later than `HangProbe.max_deadline_s` (`--max-deadline-s`, default 120 s), or there is none. No
-deadline visible at all is ambiguous
-(the call may wait somewhere the probe cannot see): said so, graded lower.
-"""
+"""timeouts: a hung upstream call holds the route (and its user) far longer than anyone waits."""
 
 from __future__ import annotations
 
