@@ -15,8 +15,11 @@ __all__ = [
     "Block",
     "BlockGroup",
     "BlockState",
+    "BlockingCall",
     "Frame",
     "LagSummary",
+    "LeakedTask",
+    "LeakedThread",
     "NeverAwaited",
     "ResourceLeak",
     "ThreadpoolUsage",
@@ -142,18 +145,83 @@ class NeverAwaited:
     Args:
         coroutine: its qualified name.
         defined_at: where its `async def` is.
-        created_at: where it was created, innermost first (empty unless origin tracking was on).
+        created_at: where it was created, innermost first: from origin tracking when it was on, else
+            the statement that created and discarded it (`notify(user)` without `await`).
+        dropped_at: where the last reference to it went away, innermost first, when that was not the
+            statement that created it (a coroutine stored, then dropped); empty otherwise.
     """
 
     coroutine: str
     defined_at: Frame
     created_at: tuple[Frame, ...] = ()
+    dropped_at: tuple[Frame, ...] = ()
 
     @property
     def origin(self) -> Frame | None:
-        """The innermost creation frame in the user's code (None without origin tracking)."""
-        innermost = self.created_at[0] if self.created_at else None
-        return next((f for f in self.created_at if f.user_code), innermost)
+        """The innermost creation frame in the user's code (None when unknown)."""
+        return _first_user(self.created_at)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LeakedTask:
+    """An asyncio task created during a watch and still pending at its end (not being cancelled).
+
+    Args:
+        name: the task's name (`Task-12` unless named).
+        coroutine: its coroutine's qualified name.
+        created_at: where it was created, innermost first (empty for a task created before the watch
+            saw its loop, or built as `asyncio.Task(...)` directly).
+        waiting_at: where it is suspended now (None when it never started).
+    """
+
+    name: str
+    coroutine: str
+    created_at: tuple[Frame, ...] = ()
+    waiting_at: Frame | None = None
+
+    @property
+    def origin(self) -> Frame | None:
+        """The innermost creation frame in the user's code."""
+        return _first_user(self.created_at)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LeakedThread:
+    """A thread started during a watch and still alive at its end.
+
+    Args:
+        name: the thread's name.
+        target: the function it runs (`module.qualname`), when known.
+        started_at: where `Thread.start()` was called, innermost first.
+        running_at: where it is now.
+    """
+
+    name: str
+    target: str | None
+    started_at: tuple[Frame, ...] = ()
+    running_at: Frame | None = None
+
+    @property
+    def origin(self) -> Frame | None:
+        """The innermost frame of the user's code that started it."""
+        return _first_user(self.started_at)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BlockingCall:
+    """A known blocking call made on an event loop's thread (strict mode), whatever its duration.
+
+    Args:
+        call: what was called, e.g. `time.sleep(0.005)`, `open('data.json')`, `socket.connect`.
+        location: the innermost frame of the user's code on the stack.
+        stack: the loop thread's stack, outermost first.
+        thread_name: the loop's thread.
+    """
+
+    call: str
+    location: Frame
+    stack: tuple[Frame, ...]
+    thread_name: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -191,6 +259,9 @@ class WatchReport:
         never_awaited: coroutines never awaited.
         resource_warnings: ResourceWarnings (unclosed clients and sockets).
         lag: loop lag over the watch.
+        leaked_tasks: tasks left pending (with `leaks=("tasks",)`).
+        leaked_threads: threads left running (with `leaks=("threads",)`).
+        blocking_calls: known blocking calls made on a loop thread (with `strict=True`).
     """
 
     threshold_ms: float
@@ -203,6 +274,9 @@ class WatchReport:
     never_awaited: tuple[NeverAwaited, ...] = ()
     resource_warnings: tuple[ResourceLeak, ...] = ()
     lag: LagSummary = field(default_factory=LagSummary)
+    leaked_tasks: tuple[LeakedTask, ...] = ()
+    leaked_threads: tuple[LeakedThread, ...] = ()
+    blocking_calls: tuple[BlockingCall, ...] = ()
 
     @property
     def threadpool_peak(self) -> int:
@@ -213,6 +287,11 @@ class WatchReport:
     def blocked_ms(self) -> float:
         """Total time the loops were blocked beyond the threshold."""
         return sum(group.total_ms for group in self.groups)
+
+
+def _first_user(frames: tuple[Frame, ...]) -> Frame | None:
+    """The first frame of the user's code (the innermost, frames being innermost first), else the first."""
+    return next((f for f in frames if f.user_code), frames[0] if frames else None)
 
 
 def _short_path(path: str) -> str:
