@@ -54,8 +54,11 @@ def walk(frame: FrameType | None, limit: int | None = None) -> tuple[RawFrame, .
 
 
 def sample_thread(thread_id: int) -> tuple[RawFrame, ...] | None:
-    """The current stack of another thread (None if the thread is gone)."""
+    """The current stack of another thread (None if the thread is gone), without the innermost frames of
+    this package (strict mode's wrappers around `time.sleep` and socket calls)."""
     frame = sys._current_frames().get(thread_id)
+    while frame is not None and frame.f_code.co_filename.startswith(_DETECT_DIR) and frame.f_back is not None:
+        frame = frame.f_back
     return walk(frame) if frame is not None else None
 
 

@@ -5,7 +5,7 @@ that makes one passes or fails depending on how busy the machine is. Seen throug
 patches of `awaitbench.detect.watchdog.audit`, a call is recorded when it is reached from the user's code
 (a frame the `FrameFilter` calls yours; or, with a scope, a frame of one of the scope's packages) and no
 frame on the stack is allowed to block (`strict_allow` patterns, plus imports and source-line lookups,
-which open files by design).
+which open files by design). This package's own calls never reach it (the audit module's guard).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from awaitbench.detect.watchdog.stacks import FrameClassifier, RawFrame, innermo
 
 __all__ = ["ALWAYS_ALLOWED", "StrictRecorder"]
 
-ALWAYS_ALLOWED = ("importlib.*", "linecache.*", "awaitbench.detect.*")
-"""Frames in which blocking is expected: an import reads its module's files, a traceback reads source
-lines, and this package reads source lines for its reports."""
+ALWAYS_ALLOWED = ("importlib.*", "linecache.*")
+"""Frames in which blocking is expected: an import reads its module's files, a traceback (or this
+package's report) reads source lines."""
 
 
 class StrictRecorder:
