@@ -11,14 +11,15 @@ installed, and does nothing unless asked:
     @pytest.mark.loop_block_ms(100)     # this test only (None exempts a test from --loop-block-ms)
     @pytest.mark.loop_leaks("tasks")    # likewise (None exempts); @pytest.mark.loop_block_strict(False)
 
-The test's call phase runs under `awaitbench.detect.watchdog.watch_loop(loops="all")`, which finds the
-event loops of every thread from their stacks (pytest-asyncio's and anyio's in the main thread, the portal
-thread of FastAPI's TestClient); an `async def` test also attaches its own loop from inside it, at its
-first line. Import-light on purpose: the watchdog is imported only when an option or marker asks for it.
+An `async def` test is watched from inside its own loop, first line to last (pytest-asyncio's or anyio's);
+a sync test's call runs under `watch_loop(loops="all")`, which finds the event loops of every thread from
+their stacks (the portal thread of FastAPI's TestClient). Import-light on purpose: the watchdog is
+imported only when an option or marker asks for it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import math
@@ -210,47 +211,62 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
     config, fail_ms = _watch_config(item, session.asked) if session is not None else (None, None)
     if config is None:
         return (yield)
-    from awaitbench.detect.watchdog import LoopWatch
-
-    watch = LoopWatch(config).start()
-    restore = _attach_inside(item, watch)
+    watching = _TestWatch(item, config)
     try:
         result = yield
     except BaseException:
-        restore()
-        report = watch.stop()
-        _record(item, session, report)
-        found = _failure_text(report, blocks=True)
-        if found:
-            item.add_report_section("call", "event loops", found)
+        report = watching.finish()
+        if report is not None:
+            _record(item, session, report)
+            found = _failure_text(report, blocks=True)
+            if found:
+                item.add_report_section("call", "event loops", found)
         raise
-    restore()
-    report = watch.stop()
-    _record(item, session, report)
-    failure = _failure_text(report, blocks=fail_ms is not None)
-    if failure:
-        pytest.fail(failure, pytrace=False)
+    report = watching.finish()
+    if report is not None:
+        _record(item, session, report)
+        failure = _failure_text(report, blocks=fail_ms is not None)
+        if failure:
+            pytest.fail(failure, pytrace=False)
     return result
 
 
-def _attach_inside(item: pytest.Item, watch: LoopWatch) -> Callable[[], None]:
-    """For an `async def` test: run it so that it attaches its own loop at its first line and checks
-    that loop's tasks at its last, whichever plugin runs the loop (pytest-asyncio, anyio). Returns the
-    undo."""
-    function = getattr(item, "obj", None)
-    if not inspect.iscoroutinefunction(function):
-        return lambda: None
+class _TestWatch:
+    """The watch of one test's call phase. An `async def` test is watched from inside its own loop, from
+    its first line to its last, whichever plugin runs that loop (pytest-asyncio, anyio): the loop is
+    attached at once and its tasks checked while it still runs, and no other thread is searched (a sync
+    wait inside the test blocks this very loop). A sync test is watched around its call, on every loop
+    the threads run (FastAPI's TestClient runs the app on a portal thread)."""
 
-    @functools.wraps(function)
-    async def attached(*args: Any, **kwargs: Any) -> Any:
-        watch.attach_running_loop()
-        try:
-            return await function(*args, **kwargs)
-        finally:
-            watch.check_running_loop()
+    def __init__(self, item: pytest.Item, config: WatchConfig) -> None:
+        from awaitbench.detect.watchdog import LoopWatch
 
-    item.obj = attached  # type: ignore[attr-defined]
-    return lambda: setattr(item, "obj", function)
+        self._report: WatchReport | None = None
+        self._watch: LoopWatch | None = None
+        function = getattr(item, "obj", None)
+        if not inspect.iscoroutinefunction(function):
+            self._watch = LoopWatch(config).start()
+            self._undo: Callable[[], None] = lambda: None
+            return
+        inside = dataclasses.replace(config, loops="auto")  # no asyncio loop (trio): every thread
+
+        @functools.wraps(function)
+        async def watched(*args: Any, **kwargs: Any) -> Any:
+            watch = LoopWatch(inside).start()
+            try:
+                return await function(*args, **kwargs)
+            finally:
+                self._report = watch.stop()
+
+        item.obj = watched  # type: ignore[attr-defined]
+        self._undo = lambda: setattr(item, "obj", function)
+
+    def finish(self) -> WatchReport | None:
+        """The report (None when an `async def` test never ran, e.g. no plugin runs coroutines)."""
+        self._undo()
+        if self._watch is not None:
+            self._report = self._watch.stop()
+        return self._report
 
 
 def _record(item: pytest.Item, session: _Session | None, report: WatchReport) -> None:

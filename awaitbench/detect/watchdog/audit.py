@@ -16,6 +16,7 @@ running an asyncio loop (`asyncio.events._get_running_loop()`), and never from i
 from __future__ import annotations
 
 import asyncio.events
+import functools
 import socket
 import sys
 import threading
@@ -114,6 +115,7 @@ _thread_patches: list[Patch] = []
 def _blocking_method(owner: type, name: str) -> Callable[..., Any]:
     original = getattr(owner, name)
 
+    @functools.wraps(original)
     def method(self: Any, *args: Any, **kwargs: Any) -> Any:
         if _blocking and not getattr(_local, "busy", False) and _get_running_loop() is not None:
             if not _non_blocking(self):
@@ -129,6 +131,7 @@ def _blocking_method(owner: type, name: str) -> Callable[..., Any]:
 
 
 def _sleep(original: Callable[[float], None]) -> Callable[[float], None]:
+    @functools.wraps(original)
     def sleep(secs: float) -> None:
         if _blocking and secs > 0 and not getattr(_local, "busy", False) and _get_running_loop() is not None:
             _report(f"time.sleep({secs!r})", sys._getframe(1))
@@ -138,6 +141,7 @@ def _sleep(original: Callable[[float], None]) -> Callable[[float], None]:
 
 
 def _thread_start(original: Callable[[threading.Thread], None]) -> Callable[[threading.Thread], None]:
+    @functools.wraps(original)
     def start(self: threading.Thread) -> None:
         if _thread_starts and not getattr(_local, "busy", False):
             _thread_started(self, sys._getframe(1))

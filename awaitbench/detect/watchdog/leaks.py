@@ -21,7 +21,13 @@ from collections.abc import Callable
 from typing import Any
 
 from awaitbench.detect.watchdog.report import Frame, LeakedTask, LeakedThread
-from awaitbench.detect.watchdog.stacks import FrameClassifier, innermost_first, to_frames, walk
+from awaitbench.detect.watchdog.stacks import (
+    FrameClassifier,
+    innermost_first,
+    outside_detect,
+    to_frames,
+    walk,
+)
 
 __all__ = ["TaskLeaks", "ThreadLeaks"]
 
@@ -53,15 +59,12 @@ class TaskLeaks:
 
         loop.set_task_factory(factory)  # type: ignore[arg-type]
 
-    def check(self, loop: asyncio.AbstractEventLoop | None = None) -> tuple[LeakedTask, ...]:
-        """The leaked tasks of `loop` (None: of every loop bound and not checked yet), its task factory
-        put back. From the loop's thread while it runs (the plugin, at the end of an async test), or
-        from any thread once it stopped."""
+    def check(self) -> tuple[LeakedTask, ...]:
+        """The leaked tasks of every loop bound, their task factories put back. From a loop's thread
+        while it runs (`async with watch_loop()`, the plugin's `async def` tests), or from any thread
+        once it stopped (the current task of a running loop is not a leak)."""
         leaked: list[LeakedTask] = []
-        for key, (bound, existing, previous) in list(self._loops.items()):
-            if loop is not None and bound is not loop:
-                continue
-            del self._loops[key]
+        for bound, existing, previous in self._loops.values():
             if bound.is_closed():
                 continue
             bound.set_task_factory(previous)
@@ -72,6 +75,7 @@ class TaskLeaks:
                 if created and not any(frame.user_code for frame in created):
                     continue  # a library's own background task
                 leaked.append(self._describe(task, created))
+        self._loops.clear()
         return tuple(leaked)
 
     def _describe(self, task: asyncio.Task[Any], created: tuple[Frame, ...]) -> LeakedTask:
@@ -121,7 +125,7 @@ class ThreadLeaks:
         target = getattr(thread, "_target", None)  # private, but the only place Thread keeps it
         name = f"{getattr(target, '__module__', '?')}.{getattr(target, '__qualname__', '?')}" if target else None
         frame = frames.get(thread.ident) if thread.ident is not None else None
-        running = innermost_first(frame, self._classifier, 1) if frame is not None else ()
+        running = innermost_first(outside_detect(frame), self._classifier, 1) if frame is not None else ()
         return LeakedThread(
             name=thread.name,
             target=name,

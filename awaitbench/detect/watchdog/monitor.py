@@ -160,6 +160,7 @@ class Monitor:
         self._thread = threading.Thread(target=self._run, name="detect-loop-monitor", daemon=True)
         self._failed_listeners: set[int] = set()
         self._last_reading_at: dict[int, float] = {}
+        self.wakes = 0  # times the thread woke (tests check a healthy loop lets it sleep)
 
     @property
     def loops_seen(self) -> int:
@@ -229,6 +230,7 @@ class Monitor:
         period = settings.interval_s + settings.stall_after_s if settings.discover else _PERIODIC_S
         next_discovery = 0.0
         while not self._stop.is_set():
+            self.wakes += 1
             now = time.perf_counter()
             if settings.discover and now >= next_discovery:
                 self._discover(now)

@@ -29,6 +29,7 @@ __all__ = [
     "RawFrame",
     "innermost_first",
     "innermost_user_index",
+    "outside_detect",
     "sample_thread",
     "to_frames",
     "walk",
@@ -57,9 +58,14 @@ def sample_thread(thread_id: int) -> tuple[RawFrame, ...] | None:
     """The current stack of another thread (None if the thread is gone), without the innermost frames of
     this package (strict mode's wrappers around `time.sleep` and socket calls)."""
     frame = sys._current_frames().get(thread_id)
+    return walk(outside_detect(frame)) if frame is not None else None
+
+
+def outside_detect(frame: FrameType | None) -> FrameType | None:
+    """`frame`, or its first caller outside this package when it is one of strict mode's wrappers."""
     while frame is not None and frame.f_code.co_filename.startswith(_DETECT_DIR) and frame.f_back is not None:
         frame = frame.f_back
-    return walk(frame) if frame is not None else None
+    return frame
 
 
 @functools.cache

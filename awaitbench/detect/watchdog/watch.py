@@ -86,7 +86,7 @@ class LoopWatch(WatchListener):
         self._warnings: WarningsCapture | None = None
         self._task_leaks: TaskLeaks | None = None
         self._thread_leaks: ThreadLeaks | None = None
-        self._leaked_tasks: list[LeakedTask] = []
+        self._leaked_tasks: tuple[LeakedTask, ...] = ()
         self._leaked_threads: tuple[LeakedThread, ...] = ()
         self._unlisten: list[Callable[[], None]] = []
         self._started_at: float | None = None
@@ -131,21 +131,6 @@ class LoopWatch(WatchListener):
             self._bind_loop(loop)
         return self
 
-    def attach_running_loop(self) -> None:
-        """Watch the loop running in the calling thread from now on (a test's loop, from inside it)."""
-        loop = asyncio.get_running_loop()
-        if self._monitor is not None:
-            self._monitor.attach(loop)
-        else:
-            self._bind_loop(loop)
-
-    def check_running_loop(self) -> None:
-        """Check the calling thread's loop for leaked tasks now, while it runs (the end of a test)."""
-        if self._task_leaks is not None:
-            leaked = self._task_leaks.check(asyncio.get_running_loop())
-            with self._lock:
-                self._leaked_tasks += leaked
-
     def stop(self) -> WatchReport:
         """Stop watching (idempotent) and return the final report."""
         with self._stopping:  # the caller, or the monitor thread when the watched loop closed
@@ -157,7 +142,7 @@ class LoopWatch(WatchListener):
                 for unlisten in self._unlisten:
                     unlisten()
                 if self._task_leaks is not None:
-                    self._leaked_tasks += self._task_leaks.check()
+                    self._leaked_tasks = self._task_leaks.check()
                 if self._thread_leaks is not None:
                     self._leaked_threads = self._thread_leaks.check()
                 if self._warnings is not None:
@@ -273,7 +258,7 @@ class LoopWatch(WatchListener):
     def _build_report(self) -> WatchReport:
         with self._lock:
             never_awaited, resources = tuple(self._never_awaited), tuple(self._resource_warnings)
-            blocking_calls, leaked_tasks = tuple(self._blocking_calls), tuple(self._leaked_tasks)
+            blocking_calls = tuple(self._blocking_calls)
         started_at = self._started_at if self._started_at is not None else time.perf_counter()
         return WatchReport(
             threshold_ms=self.config.threshold_ms,
@@ -286,7 +271,7 @@ class LoopWatch(WatchListener):
             never_awaited=never_awaited,
             resource_warnings=resources,
             lag=self._lag.summary(),
-            leaked_tasks=leaked_tasks,
+            leaked_tasks=self._leaked_tasks,
             leaked_threads=self._leaked_threads,
             blocking_calls=blocking_calls,
         )
