@@ -85,6 +85,7 @@ class Harness(LoopWatchMiddleware, Generic[D]):
         self.document = document
 
     def snapshot(self) -> D:
+        self.flush()  # the lag samples and threadpool readings the loop queued since the monitor woke
         return self.recorder.snapshot(
             stall_ms=self.current_stall_ms(),
             loop_thread_id=self.loop_thread_id,

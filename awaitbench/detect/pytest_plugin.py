@@ -239,6 +239,8 @@ class _TestWatch:
     the threads run (FastAPI's TestClient runs the app on a portal thread)."""
 
     def __init__(self, item: pytest.Item, config: WatchConfig) -> None:
+        import asyncio
+
         from awaitbench.detect.watchdog import LoopWatch
 
         self._report: WatchReport | None = None
@@ -252,9 +254,16 @@ class _TestWatch:
 
         @functools.wraps(function)
         async def watched(*args: Any, **kwargs: Any) -> Any:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # not asyncio (trio): nothing to watch from inside
+                return await function(*args, **kwargs)
             watch = LoopWatch(inside).start()
             try:
-                return await function(*args, **kwargs)
+                # The body runs as a task of its own: awaiting that costs one wake-up at its end, where
+                # awaiting the coroutine itself would add a frame to each of its steps (+10% CPU on a
+                # coroutine-heavy test).
+                return await loop.create_task(function(*args, **kwargs))
             finally:
                 self._report = watch.stop()
 

@@ -123,7 +123,10 @@ def test_repeated_blocks_log_one_line_but_count_every_block(served_app: tuple[st
             assert client.post("/sleep", params={"ms": 80}).status_code == 200
     key = (f"tests/awaitbench/detect/watch_app.py:{line_of('SLEEP')} blocking_sleep", "POST /sleep", "parked")
     _wait_for(lambda: block_counts(base).get(key) == 5.0, "five counted blocks")
-    assert [line["route"] for line in block_lines(log)] == ["POST /sleep"]  # rate-limited: 10 s per location
+    # Rate-limited: 10 s per location. A stall of the whole process on a loaded machine (the monitor
+    # starved too) is logged as `<not sampled>`: real, but not the app's, so not counted here.
+    sampled = [line for line in block_lines(log) if line["at"] != "<not sampled>:0"]
+    assert [line.get("route") for line in sampled] == ["POST /sleep"], log.read_text()
 
 
 def test_clean_route_under_load_reports_nothing(served_app: tuple[str, Path]) -> None:
