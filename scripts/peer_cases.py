@@ -26,7 +26,7 @@ from pathlib import Path
 
 __all__ = ["CASES", "TOOLS", "Case", "Outcome", "Tool", "run_tool"]
 
-HELPERS = '''
+HELPERS = """
 import asyncio
 import threading
 import time
@@ -68,9 +68,9 @@ def leak_task():
 def leak_thread():
     stop = threading.Event()
     threading.Thread(target=stop.wait, args=(3,), name="left-running").start()  # LINE:leaked_thread
-'''
+"""
 
-TESTS = '''
+TESTS = """
 import asyncio
 
 import pytest
@@ -119,9 +119,9 @@ async def test_leaked_thread():
 async def test_clean():
     for _ in range(20):
         await asyncio.gather(*(asyncio.sleep(0.001) for _ in range(20)))
-'''
+"""
 
-CONFTEST = '''
+CONFTEST = """
 import http.server
 import os
 import threading
@@ -169,7 +169,7 @@ def _blockbuster():
 
     with blockbuster_ctx():
         yield
-'''
+"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -239,7 +239,9 @@ def _sections(output: str) -> dict[str, str]:
     parts: dict[str, str] = {}
     for match in re.finditer(r"_{3,} (test_\w+) _{3,}\n(.*?)(?=\n_{3,} test_|\n={3,} )", output, re.S):
         parts[match.group(1)] = parts.get(match.group(1), "") + match.group(2)
-    for match in re.finditer(r"test_cases\.py::(test_\w+)\s*\n(.*?)(?=test_cases\.py::|\n={3,} )", output, re.S):
+    for match in re.finditer(
+        r"test_cases\.py::(test_\w+)\s*\n(.*?)(?=test_cases\.py::|\n={3,} )", output, re.S
+    ):
         parts[match.group(1)] = parts.get(match.group(1), "") + match.group(2)
     return parts
 
@@ -262,10 +264,8 @@ def run_tool(tool: Tool, directory: Path, python: str = sys.executable) -> dict[
     for case in CASES:
         test = f"test_{case.name}"
         text = sections.get(test, "")
-        if tool.logs_only:
-            detected = "Executing <Task" in text and "took" in text
-        else:
-            detected = test in failed
+        logged = "Executing <Task" in text and "took" in text
+        detected = logged if tool.logs_only else test in failed
         names = case.name != "clean" and f"helpers.py:{helper_line(case.name)}" in text
         outcomes[case.name] = Outcome(detected=detected, names_line=detected and names)
     return outcomes
@@ -277,7 +277,9 @@ def _importable(python: str, module: str) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python scripts/peer_cases.py", description=__doc__.splitlines()[0])
-    parser.add_argument("--python", default=sys.executable, help="the interpreter whose pytest runs the cases")
+    parser.add_argument(
+        "--python", default=sys.executable, help="the interpreter whose pytest runs the cases"
+    )
     args = parser.parse_args(argv)
     tools = [t for t in TOOLS if t.needs is None or _importable(args.python, t.needs)]
     with tempfile.TemporaryDirectory(prefix="peer-cases-") as tmp:

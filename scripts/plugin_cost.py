@@ -39,7 +39,7 @@ async def test_many_awaits_{index}():
     for _ in range({awaits}):
         await asyncio.sleep(0)
 """
-CONFTEST = '''
+CONFTEST = """
 import json
 import os
 import time
@@ -74,7 +74,7 @@ def pytest_runtest_call(item):
     finally:
         with open(os.environ["PLUGIN_COST_OUT"], "a") as out:
             out.write(json.dumps(time.process_time() - started) + "\\n")
-'''
+"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,7 +88,10 @@ class Variant:
 VARIANTS = (
     Variant(name="bare"),
     Variant(name="plugin", args=("--loop-block-ms=100",)),
-    Variant(name="plugin+leaks+strict", args=("--loop-block-ms=100", "--loop-leaks=tasks,threads", "--loop-block-strict")),
+    Variant(
+        name="plugin+leaks+strict",
+        args=("--loop-block-ms=100", "--loop-leaks=tasks,threads", "--loop-block-strict"),
+    ),
     Variant(name="pyleak", needs="pyleak"),
     Variant(name="blockbuster", needs="blockbuster"),
     Variant(name="asyncio debug", env=(("PYTHONASYNCIODEBUG", "1"),)),
@@ -119,7 +122,12 @@ def _importable(python: str, module: str) -> bool:
 def _run(python: str, directory: Path, variant: Variant) -> tuple[list[float], float]:
     out = directory / "calls.jsonl"
     out.unlink(missing_ok=True)
-    env = {**os.environ, **dict(variant.env), "PLUGIN_COST_VARIANT": variant.name, "PLUGIN_COST_OUT": str(out)}
+    env = {
+        **os.environ,
+        **dict(variant.env),
+        "PLUGIN_COST_VARIANT": variant.name,
+        "PLUGIN_COST_OUT": str(out),
+    }
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
         [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:locust", *variant.args],
@@ -137,7 +145,11 @@ def _run(python: str, directory: Path, variant: Variant) -> tuple[list[float], f
 
 
 def measure_plugin_cost(
-    *, python: str = sys.executable, rounds: int = 7, awaits: int = 50_000, variants: tuple[Variant, ...] = VARIANTS
+    *,
+    python: str = sys.executable,
+    rounds: int = 7,
+    awaits: int = 50_000,
+    variants: tuple[Variant, ...] = VARIANTS,
 ) -> tuple[list[VariantCost], list[float]]:
     """Per-variant CPU over interleaved rounds, and the 1-minute load average at each round's start."""
     chosen = [v for v in variants if v.needs is None or _importable(python, v.needs)]
@@ -155,7 +167,10 @@ def measure_plugin_cost(
                 first.append(calls[0])
                 steady.append(statistics.median(calls[1:]))
                 whole.append(process)
-    costs = [VariantCost(name=n, first_call_s=tuple(f), steady_call_s=tuple(s), process_s=tuple(p)) for n, (f, s, p) in seen.items()]
+    costs = [
+        VariantCost(name=n, first_call_s=tuple(f), steady_call_s=tuple(s), process_s=tuple(p))
+        for n, (f, s, p) in seen.items()
+    ]
     return costs, loads
 
 
@@ -165,8 +180,12 @@ def _ratios(values: tuple[float, ...], bare: tuple[float, ...]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python scripts/plugin_cost.py", description=__doc__.splitlines()[0])
-    parser.add_argument("--python", default=sys.executable, help="the interpreter whose pytest runs the tests")
+    parser = argparse.ArgumentParser(
+        prog="python scripts/plugin_cost.py", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--python", default=sys.executable, help="the interpreter whose pytest runs the tests"
+    )
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--awaits", type=int, default=50_000)
     parser.add_argument(
@@ -175,18 +194,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     names = {"bare", *args.variants.split(",")}
     chosen = tuple(v for v in VARIANTS if v.name in names)
-    costs, loads = measure_plugin_cost(python=args.python, rounds=args.rounds, awaits=args.awaits, variants=chosen)
+    costs, loads = measure_plugin_cost(
+        python=args.python, rounds=args.rounds, awaits=args.awaits, variants=chosen
+    )
     bare = next(c for c in costs if c.name == "bare")
-    print(f"{args.rounds} rounds, load average {min(loads):.1f}–{max(loads):.1f} (1 min, {os.cpu_count()} CPUs)")
+    print(
+        f"{args.rounds} rounds, load average {min(loads):.1f}–{max(loads):.1f} (1 min, {os.cpu_count()} CPUs)"
+    )
     print("variant | steady-state test CPU | first test CPU | whole pytest process CPU")
     for cost in costs:
         print(
             f"{cost.name} | {_ratios(cost.steady_call_s, bare.steady_call_s)} | "
             f"{_ratios(cost.first_call_s, bare.first_call_s)} | {_ratios(cost.process_s, bare.process_s)}"
         )
+    steady, first = statistics.median(bare.steady_call_s), statistics.median(bare.first_call_s)
     print(
-        f"bare: steady {statistics.median(bare.steady_call_s) * 1000:.0f} ms, first "
-        f"{statistics.median(bare.first_call_s) * 1000:.0f} ms, process {statistics.median(bare.process_s):.2f} s CPU"
+        f"bare: steady {steady * 1000:.0f} ms, first {first * 1000:.0f} ms, "
+        f"process {statistics.median(bare.process_s):.2f} s CPU"
     )
     return 0
 

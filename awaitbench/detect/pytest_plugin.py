@@ -191,7 +191,9 @@ def _marked_leaks(item: pytest.Item, asked: tuple[str, ...]) -> tuple[str, ...]:
         return ()
     kinds = tuple(marker.args) or _LEAK_KINDS
     if any(kind not in _LEAK_KINDS for kind in kinds):
-        pytest.fail(f"@pytest.mark.{_LEAKS_MARKER} takes 'tasks' and/or 'threads', got {kinds!r}", pytrace=False)
+        pytest.fail(
+            f"@pytest.mark.{_LEAKS_MARKER} takes 'tasks' and/or 'threads', got {kinds!r}", pytrace=False
+        )
     return kinds
 
 

@@ -117,14 +117,18 @@ def _blocking_method(owner: type, name: str) -> Callable[..., Any]:
 
     @functools.wraps(original)
     def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if _blocking and not getattr(_local, "busy", False) and _get_running_loop() is not None:
-            if not _non_blocking(self):
-                _report(f"{owner.__name__.lower()}.{name}", sys._getframe(1))
-                _local.busy = True  # sendall calls send: one call, one report
-                try:
-                    return original(self, *args, **kwargs)
-                finally:
-                    _local.busy = False
+        if (
+            _blocking
+            and not getattr(_local, "busy", False)
+            and _get_running_loop() is not None
+            and not _non_blocking(self)
+        ):
+            _report(f"{owner.__name__.lower()}.{name}", sys._getframe(1))
+            _local.busy = True  # sendall calls send: one call, one report
+            try:
+                return original(self, *args, **kwargs)
+            finally:
+                _local.busy = False
         return original(self, *args, **kwargs)
 
     return method
@@ -221,4 +225,3 @@ def listen_thread_starts(callback: ThreadStartCallback) -> Callable[[], None]:
                     _unpatch(_thread_patches)
 
     return stop
-

@@ -1,9 +1,9 @@
 """The watchdog's settings: one frozen object, validated once, read by every part.
 
-Why the interval is separate from the threshold: the monitor asks the loop to run a tiny callback once
-per interval, and a block is measured from the moment it asked. A block therefore reads at most one
-interval short, and the threshold should be a few intervals long; the default interval is a fifth of
-the threshold, capped at 20 ms (at the default 50 ms threshold: a check every 10 ms).
+Why the interval is separate from the threshold: the loop runs a heartbeat once per interval, and a block
+is measured from the moment the beat was due. A block therefore reads at most one interval short, and
+the threshold should be a few intervals long; the default interval is a fifth of the threshold, capped
+at 20 ms (at the default 50 ms threshold: a beat every 10 ms).
 """
 
 from __future__ import annotations
@@ -70,8 +70,8 @@ class WatchConfig:
     """Everything a watch needs; keyword-only, validated at construction.
 
     Args:
-        threshold_ms: a loop that does not run a posted callback for this long is blocked.
-        interval_ms: how often the monitor checks each loop (None: a fifth of the threshold, at most
+        threshold_ms: a loop whose heartbeat runs this late (or later) was blocked.
+        interval_ms: how often each loop's heartbeat runs (None: a fifth of the threshold, at most
             20 ms). A block is measured at most one interval short.
         loops: which loops to watch (see `Loops`).
         frames: which frames are the user's code (see `FrameFilter`).
@@ -134,7 +134,8 @@ class WatchConfig:
                 "coroutine_origin_depth must be an int from 0 (off) to 100, "
                 f"got {self.coroutine_origin_depth!r}"
             )
-        if isinstance(self.leaks, str) or not all(kind in LEAK_KINDS for kind in self.leaks):
+        leaks: object = self.leaks  # a str would pass the loop below letter by letter
+        if isinstance(leaks, str) or not all(kind in LEAK_KINDS for kind in self.leaks):
             raise WatchConfigError(
                 f"leaks must be a tuple of {' and '.join(map(repr, LEAK_KINDS))}, got {self.leaks!r} "
                 "(write leaks=('tasks',) for one kind)"
@@ -155,7 +156,7 @@ class WatchConfig:
 
     @property
     def interval_s(self) -> float:
-        """The effective check interval in seconds (the default applied)."""
+        """The effective heartbeat interval in seconds (the default applied)."""
         if self.interval_ms is not None:
             return self.interval_ms / 1000.0
         default_ms = min(self.threshold_ms / 5.0, _MAX_DEFAULT_INTERVAL_MS)

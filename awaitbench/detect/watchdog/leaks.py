@@ -53,11 +53,15 @@ class TaskLeaks:
         created, classifier = self._created, self._classifier
 
         def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> Any:
-            task = previous(loop, coro, **kwargs) if previous is not None else asyncio.Task(coro, loop=loop, **kwargs)
+            task = (
+                previous(loop, coro, **kwargs)
+                if previous is not None
+                else asyncio.Task(coro, loop=loop, **kwargs)
+            )
             created[task] = innermost_first(sys._getframe(1), classifier, _CREATION_FRAMES)
             return task
 
-        loop.set_task_factory(factory)  # type: ignore[arg-type]
+        loop.set_task_factory(factory)
 
     def check(self) -> tuple[LeakedTask, ...]:
         """The leaked tasks of every loop bound, their task factories put back. From a loop's thread
@@ -123,7 +127,9 @@ class ThreadLeaks:
 
     def _describe(self, thread: threading.Thread, frames: dict[int, Any]) -> LeakedThread:
         target = getattr(thread, "_target", None)  # private, but the only place Thread keeps it
-        name = f"{getattr(target, '__module__', '?')}.{getattr(target, '__qualname__', '?')}" if target else None
+        name = (
+            f"{getattr(target, '__module__', '?')}.{getattr(target, '__qualname__', '?')}" if target else None
+        )
         frame = frames.get(thread.ident) if thread.ident is not None else None
         running = innermost_first(outside_detect(frame), self._classifier, 1) if frame is not None else ()
         return LeakedThread(

@@ -312,10 +312,9 @@ class Monitor:
         due = target.due
         on_loop_thread = threading.get_ident() == target.thread_id  # `async with` exiting: it ends now
         running = target.loop.is_running() and not target.loop.is_closed() and not on_loop_thread
+        seen_until = target.samples[-1][0] if target.samples else due  # stopped: to the last sample
         if running or on_loop_thread:
             seen_until = now
-        else:
-            seen_until = target.samples[-1][0] if target.samples else due
         if seen_until - due >= threshold and not target.paused:
             if running:
                 self._sample(target, now)

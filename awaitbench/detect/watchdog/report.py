@@ -1,8 +1,8 @@
 """What a watch found, as plain frozen data: the pytest plugin, the middleware's log and metrics, and any
 report renderer read these and nothing else.
 
-Durations are in milliseconds. A block's `duration_ms` is how long a callback posted by the monitor
-waited for the loop: a lower bound of the block, short by at most one check interval.
+Durations are in milliseconds. A block's `duration_ms` is how late the loop's heartbeat ran: a lower
+bound of the block, short by at most one heartbeat interval.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ class Block:
     """One stretch during which an event loop did not run.
 
     Args:
-        duration_ms: how long the monitor's callback waited (lower bound of the block).
+        duration_ms: how late the loop's heartbeat ran (lower bound of the block).
         location: the innermost frame in the user's code that the samples saw most; the innermost
             frame of all when no frame is the user's.
         stack: the loop thread's stack at that location, outermost first.
@@ -65,7 +65,7 @@ class Block:
         samples: stack samples taken during the block; `location_share` is the share of the block's
             sampled time spent at `location`.
         thread_name: the loop's thread.
-        started_at: wall-clock time (`time.time()`) when the monitor started waiting.
+        started_at: wall-clock time (`time.time()`) when the late heartbeat was due.
         ongoing: the loop was still blocked when the watch ended.
     """
 
@@ -122,7 +122,7 @@ class ThreadpoolUsage:
     """anyio's default thread limiter (the pool `def` routes and `run_in_threadpool` share).
 
     Args:
-        peak_borrowed: most tokens borrowed at once at any check.
+        peak_borrowed: most tokens borrowed at once at any heartbeat.
         total_tokens: the limiter's size (40 unless the app changed it); None when no loop had anyio.
         peak_waiting: most tasks queued for a token at once (only > 0 when the pool was full).
         saturated_ms: time during which every token was borrowed.
@@ -236,7 +236,7 @@ class ResourceLeak:
 
 @dataclass(frozen=True, kw_only=True)
 class LagSummary:
-    """The loop's scheduling delay, one sample per check (how long a callback waited to run)."""
+    """The loop's scheduling delay, one sample per heartbeat (how late it ran)."""
 
     samples: int = 0
     p50_ms: float | None = None

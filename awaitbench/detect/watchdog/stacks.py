@@ -138,7 +138,9 @@ def to_frames(stack: Sequence[RawFrame], classifier: FrameClassifier) -> tuple[F
     )
 
 
-def innermost_first(frame: FrameType | None, classifier: FrameClassifier, limit: int = 8) -> tuple[Frame, ...]:
+def innermost_first(
+    frame: FrameType | None, classifier: FrameClassifier, limit: int = 8
+) -> tuple[Frame, ...]:
     """The `limit` innermost frames from `frame` outwards, innermost first, with their source lines
     (how creation sites are reported: `NeverAwaited.created_at`, `LeakedTask.created_at`)."""
     return tuple(reversed(to_frames(walk(frame, limit), classifier)))

@@ -75,7 +75,7 @@ class ThreadpoolReader:
 
 
 class ThreadpoolTracker:
-    """Peaks and time-at-saturation over a watch; fed one reading per check."""
+    """Peaks and time-at-saturation over a watch; fed the readings heartbeats took."""
 
     def __init__(self) -> None:
         self.reset()

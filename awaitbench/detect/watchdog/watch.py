@@ -25,10 +25,10 @@ from typing import Any
 from awaitbench.detect.watchdog.config import WatchConfig
 from awaitbench.detect.watchdog.errors import WatchConfigError
 from awaitbench.detect.watchdog.groups import BlockLog
-from awaitbench.detect.watchdog.lag import LagHistogram
-from awaitbench.detect.watchdog.monitor import Monitor, MonitorSettings, WatchListener
 from awaitbench.detect.watchdog.heartbeat import WatchedLoop
+from awaitbench.detect.watchdog.lag import LagHistogram
 from awaitbench.detect.watchdog.leaks import TaskLeaks, ThreadLeaks
+from awaitbench.detect.watchdog.monitor import Monitor, MonitorSettings, WatchListener
 from awaitbench.detect.watchdog.report import (
     Block,
     BlockGroup,

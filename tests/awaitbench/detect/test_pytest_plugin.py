@@ -266,7 +266,7 @@ def test_leaks_and_strict_mode_fail_the_test_naming_the_line(pytester: pytest.Py
     result.stdout.fnmatch_lines(
         [
             "blocking calls on an event loop's thread (1):",
-            f"time.sleep(0.005) on the loop thread MainThread at test_more.py:{sleep_line} in test_sleeps_5ms*",
+            f"time.sleep(0.005) on the loop thread MainThread at test_more.py:{sleep_line} in test_sleeps*",
         ]
     )
     # The test's very first statement: named at its line with no origin tracking.

@@ -202,7 +202,7 @@ def test_strict_mode_allow_list_and_scope() -> None:
     async def scenario(**settings: object) -> LoopWatch:
         async with watch_loop(strict=True, monitor=False, **settings) as watch:  # type: ignore[arg-type]
             blocking_sleep(0.001)
-            with open(__file__, encoding="utf-8") as source:
+            with open(__file__, encoding="utf-8") as source:  # noqa: ASYNC230  (the blocking call on show)
                 source.readline()
         return watch
 
