@@ -6,9 +6,10 @@ local server that answers in 0.3 s, a 5 ms `time.sleep`, a task left pending, a 
 a clean test. Each tool runs the whole file in its own pytest process: this plugin
 (`--loop-block-ms=100 --loop-leaks=tasks,threads --loop-block-strict`), pyleak (`@pytest.mark.no_leaks`
 on every test), blockbuster (`blockbuster_ctx()` around every test) and asyncio debug mode
-(`PYTHONASYNCIODEBUG=1`, which logs slow callbacks and fails nothing). A case is *detected* when its
+(`PYTHONASYNCIODEBUG=1` and pytest-asyncio's `asyncio_debug=true`; it logs slow callbacks and fails
+nothing). A case is *detected* when its
 test fails (debug mode: when it logs the slow callback), and *names the line* when the output for that
-test holds `helpers.py:<the line>`. The table in docs/detect.md comes from this;
+test holds `helpers.py:<the line>` (or a traceback's `helpers.py", line <the line>`). The table in docs/detect.md comes from this;
 tests/scripts/test_peer_cases.py keeps this plugin's column true. Peers not importable by `--python`
 are skipped (install them in a scratch venv: `pip install -e . pyleak blockbuster`).
 """
@@ -208,7 +209,7 @@ TOOLS = (
     Tool(name="blockbuster", env=(("PEER_CASES_TOOL", "blockbuster"),), needs="blockbuster"),
     Tool(
         name="asyncio debug",
-        args=("-o", "log_cli=true", "--log-cli-level=WARNING"),
+        args=("-o", "log_cli=true", "--log-cli-level=WARNING", "-o", "asyncio_debug=true"),
         env=(("PYTHONASYNCIODEBUG", "1"),),
         logs_only=True,
     ),
@@ -266,7 +267,8 @@ def run_tool(tool: Tool, directory: Path, python: str = sys.executable) -> dict[
         text = sections.get(test, "")
         logged = "Executing <Task" in text and "took" in text
         detected = logged if tool.logs_only else test in failed
-        names = case.name != "clean" and f"helpers.py:{helper_line(case.name)}" in text
+        line = helper_line(case.name) if case.name != "clean" else 0
+        names = f"helpers.py:{line}" in text or f'helpers.py", line {line},' in text  # ours, or a traceback
         outcomes[case.name] = Outcome(detected=detected, names_line=detected and names)
     return outcomes
 

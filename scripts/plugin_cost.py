@@ -3,7 +3,7 @@
 Runs the same coroutine-heavy clean test (50,000 `await asyncio.sleep(0)`, three copies in one file)
 in a fresh pytest process per variant: bare, this plugin (`--loop-block-ms=100`; then with leaks and
 strict mode too), pyleak (`@pytest.mark.no_leaks`), blockbuster (`blockbuster_ctx()` around each test)
-and asyncio debug mode (`PYTHONASYNCIODEBUG=1`). Peers not importable by `--python` are skipped: install
+and asyncio debug mode (`PYTHONASYNCIODEBUG=1`, and pytest-asyncio's `asyncio_debug=true`). Peers not importable by `--python` are skipped: install
 them in a scratch venv with the same interpreter and awaitbench (`pip install -e . pyleak blockbuster`).
 Figures are CPU time, which other jobs on the machine cannot inflate the way they inflate wall time:
 each test's call phase (read in the test process; the first test also pays one-time set-up, the later
@@ -94,7 +94,8 @@ VARIANTS = (
     ),
     Variant(name="pyleak", needs="pyleak"),
     Variant(name="blockbuster", needs="blockbuster"),
-    Variant(name="asyncio debug", env=(("PYTHONASYNCIODEBUG", "1"),)),
+    # pytest-asyncio sets each loop's debug flag from its own `asyncio_debug` option, not the variable.
+    Variant(name="asyncio debug", args=("-o", "asyncio_debug=true"), env=(("PYTHONASYNCIODEBUG", "1"),)),
 )
 
 
