@@ -3,15 +3,15 @@
 One test per case, each in its own `async def` test calling a helper in another file (the blocking line
 is the helper's): a 0.3 s `time.sleep`, a 200 ms CPU loop, `requests.get` and `httpx.Client().get` to a
 local server that answers in 0.3 s, a 5 ms `time.sleep`, a task left pending, a thread left running, and
-a clean test. Each tool runs the whole file in its own pytest process: this plugin
-(`--loop-block-ms=100 --loop-leaks=tasks,threads --loop-block-strict`), pyleak (`@pytest.mark.no_leaks`
-on every test), blockbuster (`blockbuster_ctx()` around every test) and asyncio debug mode
-(`PYTHONASYNCIODEBUG=1` and pytest-asyncio's `asyncio_debug=true`; it logs slow callbacks and fails
-nothing). A case is *detected* when its
-test fails (debug mode: when it logs the slow callback), and *names the line* when the output for that
-test holds `helpers.py:<the line>` (or a traceback's `helpers.py", line <the line>`). The table in docs/detect.md comes from this;
-tests/scripts/test_peer_cases.py keeps this plugin's column true. Peers not importable by `--python`
-are skipped (install them in a scratch venv: `pip install -e . pyleak blockbuster`).
+a clean test. Each tool runs the whole file in its own pytest process: this plugin (`--loop-block-ms=100
+--loop-leaks=tasks,threads --loop-block-strict`), pyleak (`@pytest.mark.no_leaks` on every test),
+blockbuster (`blockbuster_ctx()` around every test) and asyncio debug mode (`PYTHONASYNCIODEBUG=1` and
+pytest-asyncio's `asyncio_debug=true`; it logs slow callbacks and fails nothing). A case is *detected*
+when its test fails (debug mode: when it logs the slow callback), and *names the line* when the output
+for that test holds `helpers.py:<the line>` (or a traceback's `helpers.py", line <the line>`). The table
+in docs/detect.md comes from this; tests/scripts/test_peer_cases.py keeps this plugin's column true.
+Peers not importable by `--python` are skipped (install them in a scratch venv: `pip install -e . pyleak
+blockbuster`).
 """
 
 from __future__ import annotations

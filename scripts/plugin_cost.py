@@ -1,15 +1,15 @@
 """What the pytest plugin costs a test suite, next to its peers: `python scripts/plugin_cost.py`.
 
-Runs the same coroutine-heavy clean test (50,000 `await asyncio.sleep(0)`, three copies in one file)
-in a fresh pytest process per variant: bare, this plugin (`--loop-block-ms=100`; then with leaks and
-strict mode too), pyleak (`@pytest.mark.no_leaks`), blockbuster (`blockbuster_ctx()` around each test)
-and asyncio debug mode (`PYTHONASYNCIODEBUG=1`, and pytest-asyncio's `asyncio_debug=true`). Peers not importable by `--python` are skipped: install
-them in a scratch venv with the same interpreter and awaitbench (`pip install -e . pyleak blockbuster`).
-Figures are CPU time, which other jobs on the machine cannot inflate the way they inflate wall time:
-each test's call phase (read in the test process; the first test also pays one-time set-up, the later
-ones are the steady state) and the whole pytest process. Rounds interleave the variants (the order
-rotates each round); results are medians of per-round ratios to bare, with their spread and the load
-average. Results: docs/detect.md.
+Runs the same coroutine-heavy clean test (50,000 `await asyncio.sleep(0)`, three copies in one file) in a
+fresh pytest process per variant: bare, this plugin (`--loop-block-ms=100`; then with leaks and strict
+mode too), pyleak (`@pytest.mark.no_leaks`), blockbuster (`blockbuster_ctx()` around each test) and
+asyncio debug mode (`PYTHONASYNCIODEBUG=1`, and pytest-asyncio's `asyncio_debug=true`). Peers not
+importable by `--python` are skipped: install them in a scratch venv with the same interpreter and
+awaitbench (`pip install -e . pyleak blockbuster`). Figures are CPU time, which other jobs on the machine
+cannot inflate the way they inflate wall time: each test's call phase (read in the test process; the
+first test also pays one-time set-up, the later ones are the steady state) and the whole pytest process.
+Rounds interleave the variants (the order rotates each round); results are medians of per-round ratios to
+bare, with their spread and the load average. Results: docs/detect.md.
 """
 
 from __future__ import annotations

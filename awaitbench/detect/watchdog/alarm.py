@@ -1,11 +1,7 @@
 """A kernel timer the loop's heartbeat pushes forward, so the monitor sleeps until a loop is late.
 
-Why: every time the monitor thread wakes it needs the GIL, and taking it from a busy loop thread costs
-100–300 µs of CPU on a VM (docs/detect.md, *Overhead*). With a Linux `timerfd` the heartbeat re-arms the
-deadline (one system call per beat, no thread woken) and the monitor blocks in `select` on the timer's
-file descriptor, GIL released, until a loop has missed its deadline. Where there is no timerfd
-(`os.timerfd_create` is Python 3.13+; before that it is reached through libc with ctypes), `open_alarm()`
-returns None and the monitor polls the heartbeat's timestamp instead.
+A Linux `timerfd` (`os.timerfd_*` on Python 3.13+, libc through ctypes before); elsewhere `open_alarm()`
+returns None and the monitor polls. Why: docs/detect.md, *How it works*.
 """
 
 from __future__ import annotations

@@ -1,16 +1,7 @@
-"""Blocking calls and thread starts as they happen: one process-wide audit hook, and patches where Python
-raises no audit event.
-
-Audit events (`sys.addaudithook`) cover `open`, blocking `socket.connect`/`sendto`/`sendmsg`, name
-resolution (`socket.getaddrinfo`, `gethostbyname`, ...), `subprocess.Popen`, `os.system`,
-`os.posix_spawn`, file-system calls (`os.listdir`, `os.remove`, ...), and from Python 3.13 `time.sleep`;
-from 3.12 a thread start. What has no event is patched while someone listens: `time.sleep` before 3.13,
-`Thread.start` before 3.12, and the blocking socket and TLS reads and writes (`recv`, `send`, `sendall`,
-`accept`, `SSLSocket.read`/`write`).
-
-A hook cannot be removed, so it is added once, the first time a watch listens, and returns at its first
-line while no watch listens (measured in docs/detect.md). A blocking call is reported only on a thread
-running an asyncio loop (`asyncio.events._get_running_loop()`), and never from inside this package.
+"""Blocking calls and thread starts as they happen: one process-wide audit hook, and patches only where
+Python raises no audit event (`time.sleep` before 3.13, `Thread.start` before 3.12, blocking socket and
+TLS reads and writes). The hook is added once, when first needed, and returns at its first line while no
+watch listens; a blocking call counts only on a thread running an asyncio loop. docs/detect.md.
 """
 
 from __future__ import annotations

@@ -1,14 +1,8 @@
 """One watched loop: a heartbeat the loop schedules for itself, and what the monitor keeps of it.
 
-The heartbeat is a `call_later(interval)` callback that re-schedules itself. It runs on the loop thread and
-measures its own lateness: how long after its due time the loop got to it (one lag sample per beat; a
-beat late by the threshold or more is a block). Each beat pushes the loop's `StallAlarm` forward, so the
-monitor thread sleeps while the loop is healthy and wakes only when a beat is late by half the threshold,
-to sample the stuck thread's stack. Nothing crosses threads while the loop is healthy but the beats
-queued for the monitor (`beats`, drained when it wakes or when a report is asked for).
-
-A loop found in another thread is first asked with `call_soon_threadsafe` (the first beat); until it
-answers, it counts as late from the moment it was asked.
+The beat (`call_later(interval)`, re-scheduled by itself) measures its own lateness on the loop thread,
+reads anyio's limiter, queues both for the monitor and pushes the loop's alarm forward. A loop found in
+another thread is first asked with `call_soon_threadsafe`. docs/detect.md, *How it works*.
 """
 
 from __future__ import annotations

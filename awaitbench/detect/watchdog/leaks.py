@@ -1,13 +1,8 @@
 """Leaks: asyncio tasks still pending and threads still running when a watch ends, with where they began.
 
-Tasks: when the watch first runs on a loop's thread it notes the tasks already there and wraps the loop's
-task factory (the user's one, if any, still builds the task) to note each new task's creation stack, a
-few frames walked per task. At the end, a task of that loop created since, still pending and not being
-cancelled is leaked, unless no frame of the user's code created it (a library's own background task).
-Threads: the threads alive at the start are noted; at the end a non-daemon thread started since and
-still alive after a short grace is leaked. Their start site is recorded when they start: Python 3.12+
-raises an audit event for it (`_thread.start_new_thread`, 3.13 `_thread.start_joinable_thread`), earlier
-versions get `threading.Thread.start` wrapped while a watch checks threads (`audit.py`).
+Tasks: a task factory on each watched loop (wrapping the user's) notes each new task's creation stack;
+a task created since by the user's code, still pending and not being cancelled, is leaked. Threads: a
+non-daemon thread started since (its start seen through `audit`) and alive after a short grace.
 """
 
 from __future__ import annotations

@@ -1,19 +1,9 @@
-"""The monitor thread: wakes when a loop is late, samples where it is stuck, and hands out what it saw.
+"""The monitor thread: sleeps until a loop's alarm fires, samples where the loop is stuck, and hands what
+the heartbeats queued to the listeners (at each wake: the alarm, once a second, `flush()`, `stop()`).
 
-Each watched loop beats for itself (`awaitbench.detect.watchdog.heartbeat`): a callback every interval
-that measures its own lateness and pushes the loop's alarm forward. The monitor sleeps until
-- a loop's alarm fires (a beat is late by half the threshold): it samples that loop thread's stack and
-  CPU clock every interval until the beat comes; a beat late by the threshold is a block, attributed
-  from the samples;
-- its periodic wake (every second; every discovery period with `discover`): it hands the queued beats
-  to the listeners (lag samples, threadpool readings), notices loops that stopped or closed, and
-  looks for new loops;
-- `flush()` or `stop()` from another thread.
-
-So a healthy loop costs one timer callback per interval on its own thread and about one monitor wake
-per second. Listeners receive what it sees (`WatchListener`): a watch's report, the probe's histogram,
-the middleware's log and metrics. They run on the monitor thread (or the thread calling `flush()`) and
-must be quick; an exception in one is logged once and does not stop the monitor.
+Listeners (`WatchListener`: a watch's report, the probe's histogram, the middleware's log and metrics) run
+on the monitor thread or the thread calling `flush()`/`stop()`, and must be quick; an exception in one is
+logged once. The design and its cost: docs/detect.md, *How it works*.
 """
 
 from __future__ import annotations

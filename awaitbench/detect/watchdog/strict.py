@@ -1,11 +1,6 @@
-"""Strict mode: every known blocking call made on a loop thread, whatever its duration.
-
-Why besides the monitor: a 5 ms `time.sleep` or a small file read never reaches a threshold, so a test
-that makes one passes or fails depending on how busy the machine is. Seen through the audit hook and
-patches of `awaitbench.detect.watchdog.audit`, a call is recorded when it is reached from the user's code
-(a frame the `FrameFilter` calls yours; or, with a scope, a frame of one of the scope's packages) and no
-frame on the stack is allowed to block (`strict_allow` patterns, plus imports and source-line lookups,
-which open files by design). This package's own calls never reach it (the audit module's guard).
+"""Strict mode: every known blocking call made on a loop thread, whatever its duration (a 5 ms sleep never
+reaches a threshold, so only this makes such a test fail on any machine). A call reported by `audit`
+counts when reached from the user's code (or the scope's packages) and no frame on its stack is allowed.
 """
 
 from __future__ import annotations
