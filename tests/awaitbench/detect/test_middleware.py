@@ -123,10 +123,10 @@ def test_repeated_blocks_log_one_line_but_count_every_block(served_app: tuple[st
             assert client.post("/sleep", params={"ms": 80}).status_code == 200
     key = (f"tests/awaitbench/detect/watch_app.py:{line_of('SLEEP')} blocking_sleep", "POST /sleep", "parked")
     _wait_for(lambda: block_counts(base).get(key) == 5.0, "five counted blocks")
-    # Rate-limited: 10 s per location. A stall of the whole process on a loaded machine (the monitor
-    # starved too) is logged as `<not sampled>`: real, but not the app's, so not counted here.
-    sampled = [line for line in block_lines(log) if line["at"] != "<not sampled>:0"]
-    assert [line.get("route") for line in sampled] == ["POST /sleep"], log.read_text()
+    # Rate-limited: 10 s per location. A loaded machine can stall the whole process elsewhere (logged at
+    # `<not sampled>` or a library line, with no route): real, but not this route's, so not counted here.
+    in_app = [line for line in block_lines(log) if "watch_app.py" in line["at"]]
+    assert [line.get("route") for line in in_app] == ["POST /sleep"], log.read_text()
 
 
 def test_clean_route_under_load_reports_nothing(served_app: tuple[str, Path]) -> None:

@@ -223,6 +223,7 @@ def test_strict_mode_puts_back_what_it_patched() -> None:
 
 def test_a_stored_coroutine_dropped_later_names_where_it_was_dropped() -> None:
     async def scenario() -> LoopWatch:
+        sys.set_coroutine_origin_tracking_depth(0)  # whatever an earlier test of this thread left
         async with watch_loop() as watch:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
