@@ -1,12 +1,7 @@
 """The fake LLM's command line: `python -m fake_llm`, mounted as `awaitbench fake-llm` by the awaitbench CLI.
 
-Every flag comes from `fake_llm.settings.OPTIONS` (the config dataclasses), so a new knob appears here, in the
-config file and in the env vars at once. Precedence: preset < --config FILE < AWAITBENCH_FAKE_LLM_* < flags.
-
-`add_arguments` and `run` are what a host CLI mounts; `run` raises ConfigError (a usage error) or ServeError
-(an environment error: port, host, TLS directory), both exit 2, and leaves the message and exit code to the
-host. `main` is the standalone host.
-"""
+Flags, config file and env vars come from `fake_llm.settings.OPTIONS`; `add_arguments` and `run` are what
+a host CLI mounts, `main` is the standalone host."""
 
 from __future__ import annotations
 
@@ -36,9 +31,10 @@ __all__ = [
 ]
 
 PROG = "python -m fake_llm"
-HELP = "Serve the fake LLM (OpenAI, Azure OpenAI and Anthropic APIs)"
+HELP = "Serve the fake LLM (OpenAI, Azure OpenAI, Anthropic, Gemini and Bedrock APIs)"
 DESCRIPTION = (
-    "Serve a fake LLM API (OpenAI's, Azure OpenAI's and Anthropic's routes) with configurable latency, "
+    "Serve a fake LLM API (OpenAI's, Azure OpenAI's, Anthropic's, Gemini's and Bedrock Runtime's routes) "
+    "with configurable latency, "
     "capacity and faults. "
     f"Every flag is also a config-file key and an env var ({ENV_PREFIX}<NAME>). "
     "Precedence: preset < --config < env < flags."
@@ -128,7 +124,7 @@ def run(args: argparse.Namespace, *, env: Mapping[str, str] | None = None) -> in
     ensure_bindable(srv.host, srv.port)
     tls = make_tls_files(config.network.tls_dir) if config.network.tls else None
     origin = f"{'https' if tls else 'http'}://{srv.host}:{srv.port}"
-    _say(f"serving on {origin}/v1 (OpenAI SDK base_url; the Anthropic SDK takes {origin})")
+    _say(f"serving on {origin}/v1 (OpenAI SDK base_url; Anthropic's, Gemini's and Bedrock's take {origin})")
     if tls:
         _say(f"TLS CA certificate: {tls.ca_path} (e.g. SSL_CERT_FILE={tls.ca_path})")
     # uvicorn re-raises the stop signal after its graceful shutdown; that is a clean exit.

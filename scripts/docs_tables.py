@@ -21,6 +21,7 @@ TABLES: dict[tuple[str, str], str] = {
     ("docs/perf.md", "perf-options"): "bench.selfperf.config",
     ("docs/diagnose.md", "diagnose-options"): "bench.diagnose.config",
     ("docs/fake_llm.md", "fake-llm-settings"): "fake_llm.settings",
+    ("docs/demo.md", "demo-options"): "bench.demo.config",
 }
 
 

@@ -1,11 +1,6 @@
 """`awaitbench diagnose MODULE:ATTR`: find the async pitfalls in a team's own service, with their cost.
 
-Wires three packages: `bench.diagnose` runs the app next to a fresh fake LLM and measures each route,
-`awaitbench.detect.diagnose` judges the evidence, `reports.diagnose` renders `--out`. Flags come from
-`bench.diagnose.config.DiagnoseConfig` (each also an env var `AWAITBENCH_DIAGNOSE_<NAME>`), plus the
-import string and `--env KEY=VALUE` (repeatable). Exit status: 0, or 1 with `--fail-on` when a finding
-is at or above that severity; 2 for usage errors; 1 when the app fails (its log tail is printed).
-"""
+Wires `bench.diagnose` (measures), `awaitbench.detect.diagnose` (judges) and `reports.diagnose` (`--out`)."""
 
 from __future__ import annotations
 
@@ -55,8 +50,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=[],
         metavar="KEY=VALUE",
         help=(
-            "extra environment for the app (repeatable); OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT and "
-            "ANTHROPIC_BASE_URL are set by diagnose"
+            "extra environment for the app (repeatable); OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT, "
+            "ANTHROPIC_BASE_URL, GOOGLE_GEMINI_BASE_URL and AWS_ENDPOINT_URL_BEDROCK_RUNTIME are set by "
+            "diagnose"
         ),
     )
     OPTIONS.add_arguments(parser)
@@ -147,9 +143,9 @@ def print_diagnosis(diagnosis: Diagnosis, console: Console) -> None:
     calling = [r for r in diagnosis.routes if r.figures is not None and r.figures.one_user.upstream.calls > 0]
     if exercised and not calling:
         console.print(
-            "[yellow]No route called the fake LLM: does the app read OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT "
-            "or ANTHROPIC_BASE_URL (or take its upstream from --env)? The upstream pitfalls could not be "
-            "checked.[/]"
+            "[yellow]No route called the fake LLM: does the app read OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT, "
+            "ANTHROPIC_BASE_URL, GOOGLE_GEMINI_BASE_URL or AWS_ENDPOINT_URL_BEDROCK_RUNTIME (or take its "
+            "upstream from --env)? The upstream pitfalls could not be checked.[/]"
         )
     console.print(
         f"{found} finding(s) on {exercised} route(s) in {diagnosis.duration_s:.0f} s ({phases}); "

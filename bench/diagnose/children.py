@@ -17,12 +17,13 @@ import psutil
 
 from awaitbench.detect.diagnose.agent import AGENT_SNAPSHOT, AgentSnapshot
 from awaitbench.detect.diagnose.deadlines import IN_FLIGHT, InFlightReport
-from bench.diagnose.config import DiagnoseConfig
+from bench.diagnose.config import UPSTREAM_ENV, DiagnoseConfig
 from bench.errors import ProcessFailed, UsageError
 from bench.loadgen.closed_loop import LoadResult, LoadSpec, ProbeResult, spec_json
 from bench.processes import ManagedProcess, ProcessSpec, free_port, free_ports, http_json
 from fake_llm.azure import DEFAULT_API_VERSION
 from fake_llm.launch import fake_llm_argv
+from fake_llm.routes import API_FAMILIES
 from fake_llm.snapshot import StatsSnapshot
 
 __all__ = ["AppUnderTest", "CpuReading", "Driver", "Upstream", "UpstreamMode"]
@@ -123,21 +124,27 @@ class AppUnderTest:
         return argv + (["--factory"] if c.factory else [])
 
     def env(self) -> dict[str, str]:
-        """The app's environment: every SDK's upstream points at the fake LLM (`OpenAI()`, `AsyncOpenAI()`,
-        `AzureOpenAI()`, `AsyncAzureOpenAI()`, `Anthropic()` built from the environment reach it); keys
-        and the Azure API version the user gave (or the parent's `OPENAI_API_VERSION`) are kept."""
+        """The app's environment: every SDK's upstream points at the fake LLM (`OpenAI()`, `AzureOpenAI()`,
+        `Anthropic()`, `genai.Client()`, `boto3.client("bedrock-runtime")` built from the environment, and
+        their async forms, reach it); keys the user gave are kept, and what an SDK cannot start without (an
+        Azure API version, AWS credentials and region) is filled in only when neither `--env` nor the shell
+        sets it."""
         user = self.config.env
         env = {
             **user,
-            "OPENAI_BASE_URL": f"{self.upstream.base}/v1",
+            **{name: self.upstream.base + API_FAMILIES[family] for family, name in UPSTREAM_ENV.items()},
             "OPENAI_API_KEY": user.get("OPENAI_API_KEY", FAKE_API_KEY),
-            "ANTHROPIC_BASE_URL": self.upstream.base,
-            "AZURE_OPENAI_ENDPOINT": self.upstream.base,
             "AZURE_OPENAI_API_KEY": user.get("AZURE_OPENAI_API_KEY", FAKE_API_KEY),
+            "GEMINI_API_KEY": user.get("GEMINI_API_KEY", FAKE_API_KEY),
             "PYTHONUNBUFFERED": "1",
         }
-        if "OPENAI_API_VERSION" not in user and not os.environ.get("OPENAI_API_VERSION"):
+        given = {name for name, value in {**os.environ, **user}.items() if value}
+        if "OPENAI_API_VERSION" not in given:
             env["OPENAI_API_VERSION"] = DEFAULT_API_VERSION  # AzureOpenAI() refuses to start without one
+        if not given & {"AWS_ACCESS_KEY_ID", "AWS_PROFILE"}:  # boto3 signs with any key, but needs one
+            env |= {"AWS_ACCESS_KEY_ID": FAKE_API_KEY, "AWS_SECRET_ACCESS_KEY": FAKE_API_KEY}
+        if not given & {"AWS_REGION", "AWS_DEFAULT_REGION"}:
+            env["AWS_DEFAULT_REGION"] = "us-east-1"
         return env
 
     def launch(self) -> None:

@@ -10,15 +10,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from awaitbench.options import Options, between, check_fields, option
 from bench.errors import UsageError
+from fake_llm.routes import ApiFamily
 
-__all__ = ["OPTIONS", "DiagnoseConfig", "FailOn", "parse_env_pairs"]
+__all__ = ["OPTIONS", "UPSTREAM_ENV", "DiagnoseConfig", "FailOn", "parse_env_pairs"]
 
 FailOn = Literal["never", "low", "medium", "high"]
-_RESERVED_ENV = ("OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "AZURE_OPENAI_ENDPOINT")
+UPSTREAM_ENV: Final[dict[ApiFamily, str]] = {
+    "openai": "OPENAI_BASE_URL",
+    "anthropic": "ANTHROPIC_BASE_URL",
+    "azure": "AZURE_OPENAI_ENDPOINT",
+    "gemini": "GOOGLE_GEMINI_BASE_URL",
+    "bedrock": "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
+}
+"""The variable each API's SDK reads its upstream from; diagnose sets them all to the fake LLM."""
 
 
 def parse_env_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -28,7 +36,7 @@ def parse_env_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         if not sep or not key or not key.replace("_", "a").isalnum():
             raise UsageError(f"--env {pair!r} is not KEY=VALUE (e.g. --env AWAITBENCH_BLOCK_MS=50)")
-        if key in _RESERVED_ENV:
+        if key in UPSTREAM_ENV.values():
             raise UsageError(f"--env {key}=... is set by diagnose itself (it points at the fake LLM)")
         env[key] = value
     return env

@@ -1,10 +1,4 @@
-"""`--profile`: py-spy records the app during a point's window, as an SVG flame graph and speedscope JSON.
-
-Why `--idle`: a loop thread blocked in a syscall (the sync client waiting on a socket, `time.sleep`) is
-"idle" to py-spy and would vanish from the flame graph, yet it is exactly the pitfall. Why
-`--nonblocking`: pausing the app 100 times a second would change what is measured. Why two samplers
-side by side: py-spy writes one format per recording, and the report links both.
-"""
+"""`--profile`: py-spy records the app during a window (`--idle --nonblocking`), as SVG and speedscope."""
 
 from __future__ import annotations
 

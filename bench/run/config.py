@@ -1,14 +1,4 @@
-"""`RunConfig`: the one typed configuration of `awaitbench run`, validated once before anything starts.
-
-The CLI maps its flags onto this object; the orchestrator reads nothing else. Defaults are chosen so
-that the full default suite fits in about ten minutes on a two-core machine (see docs/bench.md for
-the arithmetic), and `--quick` (core six, pitfall and fix only, at each one's headline load) in about
-90 seconds. Without `--users`, every scenario is measured at its own loads (`Scenario.loads`): the
-theory knows where its knee is.
-
-Two kinds of load: closed-loop users (`--users`, Locust) or an open loop at offered arrival rates
-(`--rate`, or `--find-capacity` which chooses its own rates), never both in one run.
-"""
+"""`RunConfig`: the one typed configuration of `awaitbench run`, validated once before anything starts."""
 
 from __future__ import annotations
 
@@ -143,6 +133,8 @@ class RunConfig:
         seed: the Poisson arrivals' seed (the same for every point, so pitfall and fix get the same
             arrivals).
         min_requests: fewer completed requests in the window make a point invalid.
+        db_url: an existing PostgreSQL for the database scenarios (the bench seeds its schema `awaitbench`);
+            None: a fresh server started for the run and removed with it.
     """
 
     selection: tuple[str, ...] = option(
@@ -222,6 +214,13 @@ class RunConfig:
         None, metavar="MS", help="the p99 latency --find-capacity keeps within, ms"
     )
     seed: int = option(1, help="seed of the Poisson arrivals (the same for every point)")
+    db_url: str | None = option(
+        None,
+        metavar="URL",
+        doc_default="a fresh server per run",
+        help="PostgreSQL for the database scenarios, postgresql://USER@HOST:PORT/DB (its schema awaitbench "
+        "is recreated and seeded)",
+    )
     min_requests: int = 10
 
     def __post_init__(self) -> None:
@@ -230,6 +229,8 @@ class RunConfig:
         self._check_open_loop()
         if self.users is not None and (not self.users or any(u < 1 for u in self.users)):
             raise UsageError("`users` must list at least one positive user count")
+        if self.db_url is not None and not self.db_url.startswith(("postgresql://", "postgres://")):
+            raise UsageError(f"--db-url {self.db_url!r}: give a postgresql://USER@HOST:PORT/DB URL")
         if self.reference_users is not None and not 1 <= self.reference_users <= MAX_USERS:
             raise UsageError(f"--reference-users {self.reference_users} must be in 1..{MAX_USERS}")
         if (

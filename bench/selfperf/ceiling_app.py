@@ -1,16 +1,6 @@
 """The ceiling: a raw-ASGI server that only sleeps the configured latency and answers a fixed body.
 
-Why it exists: "fake_llm handles N requests/s" means nothing alone; the same uvicorn (uvloop, httptools, one
-process, one core) running an app that does nothing but wait is the most any Python server can do here, so
-fake_llm's throughput divided by this one's says how much fake_llm itself costs.
-
-To keep the comparison fair it does the same wire work fake_llm must do: it reads the whole request body,
-answers an OpenAI-shaped JSON body (non-streaming) or one SSE chunk per token plus `data: [DONE]` (streaming),
-and schedules each chunk against an absolute deadline (`start + ttft + k * itl`) so sleeps never drift.
-Bodies are rendered once at start-up: no routing, validation or JSON encoding per request.
-
-Run as `python -m bench.selfperf.ceiling_app --port P --ttft-ms X --itl-ms Y --output-tokens N`.
-"""
+Run as `python -m bench.selfperf.ceiling_app --port P --ttft-ms X --itl-ms Y --output-tokens N`."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ from bench.results import (
     write_point,
 )
 from bench.results.ids import format_rate
-from bench.results.open_loop import (
+from bench.results.rate_points import (
     arrival_rows,
     arrival_summary_dict,
     capacity_rows,

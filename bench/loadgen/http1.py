@@ -1,18 +1,7 @@
-"""HTTP/1.1 on the wire for the open-loop generator: the request bytes, and incremental response parsing
-(status, body framing, the first body byte, SSE token events).
+"""HTTP/1.1 on the wire for the open-loop generator: the request bytes, and incremental response parsing.
 
-Why not aiohttp or httpx: the generator must out-run the fastest server on one core and timestamp every
-token chunk when its bytes arrive. A general client spends tens of microseconds per request in its own
-machinery; this parser does only what the measurement needs, on bytes handed to it by an asyncio Protocol,
-and reports each token event at the moment the read that completed it happened.
-
-It understands exactly what the two servers send: a status line and headers, then a body framed by
-`Content-Length` or `Transfer-Encoding: chunked`; in a streaming body, Server-Sent Events separated by a blank
-line (`\\n\\n` or `\\r\\n\\r\\n`). A token event is one whose data carries a non-empty `"content"` string,
-so role-only and usage chunks and `[DONE]` are not mistaken for tokens. `body_started` turns True with
-the first byte of the body (not the headers: an app may send its headers before any content), which is
-the time to first byte a user perceives.
-"""
+Status, body framing (`Content-Length` or chunked), the first body byte, and SSE token events, each
+stamped with the read that completed it."""
 
 from __future__ import annotations
 

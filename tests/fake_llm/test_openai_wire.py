@@ -7,8 +7,8 @@ import json
 import pytest
 
 from fake_llm.anthropic_wire import MessagesRenderer
+from fake_llm.openai_wire import ChatRenderer, ResponsesRenderer, embeddings_pieces
 from fake_llm.textgen import LazyTokens, completion_tokens, embedding, embedding_base64, token_chunks
-from fake_llm.wire import ChatRenderer, ResponsesRenderer, embeddings_pieces
 
 
 @pytest.mark.parametrize("n_tokens", [1, 7, 1024, 1025, 3000])

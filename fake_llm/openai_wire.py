@@ -1,12 +1,7 @@
 """OpenAI wire formats: chat completions (JSON and SSE chunks) and the Responses API (JSON and events).
 
-Streaming chunks are built by concatenating pre-serialised byte strings around a pre-escaped token, not by
-json.dumps per chunk: at 20 ms inter-token latency and thousands of streams the serialiser is the hot spot.
-
-A reply too large to build at once (see `fake_llm.textgen.WHOLE_REPLY_TOKENS`; embeddings always) is
-rendered as an iterator of byte pieces around the generated text, so it costs memory for one piece; the
-pieces join to exactly the bytes the whole-reply methods produce (a test holds them to it).
-"""
+Chunks are pre-serialised bytes around a pre-escaped token; a reply too large to build whole is an
+iterator of pieces that join to exactly the whole reply's bytes."""
 
 from __future__ import annotations
 
@@ -100,6 +95,8 @@ def chat_completion(
 class ChatRenderer:
     """`/v1/chat/completions` replies for one request."""
 
+    content_type = b"text/event-stream"
+
     def __init__(self, *, request_id: str, model: str, prompt_tokens: int, include_usage: bool) -> None:
         self.request_id = request_id
         self.model = model
@@ -181,6 +178,8 @@ class ResponsesRenderer:
     Documents are rendered with a placeholder where the text goes and the text is streamed into its place
     (`_around_text`), so one code path serves replies of any size.
     """
+
+    content_type = b"text/event-stream"
 
     _HEAD_EVENTS = 4
 

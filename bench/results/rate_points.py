@@ -1,9 +1,4 @@
-"""Open-loop points read back: each variant at each offered rate, and its capacity at an SLO.
-
-The open-loop counterpart of `summary.variant_summary`, read by `awaitbench run` (`--summary-json`, the
-end-of-run table) and by the reports, so they can never disagree about a number. Pure functions over
-`RunResults`; the pitfall/fix comparison of capacities is `summary.capacity_pairs`.
-"""
+"""Open-loop points read back: each variant at each offered rate, and its capacity at an SLO."""
 
 from __future__ import annotations
 
