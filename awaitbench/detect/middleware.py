@@ -114,6 +114,11 @@ class LoopWatchMiddleware:
         if watch is not None:
             watch.flush()
 
+    def watching(self) -> bool:
+        """The loop is being watched right now (False before the first ASGI call, or if the monitor died)."""
+        watch = self._watching.watch
+        return watch is not None and watch.monitoring()
+
     def report(self) -> WatchReport | None:
         """What this process's watch saw so far (None before the first request)."""
         watch = self._watching.watch

@@ -26,7 +26,8 @@ Sample = tuple[float, tuple[RawFrame, ...], CpuTimes | None]
 """(perf_counter time, the loop thread's stack, its CPU times) taken while the loop was late."""
 
 Beat = tuple[float, float | None, ThreadpoolReading | None]
-"""(perf_counter time the beat ran, how late it was: None after a pause, the threadpool if it changed)."""
+"""(perf_counter time the beat ran, how late it was: None after a pause, the threadpool unless idle and
+unchanged)."""
 
 _MAX_QUEUED_BEATS = 50_000  # a monitor that cannot run for minutes loses the oldest lag samples
 
@@ -106,8 +107,8 @@ class WatchedLoop:
         elif self.due is not None:
             late = max(now - self.due, 0.0)
         reading = self.threadpool.read() if self.threadpool.limiter is not None else None
-        if reading is not None and reading == self._last_reading and reading.borrowed < reading.total:
-            reading = None  # unchanged and not full: nothing to tell
+        if reading is not None and reading == self._last_reading and reading.borrowed == 0:
+            reading = None  # an idle pool, unchanged: nothing to tell
         else:
             self._last_reading = reading
         self.beats.append((now, late, reading))

@@ -55,7 +55,8 @@ class WatchListener:
         """A block at or over the threshold, once it ended (or when the watch stops)."""
 
     def on_threadpool(self, reading: ThreadpoolReading, elapsed_s: float) -> None:
-        """anyio's limiter of one loop, when it changed or is full; `elapsed_s` since the previous one."""
+        """anyio's limiter of one loop at a beat, when it changed or a token is borrowed (an idle pool is
+        told once); `elapsed_s`: since the loop's previous beat, the time the reading stands for."""
 
     def on_never_awaited(self, item: NeverAwaited) -> None:
         """A coroutine was garbage-collected without being awaited."""
@@ -149,7 +150,7 @@ class Monitor:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="detect-loop-monitor", daemon=True)
         self._failed_listeners: set[int] = set()
-        self._last_reading_at: dict[int, float] = {}
+        self._last_beat_at: dict[int, float] = {}
         self.wakes = 0  # times the thread woke (tests check a healthy loop lets it sleep)
 
     @property
@@ -191,6 +192,11 @@ class Monitor:
         with self._lock:
             for target in list(self._targets.values()):
                 self._drain(target)
+
+    @property
+    def alive(self) -> bool:
+        """The monitor thread is running (False before `start`, after `stop`, or if it died)."""
+        return self._thread.is_alive()
 
     def current_stall_s(self) -> float:
         """How long the most overdue loop has been late (0 when every loop is on time)."""
@@ -278,10 +284,10 @@ class Monitor:
         beats = target.beats
         while beats:
             ran_at, late, reading = beats.popleft()
-            if reading is not None:
-                previous = self._last_reading_at.get(id(target), ran_at)
+            previous = self._last_beat_at.get(id(target), ran_at)
+            self._last_beat_at[id(target)] = ran_at
+            if reading is not None:  # it stands for the time since the previous beat
                 self._notify("on_threadpool", reading, ran_at - previous)
-                self._last_reading_at[id(target)] = ran_at
             if late is None:
                 target.samples = [s for s in target.samples if s[0] > ran_at]
                 continue

@@ -13,7 +13,8 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import pytest
 
@@ -201,7 +202,7 @@ def test_strict_mode_records_a_5ms_sleep_at_its_line_whatever_its_length() -> No
 
 def test_strict_mode_allow_list_and_scope() -> None:
     async def scenario(**settings: object) -> LoopWatch:
-        async with watch_loop(strict=True, monitor=False, **settings) as watch:  # type: ignore[arg-type]
+        async with watch_loop(strict=True, monitor=False, **settings) as watch:
             blocking_sleep(0.001)
             with open(__file__, encoding="utf-8") as source:  # noqa: ASYNC230  (the blocking call on show)
                 source.readline()
@@ -228,9 +229,9 @@ def test_a_stored_coroutine_dropped_later_names_where_it_was_dropped() -> None:
         async with watch_loop() as watch:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                pending = forgotten()
+                pending: Coroutine[Any, Any, None] | None = forgotten()
                 pending = None  # <-- DROPPED
-        assert pending is None
+        assert not pending
         return watch
 
     (item,) = asyncio.run(scenario()).never_awaited
