@@ -1,33 +1,40 @@
-"""pytest plugin: fail a test during which an event loop was blocked, naming the line that blocked it.
+"""pytest plugin: fail a test that blocks an event loop, leaves tasks or threads running, or makes a
+blocking call on a loop thread, naming the line.
 
 Registered through the `pytest11` entry point, so it is loaded into every pytest run once awaitbench is
 installed, and does nothing unless asked:
 
     pytest --loop-block-ms=100          # fail any test whose event loop blocked for ≥ 100 ms
     pytest --loop-block-report          # print every block at the end; fail nothing
+    pytest --loop-leaks=tasks,threads   # fail a test that leaves tasks pending or threads running
+    pytest --loop-block-strict          # fail a test that makes a known blocking call on a loop thread
     @pytest.mark.loop_block_ms(100)     # this test only (None exempts a test from --loop-block-ms)
+    @pytest.mark.loop_leaks("tasks")    # likewise (None exempts); @pytest.mark.loop_block_strict(False)
 
-One watch (`watch_loop(loops="all")`: one monitor thread) runs from the first watched test to the end of
-the session, and each test's call phase is a window of it. It finds the loops of every thread from their
-stacks (pytest-asyncio's, anyio's on asyncio, uvloop and trio, FastAPI's TestClient portal, trio runs); an
-async test during which it found none is listed as unwatched, with the reason. With pytest-xdist the
-workers' windows reach the controller's report (`awaitbench.detect.pytest_xdist`). Import-light: nothing
-but pytest is imported until a test asks for a watch. docs/detect.md has the details.
+Blocks: one watch (`watch_loop(loops="all")`: one monitor thread) runs from the first watched test to the
+end of the session, each test's call phase a window of it; it finds the loops of every thread from their
+stacks (pytest-asyncio's, anyio's on asyncio, uvloop and trio, FastAPI's TestClient portal, Trio runs). An
+async test during which it found none is listed as unwatched, with the reason. Leaks and blocking calls: a
+watch of the test alone, without a monitor thread (an `async def` test's from inside its own loop). With
+pytest-xdist the workers' results reach the controller's report (`awaitbench.detect.pytest_xdist`).
+Import-light: the watchdog is imported only when an option or marker asks for it.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import inspect
 import math
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
-    from awaitbench.detect.watchdog import LoopWatch, WatchReport
+    from awaitbench.detect.watchdog import LoopWatch, WatchConfig, WatchReport
 
 __all__ = [
     "pytest_addoption",
@@ -38,15 +45,27 @@ __all__ = [
     "pytest_testnodedown",
 ]
 
-_MARKER = "loop_block_ms"
+_BLOCK_MARKER, _LEAKS_MARKER, _STRICT_MARKER = "loop_block_ms", "loop_leaks", "loop_block_strict"
+_LEAK_KINDS = ("tasks", "threads")
 _SHOWN_IN_FULL = 3
 _LISTED = 10
 
 
-@dataclass
-class _Session:
+@dataclass(frozen=True)
+class _Asked:
+    """What the command line asks of every test."""
+
     fail_ms: float | None
     report: bool
+    leaks: tuple[str, ...]
+    strict: bool
+    strict_allow: tuple[str, ...]
+    strict_scope: tuple[str, ...]
+
+
+@dataclass
+class _Session:
+    asked: _Asked
     results: list[tuple[str, WatchReport]] = field(default_factory=list)
     unwatched: list[tuple[str, str]] = field(default_factory=list)
     watch: LoopWatch | None = None
@@ -71,7 +90,7 @@ _SESSION = pytest.StashKey[_Session]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("loop-block", "event-loop blocking (awaitbench detect)")
+    group = parser.getgroup("loop-block", "event loops: blocks, leaks, blocking calls (awaitbench detect)")
     group.addoption(
         "--loop-block-ms",
         type=float,
@@ -86,18 +105,74 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="print a summary of every event-loop block at the end of the run (fails nothing by itself)",
     )
+    group.addoption(
+        "--loop-leaks",
+        default=None,
+        metavar="KINDS",
+        help="fail a test that leaves asyncio tasks pending or threads running at its end: "
+        "'tasks', 'threads' or 'tasks,threads' (off by default)",
+    )
+    group.addoption(
+        "--loop-block-strict",
+        action="store_true",
+        default=False,
+        help="fail a test that makes a known blocking call on an event loop's thread, however short "
+        "(time.sleep, file and socket I/O, subprocess, sync HTTP clients)",
+    )
+    group.addoption(
+        "--loop-block-strict-allow",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="with --loop-block-strict: frames allowed to block, as fnmatch patterns of module.function "
+        "(e.g. 'myapp.cache.*'); repeatable",
+    )
+    group.addoption(
+        "--loop-block-strict-scope",
+        action="append",
+        default=[],
+        metavar="PACKAGE",
+        help="with --loop-block-strict: count only calls reached from this package (default: any call "
+        "reached from your code); repeatable",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        f"{_MARKER}(ms): fail this test if an event loop does not run for ms milliseconds or more; "
-        f"{_MARKER}(None) exempts it from --loop-block-ms",
+    for line in (
+        f"{_BLOCK_MARKER}(ms): fail this test if an event loop does not run for ms milliseconds or more; "
+        f"{_BLOCK_MARKER}(None) exempts it from --loop-block-ms",
+        f"{_LEAKS_MARKER}(*kinds): fail this test if it leaves 'tasks' or 'threads' running (both when "
+        f"none is named); {_LEAKS_MARKER}(None) exempts it from --loop-leaks",
+        f"{_STRICT_MARKER}(enabled=True, allow=(), scope=()): fail this test on any known blocking call "
+        f"on a loop thread; {_STRICT_MARKER}(False) exempts it from --loop-block-strict",
+    ):
+        config.addinivalue_line("markers", line)
+    asked = _Asked(
+        fail_ms=_checked_ms(config.getoption("loop_block_ms")),
+        report=bool(config.getoption("loop_block_report")),
+        leaks=_leak_kinds(config.getoption("loop_leaks")),
+        strict=bool(config.getoption("loop_block_strict")),
+        strict_allow=tuple(config.getoption("loop_block_strict_allow")),
+        strict_scope=tuple(config.getoption("loop_block_strict_scope")),
     )
-    fail_ms = config.getoption("loop_block_ms")
-    if fail_ms is not None and not _valid_ms(fail_ms):
-        raise pytest.UsageError(f"--loop-block-ms must be a positive number of milliseconds, got {fail_ms}")
-    config.stash[_SESSION] = _Session(fail_ms=fail_ms, report=bool(config.getoption("loop_block_report")))
+    config.stash[_SESSION] = _Session(asked=asked)
+    if asked.fail_ms is not None or asked.report or asked.leaks or asked.strict:
+        import awaitbench.detect.watchdog  # noqa: F401  (its import is set-up, not a test's cost)
+
+
+def _checked_ms(value: object) -> float | None:
+    if value is not None and not _valid_ms(value):
+        raise pytest.UsageError(f"--loop-block-ms must be a positive number of milliseconds, got {value}")
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+def _leak_kinds(value: str | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    kinds = tuple(kind.strip() for kind in value.split(",") if kind.strip())
+    if not kinds or any(kind not in _LEAK_KINDS for kind in kinds):
+        raise pytest.UsageError(f"--loop-leaks takes 'tasks', 'threads' or 'tasks,threads', got {value!r}")
+    return kinds
 
 
 def _valid_ms(value: object) -> bool:
@@ -106,60 +181,133 @@ def _valid_ms(value: object) -> bool:
     )
 
 
-def _thresholds(item: pytest.Item, session: _Session) -> tuple[float | None, float | None]:
-    """(fail at ms, watch at ms) for this test; (None, None) when it is not watched."""
-    marker = item.get_closest_marker(_MARKER)
-    fail_ms = session.fail_ms
+@dataclass(frozen=True)
+class _Wanted:
+    """What one test is watched for: blocks at `watch_ms` (failing at `fail_ms`), and the watch of the test
+    alone for leaks and blocking calls (None: neither asked)."""
+
+    fail_ms: float | None
+    watch_ms: float | None
+    alone: WatchConfig | None
+
+
+def _wanted(item: pytest.Item, asked: _Asked) -> _Wanted:
+    fail_ms = asked.fail_ms
+    marker = item.get_closest_marker(_BLOCK_MARKER)
     if marker is not None:
         fail_ms = marker.args[0] if marker.args else marker.kwargs.get("ms")
         if fail_ms is not None and not _valid_ms(fail_ms):
             pytest.fail(
-                f"@pytest.mark.{_MARKER} needs a positive number of milliseconds (or None), got {fail_ms!r}",
+                f"@pytest.mark.{_BLOCK_MARKER} needs a positive number of milliseconds (or None), "
+                f"got {fail_ms!r}",
                 pytrace=False,
             )
-    if fail_ms is not None:
-        return float(fail_ms), float(fail_ms)
-    if session.report:
+    leaks = _marked_leaks(item, asked.leaks)
+    strict, allow, scope = _marked_strict(item, asked)
+    watch_ms: float | None = float(fail_ms) if fail_ms is not None else None
+    if watch_ms is None and asked.report:
         from awaitbench.detect.watchdog import DEFAULT_THRESHOLD_MS
 
-        return None, DEFAULT_THRESHOLD_MS
-    return None, None
+        watch_ms = DEFAULT_THRESHOLD_MS
+    alone = None
+    if leaks or strict:
+        from awaitbench.detect.watchdog import WatchConfig
+
+        alone = WatchConfig(
+            loops="all",
+            monitor=False,  # blocks are the session watch's
+            capture_warnings=watch_ms is None,  # else the session watch hears them
+            leaks=leaks,  # type: ignore[arg-type]
+            strict=strict,
+            strict_allow=allow,
+            strict_scope=scope,
+        )
+    return _Wanted(fail_ms=None if fail_ms is None else float(fail_ms), watch_ms=watch_ms, alone=alone)
+
+
+def _marked_leaks(item: pytest.Item, asked: tuple[str, ...]) -> tuple[str, ...]:
+    marker = item.get_closest_marker(_LEAKS_MARKER)
+    if marker is None:
+        return asked
+    if marker.args == (None,):
+        return ()
+    kinds = tuple(marker.args) or _LEAK_KINDS
+    if any(kind not in _LEAK_KINDS for kind in kinds):
+        pytest.fail(
+            f"@pytest.mark.{_LEAKS_MARKER} takes 'tasks' and/or 'threads', got {kinds!r}", pytrace=False
+        )
+    return kinds
+
+
+def _marked_strict(item: pytest.Item, asked: _Asked) -> tuple[bool, tuple[str, ...], tuple[str, ...]]:
+    marker = item.get_closest_marker(_STRICT_MARKER)
+    if marker is None:
+        return asked.strict, asked.strict_allow, asked.strict_scope
+    enabled = bool(marker.args[0]) if marker.args else bool(marker.kwargs.get("enabled", True))
+    allow = (*asked.strict_allow, *marker.kwargs.get("allow", ()))
+    scope = tuple(marker.kwargs.get("scope", ())) or asked.strict_scope
+    return enabled, allow, scope
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
     __tracebackhide__ = True  # this wrapper is no part of a failing test's traceback
     session = item.config.stash.get(_SESSION, None)
-    fail_ms, watch_ms = _thresholds(item, session) if session is not None else (None, None)
-    if session is None or watch_ms is None:
+    if session is None:
         return (yield)
-    watch = session.watch_at(watch_ms)
-    watch.start_window()
+    wanted = _wanted(item, session.asked)
+    if wanted.watch_ms is None and wanted.alone is None:
+        return (yield)
+    window = session.watch_at(wanted.watch_ms) if wanted.watch_ms is not None else None
+    alone = _TestWatch(item, wanted.alone) if wanted.alone is not None else None
+    if window is not None:
+        window.start_window()
     started = time.perf_counter()
     try:
         result = yield
     except BaseException:
-        report = _end_window(item, session, watch, started)
-        if report.blocks:
-            item.add_report_section("call", "event-loop blocks", _failure_text(report))
+        report = _finish(item, session, window, alone, started)
+        found = _failure_text(report, blocks=True) if report is not None else ""
+        if found:
+            item.add_report_section("call", "event loops", found)
         raise
-    report = _end_window(item, session, watch, started)
-    if fail_ms is not None and report.blocks:
-        _fail(report)
+    report = _finish(item, session, window, alone, started)
+    failure = _failure_text(report, blocks=wanted.fail_ms is not None) if report is not None else ""
+    if failure:
+        _fail(failure)
     return result
 
 
-def _fail(report: WatchReport) -> None:
+def _fail(text: str) -> None:
     # Raised outside the hidden wrapper: a traceback with every entry hidden gets a notice saying so.
-    pytest.fail(_failure_text(report), pytrace=False)
+    pytest.fail(text, pytrace=False)
 
 
-def _end_window(item: pytest.Item, session: _Session, watch: LoopWatch, started: float) -> WatchReport:
-    report = watch.end_window()
+def _finish(
+    item: pytest.Item,
+    session: _Session,
+    window: LoopWatch | None,
+    alone: _TestWatch | None,
+    started: float,
+) -> WatchReport | None:
+    """The test's report: its window of the session watch, with what the watch of the test alone found."""
+    own = alone.finish() if alone is not None else None
+    if window is None:
+        if own is not None and session.asked.report:
+            session.results.append((item.nodeid, own))
+        return own
+    report = window.end_window()
+    if own is not None:
+        report = dataclasses.replace(
+            report,
+            leaked_tasks=own.leaked_tasks,
+            leaked_threads=own.leaked_threads,
+            blocking_calls=own.blocking_calls,
+        )
     reason = _unwatched_reason(item, report, (time.perf_counter() - started) * 1000.0)
     if reason is not None:
         session.unwatched.append((item.nodeid, reason))
-    elif session.report:
+    elif session.asked.report:
         session.results.append((item.nodeid, report))
     return report
 
@@ -185,16 +333,82 @@ def _unwatched_reason(item: pytest.Item, report: WatchReport, elapsed_ms: float)
     )
 
 
-def _failure_text(report: WatchReport) -> str:
-    """The longest block of each location in full (three at most), then one line per other location."""
-    from awaitbench.detect.watchdog import render_block
+class _TestWatch:
+    """The watch of one test alone, for its leaks and blocking calls. An `async def` test is watched from
+    inside its own loop, from its first line to its last, whichever plugin runs that loop
+    (pytest-asyncio, anyio): its tasks are checked while the loop still runs. A sync test is watched
+    around its call."""
 
+    def __init__(self, item: pytest.Item, config: WatchConfig) -> None:
+        import asyncio
+
+        from awaitbench.detect.watchdog import LoopWatch
+
+        self._report: WatchReport | None = None
+        self._watch: LoopWatch | None = None
+        function = getattr(item, "obj", None)
+        if not inspect.iscoroutinefunction(function):
+            self._watch = LoopWatch(config).start()
+            self._undo: Callable[[], None] = lambda: None
+            return
+        inside = dataclasses.replace(config, loops="auto")  # no asyncio loop (trio): every thread
+
+        @functools.wraps(function)
+        async def watched(*args: Any, **kwargs: Any) -> Any:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # not asyncio (trio): nothing to watch from inside
+                return await function(*args, **kwargs)
+            watch = LoopWatch(inside).start()
+            try:
+                # The body runs as a task of its own: awaiting that costs one wake-up at its end, where
+                # awaiting the coroutine itself would add a frame to each of its steps (+10% CPU on a
+                # coroutine-heavy test).
+                return await loop.create_task(function(*args, **kwargs))
+            finally:
+                self._report = watch.stop()
+
+        item.obj = watched  # type: ignore[attr-defined]
+        self._undo = lambda: setattr(item, "obj", function)
+
+    def finish(self) -> WatchReport | None:
+        """The report (None when an `async def` test never ran, e.g. no plugin runs coroutines)."""
+        self._undo()
+        if self._watch is not None:
+            self._report = self._watch.stop()
+        return self._report
+
+
+def _failure_text(report: WatchReport, *, blocks: bool) -> str:
+    """What fails the test: its blocks when `blocks` (the longest of each location in full, three at
+    most), leaked tasks and threads, blocking calls. Empty when nothing does."""
+    from awaitbench.detect.watchdog import (
+        describe_blocking_call,
+        describe_leaked_task,
+        describe_leaked_thread,
+        render_block,
+    )
+
+    parts: list[str] = []
+    if blocks and report.blocks:
+        parts += _blocks_text(report, render_block)
+    leaks = [describe_leaked_task(t) for t in report.leaked_tasks]
+    leaks += [describe_leaked_thread(t) for t in report.leaked_threads]
+    if leaks:
+        parts.append(f"left running at the end of this test ({len(leaks)}):\n" + "\n".join(leaks))
+    if report.blocking_calls:
+        calls = list(dict.fromkeys(describe_blocking_call(c) for c in report.blocking_calls))
+        count = len(report.blocking_calls)
+        parts.append(f"blocking calls on an event loop's thread ({count}):\n" + "\n".join(calls))
+    return "\n\n".join(parts)
+
+
+def _blocks_text(report: WatchReport, render_block: Callable[..., str]) -> list[str]:
     blocks = len(report.blocks)
-    head = (
+    parts = [
         f"event loop blocked ≥ {report.threshold_ms:g} ms during this test: "
         f"{blocks} block{'s' if blocks != 1 else ''}, {report.blocked_ms:.0f} ms in total"
-    )
-    parts = [head]
+    ]
     for group in report.groups[:_SHOWN_IN_FULL]:
         longest = max(
             (b for b in report.blocks if b.location == group.location),
@@ -203,7 +417,7 @@ def _failure_text(report: WatchReport) -> str:
         )
         parts.append(render_block(longest, threshold_ms=report.threshold_ms))
     parts += [f"also: {group.describe()}" for group in report.groups[_SHOWN_IN_FULL:]]
-    return "\n\n".join(parts)
+    return parts
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -236,7 +450,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     session = config.stash.get(_SESSION, None)
     if session is None:
         return
-    if session.report:
+    if session.asked.report:
         terminalreporter.write_sep("=", "event-loop blocks (--loop-block-report)")
         _write_blocks(terminalreporter.write_line, session)
     if session.unwatched:
@@ -244,6 +458,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 
 def _write_blocks(write: Any, session: _Session) -> None:
+    from awaitbench.detect.watchdog import describe_leaked_task, describe_leaked_thread
     from awaitbench.detect.watchdog.groups import BlockLog
     from awaitbench.detect.watchdog.render import describe_never_awaited
 
@@ -270,6 +485,10 @@ def _write_blocks(write: Any, session: _Session) -> None:
             write(f"{describe_never_awaited(item)} — in {nodeid}")
         for leak in report.resource_warnings:
             write(f"unclosed: {leak.message} — in {nodeid}")
+        for task in report.leaked_tasks:
+            write(f"{describe_leaked_task(task)} — in {nodeid}")
+        for thread in report.leaked_threads:
+            write(f"{describe_leaked_thread(thread)} — in {nodeid}")
 
 
 def _write_unwatched(write: Any, unwatched: list[tuple[str, str]]) -> None:

@@ -1,8 +1,9 @@
 """The pytest plugin's results as plain data, for pytest-xdist's worker output.
 
-Each worker sends what its tests' windows saw (blocks, threadpool, never-awaited coroutines, leaks, and
-the tests not watched) in `config.workeroutput`; the controller reads it back in `pytest_testnodedown`, so
-its end-of-run report counts every worker's tests. Only built-in types cross: execnet sends nothing else.
+Each worker sends what its tests' windows saw (blocks, threadpool, never-awaited coroutines, unclosed
+resources, leaked tasks and threads, blocking calls, and the tests not watched) in `config.workeroutput`;
+the controller reads it back in `pytest_testnodedown`, so its end-of-run report counts every worker's
+tests. Only built-in types cross: execnet sends nothing else.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from typing import Any
 from awaitbench.detect.watchdog.groups import BlockLog
 from awaitbench.detect.watchdog.report import (
     Block,
+    BlockingCall,
     Frame,
     LagSummary,
+    LeakedTask,
+    LeakedThread,
     NeverAwaited,
     ResourceLeak,
     ThreadpoolUsage,
@@ -57,6 +61,14 @@ def _frame(data: dict[str, Any]) -> Frame:
     return Frame(**data)
 
 
+def _frames(data: list[dict[str, Any]]) -> tuple[Frame, ...]:
+    return tuple(_frame(f) for f in data)
+
+
+def _maybe_frame(data: dict[str, Any] | None) -> Frame | None:
+    return None if data is None else _frame(data)
+
+
 def _block(data: dict[str, Any]) -> Block:
     return Block(
         **{**data, "location": _frame(data["location"]), "stack": tuple(_frame(f) for f in data["stack"])}
@@ -87,4 +99,20 @@ def _report(data: dict[str, Any]) -> WatchReport:
         never_awaited=never_awaited,
         resource_warnings=tuple(ResourceLeak(**leak) for leak in data["resource_warnings"]),
         lag=LagSummary(**data["lag"]),
+        leaked_tasks=tuple(
+            LeakedTask(
+                **{**t, "created_at": _frames(t["created_at"]), "waiting_at": _maybe_frame(t["waiting_at"])}
+            )
+            for t in data["leaked_tasks"]
+        ),
+        leaked_threads=tuple(
+            LeakedThread(
+                **{**t, "started_at": _frames(t["started_at"]), "running_at": _maybe_frame(t["running_at"])}
+            )
+            for t in data["leaked_threads"]
+        ),
+        blocking_calls=tuple(
+            BlockingCall(**{**c, "location": _frame(c["location"]), "stack": _frames(c["stack"])})
+            for c in data["blocking_calls"]
+        ),
     )

@@ -1,4 +1,4 @@
-"""The loop-lag histogram: one sample per check, how long the monitor's callback waited to run.
+"""The loop-lag histogram: one sample per heartbeat, how late the loop ran it.
 
 Shared by the probe the bench reads (`awaitbench.detect.probe`) and by every watch (`WatchReport.lag`): a
 DDSketch (1% relative accuracy, at most 2,048 bins: bounded over days), thread-safe because the monitor

@@ -1,17 +1,9 @@
-"""The monitor thread: notices a loop that has not run for the threshold and samples where it is stuck.
+"""The monitor thread: sleeps until a loop's alarm fires, samples where the loop is stuck, and hands what
+the heartbeats queued to the listeners (at each wake: the alarm, once a second, `flush()`, `stop()`).
 
-Once per interval, for each watched loop, the monitor
-- reads the answer to its last canary (see `awaitbench.detect.watchdog.loops`): the wait is one lag sample,
-and a
-  wait of at least the threshold is a block, reported with the samples taken meanwhile;
-- posts the next canary (the only cost to a healthy loop: one callback per interval);
-- while a canary is unanswered, samples the loop thread's stack and CPU clock: a long block gets many
-  samples and is attributed to where it spends its time;
-- reads anyio's thread limiter of that loop.
-
-Listeners receive what it sees (`WatchListener`): a watch's report, the probe's histogram, the
-middleware's log and metrics. They run on the monitor thread and must be quick; an exception in one is
-logged once and does not stop the monitor.
+Listeners (`WatchListener`: a watch's report, the probe's histogram, the middleware's log and metrics) run
+on the monitor thread or the thread calling `flush()`/`stop()`, and must be quick; an exception in one is
+logged once. The design and its cost: docs/detect.md, *How it works*.
 """
 
 from __future__ import annotations
@@ -19,15 +11,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import select
 import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+from awaitbench.detect.watchdog.alarm import StallAlarm, open_alarm
 from awaitbench.detect.watchdog.cpu import classify
 from awaitbench.detect.watchdog.gc_pauses import GcPauses
-from awaitbench.detect.watchdog.loops import Sample, WatchedLoop, running_loops
+from awaitbench.detect.watchdog.heartbeat import Sample, WatchedLoop
+from awaitbench.detect.watchdog.loops import running_loops
 from awaitbench.detect.watchdog.report import Block, Frame, NeverAwaited, ResourceLeak
 from awaitbench.detect.watchdog.routes import route_of_loop
 from awaitbench.detect.watchdog.stacks import (
@@ -39,16 +34,18 @@ from awaitbench.detect.watchdog.stacks import (
 )
 from awaitbench.detect.watchdog.threadpool import ThreadpoolReading
 
-__all__ = ["Monitor", "MonitorSettings", "WatchListener"]
+__all__ = ["Monitor", "MonitorSettings", "WatchListener", "build_block"]
 
 _log = logging.getLogger("awaitbench.detect.watchdog")
+_PERIODIC_S = 1.0
 # The monitor could not sample during the stall: it needs the GIL and a CPU too, so a process starved of
 # CPU, or C code holding the GIL throughout, leaves only the duration.
 _UNKNOWN = Frame(
     file="<not sampled>", line=0, function="<monitor could not run: CPU or GIL starved>", user_code=False
 )
 _COLLECTOR = Frame(file="<garbage collection>", line=0, function="gc", user_code=False)
-# Every sample in the selector's `select()`: the loop had nothing to do, was woken and could not go on.
+# Every sample at the loop's idle point (a selector's select(), Trio's get_events()): the loop had nothing
+# to do, was woken and could not go on.
 _WOKEN_WAITING = Frame(file="<idle loop kept waiting>", line=0, function="selector select()", user_code=False)
 _WOKEN_CAUSE = (
     "the loop was idle in select() and, once woken, waited to run: another thread held the GIL, "
@@ -56,21 +53,22 @@ _WOKEN_CAUSE = (
 )
 _GC_SHARE = 0.5  # a block the collector paused the loop thread for at least half of is its doing
 _HELD_OFF_KEPT = 256  # recent stretches the monitor was held off (see `_run`)
-_LATE_S = 0.002  # a wake-up later than the interval by more than this counts as held off
+_LATE_S = 0.002  # a wake-up later than due by more than this counts as held off
 
 
 class WatchListener:
-    """Receives what a monitor sees; override what you need. Called on the monitor thread (warnings:
-    on the thread that dropped the coroutine or resource)."""
+    """Receives what a monitor sees; override what you need. Called on the monitor thread, or on the
+    thread calling `flush()`/`stop()` (warnings: on the thread that dropped the coroutine or resource)."""
 
     def on_lag(self, lag_s: float) -> None:
-        """One lag sample per answered canary (every interval while the loop is healthy)."""
+        """One lag sample per heartbeat (every interval while the loop is healthy), delivered in batches."""
 
     def on_block(self, block: Block) -> None:
         """A block at or over the threshold, once it ended (or when the watch stops)."""
 
     def on_threadpool(self, reading: ThreadpoolReading, elapsed_s: float) -> None:
-        """anyio's limiter of one loop; `elapsed_s` since that loop's previous reading."""
+        """anyio's limiter of one loop at a beat, when it changed or a token is borrowed (an idle pool is
+        told once); `elapsed_s`: since the loop's previous beat, the time the reading stands for."""
 
     def on_never_awaited(self, item: NeverAwaited) -> None:
         """A coroutine was garbage-collected without being awaited."""
@@ -82,20 +80,63 @@ class WatchListener:
 @dataclass(frozen=True, kw_only=True)
 class MonitorSettings:
     """Args:
-    threshold_s: a canary unanswered this long is a block (None: measure lag only, the probe).
-    interval_s: time between checks.
-    discover: look for loops in every thread at each check (else watch only the loops given).
-    origin_depth: coroutine origin tracking to enable on each loop's thread (0: off).
+    threshold_s: a beat late by this much is a block (None: measure lag only, the probe).
+    interval_s: time between heartbeats.
+    discover: look for loops in every thread (else watch only the loops attached).
     """
 
     threshold_s: float | None
     interval_s: float
     discover: bool = False
-    origin_depth: int = 0
+
+    @property
+    def stall_after_s(self) -> float:
+        """How late a beat must be before the stack is sampled: half the threshold (at least one
+        interval), so a busy but healthy loop is never sampled and a block that reaches the threshold
+        has been sampled a few times."""
+        return max((self.threshold_s or 0.0) / 2, self.interval_s)
+
+
+class _Sleeper:
+    """Where the monitor waits: for the loops' alarms, a timeout, or a wake-up from another thread."""
+
+    def __init__(self) -> None:
+        self._wake = open_alarm()
+        self._lock = threading.Lock()
+        self._lock.acquire()
+
+    @property
+    def has_alarms(self) -> bool:
+        return self._wake is not None
+
+    def new_alarm(self) -> StallAlarm | None:
+        return open_alarm() if self._wake is not None else None
+
+    def wait(self, timeout_s: float, alarms: Sequence[StallAlarm]) -> None:
+        if self._wake is None:
+            self._lock.acquire(timeout=timeout_s)
+            return
+        try:
+            ready, _, _ = select.select([self._wake, *alarms], [], [], timeout_s)
+        except (OSError, ValueError):  # an alarm closed under us: look again
+            return
+        for alarm in ready:
+            alarm.clear()
+
+    def wake(self) -> None:
+        if self._wake is None:
+            with contextlib.suppress(RuntimeError):
+                self._lock.release()
+        else:
+            self._wake.arm(1e-6)
+
+    def close(self) -> None:
+        if self._wake is not None:
+            self._wake.close()
 
 
 class Monitor:
-    """A daemon thread watching loops; `start()`, then `stop()` (idempotent)."""
+    """A daemon thread watching loops; `attach()` the caller's loop, `start()`, then `stop()`."""
 
     def __init__(
         self,
@@ -103,28 +144,26 @@ class Monitor:
         listeners: Sequence[WatchListener],
         classifier: FrameClassifier,
         *,
-        loops: Sequence[tuple[asyncio.AbstractEventLoop, int]] = (),
+        on_bind: Callable[[WatchedLoop], None] | None = None,
         on_exhausted: Callable[[], object] | None = None,
     ) -> None:
-        """`on_exhausted` is called (on the monitor thread) when every loop given has closed and the
-        monitor does not discover loops: the watch can end itself instead of idling forever."""
+        """`on_bind` runs on each loop's thread at its first beat. `on_exhausted` is called (on the
+        monitor thread) when every attached loop has closed and the monitor does not discover loops:
+        the watch can end itself instead of idling forever."""
         self._settings = settings
+        self._on_bind = on_bind
         self._on_exhausted = on_exhausted
         self._listeners = tuple(listeners)
         self._classifier = classifier
-        self._seen: set[int] = set()
+        self._sleeper = _Sleeper()
         self._targets: dict[asyncio.AbstractEventLoop, WatchedLoop] = {}
-        for loop, thread_id in loops:
-            self._add(loop, thread_id)
+        self.watched: list[WatchedLoop] = []  # every loop ever watched, in order
+        self._lock = threading.RLock()  # the monitor thread and flush() from others
         self._stop = threading.Event()
-        # Held while running; stop() releases it. The monitor waits on it with a timeout: one C call
-        # per check (an Event's wait builds a Condition waiter each time: twice the CPU on a VM).
-        self._sleeper = threading.Lock()
-        self._sleeper.acquire()
         self._thread = threading.Thread(target=self._run, name="detect-loop-monitor", daemon=True)
         self._failed_listeners: set[int] = set()
-        # Held through each round of checks, and by `settled()`: a window is read between two rounds.
-        self._checking = threading.Lock()
+        self._last_beat_at: dict[int, float] = {}
+        self.wakes = 0  # times the thread woke (tests check a healthy loop lets it sleep)
         # (from, to) stretches the monitor woke up late: it needs the GIL and a CPU to sample, so a block
         # during which it was held off has no samples there.
         self._held_off: deque[tuple[float, float]] = deque(maxlen=_HELD_OFF_KEPT)
@@ -133,7 +172,13 @@ class Monitor:
     @property
     def loops_seen(self) -> int:
         """Distinct loops watched so far."""
-        return len(self._seen)
+        return len({id(target.loop) for target in self.watched})
+
+    def attach(self, loop: asyncio.AbstractEventLoop) -> WatchedLoop:
+        """Watch `loop`, running (or about to run) in the calling thread: it starts beating now."""
+        target = self._add(loop, threading.get_ident())
+        target.start_here()
+        return target
 
     def start(self) -> Monitor:
         if self._gc is not None:
@@ -142,39 +187,56 @@ class Monitor:
         return self
 
     def stop(self) -> None:
-        """Stop the thread, then settle every canary: answered ones count as usual, a loop still
-        blocked is reported as an ongoing block."""
+        """Stop the thread, then settle every loop: beats queued count as usual, a loop still blocked is
+        reported as an ongoing block."""
         if self._stop.is_set():
             return
         self._stop.set()
-        self._sleeper.release()
+        self._sleeper.wake()
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout=5.0)
-        self._settle_all(time.perf_counter())
-        for target in list(self._targets.values()):
-            target.restore_origin_tracking()
+        now = time.perf_counter()
+        with self._lock:
+            for target in list(self._targets.values()):
+                self._drain(target)
+                self._settle_overdue(target, now)
+                target.stop()
+            for target in self.watched:
+                target.restore_origin_tracking()
+        self._sleeper.close()
         if self._gc is not None:
             self._gc.stop()
 
     @contextlib.contextmanager
     def settled(self) -> Iterator[None]:
-        """Settle every canary now without stopping (as `stop()` does), and hold the checks while the
-        body runs: what the listeners heard so far is complete, and nothing is heard until it ends. The
-        pytest plugin reads each test's window this way from one monitor kept for the session."""
-        with self._checking:
-            self._settle_all(time.perf_counter())
+        """Settle every loop now without stopping, and hold the monitor while the body runs: what the
+        listeners heard so far is complete (a loop still blocked counts as an ongoing block, and its beat
+        when it comes is no sample), and nothing is heard until it ends. The pytest plugin reads each
+        test's window this way from one monitor kept for the session."""
+        with self._lock:
+            now = time.perf_counter()
+            for target in list(self._targets.values()):
+                self._drain(target)
+                if self._settle_overdue(target, now):
+                    target.paused = True
             yield
 
     def restart_seen(self) -> None:
-        """Count distinct loops from now on, starting with those watched right now."""
-        self._seen = {id(loop) for loop in list(self._targets)}
+        """Count distinct loops from now on, starting with those watched right now (the others are
+        forgotten, their origin tracking put back)."""
+        with self._lock:
+            current = set(self._targets.values())
+            for target in self.watched:
+                if target not in current:
+                    target.restore_origin_tracking()
+            self.watched = list(current)
+            self._last_beat_at = {k: v for k, v in self._last_beat_at.items() if k in map(id, current)}
 
-    def _settle_all(self, now: float) -> None:
-        for target in list(self._targets.values()):
-            if target.answered:
-                self._settle(target)
-            elif target.posted_at is not None:
-                self._settle_unanswered(target, now)
+    def flush(self) -> None:
+        """Hand the beats queued so far to the listeners, on the calling thread."""
+        with self._lock:
+            for target in list(self._targets.values()):
+                self._drain(target)
 
     @property
     def alive(self) -> bool:
@@ -182,91 +244,139 @@ class Monitor:
         return self._thread.is_alive()
 
     def current_stall_s(self) -> float:
-        """The longest wait of a canary still in flight (0 when every loop answered)."""
+        """How long the most overdue loop has been late (0 when every loop is on time)."""
         now = time.perf_counter()
-        waits = [
-            now - posted
-            for target in list(self._targets.values())
-            if (posted := target.posted_at) is not None and not target.answered
-        ]
-        return max(waits, default=0.0)
+        return max([0.0, *(target.overdue(now) for target in list(self._targets.values()))])
 
-    def _add(self, loop: asyncio.AbstractEventLoop, thread_id: int) -> None:
-        self._targets[loop] = WatchedLoop(loop, thread_id, origin_depth=self._settings.origin_depth)
-        self._seen.add(id(loop))
+    def _add(self, loop: asyncio.AbstractEventLoop, thread_id: int) -> WatchedLoop:
+        settings = self._settings
+        alarm = self._sleeper.new_alarm() if settings.threshold_s is not None else None
+        target = WatchedLoop(
+            loop,
+            thread_id,
+            interval_s=settings.interval_s,
+            stall_after_s=settings.stall_after_s,
+            alarm=alarm,
+            on_bind=self._on_bind,
+        )
+        previous = self._targets.get(loop)
+        if previous is not None:
+            previous.stop()
+        self._targets[loop] = target
+        self.watched.append(target)
+        return target
 
     def _run(self) -> None:
-        interval, discover, targets = self._settings.interval_s, self._settings.discover, self._targets
-        asleep_at: float | None = None
+        settings = self._settings
+        period = settings.interval_s + settings.stall_after_s if settings.discover else _PERIODIC_S
+        next_discovery = 0.0
         while not self._stop.is_set():
-            with self._checking:
-                now = time.perf_counter()
-                if asleep_at is not None and now - asleep_at > interval + _LATE_S:
-                    self._held_off.append((asleep_at + interval, now))
-                if discover:
-                    self._discover()
-                for loop, target in list(targets.items()):
-                    if not self._check(target, now):
-                        del targets[loop]
-            if not targets and not discover:
+            self.wakes += 1
+            now = time.perf_counter()
+            if settings.discover and now >= next_discovery:
+                self._discover(now)
+                next_discovery = now + period
+            with self._lock:
+                wake_in = self._tick(now, period)
+            if not self._targets and not settings.discover:
                 break  # every loop closed (an app's loop at shutdown, an ASGITransport test's loop)
+            alarms = [t.alarm for t in self._targets.values() if t.alarm is not None and not t.stopped]
             asleep_at = time.perf_counter()
-            self._sleeper.acquire(timeout=interval)
+            self._sleeper.wait(wake_in, alarms)
+            self._note_held_off(asleep_at + wake_in)
         if not self._stop.is_set() and self._on_exhausted is not None:
             self._on_exhausted()
 
-    def _discover(self) -> None:
+    def _note_held_off(self, wake_by: float) -> None:
+        """A wake-up later than the first deadline (the timeout, or a late loop's alarm) is a stretch the
+        monitor could not run: C code held the GIL, or the process was short of CPU."""
+        woke = time.perf_counter()
+        stall_after = self._settings.stall_after_s
+        for target in list(self._targets.values()):
+            if target.alarm is not None and target.due is not None and not target.stopped:
+                wake_by = min(wake_by, target.due + stall_after)
+        if woke - wake_by > _LATE_S:
+            self._held_off.append((wake_by, woke))
+
+    def _discover(self, now: float) -> None:
         for loop, thread_id in running_loops(skip_thread=threading.get_ident()).items():
             known = self._targets.get(loop)
             if known is None or known.thread_id != thread_id:
-                self._add(loop, thread_id)
+                target = self._add(loop, thread_id)
+                if not target.start_from_afar(now, self._settings.stall_after_s):
+                    self._remove(target)
 
-    def _check(self, target: WatchedLoop, now: float) -> bool:
-        """One check of one loop; False when the loop is gone for good."""
-        if target.answered:  # first: a loop may answer and stop between two checks
-            self._settle(target)
-        loop = target.loop
-        if loop.is_closed() or not loop.is_running():
-            if target.posted_at is not None:
-                self._settle_unanswered(target, now)
-            # A loop watched explicitly may run again; discovered ones are found again if they do.
-            return not (loop.is_closed() or self._settings.discover)
-        self._read_threadpool(target, now)
-        if target.posted_at is None:
-            return target.post(now)
+    def _tick(self, now: float, period: float) -> float:
+        """Drain and check every loop; the seconds until the monitor must look again."""
+        settings = self._settings
+        wake_at = now + period
+        for target in list(self._targets.values()):
+            self._drain(target)
+            loop = target.loop
+            if loop.is_closed() or not loop.is_running():
+                self._settle_overdue(target, now)
+                target.paused = True  # its next beat, if it runs again, measured the pause: no sample
+                # A loop attached explicitly may run again; discovered ones are found again if they do.
+                if loop.is_closed() or settings.discover:
+                    self._remove(target)
+                continue
+            if settings.threshold_s is None or target.due is None:
+                continue
+            overdue = target.overdue(now)
+            if overdue >= settings.stall_after_s:
+                self._sample(target, now)
+                wake_at = min(wake_at, now + settings.interval_s)
+            elif target.alarm is None:  # no alarm to wake us: look when it would be late
+                wake_at = min(wake_at, now + settings.stall_after_s - overdue)
+        return max(wake_at - now, 0.0)
+
+    def _remove(self, target: WatchedLoop) -> None:
+        target.stop()
+        if self._targets.get(target.loop) is target:
+            del self._targets[target.loop]
+
+    def _drain(self, target: WatchedLoop) -> None:
+        """The beats queued by the loop: lag samples, threadpool readings, and a block for each beat late
+        by the threshold (attributed from the samples taken before it ran)."""
         threshold = self._settings.threshold_s
-        if threshold is not None and now - target.posted_at >= max(threshold / 2, self._settings.interval_s):
-            # Half the threshold: a busy but healthy loop (callbacks waiting a few ms) is never sampled,
-            # and a block that reaches the threshold has been sampled a few times by then.
-            self._sample(target, now)
-        return True
+        beats = target.beats
+        while beats:
+            ran_at, late, reading = beats.popleft()
+            previous = self._last_beat_at.get(id(target), ran_at)
+            self._last_beat_at[id(target)] = ran_at
+            if reading is not None:  # it stands for the time since the previous beat
+                self._notify("on_threadpool", reading, ran_at - previous)
+            if late is None:
+                target.samples = [s for s in target.samples if s[0] > ran_at]
+                continue
+            self._notify("on_lag", late)
+            mine = [s for s in target.samples if s[0] <= ran_at]
+            if mine:
+                target.samples = target.samples[len(mine) :]
+            if threshold is not None and late >= threshold:
+                self._emit_block(target, late, ran_at - late, mine, ongoing=False)
 
-    def _settle(self, target: WatchedLoop) -> None:
-        """An answered canary: one lag sample, and a block if it waited for the threshold."""
-        assert target.posted_at is not None
-        lag = target.answered_at - target.posted_at
-        self._notify("on_lag", lag)
+    def _settle_overdue(self, target: WatchedLoop, now: float) -> bool:
+        """A loop whose beat is still due when the watch stops or the loop stopped: a block if it is
+        still blocked (ongoing) or was seen blocked until it stopped (measured to the last sample).
+        True when a block was reported."""
         threshold = self._settings.threshold_s
-        if threshold is not None and lag >= threshold:
-            self._emit_block(target, lag, ongoing=False)
-        target.abandon()
-
-    def _settle_unanswered(self, target: WatchedLoop, now: float) -> None:
-        """A canary still waiting: a block if the loop is still blocked (ongoing) or was seen blocked
-        until it stopped (then measured to the last sample); otherwise forgotten."""
-        threshold, posted = self._settings.threshold_s, target.posted_at
-        if threshold is not None and posted is not None:
-            on_loop_thread = threading.get_ident() == target.thread_id  # `async with` exiting: it ends now
-            running = target.loop.is_running() and not target.loop.is_closed() and not on_loop_thread
-            if running or on_loop_thread:
-                seen_until = now
-            else:
-                seen_until = target.samples[-1][0] if target.samples else posted
-            if seen_until - posted >= threshold:
-                if running:
-                    self._sample(target, now)
-                self._emit_block(target, seen_until - posted, ongoing=running)
-        target.abandon()
+        if threshold is None or target.due is None or target.stopped:
+            target.samples = []
+            return False
+        due = target.due
+        on_loop_thread = threading.get_ident() == target.thread_id  # `async with` exiting: it ends now
+        running = target.loop.is_running() and not target.loop.is_closed() and not on_loop_thread
+        seen_until = target.samples[-1][0] if target.samples else due  # stopped: to the last sample
+        if running or on_loop_thread:
+            seen_until = now
+        blocked = seen_until - due >= threshold and not target.paused
+        if blocked:
+            if running:
+                self._sample(target, now)
+            self._emit_block(target, seen_until - due, due, target.samples, ongoing=running)
+        target.samples = []
+        return blocked
 
     def _sample(self, target: WatchedLoop, now: float) -> None:
         stack = sample_thread(target.thread_id)
@@ -276,25 +386,20 @@ class Monitor:
             target.route = route_of_loop(target.loop)
         target.samples.append((now, stack, target.cpu.read()))
 
-    def _read_threadpool(self, target: WatchedLoop, now: float) -> None:
-        reading = target.threadpool.read()
-        # Listeners hear of changes, and of every reading while a token is borrowed (time at saturation,
-        # borrowed and waiting counts integrated over time); an idle pool costs them nothing.
-        if reading is not None and (reading != target.last_reading or reading.borrowed > 0):
-            self._notify("on_threadpool", reading, now - target.last_threadpool_read)
-            target.last_reading = reading
-        target.last_threadpool_read = now
-
-    def _emit_block(self, target: WatchedLoop, duration_s: float, *, ongoing: bool) -> None:
+    def _emit_block(
+        self, target: WatchedLoop, duration_s: float, began_at: float, samples: list[Sample], *, ongoing: bool
+    ) -> None:
         block = build_block(
             target,
             duration_s,
+            began_at,
+            samples,
             self._classifier,
             ongoing=ongoing,
             gc_pauses=self._gc,
             held_off=tuple(self._held_off),
         )
-        target.samples = []
+        target.route = None
         self._notify("on_block", block)
 
     def _notify(self, method: str, *args: object) -> None:
@@ -310,24 +415,25 @@ class Monitor:
 def build_block(
     target: WatchedLoop,
     duration_s: float,
+    began_at: float,
+    samples: Sequence[Sample],
     classifier: FrameClassifier,
     *,
     ongoing: bool,
     gc_pauses: GcPauses | None = None,
     held_off: Sequence[tuple[float, float]] = (),
 ) -> Block:
-    """A block from the samples taken while a canary waited, attributed to the location where the
+    """A block from the samples taken while a beat was late, attributed to the location where the
     samples say it spent most of its time; named as the collector's when it paused the loop thread for
     most of it; with how long the monitor could not sample (the `held_off` stretches)."""
-    posted_at = target.posted_at or time.perf_counter()
-    frames, location, share = _attribute(target.samples, posted_at, classifier, held_off)
-    cause = _collector_cause(gc_pauses, target.thread_id, posted_at, duration_s)
+    frames, location, share = _attribute(samples, began_at, classifier, held_off)
+    cause = _collector_cause(gc_pauses, target.thread_id, began_at, duration_s)
     if cause is not None:
         location = _COLLECTOR  # the stack, when sampled, shows where the collection was triggered
-    elif target.samples and all(_idle_in_selector(stack) for _, stack, _ in target.samples):
+    elif samples and all(_idle_in_selector(stack) for _, stack, _ in samples):
         location, cause = _WOKEN_WAITING, _WOKEN_CAUSE
-    unsampled_s = _overlap(held_off, posted_at, posted_at + duration_s)
-    running_fraction, on_cpu_fraction, readings, span_s = _cpu_fractions(target)
+    unsampled_s = _overlap(held_off, began_at, began_at + duration_s)
+    running_fraction, on_cpu_fraction, readings, span_s = _cpu_fractions(samples)
     return Block(
         duration_ms=round(duration_s * 1000.0, 3),
         location=location,
@@ -336,10 +442,10 @@ def build_block(
         state=classify(running_fraction, readings=readings, span_share=span_s / max(duration_s, 1e-9)),
         running_fraction=running_fraction,
         on_cpu_fraction=on_cpu_fraction,
-        samples=len(target.samples),
+        samples=len(samples),
         location_share=round(share, 3),
         thread_name=target.thread_name,
-        started_at=time.time() - (time.perf_counter() - posted_at),
+        started_at=time.time() - (time.perf_counter() - began_at),
         ongoing=ongoing,
         cause=cause,
         unsampled_ms=round(min(unsampled_s, duration_s) * 1000.0, 3),
@@ -348,18 +454,18 @@ def build_block(
 
 def _attribute(
     samples: Sequence[Sample],
-    posted_at: float,
+    began_at: float,
     classifier: FrameClassifier,
     held_off: Sequence[tuple[float, float]],
 ) -> tuple[tuple[Frame, ...], Frame, float]:
     """(stack, location, share of the sampled time there). Each sample stands for the time since the one
-    before (the first: since the canary was posted): samples of CPU-bound code come further apart, since
-    the monitor waits for the GIL, so counting them would favour the parts that wait. The time the monitor
-    was held off counts for none: the sample after a stretch of C code holding the GIL shows the line the
+    before (the first: since the beat was due): samples of CPU-bound code come further apart, since the
+    monitor waits for the GIL, so counting them would favour the parts that wait. The time the monitor was
+    held off counts for none: the sample after a stretch of C code holding the GIL shows the line the
     thread went on to, not the one that held it."""
     weights: defaultdict[tuple[str, int, str], float] = defaultdict(float)
     chosen: dict[tuple[str, int, str], tuple[int, tuple[RawFrame, ...]]] = {}
-    previous = posted_at
+    previous = began_at
     for taken_at, stack, _ in samples:
         index = innermost_user_index(stack, classifier)
         where = stack[index][:3]
@@ -375,16 +481,22 @@ def _attribute(
 
 
 def _idle_in_selector(stack: tuple[RawFrame, ...]) -> bool:
-    """The innermost frame is a selector's `select()` (epoll, poll, select, kqueue): the loop's idle point."""
-    return bool(stack) and stack[-1][3] == "selectors" and stack[-1][2].endswith(".select")
+    """The innermost frame is the loop's idle point: a selector's `select()` (epoll, poll, select,
+    kqueue) or Trio's `get_events()`."""
+    if not stack:
+        return False
+    _, _, function, module = stack[-1]
+    if module == "selectors":
+        return function.endswith(".select")
+    return module.startswith("trio._core._io_") and function.endswith(".get_events")
 
 
 def _collector_cause(
-    gc_pauses: GcPauses | None, thread_id: int, posted_at: float, duration_s: float
+    gc_pauses: GcPauses | None, thread_id: int, began_at: float, duration_s: float
 ) -> str | None:
     if gc_pauses is None:
         return None
-    generation, paused_s = gc_pauses.during(thread_id, posted_at, posted_at + duration_s)
+    generation, paused_s = gc_pauses.during(thread_id, began_at, began_at + duration_s)
     if paused_s < _GC_SHARE * duration_s:
         return None
     return f"garbage collection, generation {generation}: {paused_s * 1000.0:.0f} ms"
@@ -395,11 +507,11 @@ def _overlap(stretches: Sequence[tuple[float, float]], start: float, end: float)
     return sum(max(0.0, min(end, to) - max(start, from_)) for from_, to in list(stretches))
 
 
-def _cpu_fractions(target: WatchedLoop) -> tuple[float | None, float | None, int, float]:
+def _cpu_fractions(samples: Sequence[Sample]) -> tuple[float | None, float | None, int, float]:
     """(running, on-CPU) shares of the loop thread over the samples taken during the block (the clock is
     read only then: nothing is read while the loop is healthy), how many readings they rest on and the
     seconds those span."""
-    readings = [(t, cpu) for t, _, cpu in target.samples if cpu is not None]
+    readings = [(t, cpu) for t, _, cpu in samples if cpu is not None]
     if len(readings) < 2:
         return None, None, len(readings), 0.0
     (first_t, first), (last_t, last) = readings[0], readings[-1]

@@ -3,20 +3,24 @@
 A thread running Trio (`trio.run`, or a guest run such as anyio's trio backend, during a tick) has the frame
 of `trio._core._run.unrolled_run` on its stack, whose `runner` local is the run. Its entry queue (what
 `TrioToken.run_sync_soon` and `trio.from_thread` use) is thread-safe and its callbacks run between task
-steps, so it carries the monitor's canary exactly as `call_soon_threadsafe` does for asyncio: a task step
-that holds the thread delays the canary, and the stack samples taken meanwhile name the line. Nothing runs
-inside the Trio run to set this up, so a run found in the middle of a block is measured from then on.
+steps, so it carries the heartbeat's first beat as `call_soon_threadsafe` does for asyncio, and a system
+task sleeping for the interval carries each next one (`call_later`): a task step that holds the thread
+delays the beat, and the stack samples taken meanwhile name the line.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import sys
 from collections.abc import Callable
 from types import CodeType, FrameType
 from typing import Any, cast
 
 __all__ = ["TrioRun", "trio_run_of_frame", "unrolled_run_code"]
+
+_log = logging.getLogger("awaitbench.detect.watchdog")
 
 
 def unrolled_run_code() -> CodeType | None:
@@ -42,7 +46,17 @@ class TrioRun:
         """Raises:
         RuntimeError: the run has finished (trio.RunFinishedError is one).
         """
-        self._queue.run_sync_soon(callback, *args)
+        self._queue.run_sync_soon(_guarded, callback, args)
+
+    def call_later(
+        self, delay: float, callback: Callable[..., object], *args: Any, context: object = None
+    ) -> None:
+        """From inside the run (the heartbeat re-schedules itself from its own beat): a system task that
+        sleeps `delay`, then calls back. Nothing if the run is ending."""
+        from trio.lowlevel import spawn_system_task
+
+        with contextlib.suppress(RuntimeError):
+            spawn_system_task(_after, delay, callback, args)
 
     def is_running(self) -> bool:
         return not self._queue.done
@@ -58,6 +72,21 @@ class TrioRun:
 
     def __repr__(self) -> str:
         return f"<TrioRun guest={getattr(self._runner, 'is_guest', None)}>"
+
+
+def _guarded(callback: Callable[..., object], args: tuple[Any, ...]) -> None:
+    # An exception escaping a callback of the entry queue or a system task crashes the user's run.
+    try:
+        callback(*args)
+    except Exception:
+        _log.exception("loop watch callback %r failed in a Trio run", callback)
+
+
+async def _after(delay: float, callback: Callable[..., object], args: tuple[Any, ...]) -> None:
+    import trio
+
+    await trio.sleep(delay)
+    _guarded(callback, args)
 
 
 def trio_run_of_frame(frame: FrameType) -> asyncio.AbstractEventLoop | None:
