@@ -3,8 +3,9 @@
 Why: a collection holds the GIL from start to end, so the monitor cannot sample the loop thread during it,
 and the first sample after it shows whatever line the thread went on to. `gc.callbacks` runs on the
 collecting thread at each collection's start and stop: cheap (two calls per collection), and it says which
-thread paused, for how long and which generation. Only pauses of at least a millisecond are kept, in a
-bounded ring: gen-0 collections are frequent and short.
+thread paused, for how long, how much of it on a CPU (a collection on a machine short of CPU, or one whose
+finalizers let other threads run, lasts longer than its work) and which generation. Only pauses of at least
+a millisecond are kept, in a bounded ring: gen-0 collections are frequent and short.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class GcPause(NamedTuple):
     generation: int
     started_at: float
     ended_at: float
+    cpu_s: float  # the collecting thread's CPU time during it
 
 
 class GcPauses:
@@ -33,7 +35,7 @@ class GcPauses:
 
     def __init__(self) -> None:
         self._recent: deque[GcPause] = deque(maxlen=_KEPT)
-        self._running: dict[int, float] = {}
+        self._running: dict[int, tuple[float, float]] = {}
 
     def start(self) -> None:
         gc.callbacks.append(self._callback)
@@ -43,19 +45,22 @@ class GcPauses:
             gc.callbacks.remove(self._callback)
 
     def _callback(self, phase: str, info: dict[str, Any]) -> None:
-        now, thread_id = time.perf_counter(), threading.get_ident()
+        now, cpu, thread_id = time.perf_counter(), time.thread_time(), threading.get_ident()
         if phase == "start":
-            self._running[thread_id] = now
+            self._running[thread_id] = (now, cpu)
             return
-        started = self._running.pop(thread_id, None)
+        started, cpu_at_start = self._running.pop(thread_id, (None, 0.0))
         if started is not None and now - started >= _MIN_PAUSE_S:
-            self._recent.append(GcPause(thread_id, int(info.get("generation", -1)), started, now))
+            generation = int(info.get("generation", -1))
+            self._recent.append(GcPause(thread_id, generation, started, now, cpu - cpu_at_start))
 
-    def during(self, thread_id: int, start: float, end: float) -> tuple[int, float]:
-        """(the oldest generation collected, seconds paused) on `thread_id` between `start` and `end`."""
-        generation, paused = -1, 0.0
+    def during(self, thread_id: int, start: float, end: float) -> tuple[int, float, float]:
+        """(the oldest generation collected, seconds paused, of which on a CPU) on `thread_id` between
+        `start` and `end` (a pause partly inside counts its CPU time in proportion)."""
+        generation, paused, on_cpu = -1, 0.0, 0.0
         for pause in list(self._recent):
             overlap = min(end, pause.ended_at) - max(start, pause.started_at)
             if pause.thread_id == thread_id and overlap > 0:
                 generation, paused = max(generation, pause.generation), paused + overlap
-        return generation, paused
+                on_cpu += pause.cpu_s * overlap / max(pause.ended_at - pause.started_at, 1e-9)
+        return generation, paused, on_cpu

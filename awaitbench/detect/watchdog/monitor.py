@@ -496,10 +496,16 @@ def _collector_cause(
 ) -> str | None:
     if gc_pauses is None:
         return None
-    generation, paused_s = gc_pauses.during(thread_id, began_at, began_at + duration_s)
+    generation, paused_s, on_cpu_s = gc_pauses.during(thread_id, began_at, began_at + duration_s)
     if paused_s < _GC_SHARE * duration_s:
         return None
-    return f"garbage collection, generation {generation}: {paused_s * 1000.0:.0f} ms"
+    cause = f"garbage collection, generation {generation}: {paused_s * 1000.0:.0f} ms"
+    if on_cpu_s < _GC_SHARE * paused_s:  # the collector waited more than it worked
+        cause += (
+            f", {on_cpu_s * 1000.0:.0f} ms of it on a CPU: the machine was short of CPU (or its finalizers "
+            "let other threads run)"
+        )
+    return cause
 
 
 def _overlap(stretches: Sequence[tuple[float, float]], start: float, end: float) -> float:

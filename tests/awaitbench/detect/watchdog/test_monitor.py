@@ -17,6 +17,7 @@ import pytest
 
 from awaitbench.detect.watchdog.alarm import open_alarm
 from awaitbench.detect.watchdog.config import FrameFilter
+from awaitbench.detect.watchdog.gc_pauses import GcPause, GcPauses
 from awaitbench.detect.watchdog.heartbeat import Sample, WatchedLoop
 from awaitbench.detect.watchdog.monitor import Monitor, MonitorSettings, WatchListener, build_block
 from awaitbench.detect.watchdog.report import Block
@@ -127,3 +128,19 @@ def test_time_the_monitor_was_held_off_gives_the_next_sample_no_weight() -> None
     assert build_block(target, 0.2, due, samples, CLASSIFIER, ongoing=False).location.line == 30  # by time
     block = build_block(target, 0.2, due, samples, CLASSIFIER, ongoing=False, held_off=held_off)
     assert block.location.line == 12 and block.unsampled_ms >= 95
+
+
+def test_a_collection_that_waited_more_than_it_worked_says_the_machine_was_short_of_cpu() -> None:
+    """A generation-0 collection that lasted 190 ms of wall time with 10 ms of CPU (seen at a load of 10)."""
+    target, due, samples = _late()
+    pauses = GcPauses()
+    pauses._recent.append(GcPause(target.thread_id, 0, due, due + 0.19, 0.01))  # as its gc callback would
+    block = build_block(target, 0.2, due, samples, CLASSIFIER, ongoing=False, gc_pauses=pauses)
+    assert block.location.file == "<garbage collection>"
+    assert block.cause == (
+        "garbage collection, generation 0: 190 ms, 10 ms of it on a CPU: the machine was short of CPU "
+        "(or its finalizers let other threads run)"
+    )
+    pauses._recent[0] = pauses._recent[0]._replace(cpu_s=0.18)
+    block = build_block(target, 0.2, due, samples, CLASSIFIER, ongoing=False, gc_pauses=pauses)
+    assert block.cause == "garbage collection, generation 0: 190 ms"
