@@ -23,7 +23,7 @@ from awaitbench.detect.watchdog.cpu import classify
 from awaitbench.detect.watchdog.gc_pauses import GcPauses
 from awaitbench.detect.watchdog.heartbeat import Sample, WatchedLoop
 from awaitbench.detect.watchdog.loops import running_loops
-from awaitbench.detect.watchdog.report import Block, Frame, NeverAwaited, ResourceLeak
+from awaitbench.detect.watchdog.report import KEPT_WAITING_FILE, Block, Frame, NeverAwaited, ResourceLeak
 from awaitbench.detect.watchdog.routes import route_of_loop
 from awaitbench.detect.watchdog.stacks import (
     FrameClassifier,
@@ -46,7 +46,7 @@ _UNKNOWN = Frame(
 _COLLECTOR = Frame(file="<garbage collection>", line=0, function="gc", user_code=False)
 # Every sample at the loop's idle point (a selector's select(), Trio's get_events()): the loop had nothing
 # to do, was woken and could not go on.
-_WOKEN_WAITING = Frame(file="<idle loop kept waiting>", line=0, function="selector select()", user_code=False)
+_WOKEN_WAITING = Frame(file=KEPT_WAITING_FILE, line=0, function="selector select()", user_code=False)
 _WOKEN_CAUSE = (
     "the loop was idle in select() and, once woken, waited to run: another thread held the GIL, "
     "or the machine was short of CPU"

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 __all__ = [
+    "KEPT_WAITING_FILE",
     "Block",
     "BlockGroup",
     "BlockState",
@@ -47,6 +48,10 @@ class Frame:
     def where(self) -> str:
         """`file:line`, the file relative to the working directory when it is under it."""
         return f"{_short_path(self.file)}:{self.line}"
+
+
+KEPT_WAITING_FILE = "<idle loop kept waiting>"
+"""The location of a block during which the loop was only ever sampled at its idle point."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,6 +100,12 @@ class Block:
         """The location rests on samples of a part of the block only: the monitor was held off for most
         of it (the sample after such a stretch shows the line the thread went on to)."""
         return self.samples > 0 and self.unsampled_ms >= 0.5 * self.duration_ms
+
+    @property
+    def kept_waiting(self) -> bool:
+        """The loop was idle and, once woken, waited for the GIL or a CPU (`<idle loop kept waiting>`):
+        what held it up was another thread, whose own loop, if it runs one, reports its own block."""
+        return self.location.file == KEPT_WAITING_FILE
 
     @property
     def leaf(self) -> Frame:
