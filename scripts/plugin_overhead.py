@@ -3,7 +3,8 @@
 Runs a file of empty tests (sync ones and `asyncio.run` ones) in fresh pytest processes, plain and with
 `--loop-block-ms=100`, alternating to spread machine noise evenly, and reports the process CPU (user +
 system, the monitor thread included) per test of each, and the per-round differences: the plugin's cost
-per test, start-up included. Results on the reference machine are in docs/detect.md.
+per test, start-up included. Then the same in-process, where the noise is smaller: a window of the
+session's watch alone, and an `asyncio.run` test with and without one. Results: docs/detect.md.
 """
 
 from __future__ import annotations
@@ -67,12 +68,44 @@ def main(argv: list[str] | None = None) -> int:
                 f"round {round_}: plain {plain:.2f} s CPU ({plain_wall:.1f} s wall), watched {watched:.2f} s "
                 f"CPU ({watched_wall:.1f} s wall): {differences_ms[-1]:+.3f} ms CPU per test"
             )
+    _in_process(args.tests)
     print(
         f"plugin cost per test: median {statistics.median(differences_ms):+.3f} ms CPU, "
         f"rounds {min(differences_ms):+.3f} to {max(differences_ms):+.3f} ({args.tests} tests, "
         f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())})"
     )
     return 0
+
+
+def _in_process(tests: int) -> None:
+    import asyncio
+
+    from awaitbench.detect.watchdog import watch_loop
+
+    watch = watch_loop(threshold_ms=100, loops="all").start()
+    try:
+        started = time.process_time()
+        for _ in range(tests):
+            watch.start_window()
+            watch.end_window()
+        window = time.process_time() - started
+        started = time.process_time()
+        for _ in range(tests):
+            watch.start_window()
+            asyncio.run(asyncio.sleep(0))
+            watch.end_window()
+        watched = time.process_time() - started
+    finally:
+        watch.stop()
+    started = time.process_time()
+    for _ in range(tests):
+        asyncio.run(asyncio.sleep(0))
+    bare = time.process_time() - started
+    per_test = 1000.0 / tests
+    print(
+        f"in-process, CPU per test: a window {window * per_test:.3f} ms; an asyncio.run test "
+        f"{watched * per_test:.3f} ms watched vs {bare * per_test:.3f} ms bare"
+    )
 
 
 if __name__ == "__main__":
