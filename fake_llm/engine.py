@@ -66,6 +66,7 @@ from fake_llm.textgen import CACHED_PROMPT_BYTES, WHOLE_REPLY_TOKENS, LazyTokens
 
 __all__ = [
     "DIALECTS",
+    "MAX_PENDING_CHUNKS",
     "Admitted",
     "Engine",
     "Exchange",
@@ -73,6 +74,7 @@ __all__ = [
     "Route",
     "StreamReply",
     "WholeReply",
+    "stream_headers",
     "whole_headers",
 ]
 
@@ -82,8 +84,10 @@ _TRICKLE_PIECES = 8
 _ERROR_FAULTS = frozenset({"429", "500", "503", "529"})
 _RETRIED_FAULTS = frozenset({"429", "503", "529"})  # the ones that carry Retry-After
 _ZERO_MS = b"0.000"
-# Streamed chunks held before a write, beyond which a lazily generated stream flushes (and yields).
-_MAX_PENDING_CHUNKS = 256
+# Embedding values a hot reply may carry (a 1536-dimension vector as JSON floats fits one 64 KiB chunk).
+_NOW_MAX_EMBEDDED = 2048
+MAX_PENDING_CHUNKS = 256
+"""Streamed chunks held before a write, beyond which a stream flushes (and yields, when generated lazily)."""
 
 
 class Plan(NamedTuple):
@@ -615,6 +619,8 @@ class Engine:
             return None
         n_tokens = self._output_tokens(request, overrides)  # no draw: serves_now needs a fixed length
         if isinstance(request, EmbeddingsRequest):
+            if len(request.texts) * request.dimensions > _NOW_MAX_EMBEDDED:
+                return None  # rendered while sent, a chunk at a time: the ASGI path's job
             embedded, rest = first_chunk(self._embeddings(request))
             return None if rest is not None else Admitted(route, request, overrides, n_tokens, embedded)
         if n_tokens > WHOLE_REPLY_TOKENS or len(request.content_key) > CACHED_PROMPT_BYTES:
@@ -638,6 +644,12 @@ class Engine:
         self._in_service += 1
         plan = self._plan(request, overrides, None, n_tokens, arrival, arrival, network_s)
         return plan, headers, exchange, self._render(plan, headers, exchange, embedded)
+
+    def lost_unread(self, route: Route, client: object) -> None:
+        """A hot request whose client left before its body was whole: a 499, as `handle` records it."""
+        self.stats.request_started()
+        self.tracker.api_request(client)
+        self.stats.request_finished(route, "499")
 
     def finish_now(self, route: Route, exchange: Exchange, *, client_gone: bool = False) -> None:
         """Record a request `begin_now` started (a 499 when its client went away first)."""
@@ -699,7 +711,7 @@ class Engine:
     ) -> None:
         """SSE: headers with the first token, then each token at its deadline; tokens already due go out
         in one write (a lazily generated stream also writes, and yields, after each chunk of tokens that
-        left more than `_MAX_PENDING_CHUNKS` waiting). A disconnect fault cuts the connection after half
+        left more than `MAX_PENDING_CHUNKS` waiting). A disconnect fault cuts the connection after half
         the tokens."""
         _, fault, n_tokens, _, _, first, end, itl_s = plan
         if first > loop.time():
@@ -731,7 +743,7 @@ class Engine:
                         timer.cancel()
                 pending.append(renderer.stream_token(index, token))
                 index += 1
-            if len(pending) > _MAX_PENDING_CHUNKS:
+            if len(pending) > MAX_PENDING_CHUNKS:
                 await send({"type": "http.response.body", "body": b"".join(pending), "more_body": True})
                 pending.clear()
                 exchange.tokens_out = index
