@@ -227,6 +227,7 @@ class HotPath:
         if admitted is None:
             self._to_asgi(hot, body)
             return
+        hot.previous = None  # needed no more: keeping it would chain every request of the connection
         hot.begin(engine, engine.begin_now(admitted, self.client, self.loop.time()))
 
     def connection_lost(self, exc: Exception | None) -> None:

@@ -10,6 +10,7 @@ of a stream are the same on both; `test_streams_with_timing_match_once_unchunked
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import re
 from typing import Any
@@ -23,7 +24,7 @@ from uvicorn.server import ServerState
 from fake_llm.app import create_app
 from fake_llm.cli import load_config
 from fake_llm.connections import HeadLimits, protocol_class
-from fake_llm.hot_path import HotPath, with_hot_path
+from fake_llm.hot_path import HotPath, HotRequest, with_hot_path
 
 _CHAT = {"model": "fake-chat", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 4}
 _MESSAGES = {**_CHAT, "messages": [{"role": "user", "content": "hi"}]}
@@ -138,13 +139,18 @@ def _request(path: str, body: dict[str, Any], headers: dict[str, str]) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + data
 
 
-async def _serve_all(hot: bool, requests: list[bytes], flags: dict[str, object]) -> list[bytes]:
-    """Each request on one keep-alive connection of a fresh server; the raw replies."""
+async def _serve_all(
+    hot: bool, requests: list[bytes], flags: dict[str, object], *, served_hot: list[bool] | None = None
+) -> list[bytes]:
+    """Each request on one keep-alive connection of a fresh server; the raw replies (and in `served_hot`,
+    whether the hot path answered each one)."""
     app = create_app(load_config(flags={"preset": "instant", "seed": 7, **flags}))
     limits = HeadLimits(timeout_s=30, max_header_bytes=16384)
     base = protocol_class(HttpToolsProtocol, app.engine.tracker, limits)
     cls: Any = with_hot_path(base, app.engine) if hot else base
-    config = uvicorn.Config(app, http=cls, lifespan="off", proxy_headers=False, server_header=False)
+    config = uvicorn.Config(
+        app, http=cls, lifespan="off", proxy_headers=False, server_header=False, access_log=False
+    )
     config.load()
     loop = asyncio.get_running_loop()
     protocol = cls(config=config, server_state=ServerState(), app_state={}, _loop=loop)
@@ -160,6 +166,11 @@ async def _serve_all(hot: bool, requests: list[bytes], flags: dict[str, object])
         await asyncio.wait_for(reply.done, timeout=10)
         transport.write = original  # type: ignore[method-assign]
         replies.append(b"".join(transport.written))
+        if served_hot is not None:
+            served_hot.append(isinstance(protocol.cycle, HotRequest))
+    gc.collect()  # earlier servers' connections, gone
+    alive = sum(isinstance(o, HotRequest) for o in gc.get_objects())
+    assert alive <= 1, f"{alive} requests held by one connection"  # only the last one, as its `cycle`
     protocol.connection_lost(None)
     app.close()
     return replies
@@ -171,9 +182,14 @@ def _blanked(raw: bytes) -> bytes:
     return raw
 
 
-def _both(requests: list[bytes], flags: dict[str, object]) -> tuple[list[bytes], list[bytes]]:
-    """The replies of the ASGI path and of the hot path, raw."""
-    return asyncio.run(_serve_all(False, requests, flags)), asyncio.run(_serve_all(True, requests, flags))
+def _both(
+    requests: list[bytes], flags: dict[str, object], *, hot_expected: bool
+) -> tuple[list[bytes], list[bytes]]:
+    """The replies of the ASGI path and of the hot path, raw; the hot path served them all, or none."""
+    served_hot: list[bool] = []
+    hot = asyncio.run(_serve_all(True, requests, flags, served_hot=served_hot))
+    assert served_hot == [hot_expected] * len(requests)
+    return asyncio.run(_serve_all(False, requests, flags)), hot
 
 
 @pytest.mark.parametrize(
@@ -181,14 +197,14 @@ def _both(requests: list[bytes], flags: dict[str, object]) -> tuple[list[bytes],
 )
 def test_hot_replies_are_the_asgi_replies(path: str, body: dict[str, Any], headers: dict[str, str]) -> None:
     request = _request(path, body, headers)
-    asgi, hot = _both([request, request], {"output_tokens": 4})
+    asgi, hot = _both([request, request], {"output_tokens": 4}, hot_expected=True)
     assert asgi[0].startswith(b"HTTP/1.1 200 OK\r\n"), asgi[0][:300]
     assert [_blanked(r) for r in hot] == [_blanked(r) for r in asgi]
 
 
 def test_refusals_and_faults_go_to_the_asgi_app_unchanged() -> None:
     requests = [_request(*r) for r in ASGI_REQUESTS]
-    asgi, hot = _both(requests, {})
+    asgi, hot = _both(requests, {}, hot_expected=False)
     assert [int(r.split(b" ", 2)[1]) for r in asgi] == [415, 400, 403, 503, 400, 400, 404, 404, 403, 403]
     assert [_blanked(r) for r in hot] == [_blanked(r) for r in asgi]
 
@@ -206,7 +222,7 @@ def _unchunked(raw: bytes) -> tuple[bytes, bytes]:
 
 def test_streams_with_timing_match_once_unchunked() -> None:
     streams = [_request(p, b, h) for p, b, h in HOT_REQUESTS if b.get("stream") or "stream" in p.lower()]
-    asgi, hot = _both(streams, {"output_tokens": 4, "ttft_ms": 5.0, "itl_ms": 2.0})
+    asgi, hot = _both(streams, {"output_tokens": 4, "ttft_ms": 5.0, "itl_ms": 2.0}, hot_expected=True)
     unchunked = [[_blanked(b"\r\n\r\n".join(_unchunked(r))) for r in replies] for replies in (hot, asgi)]
     assert unchunked[0] == unchunked[1]
 
@@ -221,3 +237,10 @@ def test_the_server_puts_the_hot_path_in_front_with_httptools_only() -> None:
 
     assert issubclass(protocol("httptools"), HotPath)
     assert not issubclass(protocol("h11"), HotPath)
+
+
+def test_a_connection_keeps_no_finished_request_alive() -> None:
+    """A long keep-alive connection must not hold on to its past requests (each would cost the garbage
+    collector's full passes more, and memory, for as long as the connection lives): `_serve_all` counts
+    them before it closes the connection."""
+    asyncio.run(_serve_all(True, [_request(*HOT_REQUESTS[0])] * 50, {}))
