@@ -8,6 +8,7 @@ import contextlib
 import ctypes
 import json
 import os
+import pwd
 import resource
 import shutil
 import signal
@@ -152,6 +153,8 @@ class ProcessSpec:
         cpu_affinity: CPU ids to pin the child to (e.g. to make one-core ceilings comparable).
         stop_signal: what `stop` sends the process group first (SIGKILL: nothing to save).
         stop_grace_s: how long `stop` waits after `stop_signal` before SIGKILL.
+        user: the OS user the child runs as (needs root; a server that refuses to run as root, such as
+            PostgreSQL); None = this process's user.
     """
 
     name: str
@@ -163,6 +166,7 @@ class ProcessSpec:
     cpu_affinity: Sequence[int] | None = None
     stop_signal: int = signal.SIGTERM
     stop_grace_s: float = 5.0
+    user: str | None = None
 
 
 def _preexec(cpu_affinity: Sequence[int] | None) -> None:
@@ -171,6 +175,10 @@ def _preexec(cpu_affinity: Sequence[int] | None) -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     if cpu_affinity:
         os.sched_setaffinity(0, set(cpu_affinity))
+
+
+def _primary_group(user: str | None) -> int | None:
+    return None if user is None else pwd.getpwnam(user).pw_gid
 
 
 def _reap(popen: subprocess.Popen[bytes], timeout_s: float) -> bool:
@@ -241,6 +249,10 @@ class ManagedProcess:
             env={**os.environ, **self.spec.env},
             start_new_session=True,
             preexec_fn=lambda: _preexec(affinity),
+            # The uid changes before `preexec_fn` runs, so the parent-death signal survives it.
+            user=self.spec.user,
+            group=_primary_group(self.spec.user),
+            extra_groups=None if self.spec.user is None else [],
         )
         _LIVE.add(self)
         return self

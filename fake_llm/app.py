@@ -1,15 +1,6 @@
 """The ASGI app: the API routes as raw ASGI on the hot path, everything else through FastAPI.
 
-Why the split: `/v1/chat/completions`, `/v1/responses`, `/v1/embeddings` and Anthropic's `/v1/messages` carry
-the load the benchmarks measure, and the perf target is a bare ASGI server that only sleeps; routing them
-before FastAPI's middleware stack keeps that overhead out. Azure's, Gemini's and Bedrock's routes (matched by
-`fake_llm.routes.family_route` after the exact paths miss, so they cost OpenAI's routes nothing) take the same
-way. Control and catalogue routes (`/health`, `/stats`, `/stats/reset`, `/metrics`, `/v1/models`,
-`/v1beta/models`) are ordinary FastAPI routes.
-
-The origin rule (`fake_llm.origins`) covers every route: the API checks it with its other header rules
-(`fake_llm.request_headers`), the control routes here, so no web page can reset `/stats` mid-run either.
-"""
+The origin rule covers every route: the API checks it with its header rules, the control routes here."""
 
 from __future__ import annotations
 

@@ -1,18 +1,6 @@
 """How each API family spells what the engine decided: error bodies, rate-limit headers, the request id.
 
-Why dialects and not more engines: OpenAI's routes, Anthropic's `/v1/messages`, Azure's, Gemini's and
-Bedrock's routes (`fake_llm.azure`, `fake_llm.gemini`, `fake_llm.bedrock`) share the latency model, faults,
-schedules, queue, connection accounting and stats; they differ only in how an error, a rate-limit state or a
-request id is written on the wire, and in what a request must carry besides its body. The engine asks the
-route's dialect for those and nothing else (the reply bodies are the renderers' job: `fake_llm.openai_wire`,
-`fake_llm.anthropic_wire`).
-
-    OpenAI:    {"error": {"message", "type", "param", "code"}}  x-ratelimit-reset-requests: 6m0s
-    Anthropic: {"type": "error", "error": {"type", "message"}}  anthropic-ratelimit-requests-reset: <RFC3339>
-    Azure:     {"error": {"code", "message"}}                   x-ratelimit-remaining-requests: 12
-    Gemini:    {"error": {"code", "message", "status"}}         (none: a 429's RetryInfo says when)
-    Bedrock:   {"message"} + x-amzn-ErrorType: ThrottlingException
-"""
+One engine for OpenAI, Anthropic, Azure, Gemini and Bedrock; docs/fake_llm.md shows each family's shapes."""
 
 from __future__ import annotations
 

@@ -1,26 +1,8 @@
 """The life of one API request: admit, queue, plan its latency, then answer on schedule.
 
-Timing is computed from the request's arrival and every wait sleeps to an absolute deadline (never "sleep
-itl" in a loop), so inter-token latency cannot drift and the scheduling error (actual minus intended
-completion) measures only the event loop's lateness. Intended latency of a completion is
-`rtt + handshake (a connection's first request) + prefill + ttft + (tokens - 1) * itl`.
-
-The steps: `Engine.handle` records the outcome whatever happens; `_serve` reads and admits the request
-(headers, body size, bad request, injected error, hang, rate limit, queue); `_plan` decides everything
-about the answer once (a `Plan`: fault, token count, deadlines); `_answer` renders it and hands it to one of
-two paths, `_send_whole` (a JSON body at the end deadline) or `_send_stream` (SSE, one deadline per token).
-
-OpenAI's routes, Anthropic's `/v1/messages`, Azure's, Gemini's and Bedrock's routes go through the same
-steps, the admission rules and limits included: the route's dialect (by route in `fake_llm.routes`) checks
-what the request must carry besides its body and spells errors (a 413, 415 or 403 as much as an injected
-500), rate-limit headers and the request id, its renderer the reply.
-
-A client that goes away is noticed at once, not at the next write: its connection's `connection_lost`
-cancels the request task (`fake_llm.connections`), and `handle` turns that cancellation into a 499 (and a
-counted disconnect if the answer had started), which also frees the request's capacity slot or queue place.
-Replies over `WHOLE_REPLY_TOKENS` tokens, and embeddings, are generated while they are sent
-(`fake_llm.bodies`), so memory stays proportional to a 64 KiB chunk whatever the reply's size.
-"""
+Every wait sleeps to an absolute deadline from the request's arrival; `handle` records the outcome,
+`_serve` admits, `_plan` decides, `_send_whole` or `_send_stream` answers. A client that goes away is a
+499 at once."""
 
 from __future__ import annotations
 

@@ -1,19 +1,7 @@
 """uvicorn's httptools request/response cycle, with one write per reply for the engine's own responses.
 
-Why: at saturation the CPU a reply costs is mostly the HTTP layer's, not fake_llm's. Stock uvicorn writes the
-status line and headers as soon as `http.response.start` arrives (one `send` system call), then the body (a
-second one), and checks every header against two regular expressions. The engine's replies always send the
-body right after the start, and their headers are built by fake_llm from numbers and fixed names, so for them
-this cycle keeps the head and writes it together with the first body part: one system call per non-streaming
-reply instead of two, and no per-header validation. A reply that ends a connection while its request is still
-arriving closes it lingering (`fake_llm.lingering_close`), so the client reads it. Every other response (the
-FastAPI control routes) and every other case (a HEAD request, an access log, paused writes) goes through
-uvicorn unchanged.
-
-The engine marks its messages with `TRUSTED_HEADERS: True`; under another ASGI server the key is ignored.
-Measured in docs/perf.md. The fields used are uvicorn's (0.54) `RequestResponseCycle` state; a test serves
-every kind of reply through it, so a uvicorn that changed them fails there, not in production.
-"""
+Messages marked `TRUSTED_HEADERS: True` skip header validation and go out with their first body part in
+one system call; every other response goes through uvicorn unchanged."""
 
 from __future__ import annotations
 

@@ -1,11 +1,4 @@
-"""The API routes in one place: each one's path, its wire dialect and the parser its bodies go through.
-
-OpenAI's routes (and Azure's, which carry OpenAI's bodies under other URLs: `fake_llm.azure`) are parsed by
-`fake_llm.parsing`, Anthropic's `/v1/messages` by `fake_llm.anthropic_request`, Gemini's and Bedrock's by
-`fake_llm.gemini_request` and `fake_llm.bedrock_request`, all within the same limits (`LimitsConfig`) and
-raising `BadRequest`, which the engine writes in the route's dialect. `parse_request` is what the parse cache
-and its helper process call (`fake_llm.parse_cache`, `fake_llm.parse_worker`), whatever the route.
-"""
+"""The API routes in one place: each one's path, its wire dialect and the parser its bodies go through."""
 
 from __future__ import annotations
 

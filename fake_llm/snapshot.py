@@ -1,10 +1,6 @@
 """The `/stats` document as a typed value: what fake_llm serves and what the bench reads.
 
-The JSON keys are a contract with the bench and are documented in docs/fake_llm.md ("`/stats` keys");
-`to_json` writes exactly them, in that order, and `from_json` reads them back (a pydantic `TypeAdapter`,
-counts and numbers strict), rejecting a missing or mistyped key by name: a drift between the two sides
-fails loudly instead of turning into zeros.
-"""
+Its keys are a contract (docs/fake_llm.md); `from_json` rejects a missing or mistyped key by name."""
 
 from __future__ import annotations
 

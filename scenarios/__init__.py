@@ -28,6 +28,8 @@ SCENARIO_MODULES: tuple[str, ...] = (
     "streaming",
     "forgotten_await",
     "client_backend",
+    "sync_db_driver",
+    "db_session_held",
 )
 
 

@@ -68,6 +68,7 @@ def catalogue_rows() -> list[dict[str, Any]]:
                 "stream": s.request.stream,
             },
             "app_env": dict(s.app_env),
+            "database": s.database is not None,  # reads DATABASE_URL: `awaitbench run` starts PostgreSQL
             "headline": dataclasses.asdict(s.headline),
             "loads": list(s.loads),
         }

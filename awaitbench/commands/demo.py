@@ -1,10 +1,6 @@
-"""`awaitbench demo SCENARIO [PITFALL FIX]`: the pitfall and its fix under the same live load, side by side
-in a browser (docs/demo.md).
+"""`awaitbench demo SCENARIO [PITFALL FIX]`: the pitfall and its fix under the same live load, in a browser.
 
-Wires `bench.demo` (the children, the drivers, the page's server) to the report's theme: the page gets the
-talk or paper theme's colours and sizes from `reports.theme` here, since bench never imports reports. Every
-flag comes from `bench.demo.config.DemoConfig` (also an env var `AWAITBENCH_DEMO_<NAME>`).
-"""
+Wires `bench.demo` to the report's theme (bench never imports reports); flags from `DemoConfig`."""
 
 from __future__ import annotations
 

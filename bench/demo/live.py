@@ -16,7 +16,7 @@ from typing import Any
 
 import psutil
 
-from bench.demo.figures import SIDES, CpuWindow, Frame, SideFrame, Window
+from bench.demo.figure_stream import SIDES, CpuWindow, Frame, SideFrame, Window
 from bench.demo.page import TICK_S, WINDOW_S, stage_message
 from bench.demo.stage import Drivers, Stage, StageSpec
 from bench.errors import ProcessFailed, UsageError

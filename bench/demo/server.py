@@ -1,10 +1,6 @@
-"""The demo's web server (aiohttp, 127.0.0.1 only): the page, its figure stream (server-sent events), its
-controls and its snapshot.
+"""The demo's web server (aiohttp, 127.0.0.1 only): the page, its event stream, its controls and snapshot.
 
-Only the page itself may drive the demo: every POST must come from the page's own origin on a loopback
-host, with the content type the page sends (a form on another site cannot send JSON or a PNG without the
-browser asking first), so no other web page open in the same browser can change the load or write files.
-"""
+Every POST must come from the page's own loopback origin with the page's content type."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.demo.figures import SIDES
+from bench.demo.figure_stream import SIDES
 from bench.errors import ProcessFailed
 from bench.loadgen.intervals import Interval
 from bench.loadgen.live_loop import LiveTarget

@@ -1,10 +1,7 @@
 """What the live closed loop (`live_loop`) reports each time it is asked: one interval's figures.
 
-An interval is what happened between two reads on the driver's own clock: answers completed, failures by
-kind, the latencies of the answers as an HDR histogram (microseconds, sent encoded so that intervals add up
-exactly: a window's percentiles come from the merged histogram, never from averaged percentiles) and the
-driver's own CPU, so a reader can tell when the driver, not the app, was the limit.
-"""
+Answers, failures by kind, an encoded HDR latency histogram (intervals add up exactly) and the driver's
+CPU."""
 
 from __future__ import annotations
 

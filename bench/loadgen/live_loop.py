@@ -1,12 +1,7 @@
 """A closed loop whose users change while it runs: `python -m bench.loadgen.live_loop --port P`.
 
-`awaitbench demo`'s load driver, one process per variant. The project's generator engine
-(`open_loop.Generator`: keep-alive connections on uvloop, the hand-written parser) with a sink that keeps
-`users` requests in flight, each user sending its next request when its last one ends; more users start
-at once, fewer retire as their requests end. Controlled over loopback HTTP, like `closed_loop`:
-`POST /target` (a `LiveTarget`: where, what, how many users), `POST /interval` (closes the current
-interval and answers it: `intervals.Interval`), `GET /health`.
-"""
+`awaitbench demo`'s driver on the generator's engine, controlled over loopback HTTP: `POST /target`, `POST
+/interval`, `GET /health`."""
 
 from __future__ import annotations
 

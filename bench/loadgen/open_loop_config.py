@@ -1,11 +1,4 @@
-"""What the open-loop generator process is told to do: one typed object that travels as JSON.
-
-Why JSON and not a second argparse in the child: `awaitbench perf` and `awaitbench run --rate` both start
-the same generator (`python -m bench.loadgen.open_loop_main '<OpenLoopConfig JSON>' [OUT]`); the option
-list is written once, here, and validated once, here, in the parent and again in the child. The same
-object also describes the generator's one closed-loop mode (`connections` > 0: `awaitbench perf`'s
-Little-bound and saturation points), so the request, the window and the CPU sampling are set one way.
-"""
+"""What the open-loop generator process is told to do: one typed object that travels as JSON."""
 
 from __future__ import annotations
 

@@ -52,6 +52,26 @@ def _cpu_per_request(point: PointRecord) -> float | None:
     return None if point.server is None else point.server.cpu_ms_per_request
 
 
+def _database(field: str) -> Callable[[PointRecord], float | None]:
+    def read(point: PointRecord) -> float | None:
+        value = None if point.database is None else getattr(point.database, field)
+        return None if value is None else float(value)
+
+    return read
+
+
+# Database figures and the DatabaseFigures field each reads.
+_DATABASE = {
+    "db_active_peak": "active_peak",
+    "db_idle_in_transaction_at_peak": "idle_in_transaction_at_peak",
+    "db_active_mean": "active_mean",
+    "db_idle_in_transaction_mean": "idle_in_transaction_mean",
+    "db_pool_checked_out_peak": "pool_checked_out_peak",
+    "db_pool_waiting_peak": "pool_waiting_peak",
+    "db_pool_timeouts": "pool_timeouts",
+}
+
+
 # Latency figures and the LatencySummary field each reads (a field can be a lower bound).
 _LATENCY = {
     "latency_p50_ms": ("latency", "p50_ms"),
@@ -78,6 +98,7 @@ FIGURES: Mapping[str, Callable[[PointRecord], float | None]] = {
     "unanswered_share": _unanswered_share,
     "cpu_ms_per_request": _cpu_per_request,
     **{name: _latency(summary, field) for name, (summary, field) in _LATENCY.items()},
+    **{name: _database(field) for name, field in _DATABASE.items()},
 }
 
 

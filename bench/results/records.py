@@ -21,6 +21,7 @@ __all__ = [
     "CapacityResult",
     "CapacityStep",
     "CapacityVerdict",
+    "DatabaseFigures",
     "HeadlineInfo",
     "LatencySummary",
     "LoadKind",
@@ -260,6 +261,31 @@ class UpstreamFigures:
 
 
 @dataclass(frozen=True, kw_only=True)
+class DatabaseFigures:
+    """A database scenario's PostgreSQL during the window: the app's pool (its peaks since the app started,
+    from `/app-stats`; None when its pool does not report one) and the server's own view, pg_stat_activity
+    sampled every `sample_every_ms` (the app's connections only).
+
+    "At peak" is the sample with the most connections busy (running a query or idle in transaction): a
+    held session shows as idle in transaction there, a blocked loop as never more than one query running.
+    """
+
+    samples: int
+    sample_every_ms: float
+    active_peak: int  # queries running at once, most seen
+    active_at_peak: int
+    idle_in_transaction_at_peak: int
+    connections_peak: int  # the app's connections open at once, most seen
+    # Over the samples: Little's law says active = X·q (queries), idle in transaction = X·(time held
+    # between statements), so these check a theory where a single peak sample cannot.
+    active_mean: float = 0.0
+    idle_in_transaction_mean: float = 0.0
+    pool_checked_out_peak: int | None = None
+    pool_waiting_peak: int | None = None
+    pool_timeouts: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class LoadgenFigures:
     """The load generator's own health: a saturated generator makes the point invalid."""
 
@@ -364,6 +390,7 @@ class PointRecord:
     load: LoadKind = "users"
     offered_rps: float | None = None
     arrival: ArrivalFigures | None = None
+    database: DatabaseFigures | None = None  # None: the scenario uses no database
     schema_version: SchemaVersion = SCHEMA_VERSION
 
     @property

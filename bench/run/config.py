@@ -133,6 +133,8 @@ class RunConfig:
         seed: the Poisson arrivals' seed (the same for every point, so pitfall and fix get the same
             arrivals).
         min_requests: fewer completed requests in the window make a point invalid.
+        db_url: an existing PostgreSQL for the database scenarios (the bench seeds its schema `awaitbench`);
+            None: a fresh server started for the run and removed with it.
     """
 
     selection: tuple[str, ...] = option(
@@ -212,6 +214,13 @@ class RunConfig:
         None, metavar="MS", help="the p99 latency --find-capacity keeps within, ms"
     )
     seed: int = option(1, help="seed of the Poisson arrivals (the same for every point)")
+    db_url: str | None = option(
+        None,
+        metavar="URL",
+        doc_default="a fresh server per run",
+        help="PostgreSQL for the database scenarios, postgresql://USER@HOST:PORT/DB (its schema awaitbench "
+        "is recreated and seeded)",
+    )
     min_requests: int = 10
 
     def __post_init__(self) -> None:
@@ -220,6 +229,8 @@ class RunConfig:
         self._check_open_loop()
         if self.users is not None and (not self.users or any(u < 1 for u in self.users)):
             raise UsageError("`users` must list at least one positive user count")
+        if self.db_url is not None and not self.db_url.startswith(("postgresql://", "postgres://")):
+            raise UsageError(f"--db-url {self.db_url!r}: give a postgresql://USER@HOST:PORT/DB URL")
         if self.reference_users is not None and not 1 <= self.reference_users <= MAX_USERS:
             raise UsageError(f"--reference-users {self.reference_users} must be in 1..{MAX_USERS}")
         if (

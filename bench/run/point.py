@@ -8,7 +8,8 @@ import contextlib
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from bench.errors import ProcessFailed
 from bench.loadgen import locust_run
 from bench.loadgen.logs import request_log_files
+from bench.measure.database import ActivitySample, ActivitySampler
 from bench.measure.profiling import Profiler
 from bench.measure.requests import read_request_logs, window_counts
 from bench.measure.sampling import TreeSample, TreeTracker, WindowCpu, machine_cpu_percent
@@ -60,6 +62,7 @@ class _Children:
     app_base: str
     requests_dir: Path
     probe_dir: Path
+    database_url: str | None = None  # sampled through the window when set
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,6 +76,7 @@ class _Window:
     machine_cpu_percent: float | None
     upstream_stats: StatsSnapshot
     probe: dict[str, Any]
+    database: tuple[ActivitySample, ...] | None = None  # pg_stat_activity through the window
 
 
 def measure_point(point: PlannedPoint, ctx: PointContext) -> PointRecord:
@@ -146,10 +150,28 @@ def _launch(point: PlannedPoint, ctx: PointContext, tmp: Path, stack: contextlib
         app_base=app_base,
         requests_dir=requests_dir,
         probe_dir=tmp / "probe",
+        database_url=ctx.database_url if point.scenario.database is not None else None,
     )
 
 
 def _window(children: _Children, ctx: PointContext, profiler: Profiler | None) -> _Window:
+    """Sample the database's activity (a database scenario) while the window runs."""
+    if children.database_url is None:
+        return _sampled_window(children, ctx, profiler)
+    sampler = ActivitySampler(children.database_url)
+    try:
+        window = _sampled_window(children, ctx, profiler, on_start=sampler.start)
+    finally:
+        samples = tuple(sampler.finish())
+    return replace(window, database=samples)
+
+
+def _sampled_window(
+    children: _Children,
+    ctx: PointContext,
+    profiler: Profiler | None,
+    on_start: Callable[[], object] | None = None,
+) -> _Window:
     """Reset every counter, sample CPU for the window, read what the servers saw at its end."""
     fake, app, generator = children.fake, children.app, children.generator
     probe = ProbeClient(children.probe_dir)
@@ -164,6 +186,8 @@ def _window(children: _Children, ctx: PointContext, profiler: Profiler | None) -
         tracker.start()
     machine_cpu_percent()
     start_s = time.time()
+    if on_start is not None:
+        on_start()
     if profiler is not None:
         profiler.start()
     window_end = start_s + ctx.config.duration_s
@@ -234,4 +258,5 @@ def _finish(
             children.requests_dir, start_s=window.start_s, end_s=window.end_s
         ),
         profile_files=profile_files,
+        database=window.database,
     )

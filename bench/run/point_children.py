@@ -23,6 +23,7 @@ from bench.run.plan import PlannedPoint
 from fake_llm.launch import fake_llm_argv
 
 __all__ = [
+    "DATABASE_URL_ENV",
     "RUN_DIR_ENV",
     "SAMPLE_EVERY_S",
     "BackgroundFetch",
@@ -36,6 +37,7 @@ __all__ = [
     "wait_for_start",
 ]
 
+DATABASE_URL_ENV = "DATABASE_URL"  # what a database scenario's app reads, as a service does
 RUN_DIR_ENV = "AWAITBENCH_RUN_DIR"  # set on every child: tells whose process it is (orphan checks)
 SAMPLE_EVERY_S = 0.25
 _LOCUST_START_TIMEOUT_S = 30.0
@@ -48,6 +50,7 @@ class PointContext:
 
     config: RunConfig
     run_dir: Path
+    database_url: str | None = None  # the run's seeded PostgreSQL, for the scenarios that use one
 
 
 def check_alive(*procs: ManagedProcess) -> None:
@@ -163,6 +166,8 @@ def child_specs(point: PlannedPoint, ctx: PointContext, tmp: Path) -> tuple[Proc
         "OPENAI_API_KEY": "sk-awaitbench-fake",
         PROBE_DIR_ENV: str(tmp / "probe"),
     }
+    if point.scenario.database is not None and ctx.database_url is not None:
+        app_env[DATABASE_URL_ENV] = ctx.database_url
     app = ProcessSpec(
         name="app",
         argv=awaitbench_argv(*app_argv),

@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 import signal
 import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -31,14 +33,16 @@ def test_stop_reaps_a_child_whose_popen_lock_a_ctrl_c_left_held() -> None:
     process = ManagedProcess(spec).start()
     popen = process._popen
     assert popen is not None
-    # What the interrupted wait leaves behind (the lock is private to CPython's Popen).
-    assert popen._waitpid_lock.acquire(False)
+    # What the interrupted wait leaves behind (the lock is private to CPython's Popen, so typeshed has no
+    # declaration of it: attr-defined).
+    lock: threading.Lock = popen._waitpid_lock  # type: ignore[attr-defined]
+    assert lock.acquire(False)
     try:
         process.stop(grace_s=1.0)
         assert process.returncode is not None and process.returncode < 0  # killed by SIGTERM, and reaped
         assert not psutil.pid_exists(popen.pid) or psutil.Process(popen.pid).status() != "zombie"
     finally:
-        popen._waitpid_lock.release()
+        lock.release()
 
 
 def _python(code: str) -> list[str]:
@@ -109,7 +113,7 @@ def test_stop_together_ends_every_child_with_its_own_signal_and_frees_their_port
     ports = free_ports(3)
     assert len(set(ports)) == 3
 
-    def listener(name: str, port: int, *extra: str, **stop: float) -> ManagedProcess:
+    def listener(name: str, port: int, *extra: str, **stop: Any) -> ManagedProcess:
         argv = [*_python(_LISTEN), str(port), *extra]
         return ManagedProcess(ProcessSpec(name=name, argv=argv, ready_url=f"tcp://127.0.0.1:{port}", **stop))
 

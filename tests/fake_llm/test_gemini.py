@@ -5,6 +5,7 @@ catalogue under `/v1` and `/v1beta`."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -26,7 +27,7 @@ def _google_error(response: httpx.Response, status: int, name: str, text: str = 
     assert error["status"] == name and text in error["message"], error
 
 
-def _post(flags: dict[str, object], path: str, content: bytes, headers: dict[str, str]) -> Any:
+def _post(flags: Mapping[str, object], path: str, content: bytes, headers: dict[str, str]) -> Any:
     return run_in_app(flags, lambda c: c.post(path, content=content, headers=headers))
 
 

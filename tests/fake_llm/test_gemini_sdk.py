@@ -63,7 +63,7 @@ def test_generate_content(fast_llm: str) -> None:
 
 def test_stream_matches_the_whole_reply(fast_llm: str) -> None:
     client = _client(fast_llm)
-    config = {"max_output_tokens": 12}
+    config = types.GenerateContentConfig(max_output_tokens=12)
     whole = client.models.generate_content(model=MODEL, contents="Tell me more.", config=config)
     chunks = list(client.models.generate_content_stream(model=MODEL, contents="Tell me more.", config=config))
     assert "".join(chunk.text or "" for chunk in chunks) == whole.text
@@ -104,7 +104,10 @@ def test_async_client_concurrent_streams(fast_llm: str) -> None:
 
 def test_embeddings_count_tokens_and_models(fast_llm: str) -> None:
     client = _client(fast_llm)
-    reply = client.models.embed_content(model="text-embedding-004", contents=["a", "b", "a"])
+    reply = client.models.embed_content(
+        model="text-embedding-004",
+        contents=[types.Content(parts=[types.Part(text=t)]) for t in ("a", "b", "a")],
+    )
     small = client.models.embed_content(
         model="text-embedding-004", contents="a", config={"output_dimensionality": 8}
     )
@@ -125,7 +128,9 @@ def test_embeddings_count_tokens_and_models(fast_llm: str) -> None:
 def test_validation_errors_in_googles_shape(fast_llm: str) -> None:
     client = _client(fast_llm)
     with pytest.raises(errors.ClientError) as role:
-        client.models.generate_content(model=MODEL, contents=[{"role": "system", "parts": [{"text": "x"}]}])
+        client.models.generate_content(
+            model=MODEL, contents=[types.Content(role="system", parts=[types.Part(text="x")])]
+        )
     with pytest.raises(errors.ClientError) as candidates:
         client.models.generate_content(model=MODEL, contents="x", config={"candidate_count": 2})
     assert role.value.code == 400 and role.value.status == "INVALID_ARGUMENT"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
+from typing import TypedDict
 
 import pytest
 
@@ -50,6 +52,14 @@ def test_config_file_named_by_env(tmp_path: Path) -> None:
     assert config.latency.ttft_ms == 5.5
 
 
+class _Layers(TypedDict, total=False):
+    """`load_config`'s keyword arguments."""
+
+    flags: Mapping[str, object]
+    env: Mapping[str, str]
+    config_file: Path
+
+
 @pytest.mark.parametrize(
     ("kwargs", "needle"),
     [
@@ -67,9 +77,9 @@ def test_config_file_named_by_env(tmp_path: Path) -> None:
         ({"config_file": Path("/nonexistent/fake.toml")}, "no such file"),
     ],
 )
-def test_bad_settings_name_the_setting(kwargs: dict[str, object], needle: str) -> None:
+def test_bad_settings_name_the_setting(kwargs: _Layers, needle: str) -> None:
     with pytest.raises(ConfigError, match=None) as info:
-        load_config(**kwargs)  # type: ignore[arg-type]
+        load_config(**kwargs)
     assert needle in str(info.value)
     assert "\n" not in str(info.value)
 
@@ -101,6 +111,7 @@ def test_docs_settings_table_has_a_row_per_setting() -> None:
     table = docs.split("<!-- generated: fake-llm-settings -->", 1)[1].split("<!-- /generated -->", 1)[0]
     for setting in SETTINGS.values():
         row = next(line for line in table.splitlines() if line.startswith(f"| `{setting.flag}`"))
+        assert setting.env_var is not None
         for cell in (setting.name, setting.env_var, setting.help.split(" (")[0]):
             assert cell in row, (setting.name, cell)
 
@@ -151,7 +162,9 @@ def test_non_finite_numbers_are_refused_for_every_float_setting(
             if origin == "flag":
                 load_config(flags={name: value})
             elif origin == "env":
-                load_config(env={SETTINGS[name].env_var: value})
+                env_var = SETTINGS[name].env_var
+                assert env_var is not None
+                load_config(env={env_var: value})
             else:
                 config_file = tmp_path / "fake.toml"
                 config_file.write_text(f"{name} = {value}\n")  # TOML has nan and inf literals

@@ -22,7 +22,8 @@ from tests.awaitbench.detect.probe_app import make_app
 
 def _snapshot(recorder: LagRecorder, stall_ms: float = 0.0) -> dict[str, Any]:
     snapshot = recorder.snapshot(stall_ms=stall_ms, loop_thread_id=None, threshold_ms=50.0)
-    return LAG_SNAPSHOT.dump_python(snapshot)
+    dumped: dict[str, Any] = LAG_SNAPSHOT.dump_python(snapshot)
+    return dumped
 
 
 def test_recorder_reports_stall_in_progress() -> None:
@@ -48,7 +49,7 @@ def test_snapshot_keeps_the_wire_format() -> None:
 
 
 def test_probe_sees_blocking_and_threadpool_in_process() -> None:
-    async def scenario() -> tuple[dict[str, object], dict[str, object], dict[str, object]]:
+    async def scenario() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
         app = make_app()
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:

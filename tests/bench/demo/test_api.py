@@ -13,7 +13,7 @@ _MODULES = sorted(info.name for info in pkgutil.iter_modules(bench.demo.__path__
 
 
 def test_the_demo_has_its_modules() -> None:
-    expected = {"config", "figures", "live", "page", "recording", "replay", "runner", "server", "stage"}
+    expected = {"config", "figure_stream", "live", "page", "recording", "replay", "runner", "server", "stage"}
     assert {name.rsplit(".", 1)[1] for name in _MODULES} == expected
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bench.diagnose.config import DiagnoseConfig, parse_env_pairs
@@ -23,9 +25,9 @@ def test_defaults_are_valid_and_recorded_in_the_settings() -> None:
         ({"app": "a:b:c"}, "'a:b:c' is not an import string"),
     ],
 )
-def test_bad_values_name_their_flag(changes: dict[str, object], message: str) -> None:
+def test_bad_values_name_their_flag(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(UsageError) as caught:
-        DiagnoseConfig(**{"app": "m:app", **changes})  # type: ignore[arg-type]
+        DiagnoseConfig(**{"app": "m:app", **changes})
     assert message in str(caught.value)
 
 

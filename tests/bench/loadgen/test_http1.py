@@ -36,9 +36,9 @@ def _feed_all(parser: ResponseParser, data: bytes, cut: int | None = None) -> in
 def test_content_length_body_completes_exactly() -> None:
     parser = ResponseParser(count_tokens=False)
     assert parser.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel") == 0
-    assert not parser.complete
+    before = parser.complete
     parser.feed(b"lo")
-    assert parser.complete
+    assert (before, parser.complete) == (False, True)
     assert parser.status == 200
     assert parser.keep_alive
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from bench.demo.figures import merge_intervals
+from bench.demo.figure_stream import merge_intervals
 from bench.errors import ProcessFailed
 from bench.loadgen.intervals import Interval
 from bench.loadgen.live_loop import LiveTarget

@@ -39,6 +39,7 @@ DEFS = (
     results.LoadgenFigures,
     results.TheoryFigures,
     results.ArrivalFigures,
+    results.DatabaseFigures,
     results.CapacityResult,
     results.CapacityStep,
 )
@@ -157,7 +158,9 @@ def test_headline_loads_and_censoring_fields_round_trip(tmp_path: Path) -> None:
         reference_users_by_scenario={"demo": 10},
         scenarios=(replace(_manifest().scenarios[0], headline=headline, loads=(1, 10)),),
     )
-    latency = replace(_point().latency, censored=3, lower_bounds=("p99_ms", "max_ms"))  # type: ignore[type-var]
+    measured = _point().latency
+    assert measured is not None
+    latency = replace(measured, censored=3, lower_bounds=("p99_ms", "max_ms"))
     steady = results.SteadyState(
         reached=False, first_half_rps=9.0, second_half_rps=4.0, in_flight_whole_window=2
     )
@@ -169,7 +172,8 @@ def test_headline_loads_and_censoring_fields_round_trip(tmp_path: Path) -> None:
     run = load_run(tmp_path)
     assert run.manifest == manifest
     assert run.points == (point,)
-    assert not run.points[0].steady and run.points[0].latency.is_lower_bound("p99_ms")  # type: ignore[union-attr]
+    (loaded,) = run.points
+    assert not loaded.steady and loaded.latency is not None and loaded.latency.is_lower_bound("p99_ms")
     old = json.loads(json.dumps(asdict(_point())))
     for key in ("unanswered", "steady_state"):
         del old[key]

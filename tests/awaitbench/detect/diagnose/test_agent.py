@@ -19,6 +19,7 @@ from awaitbench.detect.diagnose.agent import AGENT_SNAPSHOT, AgentSnapshot, diag
 from awaitbench.detect.diagnose.deadlines import tracking_loop_factory
 from awaitbench.detect.harness import Harness
 from awaitbench.detect.side_channel import start_side_channel
+from awaitbench.detect.watchdog.app_watch import Message, Receive, Scope, Send
 from awaitbench.detect.watchdog.config import WatchConfig
 from awaitbench.detect.watchdog.report import Block, Frame, NeverAwaited, ResourceLeak, ThreadpoolUsage
 from bench.processes import free_port
@@ -29,7 +30,7 @@ async def _save() -> None:
     await asyncio.sleep(0)
 
 
-async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+async def app(scope: Scope, receive: Receive, send: Send) -> None:
     """A raw ASGI app: /block sleeps 120 ms on the loop, /drop forgets an await, /wait sleeps politely."""
     if scope["type"] == "lifespan":
         while (await receive())["type"] != "lifespan.shutdown":
@@ -39,7 +40,7 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["path"] == "/block":
         time.sleep(0.12)
     elif scope["path"] == "/drop":
-        _save()
+        _save()  # type: ignore[unused-coroutine]  # the forgotten await the agent must report
     else:
         await asyncio.sleep(0.3)
     await send({"type": "http.response.start", "status": 200, "headers": []})
@@ -47,10 +48,10 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 def _call(agent: Harness[AgentSnapshot], path: str, headers: list[tuple[bytes, bytes]] | None = None) -> Any:
-    async def receive() -> dict[str, Any]:
+    async def receive() -> Message:
         return {"type": "http.request", "body": b""}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         return None
 
     scope = {"type": "http", "method": "GET", "path": path, "headers": headers or []}

@@ -11,6 +11,7 @@ import pytest
 from awaitbench.detect.diagnose.deadlines import (
     IN_FLIGHT,
     InFlightReport,
+    LoopKind,
     RequestDeadlines,
     awaiting_frames,
     current_request,
@@ -28,7 +29,7 @@ async def _wait_in_child(seconds: float) -> None:
 
 
 @pytest.mark.parametrize("kind", ["uvloop", "asyncio"])
-def test_timers_are_noted_against_the_request_that_armed_them(kind: str) -> None:
+def test_timers_are_noted_against_the_request_that_armed_them(kind: LoopKind) -> None:
     async def main() -> tuple[list[float], list[float]]:
         outside = asyncio.ensure_future(asyncio.sleep(30))  # not a request: not noted
         with serving("POST", "/ask", probe="p1") as record:
@@ -42,7 +43,7 @@ def test_timers_are_noted_against_the_request_that_armed_them(kind: str) -> None
         outside.cancel()
         return pending, after
 
-    with asyncio.Runner(loop_factory=tracking_loop_factory(kind)) as runner:  # type: ignore[arg-type]
+    with asyncio.Runner(loop_factory=tracking_loop_factory(kind)) as runner:
         pending, after = runner.run(main())
     assert [round(p) for p in pending] == [1, 5, 600]
     assert after == []  # cancelled timers are not deadlines any more

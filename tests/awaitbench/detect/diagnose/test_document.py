@@ -63,8 +63,8 @@ def test_schema_lists_every_top_level_field() -> None:
 
 
 @pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.json")), ids=lambda p: p.stem)
-def test_recorded_documents_validate_and_read_back_unchanged(path: object) -> None:
-    document = json.loads(path.read_text())  # type: ignore[attr-defined]
+def test_recorded_documents_validate_and_read_back_unchanged(path: Path) -> None:
+    document = json.loads(path.read_text())
     validate_document(document)
     assert Diagnosis.from_json(document).to_json() == document
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.demo.figures import CpuWindow, Frame, SideFrame, Window, fix_ratio, merge_intervals
+from bench.demo.figure_stream import CpuWindow, Frame, SideFrame, Window, fix_ratio, merge_intervals
 from bench.loadgen.intervals import Interval, encode_histogram, new_histogram, record_latency
 from bench.measure.validity import LOADGEN_CPU_LIMIT_PERCENT
 from scenarios.model import Prediction

@@ -1,10 +1,7 @@
 """The demo's figure stream: each driver's intervals over a sliding window, and the frame the page draws.
 
-A side's numbers are those of the intervals that ended in the last `window_s` seconds on its driver's
-clock: answers and failures summed, latency histograms merged (percentiles of the merged histogram, never
-averaged percentiles), the driver's CPU over the same time. A window whose driver (or fake_llm) ran out of
-CPU is flagged by `awaitbench run`'s own validity rule, in its words.
-"""
+Histograms are merged, never percentiles averaged; a window whose driver or fake_llm ran out of CPU is
+flagged by `awaitbench run`'s own validity rule."""
 
 from __future__ import annotations
 
