@@ -32,6 +32,11 @@ _GEMINI = {
     "contents": [{"role": "user", "parts": [{"text": "hi"}]}],
     "generationConfig": {"maxOutputTokens": 4},
 }
+_GEMINI_BATCH = {
+    "requests": [
+        {"model": "models/text-embedding-004", "content": {"parts": [{"text": t}]}} for t in ("a", "b")
+    ]
+}
 _CONVERSE = {"messages": [{"role": "user", "content": [{"text": "hi"}]}], "inferenceConfig": {"maxTokens": 4}}
 _INVOKE = {
     "anthropic_version": "bedrock-2023-05-31",
@@ -62,6 +67,7 @@ HOT_REQUESTS: list[tuple[str, dict[str, Any], dict[str, str]]] = [
     ("/v1beta/models/gemini-2.0-flash:generateContent", _GEMINI, _GOOGLE),
     ("/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse", _GEMINI, _GOOGLE),
     ("/v1beta/models/text-embedding-004:embedContent", {"content": {"parts": [{"text": "a"}]}}, _GOOGLE),
+    ("/v1beta/models/text-embedding-004:batchEmbedContents", _GEMINI_BATCH, _GOOGLE),
     ("/v1/models/m:countTokens", {"contents": [{"parts": [{"text": "a b c"}]}]}, _GOOGLE),
     (f"{_CLAUDE}/converse", _CONVERSE, _SIGNED),
     (f"{_CLAUDE}/converse-stream", _CONVERSE, _SIGNED),
@@ -81,6 +87,10 @@ ASGI_REQUESTS: list[tuple[str, dict[str, Any], dict[str, str]]] = [
     ("/openai/unknown", _CHAT, _AZURE),  # 404
     ("/v1beta/models/m:generateContent", _GEMINI, _JSON),  # no key: 403
     (f"{_CLAUDE}/converse", _CONVERSE, _JSON),  # unsigned: 403
+    ("/v1beta/models/gemini-2.0-flash:streamGenerateContent", _GEMINI, _GOOGLE),  # no alt=sse: 400
+    ("/v1beta/models/gemini-2.0-flash:unknownMethod", _GEMINI, _GOOGLE),  # 404
+    ("/model/m/unknown", _CONVERSE, _SIGNED),  # 404
+    (f"{_CLAUDE}/invoke", _INVOKE, {"authorization": "x", "x-fake-fault": "500"}),  # an injected error
 ]
 """Requests the hot path hands to the ASGI app (refusals, faults), which must answer them unchanged."""
 
@@ -205,7 +215,7 @@ def test_hot_replies_are_the_asgi_replies(path: str, body: dict[str, Any], heade
 def test_refusals_and_faults_go_to_the_asgi_app_unchanged() -> None:
     requests = [_request(*r) for r in ASGI_REQUESTS]
     asgi, hot = _both(requests, {}, hot_expected=False)
-    assert [int(r.split(b" ", 2)[1]) for r in asgi] == [415, 400, 403, 503, 400, 400, 404, 404, 403, 403]
+    assert [int(r.split(b" ", 2)[1]) for r in asgi] == [415, 400, 403, 503, 400, 400, 404, 404, 403, 403, 400, 404, 404, 500]
     assert [_blanked(r) for r in hot] == [_blanked(r) for r in asgi]
 
 

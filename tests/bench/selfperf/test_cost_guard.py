@@ -22,7 +22,7 @@ _ROUNDS = 3
 _ORDER: tuple[ServerKind, ServerKind] = ("ceiling", "fake_llm")
 
 
-@pytest.mark.slow
+@pytest.mark.perf
 @pytest.mark.parametrize("mode", MODES)
 def test_fake_llm_costs_at_most_a_margin_over_the_ceiling(mode: Mode) -> None:
     perf = PerfConfig(sched="normal")
