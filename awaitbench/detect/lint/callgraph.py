@@ -1,41 +1,55 @@
-"""Facts about functions of the package that rules need across calls, each computed once and memoised.
-
-- `blocking_chain(f, category)`: does this plain `def` (or what it calls in the package, through plain
-  `def`s only) block the thread on a sync client call or another blocking call? The chain names the path,
-  `["parse_document", "time.sleep"]`, so a finding at the call site in `async def` can show it.
-- `network_chain(f)`: does this `async def` (or an async function it awaits) await an upstream call?
-- `client_build_chain(f)`: does calling `f` build a new client (not one cached in a global, an attribute
-  or by `functools.cache`)?
-- `handlers(module)`: the request handlers. A handler is a function decorated by a route decorator
-  (`@app.get("/p")`, `@router.post(...)`, `@app.api_route(...)`, `@app.websocket(...)`: any receiver, the
-  attribute name is one of `known.ROUTE_DECORATORS` and the first argument is a path string) or passed as
-  the endpoint of `app.add_api_route`, `Route(...)`, `WebSocketRoute(...)`. Functions a handler calls are
-  "per request" through these chains, and FastAPI dependencies (`Depends(f)`) are per request unless cached.
+"""Facts about the project's functions that rules need across calls, each computed once and memoised:
+blocking chains, upstream (network) chains, client construction chains, request handlers and their
+dependencies, and the calls traced to each client construction (for deadlines). docs/lint.md has the
+definitions (what a handler is, what "per request" means).
 """
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
-from awaitbench.detect.lint.index import FunctionInfo, ModuleInfo, Scope
+from awaitbench.detect.lint.ecosystem import CALLS, CLIENTS, LONG_DEADLINE_S, category_of, severity_of
+from awaitbench.detect.lint.findings import Severity
+from awaitbench.detect.lint.index import Binding, FunctionInfo, ModuleInfo, Scope
 from awaitbench.detect.lint.known import (
-    BLOCKING_CALLS,
     CACHE_DECORATORS,
-    CLIENTS,
+    DEADLINE_CALLS,
+    DEADLINE_CONTEXTS,
     DEPENDS,
     HTTP_READ_VERBS,
     ROUTE_DECORATORS,
-    SYNC_HTTP_CALLS,
 )
-from awaitbench.detect.lint.values import ClassRef, External, FuncRef, Resolver
+from awaitbench.detect.lint.names import import_bindings
+from awaitbench.detect.lint.values import ClassRef, ClientInfo, External, FuncRef, Resolver
 from awaitbench.detect.lint.walk import children
 
-__all__ = ["CallGraph", "Category", "body_nodes", "call_label", "kept_values", "llm_shaped"]
+__all__ = ["Blocking", "CallGraph", "TracedCall", "body_nodes", "call_label", "kept_values", "llm_shaped"]
 
-Category = str  # "sync_client" or "blocking_work"
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _MAX_CHAIN = 8
+_UPSTREAM = frozenset({"llm", "framework", "http"})
+
+
+@dataclass(frozen=True)
+class Blocking:
+    """What a call blocks on: the rule's category (`sync_client`, `blocking_work`), a label for the
+    message and the expected cost."""
+
+    category: str
+    label: str
+    severity: Severity
+
+
+@dataclass(frozen=True)
+class TracedCall:
+    """A network call made through a client built at a known place, and whether it has its own deadline."""
+
+    call: ast.Call
+    module: ModuleInfo
+    has_deadline: bool
 
 
 def body_nodes(function: FunctionInfo) -> Iterator[ast.AST]:
@@ -59,36 +73,43 @@ def call_label(call: ast.Call) -> str:
         return "<call>"
 
 
+def has_deadline_keyword(call: ast.Call, keywords: tuple[str, ...]) -> bool:
+    return any(kw.arg in keywords for kw in call.keywords)
+
+
 class CallGraph:
     """Memoised per-function facts over a project (see the module docstring)."""
 
     def __init__(self, resolver: Resolver) -> None:
         self.resolver = resolver
-        self._chains: dict[tuple[int, str], list[str] | None] = {}
+        self._chains: dict[tuple[int, str], tuple[list[str], Severity] | None] = {}
         self._network: dict[tuple[int, bool], list[str] | None] = {}
         self._builds: dict[int, list[str] | None] = {}
-        self._handlers: dict[str, set[ast.AST]] = {}
+        self._handlers: dict[int, set[ast.AST]] = {}
+        self._traced: dict[int, list[TracedCall]] | None = None
+        self._startup: dict[int, set[ast.AST]] = {}
+        self._imports: dict[int, set[Path]] = {}
 
     # ------------------------------------------------------------------------------------ blocking
 
-    def direct_category(self, call: ast.Call, scope: Scope) -> tuple[Category, str] | None:
-        """What a call does by itself: a sync client call, a known blocking call, or neither."""
-        ref = self.resolver.network_call(call, scope)
-        if ref is not None:
-            if ref.info.spec.is_async:
+    def direct_category(self, call: ast.Call, scope: Scope) -> Blocking | None:
+        """What a call does by itself: a blocking client call, a known blocking call, or neither."""
+        found = self.resolver.network_call(call, scope)
+        if found is not None:
+            if found.mode == "async":
                 return None
-            label = ".".join((ref.info.spec.name.rpartition(".")[2], *ref.path, _verb(call)))
-            return "sync_client", label
+            spec = found.ref.info.spec
+            label = ".".join((spec.name.rpartition(".")[2], *found.ref.path, found.verb))
+            return Blocking(category_of(spec.family), label, severity_of(spec.family))
         callee = self.resolver.expr(call.func, scope)
         if isinstance(callee, External):
-            if callee.name in SYNC_HTTP_CALLS:
-                return "sync_client", callee.name
-            if callee.name in BLOCKING_CALLS:
-                return "blocking_work", callee.name
+            spec_call = CALLS.get(callee.name)
+            if spec_call is not None and spec_call.blocking and not spec_call.is_async:
+                return Blocking(category_of(spec_call.kind), callee.name, severity_of(spec_call.kind))
         return None
 
     def sync_callee(self, call: ast.Call, scope: Scope) -> FunctionInfo | None:
-        """The plain `def` of the package a call runs (a function, a method, a class's `__init__`)."""
+        """The plain `def` of the project a call runs (a function, a method, a class's `__init__`)."""
         callee = self.resolver.expr(call.func, scope)
         if isinstance(callee, ClassRef):
             init = callee.klass.methods.get("__init__")
@@ -100,14 +121,14 @@ class CallGraph:
         return None
 
     def package_callee(self, call: ast.Call, scope: Scope) -> FunctionInfo | None:
-        """The function (sync or async) of the package a call runs, if it resolves to one."""
+        """The function (sync or async) of the project a call runs, if it resolves to one."""
         callee = self.resolver.expr(call.func, scope)
         if isinstance(callee, FuncRef) and not isinstance(callee.function.node, ast.Lambda):
             return callee.function
         return None
 
-    def blocking_chain(self, function: FunctionInfo, category: Category) -> list[str] | None:
-        """`[function, ..., blocking call]` when running `function` blocks on `category`, else None."""
+    def blocking_chain(self, function: FunctionInfo, category: str) -> tuple[list[str], Severity] | None:
+        """`([function, ..., blocking call], severity)` when running `function` blocks on `category`."""
         key = (id(function), category)
         if key in self._chains:
             return self._chains[key]
@@ -116,37 +137,50 @@ class CallGraph:
         self._chains[key] = found
         return found
 
-    def _find_blocking(self, function: FunctionInfo, category: Category) -> list[str] | None:
+    def _find_blocking(self, function: FunctionInfo, category: str) -> tuple[list[str], Severity] | None:
         scope = function.scope
-        nested: list[tuple[FunctionInfo, ast.Call]] = []
+        nested: list[FunctionInfo] = []
+        best: tuple[list[str], Severity] | None = None
         for node in body_nodes(function):
             if not isinstance(node, ast.Call):
                 continue
             direct = self.direct_category(node, scope)
-            if direct is not None and direct[0] == category:
-                return [function.qualname, direct[1]]
+            if direct is not None and direct.category == category:
+                found = ([function.qualname, direct.label], direct.severity)
+                if direct.severity == "high":
+                    return found
+                best = best or found
+                continue
             callee = self.sync_callee(node, scope)
             if callee is not None and callee is not function:
-                nested.append((callee, node))
-        for callee, _call in nested:
+                nested.append(callee)
+        for callee in nested:
             chain = self.blocking_chain(callee, category)
-            if chain is not None and len(chain) < _MAX_CHAIN:
-                return [function.qualname, *chain]
-        return None
+            if chain is not None and len(chain[0]) < _MAX_CHAIN:
+                found = ([function.qualname, *chain[0]], chain[1])
+                if chain[1] == "high":
+                    return found
+                best = best if best is not None and _rank(best[1]) <= _rank(chain[1]) else found
+        return best
 
     # ------------------------------------------------------------------------------------ network
 
     def awaited_network(self, call: ast.Call, scope: Scope, *, reads_only: bool = False) -> list[str] | None:
-        """The chain to an upstream call when `call` is awaited: a client call, or a package coroutine
+        """The chain to an upstream call when `call` is awaited: a client call, or a project coroutine
         that (transitively) awaits one. `reads_only` keeps LLM calls and HTTP GET/HEAD/OPTIONS only:
         what can be reordered without changing what the code does."""
-        ref = self.resolver.network_call(call, scope)
-        if ref is not None and ref.info.spec.is_async:
-            verb = _verb(call)
-            if reads_only and ref.info.spec.family == "http" and verb not in HTTP_READ_VERBS:
+        found = self.resolver.network_call(call, scope)
+        if found is not None and found.mode == "async":
+            family = found.ref.info.spec.family
+            if family not in _UPSTREAM or (
+                reads_only and family == "http" and found.verb not in HTTP_READ_VERBS
+            ):
                 return None
             return [call_label(call)]
         callee = self.resolver.expr(call.func, scope)
+        if isinstance(callee, External):
+            spec = CALLS.get(callee.name)
+            return [callee.name] if spec is not None and spec.is_async and spec.kind == "llm" else None
         if isinstance(callee, FuncRef) and callee.function.is_async:
             return self.network_chain(callee.function, reads_only=reads_only)
         return None
@@ -177,15 +211,14 @@ class CallGraph:
 
     # ------------------------------------------------------------------------------------ clients
 
-    def constructed_client(self, call: ast.Call, scope: Scope) -> str | None:
-        """The client class a call constructs (`openai.AsyncOpenAI`), if it is one."""
-        callee = self.resolver.expr(call.func, scope)
-        if isinstance(callee, External) and callee.name in CLIENTS:
-            return callee.name
-        return None
+    def constructed_client(self, call: ast.Call, scope: Scope) -> ClientInfo | None:
+        """The client a call builds, when building one costs (an SDK client, an HTTP pool, a driver)."""
+        info = self.resolver.construction(call, scope)
+        return info if info is not None and info.spec.per_request_cost else None
 
     def client_build_chain(self, function: FunctionInfo) -> list[str] | None:
-        """`[function, ..., client class]` when each call of `function` builds a new client."""
+        """`[function, ..., client class]` when each call of `function` builds a new client. For a class's
+        `__init__` the clients it stores on `self` count: a new instance gets new clients."""
         key = id(function)
         if key in self._builds:
             return self._builds[key]
@@ -194,17 +227,32 @@ class CallGraph:
         self._builds[key] = found
         return found
 
+    def per_call_target(self, call: ast.Call, scope: Scope) -> FunctionInfo | None:
+        """The project function whose every run a call starts: a function, a class's `__init__` (a new
+        instance), or the function handed to `background_tasks.add_task(f, ...)`."""
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr == "add_task" and call.args:
+            target = self.resolver.expr(call.args[0], scope)
+        else:
+            target = self.resolver.expr(func, scope)
+        if isinstance(target, ClassRef):
+            return target.klass.methods.get("__init__")
+        if isinstance(target, FuncRef) and not isinstance(target.function.node, ast.Lambda):
+            return target.function
+        return None
+
     def _find_build(self, function: FunctionInfo) -> list[str] | None:
-        kept = kept_values(function)
+        is_init = function.name == "__init__" and function.klass is not None
+        kept = _globals_kept(function) if is_init else kept_values(function)
         for node in body_nodes(function):
             if not isinstance(node, ast.Call) or id(node) in kept:
                 continue
             built = self.constructed_client(node, function.scope)
             if built is not None:
-                return [function.qualname, built]
-            callee = self.resolver.expr(node.func, function.scope)
-            if isinstance(callee, FuncRef) and callee.function is not function:
-                chain = self.client_build_chain(callee.function)
+                return [function.qualname, built.spec.name]
+            callee = self.per_call_target(node, function.scope)
+            if callee is not None and callee is not function:
+                chain = self.client_build_chain(callee)
                 if chain is not None and len(chain) < _MAX_CHAIN:
                     return [function.qualname, *chain]
         return None
@@ -221,49 +269,197 @@ class CallGraph:
                 return True
         return False
 
+    def traced_calls(self, info: ClientInfo) -> list[TracedCall]:
+        """The network calls the project makes through the client built at `info.origin`."""
+        if self._traced is None:
+            self._traced = _TraceScan(self.resolver).run()
+        return self._traced.get(info.origin, [])
+
     # ------------------------------------------------------------------------------------ handlers
 
     def handlers(self, module: ModuleInfo) -> set[ast.AST]:
-        """The function nodes of `module` that serve requests (see the module docstring)."""
-        found = self._handlers.get(module.name)
+        """The function nodes of `module` that serve HTTP requests (docs/lint.md, "What a handler is").
+        Websocket endpoints are not among them: they serve one long session, not one request."""
+        found = self._handlers.get(id(module))
         if found is not None:
             return found
         found = {
             node
-            for node, info in module.functions.items()
+            for node in module.functions
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
             and any(_is_route(d) for d in node.decorator_list)
         }
         for call, scope in module.registrations:
             endpoint = _endpoint_arg(call)
-            value = None if endpoint is None else self.resolver.expr(endpoint, scope)
+            value = (
+                None if endpoint is None or _is_websocket(call.func) else self.resolver.expr(endpoint, scope)
+            )
             if isinstance(value, FuncRef) and value.function.module is module:
                 found.add(value.function.node)
-        self._handlers[module.name] = found
+        self._handlers[id(module)] = found
+        return found
+
+    def is_startup(self, function: FunctionInfo) -> bool:
+        """A lifespan (`FastAPI(lifespan=f)`) or startup/shutdown hook: it runs before the first request or
+        after the last, so blocking there delays start-up, not requests."""
+        node = function.node
+        if isinstance(node, ast.Lambda):
+            return False
+        if any(_is_event_hook(d) for d in node.decorator_list):
+            return True
+        root = function.module.root
+        key = id(root)
+        found = self._startup.get(key)
+        if found is None:
+            found = self._startup[key] = self._startup_functions(root.calls)
+        return node in found
+
+    def _startup_functions(self, calls: dict[str, list[tuple[ast.Call, Scope]]]) -> set[ast.AST]:
+        found: set[ast.AST] = set()
+        for name in ("FastAPI", "Starlette", "APIRouter", "add_event_handler"):
+            for call, scope in calls.get(name, ()):
+                targets = [
+                    kw.value for kw in call.keywords if kw.arg in ("lifespan", "on_startup", "on_shutdown")
+                ]
+                if name == "add_event_handler":
+                    targets += call.args[1:2]
+                for target in targets:
+                    items = target.elts if isinstance(target, ast.List | ast.Tuple) else [target]
+                    for item in items:
+                        value = self.resolver.expr(item, scope)
+                        if isinstance(value, FuncRef):
+                            found.add(value.function.node)
+        return found
+
+    def is_script(self, module: ModuleInfo) -> bool:
+        """An entry-point script outside the service: it runs under `if __name__ == "__main__":`, builds
+        no app, and no other module of its root imports it (an eval, a seeding or ingestion job)."""
+        if not any(_is_main_guard(stmt) for stmt in module.tree.body):
+            return False
+        if any(marker in line for line in module.lines for marker in _APP_MARKERS):
+            return False
+        return module.path not in self._imported(module)
+
+    def _imported(self, module: ModuleInfo) -> set[Path]:
+        key = id(module.root)
+        found = self._imports.get(key)
+        if found is None:
+            found = self._imports[key] = set()
+            project = self.resolver.project
+            for other in list(project.modules.values()):
+                if other.root is not module.root:
+                    continue
+                for binding in _import_bindings(other):
+                    for dotted in (binding.qualified, binding.qualified.rpartition(".")[0]):
+                        target = (
+                            project.find(other, dotted, binding.level) if dotted or binding.level else None
+                        )
+                        if target is not None:
+                            found.add(target.path)
         return found
 
     def dependencies(self, function: FunctionInfo) -> Iterator[tuple[ast.Call, FunctionInfo]]:
-        """`Depends(f)` calls in a handler's signature, with the dependency function `f`."""
+        """`Depends(f)` calls in a handler's signature (also through `Annotated` aliases), with `f`."""
         node = function.node
         if isinstance(node, ast.Lambda):
             return
         scope = function.scope.parent or function.scope
         args = node.args
-        for expr in [*args.defaults, *(d for d in args.kw_defaults if d is not None)] + [
-            a.annotation for a in (*args.args, *args.kwonlyargs) if a.annotation is not None
-        ]:
+        exprs: list[tuple[ast.expr, Scope]] = [
+            (d, scope) for d in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]
+        ]
+        for arg in (*args.args, *args.kwonlyargs):
+            if arg.annotation is not None:
+                parts, where = self.resolver._annotated_parts(arg.annotation, scope)
+                exprs.extend((part, where) for part in parts[1:])
+        for expr, where in exprs:
             for sub in ast.walk(expr):
                 if not isinstance(sub, ast.Call) or not sub.args:
                     continue
-                callee = self.resolver.expr(sub.func, scope)
+                callee = self.resolver.expr(sub.func, where)
                 if isinstance(callee, External) and callee.name in DEPENDS:
-                    target = self.resolver.expr(sub.args[0], scope)
+                    target = self.resolver.expr(sub.args[0], where)
                     if isinstance(target, FuncRef):
                         yield sub, target.function
 
 
-_LLM_VERBS = frozenset({"create", "parse", "stream", "generate"})
-_LLM_SHAPE_RESOURCES = frozenset({"completions", "messages", "embeddings", "responses", "images"})
+class _TraceScan:
+    """One pass over the project: every network call whose client resolves to a construction site."""
+
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+        self.found: dict[int, list[TracedCall]] = {}
+        self.names = _deadline_prone_names()
+
+    def run(self) -> dict[int, list[TracedCall]]:
+        for module in list(self.resolver.project.modules.values()):
+            self.module = module
+            for stmt in module.tree.body:
+                self._visit(stmt, module.scope, False)
+        return self.found
+
+    def _visit(self, node: ast.AST, scope: Scope, under: bool) -> None:
+        info = self.module.functions.get(node) if isinstance(node, _NESTED) else None
+        if info is not None:
+            for child in children(node):
+                self._visit(child, info.scope, False)
+            return
+        if isinstance(node, ast.ClassDef) and node in self.module.class_nodes:
+            scope = self.module.class_nodes[node].scope
+        elif isinstance(node, ast.With | ast.AsyncWith) and not under:
+            under = any(self._is_deadline(item.context_expr, scope, DEADLINE_CONTEXTS) for item in node.items)
+        elif isinstance(node, ast.Call):
+            if not under and self._is_deadline(node.func, scope, DEADLINE_CALLS):
+                under = True
+            self._record(node, scope, under)
+        for child in children(node):
+            self._visit(child, scope, under)
+
+    def _is_deadline(self, expr: ast.expr, scope: Scope, names: frozenset[str]) -> bool:
+        target = expr.func if isinstance(expr, ast.Call) else expr
+        value = self.resolver.expr(target, scope)
+        return isinstance(value, External) and value.name in names
+
+    def _record(self, call: ast.Call, scope: Scope, under: bool) -> None:
+        func = call.func
+        if not isinstance(func, ast.Attribute) or not (_attribute_names(func) & self.names):
+            return
+        found = self.resolver.network_call(call, scope)
+        if found is None or not found.ref.info.origin:
+            return
+        spec = found.ref.info.spec
+        deadline = (
+            under
+            or found.ref.info.timeout == "set"  # `client.with_options(timeout=5).chat...`
+            or has_deadline_keyword(call, (*spec.deadline_keywords, "timeout"))
+        )
+        self.found.setdefault(found.ref.info.origin, []).append(TracedCall(call, self.module, deadline))
+
+
+def _deadline_prone_names() -> frozenset[str]:
+    """Attribute names a call through a client with a long default deadline must contain."""
+    names: set[str] = set()
+    for spec in CLIENTS.values():
+        if spec.timeout_s is not None and spec.timeout_s > LONG_DEADLINE_S:
+            names |= spec.resources | spec.methods
+    return frozenset(names)
+
+
+def _attribute_names(func: ast.Attribute) -> set[str]:
+    names = set()
+    node: ast.expr = func
+    while isinstance(node, ast.Attribute):
+        names.add(node.attr)
+        node = node.value
+    return names
+
+
+def _rank(severity: Severity) -> int:
+    return ("high", "medium", "low").index(severity)
+
+
+_LLM_VERBS = frozenset({"create", "parse", "stream", "generate", "generate_content"})
+_LLM_SHAPE_RESOURCES = frozenset({"completions", "messages", "embeddings", "responses", "images", "models"})
 
 
 def llm_shaped(call: ast.Call) -> bool:
@@ -276,10 +472,6 @@ def llm_shaped(call: ast.Call) -> bool:
     return isinstance(owner, ast.Attribute) and owner.attr in _LLM_SHAPE_RESOURCES
 
 
-def _verb(call: ast.Call) -> str:
-    return call.func.attr if isinstance(call.func, ast.Attribute) else ""
-
-
 def _awaited_call(node: ast.AST) -> ast.Call | None:
     if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
         return node.value
@@ -288,6 +480,18 @@ def _awaited_call(node: ast.AST) -> ast.Call | None:
             if isinstance(item.context_expr, ast.Call):
                 return item.context_expr
     return None
+
+
+def _globals_kept(function: FunctionInfo) -> set[int]:
+    """Calls whose result a constructor stores in a global (a process-wide cache, not the instance's)."""
+    globals_ = function.scope.global_names
+    kept: set[int] = set()
+    for node in body_nodes(function):
+        if isinstance(node, ast.Assign) and all(
+            isinstance(t, ast.Name) and t.id in globals_ for t in node.targets
+        ):
+            kept.update(id(sub) for sub in ast.walk(node.value))
+    return kept
 
 
 def kept_values(function: FunctionInfo) -> set[int]:
@@ -306,13 +510,51 @@ def kept_values(function: FunctionInfo) -> set[int]:
     return kept
 
 
+_APP_MARKERS = ("FastAPI(", "Starlette(", "APIRouter(", "uvicorn.run(")
+
+
+def _is_main_guard(stmt: ast.stmt) -> bool:
+    test = stmt.test if isinstance(stmt, ast.If) else None
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and any(isinstance(c, ast.Constant) and c.value == "__main__" for c in test.comparators)
+    )
+
+
+def _import_bindings(module: ModuleInfo) -> Iterator[Binding]:
+    for stmt in ast.walk(module.tree):
+        if isinstance(stmt, ast.Import | ast.ImportFrom):
+            for _local, qualified, level in import_bindings(stmt):
+                yield Binding("import", module.scope, stmt.lineno, qualified=qualified, level=level)
+            if isinstance(stmt, ast.ImportFrom) and stmt.module and any(a.name == "*" for a in stmt.names):
+                yield Binding(
+                    "import", module.scope, stmt.lineno, qualified=f"{stmt.module}.*", level=stmt.level
+                )
+
+
+def _is_event_hook(decorator: ast.expr) -> bool:
+    """`@app.on_event("startup")`."""
+    return (
+        isinstance(decorator, ast.Call)
+        and isinstance(decorator.func, ast.Attribute)
+        and decorator.func.attr == "on_event"
+    )
+
+
+def _is_websocket(func: ast.expr) -> bool:
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return "websocket" in name.lower()
+
+
 def _is_route(decorator: ast.expr) -> bool:
     if not isinstance(decorator, ast.Call) or not isinstance(decorator.func, ast.Attribute):
         return False
-    if decorator.func.attr not in ROUTE_DECORATORS:
+    if decorator.func.attr not in ROUTE_DECORATORS or _is_websocket(decorator.func):
         return False
     first = decorator.args[0] if decorator.args else None
-    if isinstance(first, ast.Constant) and isinstance(first.value, str):
+    if isinstance(first, ast.JoinedStr) or (isinstance(first, ast.Constant) and isinstance(first.value, str)):
         return True
     return any(kw.arg == "path" for kw in decorator.keywords)
 

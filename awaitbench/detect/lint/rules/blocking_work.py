@@ -50,6 +50,7 @@ RULE = Rule(
     "through same-package helpers.",
     fix="Run it in a thread: `await asyncio.to_thread(func, ...)` (or use an async library).",
     why="while it blocks, no other request in the process makes progress.",
+    severity="medium",
     node_types=(ast.Call,),
     check=check,
 )

@@ -66,29 +66,38 @@ def _is_zero(node: ast.expr) -> bool:
 
 
 def _upstream_calls(nodes: list[ast.AST], ctx: Context, scope: Scope) -> Iterator[ast.Call]:
+    """Upstream calls: a client call (blocking or awaited), a project coroutine awaiting one, or a plain
+    project function that makes a blocking one (`summarise(text)` calling Gemini)."""
     for node in nodes:
         if not isinstance(node, ast.Call):
             continue
         if ctx.graph.upstream_call(node, scope) is not None or ctx.resolver.network_call(node, scope):
             yield node
+            continue
+        callee = ctx.graph.sync_callee(node, scope)
+        if callee is not None and ctx.graph.blocking_chain(callee, "sync_client") is not None:
+            yield node
 
 
 def _stacked(calls: list[ast.Call], ctx: Context, scope: Scope) -> str | None:
     for call in calls:
-        ref = ctx.resolver.network_call(call, scope)
-        if ref is None or ref.info.site is None or ref.info.spec.default_retries == 0:
+        found = ctx.resolver.network_call(call, scope)
+        if found is None:
             continue
-        if ref.info.retries in ("default", "set"):
-            count = (
-                f"{ref.info.spec.default_retries} times by default"
-                if ref.info.retries == "default"
-                else "itself"
-            )
-            short = ref.info.spec.name.rpartition(".")[2]
-            return (
-                f"`{call_label(call)}` already retries {count} "
-                f"({short} built at {ref.info.site} without max_retries=0)"
-            )
+        info = found.ref.info
+        if not info.origin or info.spec.retries == 0 or info.retries not in ("default", "set"):
+            continue
+        spec = info.spec
+        count = (
+            f"{spec.retries_text or f'{spec.retries} times'} by default"
+            if info.retries == "default"
+            else "itself"
+        )
+        short = spec.name.rpartition(".")[2]
+        built = f"{short} built at {info.site}" + (
+            " without max_retries=0" if spec.retries_text == "" else ""
+        )
+        return f"`{call_label(call)}` already retries {count} ({built})"
     return None
 
 
@@ -180,6 +189,8 @@ RULE = Rule(
     fix="Keep one retry policy (set max_retries=0 on the SDK client if the app retries), retry only "
     "429/5xx/transport errors, and wait between attempts: Retry-After, else exponential backoff with jitter.",
     why="retries multiply the load on an upstream exactly when it is shedding load.",
+    severity="medium",
     node_types=(ast.For, ast.While, ast.FunctionDef, ast.AsyncFunctionDef, ast.Call),
     check=check,
+    in_scripts=True,
 )

@@ -49,10 +49,11 @@ _ESCAPES = (ast.Break, ast.Continue, ast.Return, ast.Raise, ast.Try, ast.While)
 
 
 def _independent_call(call: ast.Call, ctx: Context) -> bool:
-    ref = ctx.resolver.network_call(call, ctx.scope)
-    if ref is not None:
-        verb = call.func.attr if isinstance(call.func, ast.Attribute) else ""
-        return ref.info.spec.is_async and (ref.info.spec.family == "llm" or verb in HTTP_READ_VERBS)
+    found = ctx.resolver.network_call(call, ctx.scope)
+    if found is not None:
+        family = found.ref.info.spec.family
+        upstream = family in ("llm", "framework") or (family == "http" and found.verb in HTTP_READ_VERBS)
+        return found.mode == "async" and upstream
     callee = ctx.resolver.expr(call.func, ctx.scope)
     if isinstance(callee, FuncRef):
         function = callee.function
@@ -177,6 +178,7 @@ RULE = Rule(
     summary="Independent upstream calls are awaited one after another.",
     fix="Start them together: `await asyncio.gather(a(), b())` or tasks of an `asyncio.TaskGroup`.",
     why="the user waits for the sum of the latencies instead of the slowest one.",
+    severity="medium",
     node_types=(ast.AsyncFunctionDef, *_COMPREHENSIONS, ast.For),
     check=check,
 )

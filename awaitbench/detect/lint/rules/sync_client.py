@@ -59,6 +59,7 @@ RULE = Rule(
     fix="Use the async client (AsyncOpenAI, httpx.AsyncClient, ...) and await it, or run the sync call "
     "with `await asyncio.to_thread(...)`.",
     why="one blocking call freezes every request in the process: throughput stays at 1 / latency.",
+    severity="high",
     node_types=(ast.Call,),
     check=check,
 )
