@@ -11,7 +11,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from awaitbench.detect.lint.ecosystem import CALLS, CLIENTS, LONG_DEADLINE_S, category_of, severity_of
+from awaitbench.detect.lint.ecosystem import (
+    CALLS,
+    CLIENTS,
+    LONG_DEADLINE_S,
+    category_of,
+    severity_of,
+    short_name,
+)
 from awaitbench.detect.lint.findings import Severity
 from awaitbench.detect.lint.index import Binding, FunctionInfo, ModuleInfo, Scope
 from awaitbench.detect.lint.known import (
@@ -99,7 +106,7 @@ class CallGraph:
             if found.mode == "async":
                 return None
             spec = found.ref.info.spec
-            label = ".".join((spec.name.rpartition(".")[2], *found.ref.path, found.verb))
+            label = ".".join((short_name(spec), *found.ref.path, found.verb))
             return Blocking(category_of(spec.family), label, severity_of(spec.family))
         callee = self.resolver.expr(call.func, scope)
         if isinstance(callee, External):
@@ -109,22 +116,17 @@ class CallGraph:
         return None
 
     def sync_callee(self, call: ast.Call, scope: Scope) -> FunctionInfo | None:
-        """The plain `def` of the project a call runs (a function, a method, a class's `__init__`)."""
+        """The plain `def` of the project a call runs (a function, a method, a class's `__init__`); not
+        a `functools.cache`d one, whose body runs once per process, not per call."""
         callee = self.resolver.expr(call.func, scope)
         if isinstance(callee, ClassRef):
             init = callee.klass.methods.get("__init__")
             return init if init is not None and not init.is_async else None
         if isinstance(callee, FuncRef) and not callee.function.is_async:
-            if isinstance(callee.function.node, ast.Lambda):
+            function = callee.function
+            if isinstance(function.node, ast.Lambda) or self.is_cached(function):
                 return None
-            return callee.function
-        return None
-
-    def package_callee(self, call: ast.Call, scope: Scope) -> FunctionInfo | None:
-        """The function (sync or async) of the project a call runs, if it resolves to one."""
-        callee = self.resolver.expr(call.func, scope)
-        if isinstance(callee, FuncRef) and not isinstance(callee.function.node, ast.Lambda):
-            return callee.function
+            return function
         return None
 
     def blocking_chain(self, function: FunctionInfo, category: str) -> tuple[list[str], Severity] | None:
@@ -409,14 +411,22 @@ class _TraceScan:
         elif isinstance(node, ast.With | ast.AsyncWith) and not under:
             under = any(self._is_deadline(item.context_expr, scope, DEADLINE_CONTEXTS) for item in node.items)
         elif isinstance(node, ast.Call):
-            if not under and self._is_deadline(node.func, scope, DEADLINE_CALLS):
-                under = True
+            under = under or self._is_deadline(node, scope, DEADLINE_CALLS)
             self._record(node, scope, under)
         for child in children(node):
             self._visit(child, scope, under)
 
     def _is_deadline(self, expr: ast.expr, scope: Scope, names: frozenset[str]) -> bool:
         target = expr.func if isinstance(expr, ast.Call) else expr
+        last = (
+            target.attr
+            if isinstance(target, ast.Attribute)
+            else target.id
+            if isinstance(target, ast.Name)
+            else ""
+        )
+        if last not in _DEADLINE_NAMES:
+            return False
         value = self.resolver.expr(target, scope)
         return isinstance(value, External) and value.name in names
 
@@ -434,6 +444,9 @@ class _TraceScan:
             or has_deadline_keyword(call, (*spec.deadline_keywords, "timeout"))
         )
         self.found.setdefault(found.ref.info.origin, []).append(TracedCall(call, self.module, deadline))
+
+
+_DEADLINE_NAMES = frozenset(name.rpartition(".")[2] for name in DEADLINE_CONTEXTS | DEADLINE_CALLS)
 
 
 def _deadline_prone_names() -> frozenset[str]:

@@ -15,6 +15,7 @@ __all__ = [
     "ALIASES",
     "CALLS",
     "CLIENTS",
+    "CONSTRUCTOR_NAMES",
     "LONG_DEADLINE_S",
     "PACKAGES",
     "CallSpec",
@@ -27,9 +28,10 @@ __all__ = [
     "markdown_table",
     "produced",
     "severity_of",
+    "short_name",
 ]
 
-Family = Literal["llm", "framework", "http", "db", "cache", "cpu"]
+Family = Literal["llm", "framework", "http", "network", "db", "cache", "cpu"]
 Mode = Literal["sync", "async", "mixed"]
 Kind = Literal["llm", "http", "db", "cache", "file", "sleep", "process", "input", "dns", "cpu"]
 DeadlineAt = Literal["client", "call"]
@@ -62,6 +64,7 @@ class ClientSpec:
     methods: frozenset[str] = frozenset()
     async_methods: frozenset[str] = frozenset()
     any_method: bool = False
+    any_path: bool = False
     local: frozenset[str] = frozenset()
     async_suffix: str = ""
     async_attr: str = ""
@@ -262,7 +265,6 @@ def _langchain(
     keywords: tuple[str, ...] = ("timeout",),
     retries: int = 0,
     aliases: tuple[str, ...] = (),
-    per_request: bool = True,
 ) -> ClientSpec:
     return ClientSpec(
         name=name,
@@ -277,7 +279,7 @@ def _langchain(
         timeout_s=timeout,
         deadline_keywords=keywords,
         retries=retries,
-        per_request_cost=per_request,
+        per_request_cost=False,  # LangChain shares its default HTTP clients between instances
         aliases=aliases,
     )
 
@@ -571,6 +573,10 @@ _CLIENT_LIST: tuple[ClientSpec, ...] = (
         aliases=("langchain_google_genai.GoogleGenerativeAIEmbeddings",),
     ),
     _langchain(
+        "langchain.utility",
+        "API wrappers (Wikipedia, search, ...): `run` blocks, `arun` awaits.",
+    ),
+    _langchain(
         "langchain.chat_model",
         "other chat models: their deadlines are left to their SDKs (not reported).",
         aliases=(
@@ -591,7 +597,6 @@ _CLIENT_LIST: tuple[ClientSpec, ...] = (
     _langchain(
         "langchain.runnable",
         "chains, agents, retrievers, graphs and `prompt | model` pipelines built from a model.",
-        per_request=False,
         aliases=(
             "langchain.chains.LLMChain",
             "langchain.chains.RetrievalQA",
@@ -986,6 +991,144 @@ _CLIENT_LIST: tuple[ClientSpec, ...] = (
         ),
     ),
     ClientSpec(
+        name="google.cloud.storage.Client",
+        sdk="google-cloud-storage",
+        family="http",
+        mode="sync",
+        note="Cloud Storage: bucket and blob calls (`get_bucket`, `upload_from_string`, `download_as_text`, "
+        "`exists`, ...) are blocking HTTP: AWB101 in `async def`; a client per request is AWB103.",
+        use_instead="asyncio.to_thread (or gcloud-aio-storage)",
+        methods=frozenset({"get_bucket", "lookup_bucket", "list_blobs", "list_buckets", "create_bucket"}),
+        produces={
+            "bucket": "google.cloud.storage.Bucket",
+            "get_bucket": "google.cloud.storage.Bucket",
+            "lookup_bucket": "google.cloud.storage.Bucket",
+        },
+        per_request_cost=True,
+        aliases=("google.cloud.storage.client.Client",),
+    ),
+    ClientSpec(
+        name="google.cloud.storage.Bucket",
+        sdk="google-cloud-storage",
+        family="http",
+        mode="sync",
+        note="a bucket: `get_blob`, `list_blobs`, `exists`, ... block.",
+        use_instead="asyncio.to_thread",
+        methods=frozenset(
+            {
+                "get_blob",
+                "list_blobs",
+                "exists",
+                "reload",
+                "delete",
+                "patch",
+                "create",
+                "copy_blob",
+                "delete_blob",
+            }
+        ),
+        produces={"blob": "google.cloud.storage.Blob", "get_blob": "google.cloud.storage.Blob"},
+    ),
+    ClientSpec(
+        name="google.cloud.storage.Blob",
+        sdk="google-cloud-storage",
+        family="http",
+        mode="sync",
+        note="a blob: uploads, downloads, `exists`, `delete` block.",
+        use_instead="asyncio.to_thread",
+        methods=frozenset(
+            {
+                "upload_from_string",
+                "upload_from_filename",
+                "upload_from_file",
+                "download_as_text",
+                "download_as_bytes",
+                "download_as_string",
+                "download_to_filename",
+                "download_to_file",
+                "exists",
+                "delete",
+                "reload",
+                "patch",
+                "make_public",
+                "rewrite",
+                "compose",
+            }
+        ),
+    ),
+    ClientSpec(
+        name="azure.client",
+        sdk="azure-*",
+        family="http",
+        mode="sync",
+        note="Azure SDK sync clients (any `azure.*...Client` outside `.aio`): every operation is blocking "
+        "HTTP: AWB101 in `async def` (use the `.aio` client).",
+        use_instead="the same client from `azure.<...>.aio`",
+        any_method=True,
+        any_path=True,
+        local=frozenset(
+            {
+                "close",
+                "get_blob_client",
+                "get_container_client",
+                "get_database_client",
+                "get_queue_client",
+                "get_table_client",
+                "get_search_client",
+                "get_file_client",
+                "get_directory_client",
+                "get_share_client",
+            }
+        ),
+        produces={
+            verb: "azure.client"
+            for verb in (
+                "get_blob_client",
+                "get_container_client",
+                "get_database_client",
+                "get_queue_client",
+                "get_table_client",
+                "get_search_client",
+                "get_file_client",
+                "get_directory_client",
+                "get_share_client",
+            )
+        },
+        per_request_cost=True,
+    ),
+    ClientSpec(
+        name="huggingface_hub.HfApi",
+        sdk="huggingface_hub",
+        family="http",
+        mode="sync",
+        note="every Hub call (`repo_info`, `upload_file`, `create_repo`, ...) is blocking HTTP: AWB101 in "
+        "`async def`.",
+        use_instead="asyncio.to_thread",
+        any_method=True,
+        aliases=("huggingface_hub.hf_api.HfApi",),
+    ),
+    ClientSpec(
+        name="replicate.Client",
+        sdk="replicate",
+        family="llm",
+        mode="mixed",
+        note="Replicate: `run` blocks until the prediction finishes (AWB101 in `async def`); `async_run` "
+        "awaits.",
+        use_instead="async_run",
+        methods=frozenset({"run", "stream", "async_run", "async_stream"}),
+        async_methods=frozenset({"async_run", "async_stream"}),
+    ),
+    ClientSpec(
+        name="paramiko.SSHClient",
+        sdk="paramiko",
+        family="network",
+        mode="sync",
+        note="SSH: `connect`/`exec_command`/`open_sftp` block on the network: AWB102 (high) in `async def`.",
+        use_instead="asyncssh, or asyncio.to_thread",
+        methods=frozenset({"connect", "exec_command", "open_sftp", "invoke_shell"}),
+        aliases=("paramiko.client.SSHClient", "scp.SCPClient"),
+    ),
+    ClientSpec(
         name="passlib.context.CryptContext",
         sdk="passlib",
         family="cpu",
@@ -1186,6 +1329,63 @@ def _library_calls() -> list[CallSpec]:
         *_http_calls(),
         *_litellm_calls(),
         *_stdlib_calls(),
+        *[
+            _call(
+                f"openai.{name}",
+                "openai (< 1.0)",
+                "llm",
+                "openai.AsyncOpenAI",
+                "the pre-1.0 API: blocks (AWB101 in `async def`); waits up to 600 s unless it passes "
+                "`request_timeout=` (AWB106).",
+                timeout_s=600.0,
+                deadline_keywords=("request_timeout", "timeout"),
+            )
+            for name in (
+                "ChatCompletion.create",
+                "Completion.create",
+                "Embedding.create",
+                "Image.create",
+                "Moderation.create",
+                "Audio.transcribe",
+            )
+        ],
+        *[
+            _call(
+                f"openai.{name}",
+                "openai (< 1.0)",
+                "llm",
+                "",
+                "the pre-1.0 async API: waits up to 600 s unless it passes `request_timeout=` (AWB106).",
+                is_async=True,
+                timeout_s=600.0,
+                deadline_keywords=("request_timeout", "timeout"),
+            )
+            for name in ("ChatCompletion.acreate", "Completion.acreate", "Embedding.acreate", "Image.acreate")
+        ],
+        _call(
+            "replicate.run",
+            "replicate",
+            "llm",
+            "replicate.async_run",
+            "blocks until the prediction is done: AWB101.",
+        ),
+        _call("replicate.async_run", "replicate", "llm", "", "awaited.", is_async=True),
+        *[
+            _call(
+                f"huggingface_hub.{name}",
+                "huggingface_hub",
+                "http",
+                "asyncio.to_thread",
+                "blocking HTTP: AWB101.",
+            )
+            for name in (
+                "hf_hub_download",
+                "snapshot_download",
+                "upload_file",
+                "upload_folder",
+                "create_repo",
+            )
+        ],
         _call(
             "agents.Runner.run_sync",
             "openai-agents",
@@ -1402,6 +1602,8 @@ _PREFIXES: tuple[tuple[str, str], ...] = (
     ("langchain_postgres.", "langchain.runnable"),
     ("langchain_qdrant.", "langchain.runnable"),
     ("langchain_community.retrievers.", "langchain.runnable"),
+    ("langchain_community.utilities.", "langchain.utility"),
+    ("langchain.utilities.", "langchain.utility"),
 )
 
 
@@ -1414,6 +1616,16 @@ def _top_levels() -> frozenset[str]:
 
 # Top-level packages that are never the project's own modules.
 PACKAGES = _top_levels()
+
+
+def _constructor_names() -> frozenset[str]:
+    names = [*CLIENTS, *ALIASES, *(c.name for c in CALLS.values() if c.returns)]
+    made = [key.rpartition(".")[2] for spec in CLIENTS.values() for key in spec.produces]
+    return frozenset({name.rpartition(".")[2] for name in names} | set(made))
+
+
+# The last name of every call that can build a client: a cheap filter before resolving a call.
+CONSTRUCTOR_NAMES = _constructor_names()
 
 
 def canonical(name: str) -> str:
@@ -1429,7 +1641,18 @@ def client_spec(name: str) -> ClientSpec | None:
     for prefix, target in _PREFIXES:
         if name.startswith(prefix) and name[len(prefix) :][:1].isupper():
             return CLIENTS[target]
+    last = name.rpartition(".")[2]
+    if name.startswith("langchain") and last.endswith("APIWrapper"):
+        return CLIENTS["langchain.utility"]  # `from langchain import WikipediaAPIWrapper`
+    if name.startswith("azure.") and ".aio." not in name and last.endswith("Client") and last[:1].isupper():
+        return CLIENTS["azure.client"]  # azure-* SDKs: sync clients outside `.aio`
     return None
+
+
+def short_name(spec: ClientSpec) -> str:
+    """How messages name a client type: `AsyncOpenAI`, `boto3.client`, `azure.client`."""
+    last = spec.name.rpartition(".")[2]
+    return last if last[:1].isupper() else spec.name
 
 
 def produced(spec: ClientSpec, path: tuple[str, ...], verb: str) -> str | None:
@@ -1441,13 +1664,13 @@ def produced(spec: ClientSpec, path: tuple[str, ...], verb: str) -> str | None:
 def call_mode(spec: ClientSpec, path: tuple[str, ...], verb: str) -> Literal["sync", "async"] | None:
     """Whether `obj.<path>.<verb>(...)` on an object of `spec` is a blocking or an awaited network call,
     or None when it is not a network call (a local method, a builder step, a configured copy)."""
-    if produced(spec, path, verb) is not None:
-        return None
+    if spec.resources and produced(spec, path, verb) is not None:
+        return None  # `client.chats.create(...)` makes a chat session locally
     if spec.resources:
         rest = path[1:] if spec.async_attr and path[:1] == (spec.async_attr,) else path
         network = bool(rest) and rest[0] in spec.resources and verb not in ("with_options", "copy")
     elif spec.any_method:
-        network = not path and verb not in spec.local and not verb.startswith("_")
+        network = (spec.any_path or not path) and verb not in spec.local and not verb.startswith("_")
     else:
         network = not path and verb in spec.methods
     if not network:
@@ -1463,7 +1686,13 @@ def call_mode(spec: ClientSpec, path: tuple[str, ...], verb: str) -> Literal["sy
 
 
 _CATEGORY = {"llm": "sync_client", "framework": "sync_client", "http": "sync_client"}
-_FAMILY_SEVERITY: dict[str, Severity] = {"llm": "high", "framework": "high", "http": "high", "file": "low"}
+_FAMILY_SEVERITY: dict[str, Severity] = {
+    "llm": "high",
+    "framework": "high",
+    "http": "high",
+    "network": "high",
+    "file": "low",
+}
 _KIND_SEVERITY: dict[str, Severity] = {
     "llm": "high",
     "http": "high",

@@ -20,7 +20,7 @@ from awaitbench.detect.lint.walk import children
 __all__ = ["Binding", "ClassInfo", "FunctionInfo", "ModuleInfo", "Project", "RootIndex", "Scope"]
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-_CONTAINER_METHODS = frozenset({"setdefault", "append", "add", "insert"})
+_CONTAINER_METHODS = frozenset({"setdefault", "append", "add", "insert", "update"})
 
 
 @dataclass(eq=False)
@@ -217,10 +217,20 @@ class _Indexer:
             and name in _CONTAINER_METHODS
             and isinstance(func.value, ast.Name)
         ):
-            key = call.args[0] if name in ("setdefault", "insert") and call.args else None
-            values = call.args[1:2] if name in ("setdefault", "insert") else call.args[:1]
-            for value in values:
-                self.root.containers.setdefault(func.value.id, []).append((key, value, scope))
+            self._container_write(func.value.id, name, call, scope)
+
+    def _container_write(self, target: str, method: str, call: ast.Call, scope: Scope) -> None:
+        """`x.setdefault(k, v)`, `x.append(v)`, `x.update({k: v}, k=v)`: what the container may hold."""
+        stored = self.root.containers.setdefault(target, [])
+        if method == "update":
+            for arg in call.args:
+                pairs = zip(arg.keys, arg.values, strict=True) if isinstance(arg, ast.Dict) else [(None, arg)]
+                stored.extend((key, value, scope) for key, value in pairs)
+            stored.extend((ast.Constant(kw.arg), kw.value, scope) for kw in call.keywords if kw.arg)
+            return
+        keyed = method in ("setdefault", "insert")
+        key = call.args[0] if keyed and call.args else None
+        stored.extend((key, value, scope) for value in (call.args[1:2] if keyed else call.args[:1]))
 
     def _lambda(self, node: ast.Lambda, scope: Scope) -> None:
         info = FunctionInfo(node, self.module, Scope("function", self.module, scope), None, False)
@@ -321,6 +331,7 @@ class Project:
         self._roots: dict[Path, RootIndex] = {}
         self._missing: set[Path] = set()
         self._bases: dict[tuple[Path, Path], tuple[Path, ...]] = {}
+        self._found: dict[tuple[Path, int, str, int], ModuleInfo | None] = {}
 
     def root(self, path: Path) -> RootIndex:
         """The shared index of the lint root at `path` (created on first use)."""
@@ -377,8 +388,9 @@ class Project:
         return self._dotted(directory, attr, module.root)
 
     def bases(self, module: ModuleInfo) -> tuple[Path, ...]:
-        """Where `module`'s absolute imports may resolve: its package root, then every directory between
-        it and the lint root that is not itself a package (a service may be run from any of them)."""
+        """Where `module`'s absolute imports may resolve: its package root, its own directory, every
+        directory up to the lint root that is not itself a package, and the lint root (a service may be
+        run from any of them)."""
         directory = module.path.parent
         key = (directory, module.root.path)
         found = self._bases.get(key)
@@ -396,11 +408,22 @@ class Project:
             ):
                 break
             current = current.parent
+        if module.root.path not in bases:
+            bases.append(module.root.path)
         self._bases[key] = found = tuple(bases)
         return found
 
     def find(self, importer: ModuleInfo, dotted: str, level: int = 0) -> ModuleInfo | None:
         """The module `dotted` names from `importer` (`level` dots of relative import), if it is ours."""
+        if not level and dotted.partition(".")[0] in self._external:
+            return None
+        key = (importer.path.parent, id(importer.root), dotted, level)
+        if key in self._found:
+            return self._found[key]
+        self._found[key] = found = self._find(importer, dotted, level)
+        return found
+
+    def _find(self, importer: ModuleInfo, dotted: str, level: int) -> ModuleInfo | None:
         if level:
             base = importer.path.parent
             for _ in range(level - 1):
@@ -413,5 +436,7 @@ class Project:
             return None
         for base in self.bases(importer):
             if (base / first).is_dir() or (base / f"{first}.py").is_file():
-                return self._dotted(base, dotted, importer.root)
+                found = self._dotted(base, dotted, importer.root)
+                if found is not None:
+                    return found
         return None

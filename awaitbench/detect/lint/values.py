@@ -14,6 +14,7 @@ from typing import Literal
 from awaitbench.detect.lint.ecosystem import (
     CALLS,
     CLIENTS,
+    CONSTRUCTOR_NAMES,
     LONG_DEADLINE_S,
     ClientSpec,
     call_mode,
@@ -161,10 +162,11 @@ class Resolver:
         return self._cached(("returns", id(function)), lambda: self._returns(function))
 
     def _returns(self, function: FunctionInfo) -> Value | None:
-        for returned in function.returns:
-            value = self.expr(returned, function.scope)
-            if value is not None:
-                return value
+        values = [self.expr(returned, function.scope) for returned in function.returns]
+        known = [value for value in values if value is not None]
+        if known:  # a client built here beats one known only from an annotation
+            built = [v for v in known if isinstance(v, ClientRef) and v.info.origin]
+            return built[0] if built else known[0]
         node = function.node
         if not isinstance(node, ast.Lambda) and node.returns is not None and not function.is_generator:
             return self.annotation(node.returns, function.scope.parent or function.scope)
@@ -344,14 +346,17 @@ class Resolver:
             return None
         is_init = function.name == "__init__" and function.klass is not None
         name = function.klass.name if is_init and function.klass is not None else function.name
-        sites = function.module.root.calls.get(name, ())
+        calls = function.module.root.calls
+        sites = [*calls.get(name, ()), *(calls.get("__init__", ()) if is_init else ())]
         if not sites or len(sites) > _MAX_CALL_SITES:
             return None
         values: list[Value] = []
         for call, scope in sites:
             callee = self.expr(call.func, scope)
             if is_init:
-                matches = isinstance(callee, ClassRef) and callee.klass is function.klass
+                matches = (isinstance(callee, ClassRef) and callee.klass is function.klass) or (
+                    isinstance(callee, FuncRef) and callee.function is function
+                )
             else:
                 matches = isinstance(callee, FuncRef) and callee.function is function
             if not matches:
@@ -497,7 +502,7 @@ class Resolver:
         if isinstance(base, External):
             return self.qualified(f"{base.name}.{attr}")
         if isinstance(base, Instance):
-            found = self.member(base.klass, attr, instance=True)
+            found = self.member(base.klass, attr, instance=True, concrete=base.klass)
             if found is None and base.carried is not None:
                 return ClientRef(base.carried, (), via_carrier=True, hop=attr)
             return found
@@ -507,8 +512,17 @@ class Resolver:
             return ClientRef(base.client, (), via_carrier=True, hop=attr)
         return None
 
-    def member(self, klass: ClassInfo, attr: str, *, instance: bool, depth: int = 0) -> Value | None:
-        """A method, class attribute or `self.<attr>` assignment of `klass` or its project bases."""
+    def member(
+        self,
+        klass: ClassInfo,
+        attr: str,
+        *,
+        instance: bool,
+        depth: int = 0,
+        concrete: ClassInfo | None = None,
+    ) -> Value | None:
+        """A method, class attribute or `self.<attr>` assignment of `klass` or its project bases; for an
+        instance of `concrete`, a base's `self.x = x` takes what `concrete` passes to `super().__init__`."""
         method = klass.methods.get(attr)
         if method is not None:
             if instance and _is_property(method):
@@ -517,17 +531,58 @@ class Resolver:
         if attr in klass.scope.bindings:
             return self.lookup(attr, klass.scope, None)
         if instance:
+            candidates = []
             for value, method_info in klass.self_assignments.get(attr, ()):
                 found = self.expr(value, method_info.scope)
+                if found is None and concrete is not None and concrete is not klass:
+                    found = self._passed_to_super(concrete, method_info, value)
                 if found is not None:
-                    return found
+                    candidates.append(found)
+            if candidates:  # a client built here beats one known only from an annotation
+                built = [c for c in candidates if isinstance(c, ClientRef) and c.info.origin]
+                return built[0] if built else candidates[0]
         if depth < 5:
             for base in klass.node.bases:
-                resolved = self.expr(base, klass.scope.parent or klass.scope)
+                resolved = self.expr(_unsubscripted(base), klass.scope.parent or klass.scope)
                 if isinstance(resolved, ClassRef) and resolved.klass is not klass:
-                    found = self.member(resolved.klass, attr, instance=instance, depth=depth + 1)
+                    found = self.member(
+                        resolved.klass, attr, instance=instance, depth=depth + 1, concrete=concrete or klass
+                    )
                     if found is not None:
                         return found
+        return None
+
+    def _passed_to_super(self, concrete: ClassInfo, init: FunctionInfo, value: ast.expr) -> Value | None:
+        """`class Service(Base): def __init__(self, repo=Depends(Repo)): super().__init__(repo)` with
+        `Base.__init__(self, repo): self.repo = repo`: the repo is what Service passes."""
+        own = concrete.methods.get("__init__")
+        if own is None or own is init or not isinstance(value, ast.Name) or isinstance(init.node, ast.Lambda):
+            return None
+        binding = find_binding(value.id, init.scope, None)
+        if binding is None or binding.kind != "param" or binding.arg is None:
+            return None
+        for node in ast.walk(own.node):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "__init__"
+            ):
+                callee = self.expr(node.func, own.scope)
+                if isinstance(callee, FuncRef) and callee.function is init:
+                    argument = _argument(node, init.node.args, binding.arg, bound=_is_super_call(node))
+                    return None if argument is None else self.expr(argument, own.scope)
+        return None
+
+    def _super(self, scope: Scope) -> Value | None:
+        """`super()` in a method: the first project base of the method's class, as an instance."""
+        function = scope.function
+        klass = function.klass if function is not None else None
+        if klass is None:
+            return None
+        for base in klass.node.bases:
+            resolved = self.expr(_unsubscripted(base), klass.scope.parent or klass.scope)
+            if isinstance(resolved, ClassRef):
+                return Instance(resolved.klass)
         return None
 
     def call(self, node: ast.Call, scope: Scope) -> Value | None:
@@ -540,6 +595,8 @@ class Resolver:
         if isinstance(callee, ClientRef):
             return self._client_call(callee, node)
         if isinstance(callee, External):
+            if callee.name == "builtins.super":
+                return self._super(scope)
             return self._external_call(callee.name, node, scope)
         if isinstance(callee, FuncRef):
             function = callee.function
@@ -547,7 +604,35 @@ class Resolver:
                 return _with_carried(self.yielded(function), self.carried(node, scope))
             return _with_carried(self.returns(function), self.carried(node, scope))
         if isinstance(callee, ClassRef):
+            spec = self._client_base(callee.klass)
+            if spec is not None:  # `class WrappedChatOpenAI(ChatOpenAI)`: built like its base
+                return ClientRef(self.client_info(spec, node, scope))
             return Instance(callee.klass, self.carried(node, scope))
+        return None
+
+    def _maybe_client_class(self, func: ast.expr, scope: Scope) -> bool:
+        """A project class extending a client, or a variable that may hold one (`model(**kwargs)`)."""
+        if not isinstance(func, ast.Name):
+            return False
+        binding = find_binding(func.id, scope, func.lineno)
+        if binding is None or binding.kind not in ("class", "assign"):
+            return False
+        return binding.kind == "assign" or (
+            binding.klass is not None and self._client_base(binding.klass) is not None
+        )
+
+    def _client_base(self, klass: ClassInfo, depth: int = 0) -> ClientSpec | None:
+        """The known client a project class extends, if any (through project bases)."""
+        for base in klass.node.bases:
+            resolved = self.expr(_unsubscripted(base), klass.scope.parent or klass.scope)
+            if isinstance(resolved, External):
+                spec = client_spec(resolved.name)
+                if spec is not None:
+                    return spec
+            elif isinstance(resolved, ClassRef) and resolved.klass is not klass and depth < 5:
+                found = self._client_base(resolved.klass, depth + 1)
+                if found is not None:
+                    return found
         return None
 
     def _client_call(self, callee: ClientRef, node: ast.Call) -> Value | None:
@@ -580,8 +665,11 @@ class Resolver:
 
     def client_info(self, spec: ClientSpec, call: ast.Call, scope: Scope) -> ClientInfo:
         """How a constructor call sets the deadline and the SDK's retries."""
-        keywords = {kw.arg: kw.value for kw in call.keywords}
-        opaque = None in keywords  # **kwargs: anything may be set
+        keywords: dict[str | None, ast.expr] = {}
+        for kw in call.keywords:
+            spread = _spread_dict(kw.value, scope) if kw.arg is None else None
+            keywords.update(spread if spread is not None else {kw.arg: kw.value})
+        opaque = None in keywords  # **kwargs the code does not spell out: anything may be set
         timeout: Timeout = "unknown" if opaque else "unset"
         for keyword in spec.deadline_keywords:
             if keyword in keywords:
@@ -635,7 +723,13 @@ class Resolver:
 
     def construction(self, node: ast.Call, scope: Scope) -> ClientInfo | None:
         """The client this very call builds (a constructor, a factory such as `boto3.client`, a
-        `Session().client(...)`), if any."""
+        `Session().client(...)`, a project subclass of a client), if any."""
+        func = node.func
+        last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if not (
+            last in CONSTRUCTOR_NAMES or last.startswith("from_") or self._maybe_client_class(func, scope)
+        ):
+            return None  # a cheap filter: most calls cannot build a client
         value = self.expr(node, scope)
         if isinstance(value, ClientRef) and value.info.origin == id(node) and not value.path:
             return value.info
@@ -683,10 +777,24 @@ def _default_of(args: ast.arguments, arg: ast.arg) -> ast.expr | None:
     return defaults.get(arg)
 
 
+def _unsubscripted(base: ast.expr) -> ast.expr:
+    """`BaseService[Repo]` as a base class is `BaseService`."""
+    return base.value if isinstance(base, ast.Subscript) else base
+
+
+def _is_super_call(call: ast.Call) -> bool:
+    """`super().__init__(...)` passes no `self`; `Base.__init__(self, ...)` does."""
+    owner = call.func.value if isinstance(call.func, ast.Attribute) else None
+    return isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and owner.func.id == "super"
+
+
 def _is_bound(function: FunctionInfo, call: ast.Call) -> bool:
-    """A method called through an instance or the class's own `self.m(...)`: its first parameter is not
-    among the call's arguments."""
-    return function.klass is not None and isinstance(call.func, ast.Attribute)
+    """A method called through an instance, `self.m(...)` or `super().m(...)`: its first parameter is not
+    among the call's arguments (`Base.m(self, ...)` passes it)."""
+    if function.klass is None or not isinstance(call.func, ast.Attribute):
+        return False
+    owner = call.func.value
+    return not (isinstance(owner, ast.Name) and owner.id == function.klass.name)
 
 
 def _argument(call: ast.Call, args: ast.arguments, arg: ast.arg, *, bound: bool) -> ast.expr | None:
@@ -702,6 +810,33 @@ def _argument(call: ast.Call, args: ast.arguments, arg: ast.arg, *, bound: bool)
         if index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
             return call.args[index]
     return None
+
+
+def _spread_dict(value: ast.expr, scope: Scope) -> dict[str | None, ast.expr] | None:
+    """`**kwargs` where `kwargs = {...}` (plus `kwargs.update({...})`/`kwargs["k"] = v`) with constant
+    keys in the same function: the keywords it passes."""
+    if isinstance(value, ast.Dict):
+        return _constant_keys(value.keys, value.values)
+    if not isinstance(value, ast.Name):
+        return None
+    bindings = scope.bindings.get(value.id, [])
+    if len(bindings) != 1 or not isinstance(bindings[0].value, ast.Dict):
+        return None
+    found = _constant_keys(bindings[0].value.keys, bindings[0].value.values)
+    for key, item, where in scope.module.root.containers.get(value.id, ()):
+        if where is scope and found is not None:
+            more = _constant_keys([key], [item]) if key is not None else None
+            found = None if more is None else {**found, **more}
+    return found
+
+
+def _constant_keys(keys: list[ast.expr | None], values: list[ast.expr]) -> dict[str | None, ast.expr] | None:
+    found: dict[str | None, ast.expr] = {}
+    for key, item in zip(keys, values, strict=True):
+        if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+            return None
+        found[key.value] = item
+    return found
 
 
 def _literal_items(value: ast.expr, scope: Scope) -> list[tuple[ast.expr | None, ast.expr, Scope]]:

@@ -60,7 +60,7 @@ def _in_handler_call(node: ast.Call, ctx: Context) -> Iterator[Report]:
         if id(node) not in kept_values(function):
             yield Report(
                 node,
-                f"`{_short(built.spec.name)}(...)` is built inside request handler `{function.qualname}`: "
+                f"`{call_label(node)}(...)` is built inside request handler `{function.qualname}`: "
                 "a new client (SSL context, connection pool, handshake) on every request",
             )
         return

@@ -120,13 +120,11 @@ def _retry_loop(node: ast.For | ast.While, ctx: Context) -> Iterator[Report]:
         ):
             return
     inner = [sub for stmt in node.body for sub in ast.walk(stmt)]
-    if not any(isinstance(sub, ast.Return | ast.Break) for sub in inner):
-        return  # no way out on success: a loop of independent calls, not a retry loop
     tries = [sub for sub in inner if isinstance(sub, ast.Try) and sub.handlers]
     guarded = [sub for t in tries for stmt in t.body for sub in ast.walk(stmt)]
     calls = list(_upstream_calls(guarded, ctx, ctx.scope))
-    if not calls:
-        return
+    if not calls or not _exits_on_success(node, tries, calls[0]):
+        return  # no way out after the call succeeds: independent calls or a command loop, not a retry
     problems = []
     stacked = _stacked(calls, ctx, ctx.scope)
     if stacked:
@@ -135,6 +133,26 @@ def _retry_loop(node: ast.For | ast.While, ctx: Context) -> Iterator[Report]:
         problems.append("no pause between attempts (a retry storm when the upstream sheds load)")
     if problems:
         yield Report(node, f"retry loop around `{call_label(calls[0])}`: " + "; ".join(problems))
+
+
+def _position(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+
+
+def _end(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "end_lineno", 0) or 0, getattr(node, "end_col_offset", 0) or 0)
+
+
+def _exits_on_success(loop: ast.For | ast.While, tries: list[ast.Try], call: ast.Call) -> bool:
+    """A `return`/`break` at or after the upstream call, outside the except handlers: the loop ends when
+    the call succeeds (`try: return await call()`), as a retry loop does."""
+    handled = {id(sub) for t in tries for h in t.handlers for sub in ast.walk(h)}
+    start = _position(call)
+    return any(
+        isinstance(sub, ast.Return | ast.Break) and id(sub) not in handled and _end(sub) >= start
+        for stmt in loop.body
+        for sub in ast.walk(stmt)
+    )
 
 
 def _decorated(node: ast.AST, ctx: Context) -> Iterator[Report]:

@@ -28,7 +28,7 @@ import math
 from collections.abc import Iterator
 
 from awaitbench.detect.lint.callgraph import call_label, has_deadline_keyword
-from awaitbench.detect.lint.ecosystem import CALLS, LONG_DEADLINE_S, ClientSpec
+from awaitbench.detect.lint.ecosystem import CALLS, LONG_DEADLINE_S, ClientSpec, short_name
 from awaitbench.detect.lint.known import DEADLINE_CALLS, DEADLINE_CONTEXTS
 from awaitbench.detect.lint.rules.base import Context, Report, Rule
 from awaitbench.detect.lint.values import ClientInfo, External
@@ -75,7 +75,7 @@ def _waits(timeout_s: float) -> str:
 
 
 def _short(spec: ClientSpec) -> str:
-    return spec.name.rpartition(".")[2]
+    return short_name(spec)
 
 
 def _dropped_or_wrapped(ctx: Context) -> bool:
