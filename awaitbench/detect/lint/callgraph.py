@@ -20,7 +20,7 @@ from awaitbench.detect.lint.ecosystem import (
     short_name,
 )
 from awaitbench.detect.lint.findings import Severity
-from awaitbench.detect.lint.index import Binding, FunctionInfo, ModuleInfo, Scope
+from awaitbench.detect.lint.index import Binding, FunctionInfo, ModuleInfo, RootIndex, Scope
 from awaitbench.detect.lint.known import (
     CACHE_DECORATORS,
     DEADLINE_CALLS,
@@ -95,7 +95,7 @@ class CallGraph:
         self._handlers: dict[int, set[ast.AST]] = {}
         self._traced: dict[int, list[TracedCall]] | None = None
         self._startup: dict[int, set[ast.AST]] = {}
-        self._imports: dict[int, set[Path]] = {}
+        self._imports: dict[int, dict[Path, list[ModuleInfo]]] = {}
 
     # ------------------------------------------------------------------------------------ blocking
 
@@ -335,29 +335,28 @@ class CallGraph:
 
     def is_script(self, module: ModuleInfo) -> bool:
         """An entry-point script outside the service: it runs under `if __name__ == "__main__":`, builds
-        no app, and no other module of its root imports it (an eval, a seeding or ingestion job)."""
-        if not any(_is_main_guard(stmt) for stmt in module.tree.body):
+        no app, and only other such scripts import it (an eval, a benchmark, a seeding or ingestion job)."""
+        if not _standalone(module):
             return False
-        if any(marker in line for line in module.lines for marker in _APP_MARKERS):
-            return False
-        return module.path not in self._imported(module)
+        importers = self._importers(module.root).get(module.path, [])
+        return all(_standalone(importer) for importer in importers)
 
-    def _imported(self, module: ModuleInfo) -> set[Path]:
-        key = id(module.root)
+    def _importers(self, root: RootIndex) -> dict[Path, list[ModuleInfo]]:
+        key = id(root)
         found = self._imports.get(key)
         if found is None:
-            found = self._imports[key] = set()
+            found = self._imports[key] = {}
             project = self.resolver.project
             for other in list(project.modules.values()):
-                if other.root is not module.root:
+                if other.root is not root:
                     continue
                 for binding in _import_bindings(other):
                     for dotted in (binding.qualified, binding.qualified.rpartition(".")[0]):
                         target = (
                             project.find(other, dotted, binding.level) if dotted or binding.level else None
                         )
-                        if target is not None:
-                            found.add(target.path)
+                        if target is not None and target is not other:
+                            found.setdefault(target.path, []).append(other)
         return found
 
     def dependencies(self, function: FunctionInfo) -> Iterator[tuple[ast.Call, FunctionInfo]]:
@@ -524,6 +523,13 @@ def kept_values(function: FunctionInfo) -> set[int]:
 
 
 _APP_MARKERS = ("FastAPI(", "Starlette(", "APIRouter(", "uvicorn.run(")
+
+
+def _standalone(module: ModuleInfo) -> bool:
+    """Runs as `python module.py` and builds no web app."""
+    return any(_is_main_guard(stmt) for stmt in module.tree.body) and not any(
+        marker in line for line in module.lines for marker in _APP_MARKERS
+    )
 
 
 def _is_main_guard(stmt: ast.stmt) -> bool:

@@ -1119,6 +1119,19 @@ _CLIENT_LIST: tuple[ClientSpec, ...] = (
         async_methods=frozenset({"async_run", "async_stream"}),
     ),
     ClientSpec(
+        name="stripe.StripeClient",
+        sdk="stripe",
+        family="http",
+        mode="mixed",
+        note="Stripe: `client.payment_intents.create(...)` blocks (AWB101 in `async def`); the `*_async` "
+        "methods await.",
+        use_instead="<resource>.<verb>_async",
+        any_method=True,
+        any_path=True,
+        async_suffix="_async",
+        per_request_cost=True,
+    ),
+    ClientSpec(
         name="paramiko.SSHClient",
         sdk="paramiko",
         family="network",

@@ -15,7 +15,6 @@ from awaitbench.detect.lint.ecosystem import (
     CALLS,
     CLIENTS,
     CONSTRUCTOR_NAMES,
-    LONG_DEADLINE_S,
     ClientSpec,
     call_mode,
     canonical,
@@ -41,7 +40,7 @@ __all__ = [
     "find_binding",
 ]
 
-Timeout = Literal["set", "unset", "none", "long", "unknown"]
+Timeout = Literal["set", "unset", "none", "unknown"]
 Retries = Literal["zero", "default", "set", "unknown"]
 
 
@@ -214,8 +213,9 @@ class Resolver:
         module = scope.module
         for dotted, level in module.star_imports:
             source = self.project.find(module, dotted, level)
-            if source is not None and name in source.scope.bindings:
-                return self.lookup(name, source.scope, None)
+            starred = None if source is None else self.member_of(source, name, 1)
+            if starred is not None:
+                return starred
         return External(f"builtins.{name}")
 
     def binding(self, binding: Binding) -> Value | None:
@@ -250,12 +250,20 @@ class Resolver:
             return self.member_of(owner, attr)
         return None if level else self.qualified(dotted)
 
-    def member_of(self, module: ModuleInfo, attr: str) -> Value | None:
-        """`module.attr`: a name the module binds, or one of its submodules."""
+    def member_of(self, module: ModuleInfo, attr: str, depth: int = 0) -> Value | None:
+        """`module.attr`: a name the module binds (itself or through `from x import *`), or one of its
+        submodules."""
         if attr in module.scope.bindings:
             return self.lookup(attr, module.scope, None)
         sub = self.project.submodule(module, attr)
-        return ModuleRef(sub) if sub is not None else None
+        if sub is not None:
+            return ModuleRef(sub)
+        for dotted, level in module.star_imports if depth < 8 else ():
+            source = self.project.find(module, dotted, level)
+            found = None if source is None else self.member_of(source, attr, depth + 1)
+            if found is not None:
+                return found
+        return None
 
     def _entered(self, value: ast.expr, scope: Scope) -> Value | None:
         """`with X as y`: for a client (`async with httpx.AsyncClient() as c`) the client itself; for a
@@ -287,6 +295,8 @@ class Resolver:
             return injected
         if arg.annotation is not None:
             annotated = self.annotation(arg.annotation, outer)
+            if isinstance(annotated, Instance) and _is_interface(annotated.klass):
+                return self._from_call_sites(function, arg) or annotated  # the implementation passed in
             if annotated is not None:
                 return annotated
         return self._from_call_sites(function, arg)
@@ -347,7 +357,9 @@ class Resolver:
         is_init = function.name == "__init__" and function.klass is not None
         name = function.klass.name if is_init and function.klass is not None else function.name
         calls = function.module.root.calls
-        sites = [*calls.get(name, ()), *(calls.get("__init__", ()) if is_init else ())]
+        sites = list(calls.get(name, ()))
+        if is_init:  # and `super().__init__(...)` in the class's subclasses
+            sites += [site for site in calls.get("__init__", ()) if _in_subclass_of(site[1], name)]
         if not sites or len(sites) > _MAX_CALL_SITES:
             return None
         values: list[Value] = []
@@ -676,7 +688,7 @@ class Resolver:
                 timeout = _deadline_value(keywords[keyword])
         for keyword in _DELEGATED_DEADLINE & set(keywords):
             delegated = self.expr(keywords[keyword], scope)
-            if isinstance(delegated, ClientRef) and delegated.info.timeout in ("set", "none", "long"):
+            if isinstance(delegated, ClientRef) and delegated.info.timeout in ("set", "none"):
                 timeout = delegated.info.timeout
         retries: Retries = "unknown" if opaque else "default"
         if "max_retries" in keywords:
@@ -746,12 +758,8 @@ def _made(name: str, source: ClientInfo, node: ast.Call | None = None) -> Client
 
 
 def _deadline_value(value: ast.expr) -> Timeout:
-    if isinstance(value, ast.Constant):
-        if value.value is None:
-            return "none"
-        if isinstance(value.value, int | float) and not isinstance(value.value, bool):
-            return "long" if value.value > LONG_DEADLINE_S else "set"
-    return "set"
+    """`timeout=None` is no deadline; any other value is the code's decision, long or not."""
+    return "none" if isinstance(value, ast.Constant) and value.value is None else "set"
 
 
 def _annotated(node: ast.Subscript) -> list[ast.expr]:
@@ -775,6 +783,14 @@ def _default_of(args: ast.arguments, arg: ast.arg) -> ast.expr | None:
     defaults = dict(zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True))
     defaults.update({a: d for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None})
     return defaults.get(arg)
+
+
+def _in_subclass_of(scope: Scope, name: str) -> bool:
+    """Whether `scope` is a method of a class that names `name` among its bases."""
+    klass = scope.function.klass if scope.function is not None else None
+    return klass is not None and any(
+        ast.unparse(_unsubscripted(base)).rpartition(".")[2] == name for base in klass.node.bases
+    )
 
 
 def _unsubscripted(base: ast.expr) -> ast.expr:
@@ -893,6 +909,14 @@ def _decorator_names(function: FunctionInfo) -> set[str]:
         elif isinstance(target, ast.Attribute):
             names.add(target.attr)
     return names
+
+
+def _is_interface(klass: ClassInfo) -> bool:
+    """An abstract base or protocol (`class Repo(ABC)` with `@abstractmethod`s): the code is elsewhere."""
+    names = {ast.unparse(_unsubscripted(base)).rpartition(".")[2] for base in klass.node.bases}
+    if names & {"ABC", "Protocol"}:
+        return True
+    return any("abstractmethod" in _decorator_names(method) for method in klass.methods.values())
 
 
 def _is_property(function: FunctionInfo) -> bool:

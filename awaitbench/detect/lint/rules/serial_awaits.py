@@ -37,6 +37,7 @@ import ast
 from collections.abc import Iterator
 
 from awaitbench.detect.lint.callgraph import body_nodes, call_label
+from awaitbench.detect.lint.index import FunctionInfo
 from awaitbench.detect.lint.known import HTTP_READ_VERBS
 from awaitbench.detect.lint.rules.base import Context, Report, Rule
 from awaitbench.detect.lint.values import FuncRef
@@ -57,8 +58,42 @@ def _independent_call(call: ast.Call, ctx: Context) -> bool:
     callee = ctx.resolver.expr(call.func, ctx.scope)
     if isinstance(callee, FuncRef):
         function = callee.function
-        return function.is_async and ctx.graph.network_chain(function, reads_only=True) is not None
+        if not function.is_async or _changes_state(function):
+            return False  # a method that updates `self` feeds the next call through it
+        return ctx.graph.network_chain(function, reads_only=True) is not None
     return ctx.graph.upstream_call(call, ctx.scope) is not None
+
+
+_MUTATORS = frozenset({"append", "extend", "update", "add", "insert", "setdefault", "pop", "remove", "clear"})
+
+
+def _changes_state(function: FunctionInfo) -> bool:
+    """A method that assigns to, or mutates, an attribute of `self`."""
+    if function.klass is None or isinstance(function.node, ast.Lambda) or not function.node.args.args:
+        return False
+    me = function.node.args.args[0].arg
+    for node in body_nodes(function):
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Attribute) and _rooted_at(t, me) for t in targets):
+                return True
+        func = node.func if isinstance(node, ast.Call) else None
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in _MUTATORS
+            and _rooted_at(func.value, me, deep=True)
+        ):
+            return True
+    return False
+
+
+def _rooted_at(node: ast.expr, name: str, *, deep: bool = False) -> bool:
+    """`self.x`, `self.x[k]` (and with `deep`, only such a path: `self.items.append`, not `self.append`)."""
+    if deep and not isinstance(node, ast.Attribute | ast.Subscript):
+        return False
+    while isinstance(node, ast.Attribute | ast.Subscript):
+        node = node.value
+    return isinstance(node, ast.Name) and node.id == name
 
 
 def _names(node: ast.AST) -> set[str]:

@@ -63,8 +63,6 @@ def _problem(info: ClientInfo) -> str | None:
     spec, keyword = info.spec, info.spec.deadline_keywords[0]
     if info.timeout == "none":
         return f"with `{keyword}=None`: no deadline at all"
-    if info.timeout == "long":
-        return f"with a `{keyword}=` above {LONG_DEADLINE_S:g} s"
     if info.timeout != "unset" or spec.timeout_s is None or spec.timeout_s <= LONG_DEADLINE_S:
         return None
     return f"without `{keyword}=` (the SDK then {_waits(spec.timeout_s)})"

@@ -28,15 +28,16 @@ def test_a_sync_client_waits_in_its_thread_and_is_reported_too() -> None:
     assert codes_at(source, "AWB106") == [(2, "AWB106")]
 
 
-def test_a_long_or_absent_deadline_is_reported_and_a_short_default_kept() -> None:
+def test_none_or_a_long_default_is_reported_and_explicit_values_and_short_defaults_kept() -> None:
     source = """
         import httpx
         from groq import Groq
         from openai import AsyncOpenAI
-        a = AsyncOpenAI(timeout=600)
+        a = AsyncOpenAI()
         b = httpx.AsyncClient(timeout=None)
         c = httpx.AsyncClient()
         d = Groq()
+        e = AsyncOpenAI(timeout=180)
         """
     assert codes_at(source, "AWB106") == [(5, "AWB106"), (6, "AWB106")]
 
