@@ -991,6 +991,17 @@ _CLIENT_LIST: tuple[ClientSpec, ...] = (
         ),
     ),
     ClientSpec(
+        name="langchain.document_loader",
+        sdk="langchain_community",
+        family="cpu",
+        mode="mixed",
+        note="document loaders (PDF, Word, HTML, ...): `load()` reads and parses the whole file on the "
+        "loop: AWB102 (medium) in `async def` (use `aload`, or offload it).",
+        use_instead="aload / asyncio.to_thread",
+        methods=frozenset({"load", "load_and_split", "lazy_load", "aload", "alazy_load"}),
+        async_methods=frozenset({"aload", "alazy_load"}),
+    ),
+    ClientSpec(
         name="google.cloud.storage.Client",
         sdk="google-cloud-storage",
         family="http",
@@ -1616,6 +1627,8 @@ _PREFIXES: tuple[tuple[str, str], ...] = (
     ("langchain_qdrant.", "langchain.runnable"),
     ("langchain_community.retrievers.", "langchain.runnable"),
     ("langchain_community.utilities.", "langchain.utility"),
+    ("langchain_community.document_loaders.", "langchain.document_loader"),
+    ("langchain.document_loaders.", "langchain.document_loader"),
     ("langchain.utilities.", "langchain.utility"),
 )
 

@@ -469,6 +469,9 @@ class Resolver:
         values = [self.expr(value, where) for _, value, where in candidates]
         if values and all(value is not None and value == values[0] for value in values):
             return values[0]
+        specs = {v.info.spec.name for v in values if isinstance(v, ClientRef) and not v.path}
+        if values and len(specs) == 1 and all(isinstance(v, ClientRef) for v in values):
+            return values[0]  # `loaders[ext]` over loaders of one kind: what each call does is the same
         return None
 
     def _defining(self, binding: Binding | None, hops: int = 0) -> Binding | None:
@@ -738,9 +741,8 @@ class Resolver:
         `Session().client(...)`, a project subclass of a client), if any."""
         func = node.func
         last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-        if not (
-            last in CONSTRUCTOR_NAMES or last.startswith("from_") or self._maybe_client_class(func, scope)
-        ):
+        cheap = last in CONSTRUCTOR_NAMES or last.endswith("Client") or last.startswith("from_")
+        if not (cheap or self._maybe_client_class(func, scope)):
             return None  # a cheap filter: most calls cannot build a client
         value = self.expr(node, scope)
         if isinstance(value, ClientRef) and value.info.origin == id(node) and not value.path:
