@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from awaitbench.detect.lint.ecosystem import (
-    CALLS,
     CLIENTS,
     LONG_DEADLINE_S,
+    call_spec,
     category_of,
     severity_of,
     short_name,
@@ -110,7 +110,7 @@ class CallGraph:
             return Blocking(category_of(spec.family), label, severity_of(spec.family))
         callee = self.resolver.expr(call.func, scope)
         if isinstance(callee, External):
-            spec_call = CALLS.get(callee.name)
+            spec_call = call_spec(callee.name)
             if spec_call is not None and spec_call.blocking and not spec_call.is_async:
                 return Blocking(category_of(spec_call.kind), callee.name, severity_of(spec_call.kind))
         return None
@@ -181,7 +181,7 @@ class CallGraph:
             return [call_label(call)]
         callee = self.resolver.expr(call.func, scope)
         if isinstance(callee, External):
-            spec = CALLS.get(callee.name)
+            spec = call_spec(callee.name)
             return [callee.name] if spec is not None and spec.is_async and spec.kind == "llm" else None
         if isinstance(callee, FuncRef) and callee.function.is_async:
             return self.network_chain(callee.function, reads_only=reads_only)

@@ -21,6 +21,7 @@ __all__ = [
     "CallSpec",
     "ClientSpec",
     "call_mode",
+    "call_spec",
     "canonical",
     "category_of",
     "client_spec",
@@ -695,12 +696,48 @@ _CLIENT_LIST: tuple[ClientSpec, ...] = (
         per_request_cost=True,
     ),
     ClientSpec(
+        name="boto3.resource",
+        sdk="boto3",
+        family="http",
+        mode="sync",
+        note="AWS resources (`s3.Bucket(...).put_object(...)`, `Object(...).get()`, ...): every action is "
+        "blocking HTTP: AWB101 in `async def`.",
+        use_instead="aioboto3, or asyncio.to_thread",
+        methods=frozenset(
+            {
+                "put_object",
+                "upload_file",
+                "upload_fileobj",
+                "download_file",
+                "download_fileobj",
+                "delete",
+                "delete_objects",
+                "get",
+                "put",
+                "copy",
+                "copy_from",
+                "load",
+                "reload",
+                "get_item",
+                "put_item",
+                "update_item",
+                "delete_item",
+                "query",
+                "scan",
+                "batch_write_item",
+            }
+        ),
+        chain=True,
+        per_request_cost=True,
+        aliases=("boto3.session.Session.resource",),
+    ),
+    ClientSpec(
         name="boto3.Session",
         sdk="boto3",
         family="http",
         mode="sync",
-        note="`boto3.Session().client(...)` makes a `boto3.client`.",
-        produces={"client": "boto3.client"},
+        note="`boto3.Session().client(...)`/`.resource(...)` make a `boto3.client`/`boto3.resource`.",
+        produces={"client": "boto3.client", "resource": "boto3.resource"},
         aliases=("boto3.session.Session",),
     ),
     ClientSpec(
@@ -1353,39 +1390,27 @@ def _library_calls() -> list[CallSpec]:
         *_http_calls(),
         *_litellm_calls(),
         *_stdlib_calls(),
-        *[
-            _call(
-                f"openai.{name}",
-                "openai (< 1.0)",
-                "llm",
-                "openai.AsyncOpenAI",
-                "the pre-1.0 API: blocks (AWB101 in `async def`); waits up to 600 s unless it passes "
-                "`request_timeout=` (AWB106).",
-                timeout_s=600.0,
-                deadline_keywords=("request_timeout", "timeout"),
-            )
-            for name in (
-                "ChatCompletion.create",
-                "Completion.create",
-                "Embedding.create",
-                "Image.create",
-                "Moderation.create",
-                "Audio.transcribe",
-            )
-        ],
-        *[
-            _call(
-                f"openai.{name}",
-                "openai (< 1.0)",
-                "llm",
-                "",
-                "the pre-1.0 async API: waits up to 600 s unless it passes `request_timeout=` (AWB106).",
-                is_async=True,
-                timeout_s=600.0,
-                deadline_keywords=("request_timeout", "timeout"),
-            )
-            for name in ("ChatCompletion.acreate", "Completion.acreate", "Embedding.acreate", "Image.acreate")
-        ],
+        _call(
+            "openai.<Resource>.<verb>",
+            "openai (< 1.0)",
+            "llm",
+            "openai.AsyncOpenAI",
+            "the pre-1.0 module API (`openai.ChatCompletion.create`, `openai.File.list`, ...): blocks "
+            "(AWB101 in `async def`); waits up to 600 s unless it passes `request_timeout=` (AWB106).",
+            timeout_s=600.0,
+            deadline_keywords=("request_timeout", "timeout"),
+        ),
+        _call(
+            "openai.<Resource>.a<verb>",
+            "openai (< 1.0)",
+            "llm",
+            "",
+            "the pre-1.0 async API (`acreate`, ...): waits up to 600 s unless it passes `request_timeout=` "
+            "(AWB106).",
+            is_async=True,
+            timeout_s=600.0,
+            deadline_keywords=("request_timeout", "timeout"),
+        ),
         _call(
             "replicate.run",
             "replicate",
@@ -1652,6 +1677,37 @@ def _constructor_names() -> frozenset[str]:
 
 # The last name of every call that can build a client: a cheap filter before resolving a call.
 CONSTRUCTOR_NAMES = _constructor_names()
+
+
+_OPENAI_LEGACY = frozenset(
+    {
+        "ChatCompletion",
+        "Completion",
+        "Embedding",
+        "Image",
+        "Moderation",
+        "Audio",
+        "File",
+        "FineTune",
+        "FineTuningJob",
+        "Model",
+        "Edit",
+        "Engine",
+    }
+)
+
+
+def call_spec(name: str) -> CallSpec | None:
+    """What calling the function (or class) `name` does, if the table knows it (the pre-1.0 openai API
+    by its shape: `openai.<Resource>.<verb>`)."""
+    found = CALLS.get(name)
+    if found is not None:
+        return found
+    parts = name.split(".")
+    if len(parts) == 3 and parts[0] == "openai" and parts[1] in _OPENAI_LEGACY:
+        is_async = parts[2].startswith("a") and parts[2] != "add"
+        return CALLS["openai.<Resource>.a<verb>" if is_async else "openai.<Resource>.<verb>"]
+    return None
 
 
 def canonical(name: str) -> str:

@@ -12,11 +12,11 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from awaitbench.detect.lint.ecosystem import (
-    CALLS,
     CLIENTS,
     CONSTRUCTOR_NAMES,
     ClientSpec,
     call_mode,
+    call_spec,
     canonical,
     client_spec,
     produced,
@@ -669,7 +669,7 @@ class Resolver:
         spec = client_spec(name)
         if spec is None:
             owner, _, method = name.rpartition(".")
-            factory = CALLS.get(name)
+            factory = call_spec(name)
             if factory is not None and factory.returns is not None:
                 spec = CLIENTS[factory.returns]
             elif method.startswith("from_") and client_spec(owner) is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from awaitbench.detect.lint.ecosystem import CALLS
+from awaitbench.detect.lint.ecosystem import call_spec
 from awaitbench.detect.lint.rules.base import Context, Report
 
 __all__ = ["blocking_reports"]
@@ -22,7 +22,7 @@ def blocking_reports(node: ast.AST, ctx: Context, category: str, what: str) -> I
     direct = ctx.graph.direct_category(node, ctx.scope)
     if direct is not None:
         if direct.category == category:
-            spec = CALLS.get(direct.label)
+            spec = call_spec(direct.label)
             also = f" (ruff reports this direct call too: {spec.ruff})" if spec and spec.ruff else ""
             yield Report(
                 node,

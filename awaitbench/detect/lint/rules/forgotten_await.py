@@ -32,7 +32,7 @@ import re
 from collections.abc import Iterator
 
 from awaitbench.detect.lint.callgraph import call_label
-from awaitbench.detect.lint.ecosystem import CALLS
+from awaitbench.detect.lint.ecosystem import call_spec
 from awaitbench.detect.lint.known import KNOWN_ASYNC_CALLS
 from awaitbench.detect.lint.rules.base import Context, Report, Rule
 from awaitbench.detect.lint.values import External, FuncRef, find_binding
@@ -48,7 +48,7 @@ def _dropped_coroutine(call: ast.Call, ctx: Context) -> str | None:
             return f"`async def {function.qualname}`"
         return None
     if isinstance(callee, External):
-        spec = CALLS.get(callee.name)
+        spec = call_spec(callee.name)
         if callee.name in KNOWN_ASYNC_CALLS or (spec is not None and spec.is_async and spec.blocking):
             return f"`{callee.name}`"
     found = ctx.resolver.network_call(call, ctx.scope)

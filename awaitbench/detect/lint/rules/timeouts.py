@@ -28,7 +28,7 @@ import math
 from collections.abc import Iterator
 
 from awaitbench.detect.lint.callgraph import call_label, has_deadline_keyword
-from awaitbench.detect.lint.ecosystem import CALLS, LONG_DEADLINE_S, ClientSpec, short_name
+from awaitbench.detect.lint.ecosystem import LONG_DEADLINE_S, ClientSpec, call_spec, short_name
 from awaitbench.detect.lint.known import DEADLINE_CALLS, DEADLINE_CONTEXTS
 from awaitbench.detect.lint.rules.base import Context, Report, Rule
 from awaitbench.detect.lint.values import ClientInfo, External
@@ -145,7 +145,7 @@ def _function_call(call: ast.Call, ctx: Context) -> Iterator[Report]:
     callee = ctx.resolver.expr(call.func, ctx.scope)
     if not isinstance(callee, External):
         return
-    spec = CALLS.get(callee.name)
+    spec = call_spec(callee.name)
     if spec is None or spec.timeout_s is None:
         return
     if spec.kind in ("http", "llm") and ctx.in_async and not spec.is_async:
