@@ -9,7 +9,6 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from awaitbench.detect.lint.ecosystem import (
     CLIENTS,
@@ -20,7 +19,7 @@ from awaitbench.detect.lint.ecosystem import (
     short_name,
 )
 from awaitbench.detect.lint.findings import Severity
-from awaitbench.detect.lint.index import Binding, FunctionInfo, ModuleInfo, RootIndex, Scope
+from awaitbench.detect.lint.index import FunctionInfo, ModuleInfo, RootIndex, Scope
 from awaitbench.detect.lint.known import (
     CACHE_DECORATORS,
     DEADLINE_CALLS,
@@ -29,8 +28,7 @@ from awaitbench.detect.lint.known import (
     HTTP_READ_VERBS,
     ROUTE_DECORATORS,
 )
-from awaitbench.detect.lint.names import import_bindings
-from awaitbench.detect.lint.values import ClassRef, ClientInfo, External, FuncRef, Resolver
+from awaitbench.detect.lint.values import ClassRef, ClientInfo, External, FuncRef, Memo, Resolver
 from awaitbench.detect.lint.walk import children
 
 __all__ = ["Blocking", "CallGraph", "TracedCall", "body_nodes", "call_label", "kept_values", "llm_shaped"]
@@ -89,13 +87,12 @@ class CallGraph:
 
     def __init__(self, resolver: Resolver) -> None:
         self.resolver = resolver
-        self._chains: dict[tuple[int, str], tuple[list[str], Severity] | None] = {}
-        self._network: dict[tuple[int, bool], list[str] | None] = {}
-        self._builds: dict[int, list[str] | None] = {}
+        self._chains: Memo[tuple[list[str], Severity]] = Memo()
+        self._network: Memo[list[str]] = Memo()
+        self._builds: Memo[list[str]] = Memo()
         self._handlers: dict[int, set[ast.AST]] = {}
         self._traced: dict[int, list[TracedCall]] | None = None
         self._startup: dict[int, set[ast.AST]] = {}
-        self._imports: dict[int, dict[Path, list[ModuleInfo]]] = {}
 
     # ------------------------------------------------------------------------------------ blocking
 
@@ -112,6 +109,8 @@ class CallGraph:
         if isinstance(callee, External):
             spec_call = call_spec(callee.name)
             if spec_call is not None and spec_call.blocking and not spec_call.is_async:
+                if spec_call.kind == "process" and _installs_a_package(call):
+                    return None  # runs once, when a package is missing: set-up, not request work
                 return Blocking(category_of(spec_call.kind), callee.name, severity_of(spec_call.kind))
         return None
 
@@ -131,13 +130,7 @@ class CallGraph:
 
     def blocking_chain(self, function: FunctionInfo, category: str) -> tuple[list[str], Severity] | None:
         """`([function, ..., blocking call], severity)` when running `function` blocks on `category`."""
-        key = (id(function), category)
-        if key in self._chains:
-            return self._chains[key]
-        self._chains[key] = None  # a recursive call does not block by recursing
-        found = self._find_blocking(function, category)
-        self._chains[key] = found
-        return found
+        return self._chains.get((id(function), category), lambda: self._find_blocking(function, category))
 
     def _find_blocking(self, function: FunctionInfo, category: str) -> tuple[list[str], Severity] | None:
         scope = function.scope
@@ -196,20 +189,16 @@ class CallGraph:
 
     def network_chain(self, function: FunctionInfo, *, reads_only: bool = False) -> list[str] | None:
         """`[function, ..., upstream call]` when `function` awaits an upstream call (see awaited_network)."""
-        key = (id(function), reads_only)
-        if key in self._network:
-            return self._network[key]
-        self._network[key] = None
-        found: list[str] | None = None
+        return self._network.get((id(function), reads_only), lambda: self._find_network(function, reads_only))
+
+    def _find_network(self, function: FunctionInfo, reads_only: bool) -> list[str] | None:
         for node in body_nodes(function):
             call = _awaited_call(node)
             if call is not None:
                 chain = self.awaited_network(call, function.scope, reads_only=reads_only)
                 if chain is not None and len(chain) < _MAX_CHAIN:
-                    found = [function.qualname, *chain]
-                    break
-        self._network[key] = found
-        return found
+                    return [function.qualname, *chain]
+        return None
 
     # ------------------------------------------------------------------------------------ clients
 
@@ -221,13 +210,9 @@ class CallGraph:
     def client_build_chain(self, function: FunctionInfo) -> list[str] | None:
         """`[function, ..., client class]` when each call of `function` builds a new client. For a class's
         `__init__` the clients it stores on `self` count: a new instance gets new clients."""
-        key = id(function)
-        if key in self._builds:
-            return self._builds[key]
-        self._builds[key] = None
-        found = None if self.is_cached(function) else self._find_build(function)
-        self._builds[key] = found
-        return found
+        if self.is_cached(function):
+            return None
+        return self._builds.get(id(function), lambda: self._find_build(function))
 
     def per_call_target(self, call: ast.Call, scope: Scope) -> FunctionInfo | None:
         """The project function whose every run a call starts: a function, a class's `__init__` (a new
@@ -302,8 +287,8 @@ class CallGraph:
         return found
 
     def is_startup(self, function: FunctionInfo) -> bool:
-        """A lifespan (`FastAPI(lifespan=f)`) or startup/shutdown hook: it runs before the first request or
-        after the last, so blocking there delays start-up, not requests."""
+        """Code that runs outside every request: a lifespan (`FastAPI(lifespan=f)`), a startup/shutdown hook,
+        or a program's entry point called only under `if __name__ == "__main__":` (a CLI beside the app)."""
         node = function.node
         if isinstance(node, ast.Lambda):
             return False
@@ -313,7 +298,7 @@ class CallGraph:
         key = id(root)
         found = self._startup.get(key)
         if found is None:
-            found = self._startup[key] = self._startup_functions(root.calls)
+            found = self._startup[key] = self._startup_functions(root.calls) | self._entry_points(root)
         return node in found
 
     def _startup_functions(self, calls: dict[str, list[tuple[ast.Call, Scope]]]) -> set[ast.AST]:
@@ -333,30 +318,47 @@ class CallGraph:
                             found.add(value.function.node)
         return found
 
+    def _entry_points(self, root: RootIndex) -> set[ast.AST]:
+        """Functions every call of whose name sits in a main guard: `asyncio.run(main())`."""
+        guarded = {
+            id(node)
+            for module in list(self.resolver.project.modules.values())
+            if module.root is root
+            for stmt in module.tree.body
+            if _is_main_guard(stmt)
+            for node in ast.walk(stmt)
+        }
+        found: set[ast.AST] = set()
+        for sites in root.calls.values():
+            if not all(id(call) in guarded for call, _ in sites):
+                continue
+            for call, scope in sites:
+                value = self.resolver.expr(call.func, scope)
+                if isinstance(value, FuncRef):
+                    found.add(value.function.node)
+        return found
+
     def is_script(self, module: ModuleInfo) -> bool:
         """An entry-point script outside the service: it runs under `if __name__ == "__main__":`, builds
         no app, and only other such scripts import it (an eval, a benchmark, a seeding or ingestion job)."""
         if not _standalone(module):
             return False
-        importers = self._importers(module.root).get(module.path, [])
-        return all(_standalone(importer) for importer in importers)
+        return all(_standalone(importer) for importer in self._importers(module))
 
-    def _importers(self, root: RootIndex) -> dict[Path, list[ModuleInfo]]:
-        key = id(root)
-        found = self._imports.get(key)
-        if found is None:
-            found = self._imports[key] = {}
-            project = self.resolver.project
-            for other in list(project.modules.values()):
-                if other.root is not root:
+    def _importers(self, module: ModuleInfo) -> list[ModuleInfo]:
+        """The modules of `module`'s root that import it (only imports naming its file are resolved)."""
+        stem = module.path.parent.name if module.path.name == "__init__.py" else module.path.stem
+        project, found = self.resolver.project, []
+        for other in list(project.modules.values()):
+            if other.root is not module.root or other is module:
+                continue
+            for binding in other.imports:
+                if not binding.level and stem not in binding.qualified.split("."):
                     continue
-                for binding in _import_bindings(other):
-                    for dotted in (binding.qualified, binding.qualified.rpartition(".")[0]):
-                        target = (
-                            project.find(other, dotted, binding.level) if dotted or binding.level else None
-                        )
-                        if target is not None and target is not other:
-                            found.setdefault(target.path, []).append(other)
+                dotted = (binding.qualified, binding.qualified.rpartition(".")[0])
+                if any(project.find(other, d, binding.level) is module for d in dotted if d or binding.level):
+                    found.append(other)
+                    break
         return found
 
     def dependencies(self, function: FunctionInfo) -> Iterator[tuple[ast.Call, FunctionInfo]]:
@@ -385,35 +387,62 @@ class CallGraph:
 
 
 class _TraceScan:
-    """One pass over the project: every network call whose client resolves to a construction site."""
+    """Every network call of the project whose client resolves to a construction site, found through the
+    index of calls (a call is resolved only when its attribute names can reach a deadline-prone client);
+    which calls run under a deadline is worked out per function, only for those."""
 
     def __init__(self, resolver: Resolver) -> None:
         self.resolver = resolver
         self.found: dict[int, list[TracedCall]] = {}
         self.names = _deadline_prone_names()
+        self._under: dict[int, set[int]] = {}
 
     def run(self) -> dict[int, list[TracedCall]]:
-        for module in list(self.resolver.project.modules.values()):
-            self.module = module
-            for stmt in module.tree.body:
-                self._visit(stmt, module.scope, False)
+        roots = {id(m.root): m.root for m in self.resolver.project.modules.values()}
+        for root in roots.values():
+            for sites in list(root.calls.values()):
+                for call, scope in sites:
+                    self._record(call, scope)
         return self.found
 
-    def _visit(self, node: ast.AST, scope: Scope, under: bool) -> None:
-        info = self.module.functions.get(node) if isinstance(node, _NESTED) else None
-        if info is not None:
-            for child in children(node):
-                self._visit(child, info.scope, False)
+    def _record(self, call: ast.Call, scope: Scope) -> None:
+        func = call.func
+        if not isinstance(func, ast.Attribute) or not (_attribute_names(func) & self.names):
             return
-        if isinstance(node, ast.ClassDef) and node in self.module.class_nodes:
-            scope = self.module.class_nodes[node].scope
-        elif isinstance(node, ast.With | ast.AsyncWith) and not under:
+        found = self.resolver.network_call(call, scope)
+        if found is None or not found.ref.info.origin:
+            return
+        spec = found.ref.info.spec
+        deadline = (
+            found.ref.info.timeout == "set"  # `client.with_options(timeout=5).chat...`
+            or has_deadline_keyword(call, (*spec.deadline_keywords, "timeout"))
+            or id(call) in self._deadlined(scope)
+        )
+        self.found.setdefault(found.ref.info.origin, []).append(TracedCall(call, scope.module, deadline))
+
+    def _deadlined(self, scope: Scope) -> set[int]:
+        """The calls of the function (or module body) `scope` runs that sit under a deadline."""
+        owner: ast.AST = scope.function.node if scope.function is not None else scope.module.tree
+        key = id(owner)
+        found = self._under.get(key)
+        if found is None:
+            found = self._under[key] = set()
+            body = owner.body if isinstance(owner.body, list) else [owner.body]  # type: ignore[attr-defined]
+            for stmt in body:
+                self._walk(stmt, scope, False, found)
+        return found
+
+    def _walk(self, node: ast.AST, scope: Scope, under: bool, found: set[int]) -> None:
+        if isinstance(node, _NESTED):
+            return
+        if isinstance(node, ast.With | ast.AsyncWith) and not under:
             under = any(self._is_deadline(item.context_expr, scope, DEADLINE_CONTEXTS) for item in node.items)
         elif isinstance(node, ast.Call):
             under = under or self._is_deadline(node, scope, DEADLINE_CALLS)
-            self._record(node, scope, under)
+            if under:
+                found.add(id(node))
         for child in children(node):
-            self._visit(child, scope, under)
+            self._walk(child, scope, under, found)
 
     def _is_deadline(self, expr: ast.expr, scope: Scope, names: frozenset[str]) -> bool:
         target = expr.func if isinstance(expr, ast.Call) else expr
@@ -428,21 +457,6 @@ class _TraceScan:
             return False
         value = self.resolver.expr(target, scope)
         return isinstance(value, External) and value.name in names
-
-    def _record(self, call: ast.Call, scope: Scope, under: bool) -> None:
-        func = call.func
-        if not isinstance(func, ast.Attribute) or not (_attribute_names(func) & self.names):
-            return
-        found = self.resolver.network_call(call, scope)
-        if found is None or not found.ref.info.origin:
-            return
-        spec = found.ref.info.spec
-        deadline = (
-            under
-            or found.ref.info.timeout == "set"  # `client.with_options(timeout=5).chat...`
-            or has_deadline_keyword(call, (*spec.deadline_keywords, "timeout"))
-        )
-        self.found.setdefault(found.ref.info.origin, []).append(TracedCall(call, self.module, deadline))
 
 
 _DEADLINE_NAMES = frozenset(name.rpartition(".")[2] for name in DEADLINE_CONTEXTS | DEADLINE_CALLS)
@@ -532,6 +546,17 @@ def _standalone(module: ModuleInfo) -> bool:
     )
 
 
+def _installs_a_package(call: ast.Call) -> bool:
+    """`subprocess.check_call([sys.executable, "-m", "pip", "install", name])`, `os.system("pip install")`."""
+    words = {
+        word
+        for node in ast.walk(call)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        for word in node.value.split()
+    }
+    return "install" in words and bool(words & {"pip", "pip3"})
+
+
 def _is_main_guard(stmt: ast.stmt) -> bool:
     test = stmt.test if isinstance(stmt, ast.If) else None
     return (
@@ -540,17 +565,6 @@ def _is_main_guard(stmt: ast.stmt) -> bool:
         and test.left.id == "__name__"
         and any(isinstance(c, ast.Constant) and c.value == "__main__" for c in test.comparators)
     )
-
-
-def _import_bindings(module: ModuleInfo) -> Iterator[Binding]:
-    for stmt in ast.walk(module.tree):
-        if isinstance(stmt, ast.Import | ast.ImportFrom):
-            for _local, qualified, level in import_bindings(stmt):
-                yield Binding("import", module.scope, stmt.lineno, qualified=qualified, level=level)
-            if isinstance(stmt, ast.ImportFrom) and stmt.module and any(a.name == "*" for a in stmt.names):
-                yield Binding(
-                    "import", module.scope, stmt.lineno, qualified=f"{stmt.module}.*", level=stmt.level
-                )
 
 
 def _is_event_hook(decorator: ast.expr) -> bool:

@@ -1,9 +1,8 @@
 """The project index: every module's scopes, bindings, functions and classes, built in one walk per file.
 
-Modules are identified by their file. Each belongs to one lint root (a directory named on the command
-line, or a named file's package root); imports resolve against that root only, through the directories a
-service could be run from, so namespace packages work and several roots never see each other's modules.
-Modules a root imports but nobody named are parsed on demand, once.
+Modules are keyed by file and belong to one lint root; imports resolve within that root through the
+directories a service could be run from (namespace packages work, roots never mix); modules a root imports
+but nobody named are parsed on demand, once.
 """
 
 from __future__ import annotations
@@ -124,6 +123,7 @@ class ModuleInfo:
     registrations: list[tuple[ast.Call, Scope]] = field(default_factory=list)
     # `from x import *`: (dotted module, level), looked up for names the module does not bind itself.
     star_imports: list[tuple[str, int]] = field(default_factory=list)
+    imports: list[Binding] = field(default_factory=list)  # every import, wherever it is
 
     def __post_init__(self) -> None:
         self.scope = Scope("module", self, None)
@@ -158,9 +158,14 @@ class _Indexer:
         elif isinstance(node, ast.Import | ast.ImportFrom):
             if isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
                 self.module.star_imports.append((node.module or "", node.level))
+                star = f"{node.module or ''}.*"
+                self.module.imports.append(
+                    Binding("import", scope, node.lineno, qualified=star, level=node.level)
+                )
             for local, qualified, level in import_bindings(node):
                 binding = Binding("import", scope, node.lineno, qualified=qualified, level=level)
                 self._home(local, scope).bind(local, binding)
+                self.module.imports.append(binding)
         elif isinstance(node, ast.With | ast.AsyncWith):
             for item in node.items:
                 if item.optional_vars is not None:
@@ -188,7 +193,11 @@ class _Indexer:
 
     def _expressions(self, node: ast.stmt, scope: Scope, function: FunctionInfo | None) -> None:
         """Lambdas, walrus targets, yields, calls and registrations inside a statement's own expressions."""
-        stack: list[ast.AST] = [child for child in children(node) if isinstance(child, ast.expr)]
+        stack: list[ast.AST] = [  # a statement's expressions, `with` items included
+            child
+            for child in children(node)
+            if not isinstance(child, ast.stmt | ast.excepthandler | ast.match_case)
+        ]
         while stack:
             sub = stack.pop()
             stack.extend(children(sub))

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 from awaitbench.detect.lint.ecosystem import (
     CLIENTS,
@@ -33,6 +34,7 @@ __all__ = [
     "ExternalInstance",
     "FuncRef",
     "Instance",
+    "Memo",
     "ModuleRef",
     "NetworkCall",
     "Resolver",
@@ -40,6 +42,7 @@ __all__ = [
     "find_binding",
 ]
 
+T = TypeVar("T")
 Timeout = Literal["set", "unset", "none", "unknown"]
 Retries = Literal["zero", "default", "set", "unknown"]
 
@@ -120,12 +123,64 @@ class NetworkCall:
 
 Value = ClientRef | FuncRef | ClassRef | Instance | Carrier | External | ExternalInstance | ModuleRef
 
-_PENDING = object()
 _CLIENT_ATTRIBUTE = re.compile(r"client|session|http", re.I)
 _MAX_DEPTH = 40
+_NO_CUT = 1 << 30
 _MAX_CALL_SITES = 40  # more call sites than this under one name: too common a name to infer from
 _DELEGATED_DEADLINE = frozenset({"http_client", "http_async_client"})
 _NON_NETWORK = frozenset({"with_options", "copy"})
+
+
+class Memo(Generic[T]):
+    """Memoised answers of mutually recursive questions. A question met again while it is being answered (a
+    cycle) is answered None there; answers that depended on that are kept only until the cycle's first
+    question is answered, which alone is memoised: results do not depend on which question came first."""
+
+    def __init__(self) -> None:
+        self._known: dict[object, T | None] = {}
+        self._active: dict[object, int] = {}  # questions being answered, by stack depth
+        self._provisional: dict[object, tuple[T | None, int]] = {}  # answer, depth of the cut it met
+        self._by_cut: dict[int, list[object]] = {}
+        self.depth = 0
+        self._cut = _NO_CUT  # the shallowest pending question the current answer met
+
+    def get(self, key: object, compute: Callable[[], T | None], *, too_deep: bool = False) -> T | None:
+        if key in self._known:
+            return self._known[key]
+        if key in self._provisional:
+            value, cut = self._provisional[key]
+            self._cut = min(self._cut, cut)
+            return value
+        pending = self._active.get(key)
+        if pending is not None:
+            self._cut = min(self._cut, pending)
+            return None
+        if too_deep:
+            self._cut = -1
+            return None
+        depth, outer_cut = self.depth, self._cut
+        self._active[key], self._cut, self.depth = depth, _NO_CUT, depth + 1
+        try:
+            value = compute()
+        finally:
+            self.depth = depth
+            del self._active[key]
+        cut, stale = self._cut, self._by_cut.pop(depth, [])
+        if cut >= depth:  # no cycle through a pending question: the answer stands on its own
+            self._known[key] = value
+            for other in stale:
+                del self._provisional[other]
+            self._cut = outer_cut
+        else:  # this answer, and those that met this question, hold while the question at `cut` is open
+            for other in stale:
+                self._provisional[other] = (self._provisional[other][0], cut)
+            self._provisional[key] = (value, cut)
+            self._by_cut.setdefault(cut, []).extend((*stale, key))
+            self._cut = min(cut, outer_cut)
+        if depth == 0:
+            self._provisional.clear()
+            self._by_cut.clear()
+        return value
 
 
 class Resolver:
@@ -133,28 +188,15 @@ class Resolver:
 
     def __init__(self, project: Project) -> None:
         self.project = project
-        self._memo: dict[object, object] = {}
-        self._depth = 0
+        self._memo: Memo[Value | None] = Memo()
 
     # ------------------------------------------------------------------------------------ entry points
 
     def expr(self, node: ast.expr, scope: Scope) -> Value | None:
         return self._cached(id(node), lambda: self._expr(node, scope))
 
-    def _cached(self, key: object, compute: object) -> Value | None:
-        cached = self._memo.get(key, _PENDING)
-        if cached is not _PENDING:
-            return cached  # type: ignore[return-value]
-        if key in self._memo or self._depth > _MAX_DEPTH:
-            return None  # a cycle (pending) or too deep
-        self._memo[key] = _PENDING
-        self._depth += 1
-        try:
-            value = compute()  # type: ignore[operator]
-        finally:
-            self._depth -= 1
-        self._memo[key] = value
-        return value  # type: ignore[no-any-return]
+    def _cached(self, key: object, compute: Callable[[], Value | None]) -> Value | None:
+        return self._memo.get(key, compute, too_deep=self._memo.depth > _MAX_DEPTH)
 
     def returns(self, function: FunctionInfo) -> Value | None:
         """What calling `function` gives (its first resolvable `return`, else its return annotation)."""
@@ -790,9 +832,11 @@ def _default_of(args: ast.arguments, arg: ast.arg) -> ast.expr | None:
 def _in_subclass_of(scope: Scope, name: str) -> bool:
     """Whether `scope` is a method of a class that names `name` among its bases."""
     klass = scope.function.klass if scope.function is not None else None
-    return klass is not None and any(
-        ast.unparse(_unsubscripted(base)).rpartition(".")[2] == name for base in klass.node.bases
-    )
+    return klass is not None and any(_last_name(_unsubscripted(base)) == name for base in klass.node.bases)
+
+
+def _last_name(node: ast.expr) -> str:
+    return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
 
 
 def _unsubscripted(base: ast.expr) -> ast.expr:

@@ -1,5 +1,5 @@
 """`awaitbench lint` and `python -m awaitbench.detect.lint` as a user runs them: exit codes 0/1/2, one-line
-errors."""
+errors, syntax errors in every format, severity filtering, test files."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from awaitbench.detect.lint.__main__ import main as lint_main
 from bench.processes import awaitbench_argv
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -114,3 +117,32 @@ def test_why_texts_cover_the_catalogue_and_quote_a_results_directory() -> None:
     assert measured["serial_awaits"] == f"{_headline('serial_awaits')}, see `awaitbench run serial_awaits`"
     assert "longer" in measured["serial_awaits"]  # serial awaits cost the user's wait (p50)
     assert measured["timeouts"] == theory["timeouts"]  # not in that run: the theory stays
+
+
+def _main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    code = lint_main(list(argv))
+    return code, capsys.readouterr().out
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+def test_a_file_that_does_not_parse_fails_in_every_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    (tmp_path / "broken.py").write_text("value = 1\ndef broken(:\n")
+    code, out = _main(capsys, str(tmp_path / "broken.py"), "--format", fmt)
+    assert code == 1 and "AWB000" in out and "SyntaxError" in out and "All checks passed" not in out
+
+
+def test_min_severity_keeps_the_worst_findings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "mixed.py").write_text("import time\nasync def f(path):\n    open(path)\n    time.sleep(1)\n")
+    code, everything = _main(capsys, str(tmp_path))
+    assert code == 1 and everything.index(" high ") < everything.index(" low ")
+    code, worst = _main(capsys, str(tmp_path), "--min-severity", "medium")
+    assert code == 1 and " low " not in worst and worst.count("AWB102") == 2  # the line and the summary
+
+
+def test_tests_are_linted_only_when_asked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_api.py").write_text("import time\nasync def helper():\n    time.sleep(1)\n")
+    assert _main(capsys, str(tmp_path))[0] == 0
+    assert _main(capsys, str(tmp_path), "--include-tests")[0] == 1
