@@ -17,8 +17,9 @@ Where: a client built without `timeout=` (or with `timeout=None`, or above 60 s)
 constructor, sync clients too, unless calls through it set their own deadlines; then each of its calls
 that sets none is reported instead (the code's policy is per call). SDKs whose deadline is per call
 (`requests`, litellm, google-generativeai, the `openai` module's own client) are reported at each call
-without one. A constructor whose result is dropped is not a client anyone calls. httpx's 5 s default and
-boto3's 60 s are kept. ruff's S113 covers `requests`/`httpx` calls only.
+without one, except at module level (import time, no request waits). A constructor whose result is
+dropped is not a client anyone calls. httpx's 5 s default and boto3's 60 s are kept. ruff's S113 covers
+`requests`/`httpx` calls only.
 """
 
 from __future__ import annotations
@@ -132,6 +133,8 @@ def _per_call(
 ) -> Iterator[Report]:
     if timeout_s is None or timeout_s <= LONG_DEADLINE_S or has_deadline_keyword(call, keywords):
         return
+    if ctx.function is None:
+        return  # module-level code runs once, at import: a script's or the start-up's, not a request's
     if under_deadline(ctx):
         return
     yield Report(

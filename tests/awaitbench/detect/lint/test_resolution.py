@@ -182,11 +182,7 @@ def test_mutually_recursive_helpers_give_the_same_chains_whichever_is_met_first(
     first, second = calls
     _write(
         tmp_path,
-        {
-            "tree.py": RECURSIVE.format(
-                first="first", first_call=first, second="second", second_call=second
-            )
-        },
+        {"tree.py": RECURSIVE.format(first="first", first_call=first, second="second", second_call=second)},
     )
     assert [(line, code) for _name, line, code in _found(tmp_path / "tree.py")] == [
         (14, "AWB102"),

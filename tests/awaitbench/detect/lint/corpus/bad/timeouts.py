@@ -10,6 +10,7 @@ import anthropic
 import google.generativeai as genai
 import httpx
 import litellm
+import openai
 import requests
 from fastapi import Depends, FastAPI, Request
 from google import genai as google_genai
@@ -96,3 +97,7 @@ async def complete(prompt: str) -> object:
 
 def generate(prompt: str) -> str:
     return model.generate_content(prompt).text  # expect: AWB106
+
+
+async def pre_1_0_module_api(prompt: str) -> object:
+    return await openai.ChatCompletion.acreate(model="m", messages=[])  # expect: AWB106

@@ -1,6 +1,6 @@
 """True negatives seen in real services: async twins used as intended, start-up work, websocket sessions,
 cached helpers, explicit deadlines, command loops, stateful sequences, test functions, a package installed
-when missing and the module's command-line entry point."""
+when missing, import-time calls and the module's command-line entry point."""
 
 import asyncio
 import contextlib
@@ -13,6 +13,7 @@ import time
 
 import psycopg2
 import redis.asyncio as aioredis
+import requests
 from fastapi import FastAPI, WebSocket
 from google import genai
 from langchain_openai import ChatOpenAI
@@ -24,6 +25,7 @@ gemini = genai.Client(http_options={"timeout": 20_000})
 llm = AsyncOpenAI(timeout=180)  # an explicit deadline, however long, is the code's decision
 cache = aioredis.Redis()
 mongo = AsyncIOMotorClient("mongodb://db")
+PRICES = requests.get("http://127.0.0.1:9000/prices").json()  # import time: no request waits
 
 
 @contextlib.asynccontextmanager
