@@ -111,6 +111,8 @@ class CallGraph:
             if spec_call is not None and spec_call.blocking and not spec_call.is_async:
                 if spec_call.kind == "process" and _installs_a_package(call):
                     return None  # runs once, when a package is missing: set-up, not request work
+                if spec_call.kind == "file" and _in_memory_file(call):
+                    return None
                 return Blocking(category_of(spec_call.kind), callee.name, severity_of(spec_call.kind))
         return None
 
@@ -555,6 +557,14 @@ def _installs_a_package(call: ast.Call) -> bool:
         for word in node.value.split()
     }
     return "install" in words and bool(words & {"pip", "pip3"})
+
+
+def _in_memory_file(call: ast.Call) -> bool:
+    """`open("/proc/self/stat")`, `open(f"/sys/...")`: the kernel answers from memory, nothing waits."""
+    path = call.args[0] if call.args else None
+    if isinstance(path, ast.JoinedStr) and path.values:
+        path = path.values[0]
+    return isinstance(path, ast.Constant) and str(path.value).startswith(("/proc/", "/sys/"))
 
 
 def _is_main_guard(stmt: ast.stmt) -> bool:

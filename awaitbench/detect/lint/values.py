@@ -82,8 +82,12 @@ class ClassRef:
 
 @dataclass(frozen=True)
 class Instance:
+    """An object of a project class; `fields` are the clients it was built with by name
+    (`Clients(llm=AsyncOpenAI(), blocking=OpenAI())`, a dataclass's or model's fields)."""
+
     klass: ClassInfo
     carried: ClientInfo | None = None
+    fields: tuple[tuple[str, ClientInfo], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -560,6 +564,9 @@ class Resolver:
             return self.qualified(f"{base.name}.{attr}")
         if isinstance(base, Instance):
             found = self.member(base.klass, attr, instance=True, concrete=base.klass)
+            field = next((info for name, info in base.fields if name == attr), None)
+            if found is None and field is not None:
+                return ClientRef(field)
             if found is None and base.carried is not None:
                 return ClientRef(base.carried, (), via_carrier=True, hop=attr)
             return found
@@ -664,8 +671,30 @@ class Resolver:
             spec = self._client_base(callee.klass)
             if spec is not None:  # `class WrappedChatOpenAI(ChatOpenAI)`: built like its base
                 return ClientRef(self.client_info(spec, node, scope))
-            return Instance(callee.klass, self.carried(node, scope))
+            return Instance(
+                callee.klass, self.carried(node, scope), self._client_fields(callee.klass, node, scope)
+            )
         return None
+
+    def _client_fields(
+        self, klass: ClassInfo, node: ast.Call, scope: Scope
+    ) -> tuple[tuple[str, ClientInfo], ...]:
+        """Clients passed by keyword, or by position to a class whose fields are its annotations."""
+        names = [
+            stmt.target.id
+            for stmt in klass.node.body
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
+        ]
+        named = [
+            *zip(names, node.args, strict=False),
+            *((kw.arg, kw.value) for kw in node.keywords if kw.arg),
+        ]
+        found = []
+        for name, arg in named:
+            value = self.expr(arg, scope) if isinstance(arg, ast.Name | ast.Attribute | ast.Call) else None
+            if isinstance(value, ClientRef) and not value.path:
+                found.append((name, value.info))
+        return tuple(found)
 
     def _maybe_client_class(self, func: ast.expr, scope: Scope) -> bool:
         """A project class extending a client, or a variable that may hold one (`model(**kwargs)`)."""

@@ -13,13 +13,13 @@ Good::
     client = AsyncOpenAI(timeout=20)             # or .with_options(timeout=20), or timeout=settings.x
     async with asyncio.timeout(5): reply = await client.chat.completions.create(...)
 
-Where: a client built without `timeout=` (or with `timeout=None`, or above 60 s) is reported at its
-constructor, sync clients too, unless calls through it set their own deadlines; then each of its calls
-that sets none is reported instead (the code's policy is per call). SDKs whose deadline is per call
-(`requests`, litellm, google-generativeai, the `openai` module's own client) are reported at each call
-without one, except at module level (import time, no request waits). A constructor whose result is
-dropped is not a client anyone calls. httpx's 5 s default and boto3's 60 s are kept. ruff's S113 covers
-`requests`/`httpx` calls only.
+Where: a client built without `timeout=` whose SDK waits longer than 60 s by default (or built with
+`timeout=None`) is reported at its constructor, sync clients too, unless calls through it set their own
+deadlines; then each of its calls that sets none is reported instead (the code's policy is per call). An
+explicit `timeout=`, however long, is the code's decision. SDKs whose deadline is per call (`requests`,
+litellm, google-generativeai, the pre-1.0 `openai` module API) are reported at each call without one,
+except at module level (import time: no request waits). A constructor whose result is dropped is not a
+client anyone calls. httpx's 5 s default and boto3's 60 s are kept. ruff's S113 sees `requests`/`httpx`.
 """
 
 from __future__ import annotations

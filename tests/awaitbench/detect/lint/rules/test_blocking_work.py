@@ -100,3 +100,18 @@ def test_start_up_hooks_and_cached_helpers_block_no_request() -> None:
             return config()
         """
     assert not codes_at(source, "AWB102")
+
+
+def test_procfs_and_sysfs_reads_wait_for_nothing() -> None:
+    source = """
+        import os
+
+        async def cpu_seconds():
+            with open(f"/proc/{os.getpid()}/stat") as stat:
+                return stat.read()
+
+        async def settings():
+            with open("settings.json") as handle:
+                return handle.read()
+        """
+    assert codes_at(source, "AWB102") == [(9, "AWB102")]

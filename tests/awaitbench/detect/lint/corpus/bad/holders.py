@@ -1,9 +1,10 @@
 """True positives through the ways services hold their clients: module containers, `app.state`, globals
-set in functions, yielded and class dependencies, `Annotated` aliases, constructor arguments, generic
-base classes, abstract interfaces, subclasses of a client, and work a request hands to a background task."""
+set in functions, dataclass fields, yielded and class dependencies, `Annotated` aliases, constructor
+arguments, generic base classes, abstract interfaces, subclasses of a client, and background tasks."""
 
 import abc
 import contextlib
+import dataclasses
 from typing import Annotated
 
 import openai
@@ -15,10 +16,17 @@ clients: dict[str, OpenAI] = {}
 _lazy = None
 
 
+@dataclasses.dataclass
+class Pool:
+    fast: openai.AsyncOpenAI
+    slow: OpenAI
+
+
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI):
     clients["llm"] = OpenAI(timeout=20)
     app.state.llm = OpenAI(timeout=20)
+    app.state.pool = Pool(fast=openai.AsyncOpenAI(timeout=20), slow=OpenAI(timeout=20))
     yield
 
 
@@ -100,6 +108,12 @@ async def from_container(q: str) -> object:
 @app.post("/state")
 async def from_state(request: Request) -> object:
     return request.app.state.llm.models.list()  # expect: AWB101
+
+
+@app.post("/pool")
+async def from_pool(request: Request) -> object:
+    await request.app.state.pool.fast.models.list()
+    return request.app.state.pool.slow.models.list()  # expect: AWB101
 
 
 @app.post("/global")
