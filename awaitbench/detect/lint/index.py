@@ -330,6 +330,9 @@ def _first_param(function: FunctionInfo) -> str | None:
 Parser = Callable[[str, str], ast.Module]
 
 
+_INSTALLED = frozenset({"site-packages", "dist-packages"})
+
+
 class Project:
     """The modules being linted, by file, each in its lint root; other modules of a root on demand."""
 
@@ -371,6 +374,8 @@ class Project:
     def _load(self, path: Path, root: RootIndex) -> ModuleInfo | None:
         """A module file (or a namespace package directory) of `root`, parsed on first use."""
         resolved = path.resolve()
+        if _INSTALLED & set(resolved.parts) and root.path not in resolved.parents:
+            return None  # an installed distribution beside the one being linted: not the project's code
         found = self.modules.get(resolved)
         if found is not None or resolved in self._missing:
             return found

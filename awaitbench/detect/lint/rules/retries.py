@@ -125,6 +125,8 @@ def _retry_loop(node: ast.For | ast.While, ctx: Context) -> Iterator[Report]:
     calls = list(_upstream_calls(guarded, ctx, ctx.scope))
     if not calls or not _exits_on_success(node, tries, calls[0]):
         return  # no way out after the call succeeds: independent calls or a command loop, not a retry
+    if _rebuilt_each_time(node, tries, calls[0]):
+        return  # each attempt sends what the loop computed anew: a recovery, not the same call again
     problems = []
     stacked = _stacked(calls, ctx, ctx.scope)
     if stacked:
@@ -153,6 +155,21 @@ def _exits_on_success(loop: ast.For | ast.While, tries: list[ast.Try], call: ast
         for stmt in loop.body
         for sub in ast.walk(stmt)
     )
+
+
+def _rebuilt_each_time(loop: ast.For | ast.While, tries: list[ast.Try], call: ast.Call) -> bool:
+    """The call's arguments read a name the loop body assigns before its `try` (`arguments =
+    state.next_arguments(); try: create(**arguments)`)."""
+    guarded = {id(t) for t in tries}
+    assigned = {
+        target.id
+        for stmt in loop.body
+        if id(stmt) not in guarded and isinstance(stmt, ast.Assign | ast.AnnAssign)
+        for target in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])
+        if isinstance(target, ast.Name)
+    }
+    arguments = [*call.args, *(kw.value for kw in call.keywords)]
+    return any(isinstance(n, ast.Name) and n.id in assigned for arg in arguments for n in ast.walk(arg))
 
 
 def _decorated(node: ast.AST, ctx: Context) -> Iterator[Report]:

@@ -18,8 +18,9 @@ Where: a client built without `timeout=` whose SDK waits longer than 60 s by def
 deadlines; then each of its calls that sets none is reported instead (the code's policy is per call). An
 explicit `timeout=`, however long, is the code's decision. SDKs whose deadline is per call (`requests`,
 litellm, google-generativeai, the pre-1.0 `openai` module API) are reported at each call without one,
-except at module level (import time: no request waits). A constructor whose result is dropped is not a
-client anyone calls. httpx's 5 s default and boto3's 60 s are kept. ruff's S113 sees `requests`/`httpx`.
+except at import time, in start-up hooks and in a program's entry point (no request waits). A dropped
+constructor's result is no client. httpx's 5 s and boto3's 60 s defaults are kept. ruff's S113 sees
+`requests`/`httpx` calls only.
 """
 
 from __future__ import annotations
@@ -133,8 +134,8 @@ def _per_call(
 ) -> Iterator[Report]:
     if timeout_s is None or timeout_s <= LONG_DEADLINE_S or has_deadline_keyword(call, keywords):
         return
-    if ctx.function is None:
-        return  # module-level code runs once, at import: a script's or the start-up's, not a request's
+    if ctx.function is None or ctx.graph.is_startup(ctx.function):
+        return  # import time, start-up or a program's entry point: no request waits for it
     if under_deadline(ctx):
         return
     yield Report(

@@ -188,3 +188,19 @@ def test_mutually_recursive_helpers_give_the_same_chains_whichever_is_met_first(
         (14, "AWB102"),
         (17, "AWB102"),
     ]
+
+
+@pytest.mark.parametrize(("folder", "followed"), [("src", True), ("site-packages", False)])
+def test_an_installed_package_is_linted_without_its_neighbours(
+    tmp_path: Path, folder: str, followed: bool
+) -> None:
+    _write(
+        tmp_path / folder,
+        {
+            "clock/__init__.py": BLOCKING_HELPER,
+            "service/__init__.py": "",
+            "service/main.py": CALLER.format(module="clock"),
+        },
+    )
+    found = _found(tmp_path / folder / "service")
+    assert found == ([("main.py", 5, "AWB102")] if followed else [])

@@ -73,3 +73,26 @@ def test_a_command_loop_that_exits_before_the_call_is_no_retry_loop() -> None:
                     continue
         """
     assert not codes_at(source, "AWB107")
+
+
+def test_a_loop_that_sends_something_new_each_time_is_a_recovery_not_a_retry() -> None:
+    source = """
+        from openai import AsyncOpenAI
+        client = AsyncOpenAI(timeout=5, max_retries=0)
+
+        async def answer(state):
+            while True:
+                arguments = state.next_arguments()
+                try:
+                    return await client.chat.completions.create(**arguments)
+                except Exception as error:
+                    state.learn_from(error)
+
+        async def retried(messages):
+            while True:
+                try:
+                    return await client.chat.completions.create(model="m", messages=messages)
+                except Exception:
+                    continue
+        """
+    assert codes_at(source, "AWB107") == [(14, "AWB107")]

@@ -110,5 +110,11 @@ async def main() -> None:
     await Report().write(questions)
 
 
+def refresh_questions() -> None:
+    with open("questions.json", "wb") as handle:
+        handle.write(requests.get("http://127.0.0.1:9000/questions").content)
+
+
 if __name__ == "__main__":
+    refresh_questions()
     asyncio.run(main())
