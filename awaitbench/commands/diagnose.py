@@ -1,11 +1,6 @@
 """`awaitbench diagnose MODULE:ATTR`: find the async pitfalls in a team's own service, with their cost.
 
-Wires three packages: `bench.diagnose` runs the app next to a fresh fake LLM and measures each route,
-`awaitbench.detect.diagnose` judges the evidence, `reports.diagnose` renders `--out`. Flags come from
-`bench.diagnose.config.DiagnoseConfig` (each also an env var `AWAITBENCH_DIAGNOSE_<NAME>`), plus the
-import string and `--env KEY=VALUE` (repeatable). Exit status: 0, or 1 with `--fail-on` when a finding
-is at or above that severity; 2 for usage errors; 1 when the app fails (its log tail is printed).
-"""
+Wires `bench.diagnose` (measures), `awaitbench.detect.diagnose` (judges) and `reports.diagnose` (`--out`)."""
 
 from __future__ import annotations
 
@@ -17,13 +12,19 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.diagnose.config import ENV_PREFIX, DiagnoseConfig, parse_env_pairs
-from bench.options import add_arguments, values_from
+from bench.diagnose.config import (
+    OPTIONS,
+    DiagnoseConfig,
+    parse_capture_hosts,
+    parse_env_pairs,
+    parse_headers,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from awaitbench.detect.diagnose.document import Diagnosis
+    from awaitbench.detect.diagnose.outbound import OutboundHost
 
 __all__ = ["print_diagnosis", "register"]
 
@@ -46,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="Find the async pitfalls in your own ASGI service, with evidence and their cost",
         description="Serve your app (as uvicorn would: MODULE:ATTR) next to a fresh fake LLM, exercise each "
         "route in phases (one user, N users, upstream 429s, upstream hangs) and report the catalogue's "
-        f"pitfalls it shows, with the numbers. Every flag is also an env var ({ENV_PREFIX}<NAME>). "
+        f"pitfalls it shows, with the numbers. Every flag is also an env var ({OPTIONS.env_prefix}<NAME>). "
         "See docs/diagnose.md.",
     )
     parser.add_argument("app", metavar="MODULE:ATTR", help="the ASGI app (or factory, with --factory)")
@@ -56,17 +57,41 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=[],
         metavar="KEY=VALUE",
         help=(
-            "extra environment for the app (repeatable); OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT and "
-            "ANTHROPIC_BASE_URL are set by diagnose"
+            "extra environment for the app (repeatable); OPENAI_BASE_URL, OPENAI_API_BASE, "
+            "ANTHROPIC_BASE_URL, AZURE_OPENAI_ENDPOINT, GOOGLE_GEMINI_BASE_URL and "
+            "AWS_ENDPOINT_URL_BEDROCK_RUNTIME are set by diagnose"
         ),
     )
-    add_arguments(parser, DiagnoseConfig, env_prefix=ENV_PREFIX)
+    parser.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="a header sent with every request to the app (repeatable), e.g. 'Authorization: Bearer t'",
+    )
+    parser.add_argument(
+        "--capture-host",
+        action="append",
+        default=[],
+        metavar="HOST[=DIALECT]",
+        help=(
+            "also send the app's calls to HOST to the fake LLM (repeatable); DIALECT: openai (default), "
+            "anthropic, azure, gemini, bedrock"
+        ),
+    )
+    OPTIONS.add_arguments(parser)
     parser.set_defaults(handler=_handle)
 
 
 def _config(args: argparse.Namespace) -> DiagnoseConfig:
-    values = values_from(DiagnoseConfig, args, environ=os.environ, env_prefix=ENV_PREFIX)
-    return DiagnoseConfig(app=args.app, env=parse_env_pairs(tuple(args.env)), **values)
+    return OPTIONS.load(
+        args,
+        os.environ,
+        app=args.app,
+        env=parse_env_pairs(tuple(args.env)),
+        headers=parse_headers(tuple(args.header)),
+        capture_hosts=parse_capture_hosts(tuple(args.capture_host)),
+    )
 
 
 class _RichProgress:
@@ -136,11 +161,18 @@ def print_diagnosis(diagnosis: Diagnosis, console: Console) -> None:
             console.print(table)
         for note in route.notes:
             console.print(f"  [dim]note: {note}[/]")
+        if route.outbound:
+            console.print(
+                f"  [dim]calls: {_hosts_text(route.outbound, diagnosis.upstream)}[/]", highlight=False
+            )
     skipped = [r for r in diagnosis.routes if not r.exercised]
     if skipped:
         console.print("[bold]Not exercised:[/]")
         for route in skipped:
-            console.print(f"  {route.label} ({route.name}): {route.reason}")
+            console.print(f"  {route.label} ({route.name}): {route.reason}", highlight=False)
+    if diagnosis.outbound:
+        text = _hosts_text(diagnosis.outbound, diagnosis.upstream)
+        console.print(f"[bold]Outbound hosts:[/] {text}", highlight=False)
     phases = ", ".join(
         f"{_PHASE_NAMES.get(name, name)} {seconds:.1f} s" for name, seconds in diagnosis.phase_seconds.items()
     )
@@ -149,14 +181,30 @@ def print_diagnosis(diagnosis: Diagnosis, console: Console) -> None:
     calling = [r for r in diagnosis.routes if r.figures is not None and r.figures.one_user.upstream.calls > 0]
     if exercised and not calling:
         console.print(
-            "[yellow]No route called the fake LLM: does the app read OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT "
-            "or ANTHROPIC_BASE_URL (or take its upstream from --env)? The upstream pitfalls could not be "
-            "checked.[/]"
+            "[yellow]No route called the fake LLM: its LLM calls go to a host diagnose does not know (add "
+            "--capture-host HOST[=dialect]) or through a client it does not capture; the upstream pitfalls "
+            "could not be checked.[/]"
         )
     console.print(
         f"{found} finding(s) on {exercised} route(s) in {diagnosis.duration_s:.0f} s ({phases}); "
         f"each pitfall's cost in the catalogue: awaitbench run <pitfall>"
     )
+
+
+def _hosts_text(hosts: tuple[OutboundHost, ...], upstream: str) -> str:
+    """`api.groq.com:443 → fake LLM (openai, 12 calls); db:5432 not captured (3 failed: ...)`."""
+    parts = []
+    for h in hosts:
+        if h.label == upstream:
+            text = f"the fake LLM ({h.calls} calls, from the environment)"
+        elif h.captured:
+            text = f"{h.label} → fake LLM ({h.dialect}, {h.calls} calls)"
+        else:
+            text = f"{h.label} not captured"
+        if h.errors:
+            text += f" [{h.errors} failed: {h.last_error}]"
+        parts.append(text)
+    return "; ".join(parts)
 
 
 def _write_json(diagnosis: Diagnosis, path: Path) -> None:
@@ -186,11 +234,13 @@ def _handle(args: argparse.Namespace) -> int:
     )
     log_dir.mkdir(parents=True, exist_ok=True)
     progress = _RichProgress(err)
-    keep_logs = config.out is not None  # else they are kept only when they explain a failure of the app
+    # Logs are kept with --out, and when they explain a failure: the app's, or a route's.
+    keep_logs, unexercised = config.out is not None, False
     try:
         with progress.bar:
             diagnosis = diagnose(config, progress=progress, log_dir=log_dir)
             progress.finish()
+        unexercised = any(not r.exercised for r in diagnosis.routes)
     except ProcessFailed as exc:
         keep_logs = True
         if exc.stderr_tail:
@@ -198,9 +248,11 @@ def _handle(args: argparse.Namespace) -> int:
             print(exc.stderr_tail, file=sys.stderr)
         raise
     finally:
-        if not keep_logs:
+        if not keep_logs and not unexercised:
             shutil.rmtree(log_dir, ignore_errors=True)
     print_diagnosis(diagnosis, out)
+    if unexercised:
+        out.print(f"logs of the app, the fake LLM and the load driver: {log_dir}", highlight=False)
     if config.json is not None:
         _write_json(diagnosis, config.json)
         out.print(f"JSON: {config.json}")

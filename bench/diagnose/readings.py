@@ -12,6 +12,7 @@ import math
 import statistics
 from collections import defaultdict
 
+from awaitbench.detect.diagnose.agent import AgentSnapshot
 from awaitbench.detect.diagnose.evidence import (
     BlockSite,
     LoopFigures,
@@ -20,7 +21,6 @@ from awaitbench.detect.diagnose.evidence import (
     PhaseName,
     UpstreamFigures,
 )
-from awaitbench.detect.diagnose.wire import AgentSnapshot
 from awaitbench.detect.watchdog.report import Block, BlockState
 from bench.diagnose.children import CpuReading
 from bench.loadgen.closed_loop import LoadResult
@@ -100,6 +100,8 @@ def loop_figures(snapshot: AgentSnapshot) -> LoopFigures:
         threadpool_total=pool.total_tokens,
         threadpool_waiting_peak=pool.peak_waiting,
         threadpool_saturated_ms=pool.saturated_ms,
+        threadpool_borrowed_ms=pool.borrowed_ms,
+        threadpool_waiting_ms=pool.waiting_ms,
         never_awaited=never,
         unclosed=len(snapshot.resource_warnings),
         unclosed_example=snapshot.resource_warnings[0].message if snapshot.resource_warnings else "",
@@ -121,6 +123,7 @@ def phase_figures(
     snapshot: AgentSnapshot,
     cpu_before: CpuReading,
     cpu_after: CpuReading,
+    upstream_latency_ms: float | None = None,
 ) -> PhaseFigures:
     started = result.started
     return PhaseFigures(
@@ -140,4 +143,6 @@ def phase_figures(
         app_cpu_ms_per_request=_per_request_ms(cpu_before.process_s, cpu_after.process_s, started),
         loop_cpu_ms_per_request=_per_request_ms(cpu_before.loop_thread_s, cpu_after.loop_thread_s, started),
         driver_cpu_share=round(result.cpu_share, 3),
+        upstream_latency_ms=upstream_latency_ms,
+        outbound=snapshot.outbound,
     )
