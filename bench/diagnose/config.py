@@ -1,10 +1,5 @@
-"""`DiagnoseConfig`: the one typed configuration of `awaitbench diagnose`, validated before anything starts.
-
-Every field with `option(...)` is a flag and an env var (`AWAITBENCH_DIAGNOSE_<NAME>`, flags win) through
-`awaitbench.options`; the app's import string and the repeatable `--env KEY=VALUE`, `--header "Name: value"`
-and `--capture-host HOST[=dialect]` are added by the command.
-Defaults keep a six-route app under two minutes on two cores (docs/diagnose.md has the measured run).
-"""
+"""`DiagnoseConfig`: the one typed configuration of `awaitbench diagnose`, validated before anything
+starts."""
 
 from __future__ import annotations
 

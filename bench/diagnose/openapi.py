@@ -1,11 +1,4 @@
-"""Requests from a FastAPI app's OpenAPI schema: every operation, bodies built from the schema.
-
-Each operation becomes a `RequestTarget`: path parameters and required query parameters get a value,
-a JSON (or form-urlencoded) body is built from its schema by `bodies`, with the other candidate bodies
-the warm-up tries when the first is refused. Operations that cannot be exercised (a multipart upload,
-a body schema that cannot be satisfied, a required header or cookie) are returned as `Unexercised` with
-the reason, never dropped.
-"""
+"""Requests from a FastAPI app's OpenAPI schema: every operation, bodies built from the schema."""
 
 from __future__ import annotations
 

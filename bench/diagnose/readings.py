@@ -1,10 +1,6 @@
 """Turning raw readings into `awaitbench.detect.diagnose.evidence`: the fake LLM's stats, the agent's
 snapshot, the
-driver's result and the CPU clocks of one phase become one `PhaseFigures`.
-
-Per-request figures divide by the requests *started* in the phase: the counters span the whole phase
-(warm-up and the drain of the last requests included), and every started request was served in it.
-"""
+driver's result and the CPU clocks of one phase become one `PhaseFigures`."""
 
 from __future__ import annotations
 

@@ -1,19 +1,5 @@
 """The timeline of one diagnosis: start the children, exercise each route in phases, probe the faults,
-judge, and always stop every child (Ctrl-C included).
-
-    start    the fake LLM (normal mode), the load driver and the app, in parallel
-    routes   per route, one at a time: a warm-up (`warmup`: the first request the route accepts),
-             `one_user`, `load` (N users)
-    pool     per route that held a thread token per user: `threadpool` (past the limiter's token count),
-             the fake LLM's calls lengthened so that threads, not the CPU, would bound the route
-    retry    the fake LLM restarted answering every call 429 + Retry-After: one request per route
-    hang     restarted hanging every call: one request per route, up to `hang_s`, or less when its
-             armed deadlines show it cannot answer sooner; a hung call that holds the app's loop is cut
-             (the fake LLM restarted) before the next route
-
-Routes that make no upstream call skip the fault probes; routes that cannot be exercised are listed with
-the reason. The judgement (`awaitbench.detect.diagnose.judge`) is pure and runs at the end.
-"""
+judge, and always stop every child (Ctrl-C included)."""
 
 from __future__ import annotations
 

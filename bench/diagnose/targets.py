@@ -1,17 +1,4 @@
-"""The requests a diagnosis sends: one `RequestTarget` per route, from a `--requests` TOML file.
-
-The file holds `[[request]]` tables, each with `method`, `path`, and optionally `json` (the body, any TOML
-value), `headers` (a table of strings) and `name` (default "METHOD path"):
-
-    [[request]]
-    name = "ask"
-    method = "POST"
-    path = "/ask"
-    json = { question = "What is async?" }
-
-It works for any ASGI app; FastAPI apps can leave it out (`bench.diagnose.openapi` builds the requests
-from their schema). Every mistake is a UsageError naming the entry and what is wrong with it.
-"""
+"""The requests a diagnosis sends: one `RequestTarget` per route, from a `--requests` TOML file."""
 
 from __future__ import annotations
 

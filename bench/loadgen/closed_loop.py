@@ -1,17 +1,4 @@
-"""A small closed-loop load driver in its own process: `python -m bench.loadgen.closed_loop --port P`.
-
-Why not Locust: a diagnosis runs a dozen short phases per route; a Locust process per phase costs seconds
-to start (and gevent must never enter our own processes). This driver starts in a fraction of a second and
-stays up for the whole diagnosis: the bench sends it one phase at a time over loopback HTTP
-(`POST /phase` with a `LoadSpec`, answered with a `LoadResult` when the phase is over; `POST /probe` for
-a single request with a deadline) and it reports its own CPU, so a phase it could not drive is known.
-
-Closed loop: `users` coroutines each send the request, wait for the whole answer, and send again, for
-`duration_s` or until `max_requests` were started. Only answers that end inside the measurement window
-(after `warmup_s`) count; requests still in flight when the window closes are awaited (up to
-`timeout_s`), so the app has no backlog left when the next phase starts. Each phase and probe opens its
-own connections: a connection the app broke in one cannot fail the next one's first request.
-"""
+"""A small closed-loop load driver in its own process: `python -m bench.loadgen.closed_loop --port P`."""
 
 from __future__ import annotations
 

@@ -1,10 +1,4 @@
-"""What a pitfall costs one route, in words a reviewer reads once: numbers with their units.
-
-The yardstick is Little's law: N closed-loop users, each waiting R₁ (the route's latency with one user)
-per request, could be served at N / R₁ requests per second if nothing but the upstream held them. How far
-below that a route stays at N users is its measured cost, unless the app's own CPU allows less (one core
-at its CPU per request): then the cost says so, since no fix of the pitfall lifts a CPU bound.
-"""
+"""What a pitfall costs one route, in words a reviewer reads once: numbers with their units."""
 
 from __future__ import annotations
 

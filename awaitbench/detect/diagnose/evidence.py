@@ -1,12 +1,4 @@
-"""The evidence a diagnosis collects for one route, as plain frozen data.
-
-The bench fills these from three witnesses — the fake LLM's `/stats` (what reached the upstream), the agent
-inside the app (loop blocks, threadpool, never-awaited coroutines, unclosed clients, armed deadlines) and
-the load driver (answers and latencies) — plus the app's CPU time read with psutil. The classifiers in
-`awaitbench.detect.diagnose.classify` judge nothing else: every finding can be traced to a number here.
-
-Units are in the names: `_ms`, `_s`, `_rps`; counts are per phase unless the name says per request or call.
-"""
+"""The evidence a diagnosis collects for one route, as plain frozen data."""
 
 from __future__ import annotations
 

@@ -1,19 +1,4 @@
-"""cpu_work: the loop is running CPU-bound Python, so one process serves at most 1 / c requests a second.
-
-Bad (found): `prompt = render_template(doc)` taking 20 ms of pure-Python CPU inside `async def`: the loop
-thread burns ~20 ms per request and the watchdog sees it running at that line.
-
-Good (not found): `prompt = await loop.run_in_executor(process_pool, render_template, doc)`: the loop
-thread spends a few ms per request; the work runs in other processes.
-
-Evidence (numbers only): the loop thread's own CPU time (psutil) in the busiest phase is at least 10 ms
-per upstream call (per request for a route without calls) — an SDK call itself costs the loop a few ms,
-measured 2.5–4 ms on the development box, so a route of ten calls is not CPU-bound Python — and the
-watchdog saw the loop running (not parked) at a line of the app's own code for at least a tenth of that
-phase, computing there or in a library it calls, not inside an HTTP or LLM client (a loaded machine
-stretches an SDK call's own few ms of request building into long running blocks at the route's `await`
-line: that is the client's cost, not the app's). The location is where it ran longest.
-"""
+"""cpu_work: the loop is running CPU-bound Python, so one process serves at most 1 / c requests a second."""
 
 from __future__ import annotations
 

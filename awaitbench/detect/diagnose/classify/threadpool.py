@@ -1,22 +1,4 @@
-"""threadpool: sync routes share anyio's 40 thread tokens; request 41 waits while the loop looks idle.
-
-Bad (found): `def ask(...)` calling the sync OpenAI client: every request holds a token for its whole
-upstream call; past 40 concurrent requests the rest wait for a token, and throughput plateaus at 40 / L.
-
-Good (not found): the same route after raising the limiter at startup
-(`anyio.to_thread.current_default_thread_limiter().total_tokens = 200`), or an `async def` route with
-an async client: no token is held. Also not found: a trivial sync `/health` at 850 req/s on two cores,
-whose tokens are all borrowed only because its requests queue for the CPU (one Python thread at a time).
-
-Evidence (numbers only), in the phase where every token was borrowed with requests waiting for one (the
-N-user phase, else the phase with twice the tokens as users, whose upstream calls the bench lengthens
-so that threads would bind before the CPU): requests waited for a token a material share of their time
-(waiting tasks integrated over the phase, over users × its length); a token was held about as long as a
-request takes alone (R₁, plus the lengthened calls): a holder waiting for a CPU would hold it far longer,
-which is how a CPU-bound route reads on a busy machine too; the route stayed below what one core serves
-at its CPU per request. A blocked loop also starves the pool: the blocking finding is kept then, not this
-one (`judge`). Found at N users: high; only beyond N: medium.
-"""
+"""threadpool: sync routes share anyio's 40 thread tokens; request 41 waits while the loop looks idle."""
 
 from __future__ import annotations
 
