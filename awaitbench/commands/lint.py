@@ -1,9 +1,7 @@
 """`awaitbench lint PATH...`: static rules for the catalogue's pitfalls, each finding with its cost.
 
-The linter lives in `awaitbench.detect.lint` (which imports nothing of awaitbench); this command adds what
-only
-awaitbench knows: why each pitfall matters. Without `--results` that is the catalogue's one-line theory;
-with `--results DIR` it is the cost measured in that results directory ("x10 less throughput at 10 users").
+The linter is `awaitbench.detect.lint`; this command adds why each pitfall matters: the catalogue's
+one-line theory, or with `--results DIR` the cost measured there ("x10 less throughput at 10 users").
 """
 
 from __future__ import annotations

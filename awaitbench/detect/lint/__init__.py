@@ -1,10 +1,7 @@
 """`awaitbench lint`: static rules for the async pitfalls that general-purpose linters miss.
 
-Public API (imported on first use, so `import awaitbench.detect.lint.cli` stays cheap for a CLI's start-up):
-- `lint_paths(paths, config, why=...)` -> `LintResult` (findings, files, lines, skipped files);
-- `lint_sources(...)` for already-read text; `LintConfig`, `load_config(paths)`; `RULES`;
-- `Finding` (frozen: path, line, col, code, pitfall, message, fix); `LintUsageError`;
-- `render(result, fmt, rules)` in `awaitbench.detect.lint.output` for text, json, sarif and github output.
+Public API, imported on first use (a CLI's start-up stays cheap): `lint_paths`, `lint_sources`, `LintResult`,
+`LintConfig`, `load_config`, `RULES`, `Finding`, `LintUsageError`; `output.render` prints the findings.
 """
 
 from __future__ import annotations

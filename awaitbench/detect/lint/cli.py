@@ -1,8 +1,6 @@
-"""The linter's command line, shared by `awaitbench lint` and `python -m awaitbench.detect.lint`.
-
+"""The linter's command line, shared by `awaitbench lint` and `python -m awaitbench.detect.lint`:
 `add_arguments(parser)` declares the flags once; `run(args, why=...)` lints, prints and returns the exit
-code (1 when there are findings, 0 when clean). Bad input raises LintUsageError; the caller's single
-entry point turns it into a one-line message and exit code 2.
+code (1 with findings, 0 clean); bad input raises LintUsageError (the caller's exit code 2).
 """
 
 from __future__ import annotations
@@ -13,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
+from awaitbench.detect.lint.findings import SEVERITIES
 from awaitbench.detect.lint.output import FORMATS
 
 __all__ = ["add_arguments", "run"]
@@ -23,7 +22,8 @@ def _codes(text: str) -> list[str]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The lint flags: paths, --format, --select, --ignore, --exclude."""
+    """The lint flags: paths, --format, --select, --ignore, --exclude, --extend-exclude, --include-tests,
+    --min-severity."""
     parser.add_argument("paths", nargs="+", metavar="PATH", help="Python files or directories to lint")
     parser.add_argument(
         "--format",
@@ -44,7 +44,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--exclude",
         type=_codes,
         metavar="GLOBS",
-        help="comma-separated globs to skip (replaces the config's)",
+        help="comma-separated globs to skip instead of the defaults (virtualenvs, build folders, ...)",
+    )
+    parser.add_argument(
+        "--extend-exclude", type=_codes, metavar="GLOBS", help="comma-separated globs to skip as well"
+    )
+    parser.add_argument(
+        "--include-tests",
+        action="store_true",
+        default=None,
+        help="lint test files too (tests/, test_*.py, *_test.py, conftest.py are skipped by default)",
+    )
+    parser.add_argument(
+        "--min-severity",
+        choices=SEVERITIES,
+        help="report only findings of this severity or worse (default low: everything)",
     )
 
 
@@ -60,7 +74,12 @@ def run(args: argparse.Namespace, *, why: Mapping[str, str] | None = None, out: 
 
     out = out or sys.stdout
     config = load_config([Path(p) for p in args.paths]).with_overrides(
-        select=args.select, ignore=args.ignore, exclude=args.exclude
+        select=args.select,
+        ignore=args.ignore,
+        exclude=args.exclude,
+        extend_exclude=args.extend_exclude,
+        include_tests=args.include_tests,
+        min_severity=args.min_severity,
     )
     rules = config.rules()
     result = lint_paths(args.paths, config, why=why)

@@ -1,15 +1,6 @@
-"""`LintConfig`: which rules run and which files are skipped, from pyproject.toml and the command line.
-
-The table is `[tool.awaitbench.lint]` with three keys, all lists of strings:
-
-    [tool.awaitbench.lint]
-    select = ["AWB101", "timeouts"]     # codes, code prefixes ("AWB1"), pitfall ids, or "ALL" (default)
-    ignore = ["AWB104"]                 # removed from the selection
-    exclude = ["migrations", "tests/fixtures/*"]   # glob patterns of files/directories to skip
-
-It is found like ruff finds its settings: walking up from the first path linted to the closest
-pyproject.toml that has the table. Command-line `--select`/`--ignore`/`--exclude` replace the file's
-values. Every problem is a LintUsageError whose message names the key or flag and the fix.
+"""`LintConfig`: which rules run, which files are skipped and which findings shown, from the
+`[tool.awaitbench.lint]` table of the closest pyproject.toml and the command line (docs/lint.md,
+"Configuration"). Every problem is a LintUsageError naming the key or flag and the fix.
 """
 
 from __future__ import annotations
@@ -18,12 +9,15 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import cast
 
 from awaitbench.detect.lint.errors import LintUsageError
+from awaitbench.detect.lint.findings import SEVERITIES, Severity
 from awaitbench.detect.lint.rules import RULES, Rule
 
-__all__ = ["DEFAULT_EXCLUDE", "LintConfig", "find_config", "load_config", "select_rules"]
+__all__ = ["DEFAULT_EXCLUDE", "TEST_EXCLUDE", "LintConfig", "find_config", "load_config", "select_rules"]
 
+# Skipped while walking directories (a directory holding `pyvenv.cfg`, a virtualenv, is skipped too).
 DEFAULT_EXCLUDE: tuple[str, ...] = (
     ".git",
     ".hg",
@@ -37,10 +31,18 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
     ".pytest_cache",
     "build",
     "dist",
+    "*.egg-info",
+    ".eggs",
+    "__pypackages__",
     "node_modules",
     "site-packages",
+    "migrations",
+    "alembic",
 )
-_KEYS = ("select", "ignore", "exclude")
+# Test code is not a request path: skipped unless `--include-tests` / `include-tests = true`.
+TEST_EXCLUDE: tuple[str, ...] = ("tests", "test", "test_*.py", "*_test.py", "conftest.py")
+_LISTS = ("select", "ignore", "exclude", "extend-exclude")
+_KEYS = (*_LISTS, "include-tests", "min-severity")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,13 +53,20 @@ class LintConfig:
         select: rule selectors to run (codes, code prefixes, pitfall ids, "ALL").
         ignore: rule selectors removed from `select`.
         exclude: glob patterns matched against each file's and directory's name and its path relative
-            to the linted directory; matched entries are skipped while walking directories.
+            to the linted directory; matched entries are skipped while walking directories. None keeps
+            DEFAULT_EXCLUDE; a list replaces it (as ruff's `exclude` does).
+        extend_exclude: patterns skipped in addition to `exclude`.
+        include_tests: lint test files too (TEST_EXCLUDE).
+        min_severity: findings below this severity are not reported.
         source: the pyproject.toml the values came from (None: defaults or flags only).
     """
 
     select: tuple[str, ...] = ("ALL",)
     ignore: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
+    exclude: tuple[str, ...] | None = None
+    extend_exclude: tuple[str, ...] = ()
+    include_tests: bool = False
+    min_severity: Severity = "low"
     source: Path | None = None
 
     def with_overrides(
@@ -66,6 +75,9 @@ class LintConfig:
         select: Sequence[str] | None = None,
         ignore: Sequence[str] | None = None,
         exclude: Sequence[str] | None = None,
+        extend_exclude: Sequence[str] | None = None,
+        include_tests: bool | None = None,
+        min_severity: Severity | None = None,
     ) -> LintConfig:
         """The config with command-line values replacing the file's (None keeps the file's value)."""
         return replace(
@@ -73,7 +85,15 @@ class LintConfig:
             select=self.select if select is None else tuple(select),
             ignore=self.ignore if ignore is None else tuple(ignore),
             exclude=self.exclude if exclude is None else tuple(exclude),
+            extend_exclude=self.extend_exclude if extend_exclude is None else tuple(extend_exclude),
+            include_tests=self.include_tests if include_tests is None else include_tests,
+            min_severity=self.min_severity if min_severity is None else min_severity,
         )
+
+    def excluded(self) -> tuple[str, ...]:
+        """Every pattern skipped while walking directories."""
+        base = DEFAULT_EXCLUDE if self.exclude is None else self.exclude
+        return (*base, *self.extend_exclude, *(() if self.include_tests else TEST_EXCLUDE))
 
     def rules(self) -> tuple[Rule, ...]:
         """The rules this config runs, in code order.
@@ -139,7 +159,7 @@ def _table(path: Path) -> dict[str, object] | None:
     table = data.get("tool", {}).get("awaitbench", {}).get("lint")
     if table is not None and not isinstance(table, dict):
         raise LintUsageError(f"{path}: [tool.awaitbench.lint] must be a table of {', '.join(_KEYS)}")
-    return table
+    return cast("dict[str, object] | None", table)
 
 
 def _strings(path: Path, key: str, value: object) -> tuple[str, ...]:
@@ -167,7 +187,21 @@ def load_config(paths: Sequence[Path]) -> LintConfig:
             f"{source}: unknown key(s) {', '.join(unknown)} in [tool.awaitbench.lint] "
             f"(known: {', '.join(_KEYS)})"
         )
-    values = {key: _strings(source, key, table[key]) for key in _KEYS if key in table}
-    config = LintConfig(source=source, **values)
+    lists = {key.replace("-", "_"): _strings(source, key, table[key]) for key in _LISTS if key in table}
+    include_tests = table.get("include-tests", False)
+    if not isinstance(include_tests, bool):
+        raise LintUsageError(f"{source}: [tool.awaitbench.lint] include-tests must be true or false")
+    min_severity = table.get("min-severity", "low")
+    if min_severity not in SEVERITIES:
+        raise LintUsageError(
+            f"{source}: [tool.awaitbench.lint] min-severity must be one of {', '.join(SEVERITIES)}, "
+            f"got {min_severity!r}"
+        )
+    config = LintConfig(
+        source=source,
+        include_tests=include_tests,
+        min_severity=min_severity,
+        **lists,
+    )
     config.rules()  # validate the selectors now, naming the file
     return config

@@ -1,8 +1,7 @@
 """The lint run: find the files, parse each once, index them, walk each tree once with every rule.
 
 The walk hands each node to the rules that asked for its type (`Rule.node_types`), keeping the innermost
-scope and function and the ancestors in a `Context`, so a rule never re-walks the tree to learn where it
-is. Cross-function questions go to the shared, memoised `CallGraph`.
+scope, function and ancestors in a `Context`; cross-function questions go to the memoised `CallGraph`.
 """
 
 from __future__ import annotations
@@ -15,11 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from awaitbench.detect.lint.callgraph import CallGraph
-from awaitbench.detect.lint.config import DEFAULT_EXCLUDE, LintConfig
+from awaitbench.detect.lint.config import DEFAULT_EXCLUDE, TEST_EXCLUDE, LintConfig
+from awaitbench.detect.lint.ecosystem import PACKAGES
 from awaitbench.detect.lint.errors import LintUsageError
-from awaitbench.detect.lint.findings import Finding
+from awaitbench.detect.lint.findings import SYNTAX_ERROR, Finding, Severity, severity_rank
 from awaitbench.detect.lint.index import ModuleInfo, Project
+from awaitbench.detect.lint.names import package_root
 from awaitbench.detect.lint.noqa import suppressed
+from awaitbench.detect.lint.parse import parse_source
 from awaitbench.detect.lint.rules import Context, Report, Rule
 from awaitbench.detect.lint.values import Resolver
 from awaitbench.detect.lint.walk import children
@@ -31,7 +33,7 @@ _Check = Callable[[ast.AST, Context], Iterable[Report]]
 
 @dataclass(frozen=True, kw_only=True)
 class LintResult:
-    """What a run found. `skipped` lists files that could not be parsed, one line each."""
+    """What a run found. `skipped` lists files that parsed but could not be analysed, one line each."""
 
     findings: tuple[Finding, ...]
     files: int
@@ -40,38 +42,53 @@ class LintResult:
 
 
 def _excluded(name: str, relative: str, patterns: Sequence[str]) -> bool:
-    return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(relative, p) for p in patterns)
+    """A pattern with a `/` matches the path relative to the linted directory, others the name alone
+    (`test_*.py` skips test files, not everything under `test_scripts/`)."""
+    return any(fnmatch.fnmatch(relative if "/" in p else name, p) for p in patterns)
 
 
-def discover(paths: Sequence[str | Path], exclude: Sequence[str] = ()) -> list[tuple[Path, str]]:
-    """(path, display path) of every Python file under `paths`, sorted; named files are always kept.
+def discover(
+    paths: Sequence[str | Path], exclude: Sequence[str] = (*DEFAULT_EXCLUDE, *TEST_EXCLUDE)
+) -> list[tuple[Path, str, Path]]:
+    """(path, display path, lint root) of every Python file under `paths`, sorted; named files are always
+    kept. A file's root is the outermost named directory holding it, or a named file's package root.
 
     Raises:
         LintUsageError: a path does not exist or cannot be read.
     """
-    patterns = (*DEFAULT_EXCLUDE, *exclude)
-    found: list[tuple[Path, str]] = []
-    for given in paths:
-        path = Path(given)
+    given = [Path(p) for p in paths]
+    for path, text in zip(given, paths, strict=True):
         if not path.exists():
-            raise LintUsageError(f"{given}: no such file or directory: pass a Python file or a directory")
+            raise LintUsageError(f"{text}: no such file or directory: pass a Python file or a directory")
         if not os.access(path, os.R_OK):
-            raise LintUsageError(f"{given}: permission denied: make it readable or leave it out")
+            raise LintUsageError(f"{text}: permission denied: make it readable or leave it out")
+    directories = sorted({p.resolve() for p in given if p.is_dir()}, key=lambda p: len(p.parts))
+    found: list[tuple[Path, str, Path]] = []
+    for path, text in zip(given, paths, strict=True):
         if path.is_file():
-            found.append((path, str(given)))
+            found.append((path, str(text), _root_of(path.resolve(), directories)))
             continue
+        root = _root_of(path.resolve(), directories)
         for directory, dirnames, filenames in os.walk(path):
             relative_dir = os.path.relpath(directory, path)
             dirnames[:] = sorted(
                 d
                 for d in dirnames
-                if not _excluded(d, os.path.normpath(os.path.join(relative_dir, d)), patterns)
+                if not _excluded(d, os.path.normpath(os.path.join(relative_dir, d)), exclude)
+                and not os.path.isfile(os.path.join(directory, d, "pyvenv.cfg"))
             )
             for filename in sorted(filenames):
                 relative = os.path.normpath(os.path.join(relative_dir, filename))
-                if filename.endswith((".py", ".pyi")) and not _excluded(filename, relative, patterns):
-                    found.append((Path(directory) / filename, os.path.join(str(given), relative)))
+                if filename.endswith((".py", ".pyi")) and not _excluded(filename, relative, exclude):
+                    found.append((Path(directory) / filename, os.path.join(str(text), relative), root))
     return found
+
+
+def _root_of(path: Path, directories: Sequence[Path]) -> Path:
+    for directory in directories:  # outermost first
+        if path == directory or directory in path.parents:
+            return directory
+    return package_root(path.parent)
 
 
 def _dispatch(rules: Sequence[Rule]) -> dict[type[ast.AST], list[tuple[Rule, _Check]]]:
@@ -83,14 +100,20 @@ def _dispatch(rules: Sequence[Rule]) -> dict[type[ast.AST], list[tuple[Rule, _Ch
 
 
 class _Walker:
-    """One walk over one module, calling the rules' checks (see the module docstring)."""
+    """One walk over one module, calling the rules' checks (see the module docstring). Functions named
+    `test_*` are test code, skipped unless tests are linted."""
 
-    def __init__(self, ctx: Context, table: dict[type[ast.AST], list[tuple[Rule, _Check]]]) -> None:
+    def __init__(
+        self, ctx: Context, table: dict[type[ast.AST], list[tuple[Rule, _Check]]], *, tests: bool = False
+    ) -> None:
         self.ctx = ctx
         self.table = table
+        self.tests = tests
         self.reports: list[tuple[Rule, Report]] = []
 
     def visit(self, node: ast.AST) -> None:
+        if not self.tests and isinstance(node, _FUNCTIONS) and node.name.startswith("test_"):
+            return
         checks = self.table.get(type(node))
         if checks:
             for rule, check in checks:
@@ -140,6 +163,7 @@ def _body(node: ast.AST) -> list[ast.AST]:
 
 
 _SCOPED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def _column(module: ModuleInfo, line: int, byte_offset: int) -> int:
@@ -160,8 +184,22 @@ def _finding(module: ModuleInfo, rule: Rule, report: Report, why: Mapping[str, s
         col=col,
         code=rule.code,
         pitfall=rule.pitfall,
+        severity=report.severity or rule.severity,
         message=f"{report.message} — {reason}",
         fix=rule.fix,
+    )
+
+
+def _syntax_error(display: str, error: SyntaxError) -> Finding:
+    return Finding(
+        path=display,
+        line=error.lineno or 1,
+        col=error.offset or 1,
+        code=SYNTAX_ERROR,
+        pitfall=None,
+        severity="high",
+        message=f"SyntaxError: {error.msg}: the file was not checked",
+        fix="Fix the syntax error (code in Python 3.11-3.14 syntax parses on any supported Python).",
     )
 
 
@@ -171,8 +209,11 @@ def _lint_module(
     graph: CallGraph,
     table: dict[type[ast.AST], list[tuple[Rule, _Check]]],
     why: Mapping[str, str],
+    tests: bool,
 ) -> list[Finding]:
-    walker = _Walker(Context(module, resolver, graph, module.scope), table)
+    if graph.is_script(module):
+        table = {kind: [(r, c) for r, c in checks if r.in_scripts] for kind, checks in table.items()}
+    walker = _Walker(Context(module, resolver, graph, module.scope), table, tests=tests)
     walker.visit(module.tree)
     findings = []
     for rule, report in walker.reports:
@@ -184,32 +225,48 @@ def _lint_module(
 
 
 def lint_sources(
-    sources: Sequence[tuple[Path, str, str]], rules: Sequence[Rule], why: Mapping[str, str] | None = None
+    sources: Sequence[tuple[Path, str, str]],
+    rules: Sequence[Rule],
+    why: Mapping[str, str] | None = None,
+    *,
+    roots: Mapping[Path, Path] | None = None,
+    min_severity: Severity = "low",
+    include_tests: bool = False,
 ) -> LintResult:
-    """Lint already-read files: (path on disk, display path, source text) each."""
-    project = Project()
+    """Lint already-read files: (path on disk, display path, source text) each. `roots` maps a path to its
+    lint root (default: the file's package root); findings below `min_severity` are left out; functions
+    named `test_*` are skipped unless `include_tests`."""
+    project = Project(parse_source, PACKAGES)
     modules: list[ModuleInfo] = []
+    findings: list[Finding] = []
     skipped: list[str] = []
     lines = 0
     for path, display, source in sources:
-        try:
-            tree = ast.parse(source, filename=display)
-        except (SyntaxError, ValueError) as exc:
-            skipped.append(f"{display}: cannot parse ({exc.__class__.__name__}: {exc}); skipped")
-            continue
-        modules.append(project.add(path, display, tree, source))
         lines += source.count("\n") + 1
+        try:
+            tree = parse_source(source, display)
+        except (SyntaxError, ValueError) as exc:
+            error = exc if isinstance(exc, SyntaxError) else SyntaxError(str(exc))
+            findings.append(_syntax_error(display, error))
+            continue
+        root = (roots or {}).get(path) or package_root(path.resolve().parent)
+        modules.append(project.add(path, display, tree, source, root))
     resolver = Resolver(project)
     graph = CallGraph(resolver)
     table = _dispatch(rules)
-    findings: list[Finding] = []
     for module in modules:
         try:
-            findings.extend(_lint_module(module, resolver, graph, table, why or {}))
+            findings.extend(_lint_module(module, resolver, graph, table, why or {}, include_tests))
         except RecursionError:  # a pathologically deep expression: report the file, keep going
             skipped.append(f"{module.display_path}: nested too deeply to analyse; skipped")
-    unique = sorted(set(findings), key=lambda f: (f.path, f.line, f.col, f.code))
-    return LintResult(findings=tuple(unique), files=len(modules), lines=lines, skipped=tuple(skipped))
+    limit = severity_rank(min_severity)
+    kept = {f for f in findings if severity_rank(f.severity) <= limit}
+    return LintResult(
+        findings=tuple(sorted(kept, key=Finding.sort_key)),
+        files=len(sources),
+        lines=lines,
+        skipped=tuple(skipped),
+    )
 
 
 def _read(path: Path, display: str) -> str:
@@ -239,6 +296,14 @@ def lint_paths(
     """
     config = config or LintConfig()
     rules = config.rules()
-    files = discover(paths, config.exclude)
-    sources = [(path, display, _read(path, display)) for path, display in files]
-    return lint_sources(sources, rules, why)
+    files = discover(paths, config.excluded())
+    sources = [(path, display, _read(path, display)) for path, display, _root in files]
+    roots = {path: root for path, _display, root in files}
+    return lint_sources(
+        sources,
+        rules,
+        why,
+        roots=roots,
+        min_severity=config.min_severity,
+        include_tests=config.include_tests,
+    )

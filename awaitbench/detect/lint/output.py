@@ -1,12 +1,5 @@
-"""Findings as text (ruff-like), JSON, SARIF 2.1.0 or GitHub Actions annotations.
-
-- text: `path:line:col: CODE message [pitfall]`, then one summary line.
-- json: a list of `{"path", "line", "col", "code", "pitfall", "message", "fix"}`.
-- sarif: one run with every selected rule's metadata (`tool.driver.rules`) and one result per finding;
-  columns are Unicode code points (`columnKind`), as in the text output.
-- github: `::warning file=...,line=...,col=...,title=...::message`, one per finding, which GitHub Actions
-  turns into annotations on the pull request's diff.
-"""
+"""Findings as text (ruff-like, worst first), JSON, SARIF 2.1.0 or GitHub Actions annotations; every
+format carries each finding's severity (docs/lint.md, "Output formats")."""
 
 from __future__ import annotations
 
@@ -17,7 +10,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Literal, get_args
 from urllib.parse import quote
 
-from awaitbench.detect.lint.findings import Finding
+from awaitbench.detect.lint.findings import SYNTAX_ERROR, Finding, Severity, severity_rank
 
 if TYPE_CHECKING:  # the engine and the rules are not needed to declare the CLI's --format choices
     from awaitbench.detect.lint.engine import LintResult
@@ -29,6 +22,15 @@ Format = Literal["text", "json", "sarif", "github"]
 FORMATS: tuple[str, ...] = get_args(Format)
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL_NAME = "awaitbench-lint"
+_SARIF_LEVEL: dict[Severity, str] = {"high": "error", "medium": "warning", "low": "note"}
+_GITHUB_COMMAND: dict[Severity, str] = {"high": "error", "medium": "warning", "low": "notice"}
+_SYNTAX_RULE = {
+    "id": SYNTAX_ERROR,
+    "name": "syntax-error",
+    "shortDescription": {"text": "The file does not parse, so nothing in it was checked."},
+    "help": {"text": "Fix the syntax error; files in Python 3.11-3.14 syntax parse on any supported Python."},
+    "defaultConfiguration": {"level": "error"},
+}
 
 
 def _version() -> str:
@@ -51,13 +53,19 @@ def summary_line(result: LintResult) -> str:
         return f"All checks passed: {scanned}."
     counts = Counter(f.code for f in result.findings)
     by_code = ", ".join(f"{code} x{n}" for code, n in sorted(counts.items()))
-    return f"Found {_plural(len(result.findings), 'finding')} ({by_code}) in {scanned}."
+    levels = Counter(f.severity for f in result.findings)
+    by_level = ", ".join(f"{levels[level]} {level}" for level in ("high", "medium", "low") if levels[level])
+    return f"Found {_plural(len(result.findings), 'finding')} ({by_level}; {by_code}) in {scanned}."
+
+
+def _text_line(f: Finding) -> str:
+    pitfall = f" [{f.pitfall}]" if f.pitfall else ""
+    return f"{f.path}:{f.line}:{f.col}: {f.code} {f.severity:<6} {f.message}{pitfall}"
 
 
 def _text(result: LintResult) -> str:
-    lines = [f"{f.path}:{f.line}:{f.col}: {f.code} {f.message} [{f.pitfall}]" for f in result.findings]
-    lines.append(summary_line(result))
-    return "\n".join(lines)
+    ranked = sorted(result.findings, key=lambda f: (severity_rank(f.severity), f.sort_key()))
+    return "\n".join([*(_text_line(f) for f in ranked), summary_line(result)])
 
 
 def _github_escape(text: str, *, property_value: bool = False) -> str:
@@ -69,8 +77,8 @@ def _github_escape(text: str, *, property_value: bool = False) -> str:
 
 def _github(result: LintResult) -> str:
     lines = [
-        f"::warning file={_github_escape(f.path, property_value=True)},line={f.line},col={f.col},"
-        f"title={_github_escape(f'{f.code} {f.pitfall}', property_value=True)}::"
+        f"::{_GITHUB_COMMAND[f.severity]} file={_github_escape(f.path, property_value=True)},line={f.line},"
+        f"col={f.col},title={_github_escape(f'{f.code} {f.pitfall or f.severity}', property_value=True)}::"
         f"{_github_escape(f'{f.message} Fix: {f.fix}')}"
         for f in result.findings
     ]
@@ -84,15 +92,19 @@ def _sarif_rule(rule: Rule) -> dict[str, Any]:
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": f"{rule.summary} Why it matters: {rule.why}"},
         "help": {"text": rule.fix},
-        "defaultConfiguration": {"level": "warning"},
-        "properties": {"pitfall": rule.pitfall, "tags": ["async", "performance", rule.pitfall]},
+        "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
+        "properties": {
+            "pitfall": rule.pitfall,
+            "severity": rule.severity,
+            "tags": ["async", "performance", rule.pitfall],
+        },
     }
 
 
 def _sarif_result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding.code,
-        "level": "warning",
+        "level": _SARIF_LEVEL[finding.severity],
         "message": {"text": finding.message},
         "locations": [
             {
@@ -102,7 +114,7 @@ def _sarif_result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
                 }
             }
         ],
-        "properties": {"pitfall": finding.pitfall, "fix": finding.fix},
+        "properties": {"pitfall": finding.pitfall, "severity": finding.severity, "fix": finding.fix},
     }
     if finding.code in index:
         result["ruleIndex"] = index[finding.code]
@@ -111,7 +123,10 @@ def _sarif_result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
 
 def sarif_log(result: LintResult, rules: Sequence[Rule]) -> dict[str, Any]:
     """A SARIF 2.1.0 log (as a dict) with one run: the rules' metadata and every finding."""
-    index = {rule.code: position for position, rule in enumerate(rules)}
+    descriptors = [_sarif_rule(rule) for rule in rules]
+    if any(f.code == SYNTAX_ERROR for f in result.findings):
+        descriptors.append(_SYNTAX_RULE)
+    index = {str(d["id"]): position for position, d in enumerate(descriptors)}
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -121,7 +136,7 @@ def sarif_log(result: LintResult, rules: Sequence[Rule]) -> dict[str, Any]:
                     "driver": {
                         "name": TOOL_NAME,
                         "version": _version(),
-                        "rules": [_sarif_rule(rule) for rule in rules],
+                        "rules": descriptors,
                     }
                 },
                 "columnKind": "unicodeCodePoints",

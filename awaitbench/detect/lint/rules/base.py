@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from awaitbench.detect.lint.callgraph import CallGraph
+from awaitbench.detect.lint.findings import Severity
 from awaitbench.detect.lint.index import FunctionInfo, ModuleInfo, Scope
 from awaitbench.detect.lint.values import Resolver
 
@@ -15,10 +16,12 @@ __all__ = ["Context", "Report", "Rule"]
 
 @dataclass(frozen=True)
 class Report:
-    """A rule's raw finding: where, what; the engine adds the path, the code and why it matters."""
+    """A rule's raw finding: where, what, and its expected cost when it differs from the rule's own
+    (`Rule.severity`); the engine adds the path, the code and why it matters."""
 
     node: ast.AST
     message: str
+    severity: Severity | None = None
 
 
 @dataclass
@@ -49,8 +52,11 @@ class Rule:
         summary: one line: what the rule reports.
         fix: what to change, shown with every finding.
         why: a generic one-line "why it matters", used when the caller passes no cost text.
+        severity: the expected cost of a finding when its report does not say (high, medium, low).
         node_types: the AST node types `check` is called with.
         check: yields Reports for one node.
+        in_scripts: also run on entry-point scripts outside the service (an ingestion job is no request
+            path, but a retry storm or a coroutine that never runs is a bug anywhere).
     """
 
     code: str
@@ -59,5 +65,7 @@ class Rule:
     summary: str
     fix: str
     why: str
+    severity: Severity
     node_types: tuple[type[ast.AST], ...]
     check: Callable[[ast.AST, Context], Iterable[Report]]
+    in_scripts: bool = False

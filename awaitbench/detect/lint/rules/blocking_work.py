@@ -17,8 +17,8 @@ Good::
     async def ask(doc: str):
         text = await asyncio.to_thread(parse_document, doc)
 
-Recognised: `known.BLOCKING_CALLS` (`time.sleep`, `open`, `input`, `subprocess.*`, `os.system`/`popen`/
-`wait`, `shutil` copies, `sqlite3.connect`, `socket` name lookups, `json.load`/`pickle.load` of a file).
+Recognised: the other blocking entries of `ecosystem.CALLS` and `ecosystem.CLIENTS` (`time.sleep`, `open`,
+`subprocess.*`, `shutil` copies, sync DB drivers and redis, password hashing, PDF parsing, ...).
 Calls handed to `asyncio.to_thread`, `loop.run_in_executor`, `anyio.to_thread.run_sync` or
 `run_in_threadpool` are references, not calls, and are not reported. ruff's ASYNC230/251/22x report the
 direct calls; the message says so, and this rule adds the calls reached through helpers. Pure-Python CPU
@@ -50,6 +50,7 @@ RULE = Rule(
     "through same-package helpers.",
     fix="Run it in a thread: `await asyncio.to_thread(func, ...)` (or use an async library).",
     why="while it blocks, no other request in the process makes progress.",
+    severity="medium",
     node_types=(ast.Call,),
     check=check,
 )

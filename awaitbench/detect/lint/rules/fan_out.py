@@ -97,7 +97,7 @@ class _Sizer:
             return self.bounded(binding.value, binding.scope, None, depth + 1)
         if binding.kind == "import" and depth < _MAX_DEPTH:
             module_name, _, attr = binding.qualified.rpartition(".")
-            module = self.resolver.project.module(module_name)
+            module = self.resolver.project.find(binding.scope.module, module_name, binding.level)
             if module is not None and attr in module.scope.bindings:
                 return self._binding(module.scope.bindings[attr][-1], depth + 1)
         return False
@@ -246,6 +246,7 @@ RULE = Rule(
     fix="Bound in-flight upstream calls with one `asyncio.Semaphore(k)` shared by all requests (k below the "
     "upstream's limit), used inside the coroutine each element runs.",
     why="in-flight upstream calls grow with the input and the users: 429s, retries and pool timeouts.",
+    severity="medium",
     node_types=(ast.Call,),
     check=check,
 )

@@ -32,6 +32,7 @@ import re
 from collections.abc import Iterator
 
 from awaitbench.detect.lint.callgraph import call_label
+from awaitbench.detect.lint.ecosystem import call_spec
 from awaitbench.detect.lint.known import KNOWN_ASYNC_CALLS
 from awaitbench.detect.lint.rules.base import Context, Report, Rule
 from awaitbench.detect.lint.values import External, FuncRef, find_binding
@@ -46,10 +47,12 @@ def _dropped_coroutine(call: ast.Call, ctx: Context) -> str | None:
         if function.is_async and not function.is_generator:
             return f"`async def {function.qualname}`"
         return None
-    if isinstance(callee, External) and callee.name in KNOWN_ASYNC_CALLS:
-        return f"`{callee.name}`"
-    ref = ctx.resolver.network_call(call, ctx.scope)
-    if ref is not None and ref.info.spec.is_async:
+    if isinstance(callee, External):
+        spec = call_spec(callee.name)
+        if callee.name in KNOWN_ASYNC_CALLS or (spec is not None and spec.is_async and spec.blocking):
+            return f"`{callee.name}`"
+    found = ctx.resolver.network_call(call, ctx.scope)
+    if found is not None and found.mode == "async":
         return f"async client call `{call_label(call)}`"
     return None
 
@@ -92,6 +95,8 @@ RULE = Rule(
     summary="A coroutine function is called as a statement without await: it never runs.",
     fix="Add `await`, or hand the coroutine to a task you keep a reference to (or to BackgroundTasks).",
     why="the work silently never happens; the only trace is a RuntimeWarning at garbage collection.",
+    severity="high",
     node_types=(ast.Expr,),
     check=check,
+    in_scripts=True,
 )

@@ -47,7 +47,8 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def _short(qualified: str) -> str:
-    return qualified.rpartition(".")[2]
+    last = qualified.rpartition(".")[2]
+    return last if last[:1].isupper() else qualified
 
 
 def _in_handler_call(node: ast.Call, ctx: Context) -> Iterator[Report]:
@@ -59,11 +60,11 @@ def _in_handler_call(node: ast.Call, ctx: Context) -> Iterator[Report]:
         if id(node) not in kept_values(function):
             yield Report(
                 node,
-                f"`{_short(built)}(...)` is built inside request handler `{function.qualname}`: "
+                f"`{call_label(node)}(...)` is built inside request handler `{function.qualname}`: "
                 "a new client (SSL context, connection pool, handshake) on every request",
             )
         return
-    callee = ctx.graph.package_callee(node, ctx.scope)
+    callee = ctx.graph.per_call_target(node, ctx.scope)
     if callee is None or callee is function:
         return
     chain = ctx.graph.client_build_chain(callee)
@@ -106,6 +107,7 @@ RULE = Rule(
     fix="Build one client at startup (lifespan, module level, or a functools.cache'd dependency), share "
     "it, and close it on shutdown.",
     why="every request pays the client's set-up and a new TCP/TLS connection; sockets pile up.",
+    severity="high",
     node_types=(ast.Call, ast.FunctionDef, ast.AsyncFunctionDef),
     check=check,
 )

@@ -66,29 +66,38 @@ def _is_zero(node: ast.expr) -> bool:
 
 
 def _upstream_calls(nodes: list[ast.AST], ctx: Context, scope: Scope) -> Iterator[ast.Call]:
+    """Upstream calls: a client call (blocking or awaited), a project coroutine awaiting one, or a plain
+    project function that makes a blocking one (`summarise(text)` calling Gemini)."""
     for node in nodes:
         if not isinstance(node, ast.Call):
             continue
         if ctx.graph.upstream_call(node, scope) is not None or ctx.resolver.network_call(node, scope):
             yield node
+            continue
+        callee = ctx.graph.sync_callee(node, scope)
+        if callee is not None and ctx.graph.blocking_chain(callee, "sync_client") is not None:
+            yield node
 
 
 def _stacked(calls: list[ast.Call], ctx: Context, scope: Scope) -> str | None:
     for call in calls:
-        ref = ctx.resolver.network_call(call, scope)
-        if ref is None or ref.info.site is None or ref.info.spec.default_retries == 0:
+        found = ctx.resolver.network_call(call, scope)
+        if found is None:
             continue
-        if ref.info.retries in ("default", "set"):
-            count = (
-                f"{ref.info.spec.default_retries} times by default"
-                if ref.info.retries == "default"
-                else "itself"
-            )
-            short = ref.info.spec.name.rpartition(".")[2]
-            return (
-                f"`{call_label(call)}` already retries {count} "
-                f"({short} built at {ref.info.site} without max_retries=0)"
-            )
+        info = found.ref.info
+        if not info.origin or info.spec.retries == 0 or info.retries not in ("default", "set"):
+            continue
+        spec = info.spec
+        count = (
+            f"{spec.retries_text or f'{spec.retries} times'} by default"
+            if info.retries == "default"
+            else "itself"
+        )
+        short = spec.name.rpartition(".")[2]
+        built = f"{short} built at {info.site}" + (
+            " without max_retries=0" if spec.retries_text == "" else ""
+        )
+        return f"`{call_label(call)}` already retries {count} ({built})"
     return None
 
 
@@ -111,13 +120,13 @@ def _retry_loop(node: ast.For | ast.While, ctx: Context) -> Iterator[Report]:
         ):
             return
     inner = [sub for stmt in node.body for sub in ast.walk(stmt)]
-    if not any(isinstance(sub, ast.Return | ast.Break) for sub in inner):
-        return  # no way out on success: a loop of independent calls, not a retry loop
     tries = [sub for sub in inner if isinstance(sub, ast.Try) and sub.handlers]
     guarded = [sub for t in tries for stmt in t.body for sub in ast.walk(stmt)]
     calls = list(_upstream_calls(guarded, ctx, ctx.scope))
-    if not calls:
-        return
+    if not calls or not _exits_on_success(node, tries, calls[0]):
+        return  # no way out after the call succeeds: independent calls or a command loop, not a retry
+    if _rebuilt_each_time(node, tries, calls[0]):
+        return  # each attempt sends what the loop computed anew: a recovery, not the same call again
     problems = []
     stacked = _stacked(calls, ctx, ctx.scope)
     if stacked:
@@ -126,6 +135,41 @@ def _retry_loop(node: ast.For | ast.While, ctx: Context) -> Iterator[Report]:
         problems.append("no pause between attempts (a retry storm when the upstream sheds load)")
     if problems:
         yield Report(node, f"retry loop around `{call_label(calls[0])}`: " + "; ".join(problems))
+
+
+def _position(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+
+
+def _end(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "end_lineno", 0) or 0, getattr(node, "end_col_offset", 0) or 0)
+
+
+def _exits_on_success(loop: ast.For | ast.While, tries: list[ast.Try], call: ast.Call) -> bool:
+    """A `return`/`break` at or after the upstream call, outside the except handlers: the loop ends when
+    the call succeeds (`try: return await call()`), as a retry loop does."""
+    handled = {id(sub) for t in tries for h in t.handlers for sub in ast.walk(h)}
+    start = _position(call)
+    return any(
+        isinstance(sub, ast.Return | ast.Break) and id(sub) not in handled and _end(sub) >= start
+        for stmt in loop.body
+        for sub in ast.walk(stmt)
+    )
+
+
+def _rebuilt_each_time(loop: ast.For | ast.While, tries: list[ast.Try], call: ast.Call) -> bool:
+    """The call's arguments read a name the loop body assigns before its `try` (`arguments =
+    state.next_arguments(); try: create(**arguments)`)."""
+    guarded = {id(t) for t in tries}
+    assigned = {
+        target.id
+        for stmt in loop.body
+        if id(stmt) not in guarded and isinstance(stmt, ast.Assign | ast.AnnAssign)
+        for target in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])
+        if isinstance(target, ast.Name)
+    }
+    arguments = [*call.args, *(kw.value for kw in call.keywords)]
+    return any(isinstance(n, ast.Name) and n.id in assigned for arg in arguments for n in ast.walk(arg))
 
 
 def _decorated(node: ast.AST, ctx: Context) -> Iterator[Report]:
@@ -180,6 +224,8 @@ RULE = Rule(
     fix="Keep one retry policy (set max_retries=0 on the SDK client if the app retries), retry only "
     "429/5xx/transport errors, and wait between attempts: Retry-After, else exponential backoff with jitter.",
     why="retries multiply the load on an upstream exactly when it is shedding load.",
+    severity="medium",
     node_types=(ast.For, ast.While, ast.FunctionDef, ast.AsyncFunctionDef, ast.Call),
     check=check,
+    in_scripts=True,
 )

@@ -37,6 +37,7 @@ import ast
 from collections.abc import Iterator
 
 from awaitbench.detect.lint.callgraph import body_nodes, call_label
+from awaitbench.detect.lint.index import FunctionInfo
 from awaitbench.detect.lint.known import HTTP_READ_VERBS
 from awaitbench.detect.lint.rules.base import Context, Report, Rule
 from awaitbench.detect.lint.values import FuncRef
@@ -49,15 +50,50 @@ _ESCAPES = (ast.Break, ast.Continue, ast.Return, ast.Raise, ast.Try, ast.While)
 
 
 def _independent_call(call: ast.Call, ctx: Context) -> bool:
-    ref = ctx.resolver.network_call(call, ctx.scope)
-    if ref is not None:
-        verb = call.func.attr if isinstance(call.func, ast.Attribute) else ""
-        return ref.info.spec.is_async and (ref.info.spec.family == "llm" or verb in HTTP_READ_VERBS)
+    found = ctx.resolver.network_call(call, ctx.scope)
+    if found is not None:
+        family = found.ref.info.spec.family
+        upstream = family in ("llm", "framework") or (family == "http" and found.verb in HTTP_READ_VERBS)
+        return found.mode == "async" and upstream
     callee = ctx.resolver.expr(call.func, ctx.scope)
     if isinstance(callee, FuncRef):
         function = callee.function
-        return function.is_async and ctx.graph.network_chain(function, reads_only=True) is not None
+        if not function.is_async or _changes_state(function):
+            return False  # a method that updates `self` feeds the next call through it
+        return ctx.graph.network_chain(function, reads_only=True) is not None
     return ctx.graph.upstream_call(call, ctx.scope) is not None
+
+
+_MUTATORS = frozenset({"append", "extend", "update", "add", "insert", "setdefault", "pop", "remove", "clear"})
+
+
+def _changes_state(function: FunctionInfo) -> bool:
+    """A method that assigns to, or mutates, an attribute of `self`."""
+    if function.klass is None or isinstance(function.node, ast.Lambda) or not function.node.args.args:
+        return False
+    me = function.node.args.args[0].arg
+    for node in body_nodes(function):
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Attribute) and _rooted_at(t, me) for t in targets):
+                return True
+        func = node.func if isinstance(node, ast.Call) else None
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in _MUTATORS
+            and _rooted_at(func.value, me, deep=True)
+        ):
+            return True
+    return False
+
+
+def _rooted_at(node: ast.expr, name: str, *, deep: bool = False) -> bool:
+    """`self.x`, `self.x[k]` (and with `deep`, only such a path: `self.items.append`, not `self.append`)."""
+    if deep and not isinstance(node, ast.Attribute | ast.Subscript):
+        return False
+    while isinstance(node, ast.Attribute | ast.Subscript):
+        node = node.value
+    return isinstance(node, ast.Name) and node.id == name
 
 
 def _names(node: ast.AST) -> set[str]:
@@ -177,6 +213,7 @@ RULE = Rule(
     summary="Independent upstream calls are awaited one after another.",
     fix="Start them together: `await asyncio.gather(a(), b())` or tasks of an `asyncio.TaskGroup`.",
     why="the user waits for the sum of the latencies instead of the slowest one.",
+    severity="medium",
     node_types=(ast.AsyncFunctionDef, *_COMPREHENSIONS, ast.For),
     check=check,
 )

@@ -27,11 +27,11 @@ Good::
     async def summary(text: str):
         return await asyncio.to_thread(summarise, text)   # or a plain `def` route
 
-Recognised: the sync clients of `known.CLIENTS` (openai, anthropic, httpx, requests, urllib3) wherever
-the client comes from (a module global, `self.client`, a factory function, an annotation), the `openai`
-module's own client (`openai.chat.completions.create`), and module-level `requests.*`, `httpx.*`,
-`urllib.request.urlopen`. ruff's ASYNC210/212 report the direct `requests`/`httpx`/`urllib` calls; this
-rule adds the SDK clients and the calls reached through functions of the same package.
+Recognised: the LLM, framework and HTTP entries of `ecosystem.CLIENTS` and `ecosystem.CALLS` (SDK
+clients, LangChain/LlamaIndex objects, boto3, supabase, `requests.*`, `urllib.request.urlopen`, ...)
+wherever the client comes from (a module global or container, `self.client`, `app.state`, a factory, a
+dependency, a parameter every caller fills, an annotation). ruff's ASYNC210/212 report the direct
+`requests`/`httpx`/`urllib` calls; this rule adds the SDK clients and the calls reached through helpers.
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ RULE = Rule(
     fix="Use the async client (AsyncOpenAI, httpx.AsyncClient, ...) and await it, or run the sync call "
     "with `await asyncio.to_thread(...)`.",
     why="one blocking call freezes every request in the process: throughput stays at 1 / latency.",
+    severity="high",
     node_types=(ast.Call,),
     check=check,
 )

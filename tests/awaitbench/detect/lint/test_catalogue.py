@@ -1,16 +1,7 @@
-"""The precision test on the catalogue itself: `awaitbench lint scenarios/` reports exactly the pitfall
-variants, each with its own scenario's rule, and nothing in any fix variant or any other function.
-
-Variant line ranges come from each scenario module's AST and the factory strings in `SCENARIO.variants`,
-never from hard-coded line numbers.
-
-Reference variants, decided one by one (docs/lint.md says the same):
-- `sync_client:sync_in_def`, `blocking_work:def_route`: the sync call runs in a plain `def` route, on
-  FastAPI's threadpool: not a lint pitfall (its cost is the threadpool scenario's 40-token plateau).
-- `serial_awaits:task_group`: a fix (concurrent calls over a fixed three-part tuple).
-- `per_request_client:httpx_per_request`: a client built per request and closed properly: still the
-  per-request pitfall (construction and handshake on every call), so AWB103 is expected there.
-- the other scenarios' references (cpu_work, threadpool, client_backend) have no lint rule: nothing.
+"""The precision test on the catalogue and the example service: `awaitbench lint` reports exactly the
+pitfall variants (and the example's planted pitfalls), each with its own rule, and nothing else. Variant
+lines come from the scenario modules' AST and `SCENARIO.variants`; the reference variants' decisions are
+in docs/lint.md ("The catalogue and the corpora").
 """
 
 from __future__ import annotations
@@ -27,6 +18,7 @@ from scenarios.model import Role
 
 ROOT = Path(__file__).resolve().parents[4]
 SCENARIOS = ROOT / "scenarios"
+EXAMPLE = ROOT / "examples" / "llm_service" / "app.py"
 RULE_OF = {rule.pitfall: rule.code for rule in RULES}
 REFERENCE_EXPECTED = {("per_request_client", "httpx_per_request"): {"AWB103"}}
 
@@ -94,3 +86,15 @@ def test_no_finding_outside_the_variants_that_expect_it(findings: tuple[Finding,
         )
     ]
     assert not stray, "findings in fix/reference variants or plumbing:\n" + "\n".join(stray)
+
+
+def test_the_example_service_reports_exactly_its_planted_pitfalls() -> None:
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    planted = {
+        (number + (0 if line.split("#")[0].strip() else 1), line.split("# PITFALL ")[1].split(":")[0])
+        for number, line in enumerate(lines, start=1)
+        if "# PITFALL " in line
+    }
+    found = {(f.line, f.pitfall) for f in lint_paths([EXAMPLE.parent]).findings}
+    assert len(planted) == 4
+    assert found == planted

@@ -1,5 +1,6 @@
 """`awaitbench lint` and `python -m awaitbench.detect.lint` as a user runs them: exit codes 0/1/2, one-line
-errors. Each command runs once as a real process; the other cases call its `main(argv)` in process."""
+errors, syntax errors in every format, severity filtering, test files. Each command runs once as a real
+process; the other cases call its `main(argv)` in process."""
 
 from __future__ import annotations
 
@@ -108,7 +109,7 @@ def test_python_m_detect_lint_works_without_the_catalogue() -> None:
         timeout=120,
     )
     assert result.returncode == 1
-    assert result.stdout.startswith("::warning file=")
+    assert result.stdout.startswith(("::error file=", "::warning file=", "::notice file="))
 
 
 def test_python_m_detect_lint_usage_error_is_one_line() -> None:
@@ -127,3 +128,28 @@ def test_why_texts_cover_the_catalogue_and_quote_a_results_directory() -> None:
     assert measured["serial_awaits"] == f"{_headline('serial_awaits')}, see `awaitbench run serial_awaits`"
     assert "longer" in measured["serial_awaits"]  # serial awaits cost the user's wait (p50)
     assert measured["timeouts"] == theory["timeouts"]  # not in that run: the theory stays
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+def test_a_file_that_does_not_parse_fails_in_every_format(tmp_path: Path, fmt: str) -> None:
+    (tmp_path / "broken.py").write_text("value = 1\ndef broken(:\n")
+    result = call_main(lint_main, [str(tmp_path / "broken.py"), "--format", fmt])
+    assert result.returncode == 1
+    assert "AWB000" in result.stdout and "SyntaxError" in result.stdout
+    assert "All checks passed" not in result.stdout
+
+
+def test_min_severity_keeps_the_worst_findings(tmp_path: Path) -> None:
+    (tmp_path / "mixed.py").write_text("import time\nasync def f(path):\n    open(path)\n    time.sleep(1)\n")
+    everything = call_main(lint_main, [str(tmp_path)])
+    assert everything.returncode == 1 and everything.stdout.index(" high ") < everything.stdout.index(" low ")
+    worst = call_main(lint_main, [str(tmp_path), "--min-severity", "medium"])
+    assert worst.returncode == 1 and " low " not in worst.stdout
+    assert worst.stdout.count("AWB102") == 2  # the line and the summary
+
+
+def test_tests_are_linted_only_when_asked(tmp_path: Path) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_api.py").write_text("import time\nasync def helper():\n    time.sleep(1)\n")
+    assert call_main(lint_main, [str(tmp_path)]).returncode == 0
+    assert call_main(lint_main, [str(tmp_path), "--include-tests"]).returncode == 1

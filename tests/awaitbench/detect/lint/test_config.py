@@ -18,11 +18,17 @@ def _project(tmp_path: Path, table: str) -> Path:
 
 
 def test_config_is_found_walking_up_from_the_first_path(tmp_path: Path) -> None:
-    source = _project(tmp_path, 'select = ["timeouts", "AWB101"]\nignore = ["AWB101"]\nexclude = ["gen"]')
+    source = _project(
+        tmp_path,
+        'select = ["timeouts", "AWB101"]\nignore = ["AWB101"]\nextend-exclude = ["gen"]\n'
+        'include-tests = true\nmin-severity = "medium"',
+    )
     config = load_config([source])
     assert config.source == tmp_path / "pyproject.toml"
     assert [rule.code for rule in config.rules()] == ["AWB106"]
-    assert config.exclude == ("gen",)
+    assert (config.exclude, config.extend_exclude) == (None, ("gen",))
+    assert config.include_tests and config.min_severity == "medium"
+    assert "gen" in config.excluded() and "tests" not in config.excluded()
 
 
 def test_a_pyproject_without_the_table_is_skipped(tmp_path: Path) -> None:
@@ -42,6 +48,8 @@ def test_flags_replace_the_file(tmp_path: Path) -> None:
         ('select = "AWB101"', "must be a list of strings"),
         ('select = ["AWB999"]', "unknown rule 'AWB999'"),
         ("select = [", "not valid TOML"),
+        ("include-tests = 1", "include-tests must be true or false"),
+        ('min-severity = "worst"', "min-severity must be one of high, medium, low"),
     ],
 )
 def test_bad_tables_are_usage_errors_that_name_the_problem(tmp_path: Path, table: str, fragment: str) -> None:

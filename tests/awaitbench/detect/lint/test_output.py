@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from awaitbench.detect.lint import RULES, LintResult, lint_paths
-from awaitbench.detect.lint.findings import Finding
+from awaitbench.detect.lint.findings import Finding, severity_rank
 from awaitbench.detect.lint.output import render
 
 HERE = Path(__file__).resolve().parent
@@ -22,13 +22,16 @@ def result() -> LintResult:
     return lint_paths([HERE / "corpus" / "bad"])
 
 
-def test_text_is_one_line_per_finding_then_a_summary(result: LintResult) -> None:
+def test_text_is_one_line_per_finding_worst_first_then_a_summary(result: LintResult) -> None:
     lines = render(result, "text", RULES).splitlines()
     assert len(lines) == len(result.findings) + 1
-    first = result.findings[0]
-    assert lines[0].startswith(f"{first.path}:{first.line}:{first.col}: {first.code} ")
+    ranked = sorted(result.findings, key=lambda f: (severity_rank(f.severity), f.sort_key()))
+    first = ranked[0]
+    assert lines[0].startswith(f"{first.path}:{first.line}:{first.col}: {first.code} {first.severity} ")
     assert lines[0].endswith(f"[{first.pitfall}]")
-    assert lines[-1].startswith(f"Found {len(result.findings)} findings (")
+    severities = [line.split(": ", 1)[1].split()[1] for line in lines[:-1]]
+    assert severities == sorted(severities, key=lambda s: ("high", "medium", "low").index(s))
+    assert lines[-1].startswith(f"Found {len(result.findings)} findings (") and " high, " in lines[-1]
 
 
 def test_clean_text_says_so() -> None:
@@ -40,7 +43,8 @@ def test_clean_text_says_so() -> None:
 def test_json_is_a_list_of_the_documented_keys(result: LintResult) -> None:
     data = json.loads(render(result, "json", RULES))
     assert len(data) == len(result.findings)
-    assert all(set(item) == {"path", "line", "col", "code", "pitfall", "message", "fix"} for item in data)
+    keys = {"path", "line", "col", "code", "pitfall", "severity", "message", "fix"}
+    assert all(set(item) == keys for item in data)
 
 
 def test_sarif_validates_against_the_sarif_2_1_0_schema(result: LintResult) -> None:
@@ -50,6 +54,17 @@ def test_sarif_validates_against_the_sarif_2_1_0_schema(result: LintResult) -> N
     assert [rule["id"] for rule in run["tool"]["driver"]["rules"]] == [rule.code for rule in RULES]
     assert len(run["results"]) == len(result.findings)
     assert all(r["ruleId"] == RULES[r["ruleIndex"]].code for r in run["results"])
+    levels = {"high": "error", "medium": "warning", "low": "note"}
+    assert [r["level"] for r in run["results"]] == [levels[f.severity] for f in result.findings]
+
+
+def test_sarif_describes_a_syntax_error_it_reports(tmp_path: Path) -> None:
+    (tmp_path / "broken.py").write_text("def (:\n")
+    log = json.loads(render(lint_paths([tmp_path]), "sarif", RULES))
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(log)
+    [result] = log["runs"][0]["results"]
+    assert result["ruleId"] == "AWB000" and result["level"] == "error"
+    assert log["runs"][0]["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == "AWB000"
 
 
 def test_sarif_of_a_clean_run_validates_too() -> None:
@@ -59,7 +74,14 @@ def test_sarif_of_a_clean_run_validates_too() -> None:
 
 def test_github_annotations_escape_their_separators() -> None:
     finding = Finding(
-        path="a,b:c.py", line=3, col=5, code="AWB101", pitfall="sync_client", message="50%\nnext", fix="f"
+        path="a,b:c.py",
+        line=3,
+        col=5,
+        code="AWB101",
+        pitfall="sync_client",
+        severity="high",
+        message="50%\nnext",
+        fix="f",
     )
     text = render(LintResult(findings=(finding,), files=1, lines=3), "github", RULES)
-    assert text == ("::warning file=a%2Cb%3Ac.py,line=3,col=5,title=AWB101 sync_client::50%25%0Anext Fix: f")
+    assert text == ("::error file=a%2Cb%3Ac.py,line=3,col=5,title=AWB101 sync_client::50%25%0Anext Fix: f")

@@ -52,3 +52,66 @@ def test_offloaded_and_deferred_calls_are_not_blocking() -> None:
         """,
         "AWB102",
     )
+
+
+def test_severity_follows_the_expected_cost() -> None:
+    findings = lint_text(
+        """
+        import sqlite3, subprocess, time
+        import psycopg2
+        from passlib.context import CryptContext
+        hasher = CryptContext(schemes=["bcrypt"])
+
+        async def handler(path, password):
+            subprocess.run(["convert", path])
+            time.sleep(1)
+            psycopg2.connect("dbname=x")
+            hasher.hash(password)
+            sqlite3.connect(path)
+            open(path)
+        """,
+        "AWB102",
+    )
+    assert [f.severity for f in findings] == ["high", "high", "medium", "medium", "low", "low"]
+
+
+def test_start_up_hooks_and_cached_helpers_block_no_request() -> None:
+    source = """
+        import functools, json
+        from fastapi import FastAPI
+
+        @functools.cache
+        def config():
+            with open("config.json") as handle:
+                return json.load(handle)
+
+        async def lifespan(app):
+            open("warmup.bin").read()
+            yield
+
+        app = FastAPI(lifespan=lifespan)
+
+        @app.on_event("startup")
+        async def warm():
+            open("cache.bin").read()
+
+        @app.get("/")
+        async def index():
+            return config()
+        """
+    assert not codes_at(source, "AWB102")
+
+
+def test_procfs_and_sysfs_reads_wait_for_nothing() -> None:
+    source = """
+        import os
+
+        async def cpu_seconds():
+            with open(f"/proc/{os.getpid()}/stat") as stat:
+                return stat.read()
+
+        async def settings():
+            with open("settings.json") as handle:
+                return handle.read()
+        """
+    assert codes_at(source, "AWB102") == [(9, "AWB102")]

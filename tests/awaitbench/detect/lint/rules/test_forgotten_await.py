@@ -36,3 +36,15 @@ def test_shadowed_and_runtime_checked_callees_are_not_reported() -> None:
                 cb()
         """
     assert not codes_at(source, "AWB108")
+
+
+def test_a_coroutine_method_called_from_a_plain_method_is_dropped_too() -> None:
+    source = """
+        class Researcher:
+            async def log_event(self, name):
+                ...
+
+            def add_cost(self, cost):
+                self.log_event("cost")
+        """
+    assert codes_at(source, "AWB108") == [(7, "AWB108")]

@@ -61,3 +61,63 @@ def test_clients_outside_handlers_or_stored_are_not_per_request() -> None:
         """,
         "AWB103",
     )
+
+
+def test_a_global_refilled_on_every_call_is_per_request_and_a_lazy_one_is_not() -> None:
+    source = """
+        import httpx
+        from fastapi import FastAPI
+        app = FastAPI()
+        http = lazy = None
+
+        def connect():
+            global http
+            http = httpx.AsyncClient()
+
+        def get_lazy():
+            global lazy
+            if lazy:
+                return lazy
+            lazy = httpx.AsyncClient()
+            return lazy
+
+        @app.post("/upload")
+        async def upload():
+            connect()
+            return await get_lazy().get("u")
+        """
+    assert codes_at(source, "AWB103") == [(20, "AWB103")]
+
+
+def test_an_instance_built_per_request_builds_its_clients_per_request() -> None:
+    source = """
+        from fastapi import FastAPI
+        from groq import Groq
+
+        class Summaries:
+            def __init__(self):
+                self.client = Groq()
+
+        app = FastAPI()
+
+        @app.post("/summary")
+        async def summary():
+            service = Summaries()
+            return service.client.chat.completions.create(model="m", messages=[])
+        """
+    assert (13, "AWB103") in codes_at(source, "AWB103")
+
+
+def test_a_websocket_session_keeps_its_client_for_the_connection() -> None:
+    source = """
+        from fastapi import FastAPI
+        from openai import AsyncOpenAI
+
+        app = FastAPI()
+
+        @app.websocket("/live")
+        async def live(socket):
+            client = AsyncOpenAI(timeout=20)
+            await client.models.list()
+        """
+    assert not codes_at(source, "AWB103")

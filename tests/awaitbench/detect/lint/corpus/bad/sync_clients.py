@@ -22,6 +22,7 @@ async def ask(question: str) -> str:
 async def via_module_alias() -> None:
     oa.OpenAI(timeout=5).embeddings.create(model="e", input="x")  # expect: AWB101
     oa.chat.completions.create(model="m", messages=[])  # expect: AWB101
+    oa.File.list()  # expect: AWB101
 
 
 async def claude_call() -> None:

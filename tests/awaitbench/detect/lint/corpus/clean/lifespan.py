@@ -63,6 +63,9 @@ class Service:
         self.client = AsyncOpenAI(timeout=20)
 
 
+service = Service()  # one instance, one client, for the process
+
+
 @app.get("/svc")
 async def svc() -> None:
-    await Service().client.models.list()
+    await service.client.models.list()

@@ -50,3 +50,11 @@ async def aiohttp_timeout() -> None:
 
 async def unknown_origin(client: object) -> None:
     await client.chat.completions.create(model="m", messages=[])
+
+
+def discarded_probe() -> None:
+    AsyncOpenAI()  # built and dropped: not a client anyone calls
+
+
+wrapped = AsyncOpenAI().with_options(timeout=20)
+configured = AsyncOpenAI(timeout=float("20"))
