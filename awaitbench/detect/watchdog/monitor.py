@@ -481,14 +481,23 @@ def _attribute(
 
 
 def _idle_in_selector(stack: tuple[RawFrame, ...]) -> bool:
-    """The innermost frame is the loop's idle point: a selector's `select()` (epoll, poll, select,
-    kqueue) or Trio's `get_events()`."""
-    if not stack:
+    """The innermost frame is the loop's idle point: a selector's `select()` (epoll, poll, select, kqueue)
+    called by asyncio's `_run_once`, or Trio's `get_events()` called by its run loop. A `select()` called
+    by anything else (`subprocess.run` waiting for its child) is a blocking call like any other."""
+    if len(stack) < 2:
         return False
-    _, _, function, module = stack[-1]
+    (_, _, function, module), (_, _, caller, caller_module) = stack[-1], stack[-2]
     if module == "selectors":
-        return function.endswith(".select")
-    return module.startswith("trio._core._io_") and function.endswith(".get_events")
+        return (
+            function.endswith(".select")
+            and caller_module == "asyncio.base_events"
+            and caller.endswith("._run_once")
+        )
+    return (
+        module.startswith("trio._core._io_")
+        and function.endswith(".get_events")
+        and caller_module == "trio._core._run"
+    )
 
 
 def _collector_cause(

@@ -10,6 +10,8 @@ reported blocked "at selectors.py:468 in EpollSelector.select" while the test's 
 from __future__ import annotations
 
 import asyncio
+import selectors
+import subprocess
 import threading
 import time
 
@@ -92,7 +94,10 @@ RUN_ONCE = (
     "BaseEventLoop._run_once",
     "asyncio.base_events",
 )
+TRIO_RUN = ("/venv/lib/python3.11/site-packages/trio/_core/_run.py", 2400, "unrolled_run", "trio._core._run")
 HANDLER = ("/srv/app/routes.py", 12, "handler", "app.routes")
+COMMUNICATE = (subprocess.__file__, 2071, "Popen._communicate", "subprocess")
+STDLIB_SELECT = (selectors.__file__, 468, "EpollSelector.select", "selectors")  # library code, as sampled
 CLASSIFIER = FrameClassifier(FrameFilter())
 
 
@@ -106,11 +111,20 @@ def _late(*stacks: tuple[tuple[str, int, str, str], ...]) -> tuple[WatchedLoop, 
 
 
 def test_a_loop_sampled_only_at_its_idle_point_was_kept_waiting_not_blocked_there() -> None:
-    for idle in (SELECT, TRIO_EPOLL):  # asyncio's selector, Trio's epoll (httpx's [trio] tests)
-        target, due, samples = _late((RUN_ONCE, idle), (RUN_ONCE, idle))
+    for run, idle in ((RUN_ONCE, SELECT), (TRIO_RUN, TRIO_EPOLL)):  # asyncio's selector, Trio's epoll
+        target, due, samples = _late((run, idle), (run, idle))
         block = build_block(target, 0.2, due, samples, CLASSIFIER, ongoing=False)
         assert block.location.file == "<idle loop kept waiting>" and block.kept_waiting, idle
         assert block.cause is not None and "another thread held the GIL" in block.cause
+
+
+def test_a_select_called_by_blocking_code_is_no_idle_point() -> None:
+    """`subprocess.run` in a handler waits in a selector's select(), called by `Popen._communicate`."""
+    target, due, samples = _late(
+        (RUN_ONCE, HANDLER, COMMUNICATE, STDLIB_SELECT), (RUN_ONCE, HANDLER, COMMUNICATE, STDLIB_SELECT)
+    )
+    block = build_block(target, 0.2, due, samples, CLASSIFIER, ongoing=False)
+    assert not block.kept_waiting and block.location.line == 12
 
 
 def test_a_sample_in_the_users_code_keeps_its_line() -> None:
