@@ -283,18 +283,21 @@ class Monitor:
             alarms = [t.alarm for t in self._targets.values() if t.alarm is not None and not t.stopped]
             asleep_at = time.perf_counter()
             self._sleeper.wait(wake_in, alarms)
-            self._note_held_off(asleep_at + wake_in)
+            self._note_held_off(asleep_at, wake_in)
         if not self._stop.is_set() and self._on_exhausted is not None:
             self._on_exhausted()
 
-    def _note_held_off(self, wake_by: float) -> None:
-        """A wake-up later than the first deadline (the timeout, or a late loop's alarm) is a stretch the
-        monitor could not run: C code held the GIL, or the process was short of CPU."""
+    def _note_held_off(self, asleep_at: float, wake_in: float) -> None:
+        """A wake-up later than the first deadline ahead when the monitor went to sleep (the timeout, or a
+        loop's alarm) is a stretch it could not run: C code held the GIL, or the process was short of CPU."""
         woke = time.perf_counter()
+        wake_by = asleep_at + wake_in
         stall_after = self._settings.stall_after_s
         for target in list(self._targets.values()):
             if target.alarm is not None and target.due is not None and not target.stopped:
-                wake_by = min(wake_by, target.due + stall_after)
+                deadline = target.due + stall_after
+                if deadline > asleep_at:  # a late loop's alarm has fired already: the timeout wakes
+                    wake_by = min(wake_by, deadline)
         if woke - wake_by > _LATE_S:
             self._held_off.append((wake_by, woke))
 
