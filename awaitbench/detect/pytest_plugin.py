@@ -280,8 +280,11 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
 
 def _fails_on_blocks(report: WatchReport, wanted: _Wanted) -> bool:
     """A block fails the test unless its loop was only kept waiting by another thread (a test server's
-    idle loop while the test's own thread holds the GIL): that thread is the one to look at."""
-    return wanted.fail_ms is not None and any(not block.kept_waiting for block in report.blocks)
+    idle loop while the test's own thread holds the GIL: that thread is the one to look at), or a garbage
+    collection paused it (set off by the whole session's heap, not the test's code); both stay reported."""
+    return wanted.fail_ms is not None and any(
+        not (block.kept_waiting or block.collected) for block in report.blocks
+    )
 
 
 def _fail(text: str) -> None:

@@ -23,7 +23,14 @@ from awaitbench.detect.watchdog.cpu import classify
 from awaitbench.detect.watchdog.gc_pauses import GcPauses
 from awaitbench.detect.watchdog.heartbeat import Sample, WatchedLoop
 from awaitbench.detect.watchdog.loops import running_loops
-from awaitbench.detect.watchdog.report import KEPT_WAITING_FILE, Block, Frame, NeverAwaited, ResourceLeak
+from awaitbench.detect.watchdog.report import (
+    COLLECTOR_FILE,
+    KEPT_WAITING_FILE,
+    Block,
+    Frame,
+    NeverAwaited,
+    ResourceLeak,
+)
 from awaitbench.detect.watchdog.routes import route_of_loop
 from awaitbench.detect.watchdog.stacks import (
     FrameClassifier,
@@ -43,7 +50,7 @@ _PERIODIC_S = 1.0
 _UNKNOWN = Frame(
     file="<not sampled>", line=0, function="<monitor could not run: CPU or GIL starved>", user_code=False
 )
-_COLLECTOR = Frame(file="<garbage collection>", line=0, function="gc", user_code=False)
+_COLLECTOR = Frame(file=COLLECTOR_FILE, line=0, function="gc", user_code=False)
 # Every sample at the loop's idle point (a selector's select(), Trio's get_events()): the loop had nothing
 # to do, was woken and could not go on.
 _WOKEN_WAITING = Frame(file=KEPT_WAITING_FILE, line=0, function="selector select()", user_code=False)

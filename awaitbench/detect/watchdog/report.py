@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 __all__ = [
+    "COLLECTOR_FILE",
     "KEPT_WAITING_FILE",
     "Block",
     "BlockGroup",
@@ -52,6 +53,8 @@ class Frame:
 
 KEPT_WAITING_FILE = "<idle loop kept waiting>"
 """The location of a block during which the loop was only ever sampled at its idle point."""
+COLLECTOR_FILE = "<garbage collection>"
+"""The location of a block the garbage collector paused the loop thread for most of."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,6 +109,12 @@ class Block:
         """The loop was idle and, once woken, waited for the GIL or a CPU (`<idle loop kept waiting>`):
         what held it up was another thread, whose own loop, if it runs one, reports its own block."""
         return self.location.file == KEPT_WAITING_FILE
+
+    @property
+    def collected(self) -> bool:
+        """A garbage collection paused the loop thread for most of the block (`<garbage collection>`): the
+        process's heap as a whole set it off, not the code running at the time."""
+        return self.location.file == COLLECTOR_FILE
 
     @property
     def leaf(self) -> Frame:

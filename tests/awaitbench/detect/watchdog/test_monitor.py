@@ -131,7 +131,7 @@ def test_a_sample_in_the_users_code_keeps_its_line() -> None:
     target, due, samples = _late((RUN_ONCE, SELECT), (RUN_ONCE, HANDLER), (RUN_ONCE, HANDLER))
     block = build_block(target, 0.2, due, samples, CLASSIFIER, ongoing=False)
     assert (block.location.file, block.location.line, block.cause) == ("/srv/app/routes.py", 12, None)
-    assert not block.kept_waiting  # a block the plugin fails the test for
+    assert not (block.kept_waiting or block.collected)  # a block the plugin fails the test for
 
 
 def test_time_the_monitor_was_held_off_gives_the_next_sample_no_weight() -> None:
@@ -151,7 +151,7 @@ def test_a_collection_that_waited_more_than_it_worked_says_the_machine_was_short
     pauses = GcPauses()
     pauses._recent.append(GcPause(target.thread_id, 0, due, due + 0.19, 0.01))  # as its gc callback would
     block = build_block(target, 0.2, due, samples, CLASSIFIER, ongoing=False, gc_pauses=pauses)
-    assert block.location.file == "<garbage collection>"
+    assert block.location.file == "<garbage collection>" and block.collected  # reported, fails no test
     assert block.cause == (
         "garbage collection, generation 0: 190 ms, 10 ms of it on a CPU: the machine was short of CPU "
         "(or its finalizers let other threads run)"
