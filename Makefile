@@ -4,12 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.stamp-install
 
-.PHONY: help install test test-fast bench bench-quick capacity perf lint format lock browser clean
+.PHONY: help install test test-fast bench bench-quick capacity perf lint format lock browser postgres clean
 
 help:
 	@echo "make bench   run the default benchmark suite and render the report"
 	@echo "make capacity  capacity at a p99 SLO (open loop) for the core six, and its report"
 	@echo "make test    run the whole test suite"
+	@echo "make test-fast  the suite without the slow end-to-end runs and the live performance claims"
 	@echo "make perf    benchmark fake_llm against a raw-ASGI ceiling"
 	@echo "make lint    ruff check + format check + mypy (strict)"
 
@@ -26,17 +27,26 @@ install: $(STAMP)
 browser:
 	@scripts/ensure-chromium.sh
 
-test: $(STAMP) browser
-	$(BIN)/python -m pytest
+# PostgreSQL for the database scenarios (Debian package; root installs it, others skip those scenarios).
+postgres:
+	@scripts/ensure-postgres.sh
+
+# Two workers (pytest-xdist; a scenario's fleet stays on one worker: tests/scenarios/conftest.py), then the
+# live performance claims (`perf`) alone, so each has the machine's cores to itself. README: "Set-up".
+TEST_WORKERS ?= 2
+XDIST := -n $(TEST_WORKERS) --dist loadgroup
+test: $(STAMP) browser postgres
+	$(BIN)/python -m pytest $(XDIST) -m "not perf"
+	$(BIN)/python -m pytest -m perf
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest $(XDIST) -m "not slow and not perf"
 
-bench: $(STAMP)
+bench: $(STAMP) postgres
 	$(BIN)/awaitbench run --out results/latest
 	$(BIN)/awaitbench report results/latest --out results/latest/report
 
-bench-quick: $(STAMP)
+bench-quick: $(STAMP) postgres
 	$(BIN)/awaitbench run --quick --out results/quick
 
 # Open loop: each core scenario's pitfall and fix, the highest offered rate within the p99 SLO (at most

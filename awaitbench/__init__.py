@@ -1,6 +1,3 @@
-"""awaitbench: the one command line that wires the packages together.
+"""awaitbench: the one command line, the runtime a team installs (`awaitbench.detect`) and the options leaf.
 
-`fake_llm` (the upstream), `scenarios` (the apps under test), `bench` (runs and measures), `reports`
-(results to charts and pages) and `detect` (finds pitfalls in a team's own code) never import each other
-the wrong way; only `awaitbench.commands` may reach into several of them. See docs/contracts.md.
-"""
+Only `awaitbench.commands` reaches into several packages; docs/contracts.md has the import rules."""

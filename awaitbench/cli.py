@@ -8,12 +8,11 @@ owns the single place where typed errors become a one-line message and an exit c
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
 
 from awaitbench.commands import COMMAND_MODULES
+from awaitbench.options import OneLineParser, interrupt_on_sigterm
 from bench.errors import AwaitbenchError, UsageError
 
 __all__ = ["build_parser", "main"]
@@ -21,20 +20,12 @@ __all__ = ["build_parser", "main"]
 PROG = "awaitbench"
 
 
-class _OneLineParser(argparse.ArgumentParser):
-    """argparse prints the whole usage block on error; users asked for one line they can read."""
-
-    def error(self, message: str) -> NoReturn:
-        hint = f" (see '{self.prog} --help')"
-        self.exit(2, f"{PROG}: error: {message}{hint}\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _OneLineParser(
+    parser = OneLineParser(
         prog=PROG,
         description="Measure what async mistakes cost in Python LLM services.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_OneLineParser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     sub.required = True
     for module in COMMAND_MODULES:
         module.register(sub)
@@ -65,15 +56,10 @@ def _failure_types() -> tuple[type[BaseException], ...]:
     return (ReportError,)
 
 
-def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
-    # SIGTERM (CI, `timeout`, a parent process) must clean up children exactly like Ctrl-C does.
-    raise KeyboardInterrupt
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    interrupt_on_sigterm()  # children are cleaned up exactly as on Ctrl-C
     try:
         return int(args.handler(args) or 0)
     except _usage_error_types() as exc:

@@ -1,17 +1,6 @@
 """Anthropic Messages API bodies in, a typed job out; mistakes become 400s in Anthropic's own words.
 
-What is checked is what the real API rejects and a client can get wrong: `model` and `max_tokens` required
-(`max_tokens` is required here, unlike OpenAI's), `messages` a non-empty list of `user`/`assistant` turns
-(a `system` role is refused with the hint Anthropic gives: system is a top-level field), content a string
-or a list of typed blocks, `system` a string or a list of text blocks, `stream` a boolean. Messages follow
-Anthropic's `field.path: problem` style, e.g. `max_tokens: Field required`.
-
-The server's limits apply as on OpenAI's routes (`LimitsConfig`): `max_tokens` at most `--max-output-tokens`,
-the JSON depth (`fake_llm.routes.parse_request` decodes the body), a model id of at most `MAX_MODEL_CHARS`.
-
-    {"model": "claude-x", "max_tokens": 64, "system": "Be brief.",
-     "messages": [{"role": "user", "content": "Hello"}], "stream": true}
-"""
+The server's limits apply as on OpenAI's routes (`LimitsConfig`)."""
 
 from __future__ import annotations
 

@@ -1,22 +1,7 @@
 """Anthropic's Messages API on the wire: a Message object, or its server-sent event sequence.
 
-The same renderer interface as `fake_llm.wire` (`full`, `stream_head`, `stream_token`, `stream_tail`), so the
-engine schedules Anthropic replies exactly as OpenAI's. Streaming, as the real API sends it:
-
-    event: message_start        {"type":"message_start","message":{..., "content":[], "usage":{...}}}
-    event: content_block_start  {"type":"content_block_start","index":0,"content_block":{"type":"text",...}}
-    event: ping                 {"type":"ping"}
-    event: content_block_delta  {"type":"content_block_delta","index":0,"delta":{"text":" the",...}}  x n
-    event: content_block_stop   {"type":"content_block_stop","index":0}
-    event: message_delta        {"type":"message_delta","delta":{"stop_reason":...},"usage":{...}}
-    event: message_stop         {"type":"message_stop"}
-
-The engine's finish reasons map to Anthropic's stop reasons: "stop" -> "end_turn", "length" -> "max_tokens".
-Token events are two concatenations around a pre-escaped word, as in `fake_llm.wire`. A Message too large to
-build at once (`fake_llm.textgen.WHOLE_REPLY_TOKENS`) is rendered by `full_pieces` around the generated text,
-byte for byte what `full` builds; the streaming tail carries no text, so a stream of any length costs the
-same per token.
-"""
+The same renderer interface as `fake_llm.openai_wire`, so the engine schedules Anthropic replies exactly as
+OpenAI's."""
 
 from __future__ import annotations
 
@@ -24,8 +9,8 @@ import functools
 import json
 from collections.abc import Iterator, Sequence
 
+from fake_llm.openai_wire import TokenChunks, escaped_text
 from fake_llm.textgen import VOCABULARY, VOCABULARY_JSON
-from fake_llm.wire import TokenChunks, escaped_text
 
 __all__ = ["MessagesRenderer", "stop_reason"]
 
@@ -83,6 +68,8 @@ def _message_tail(model: str, tokens: tuple[int, ...], finish_reason: str, input
 
 class MessagesRenderer:
     """`/v1/messages` replies for one request."""
+
+    content_type = b"text/event-stream"
 
     def __init__(self, *, request_id: str, model: str, prompt_tokens: int) -> None:
         self.message_id = "msg_" + request_id.removeprefix("chatcmpl-")

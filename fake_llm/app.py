@@ -1,30 +1,25 @@
 """The ASGI app: the API routes as raw ASGI on the hot path, everything else through FastAPI.
 
-Why the split: `/v1/chat/completions`, `/v1/responses`, `/v1/embeddings` and Anthropic's `/v1/messages`
-carry the load the benchmarks measure, and the perf target is a bare ASGI server that only sleeps; routing
-them before FastAPI's middleware stack keeps that overhead out. Azure's routes (`/openai/...`, matched by
-`fake_llm.azure` after the exact paths miss, so they cost OpenAI's routes nothing) take the same way.
-Control and catalogue routes (`/health`, `/stats`, `/stats/reset`, `/metrics`, `/v1/models`) are ordinary
-FastAPI routes.
-
-The origin rule (`fake_llm.origins`) covers every route: the API checks it with its other header rules
-(`fake_llm.request_headers`), the control routes here, so no web page can reset `/stats` mid-run either.
-"""
+The origin rule covers every route: the API checks it with its header rules, the control routes here."""
 
 from __future__ import annotations
+
+import json
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException
 
 from fake_llm.asgi import Receive, Scope, Send, send_response
-from fake_llm.azure import AZURE, NOT_FOUND, azure_route
+from fake_llm.azure import AZURE, NOT_FOUND
+from fake_llm.bedrock import BEDROCK, read_as_json
 from fake_llm.config import FakeLLMConfig
 from fake_llm.dialects import OPENAI
 from fake_llm.engine import Engine
+from fake_llm.gemini import GEMINI, gemini_caller, gemini_model
 from fake_llm.metrics import CONTENT_TYPE, render_metrics
 from fake_llm.origins import OriginPolicy
-from fake_llm.routes import API_PATHS, DIALECTS
+from fake_llm.routes import API_PATHS, DIALECTS, FAMILY_PREFIXES, family_route
 
 __all__ = ["DEFAULT_MODELS", "FakeLLMApp", "create_app"]
 
@@ -43,17 +38,23 @@ class FakeLLMApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             route = API_PATHS.get(scope["path"])
-            if route is None and scope["path"].startswith("/openai/"):
-                route = azure_route(scope["path"])
-                if route is None:  # Azure's answer to any other URL under /openai/
-                    await send_response(send, 404, AZURE.error_body(404, NOT_FOUND), [], b"application/json")
+            if route is None and scope["path"].startswith(FAMILY_PREFIXES):
+                route, missing = family_route(scope["path"])
+                if missing is not None:  # the family's answer to any other URL under its prefix
+                    message = NOT_FOUND if missing is AZURE else f"Unknown request URL: {scope['path']}"
+                    body = missing.error_body(404, message)
+                    await send_response(send, 404, body, missing.error_headers(404), b"application/json")
                     return
+                if route is not None and DIALECTS[route] is BEDROCK:
+                    read_as_json(scope)
             if route is not None:
                 if scope["method"] == "POST":
                     await self.engine.handle(route, scope, receive, send)
                 else:
-                    body = DIALECTS[route].error_body(405, f"{scope['path']} only accepts POST")
-                    await send_response(send, 405, body, [(b"allow", b"POST")], b"application/json")
+                    dialect = DIALECTS[route]
+                    body = dialect.error_body(405, f"{scope['path']} only accepts POST")
+                    headers = [(b"allow", b"POST"), *dialect.error_headers(405)]
+                    await send_response(send, 405, body, headers, b"application/json")
                 return
             if not self._origin_allowed(scope):
                 body = OPENAI.error_body(
@@ -82,12 +83,27 @@ def create_app(config: FakeLLMConfig | None = None) -> FakeLLMApp:
     return FakeLLMApp(config or FakeLLMConfig())
 
 
+def _gemini(request: Request) -> bool:
+    return gemini_caller(request.scope["headers"], request.scope["query_string"])
+
+
 def _model_doc(model_id: str, request: Request) -> dict[str, object]:
-    # The Anthropic SDK sends `anthropic-version` on every call: it gets Anthropic's model shape.
+    # The Anthropic SDK sends `anthropic-version` on every call, google-genai its key: each gets its shape.
+    if _gemini(request):
+        return gemini_model(model_id)
     if "anthropic-version" in request.headers:
         created = "2023-11-14T22:13:20Z"
         return {"type": "model", "id": model_id, "display_name": model_id, "created_at": created}
     return {"id": model_id, "object": "model", "created": 1700000000, "owned_by": "awaitbench"}
+
+
+def _model_not_found(model_id: str, request: Request) -> JSONResponse:
+    if _gemini(request):
+        body = GEMINI.error_body(404, f"models/{model_id} is not found.")
+        return JSONResponse(json.loads(body), status_code=404)
+    message = f"The model `{model_id}` does not exist or you do not have access to it."
+    error = {"message": message, "type": "invalid_request_error", "param": None, "code": "model_not_found"}
+    return JSONResponse({"error": error}, status_code=404)
 
 
 def _control_app(engine: Engine) -> FastAPI:
@@ -110,26 +126,20 @@ def _control_app(engine: Engine) -> FastAPI:
         return {"status": "ok"}
 
     @app.get("/v1/models")
+    @app.get("/v1beta/models")
     async def list_models(request: Request) -> dict[str, object]:
         data = [_model_doc(m, request) for m in models]
+        if _gemini(request):
+            return {"models": data}
         if "anthropic-version" in request.headers:
             return {"data": data, "has_more": False, "first_id": models[0], "last_id": models[-1]}
         return {"object": "list", "data": data}
 
     @app.get("/v1/models/{model_id}")
+    @app.get("/v1beta/models/{model_id}")
     async def get_model(model_id: str, request: Request) -> JSONResponse:
         if strict and model_id not in models:
-            return JSONResponse(
-                {
-                    "error": {
-                        "message": f"The model `{model_id}` does not exist or you do not have access to it.",
-                        "type": "invalid_request_error",
-                        "param": None,
-                        "code": "model_not_found",
-                    }
-                },
-                status_code=404,
-            )
+            return _model_not_found(model_id, request)
         return JSONResponse(_model_doc(model_id, request))
 
     @app.get("/stats")

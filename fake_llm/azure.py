@@ -1,25 +1,7 @@
 """Azure OpenAI's routes, a dialect of the one engine: the paths, what a request must carry, the error shape.
 
-Why a dialect and not a copy: Azure serves OpenAI's request and reply bodies under other URLs, so the
-engine, the renderers, the latency model, faults, stats and connection accounting are OpenAI's; what
-differs is the URL, the credentials, the `api-version` query parameter, the error shape and the rate-limit
-headers. The official SDK's `AzureOpenAI` / `AsyncAzureOpenAI` (`openai/lib/azure.py`) calls:
-
-    POST /openai/deployments/{deployment}/chat/completions?api-version=...   (streaming included)
-    POST /openai/deployments/{deployment}/embeddings?api-version=...
-    POST /openai/responses?api-version=...                                  (model in the body)
-    POST /openai/v1/chat/completions | /openai/v1/embeddings | /openai/v1/responses   (the v1 API:
-         the plain `OpenAI` client with base_url `{endpoint}/openai/v1/`; no api-version needed)
-
-authenticated by an `api-key` header (`api_key=`, `AZURE_OPENAI_API_KEY`) or `Authorization: Bearer`
-(`azure_ad_token=`). Any key is accepted; none is a 401. On a deployment route the deployment is the model:
-it replaces the body's `model` in the reply and is what `--models` checks.
-
-A dated route without `api-version` is Azure's 404, `{"error": {"code": "404", "message": "Resource not
-found"}}` (Azure answers 404, not 400, for a missing version: MicrosoftDocs/azure-docs#114602); errors
-are `{"error": {"code", "message"}}`; rate-limit headers are `x-ratelimit-{limit,remaining}-{requests,tokens}`
-(Azure sends no reset header: `retry-after` and `retry-after-ms` on the 429 say when to come back).
-"""
+OpenAI's bodies, engine and limits under Azure's URLs, credentials, `api-version`, errors and rate-limit
+headers."""
 
 from __future__ import annotations
 
@@ -120,7 +102,10 @@ class AzureDialect:
         code = code or _CODES.get(status, str(status))
         return json.dumps({"error": {"code": code, "message": message}}).encode()
 
-    def fault_body(self, status: str) -> bytes:
+    def error_headers(self, status: int) -> Headers:
+        return []
+
+    def fault_body(self, status: str, retry_after_s: float) -> bytes:
         code, message = _FAULTS[status]
         return json.dumps({"error": {"code": code, "message": message}}).encode()
 

@@ -1,13 +1,4 @@
-"""Sending a reply that is generated while it is sent: 64 KiB at a time, yielding to the loop between.
-
-Why: a large but allowed reply (32k tokens, 2,048 embeddings) built whole cost memory in proportion to the
-reply (a 1e8-token reply grew the process to gigabytes) and blocked the event loop while it was built
-(`/health` stalled for seconds). Sent in chunks, it costs one chunk of memory plus what the transport
-buffers (uvicorn's `send` waits while the client is slow to read), and other requests run between chunks.
-
-A reply that fits in the first chunk (every usual one) is sent exactly as before: one body with
-`content-length`. A larger one has no `content-length` and goes out with chunked transfer encoding.
-"""
+"""Sending a reply that is generated while it is sent: 64 KiB at a time, yielding to the loop between."""
 
 from __future__ import annotations
 

@@ -1,111 +1,97 @@
 """The fake LLM's command line: `python -m fake_llm`, mounted as `awaitbench fake-llm` by the awaitbench CLI.
 
-Every flag is generated from `fake_llm.settings.SETTINGS` (itself generated from the config dataclasses), so
-a new knob appears here, in the config file and in the env vars at once.
-Precedence: preset < --config FILE < AWAITBENCH_FAKE_LLM_* env vars < explicit flags.
-
-`add_arguments` and `run` are what a host CLI mounts; `run` raises ConfigError (a usage error) or ServeError
-(an environment error: port, host, TLS directory), both exit 2, and leaves the message and exit code to the
-host. `main` is the standalone host.
-"""
+Flags, config file and env vars come from `fake_llm.settings.OPTIONS`; `add_arguments` and `run` are what
+a host CLI mounts, `main` is the standalone host."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import os
-import signal
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import FrameType
-from typing import NoReturn
 
+from awaitbench.options import OneLineParser, interrupt_on_sigterm
+from fake_llm.config import FakeLLMConfig
 from fake_llm.errors import ConfigError, ServeError
-from fake_llm.layers import load_config
-from fake_llm.presets import describe_presets
-from fake_llm.settings import DEFAULT_PRESET, ENV_PREFIX, SETTINGS, Setting
+from fake_llm.presets import describe_presets, preset_values
+from fake_llm.settings import DEFAULT_PRESET, ENV_PREFIX, OPTIONS
 
 __all__ = [
     "DESCRIPTION",
     "HELP",
     "PROG",
     "add_arguments",
-    "add_setting_arguments",
     "build_parser",
     "flag_settings",
+    "load_config",
     "main",
     "run",
 ]
 
 PROG = "python -m fake_llm"
-HELP = "Serve the fake LLM (OpenAI, Azure OpenAI and Anthropic APIs)"
+HELP = "Serve the fake LLM (OpenAI, Azure OpenAI, Anthropic, Gemini and Bedrock APIs)"
 DESCRIPTION = (
-    "Serve a fake LLM API (OpenAI's, Azure OpenAI's and Anthropic's routes) with configurable latency, "
+    "Serve a fake LLM API (OpenAI's, Azure OpenAI's, Anthropic's, Gemini's and Bedrock Runtime's routes) "
+    "with configurable latency, "
     "capacity and faults. "
     f"Every flag is also a config-file key and an env var ({ENV_PREFIX}<NAME>). "
     "Precedence: preset < --config < env < flags."
 )
-_DEST_PREFIX = "fake_llm__"
 _LOG_PREFIX = "fake-llm"
-
-
-def _setting_help(setting: Setting) -> str:
-    help_ = f"{setting.help} [default {setting.default!r}]"
-    if setting.choices:
-        help_ += f" {{{','.join(setting.choices)}}}"
-    return help_
-
-
-def add_setting_arguments(parser: argparse.ArgumentParser, names: Iterable[str] | None = None) -> None:
-    """One flag per setting (all of them, or those in `names`); an unset flag leaves no attribute.
-
-    Values stay strings here: `flag_settings` collects them and `fake_llm.layers.load_config` parses them,
-    so a flag, an env var and a TOML key are checked by the same code.
-    """
-    chosen = SETTINGS.values() if names is None else [SETTINGS[name] for name in names]
-    for setting in chosen:
-        if setting.kind is bool:
-            parser.add_argument(
-                setting.flag,
-                dest=_DEST_PREFIX + setting.name,
-                default=argparse.SUPPRESS,
-                action=argparse.BooleanOptionalAction,
-                help=_setting_help(setting),
-            )
-        else:
-            parser.add_argument(
-                setting.flag,
-                dest=_DEST_PREFIX + setting.name,
-                default=argparse.SUPPRESS,
-                metavar=setting.name.upper(),
-                help=_setting_help(setting),
-            )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Every flag of the fake LLM: --preset, --config, --list-presets and one per setting."""
     parser.add_argument(
         "--preset",
-        dest=_DEST_PREFIX + "preset",
         metavar="NAME",
-        default=argparse.SUPPRESS,
         help=f"named latency profile (default {DEFAULT_PRESET}; see --list-presets)",
     )
     parser.add_argument(
         "--config", type=Path, metavar="FILE", help="TOML file of settings (flat or by section)"
     )
     parser.add_argument("--list-presets", action="store_true", help="print the presets and exit")
-    add_setting_arguments(parser)
+    OPTIONS.add_arguments(parser)
 
 
 def flag_settings(args: argparse.Namespace) -> dict[str, object]:
     """The flags given on the command line by setting name (plus "preset"), for `load_config(flags=...)`."""
-    return {
-        key.removeprefix(_DEST_PREFIX): value
-        for key, value in vars(args).items()
-        if key.startswith(_DEST_PREFIX)
-    }
+    preset = getattr(args, "preset", None)
+    return {**OPTIONS.from_args(args), **({"preset": preset} if preset else {})}
+
+
+def load_config(
+    *,
+    flags: Mapping[str, object] | None = None,
+    env: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> FakeLLMConfig:
+    """The validated config from its layers: preset < config file < env < flags (each optional).
+
+    Args:
+        flags: values by setting name (plus "preset"); strings are parsed.
+        env: an environment; its `AWAITBENCH_FAKE_LLM_*` keys are read (`..._CONFIG` may name the file).
+        config_file: a TOML file with setting names as keys (flat or by section).
+
+    Raises:
+        ConfigError: an unknown name, a value of the wrong type, or a value out of range.
+    """
+    flags = dict(flags or {})
+    env_values = OPTIONS.from_env(env or {}, extras=("config", "preset"))
+    env_file = env_values.pop("config", None)
+    config_file = Path(env_file) if config_file is None and env_file else config_file
+    file_values = OPTIONS.from_toml(config_file, extras=("preset",)) if config_file is not None else {}
+    named = [layer.pop("preset", None) for layer in (flags, env_values, file_values)]
+    preset = str(next((name for name in named if name), DEFAULT_PRESET))
+    layers = [
+        (preset_values(preset), f"preset {preset}"),
+        (file_values, f"config file {config_file}"),
+        (env_values, "env"),
+        (flags, "flag"),
+    ]
+    return OPTIONS.build(OPTIONS.merge(layers))
 
 
 def _say(message: str) -> None:
@@ -138,7 +124,7 @@ def run(args: argparse.Namespace, *, env: Mapping[str, str] | None = None) -> in
     ensure_bindable(srv.host, srv.port)
     tls = make_tls_files(config.network.tls_dir) if config.network.tls else None
     origin = f"{'https' if tls else 'http'}://{srv.host}:{srv.port}"
-    _say(f"serving on {origin}/v1 (OpenAI SDK base_url; the Anthropic SDK takes {origin})")
+    _say(f"serving on {origin}/v1 (OpenAI SDK base_url; Anthropic's, Gemini's and Bedrock's take {origin})")
     if tls:
         _say(f"TLS CA certificate: {tls.ca_path} (e.g. SSL_CERT_FILE={tls.ca_path})")
     # uvicorn re-raises the stop signal after its graceful shutdown; that is a clean exit.
@@ -148,23 +134,11 @@ def run(args: argparse.Namespace, *, env: Mapping[str, str] | None = None) -> in
     return 0
 
 
-class _OneLineParser(argparse.ArgumentParser):
-    """argparse prints the whole usage block on error; one line is what a user (or a log) can read."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{_LOG_PREFIX}: error: {message} (see '{self.prog} --help')\n")
-
-
 def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     """The standalone parser: `add_arguments` on a parser whose errors are one line (exit 2)."""
-    parser = _OneLineParser(prog=prog, description=DESCRIPTION)
+    parser = OneLineParser(prog=prog, description=DESCRIPTION, tag=_LOG_PREFIX)
     add_arguments(parser)
     return parser
-
-
-def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
-    # SIGTERM (a parent process, `timeout`) must stop the server exactly like Ctrl-C does.
-    raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -172,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     taken port, a foreign host, an unwritable TLS directory), 130 on Ctrl-C before serving; errors are one
     line on stderr."""
     args = build_parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    interrupt_on_sigterm()
     try:
         return run(args)
     except (ConfigError, ServeError) as exc:

@@ -1,27 +1,7 @@
 """Connections: exact accounting, the client-went-away signal, and the guards on reading a request head.
 
-Why a protocol subclass: ASGI never tells an app that a TCP connection was opened or lost, but
-"a client built per request opens a connection per request" is the signal the `per_request_client`
-scenario rests on, the simulated handshake must be charged on exactly a connection's first request, and a
-request whose client went away must stop at once (free its capacity slot, count 499) instead of sleeping
-to its deadline. uvicorn accepts a protocol class (`uvicorn.Config(http=cls)`), so we count in
-`connection_made`/`connection_lost`, look a connection up by the client address in the request's scope
-(unique while the connection lives), and cancel the request task a lost connection was serving.
-
-The same hooks guard the head of a request, which uvicorn reads with no limit of its own:
-- time: a connection must complete a request head within `header_timeout_s` of opening (and a later head,
-  or a request body, within one to two timeouts of starting it), else it is closed. uvicorn's keep-alive
-  timeout only starts after a response, so a connection that never sends a byte would stay forever.
-- size (httptools only; h11 has its own limit, `h11_max_incomplete_event_size`): httptools buffers a header
-  line of any length, so more than `max_header_bytes` without a complete head gets 431 (in Anthropic's error
-  shape when the request line names `/v1/messages`); the connection is half-closed and what the client
-  still sends is dropped until it closes (or the head timeout does).
-Both are cheap: one timer per connection per timeout, and a byte count per read of a head.
-
-With httptools, a complete head also installs the coalescing cycle (`fake_llm.http_cycle`) on the request
-uvicorn just created; the guards read only state that cycle keeps as uvicorn does (`more_body`,
-`response_started`, `response_complete`, the keep-alive timer it arms through `on_response`).
-"""
+A uvicorn protocol subclass counts connections, cancels the request of a lost one (499), and bounds how
+long and how large a request head may be."""
 
 from __future__ import annotations
 
@@ -31,7 +11,7 @@ from typing import Any
 
 from fake_llm.dialects import OPENAI, Dialect
 from fake_llm.http_cycle import install as install_coalescing
-from fake_llm.routes import API_PATHS, DIALECTS
+from fake_llm.routes import API_PATHS, DIALECTS, FAMILY_PREFIXES, family_route
 from fake_llm.stats import ServerStats
 
 __all__ = ["Connection", "ConnectionTracker", "HeadLimits", "protocol_class"]
@@ -42,15 +22,30 @@ _HEAD_MESSAGE = "The request line and headers are too large (fake_llm --max-head
 def _head_too_large(dialect: Dialect) -> bytes:
     """The whole 431 response, in `dialect`'s error shape (written by hand: no ASGI cycle exists yet)."""
     body = dialect.error_body(431, _HEAD_MESSAGE, code="request_header_fields_too_large")
+    extra = b"".join(name + b": " + value + b"\r\n" for name, value in dialect.error_headers(431))
     return (
         b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: application/json\r\n"
-        b"content-length: %d\r\nconnection: close\r\n\r\n%s" % (len(body), body)
+        b"content-length: %d\r\n%sconnection: close\r\n\r\n%s" % (len(body), extra, body)
     )
 
 
 # By request path, in the route's error shape; any other path (a control route) in OpenAI's.
 _HEAD_TOO_LARGE = {path.encode(): _head_too_large(DIALECTS[route]) for path, route in API_PATHS.items()}
 _HEAD_TOO_LARGE_OTHER = _head_too_large(OPENAI)
+
+
+def _head_refusal(path: bytes) -> bytes:
+    """The 431 for a request line naming `path`, in the error shape of its API."""
+    known = _HEAD_TOO_LARGE.get(path)
+    if known is not None:
+        return known
+    text = path.decode("latin-1")
+    if text.startswith(FAMILY_PREFIXES):
+        route, missing = family_route(text)
+        dialect = DIALECTS[route] if route is not None else missing
+        if dialect is not None:
+            return _head_too_large(dialect)
+    return _HEAD_TOO_LARGE_OTHER
 
 
 class Connection:
@@ -208,7 +203,7 @@ class _HeadSize(_Tracked):
     def _fake_llm_refuse_head(self) -> None:
         # The path is known once the request line is (httptools hands the URL over as it arrives).
         path = getattr(self, "url", b"").partition(b"?")[0]
-        self.transport.write(_HEAD_TOO_LARGE.get(path, _HEAD_TOO_LARGE_OTHER))
+        self.transport.write(_head_refusal(path))
         if self.transport.can_write_eof():
             # Half-close and keep reading: closing with unread input would send a reset, and the client
             # could lose the 431 before reading it.

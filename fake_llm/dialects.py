@@ -1,15 +1,6 @@
 """How each API family spells what the engine decided: error bodies, rate-limit headers, the request id.
 
-Why a second dialect and not a second engine: OpenAI's routes, Anthropic's `/v1/messages` and Azure's routes
-(`fake_llm.azure`) share the latency model, faults, schedules, queue, connection accounting and stats; they
-differ only in how an error, a rate-limit state or a request id is written on the wire, and in what a
-request must carry besides its body. The engine asks the route's dialect for those and nothing else (the
-reply bodies are the renderers' job: `fake_llm.wire`, `fake_llm.anthropic_wire`).
-
-    OpenAI:    {"error": {"message", "type", "param", "code"}}  x-ratelimit-reset-requests: 6m0s
-    Anthropic: {"type": "error", "error": {"type", "message"}}  anthropic-ratelimit-requests-reset: <RFC3339>
-    Azure:     {"error": {"code", "message"}}                   x-ratelimit-remaining-requests: 12
-"""
+One engine for OpenAI, Anthropic, Azure, Gemini and Bedrock; docs/fake_llm.md shows each family's shapes."""
 
 from __future__ import annotations
 
@@ -36,8 +27,13 @@ class Dialect(Protocol):
         """The error document for `status` with `message` (which names the field at fault)."""
         ...
 
-    def fault_body(self, status: str) -> bytes:
-        """The error document of an injected fault ("429", "500", "503", "529")."""
+    def error_headers(self, status: int) -> Headers:
+        """Headers an error reply with `status` carries besides the body (Bedrock's exception name)."""
+        ...
+
+    def fault_body(self, status: str, retry_after_s: float) -> bytes:
+        """The error document of an injected fault ("429", "500", "503", "529") or a refused 429, whose
+        client may come back after `retry_after_s`."""
         ...
 
     def rate_headers(self, decision: RateDecision) -> Headers:
@@ -89,7 +85,10 @@ class OpenAIDialect:
         type_ = "invalid_request_error" if status < 500 else "server_error"
         return error_body(message, type_=type_, param=param, code=code)
 
-    def fault_body(self, status: str) -> bytes:
+    def error_headers(self, status: int) -> Headers:
+        return []
+
+    def fault_body(self, status: str, retry_after_s: float) -> bytes:
         message, type_, code = _OPENAI_FAULTS[status]
         return error_body(message, type_=type_, code=code)
 
@@ -151,7 +150,10 @@ class AnthropicDialect:
         type_ = _ANTHROPIC_TYPES.get(status, "invalid_request_error" if status < 500 else "api_error")
         return json.dumps({"type": "error", "error": {"type": type_, "message": message}}).encode()
 
-    def fault_body(self, status: str) -> bytes:
+    def error_headers(self, status: int) -> Headers:
+        return []
+
+    def fault_body(self, status: str, retry_after_s: float) -> bytes:
         return self.error_body(int(status), _ANTHROPIC_FAULTS[status])
 
     def rate_headers(self, decision: RateDecision) -> Headers:

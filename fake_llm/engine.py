@@ -1,26 +1,8 @@
 """The life of one API request: admit, queue, plan its latency, then answer on schedule.
 
-Timing is computed from the request's arrival and every wait sleeps to an absolute deadline (never "sleep
-itl" in a loop), so inter-token latency cannot drift and the scheduling error (actual minus intended
-completion) measures only the event loop's lateness. Intended latency of a completion is
-`rtt + handshake (a connection's first request) + prefill + ttft + (tokens - 1) * itl`.
-
-The steps: `Engine.handle` records the outcome whatever happens; `_serve` reads and admits the request
-(headers, body size, bad request, injected error, hang, rate limit, queue); `_plan` decides everything
-about the answer once (a `Plan`: fault, token count, deadlines); `_answer` renders it and hands it to one of
-two paths, `_send_whole` (a JSON body at the end deadline) or `_send_stream` (SSE, one deadline per token).
-
-OpenAI's routes, Anthropic's `/v1/messages` and Azure's routes go through the same steps, the admission
-rules and limits included: the route's dialect (`fake_llm.dialects`, `fake_llm.azure`, by route in
-`fake_llm.routes`) checks what the request must carry besides its body and spells errors (a 413, 415 or 403
-as much as an injected 500), rate-limit headers and the request id, its renderer the reply.
-
-A client that goes away is noticed at once, not at the next write: its connection's `connection_lost`
-cancels the request task (`fake_llm.connections`), and `handle` turns that cancellation into a 499 (and a
-counted disconnect if the answer had started), which also frees the request's capacity slot or queue place.
-Replies over `WHOLE_REPLY_TOKENS` tokens, and embeddings, are generated while they are sent
-(`fake_llm.bodies`), so memory stays proportional to a 64 KiB chunk whatever the reply's size.
-"""
+Every wait sleeps to an absolute deadline from the request's arrival; `handle` records the outcome,
+`_serve` admits, `_plan` decides, `_send_whole` or `_send_stream` answers. A client that goes away is a
+499 at once."""
 
 from __future__ import annotations
 
@@ -36,6 +18,8 @@ from typing import NamedTuple
 from fake_llm.anthropic_request import MessagesRequest
 from fake_llm.anthropic_wire import MessagesRenderer
 from fake_llm.asgi import BodyTooLarge, Headers, Receive, Scope, Send, read_body, send_response
+from fake_llm.bedrock_request import ConverseRequest, InvokeRequest
+from fake_llm.bedrock_wire import ConverseRenderer, InvokeStreamRenderer
 from fake_llm.bodies import first_chunk, send_rest
 from fake_llm.capacity import ConcurrencyGate, QueueFull, RateLimiter
 from fake_llm.config import FakeLLMConfig, FaultKind
@@ -43,7 +27,16 @@ from fake_llm.connections import Connection, ConnectionTracker
 from fake_llm.dialects import Dialect
 from fake_llm.distributions import sample
 from fake_llm.faults import FaultPicker
+from fake_llm.gemini_request import GeminiEmbedRequest, GenerateRequest
+from fake_llm.gemini_wire import GeminiRenderer
 from fake_llm.http_cycle import TRUSTED_HEADERS
+from fake_llm.openai_wire import (
+    ChatRenderer,
+    ResponsesRenderer,
+    TokenChunks,
+    chat_completion,
+    embeddings_pieces,
+)
 from fake_llm.origins import OriginPolicy
 from fake_llm.parse_cache import ParseCache
 from fake_llm.parse_worker import ParseUnavailable, ParseWorker
@@ -52,13 +45,11 @@ from fake_llm.request_headers import HeaderOverrides, HeaderRules
 from fake_llm.routes import DIALECTS, ApiRequest, Route
 from fake_llm.stats import ServerStats
 from fake_llm.textgen import CACHED_PROMPT_BYTES, WHOLE_REPLY_TOKENS, LazyTokens, completion_tokens
-from fake_llm.wire import ChatRenderer, ResponsesRenderer, TokenChunks, chat_completion, embeddings_pieces
 
 __all__ = ["DIALECTS", "Engine", "Plan", "Route"]
 
 _log = logging.getLogger("fake_llm")
 _JSON = b"application/json"
-_SSE = b"text/event-stream"
 _TRICKLE_PIECES = 8
 _ERROR_FAULTS = frozenset({"429", "500", "503", "529"})
 _RETRIED_FAULTS = frozenset({"429", "503", "529"})  # the ones that carry Retry-After
@@ -139,7 +130,7 @@ def _retry_after(wait_s: float) -> Headers:
     ]
 
 
-def _stream_start(plan: Plan, now: float, headers: Headers) -> dict[str, object]:
+def _stream_start(plan: Plan, now: float, headers: Headers, content_type: bytes) -> dict[str, object]:
     """The `http.response.start` of a stream whose first token is due `now`, with its timing headers."""
     _, _, _, arrival, start, first, end, _ = plan
     headers += [
@@ -151,7 +142,7 @@ def _stream_start(plan: Plan, now: float, headers: Headers) -> dict[str, object]
     return {
         "type": "http.response.start",
         "status": 200,
-        "headers": [(b"content-type", _SSE), *headers],
+        "headers": [(b"content-type", content_type), *headers],
         TRUSTED_HEADERS: True,
     }
 
@@ -165,10 +156,25 @@ async def _end_stream(send: Send, pending: list[bytes], tail: Iterable[bytes]) -
         await send_rest(send, b"".join(pending), iter(tail))
 
 
-Renderer = ChatRenderer | ResponsesRenderer | MessagesRenderer
+Renderer = (
+    ChatRenderer
+    | ResponsesRenderer
+    | MessagesRenderer
+    | GeminiRenderer
+    | ConverseRenderer
+    | InvokeStreamRenderer
+)
 
 
-def _renderer(request: ChatRequest | ResponsesRequest | MessagesRequest, request_id: str) -> Renderer:
+def _renderer(
+    request: ChatRequest
+    | ResponsesRequest
+    | MessagesRequest
+    | GenerateRequest
+    | ConverseRequest
+    | InvokeRequest,
+    request_id: str,
+) -> Renderer:
     """The renderer of `request`'s route (its reply's wire format)."""
     if isinstance(request, ChatRequest):
         return ChatRenderer(
@@ -181,7 +187,11 @@ def _renderer(request: ChatRequest | ResponsesRequest | MessagesRequest, request
         return MessagesRenderer(
             request_id=request_id, model=request.model, prompt_tokens=request.input_tokens
         )
-    return ResponsesRenderer(request_id=request_id, model=request.model, prompt_tokens=request.input_tokens)
+    if isinstance(request, ResponsesRequest):
+        return ResponsesRenderer(
+            request_id=request_id, model=request.model, prompt_tokens=request.input_tokens
+        )
+    return request.renderer(request_id)  # Gemini's and Bedrock's requests name their reply's format
 
 
 class _Exchange:
@@ -257,8 +267,9 @@ class Engine:
             _log.exception("fake_llm failed on %s", route)
             if exchange.status == "000":
                 exchange.status = "500"
-                body = DIALECTS[route].error_body(500, "fake_llm internal error")
-                await send_response(send, 500, body, [], _JSON)
+                dialect = DIALECTS[route]
+                body = dialect.error_body(500, "fake_llm internal error")
+                await send_response(send, 500, body, dialect.error_headers(500), _JSON)
         finally:
             if conn is not None:
                 conn.task = None
@@ -314,8 +325,8 @@ class Engine:
             return
         n_tokens = self._output_tokens(request, overrides)
         tokens = request.input_tokens + n_tokens
-        if self._rate_limited and not self._rate_allowed(tokens, headers, dialect):
-            await self._error(send, loop, arrival + network_s, "429", headers, exchange, dialect, retry=False)
+        if self._rate_limited and (wait_s := self._rate_wait(tokens, headers, dialect)) is not None:
+            await self._error(send, loop, arrival + network_s, "429", headers, exchange, dialect, wait_s)
             return
         gate = self._gate
         queued = False
@@ -360,13 +371,15 @@ class Engine:
         while (await receive())["type"] != "http.disconnect":
             pass
 
-    def _rate_allowed(self, tokens: int, headers: Headers, dialect: Dialect) -> bool:
-        """Charge the rate limits; adds the limit headers (and Retry-After when refused) to `headers`."""
+    def _rate_wait(self, tokens: int, headers: Headers, dialect: Dialect) -> float | None:
+        """Charge the rate limits; adds the limit headers (and Retry-After when refused) to `headers`.
+        Returns None when allowed, else the wait (s) before the limits allow it."""
         decision = self._limiter.check(tokens)
         headers += dialect.rate_headers(decision)
-        if not decision.allowed:
-            headers += _retry_after(decision.retry_after_s)
-        return decision.allowed
+        if decision.allowed:
+            return None
+        headers += _retry_after(decision.retry_after_s)
+        return decision.retry_after_s
 
     async def _refuse(
         self,
@@ -390,7 +403,7 @@ class Engine:
             )
         exchange.status = str(exc.status)
         error = dialect.error_body(exc.status, exc.message, param=exc.param, code=exc.code)
-        await send_response(send, exc.status, error, [], _JSON)
+        await send_response(send, exc.status, error, dialect.error_headers(exc.status), _JSON)
 
     def _output_tokens(self, request: ApiRequest, o: HeaderOverrides) -> int:
         if isinstance(request, EmbeddingsRequest):
@@ -499,6 +512,8 @@ class Engine:
         return self._send_whole(plan, end, payload, send, loop, conn, headers, exchange)
 
     def _embeddings(self, request: EmbeddingsRequest) -> Iterator[bytes]:
+        if isinstance(request, GeminiEmbedRequest):
+            return request.pieces(self.config.server.seed)  # Gemini's embeddings and token counts
         return embeddings_pieces(
             seed=self.config.server.seed,
             model=request.model,
@@ -517,20 +532,23 @@ class Engine:
         headers: Headers,
         exchange: _Exchange,
         dialect: Dialect,
-        *,
-        retry: bool = True,
+        limiter_wait_s: float | None = None,
     ) -> None:
-        """An error reply at `deadline`: an injected fault, or a 429 (`retry=False`: the rate limiter
-        already set Retry-After)."""
-        if retry and status in _RETRIED_FAULTS:
-            headers = headers + self._retry_after_headers
-            if status == "429" and not self._rate_limited:
-                headers += dialect.throttled_headers(self.config.faults.retry_after_ms / 1000)
+        """An error reply at `deadline`: an injected fault or a full queue (Retry-After: `retry_after_ms`), or
+        the rate limiter's 429 (`limiter_wait_s`: its wait, already in the headers)."""
+        retry_after_s = limiter_wait_s
+        if retry_after_s is None:
+            retry_after_s = self.config.faults.retry_after_ms / 1000
+            if status in _RETRIED_FAULTS:
+                headers = headers + self._retry_after_headers
+                if status == "429" and not self._rate_limited:
+                    headers += dialect.throttled_headers(retry_after_s)
         delay = deadline - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
         exchange.status = status
-        await send_response(send, int(status), dialect.fault_body(status), headers, _JSON)
+        body = dialect.fault_body(status, retry_after_s)
+        await send_response(send, int(status), body, headers + dialect.error_headers(int(status)), _JSON)
 
     async def _send_stream(
         self,
@@ -551,7 +569,7 @@ class Engine:
         _, fault, n_tokens, _, _, first, end, itl_s = plan
         if first > loop.time():
             await _sleep_until(loop, first)
-        await send(_stream_start(plan, loop.time(), headers))
+        await send(_stream_start(plan, loop.time(), headers, renderer.content_type))
         exchange.status = "200"
         cut_at = n_tokens // 2 if fault == "disconnect" else -1
         pending = [renderer.stream_head()]

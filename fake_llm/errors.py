@@ -1,11 +1,6 @@
-"""Errors fake_llm raises; its CLI (`python -m fake_llm`, or `awaitbench fake-llm`) maps them to exit codes.
+"""Errors fake_llm raises: ConfigError (usage) and ServeError (environment), both exit 2.
 
-ConfigError is a usage error and ServeError an environment error (the configuration is valid but this machine
-refuses it: a taken port, a host that is not ours, an unwritable `--tls-dir`); both exit 2, as usage and
-environment errors do in every awaitbench command (docs/contracts.md). StatsFormatError is raised on the
-reading side of `/stats` (`StatsSnapshot.from_json`). Each carries a one-line message that names the
-setting, resource or key and the fix.
-"""
+StatsFormatError is raised on the reading side of `/stats`."""
 
 from __future__ import annotations
 

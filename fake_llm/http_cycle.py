@@ -1,23 +1,15 @@
 """uvicorn's httptools request/response cycle, with one write per reply for the engine's own responses.
 
-Why: at saturation the CPU a reply costs is mostly the HTTP layer's, not fake_llm's. Stock uvicorn writes
-the status line and headers as soon as `http.response.start` arrives (one `send` system call), then the body
-(a second one), and checks every header against two regular expressions. The engine's replies always send
-the body right after the start, and their headers are built by fake_llm from numbers and fixed names, so
-for them this cycle keeps the head and writes it together with the first body part: one system call per
-non-streaming reply instead of two, and no per-header validation. Every other response (the FastAPI control
-routes) and every other case (a HEAD request, an access log, paused writes) goes through uvicorn unchanged.
-
-The engine marks its messages with `TRUSTED_HEADERS: True`; under another ASGI server the key is ignored.
-Measured in docs/perf.md. The fields used are uvicorn's (0.54) `RequestResponseCycle` state; a test serves
-every kind of reply through it, so a uvicorn that changed them fails there, not in production.
-"""
+Messages marked `TRUSTED_HEADERS: True` skip header validation and go out with their first body part in
+one system call; every other response goes through uvicorn unchanged."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, RequestResponseCycle
+
+from fake_llm.lingering_close import linger
 
 __all__ = ["TRUSTED_HEADERS", "CoalescingCycle", "install"]
 
@@ -103,7 +95,10 @@ class CoalescingCycle(RequestResponseCycle):
             self.response_complete = True
             self.message_event.set()
             if not self.keep_alive:
-                self.transport.close()
+                if self.more_body:  # refused before its body ended (a 413): the client must read this first
+                    linger(self.transport)
+                else:
+                    self.transport.close()
             self.on_response()
 
 

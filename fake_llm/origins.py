@@ -1,16 +1,4 @@
-"""Which browser origins may call fake_llm: loopback ones, plus any the operator allows.
-
-Why: a POST with `Content-Type: text/plain` (or a form) is a "simple" request that a browser sends
-cross-origin without a CORS preflight, so any web page open in the user's browser could drive a fake_llm
-on localhost (and, before the request limits, take the machine down with one request). Browsers always
-send `Origin` on a cross-origin request and on every POST, so refusing a foreign `Origin` (403) shuts
-that door, including DNS rebinding (the page's origin stays the attacker's name). Clients that are not
-browsers (the SDK, curl, Locust) send no `Origin` and are not affected.
-
-Loopback origins are allowed: `localhost` and `*.localhost`, `127.0.0.0/8` and `[::1]`, any scheme and
-port; a page served from this machine could reach fake_llm anyway. `Origin: null` (sandboxed frames,
-`file://` pages) is foreign.
-"""
+"""Which browser origins may call fake_llm: loopback ones, plus any the operator allows (others get 403)."""
 
 from __future__ import annotations
 

@@ -1,13 +1,4 @@
-"""Parsed requests kept by body, within a memory budget in bytes.
-
-Why cache: a load test repeats the same few bodies, and decoding plus validating them again was a fifth of
-the hot path. Why a budget in bytes rather than a number of entries: an entry is as large as its body, and
-ten different 20 MB bodies held half a gigabyte in a 1,024-entry cache. Each entry is charged twice its body
-(the body is the key; the parsed request holds about as much again: the prompt, or the embeddings texts)
-plus a fixed overhead; the oldest entries leave first (an OrderedDict: O(1) however many leave). A hit is
-one lookup, cheaper than `functools.lru_cache`, which builds a key tuple per call. A miss is parsed here
-when the body is small, in the helper process otherwise (`fake_llm.parse_worker`).
-"""
+"""Parsed requests kept by body, within a memory budget in bytes (oldest out first)."""
 
 from __future__ import annotations
 

@@ -1,17 +1,6 @@
 """Parsing large request bodies in a helper process, so no body can stall the event loop.
 
-Why a process: decoding JSON is one C call that holds the GIL from start to end, so a thread would block the
-loop just the same, and the cost depends on the body's shape, not only its size: a 1 MiB body of tiny
-values (`[{},{},...]`, floats, token ids) took 100-400 ms to decode and check, 8 MiB several seconds,
-during which `/health` and every stream stood still. Bodies up to `IN_PROCESS_MAX_BYTES` (every usual
-request) are parsed in the server process as before, in well under a millisecond for real requests; larger
-ones go to one helper process, started on first use. The event loop only copies the bytes.
-
-The helper runs at a lower priority than the server (its work is bulk; the server's streams and `/health`
-come first), ignores Ctrl-C (the server decides when to stop; a KeyboardInterrupt traceback from a helper
-would be noise) and exits when the server does: it is shut down on a clean stop, and it polls its parent's
-pid so a `kill -9` of the server never leaves it behind.
-"""
+The helper runs at a lower priority, ignores Ctrl-C and exits with the server (it polls its parent)."""
 
 from __future__ import annotations
 

@@ -1,12 +1,6 @@
 """OpenAI's request bodies in, typed jobs out; anything malformed or over a limit is a `BadRequest` (a 4xx).
 
-Only what the latency model and the reply need is validated (model, messages/input, stream, max tokens),
-with messages that name the field, as OpenAI's do. The limits (`LimitsConfig`) are checked here too, once
-per distinct body (parsed requests are cached, `fake_llm.parse_cache`): output tokens, embeddings inputs
-and their length, JSON nesting depth; integers that no limit covers are range-checked so none can reach
-arithmetic that overflows. `BadRequest` and `parse_json` serve Anthropic's route too
-(`fake_llm.anthropic_request`); which parser a route uses is `fake_llm.routes.parse_request`.
-"""
+Limits (`LimitsConfig`) are checked once per distinct body (`fake_llm.parse_cache`)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,4 @@
-"""Named latency profiles, so a scenario says "a hosted small chat model" instead of ten numbers.
-
-A preset is a set of typed setting values, checked against `fake_llm.settings.SETTINGS` (names, types,
-choices and ranges) when it is defined, so a typo in a preset fails at import, not in a benchmark run. It
-is the lowest layer of configuration (preset < config file < env vars < explicit flags), so any single knob
-can still be overridden.
-"""
+"""Named latency profiles, so a scenario says "a hosted small chat model" instead of ten numbers."""
 
 from __future__ import annotations
 

@@ -1,16 +1,5 @@
-"""What a request's headers decide before its body is read: may it be served, and which `x-fake-*` pins.
-
-Admission rules (docs/fake_llm.md, "Limits and security"): the body must be declared
-`Content-Type: application/json` (415 otherwise: a text/plain or form POST is what a web page can send
-without a CORS preflight), and an `Origin` header must be allowed by `fake_llm.origins` (403 otherwise).
-
-Pins override the configured latency, length or fault of one request; tests and scenarios use them to force
-behaviour ("this call hangs", "this one takes 300 ms") without restarting the server. A bad value is the
-client's mistake: BadRequest, which the engine answers with 400.
-
-One pass over the headers, one dict lookup per header: the SDK sends about 15 headers on every request and
-this runs on every request.
-"""
+"""What a request's headers decide before its body is read: may it be served (415, 403), and which
+`x-fake-*` pins apply; one pass over the headers."""
 
 from __future__ import annotations
 

@@ -1,27 +1,58 @@
-"""The API routes in one place: each one's path, its wire dialect and the parser its bodies go through.
-
-OpenAI's routes (and Azure's, which carry OpenAI's bodies under other URLs: `fake_llm.azure`) are parsed by
-`fake_llm.parsing`, Anthropic's `/v1/messages` by `fake_llm.anthropic_request`,
-both within the same limits (`LimitsConfig`: JSON depth, output tokens, ...) and both raising `BadRequest`,
-which the engine writes in the route's dialect (`fake_llm.dialects`). `parse_request` is what the parse cache
-and its helper process call (`fake_llm.parse_cache`, `fake_llm.parse_worker`), whatever the route.
-"""
+"""The API routes in one place: each one's path, its wire dialect and the parser its bodies go through."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Final, Literal
 
 from fake_llm.anthropic_request import MessagesRequest
-from fake_llm.azure import AZURE, AzureRoute
+from fake_llm.azure import AZURE, AzureRoute, azure_route
+from fake_llm.bedrock import BEDROCK, BEDROCK_PREFIX, BedrockRoute, bedrock_route
+from fake_llm.bedrock_request import ConverseRequest, InvokeRequest
 from fake_llm.config import LimitsConfig
 from fake_llm.dialects import ANTHROPIC, OPENAI, Dialect
+from fake_llm.gemini import GEMINI, GEMINI_PREFIXES, GeminiRoute, gemini_route
+from fake_llm.gemini_request import GeminiEmbedRequest, GenerateRequest
 from fake_llm.parsing import ChatRequest, EmbeddingsRequest, ResponsesRequest, parse_json
 
-__all__ = ["API_PATHS", "DIALECTS", "ApiRequest", "OpenAIRoute", "Route", "parse_request"]
+__all__ = [
+    "API_FAMILIES",
+    "API_PATHS",
+    "DIALECTS",
+    "FAMILY_PREFIXES",
+    "ApiFamily",
+    "ApiRequest",
+    "OpenAIRoute",
+    "Route",
+    "family_route",
+    "parse_request",
+]
+
+ApiFamily = Literal["openai", "anthropic", "azure", "gemini", "bedrock"]
+API_FAMILIES: Final[dict[ApiFamily, str]] = {
+    "openai": "/v1",
+    "anthropic": "",
+    "azure": "",
+    "gemini": "",
+    "bedrock": "",
+}
+"""The APIs fake_llm speaks, by name, each with the path its SDK's base URL takes after fake_llm's root
+(`OPENAI_BASE_URL=http://127.0.0.1:8000/v1`, `GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:8000`); every route
+keeps the real API's path, so a request captured on its way to the real host is served as it is."""
 
 OpenAIRoute = Literal["chat.completions", "responses", "embeddings"]
-Route = OpenAIRoute | Literal["messages"] | AzureRoute
-ApiRequest = ChatRequest | ResponsesRequest | EmbeddingsRequest | MessagesRequest
+Route = OpenAIRoute | Literal["messages"] | AzureRoute | GeminiRoute | BedrockRoute
+ApiRequest = (
+    ChatRequest
+    | ResponsesRequest
+    | EmbeddingsRequest
+    | MessagesRequest
+    | GenerateRequest
+    | GeminiEmbedRequest
+    | ConverseRequest
+    | InvokeRequest
+)
 
 API_PATHS: Final[dict[str, Route]] = {
     "/v1/chat/completions": "chat.completions",
@@ -29,8 +60,28 @@ API_PATHS: Final[dict[str, Route]] = {
     "/v1/embeddings": "embeddings",
     "/v1/messages": "messages",
 }
-"""The API routes by exact path (served as raw ASGI, before FastAPI: `fake_llm.app`); Azure's, whose paths
-carry a deployment name, are matched by `fake_llm.azure.azure_route`."""
+"""The API routes by exact path (served as raw ASGI, before FastAPI: `fake_llm.app`); those whose paths
+carry a name (an Azure deployment, a Gemini or Bedrock model) are matched by `family_route`."""
+
+FAMILY_PREFIXES: Final = ("/openai/", BEDROCK_PREFIX, *GEMINI_PREFIXES)
+"""Where the routes `family_route` matches live; only a path outside `API_PATHS` is tried against them."""
+
+
+def family_route(path: str) -> tuple[Route | None, Dialect | None]:
+    """The route a path under `FAMILY_PREFIXES` names, or (None, the dialect whose 404 answers it).
+
+    A Gemini path that names no method (`/v1/models/{id}`, the model catalogue) is neither: (None, None),
+    for the control app.
+    """
+    if path.startswith("/openai/"):
+        route: Route | None = azure_route(path)
+        return route, None if route is not None else AZURE
+    if path.startswith(BEDROCK_PREFIX):
+        route = bedrock_route(path)
+        return route, None if route is not None else BEDROCK
+    route = gemini_route(path)
+    return route, GEMINI if route is None and ":" in path else None
+
 
 DIALECTS: Final[dict[Route, Dialect]] = {
     "chat.completions": OPENAI,
@@ -40,13 +91,35 @@ DIALECTS: Final[dict[Route, Dialect]] = {
     "azure.chat.completions": AZURE,
     "azure.responses": AZURE,
     "azure.embeddings": AZURE,
+    "gemini.generate": GEMINI,
+    "gemini.stream": GEMINI,
+    "gemini.embed": GEMINI,
+    "gemini.embed_one": GEMINI,
+    "gemini.count_tokens": GEMINI,
+    "bedrock.converse": BEDROCK,
+    "bedrock.converse_stream": BEDROCK,
+    "bedrock.invoke": BEDROCK,
+    "bedrock.invoke_stream": BEDROCK,
 }
 """How each route writes its errors, rate-limit headers and request id."""
 
-_AZURE_BODIES: Final[dict[Route, Route]] = {
-    "azure.chat.completions": "chat.completions",
-    "azure.responses": "responses",
-    "azure.embeddings": "embeddings",
+_PARSERS: Final[dict[Route, Callable[[dict[str, object], LimitsConfig], ApiRequest]]] = {
+    "chat.completions": ChatRequest.parse,
+    "responses": ResponsesRequest.parse,
+    "embeddings": EmbeddingsRequest.parse,
+    "messages": MessagesRequest.parse,
+    "azure.chat.completions": ChatRequest.parse,
+    "azure.responses": ResponsesRequest.parse,
+    "azure.embeddings": EmbeddingsRequest.parse,
+    "gemini.generate": partial(GenerateRequest.parse, stream=False),
+    "gemini.stream": partial(GenerateRequest.parse, stream=True),
+    "gemini.embed": partial(GeminiEmbedRequest.parse, method="batch"),
+    "gemini.embed_one": partial(GeminiEmbedRequest.parse, method="single"),
+    "gemini.count_tokens": partial(GeminiEmbedRequest.parse, method="count"),
+    "bedrock.converse": partial(ConverseRequest.parse, stream=False),
+    "bedrock.converse_stream": partial(ConverseRequest.parse, stream=True),
+    "bedrock.invoke": partial(InvokeRequest.parse, stream=False),
+    "bedrock.invoke_stream": partial(InvokeRequest.parse, stream=True),
 }
 
 
@@ -55,12 +128,4 @@ def parse_request(route: Route, body: bytes, limits: LimitsConfig) -> ApiRequest
 
     Not cached here: `fake_llm.parse_cache.ParseCache` keeps the results, within a memory budget.
     """
-    document = parse_json(body, max_depth=limits.max_json_depth)
-    route = _AZURE_BODIES.get(route, route)
-    if route == "chat.completions":
-        return ChatRequest.parse(document, limits)
-    if route == "responses":
-        return ResponsesRequest.parse(document, limits)
-    if route == "messages":
-        return MessagesRequest.parse(document, limits)
-    return EmbeddingsRequest.parse(document, limits)
+    return _PARSERS[route](parse_json(body, max_depth=limits.max_json_depth), limits)

@@ -1,10 +1,4 @@
-"""Run the fake LLM under uvicorn (uvloop + httptools by default, no access log).
-
-The HTTP protocol class is uvicorn's own, subclassed to report connections and to bound how long and how
-large a request head may be (see connections.py). Shutdown is bounded: requests still running
-`timeout_graceful_shutdown_s` after a stop signal (a hung request, a long stream) are cancelled, so the
-process always exits.
-"""
+"""Run the fake LLM under uvicorn (uvloop + httptools, no access log), with a bounded graceful shutdown."""
 
 from __future__ import annotations
 

@@ -1,14 +1,4 @@
-"""Deterministic text and vectors without a model: seeded by (seed, request content).
-
-A "token" here is one vocabulary word (with its leading space), so the number of streamed content chunks,
-the completion text and `usage.completion_tokens` always agree. Input tokens are estimated the way
-OpenAI's docs suggest for English (about 4 characters per token), which is all the latency model needs.
-
-Two ways to get a completion's tokens, with the same result: `completion_tokens` (the whole tuple, cached:
-the hot path of a load test) for replies of up to `WHOLE_REPLY_TOKENS` tokens with a prompt of up to
-`CACHED_PROMPT_BYTES`, and `token_chunks` (generated a chunk at a time, never held whole) for the rest, so a
-large reply costs memory for one chunk, and the cache holds at most ~1,024 x (16 KiB + 8 KiB).
-"""
+"""Deterministic text and vectors without a model: seeded by (seed, request content); a token is a word."""
 
 from __future__ import annotations
 

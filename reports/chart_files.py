@@ -1,10 +1,4 @@
-"""Creating and saving figures: the one place that knows about matplotlib's backend, sizes and files.
-
-Why `Figure` and not `pyplot`: pyplot keeps global figure state and picks a GUI backend from the
-environment; a report renderer must be headless and leak nothing between charts. Figures are saved
-without `bbox_inches="tight"`, which would change the pixel size the theme declares (the constrained
-layout keeps labels inside the canvas instead).
-"""
+"""Creating and saving figures: the one place that knows matplotlib's backend, sizes and files."""
 
 from __future__ import annotations
 

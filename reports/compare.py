@@ -1,16 +1,7 @@
 """Before/after comparison of two results, with a verdict that knows about noise.
 
-A few-second window on a shared machine moves by several percent run to run, so "p99 went from 412 to
-431 ms" is not a regression by itself. Each side may be one results directory or a directory holding
-several (repeated runs of the same plan). A change counts as better or worse only when it leaves its
-metric's own noise band: the explicit `threshold_pct`, widened to twice the standard error of the
-difference of the means when both sides have repeats (roughly a 95% interval), and to the sampling error
-of each side's figure (`reports.noise`). The band can only widen, never narrow below the threshold.
-
-A point is judged only when both sides are worth judging: measured, valid, at a steady state, with enough
-requests for the metric. Otherwise its verdict is "not comparable" with the reason, and a CI gate does
-not fire on it.
-"""
+A change is better or worse only outside its metric's noise band (threshold, repeats, sampling error); a
+point not worth judging is "not comparable" with its reason."""
 
 from __future__ import annotations
 

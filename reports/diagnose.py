@@ -1,11 +1,6 @@
 """`awaitbench diagnose --out DIR`: a diagnosis as `index.html`, `summary.md` and one chart per route.
 
-Reads only `awaitbench.detect.diagnose`'s plain data (the document, its findings and figures); never starts a
-process.
-Per route: its findings (evidence, location, cost, fix), a chart of its measured throughput against
-Little's bound N / R₁, the blocking stacks the watchdog saw, and the phase figures. Same themes, colours
-and page style as the benchmark report, so the two read alike in a review.
-"""
+Reads only `awaitbench.detect.diagnose`'s plain data; never starts a process."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bench.results import PointRecord, RunResults
-from bench.results.open_loop import (
+from bench.results.rate_points import (
     ARRIVAL_COLUMNS,
     CAPACITY_COLUMNS,
     arrival_rows,

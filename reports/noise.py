@@ -1,16 +1,4 @@
-"""How much a single point's figure can move by sampling alone: the floor of `compare`'s noise band.
-
-Why: two runs of the same code differ, and a gate that fires on that difference teaches a team to ignore
-it. Repeated runs measure the run-to-run spread directly (see `reports.compare`); a single run still
-carries its own sampling error, which these pure functions bound from what the point stored:
-
-- a rate measured from n answers moves by about 1/sqrt(n) (Poisson; a closed loop is more regular, so
-  this is conservative);
-- a latency percentile p from n requests lies, with 95 % confidence, between the order statistics at
-  ranks n·p ± 1.96·sqrt(n·p·(1-p)) (distribution-free), which the stored CDF lets us read off;
-- a percentile with fewer than `MIN_BEYOND` requests beyond it is not judged at all: p99 of 200 requests
-  rests on 2 of them.
-"""
+"""How much a single point's figure can move by sampling alone: the floor of `compare`'s noise band."""
 
 from __future__ import annotations
 

@@ -1,16 +1,4 @@
-"""The open-loop figures: latency and served load against the OFFERED load, and capacity at an SLO.
-
-Why these and not the closed-loop charts: an open loop keeps sending whatever the server does, so the
-picture a capacity planner needs is the hockey stick: latency flat while the offered rate stays below
-the variant's capacity, then vertical (the queue grows without end). The theory's capacity is drawn as a
-vertical line in the variant's colour, so the knee can be checked against it; served vs offered shows
-the same wall as a plateau. Capacity at an SLO (`--find-capacity`) is a bar per variant with the theory's
-capacity beside it, and across the catalogue one pair of bars per scenario.
-
-Conventions as everywhere (`reports.theme`): the pitfall vermillion circles, the fix blue squares; hollow
-markers for invalid or unsteady points (beyond capacity every point is unsteady: there is no steady
-state to reach), an arrow up for a lower bound (a percentile resting on requests never answered).
-"""
+"""The open-loop figures: latency and served load against the offered load, and capacity at an SLO."""
 
 from __future__ import annotations
 
@@ -25,7 +13,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
 from bench.results import CapacityResult, PointRecord, RunResults, ScenarioInfo
-from bench.results.open_loop import capacity_results, capacity_text, rate_points
+from bench.results.rate_points import capacity_results, capacity_text, rate_points
 from bench.results.summary import capacity_pairs, reference_loop
 from reports.chart_files import Chart, autoscale_log, new_figure, save_figure, themed
 from reports.chart_marks import hollow_legend_handle, mark_hollow, mark_lower_bounds

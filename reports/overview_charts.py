@@ -1,10 +1,4 @@
-"""Run-wide figures: "what each pitfall costs", and asyncio vs uvloop when both loops were run.
-
-The overview must be true on its own, on a slide: each pair is drawn on its scenario's own headline
-metric at its reference load (`bench.results.summary`), labelled with the scenario's words ("loses 100%
-of writes", "first byte x4.5 later"). A bar points towards the fix only when the fix is worse on that
-very metric, and then it says so.
-"""
+"""Run-wide figures: what each pitfall costs on its own headline, and asyncio vs uvloop when both ran."""
 
 from __future__ import annotations
 

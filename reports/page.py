@@ -17,7 +17,7 @@ from pathlib import Path
 import jinja2
 
 from bench.results import PointRecord, RunResults, ScenarioInfo
-from bench.results.open_loop import (
+from bench.results.rate_points import (
     ARRIVAL_COLUMNS,
     CAPACITY_COLUMNS,
     arrival_rows,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.results import RunResults
-from bench.results.open_loop import has_closed_loop, has_open_loop
+from bench.results.rate_points import has_closed_loop, has_open_loop
 from bench.results.summary import summarize
 from reports.chart_files import Chart
 from reports.markdown import summary_markdown

@@ -1,12 +1,4 @@
-"""The figure set of one scenario: its variants side by side, at every measured load.
-
-Every chart here draws the run's reference loop (uvloop when it was measured): loop choice is its own
-figure (`overview_charts.loops_chart`), and mixing loops into every chart would double the lines without
-adding an idea. Failed points are drawn as a black cross on the x axis, invalid points (load generator
-or fake LLM out of CPU, too few requests) and points that did not reach a steady state as hollow
-markers, so none can pass as a normal measurement. A value that is only a lower bound (a percentile
-resting on requests that never answered) carries an arrow pointing up: the truth is higher.
-"""
+"""The figure set of one scenario: its variants side by side at every measured load, on the reference loop."""
 
 from __future__ import annotations
 
@@ -20,7 +12,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import NullFormatter, ScalarFormatter
 
 from bench.results import PointRecord, RunResults, ScenarioInfo
-from bench.results.figures import figure_is_lower_bound, figure_value
+from bench.results.named_figures import figure_is_lower_bound, figure_value
 from bench.results.summary import reference_loop, reference_users_for
 from reports.chart_files import Chart, autoscale_log, new_figure, save_figure, themed
 from reports.chart_marks import hollow_legend_handle, mark_hollow, mark_lower_bounds

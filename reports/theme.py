@@ -1,10 +1,4 @@
-"""Themes and the one colour/marker scheme every chart shares.
-
-Why one place: a reader learns "vermillion = the pitfall, blue = the fix" on the first chart and must be
-able to rely on it on every later one, in the paper theme and on a slide alike. The palette is
-Okabe-Ito, which stays distinguishable for the common forms of colour blindness; markers differ too, so
-the charts still read in greyscale.
-"""
+"""Themes and the one colour/marker scheme every chart shares (Okabe-Ito: pitfall vermillion, fix blue)."""
 
 from __future__ import annotations
 

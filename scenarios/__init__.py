@@ -1,9 +1,8 @@
 """The scenario catalogue: each pitfall next to its fix, as ASGI apps plus metadata.
 
-Public API: `catalogue()` lists every scenario in catalogue order (the core six first);
-`get(scenario_id)` returns one or raises UnknownScenarioError naming the valid ids.
-Scenario modules are imported on demand, never at package import.
-"""
+Public API: `catalogue()` lists every scenario in catalogue order (the core six first); `get(scenario_id)`
+returns one or raises UnknownScenarioError naming the valid ids. Scenario modules are imported on demand,
+never at package import."""
 
 from __future__ import annotations
 
@@ -29,6 +28,8 @@ SCENARIO_MODULES: tuple[str, ...] = (
     "streaming",
     "forgotten_await",
     "client_backend",
+    "sync_db_driver",
+    "db_session_held",
 )
 
 

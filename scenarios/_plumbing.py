@@ -1,18 +1,8 @@
-"""Everything a scenario variant needs that is NOT the pitfall, so a variant is a few lines on a slide.
+"""Everything a scenario variant needs that is not the pitfall, written once, so a variant is a slide.
 
-- `AppConfig`: the upstream and model, read once from the environment (`OPENAI_BASE_URL`,
-  `OPENAI_API_KEY`, `AWAITBENCH_MODEL`); `env_int`/`env_float` read a scenario's own knobs.
-  `override_config(config)` makes the apps built inside it use `config` instead (in-process tests: an
-  upstream reached through an ASGI transport, no socket).
-- `new_app(client=...)`: a FastAPI app with `GET /health`, `GET /app-stats`, error mapping
-  (upstream error -> 502, deadline -> 504), and a lifespan that opens the shared client at startup and
-  closes it at shutdown. It returns the app and an `Llm` handle the variant's routes use.
-- `Question`/`Answer`: the `/ask` request and response bodies.
-
-Why one module: the pitfall and its fix must differ only in the lines that are the pitfall; everything
-shared (config, lifecycle, stats, error mapping) lives here, written once.
-Nothing runs at import: apps come from factories, configuration is read when a factory is called.
-"""
+`AppConfig` (the upstream from the environment; `override_config` for in-process tests),
+`new_app(client=...)` (health, `/app-stats`, error mapping, the lifespan client) and the `/ask` bodies.
+Nothing runs at import."""
 
 from __future__ import annotations
 
@@ -23,7 +13,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 
 import openai
 from fastapi import FastAPI, Request
@@ -43,6 +33,7 @@ __all__ = [
     "AppConfig",
     "Llm",
     "Question",
+    "Resource",
     "async_openai",
     "env_float",
     "env_int",
@@ -246,6 +237,17 @@ class Llm(Generic[ClientT]):
                 await _close(client)
 
 
+class Resource(Protocol):
+    """Something the app opens at startup and closes at shutdown (a database pool), whose counters
+    `/app-stats` reports beside the app's own. `open` and `close` may be coroutine functions."""
+
+    stats: Counter[str]
+
+    def open(self) -> Any: ...
+
+    def close(self) -> Any: ...
+
+
 def _upstream_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"error": f"upstream: {type(exc).__name__}: {exc}"}, status_code=502)
 
@@ -261,6 +263,7 @@ def new_app(
     client: Callable[[AppConfig], ClientT],
     on_startup: Callable[[], Any] | None = None,
     on_shutdown: Callable[[], Any] | None = None,
+    resources: Sequence[Resource] = (),
 ) -> tuple[FastAPI, Llm[ClientT]]: ...
 
 
@@ -271,6 +274,7 @@ def new_app(
     client: None = None,
     on_startup: Callable[[], Any] | None = None,
     on_shutdown: Callable[[], Any] | None = None,
+    resources: Sequence[Resource] = (),
 ) -> tuple[FastAPI, Llm[None]]: ...
 
 
@@ -280,6 +284,7 @@ def new_app(
     client: Callable[[AppConfig], Any] | None = None,
     on_startup: Callable[[], Any] | None = None,
     on_shutdown: Callable[[], Any] | None = None,
+    resources: Sequence[Resource] = (),
 ) -> tuple[FastAPI, Llm[Any]]:
     """An app with `/health`, `/app-stats` and a managed shared client; routes are the variant's job.
 
@@ -288,6 +293,8 @@ def new_app(
         client: builds the shared client at startup (closed at shutdown); None = the variant has none.
         on_startup: runs inside the event loop before the first request (e.g. resize the threadpool).
         on_shutdown: releases a resource the variant owns (e.g. a process pool's `shutdown`).
+        resources: opened in order after the client, closed in reverse before it; their counters are
+            part of `/app-stats` (a database pool's peaks).
 
     Raises:
         ScenarioConfigError: the environment does not describe an upstream (see `AppConfig.from_env`).
@@ -296,7 +303,10 @@ def new_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with llm.lifespan(app):
+        async with llm.lifespan(app), contextlib.AsyncExitStack() as opened:
+            for resource in resources:
+                await _maybe_await(resource.open())
+                opened.push_async_callback(_close, resource)
             if on_startup is not None:
                 await _maybe_await(on_startup())
             try:
@@ -315,6 +325,9 @@ def new_app(
 
     @app.get("/app-stats")
     async def app_stats() -> dict[str, int]:
-        return dict(llm.stats)
+        counters = Counter(llm.stats)
+        for resource in resources:
+            counters.update(resource.stats)
+        return dict(counters)
 
     return app, llm

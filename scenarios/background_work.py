@@ -1,15 +1,8 @@
 """background_work — the user waits for work that could run after the response.
 
-The bug: after the LLM answers, the route awaits an audit write (a slow store, ~50 ms) before returning.
-The user gets nothing from that write, but pays for it on every request.
-
-The fix: hand the write to FastAPI's `BackgroundTasks`; it runs after the response has been sent.
-(Async background functions run on the loop; sync ones would take a threadpool token, see `threadpool`.)
-
-Theory (U users, upstream latency L, audit write a): `inline` R = L + a, `background_tasks` R = L;
-X = U / R for both. The p50 difference is the audit time. `/app-stats` counts `audit_writes` so the
-test can check the deferred writes still happen.
-"""
+Bug: the route awaits an audit write (a) before returning. Fix: FastAPI's `BackgroundTasks`. Theory:
+`inline` R = L + a, `background_tasks` R = L, X = U / R; `/app-stats` counts the writes of both. Details:
+docs/scenarios.md."""
 
 from __future__ import annotations
 

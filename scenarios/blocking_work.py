@@ -1,20 +1,8 @@
 """blocking_work — blocking I/O (a sync file read, a sync PDF parser) inside `async def`.
 
-The bug: before asking the LLM, the route parses the uploaded document with a synchronous library that
-blocks for t_block (simulated with `time.sleep`). In an `async def` route that runs on the event-loop
-thread: for t_block nothing else in the process moves, so the process serves at most 1 / t_block requests
-per second however short the LLM call is.
-
-The fix: `await asyncio.to_thread(parse, ...)` moves the blocking call to a worker thread; the loop keeps
-serving. (A plain `def` route also runs in a thread, but then the LLM call must be sync too, and the whole
-request holds one of the threadpool's 40 tokens.)
-
-Theory (U users, upstream latency L, blocking time t, W worker processes):
-- `inline`: X = min(U / (t + L), W / t).
-- `to_thread`: X = min(U / (t + L), 40·W / t) — fine for I/O-like blocking, which releases the GIL.
-- `def_route`: X = min(U / (t + L), 40·W / (t + L)).
-For pure-Python CPU work, threads do NOT help: see the `cpu_work` scenario.
-"""
+Bug: a blocking parse of t_block on the loop thread. Fix: `await asyncio.to_thread(parse, ...)`. Theory:
+`inline` X = min(U / (t + L), W / t); `to_thread` X = min(U / (t + L), 40·W / t); `def_route` X = min(U /
+(t + L), 40·W / (t + L)). Details: docs/scenarios.md."""
 
 from __future__ import annotations
 

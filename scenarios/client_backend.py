@@ -1,17 +1,8 @@
 """client_backend — the fix has a ceiling too: the HTTP client's own CPU cost per request.
 
-The bug, or rather the limit: a shared `AsyncOpenAI` on its default transport is the right structure,
-yet under high concurrency its HTTP stack (connection pool bookkeeping, header and response
-parsing in Python) costs enough CPU per request that one process tops out well below Little's bound U / L.
-
-The fix: keep the structure and swap the transport: the SDK's aiohttp backend
-(`AsyncOpenAI(http_client=DefaultAioHttpClient())`, C-accelerated parsing and a leaner pool) costs less CPU
-per call. `raw_aiohttp` (a plain `aiohttp.ClientSession` posting JSON, no SDK) is the reference floor.
-
-Theory (U users, upstream latency L, CPU cost c per request, W workers): X = min(U / L, W / c). The CPU
-cost c is a property of the machine and the library, measured (CPU-ms per request), not predicted: the
-prediction here is the Little's-law bound, and the report shows how far below it each backend stays.
-"""
+Bug: a limit, not a mistake: a shared `AsyncOpenAI` on its default transport costs CPU per call. Fix: the
+SDK's aiohttp transport; `raw_aiohttp` is the reference floor. Theory: X = min(U / L, W / c), with the CPU
+cost c measured, not predicted. Details: docs/scenarios.md."""
 
 from __future__ import annotations
 

@@ -1,17 +1,8 @@
 """cpu_work — the honest counter-example: threads do not scale pure-Python CPU work.
 
-The bug: each request runs some pure-Python CPU work (tokenising, JSON munging, templating) for c ms on the
-event loop, so the process serves at most 1 / c requests per second.
-
-The tempting fix, `asyncio.to_thread`, keeps the loop responsive but does NOT add throughput: the work
-holds the GIL, so only one thread computes at a time. A process pool (one process per core) does scale,
-because each process has its own interpreter and GIL.
-
-Theory (U users, upstream latency L, CPU time c per request, P cores, W worker processes):
-- `inline`: X = min(U / (c + L), min(W, P) / c).
-- `to_thread`: the same bound as inline (the GIL serialises the threads of a process).
-- `process_pool`: X = min(U / (c + L), P / c): every core computes.
-"""
+Bug: c ms of pure-Python CPU work per request on the loop. Fix: a process pool; `to_thread` keeps the loop
+responsive but adds no throughput (one GIL). Theory: `inline` and `to_thread` X = min(U / (c + L), min(W,
+P) / c); `process_pool` X = min(U / (c + L), P / c). Details: docs/scenarios.md."""
 
 from __future__ import annotations
 

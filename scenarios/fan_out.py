@@ -1,25 +1,8 @@
 """fan_out — one request fans out to N upstream calls with no limit on how many are in flight.
 
-The bug: `asyncio.gather` over N calls per request (N = 10 chunks to summarise). With U users the app puts
-U·N calls in flight at once. A real LLM API caps concurrency and rate: beyond the cap it answers 429,
-the SDK retries (twice, honouring Retry-After), the client's connection pool (100 by default) queues the
-rest, and a request fails as soon as one of its N calls runs out of retries.
-
-The fix: one `asyncio.Semaphore(k)` shared by every request in the process bounds in-flight upstream calls
-to k, below the upstream's cap. Requests queue in the app, where waiting is cheap, instead of failing.
-
-Theory (U users, N calls per request, upstream latency L, upstream cap K, semaphore k, A attempts per
-call = 1 + the SDK's 2 retries):
-- `unbounded`: upstream in-flight = U·N; while U·N <= K, R = L. Beyond, one attempt finds a free slot
-  with chance ~K / (U·N), a call succeeds with s = 1 - (1 - K/(U·N))^A and a request only if all N do:
-  goodput ~ s^N · K / (N·L), which collapses towards 0 (at U = 10: s^N ~ 1e-5).
-- `semaphore`: X = k / (N·L) requests/s per process, R = ceil(N / k)·L unloaded; no 429 while k·W <= K.
-
-Sizes (N = 10, L = 100 ms, K = 12, k = 10, Retry-After 50 ms): the fix serves X = 10 req/s, so even a
-3 s window holds ~30 answers; the cap (K / L = 120 calls/s) is far below what one app process can send
-(~400 calls/s with the SDK), so the unbounded variant really overruns it; the SDK's retries wait ~50 ms
-instead of its default second. With W app workers, set AWAITBENCH_FAN_OUT_LIMIT to K / W or less.
-"""
+Bug: `gather` over N calls per request puts U·N calls in flight against an upstream capped at K. Fix: one
+shared `asyncio.Semaphore(k)`, k below K. Theory: `unbounded` goodput ≈ s^N · K / (N·L), collapsing once
+U·N > K; `semaphore` X = k / (N·L), no 429s. Details and sizes: docs/scenarios.md."""
 
 from __future__ import annotations
 

@@ -1,16 +1,8 @@
 """forgotten_await — calling a coroutine function without `await` silently does nothing.
 
-The bug: `record_answer(...)` is an `async def`. Called without `await`, it returns a coroutine object that
-is never run; the record is never written. No exception is raised: the only trace is a
-`RuntimeWarning: coroutine ... was never awaited`, printed when the coroutine is garbage-collected, and only
-once per call site. The endpoint answers fast and correctly — and loses every write.
-
-The fix: `await` it (or hand it to a task you keep a reference to). Linters catch some of these
-(flake8-async, pyright's reportUnusedCoroutine); tests that check the side effect catch all.
-
-Theory: throughput and latency are the same for both (the write is tiny); the signal is
-records written / requests: 0 for `missing_await`, 1 for `awaited`, read from `/app-stats`.
-"""
+Bug: `record_answer(...)` called without `await`: the write never runs, only a RuntimeWarning at GC says
+so. Fix: `await` it. Theory: same X and R for both; records written / requests is 0 vs 1 (`/app-stats`).
+Details: docs/scenarios.md."""
 
 from __future__ import annotations
 

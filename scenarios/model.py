@@ -2,8 +2,7 @@
 
 A scenario module defines its variants as ASGI app factories (one process each: a blocking variant must
 never share an event loop with the variant it is compared to) plus one `SCENARIO` object of the types
-below. Nothing here runs at import.
-"""
+below. Nothing here runs at import."""
 
 from __future__ import annotations
 
@@ -20,6 +19,7 @@ __all__ = [
     "COMMON_SIGNALS",
     "HEADLINE_PLACEHOLDERS",
     "SDK_APP_CEILING_RPS",
+    "DatabaseProfile",
     "Headline",
     "Prediction",
     "RequestSpec",
@@ -65,12 +65,15 @@ class Prediction:
     `capacity_rps` is the most the variant serves whatever the load (its bottleneck: W / L for a blocked
     loop, 40 / L for the threadpool, ...); infinite when the theory sets no limit (the app's CPU does).
     An open loop offered more than this queues without end: it is the knee of the latency curve.
+    `throughput_rps` is goodput; `failed_rps` the answers that are errors (a pool's timeouts): Little's law
+    counts both, X = U / R = throughput + failed.
     """
 
     throughput_rps: float
     latency_ms: float
     note: str = ""
     capacity_rps: float = math.inf
+    failed_rps: float = 0.0
 
 
 def littles_law_rps(users: int, latency_ms: float) -> float:
@@ -149,14 +152,26 @@ def fixed_latency(latency_ms: float, *, output_tokens: int = 8, **settings: Sett
 
 
 @dataclass(frozen=True, kw_only=True)
+class DatabaseProfile:
+    """The PostgreSQL database a scenario's apps use (`DATABASE_URL`): the bench starts a fresh server for
+    the run (or uses `--db-url`) and runs `seed_sql` (schema and deterministic data) before the first point.
+    """
+
+    seed_sql: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class Signal:
     """A measured figure that proves the pitfall where req/s and p99 do not (429s, lost writes, first byte).
 
     Args:
         name: the label a reader sees, e.g. "records written/request".
         figure: where the number comes from in a measured point: "failures", "upstream_429s",
-            "upstream_calls_per_request", "new_connections_per_request", "ttfb_p50_ms", or
-            "app:<counter>/request" for a counter the variant app reports at /app-stats.
+            "upstream_calls_per_request", "new_connections_per_request", "ttfb_p50_ms", a database
+            scenario's "db_active_peak", "db_active_mean", "db_idle_in_transaction_at_peak",
+            "db_idle_in_transaction_mean", "db_pool_checked_out_peak",
+            "db_pool_waiting_peak", "db_pool_timeouts", or "app:<counter>/request" for a counter the
+            variant app reports at /app-stats.
         better: which way is better ("lower" for 429s, "higher" for records written).
         unit: the unit shown after the number ("" for counts and per-request ratios).
         kind: "count" figures differ whenever they are unequal; "rate" figures only by `min_gap` and 15 %.
@@ -262,6 +277,7 @@ class Scenario:
         signals: the figures beyond req/s and p99 that prove the pitfall, compared for every pair.
         evidence_at_upstream: the proof is in what the upstream saw (concurrency, connections, 429s):
             reports draw the upstream chart for this scenario.
+        database: the PostgreSQL database the apps read `DATABASE_URL` for (None: they use none).
         headline: the one metric that shows the pitfall's cost, and its reference load.
         loads: the user counts of the default suite, chosen from the theory: below, at and beyond the
             pitfall's limit (at least four for the core six, two for the others); `--users` overrides.
@@ -284,6 +300,7 @@ class Scenario:
     app_env: Mapping[str, str] = field(default_factory=dict)
     signals: tuple[Signal, ...] = COMMON_SIGNALS
     evidence_at_upstream: bool = False
+    database: DatabaseProfile | None = None
 
     def __post_init__(self) -> None:
         if not self.loads or list(self.loads) != sorted(set(self.loads)) or self.loads[0] < 1:

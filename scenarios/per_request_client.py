@@ -1,21 +1,8 @@
 """per_request_client — building the client inside the handler pays set-up and a new connection per call.
 
-The bug: `AsyncOpenAI()` (or `httpx.AsyncClient()`) constructed inside the route. Each construction builds
-an SSL context and reads the CA bundle from disk (blocking the loop), and each new client opens its own
-connection pool, so every call pays a new TCP (and TLS) handshake. The client is never closed, so its
-sockets live until the garbage collector finds them: open fds grow with the request rate.
-
-Closing each client (`async with httpx.AsyncClient()`, the `httpx_per_request` reference) stops the leak
-but not the cost: construction and the handshake are still paid on every call.
-
-The fix: build one client in `lifespan`, share it, close it on shutdown. After warm-up its pool reuses
-keep-alive connections, so the upstream sees ~0 new connections per request.
-
-Theory (U users, upstream latency L, construction cost c on the loop, measured by `construction_ms()`):
-- `client_per_request`: X = min(U / (L + c), W / c): the construction runs on the loop thread.
-- `shared_client`: X = U / L until the app's CPU is the limit.
-The signal is upstream `connections_opened / requests`: ~1.0 vs ~0.
-"""
+Bug: `AsyncOpenAI()` per request (SSL context, CA bundle, a new pool and handshake; never closed). Fix: one
+client from `lifespan`, shared, closed on shutdown. Theory: with construction cost c on the loop,
+`client_per_request` X = min(U / (L + c), W / c); `shared_client` X = U / L. Details: docs/scenarios.md."""
 
 from __future__ import annotations
 

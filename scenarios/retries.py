@@ -1,17 +1,8 @@
 """retries — retrying at once, on every error, turns an overloaded upstream into a retry storm.
 
-The bug: a hand-written retry loop retries every failed call immediately. When the upstream sheds load
-(429 with `Retry-After`, 503), each rejected call comes straight back, so the upstream receives several
-requests per user request exactly when it has the least capacity: the load it rejects multiplies.
-
-The fix: retry only what can succeed later (429, 5xx, transport errors), wait before retrying
-(exponential backoff with full jitter, or the server's `Retry-After` when it gives one) and give up after
-a few attempts. The SDK's own retries are switched off in both variants so the policy on show is the only one.
-
-Theory (U users > upstream cap K, latency L): both variants are bounded by the upstream, X <= K / L;
-the difference is amplification — upstream requests per user request — which the storm drives up with
-every rejected attempt and backoff keeps near 1. See `/app-stats` (`attempts`, `requests`, `gave_up`).
-"""
+Bug: a hand-written loop retries every error immediately. Fix: retry only 429/5xx/transport errors, with
+exponential backoff and full jitter or `Retry-After`, a few attempts. Theory: both X ≤ K / L; the storm
+multiplies upstream requests per user request, backoff keeps it near 1. Details: docs/scenarios.md."""
 
 from __future__ import annotations
 

@@ -1,18 +1,8 @@
 """serial_awaits — independent upstream calls awaited one after another.
 
-The bug: a request needs three independent answers (a summary, keywords, a sentiment). Awaiting them in
-sequence makes the user wait for the sum of the three latencies, although none depends on another.
-
-The fix: start them together with `asyncio.gather` (or an `asyncio.TaskGroup`, which also cancels the
-siblings when one fails) and wait for the slowest.
-
-Theory (upstream latency L, three calls): `serial` R = 3·L; `gather`/`task_group` R = max of three draws
-(~L, a little more with jitter). X = U / R for all three: the server is not the bottleneck.
-
-L is 500 ms (not 100 ms): at 100 users `gather` then asks for 200 req/s, i.e. 600 SDK calls a second,
-close to what one app process can make; at 100 ms it would need 3,000 calls a second, the app's CPU
-would cap both variants at the same rate and hide the difference the scenario is about.
-"""
+Bug: three independent calls awaited in sequence. Fix: `asyncio.gather` (or a `TaskGroup`). Theory:
+`serial` R = 3·L; `gather`/`task_group` R = max of three draws ≈ L; X = U / R for all three. Details, and
+why L is 500 ms: docs/scenarios.md."""
 
 from __future__ import annotations
 

@@ -1,15 +1,8 @@
 """streaming — buffering the whole completion hides every token until the last one.
 
-The bug: the route asks for the full completion and returns it as JSON. A model that produces its first
-token after TTFT and then one token every ITL keeps the user staring at nothing for the whole generation
-time, although the first words existed long before.
-
-The fix: ask the SDK for a stream (`stream=True`) and pass each delta through as server-sent events: the
-user sees the first token after ~TTFT. Total time is unchanged; perceived latency is not.
-
-Theory (TTFT t0, inter-token latency i, n tokens): total time L = t0 + n·i for both; time to first byte
-is L for `buffered` and ~t0 for `streamed`. Throughput X = U / L for both.
-"""
+Bug: the route returns the full completion as JSON. Fix: `stream=True`, each delta passed through as SSE.
+Theory: with TTFT t0 and n tokens ITL i apart, total L = t0 + n·i for both; first byte after L `buffered`,
+after ~t0 `streamed`. Details: docs/scenarios.md."""
 
 from __future__ import annotations
 

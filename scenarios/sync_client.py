@@ -1,17 +1,8 @@
 """sync_client — a blocking SDK call inside `async def` freezes every request in the process.
 
-The bug: `OpenAI().chat.completions.create(...)` is a blocking call. Inside an `async def` route it runs on
-the event-loop thread, so while one request waits ~L for the LLM, no other request in that process makes
-progress: the server handles one request at a time.
-
-The fix: use `AsyncOpenAI` and `await` the call; while the LLM thinks, the loop serves other requests.
-(Declaring the route with plain `def` is a half-fix: FastAPI runs it on anyio's 40-token threadpool.)
-
-Theory (U users, upstream latency L, W worker processes):
-- `sync_in_async`: X = W / L whatever U; R = U·L / W grows linearly with the users.
-- `sync_in_def`: X = min(U, 40·W) / L: a plateau at 40 / L per process.
-- `async_client`: X = U / L (Little's law) until the app's CPU becomes the limit.
-"""
+Bug: the sync `OpenAI` client runs on the loop thread. Fix: a shared `AsyncOpenAI`, awaited (a `def` route
+is a half-fix on anyio's 40-token threadpool). Theory: `sync_in_async` X = W / L whatever U; `sync_in_def`
+X = min(U, 40·W) / L; `async_client` X = U / L. Details: docs/scenarios.md."""
 
 from __future__ import annotations
 

@@ -1,23 +1,8 @@
 """threadpool — `def` routes share a hidden 40-token limiter: requests queue while the loop looks idle.
 
-The bug: FastAPI runs plain `def` routes (and sync dependencies and sync background tasks) on anyio's
-default thread limiter, 40 tokens per process. A `def` route doing slow sync I/O (here: the sync OpenAI
-client) serves at most 40 requests at once; request 41 waits for a token. The event loop shows no lag,
-CPU is low, and yet throughput is flat at 40 / L.
-
-The fix: raise the limiter when the app starts
-(`anyio.to_thread.current_default_thread_limiter().total_tokens = 200`), sized to the concurrency you
-expect, or better, make the route async with an async client (the `async_route` reference).
-
-Theory (U users, upstream latency L, T tokens, W worker processes):
-- `default_limiter`: X = min(U, 40·W) / L — a plateau with zero loop lag.
-- `raised_limiter`: X = min(U, T·W) / L.
-- `async_route`: X = U / L.
-
-L is 500 ms (not the catalogue's usual 100 ms) so that at 100 users the fixes ask for U / L = 200 req/s,
-which one app process serves without running out of CPU; at 100 ms they would need 1,000 req/s, the
-app's CPU would be the limit for every variant, and the plateau would be hidden behind it.
-"""
+Bug: slow sync I/O in `def` routes, 40 anyio tokens per process. Fix: raise the limiter at startup, or an
+async route. Theory: `default_limiter` X = min(U, 40·W) / L with zero loop lag; `raised_limiter` X = min(U,
+T·W) / L; `async_route` X = U / L. Details, and why L is 500 ms: docs/scenarios.md."""
 
 from __future__ import annotations
 

@@ -6,41 +6,22 @@ Each table sits between `<!-- generated: NAME -->` and `<!-- /generated -->` in 
 
 from __future__ import annotations
 
+import importlib
 import re
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def _run_options() -> str:
-    from bench.options import markdown_table
-    from bench.run.config import ENV_PREFIX, RunConfig
-
-    return markdown_table(RunConfig, env_prefix=ENV_PREFIX)
-
-
-def _perf_options() -> str:
-    from bench.options import markdown_table
-    from bench.selfperf.config import ENV_PREFIX, PerfConfig
-
-    return markdown_table(PerfConfig, env_prefix=ENV_PREFIX)
-
-
-def _diagnose_options() -> str:
-    from bench.diagnose.config import ENV_PREFIX, DiagnoseConfig
-    from bench.options import markdown_table
-
-    return markdown_table(DiagnoseConfig, env_prefix=ENV_PREFIX)
-
-
-# (page, block name) -> what goes between the markers
-TABLES: dict[tuple[str, str], Callable[[], str]] = {
-    ("docs/bench.md", "run-options"): _run_options,
-    ("docs/perf.md", "perf-options"): _perf_options,
-    ("docs/diagnose.md", "diagnose-options"): _diagnose_options,
+# (page, block name) -> the module whose `OPTIONS` make the table
+TABLES: dict[tuple[str, str], str] = {
+    ("docs/bench.md", "run-options"): "bench.run.config",
+    ("docs/perf.md", "perf-options"): "bench.selfperf.config",
+    ("docs/diagnose.md", "diagnose-options"): "bench.diagnose.config",
+    ("docs/fake_llm.md", "fake-llm-settings"): "fake_llm.settings",
+    ("docs/demo.md", "demo-options"): "bench.demo.config",
 }
 
 
@@ -50,7 +31,7 @@ def block_pattern(name: str) -> re.Pattern[str]:
 
 def render(page: str, name: str, text: str) -> str:
     """`text` with the block `name` replaced by a fresh table."""
-    fresh = TABLES[(page, name)]()
+    fresh = importlib.import_module(TABLES[(page, name)]).OPTIONS.markdown_table()
     pattern = block_pattern(name)
     if not pattern.search(text):
         raise SystemExit(f"{page}: no '<!-- generated: {name} -->' block")

@@ -34,7 +34,7 @@ def _measure(rate: float, work: Path) -> str:
     from bench.loadgen.open_loop_run import open_loop_argv
     from bench.measure.requests import read_request_logs, window_counts
     from bench.measure.sampling import TreeTracker
-    from bench.processes import ManagedProcess, ProcessSpec, free_port, resolve_sched, running, scheduled
+    from bench.processes import ManagedProcess, ProcessSpec, free_port, resolve_sched, scheduled
     from fake_llm.launch import fake_llm_argv
 
     port = free_port()
@@ -54,7 +54,7 @@ def _measure(rate: float, work: Path) -> str:
         json_body={"model": "fake-chat", "messages": [{"role": "user", "content": "hi"}]},
         requests_dir=str(requests_dir),
     )
-    with running(server):
+    with ManagedProcess(server):
         generator = ManagedProcess(
             ProcessSpec(name="open_loop", argv=open_loop_argv(load), cpu_affinity=[GENERATOR_CPU])
         )

@@ -2,7 +2,7 @@
 
 `start_fake_llm(preset=..., **settings)` starts `python -m fake_llm` (argv from `fake_llm.launch`) on a free
 port and returns its base URL (`http://127.0.0.1:P`); every process a test starts is stopped when the test
-ends.
+ends. `database_url` is the session's fresh PostgreSQL, seeded for the database scenarios.
 """
 
 from __future__ import annotations
@@ -53,3 +53,18 @@ def start_fake_llm(start_process: Callable[[ProcessSpec], ManagedProcess]) -> Ca
         return base
 
     return _start
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One fresh PostgreSQL for the session, seeded for the database scenarios (skipped, with the reason,
+    on a machine without PostgreSQL); the variants only add answers, so the modules can share it."""
+    from bench.postgres import fresh_postgres, missing_reason, seed
+    from scenarios._database import DATABASE
+
+    reason = missing_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    with fresh_postgres(log_dir=tmp_path_factory.mktemp("postgres")) as pg:
+        seed(pg.url, DATABASE.seed_sql)
+        yield pg.url

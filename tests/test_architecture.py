@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("awaitbench", "bench", "examples", "fake_llm", "reports", "scenarios")
 # The runtime a team installs into its service: inside the awaitbench package, but no part of the CLI.
 DETECT = "awaitbench.detect"
+# The typed-options leaf (options, the one-line parser, the SIGTERM handler) that every command line uses.
+OPTIONS = "awaitbench.options"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,10 +59,11 @@ RULES: tuple[Rule, ...] = (
     *(
         Rule(
             text="only awaitbench's CLI wires the packages together: no other package imports awaitbench "
-            "outside awaitbench.detect (bench/__main__.py is the `python -m bench` alias of the CLI)",
+            "outside awaitbench.detect and awaitbench.options (bench/__main__.py is the `python -m bench` "
+            "alias of the CLI)",
             scope=package,
             forbidden=("awaitbench",),
-            allowed=(DETECT,),
+            allowed=(DETECT, OPTIONS),
             exempt=("bench.__main__",),
         )
         for package in PACKAGES
@@ -73,9 +76,16 @@ RULES: tuple[Rule, ...] = (
         forbidden=("awaitbench", "bench", "fake_llm", "reports", "scenarios"),
     ),
     Rule(
-        text="fake_llm stands alone: it imports none of awaitbench, bench, scenarios, reports",
+        text="fake_llm stands alone: it imports none of awaitbench (but the options leaf), bench, scenarios, "
+        "reports",
         scope="fake_llm",
         forbidden=("awaitbench", "bench", "scenarios", "reports"),
+        allowed=(OPTIONS,),
+    ),
+    Rule(
+        text="awaitbench.options is a leaf every package may build on: it imports nothing of ours",
+        scope=OPTIONS,
+        forbidden=PACKAGES,
     ),
     Rule(
         text="scenarios import neither bench nor reports: the apps under test know nothing of who measures "
@@ -275,7 +285,7 @@ def test_checker_flags_a_synthetic_violation() -> None:
         ("from awaitbench.cli import main", "bench.__main__", False, []),
         ("from awaitbench.cli import main", "bench.run.plan", False, ["awaitbench.cli.main"]),
         ("import benchmark_tools", "fake_llm.app", False, []),  # a prefix matches whole components only
-        ("from awaitbench.detect.probe import instrument", "awaitbench.detect.probe_cost", False, []),
+        ("from awaitbench.detect.harness import Harness", "awaitbench.detect.probe", False, []),
         (
             "from bench.errors import UsageError",
             "awaitbench.detect.probe",
@@ -289,6 +299,11 @@ def test_checker_flags_a_synthetic_violation() -> None:
             ["scenarios.model.Scenario"],
         ),
         ("from awaitbench.detect.diagnose.findings import Finding", "reports.diagnose", False, []),
+        ("from awaitbench.options import option", "fake_llm.config", False, []),
+        ("from awaitbench.options import Options", "bench.run.config", False, []),
+        ("from awaitbench.cli import main", "fake_llm.cli", False, ["awaitbench.cli.main"]),
+        ("from fake_llm.errors import ConfigError", OPTIONS, False, ["fake_llm.errors.ConfigError"]),
+        ("from awaitbench.detect import watch_loop", OPTIONS, False, ["awaitbench.detect.watch_loop"]),
         (
             "from awaitbench.detect.diagnose.judge import judge",
             "reports.diagnose",

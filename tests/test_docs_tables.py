@@ -20,3 +20,13 @@ def test_docs_table_matches_its_config(page: str, name: str) -> None:
     assert docs_tables.render(page, name, text) == text, (
         f"{page}: the '{name}' table is stale; run `python scripts/docs_tables.py`"
     )
+
+
+def test_render_rewrites_only_between_the_markers() -> None:
+    page, name = "docs/fake_llm.md", "fake-llm-settings"
+    text = f"# title\n\n<!-- generated: {name} -->\nstale\n<!-- /generated -->\n\nafter\n"
+    fresh = docs_tables.render(page, name, text)
+    assert fresh.startswith("# title\n\n") and fresh.endswith("<!-- /generated -->\n\nafter\n")
+    assert "stale" not in fresh and "`--ttft-ms`" in fresh
+    with pytest.raises(SystemExit, match="no '<!-- generated: fake-llm-settings -->' block"):
+        docs_tables.render(page, name, "no markers")

@@ -6,8 +6,8 @@ returning an exit code. Heavy imports happen inside handlers, not at module impo
 
 from __future__ import annotations
 
-from awaitbench.commands import catalogue, compare, diagnose, fake_llm, lint, perf, report, run
+from awaitbench.commands import catalogue, compare, demo, diagnose, fake_llm, lint, perf, report, run
 
 __all__ = ["COMMAND_MODULES"]
 
-COMMAND_MODULES = (fake_llm, catalogue, run, report, compare, perf, lint, diagnose)
+COMMAND_MODULES = (fake_llm, catalogue, run, report, compare, perf, lint, diagnose, demo)

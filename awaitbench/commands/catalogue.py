@@ -1,11 +1,4 @@
-"""`awaitbench list` and `awaitbench serve`: browse the scenario catalogue and run one variant live.
-
-`serve` runs a variant's app factory under uvicorn (httptools, access log off) on the chosen loop.
-The factory is called once in this process before uvicorn starts, so a bad environment (no
-`OPENAI_BASE_URL`, a knob out of range) is a one-line usage error instead of a traceback in a worker.
-With `--workers N` uvicorn needs an import string: `build_app` below is that string, and it reads which
-variant to build (and whether to probe it) from environment variables this command sets.
-"""
+"""`awaitbench list` and `awaitbench serve`: browse the scenario catalogue and run one variant live."""
 
 from __future__ import annotations
 
@@ -75,6 +68,7 @@ def catalogue_rows() -> list[dict[str, Any]]:
                 "stream": s.request.stream,
             },
             "app_env": dict(s.app_env),
+            "database": s.database is not None,  # reads DATABASE_URL: `awaitbench run` starts PostgreSQL
             "headline": dataclasses.asdict(s.headline),
             "loads": list(s.loads),
         }

@@ -1,11 +1,6 @@
 """`awaitbench diagnose MODULE:ATTR`: find the async pitfalls in a team's own service, with their cost.
 
-Wires three packages: `bench.diagnose` runs the app next to a fresh fake LLM and measures each route,
-`awaitbench.detect.diagnose` judges the evidence, `reports.diagnose` renders `--out`. Flags come from
-`bench.diagnose.config.DiagnoseConfig` (each also an env var `AWAITBENCH_DIAGNOSE_<NAME>`), plus the
-import string and `--env KEY=VALUE` (repeatable). Exit status: 0, or 1 with `--fail-on` when a finding
-is at or above that severity; 2 for usage errors; 1 when the app fails (its log tail is printed).
-"""
+Wires `bench.diagnose` (measures), `awaitbench.detect.diagnose` (judges) and `reports.diagnose` (`--out`)."""
 
 from __future__ import annotations
 
@@ -17,8 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.diagnose.config import ENV_PREFIX, DiagnoseConfig, parse_env_pairs
-from bench.options import add_arguments, values_from
+from bench.diagnose.config import OPTIONS, DiagnoseConfig, parse_env_pairs
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -46,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="Find the async pitfalls in your own ASGI service, with evidence and their cost",
         description="Serve your app (as uvicorn would: MODULE:ATTR) next to a fresh fake LLM, exercise each "
         "route in phases (one user, N users, upstream 429s, upstream hangs) and report the catalogue's "
-        f"pitfalls it shows, with the numbers. Every flag is also an env var ({ENV_PREFIX}<NAME>). "
+        f"pitfalls it shows, with the numbers. Every flag is also an env var ({OPTIONS.env_prefix}<NAME>). "
         "See docs/diagnose.md.",
     )
     parser.add_argument("app", metavar="MODULE:ATTR", help="the ASGI app (or factory, with --factory)")
@@ -56,17 +50,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=[],
         metavar="KEY=VALUE",
         help=(
-            "extra environment for the app (repeatable); OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT and "
-            "ANTHROPIC_BASE_URL are set by diagnose"
+            "extra environment for the app (repeatable); OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT, "
+            "ANTHROPIC_BASE_URL, GOOGLE_GEMINI_BASE_URL and AWS_ENDPOINT_URL_BEDROCK_RUNTIME are set by "
+            "diagnose"
         ),
     )
-    add_arguments(parser, DiagnoseConfig, env_prefix=ENV_PREFIX)
+    OPTIONS.add_arguments(parser)
     parser.set_defaults(handler=_handle)
 
 
 def _config(args: argparse.Namespace) -> DiagnoseConfig:
-    values = values_from(DiagnoseConfig, args, environ=os.environ, env_prefix=ENV_PREFIX)
-    return DiagnoseConfig(app=args.app, env=parse_env_pairs(tuple(args.env)), **values)
+    return OPTIONS.load(args, os.environ, app=args.app, env=parse_env_pairs(tuple(args.env)))
 
 
 class _RichProgress:
@@ -149,9 +143,9 @@ def print_diagnosis(diagnosis: Diagnosis, console: Console) -> None:
     calling = [r for r in diagnosis.routes if r.figures is not None and r.figures.one_user.upstream.calls > 0]
     if exercised and not calling:
         console.print(
-            "[yellow]No route called the fake LLM: does the app read OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT "
-            "or ANTHROPIC_BASE_URL (or take its upstream from --env)? The upstream pitfalls could not be "
-            "checked.[/]"
+            "[yellow]No route called the fake LLM: does the app read OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT, "
+            "ANTHROPIC_BASE_URL, GOOGLE_GEMINI_BASE_URL or AWS_ENDPOINT_URL_BEDROCK_RUNTIME (or take its "
+            "upstream from --env)? The upstream pitfalls could not be checked.[/]"
         )
     console.print(
         f"{found} finding(s) on {exercised} route(s) in {diagnosis.duration_s:.0f} s ({phases}); "

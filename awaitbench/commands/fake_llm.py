@@ -1,10 +1,4 @@
-"""`awaitbench fake-llm`: the fake LLM's own command line (`fake_llm.cli`), mounted as a sub-command.
-
-The flags and what they do live in `fake_llm/` (so `python -m fake_llm` works without awaitbench); this
-module only mounts them and hands fake_llm's errors to the one CLI: ConfigError is one of
-`awaitbench.cli`'s usage errors (exit 2), and ServeError (a taken port, a foreign host, an unwritable
-TLS directory) becomes a UsageError (exit 2), as environment errors are in every command.
-"""
+"""`awaitbench fake-llm`: the fake LLM's own command line (`fake_llm.cli`), mounted as a sub-command."""
 
 from __future__ import annotations
 

@@ -10,13 +10,12 @@ import argparse
 import os
 from typing import TYPE_CHECKING, Any
 
-from bench.options import add_arguments, values_from
-from bench.selfperf.config import ENV_PREFIX, PerfConfig
+from bench.selfperf.config import OPTIONS, PerfConfig
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from bench.selfperf.search import StepOutcome
+    from bench.run.rate_search import StepOutcome
 
 __all__ = ["register"]
 
@@ -34,9 +33,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="fake_llm vs a raw-ASGI ceiling: max sustained req/s within the latency-error budget",
         description="Measure fake_llm and a raw-ASGI server that only sleeps, both pinned to one core, "
         "with an open-loop generator on another core; print max sustained requests/s and the ratio. "
-        f"Every flag is also an env var ({ENV_PREFIX}<NAME>); flags win.",
+        f"Every flag is also an env var ({OPTIONS.env_prefix}<NAME>); flags win.",
     )
-    add_arguments(fake, PerfConfig, env_prefix=ENV_PREFIX)
+    OPTIONS.add_arguments(fake)
     fake.set_defaults(handler=_handle)
 
 
@@ -77,14 +76,13 @@ def _handle(args: argparse.Namespace) -> int:
 
     from rich.console import Console
 
-    from bench.processes import stop_all
+    from bench.processes import resolve_sched, stop_all
     from bench.selfperf.point_report import render_points
     from bench.selfperf.points import run_points
     from bench.selfperf.report import render_table
-    from bench.selfperf.servers import resolve_sched
     from bench.selfperf.sweep import run_sweep
 
-    config = PerfConfig(**values_from(PerfConfig, args, environ=os.environ, env_prefix=ENV_PREFIX))
+    config = OPTIONS.load(args, os.environ)
     # Piped output (make, CI logs, the README) gets room for the notes column instead of 80 columns.
     progress = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160)
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
@@ -115,9 +113,9 @@ def _handle(args: argparse.Namespace) -> int:
 
 def _write_json(config: PerfConfig, records: Any, points: Any, *, started_at: Any, duration_s: float) -> None:
     from bench.measure.machine import git_commit, machine_info, package_versions
+    from bench.processes import resolve_sched
     from bench.results import write_json_atomic
     from bench.selfperf.report import perf_document
-    from bench.selfperf.servers import resolve_sched
 
     assert config.json_out is not None
     document = perf_document(

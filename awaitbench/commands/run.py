@@ -1,7 +1,7 @@
 """`awaitbench run`: measure the scenario catalogue under load (see docs/bench.md).
 
-Every flag comes from `bench.run.config.RunConfig` (`bench.options`): the config is the single source of
-the flags, their env vars (`AWAITBENCH_RUN_<NAME>`) and the docs table.
+Every flag comes from `bench.run.config.RunConfig` (`bench.run.config.OPTIONS`): the config is the single
+source of the flags, their env vars (`AWAITBENCH_RUN_<NAME>`) and the docs table.
 """
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from bench.options import add_arguments, values_from
-from bench.run.config import ENV_PREFIX, RunConfig
+from bench.run.config import OPTIONS
 
 __all__ = ["register"]
 
@@ -21,9 +20,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="Run the load benchmark over the scenario catalogue",
         description="Measure each (scenario, variant, loop, load) point with fresh processes: closed-loop "
         "users with Locust (--users), or an open loop at offered rates (--rate), or each variant's capacity "
-        f"at a p99 SLO (--find-capacity). Every flag is also an env var ({ENV_PREFIX}<NAME>); flags win.",
+        "at a p99 SLO (--find-capacity). "
+        f"Every flag is also an env var ({OPTIONS.env_prefix}<NAME>); flags win.",
     )
-    add_arguments(parser, RunConfig, env_prefix=ENV_PREFIX)
+    OPTIONS.add_arguments(parser)
     parser.set_defaults(handler=_handle)
 
 
@@ -35,7 +35,7 @@ def _handle(args: argparse.Namespace) -> int:
     from bench.errors import AwaitbenchError
     from bench.run.orchestrator import execute, prepare
 
-    config = RunConfig(**values_from(RunConfig, args, environ=os.environ, env_prefix=ENV_PREFIX))
+    config = OPTIONS.load(args, os.environ)
     prepared = prepare(config)
     # A pipe or CI log gets a wide table rather than rich's 80-column default with truncated ids.
     console = Console() if sys.stdout.isatty() else Console(width=160)

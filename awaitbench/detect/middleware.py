@@ -8,35 +8,34 @@ On the first ASGI call of a worker process (normally the lifespan startup) it st
 process's event loop (`awaitbench.detect.watchdog`, loops="current"), then
 - tags every HTTP/websocket request with its route, so a block names the request it froze;
 - logs each block as one structured, rate-limited line (`awaitbench.detect.log_lines`);
-- feeds Prometheus metrics (`awaitbench.detect.metrics`) into the registry the app's existing `/metrics`
-serves,
-  when prometheus_client is installed;
+- feeds Prometheus metrics (`awaitbench.detect.metrics`) into the registry the app's `/metrics` serves,
+  when prometheus_client is installed, and any other listener given;
 - stops the watch at lifespan shutdown. `report()` returns what it saw so far.
 
-Cost while the loop is healthy: one check every 20 ms (a wake-up of the monitor thread and one callback
-on the loop) and a dictionary entry per request; docs/detect.md has the measured overhead. Coroutine origin
-tracking is off by default here (it costs a frame walk per coroutine): never-awaited coroutines are
-still logged, with their `async def` but not where they were created.
+Cost while the loop is healthy: one check every 20 ms and a dictionary entry per request (docs/detect.md).
+Coroutine origin tracking is off here (a frame walk per coroutine): never-awaited coroutines are logged
+with their `async def`, not where they were created.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from awaitbench.detect.log_lines import BlockLogger
-from awaitbench.detect.watchdog.app_watch import AppWatch, Receive, Scope, Send
+from awaitbench.detect.watchdog.app_watch import AppWatch, ASGIApp, Receive, Scope, Send
 from awaitbench.detect.watchdog.config import WatchConfig
 from awaitbench.detect.watchdog.errors import WatchConfigError
 from awaitbench.detect.watchdog.monitor import WatchListener
 from awaitbench.detect.watchdog.report import WatchReport
 from awaitbench.detect.watchdog.routes import enter_request, leave_request
 
-__all__ = ["LoopWatchMiddleware"]
+__all__ = ["AroundRequest", "LoopWatchMiddleware"]
 
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+AroundRequest = Callable[[Scope], contextlib.AbstractContextManager[object]]
 
 # Production defaults: a check every 20 ms (not 10: half the wake-ups; a block reads at most 20 ms short)
 # and no coroutine origin tracking (a frame walk per coroutine created).
@@ -61,6 +60,8 @@ class LoopWatchMiddleware:
         metrics: export Prometheus metrics (None: when prometheus_client is installed).
         registry: the prometheus_client registry (default: the global one).
         namespace: the metric name prefix.
+        listeners: more `WatchListener`s fed by the watch (on its monitor thread).
+        around_request: a context entered around each HTTP/websocket request, inside the route tag.
 
     Raises:
         WatchConfigError: an invalid setting (at construction, before the app serves anything).
@@ -78,21 +79,33 @@ class LoopWatchMiddleware:
         metrics: bool | None = None,
         registry: Any = None,
         namespace: str = "awaitbench",
+        listeners: Sequence[WatchListener] = (),
+        around_request: AroundRequest | None = None,
     ) -> None:
         self.app = app
         self.config = _watch_config(threshold_ms, watch)
         if not (isinstance(log_every_s, int | float) and math.isfinite(log_every_s) and log_every_s > 0):
             raise WatchConfigError(f"log_every_s must be a positive number of seconds, got {log_every_s!r}")
-        listeners: list[WatchListener] = []
+        listening = list(listeners)
         if log:
-            listeners.append(BlockLogger(logger, every_s=log_every_s))
+            listening.append(BlockLogger(logger, every_s=log_every_s))
         if metrics or metrics is None:
             from awaitbench.detect import metrics as prometheus
 
             if metrics or prometheus.available():
-                listeners.append(prometheus.PrometheusMetrics(registry=registry, namespace=namespace))
-        self._listeners = tuple(listeners)
-        self._watching = AppWatch(self.config, listeners)
+                listening.append(prometheus.PrometheusMetrics(registry=registry, namespace=namespace))
+        self._around = around_request or (lambda scope: contextlib.nullcontext())
+        self._watching = AppWatch(self.config, listening)
+
+    @property
+    def loop_thread_id(self) -> int | None:
+        """The native id of the thread serving the app (None before the first ASGI call)."""
+        return self._watching.loop_thread_id
+
+    def current_stall_ms(self) -> float:
+        """How long the app's loop has been unresponsive right now (0 when healthy or not watched)."""
+        watch = self._watching.watch
+        return watch.current_stall_ms() if watch is not None else 0.0
 
     def report(self) -> WatchReport | None:
         """What this process's watch saw so far (None before the first request)."""
@@ -110,7 +123,8 @@ class LoopWatchMiddleware:
             return
         entered = enter_request(scope)
         try:
-            await self.app(scope, receive, send)
+            with self._around(scope):
+                await self.app(scope, receive, send)
         finally:
             leave_request(entered)
 

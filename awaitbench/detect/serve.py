@@ -1,17 +1,8 @@
-"""`python -m awaitbench.detect.serve MODULE:ATTR --port P`: serve a team's own ASGI app with the diagnosis
-agent.
+"""Serve a team's own ASGI 3 app under the diagnosis agent, as `awaitbench diagnose` runs it.
 
-Used by `awaitbench diagnose`, which starts the app this way next to a fake LLM. The app is imported as
-uvicorn imports it (`MODULE:ATTR`, `--factory`, `--app-dir`, default the current directory) and wrapped
-in `awaitbench.detect.diagnose.agent.DiagnoseAgent` — the loop watchdog, request tags and deadline tracking —
-without a line of the app changing; the agent's side channel listens on `--channel-port`. uvicorn runs
-it on a loop that notes the timers each request arms (`awaitbench.detect.diagnose.deadlines`), uvloop by
-default.
-
-Exit codes: 2 when the import string does not name an importable ASGI app (one line on stderr saying
-which part failed); 3 (uvicorn's startup failure) when the app fails while starting, its traceback in
-the output. SIGTERM or SIGINT shut it down gracefully (uvicorn then re-raises the signal).
-Only ASGI 3 apps (FastAPI, Starlette, Litestar, Quart, raw ASGI) are supported.
+`python -m awaitbench.detect.serve MODULE:ATTR --port P --channel-port C`: imported as uvicorn imports it,
+wrapped in `awaitbench.detect.diagnose.agent`, served on a loop noting each request's timers, side channel
+on C. Exit 2: no importable ASGI app (one line on stderr); 3: the app failed while starting.
 """
 
 from __future__ import annotations
@@ -102,16 +93,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     import uvicorn
 
-    from awaitbench.detect.diagnose.agent import DiagnoseAgent
-    from awaitbench.detect.diagnose.channel import start_channel
+    from awaitbench.detect.diagnose.agent import diagnosis_agent
     from awaitbench.detect.diagnose.deadlines import tracking_loop_factory
+    from awaitbench.detect.side_channel import start_side_channel
     from awaitbench.detect.watchdog.config import WatchConfig
 
     watch = WatchConfig(
         threshold_ms=args.block_ms, interval_ms=args.interval_ms, loops="current", coroutine_origin_depth=8
     )
-    agent = DiagnoseAgent(app, watch=watch)
-    start_channel(agent, args.channel_port)
+    agent = diagnosis_agent(app, watch=watch)
+    start_side_channel(agent, args.channel_port)
     config = uvicorn.Config(
         agent,
         host=args.host,

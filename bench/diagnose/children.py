@@ -1,67 +1,35 @@
-"""The three children of a diagnosis: the fake LLM (in one of its modes), the app under the agent, the
-load driver. Each is a `bench.processes.ManagedProcess` (own process group, PDEATHSIG, always reaped).
-
-Why the fake LLM is restarted for the fault probes: its schedules (`fault_every_k`) count from its start,
-so a fresh process in `rate_limited` or `hang` mode gives every call exactly that fault; stopping it also
-cuts any call still hung, which frees an app whose loop a hung sync call holds.
+"""The three children of a diagnosis, each a `bench.processes.ManagedProcess`: the fake LLM (restarted per
+mode: its fault schedules count from its start, and stopping it cuts any call still hung), the app under
+the agent, the load driver.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
-import socket
 import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import psutil
 
-from awaitbench.detect.diagnose.wire import AgentSnapshot, InFlightReport
-from bench.diagnose.config import DiagnoseConfig
+from awaitbench.detect.diagnose.agent import AGENT_SNAPSHOT, AgentSnapshot
+from awaitbench.detect.diagnose.deadlines import IN_FLIGHT, InFlightReport
+from bench.diagnose.config import UPSTREAM_ENV, DiagnoseConfig
 from bench.errors import ProcessFailed, UsageError
 from bench.loadgen.closed_loop import LoadResult, LoadSpec, ProbeResult, spec_json
-from bench.processes import ManagedProcess, ProcessSpec, free_port
+from bench.processes import ManagedProcess, ProcessSpec, free_port, free_ports, http_json
 from fake_llm.azure import DEFAULT_API_VERSION
 from fake_llm.launch import fake_llm_argv
+from fake_llm.routes import API_FAMILIES
 from fake_llm.snapshot import StatsSnapshot
 
-__all__ = ["AppUnderTest", "CpuReading", "Driver", "Upstream", "UpstreamMode", "http_json", "log_dir_for"]
+__all__ = ["AppUnderTest", "CpuReading", "Driver", "Upstream", "UpstreamMode"]
 
 UpstreamMode = Literal["normal", "rate_limited", "hang"]
 FAKE_API_KEY = "sk-awaitbench-diagnose"
-
-
-def http_json(url: str, *, method: str = "GET", body: str | None = None, timeout_s: float = 5.0) -> Any:
-    """A child's JSON answer.
-
-    Raises:
-        ProcessFailed: the child did not answer within `timeout_s`, refused, or answered something else
-            than JSON (the message names the URL).
-    """
-    data = body.encode() if body is not None else (b"" if method == "POST" else None)
-    request = urllib.request.Request(url, method=method, data=data)
-    if body is not None:
-        request.add_header("content-type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:
-            return json.loads(response.read() or b"{}")
-    except (OSError, ValueError) as exc:
-        raise ProcessFailed(f"{method} {url} failed ({type(exc).__name__}: {exc})") from None
-
-
-def _distinct_ports(n: int) -> list[int]:
-    ports: list[int] = []
-    while len(ports) < n:
-        port = free_port()
-        if port not in ports:
-            ports.append(port)
-    return ports
 
 
 class Upstream:
@@ -100,12 +68,15 @@ class Upstream:
         self.mode = mode
         argv = fake_llm_argv(port=self.port, settings=self.settings(mode), origin="awaitbench diagnose")
         spec = ProcessSpec(
-            name="fake_llm",
+            name="the fake LLM",
             argv=argv,
             ready_url=f"{self.base}/health",
             log_path=self.log_dir / f"fake_llm-{mode}.log",
+            stop_signal=signal.SIGKILL,  # nothing to save; hung calls are cut at once
+            stop_grace_s=0.5,
         )
-        self.proc = ManagedProcess(spec).start()
+        self.proc = ManagedProcess(spec)  # known before it starts: a Ctrl-C in between still stops it
+        self.proc.start()
 
     def ready(self) -> Upstream:
         assert self.proc is not None
@@ -114,7 +85,7 @@ class Upstream:
 
     def stop(self) -> None:
         if self.proc is not None:
-            self.proc.stop(grace_s=0.5, sig=signal.SIGKILL)  # nothing to save; hung calls are cut at once
+            self.proc.stop()
             self.proc = None
 
     def reset(self) -> None:
@@ -138,7 +109,7 @@ class AppUnderTest:
     def __init__(self, config: DiagnoseConfig, *, upstream: Upstream, log_dir: Path) -> None:
         self.config = config
         self.upstream = upstream
-        self.port, self.channel_port = _distinct_ports(2)
+        self.port, self.channel_port = free_ports(2)
         self.base = f"http://127.0.0.1:{self.port}"
         self.channel = f"http://127.0.0.1:{self.channel_port}"
         self.log_path = log_dir / "app.log"
@@ -153,87 +124,81 @@ class AppUnderTest:
         return argv + (["--factory"] if c.factory else [])
 
     def env(self) -> dict[str, str]:
-        """The app's environment: every SDK's upstream points at the fake LLM (`OpenAI()`, `AsyncOpenAI()`,
-        `AzureOpenAI()`, `AsyncAzureOpenAI()`, `Anthropic()` built from the environment reach it); keys
-        and the Azure API version the user gave (or the parent's `OPENAI_API_VERSION`) are kept."""
+        """The app's environment: every SDK's upstream points at the fake LLM (`OpenAI()`, `AzureOpenAI()`,
+        `Anthropic()`, `genai.Client()`, `boto3.client("bedrock-runtime")` built from the environment, and
+        their async forms, reach it); keys the user gave are kept, and what an SDK cannot start without (an
+        Azure API version, AWS credentials and region) is filled in only when neither `--env` nor the shell
+        sets it."""
         user = self.config.env
         env = {
             **user,
-            "OPENAI_BASE_URL": f"{self.upstream.base}/v1",
+            **{name: self.upstream.base + API_FAMILIES[family] for family, name in UPSTREAM_ENV.items()},
             "OPENAI_API_KEY": user.get("OPENAI_API_KEY", FAKE_API_KEY),
-            "ANTHROPIC_BASE_URL": self.upstream.base,
-            "AZURE_OPENAI_ENDPOINT": self.upstream.base,
             "AZURE_OPENAI_API_KEY": user.get("AZURE_OPENAI_API_KEY", FAKE_API_KEY),
+            "GEMINI_API_KEY": user.get("GEMINI_API_KEY", FAKE_API_KEY),
             "PYTHONUNBUFFERED": "1",
         }
-        if "OPENAI_API_VERSION" not in user and not os.environ.get("OPENAI_API_VERSION"):
+        given = {name for name, value in {**os.environ, **user}.items() if value}
+        if "OPENAI_API_VERSION" not in given:
             env["OPENAI_API_VERSION"] = DEFAULT_API_VERSION  # AzureOpenAI() refuses to start without one
+        if not given & {"AWS_ACCESS_KEY_ID", "AWS_PROFILE"}:  # boto3 signs with any key, but needs one
+            env |= {"AWS_ACCESS_KEY_ID": FAKE_API_KEY, "AWS_SECRET_ACCESS_KEY": FAKE_API_KEY}
+        if not given & {"AWS_REGION", "AWS_DEFAULT_REGION"}:
+            env["AWS_DEFAULT_REGION"] = "us-east-1"
         return env
 
     def launch(self) -> None:
-        spec = ProcessSpec(name="app", argv=self.argv(), env=self.env(), log_path=self.log_path)
-        self.proc = ManagedProcess(spec).start()
+        spec = ProcessSpec(
+            name="the app",
+            argv=self.argv(),
+            env=self.env(),
+            ready_url=f"tcp://127.0.0.1:{self.port}",  # uvicorn listens once the lifespan startup is done
+            ready_timeout_s=self.config.startup_timeout_s,
+            log_path=self.log_path,
+            stop_grace_s=3.0,
+        )
+        self.proc = ManagedProcess(spec)
+        self.proc.start()
 
     def ready(self) -> None:
-        """Wait until the app accepts connections (uvicorn binds after the lifespan startup).
+        """Wait until the app accepts connections.
 
         Raises:
             UsageError: the import string does not import (awaitbench.detect.serve exits 2; its line is
-            quoted).
+                quoted).
             ProcessFailed: the app exited or never listened; the message carries its log tail.
         """
         assert self.proc is not None
-        deadline = time.monotonic() + self.config.startup_timeout_s
-        while time.monotonic() < deadline:
-            code = self.proc.returncode
-            if code is not None:
-                self._failed(code)
-            with socket.socket() as sock:
-                sock.settimeout(0.5)
-                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
-                    self._ps = psutil.Process(self.proc.pid)
-                    return
-            time.sleep(0.05)
-        raise ProcessFailed(
-            f"the app did not listen on port {self.port} within {self.config.startup_timeout_s:g} s "
-            f"(--startup-timeout-s); its log is {self.log_path}",
-            stderr_tail=self.proc.log_tail(),
-        )
-
-    def _failed(self, code: int) -> None:
-        assert self.proc is not None
-        tail = self.proc.log_tail(40)
-        if code == 2:
-            line = next(
-                (t for t in reversed(tail.splitlines()) if "awaitbench.detect.serve: error:" in t), ""
-            )
-            if line:
-                raise UsageError(line.split("awaitbench.detect.serve: error:", 1)[1].strip())
-        raise ProcessFailed(
-            f"the app exited with code {code} while starting; its log is {self.log_path}", stderr_tail=tail
-        )
+        try:
+            self.proc.wait_ready()
+        except ProcessFailed as exc:
+            if self.proc.returncode is None:
+                raise ProcessFailed(f"{exc} (--startup-timeout-s)", stderr_tail=exc.stderr_tail) from None
+            marker = "awaitbench.detect.serve: error:"
+            line = next((t for t in reversed(self.proc.log_tail(40).splitlines()) if marker in t), "")
+            if self.proc.returncode == 2 and line:
+                raise UsageError(line.split(marker, 1)[1].strip()) from None
+            raise
+        self._ps = psutil.Process(self.proc.pid)
 
     def check_alive(self) -> None:
-        if self.proc is not None and self.proc.returncode is not None:
-            raise ProcessFailed(
-                f"the app exited with code {self.proc.returncode} during the diagnosis; log: {self.log_path}",
-                stderr_tail=self.proc.log_tail(40),
-            )
+        if self.proc is not None:
+            self.proc.check_alive("during the diagnosis")
 
     def stop(self) -> None:
         if self.proc is not None:
-            self.proc.stop(grace_s=3.0)
+            self.proc.stop()
 
     # -- the agent's side channel ------------------------------------------------------------------------
     def reset(self) -> None:
         http_json(f"{self.channel}/reset", method="POST")
 
     def snapshot(self) -> AgentSnapshot:
-        return AgentSnapshot.from_json(http_json(f"{self.channel}/snapshot"))
+        return AGENT_SNAPSHOT.validate_python(http_json(f"{self.channel}/snapshot"))
 
     def in_flight(self) -> InFlightReport:
         url = f"{self.channel}/inflight?upstream_port={self.upstream.port}"
-        return InFlightReport.from_json(http_json(url, timeout_s=10.0))
+        return IN_FLIGHT.validate_python(http_json(url, timeout_s=10.0))
 
     def cpu(self, loop_thread_id: int | None) -> CpuReading:
         ps = self._ps
@@ -264,7 +229,11 @@ class Driver:
         argv = [sys.executable, "-m", "bench.loadgen.closed_loop", "--port", str(self.port)]
         self.proc = ManagedProcess(
             ProcessSpec(
-                name="loadgen", argv=argv, ready_url=f"{self.base}/health", log_path=log_dir / "loadgen.log"
+                name="the load driver",
+                argv=argv,
+                ready_url=f"{self.base}/health",
+                log_path=log_dir / "loadgen.log",
+                stop_grace_s=1.0,
             )
         )
 
@@ -275,7 +244,7 @@ class Driver:
         self.proc.wait_ready()
 
     def stop(self) -> None:
-        self.proc.stop(grace_s=1.0)
+        self.proc.stop()
 
     def load(self, spec: LoadSpec) -> LoadResult:
         budget = spec.duration_s + spec.timeout_s + 10.0
@@ -288,14 +257,3 @@ class Driver:
         return ProbeResult.from_json(
             http_json(f"{self.base}/probe", method="POST", body=spec_json(spec), timeout_s=budget)
         )
-
-
-def log_dir_for(base: Path | None) -> Path:
-    """Where the children's logs go: `base/logs`, else a fresh temporary directory."""
-    import tempfile
-
-    if base is not None:
-        path = base / "logs"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-    return Path(tempfile.mkdtemp(prefix="awaitbench-diagnose-"))

@@ -1,26 +1,32 @@
 """`DiagnoseConfig`: the one typed configuration of `awaitbench diagnose`, validated before anything starts.
 
 Every field with `option(...)` is a flag and an env var (`AWAITBENCH_DIAGNOSE_<NAME>`, flags win) through
-`bench.options`; the app's import string and `--env KEY=VALUE` (repeatable) are added by the command.
+`awaitbench.options`; the app's import string and `--env KEY=VALUE` (repeatable) are added by the command.
 Defaults keep a six-route app under two minutes on two cores (docs/diagnose.md has the measured run).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
+from awaitbench.options import Options, between, check_fields, option
 from bench.errors import UsageError
-from bench.options import option
+from fake_llm.routes import ApiFamily
 
-__all__ = ["ENV_PREFIX", "DiagnoseConfig", "FailOn", "parse_env_pairs"]
+__all__ = ["OPTIONS", "UPSTREAM_ENV", "DiagnoseConfig", "FailOn", "parse_env_pairs"]
 
-ENV_PREFIX = "AWAITBENCH_DIAGNOSE_"
 FailOn = Literal["never", "low", "medium", "high"]
-_RESERVED_ENV = ("OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "AZURE_OPENAI_ENDPOINT")
+UPSTREAM_ENV: Final[dict[ApiFamily, str]] = {
+    "openai": "OPENAI_BASE_URL",
+    "anthropic": "ANTHROPIC_BASE_URL",
+    "azure": "AZURE_OPENAI_ENDPOINT",
+    "gemini": "GOOGLE_GEMINI_BASE_URL",
+    "bedrock": "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
+}
+"""The variable each API's SDK reads its upstream from; diagnose sets them all to the fake LLM."""
 
 
 def parse_env_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -30,7 +36,7 @@ def parse_env_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         if not sep or not key or not key.replace("_", "a").isalnum():
             raise UsageError(f"--env {pair!r} is not KEY=VALUE (e.g. --env AWAITBENCH_BLOCK_MS=50)")
-        if key in _RESERVED_ENV:
+        if key in UPSTREAM_ENV.values():
             raise UsageError(f"--env {key}=... is set by diagnose itself (it points at the fake LLM)")
         env[key] = value
     return env
@@ -53,20 +59,42 @@ class DiagnoseConfig:
         help="TOML file of [[request]] tables to send (default: the app's OpenAPI schema)",
         metavar="FILE",
     )
-    upstream_latency_ms: float = option(100.0, help="latency of every fake LLM call (L)", metavar="L")
-    users: int = option(20, help="concurrent users of the load phase (N)", metavar="N")
-    one_user_requests: int = option(5, help="requests of the one-user phase (R₁, k, connections)")
-    load_s: float = option(4.0, help="length of each load phase, warm-up included (s)")
-    warmup_s: float = option(1.0, help="start of a load phase not counted in its throughput (s)")
-    hang_s: float = option(5.0, help="how long the hang probe waits for the route to answer (s)")
-    max_deadline_s: float = option(
-        120.0, help="a hung upstream call cut later than this (or never) is a finding (s)"
+    upstream_latency_ms: float = option(
+        100.0, help="latency of every fake LLM call (L)", metavar="L", check=between(1, 60_000)
     )
-    retry_after_ms: int = option(500, help="Retry-After of the fake LLM's 429s in the retry probe (ms)")
-    request_timeout_s: float = option(30.0, help="a request of a load phase unanswered after this fails (s)")
+    users: int = option(
+        20, help="concurrent users of the load phase (N)", metavar="N", check=between(1, 2000)
+    )
+    one_user_requests: int = option(
+        5, help="requests of the one-user phase (R₁, k, connections)", check=between(2, 1000)
+    )
+    load_s: float = option(
+        4.0, help="length of each load phase, warm-up included (s)", check=between(0.2, 600)
+    )
+    warmup_s: float = option(
+        1.0, help="start of a load phase not counted in its throughput (s)", check=between(0, 600)
+    )
+    hang_s: float = option(
+        5.0, help="how long the hang probe waits for the route to answer (s)", check=between(0.2, 3600)
+    )
+    max_deadline_s: float = option(
+        120.0,
+        help="a hung upstream call cut later than this (or never) is a finding (s)",
+        check=between(0.1, 86_400),
+    )
+    retry_after_ms: int = option(
+        500, help="Retry-After of the fake LLM's 429s in the retry probe (ms)", check=between(1, 60_000)
+    )
+    request_timeout_s: float = option(
+        30.0, help="a request of a load phase unanswered after this fails (s)", check=between(0.5, 3600)
+    )
     loop: Literal["uvloop", "asyncio"] = option("uvloop", help="event loop the app runs on")
-    block_ms: float = option(20.0, help="a loop that does not run for this long is blocked (ms)")
-    startup_timeout_s: float = option(60.0, help="how long the app may take to start (s)")
+    block_ms: float = option(
+        20.0, help="a loop that does not run for this long is blocked (ms)", check=between(2, 10_000)
+    )
+    startup_timeout_s: float = option(
+        60.0, help="how long the app may take to start (s)", check=between(1, 3600)
+    )
     json: Path | None = option(
         None, help="write the diagnosis as JSON (schema: awaitbench/detect/diagnose/schema.json)"
     )
@@ -77,22 +105,7 @@ class DiagnoseConfig:
     fail_on: FailOn = option("never", help="exit 1 when a finding is at or above this severity")
 
     def __post_init__(self) -> None:
-        checks = (
-            ("--users", self.users, 1, 2000),
-            ("--one-user-requests", self.one_user_requests, 2, 1000),
-            ("--upstream-latency-ms", self.upstream_latency_ms, 1.0, 60_000.0),
-            ("--load-s", self.load_s, 0.2, 600.0),
-            ("--warmup-s", self.warmup_s, 0.0, 600.0),
-            ("--hang-s", self.hang_s, 0.2, 3600.0),
-            ("--max-deadline-s", self.max_deadline_s, 0.1, 86_400.0),
-            ("--retry-after-ms", self.retry_after_ms, 1, 60_000),
-            ("--request-timeout-s", self.request_timeout_s, 0.5, 3600.0),
-            ("--block-ms", self.block_ms, 2.0, 10_000.0),
-            ("--startup-timeout-s", self.startup_timeout_s, 1.0, 3600.0),
-        )
-        for flag, value, low, high in checks:
-            if not (isinstance(value, int | float) and math.isfinite(value) and low <= value <= high):
-                raise UsageError(f"{flag} must be between {low:g} and {high:g}, got {value!r}")
+        check_fields(self, UsageError)
         if self.warmup_s >= self.load_s:
             raise UsageError(
                 f"--warmup-s ({self.warmup_s:g}) must be shorter than --load-s ({self.load_s:g}): "
@@ -118,3 +131,8 @@ class DiagnoseConfig:
             "loop": self.loop,
             "block_ms": self.block_ms,
         }
+
+
+OPTIONS = Options(
+    DiagnoseConfig, env_prefix="AWAITBENCH_DIAGNOSE_", error=UsageError, docs="docs/diagnose.md"
+)

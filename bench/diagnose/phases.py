@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from awaitbench.detect.diagnose.agent import PROBE_HEADER
+from awaitbench.detect.diagnose.deadlines import InFlightReport
 from awaitbench.detect.diagnose.evidence import HangProbe, PhaseFigures, PhaseName, RetryProbe
-from awaitbench.detect.diagnose.wire import InFlightReport
 from awaitbench.detect.watchdog.report import Frame
 from bench.diagnose.children import AppUnderTest, Driver, Upstream
 from bench.diagnose.config import DiagnoseConfig

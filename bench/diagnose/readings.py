@@ -12,6 +12,7 @@ import math
 import statistics
 from collections import defaultdict
 
+from awaitbench.detect.diagnose.agent import AgentSnapshot
 from awaitbench.detect.diagnose.evidence import (
     BlockSite,
     LoopFigures,
@@ -20,7 +21,6 @@ from awaitbench.detect.diagnose.evidence import (
     PhaseName,
     UpstreamFigures,
 )
-from awaitbench.detect.diagnose.wire import AgentSnapshot
 from awaitbench.detect.watchdog.report import Block, BlockState
 from bench.diagnose.children import CpuReading
 from bench.loadgen.closed_loop import LoadResult

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
-import platform
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -29,13 +27,14 @@ from typing import Protocol
 from awaitbench.detect.diagnose.document import Diagnosis, RouteDiagnosis
 from awaitbench.detect.diagnose.evidence import RouteEvidence, RouteRef
 from awaitbench.detect.diagnose.judge import judge, notes
-from bench.diagnose.children import AppUnderTest, Driver, Upstream, UpstreamMode, http_json
+from bench.diagnose.children import AppUnderTest, Driver, Upstream, UpstreamMode
 from bench.diagnose.config import DiagnoseConfig
 from bench.diagnose.openapi import discover
 from bench.diagnose.phases import Session, hang_probe, retry_probe, run_phase, warm_up
 from bench.diagnose.targets import RequestTarget, Unexercised, load_requests_file
 from bench.errors import ProcessFailed, UsageError
-from bench.processes import free_port
+from bench.measure.machine import machine_info, package_versions
+from bench.processes import free_port, http_json, stop_together
 
 __all__ = ["Progress", "diagnose", "resolve_targets"]
 
@@ -94,19 +93,10 @@ def resolve_targets(
 
 
 def _machine() -> dict[str, object]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        awaitbench = version("awaitbench")
-    except PackageNotFoundError:
-        awaitbench = "unknown"
-    return {
-        "cpu_count": os.cpu_count() or 1,
-        "load_average_1m": round(os.getloadavg()[0], 2),
-        "python": platform.python_version(),
-        "platform": platform.platform(terse=True),
-        "awaitbench": awaitbench,
-    }
+    """This machine's facts as every result carries them, with the 1-minute load and awaitbench's version."""
+    info = machine_info()
+    awaitbench = package_versions().get("awaitbench", "unknown")
+    return {**info, "load_average_1m": info["load_average"][0], "awaitbench": awaitbench}
 
 
 def _exercise(
@@ -194,19 +184,6 @@ def _restart(session: Session, mode: UpstreamMode) -> None:
     session.upstream.start(mode)
 
 
-def _stop_together(*children: Driver | AppUnderTest | Upstream) -> None:
-    """Stop every child at once (each graceful stop takes a moment); always all of them."""
-    import threading
-
-    threads = [threading.Thread(target=child.stop) for child in children]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for child in children:  # a thread cannot be interrupted: make sure, here, that all are gone
-        child.stop()
-
-
 def _replace(evidence: RouteEvidence, **changes: object) -> RouteEvidence:
     import dataclasses
 
@@ -251,7 +228,7 @@ def diagnose(config: DiagnoseConfig, *, progress: Progress, log_dir: Path) -> Di
         _fault_probes(session, evidence, {t.name: t for t in targets}, progress, clock)
     finally:
         with clock("stop"):
-            _stop_together(driver, app, upstream)
+            stop_together([driver.proc, app.proc, upstream.proc])
     routes = [_route_diagnosis(t, evidence.get(t.name), reasons.get(t.name)) for t in targets]
     routes += [
         RouteDiagnosis(method=s.method, path=s.path, name=s.name, exercised=False, reason=s.reason)

@@ -17,14 +17,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import resource
 import sys
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic import TypeAdapter
 
 __all__ = ["LoadResult", "LoadSpec", "ProbeResult", "main", "run_load", "run_probe", "spec_json"]
 
@@ -56,8 +57,8 @@ class LoadSpec:
     timeout_s: float = 30.0
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> LoadSpec:
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+    def from_json(cls, data: Any) -> LoadSpec:
+        return _LOAD_SPEC.validate_python(data)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,8 +84,8 @@ class LoadResult:
         return self.cpu_s / self.wall_s if self.wall_s > 0 else 0.0
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> LoadResult:
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+    def from_json(cls, data: Any) -> LoadResult:
+        return _LOAD_RESULT.validate_python(data)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,13 +98,18 @@ class ProbeResult:
     error: str | None = None
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> ProbeResult:
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+    def from_json(cls, data: Any) -> ProbeResult:
+        return _PROBE_RESULT.validate_python(data)
+
+
+_LOAD_SPEC = TypeAdapter(LoadSpec)
+_LOAD_RESULT = TypeAdapter(LoadResult)
+_PROBE_RESULT = TypeAdapter(ProbeResult)
 
 
 def spec_json(spec: LoadSpec) -> str:
     """The request body the bench sends for `spec`."""
-    return json.dumps(asdict(spec))
+    return _LOAD_SPEC.dump_json(spec).decode()
 
 
 def _cpu_s() -> float:
@@ -186,11 +192,11 @@ async def _serve(port: int) -> None:
 
     async def phase(request: web.Request) -> web.Response:
         spec = LoadSpec.from_json(await request.json())
-        return web.json_response(asdict(await run_load(session, spec)))
+        return web.json_response(_LOAD_RESULT.dump_python(await run_load(session, spec), mode="json"))
 
     async def probe(request: web.Request) -> web.Response:
         spec = LoadSpec.from_json(await request.json())
-        return web.json_response(asdict(await run_probe(session, spec)))
+        return web.json_response(_PROBE_RESULT.dump_python(await run_probe(session, spec), mode="json"))
 
     async def health(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})

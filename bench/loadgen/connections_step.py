@@ -1,31 +1,12 @@
-"""The generator's closed-loop step: N keep-alive connections, each sending its next request when the last
-one ends (`OpenLoopConfig.connections` > 0).
+"""The generator's closed-loop step: N keep-alive connections, each sending its next request as its last ends.
 
-Why a closed loop in the open-loop generator: the rate search (`open_loop_step`) answers "the highest rate
-served on time", but the question teams ask of a fake upstream is also the plain one wrk answers: with N
-clients waiting on it, how many requests per second does it serve and how late? `awaitbench perf` asks it
-at two points (`bench.selfperf.points`):
-
-- at the **Little bound** (N = 400 with 50 ms configured: at most 400 / 0.05 s = 8,000 req/s), a server
-  with CPU to spare serves at the bound and its p99 shows how much it adds to the configured latency;
-- at **saturation** (N = 1,500: a bound far above what one core can serve), both servers are CPU-bound and
-  the ratio of their throughputs is the ratio of their costs per request.
-
-Same engine as the open loop (`open_loop.Generator`: the asyncio Protocol on uvloop, the hand-written
-`wire` parser, the request bytes built once), same CPU sampling over the window (`cpu_window`), GC off;
-only the dispatcher differs: the sink sends the next request as each one ends, on the connection it
-ended on. A user stops only when it cannot connect. Connections open during the warm-up; requests sent
-in the window count for latency (whole response, and the first token when streaming, from the send),
-responses completed in it for throughput. Run through the generator's entry point
-(`python -m bench.loadgen.open_loop_main '<OpenLoopConfig JSON>' OUT_PATH`).
-"""
+`awaitbench perf` asks it at the Little bound and at saturation (`bench.selfperf.points`)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 from bench.loadgen.cpu_window import sample_cpu_window
 from bench.loadgen.open_loop import Generator, Request, percentiles
@@ -52,9 +33,6 @@ class ClosedLoopResult:
     failed: dict[str, int]
     loadgen_cpu_util: float
     server_cpu_util: float | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 class _ClosedLoop:

@@ -1,10 +1,4 @@
-"""CPU time of the generator and of the server under test over a measured window.
-
-Why in the generator and not in the parent: the window is the generator's own (it starts and ends on its
-clock, after the warm-up), so only the generator knows when to read. Both step modes use it
-(`open_loop_step`, `connections_step`): a step where the generator was the bottleneck is then reported as
-such instead of as a slow server.
-"""
+"""CPU time of the generator and of the server under test over the generator's own measured window."""
 
 from __future__ import annotations
 

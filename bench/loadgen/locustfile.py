@@ -1,28 +1,7 @@
-"""The Locust side of a measured point. Runs ONLY inside a `locust` subprocess, never imported by bench.
+"""The Locust side of a measured point: runs only inside a `locust` subprocess, never imported by bench.
 
-Why a file of its own: `import locust` monkey-patches the interpreter (gevent), so the orchestrator
-starts `locust -f bench/loadgen/locustfile.py --headless ...` as a child and talks to it through environment
-variables and files:
-
-- `AWAITBENCH_REQUEST`: JSON `{"method", "path", "json_body", "stream"}`, the scenario's RequestSpec;
-- `AWAITBENCH_REQUESTS_DIR`: where each Locust process writes
-  `requests-<pid>.csv` (`start_epoch_s,response_time_ms,ok,ttfb_ms` per answered request: exact times,
-  not Locust's rounded buckets; `ttfb_ms` is empty unless the request is streamed; and, when Locust
-  quits, `start_epoch_s,,,` for every request still in flight, which Locust itself never reports) and
-  `started-<pid>` (epoch of the test start, the anchor of the warm-up);
-- `AWAITBENCH_READY_URLS`: comma-separated URLs that must answer 200 before the test starts. The
-  orchestrator starts Locust together with fake_llm and the app, so Locust's own start-up (gevent,
-  imports: most of a second) overlaps theirs; users are spawned, and the start marked, only once both
-  answer;
-  `cpu-warning-<pid>` gets a line `epoch_s,cpu_percent` each time Locust's own CPU monitor fires.
-
-A streamed request (`"stream": true`) reads the first body byte on its own, which is the time to first
-byte the user perceives, then the rest of the body; `response_time` is still the total, so streamed and
-buffered variants compare on the same throughput and total latency.
-
-Each user is a closed loop with no think time: it sends the next request as soon as the previous
-answer arrived, so throughput follows Little's law X = U / R.
-"""
+Configured through `AWAITBENCH_REQUEST`, `AWAITBENCH_REQUESTS_DIR` and `AWAITBENCH_READY_URLS`; writes the
+request log of `bench.loadgen.logs`. Each user is a closed loop with no think time."""
 
 from __future__ import annotations
 

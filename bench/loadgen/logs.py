@@ -1,18 +1,7 @@
 """The files a load generator leaves in a point's requests directory: one format for Locust and the open loop.
 
-Both generators (the locustfile inside Locust, `bench.loadgen.open_loop_log`) write, per process:
-- `started-<pid>`: the epoch at which the load started (after the servers answered /health): the anchor
-  of the warm-up;
-- `requests-<pid>.csv`: one line per request, `start_epoch_s,latency_ms,ok,ttfb_ms[,lag_ms]`:
-  - answered: `1712000000.123456,103.215,1,` (`ttfb_ms` only for streamed requests, `ok` 0 for an
-    error answer);
-  - never answered (still in flight when the generator was stopped): `1712000000.123456,,,`;
-  - the open loop adds a fifth field, its schedule lag (actual minus intended send, ms), and writes a
-    request it did not send because `max_outstanding` were in flight as `1712000000.123456,,,,dropped`.
-  For the open loop, `start_epoch_s` is the INTENDED send time and `latency_ms` counts from it.
-
-`bench.measure.requests` reads these lines back.
-"""
+`started-<pid>` and `requests-<pid>.csv` (`start_epoch_s,latency_ms,ok,ttfb_ms[,lag_ms]`); docs/bench.md
+has every line shape."""
 
 from __future__ import annotations
 

@@ -1,27 +1,7 @@
 """The open-loop generator's engine: requests sent on a schedule whatever the server does, timed exactly.
 
-Why a dedicated generator and not Locust or wrk: a closed loop (Locust users, wrk connections) sends less
-when the server slows down and so hides exactly the slowness being measured (coordinated omission); Locust
-cannot launch requests at a fixed arrival rate at all, has no per-chunk timing, and costs far more CPU per
-request than the servers under test. This engine is an asyncio `Protocol` on uvloop with keep-alive
-connections and a hand-written parser (`bench.loadgen.wire`): a few microseconds per request, and every
-byte that matters (first body byte, each token event, the end) stamped with the time of the read that
-delivered it. Both users of it, `awaitbench perf` (`open_loop_step`, and `connections_step` for its
-closed-loop points) and `awaitbench run --rate` (`open_loop_log`), run it in a process of its own.
-
-How it sends:
-- request i is due at `t0 + offset_i` (`bench.loadgen.schedule`: constant or seeded Poisson); the
-  dispatcher sleeps until then and sends it on an idle keep-alive connection, or opens one;
-- at most `max_outstanding` requests are sent and unanswered; a request due beyond that is not sent
-  and is reported as dropped (a failure for the caller, never silently skipped), so an overloaded
-  pitfall cannot make the generator exhaust the machine;
-- the dispatch time is kept beside the intended one: their difference is the generator's own lag.
-
-What happens to a request is reported to a `Sink` (answered, failed, dropped); the drivers decide what
-counts, and a driver may dispatch from the sink (the closed-loop step sends each connection's next request
-when its last one ends). The garbage collector is off during a run (the drivers' `main`): a collection
-pause would be measured as server latency.
-"""
+An asyncio `Protocol` on uvloop with keep-alive connections and a hand-written parser; at most
+`max_outstanding` unanswered (more are dropped, reported); outcomes go to a `Sink`."""
 
 from __future__ import annotations
 
@@ -32,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Protocol, cast
 from urllib.parse import urlsplit
 
+from bench.loadgen.http1 import ResponseParser, WireError, encode_request
 from bench.loadgen.open_loop_config import OpenLoopConfig
-from bench.loadgen.wire import ResponseParser, WireError, encode_request
 
 __all__ = ["Generator", "Request", "Sink", "percentiles"]
 

@@ -1,20 +1,14 @@
-"""What the open-loop generator process is told to do: one typed object that travels as JSON.
-
-Why JSON and not a second argparse in the child: `awaitbench perf` and `awaitbench run --rate` both start
-the same generator (`python -m bench.loadgen.open_loop_main '<OpenLoopConfig JSON>' [OUT]`); the option
-list is written once, here, and validated once, here, in the parent and again in the child. The same
-object also describes the generator's one closed-loop mode (`connections` > 0: `awaitbench perf`'s
-Little-bound and saturation points), so the request, the window and the CPU sampling are set one way.
-"""
+"""What the open-loop generator process is told to do: one typed object that travels as JSON."""
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
+
+from pydantic import TypeAdapter
 
 from bench.loadgen.schedule import ARRIVALS, Arrival
 
@@ -119,12 +113,12 @@ class OpenLoopConfig:
         return self.requests_dir is not None
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self))
+        return _ADAPTER.dump_json(self).decode()
 
     @classmethod
     def from_json(cls, text: str) -> OpenLoopConfig:
-        data = dict(json.loads(text))
-        if data.get("expected") is not None:
-            data["expected"] = ExpectedLatency(**data["expected"])
-        data["ready_urls"] = tuple(data.get("ready_urls") or ())
-        return cls(**data)
+        """Raises pydantic's ValidationError (a ValueError) for a bad field, naming it."""
+        return _ADAPTER.validate_json(text)
+
+
+_ADAPTER = TypeAdapter(OpenLoopConfig)

@@ -1,18 +1,4 @@
-"""Open-loop load for `awaitbench run --rate`: every request logged, timed from its intended send time.
-
-How `awaitbench run` drives the generator (`bench.loadgen.open_loop`) for one point, mirroring what the
-locustfile does inside Locust so that both feed the same readers (`bench.loadgen.logs`):
-- wait until the app and fake_llm answer /health (they start together with this process), then mark the
-  start (`started-<pid>`) and send on the schedule (constant or seeded Poisson);
-- write one line per request as it ends: its INTENDED send time, its latency from that time (a request
-  the generator sent late still counts from when it was due: no coordinated omission), success, the time
-  to the first body byte (also from the intended time) when the request is streamed, and the schedule lag
-  (actual minus intended send) that says whether the generator kept its schedule;
-- a request due while `max_outstanding` are in flight is logged as dropped, never silently skipped;
-- the parent stops the process with SIGTERM when its window ends: every request still in flight is
-  then logged as unanswered (the reader counts its age as a lower bound on its latency). The schedule's
-  own end (warm-up + `measure_s`) is only the safety net of a parent that died.
-"""
+"""Open-loop load for `awaitbench run --rate`: every request logged, timed from its intended send time."""
 
 from __future__ import annotations
 

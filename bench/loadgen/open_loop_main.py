@@ -1,20 +1,17 @@
 """The open-loop generator's process entry point: `python -m bench.loadgen.open_loop_main CONFIG [OUT]`.
 
-CONFIG is an `OpenLoopConfig` as JSON. With `requests_dir` set it runs in log mode (`open_loop_log`:
-`awaitbench run --rate`, stopped by SIGTERM); otherwise it runs one self-timed step and writes its result
-as JSON to OUT: a closed-loop step over `connections` connections when that is > 0 (`connections_step`,
-a `ClosedLoopResult`: `awaitbench perf`'s points), else an open-loop step at `rate_rps`
-(`open_loop_step`, a `LoadResult`: `awaitbench perf`'s rate search).
-"""
+Log mode with `requests_dir`; otherwise one self-timed step (closed-loop over `connections`, or open-loop
+at `rate_rps`) written as JSON to OUT."""
 
 from __future__ import annotations
 
 import gc
-import json
 import resource
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from pydantic import TypeAdapter
 
 from bench.loadgen.open_loop_config import OpenLoopConfig
 
@@ -53,11 +50,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     if len(args) != 2:
         raise SystemExit(_USAGE + " (OUT_PATH is required without requests_dir)")
     gc.disable()
-    if config.connections:
-        figures = uvloop.run(run_connections_step(config)).to_dict()
-    else:
-        figures = uvloop.run(run_step(config)).to_dict()
-    Path(args[1]).write_text(json.dumps(figures) + "\n")
+    result = uvloop.run(run_connections_step(config) if config.connections else run_step(config))
+    Path(args[1]).write_bytes(TypeAdapter(type(result)).dump_json(result) + b"\n")
 
 
 if __name__ == "__main__":

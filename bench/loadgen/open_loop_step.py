@@ -1,25 +1,12 @@
-"""One self-timed step of open-loop load, judged against the latency a server was configured with.
+"""One self-timed step of open-loop load, judged against the latency the server was configured with.
 
-This is how `awaitbench perf fake-llm` drives the generator (`bench.loadgen.open_loop`): a fixed
-schedule of warm-up + window, then a drain, then one `LoadResult`. It answers "does the server honour
-its configured latency at this rate?", so:
-- only requests due inside the window count; the run then drains for the longest intended latency
-  plus 2 s, and requests still unanswered count as timeouts;
-- latency error = measured - intended, measured from the DISPATCH (the generator's own timer is not the
-  server's fault): the whole response vs `ttft_ms` (non-streaming), or token k's arrival vs
-  `ttft_ms + k * itl_ms` (streaming); the dispatch lag (dispatch - intended) is reported beside it, and
-  a large one makes the caller call the step invalid;
-- a request due while `max_outstanding` are in flight is not sent and counts as failed ("dropped");
-- the generator samples its own CPU time and the server's over the window, so a step where the
-  generator was the bottleneck is reported as such instead of as a slow server.
-"""
+`awaitbench perf` drives it in its rate search."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 from bench.loadgen.cpu_window import sample_cpu_window
 from bench.loadgen.open_loop import Generator, Request, percentiles
@@ -50,9 +37,6 @@ class LoadResult:
     server_cpu_util: float | None
     connections_opened: int
     peak_connections: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 class _StepSink:

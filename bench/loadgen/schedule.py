@@ -1,18 +1,4 @@
-"""When each request of an open loop is due: the arrival schedule, as pure arithmetic.
-
-Why a module of its own: the whole point of an open loop is that request i is sent at its intended time
-whatever the server does, and every latency is measured from that intended time (a request the
-generator sent late still counts from when it was due: that is coordinated omission avoided). The
-schedule is therefore the reference clock of a measurement, so it is computed here, deterministically,
-and tested on its own.
-
-Two arrival processes:
-- `constant`: request i is due at i / rate (a metronome; no queueing below capacity, the clearest
-  capacity figure);
-- `poisson`: inter-arrival gaps are exponential with mean 1 / rate (independent users arriving at
-  random, as real traffic does; bursts queue even below capacity). Seeded: the same seed gives the same
-  schedule, so two runs of a point offer the same load.
-"""
+"""When each request of an open loop is due: constant or seeded Poisson arrivals, as pure arithmetic."""
 
 from __future__ import annotations
 

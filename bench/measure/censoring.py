@@ -1,19 +1,7 @@
-"""Latency percentiles when some requests never answered inside the window: the censoring arithmetic.
+"""Latency percentiles when some requests never answered inside the window: Kaplan-Meier censoring.
 
-Why: a request still in flight when the window ends has no latency yet, only a lower bound (its age
-then). Dropping such requests makes the slowest variant look fast (survivorship bias: a pitfall whose
-requests hang reported a p99 of 110 ms); counting their age as their latency is wrong the other way
-for a healthy closed loop, where every user always has one young request in flight.
-
-The Kaplan-Meier estimator handles both: a request censored at age a says "latency > a", and its
-weight moves to the answered requests that took longer than a. A young in-flight request therefore
-barely moves the percentiles, while requests older than every answer keep their weight beyond the
-last answer: that residual share is what never answered, and any percentile falling into it is only a
-lower bound (the k-th smallest age among the residual requests, by the order-statistics argument: the
-true k-th smallest latency is at least the k-th smallest lower bound).
-
-Pure functions over numpy arrays; exact cases are in tests/bench/measure/test_censoring.py.
-"""
+A percentile that falls among requests older than every answer is only a lower bound. Pure functions;
+exact cases in tests/bench/measure/test_censoring.py."""
 
 from __future__ import annotations
 

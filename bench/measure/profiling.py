@@ -1,20 +1,14 @@
-"""`--profile`: py-spy records the app during a point's window, as an SVG flame graph and speedscope JSON.
-
-Why `--idle`: a loop thread blocked in a syscall (the sync client waiting on a socket, `time.sleep`) is
-"idle" to py-spy and would vanish from the flame graph, yet it is exactly the pitfall. Why
-`--nonblocking`: pausing the app 100 times a second would change what is measured. Why two samplers
-side by side: py-spy writes one format per recording, and the report links both.
-"""
+"""`--profile`: py-spy records the app during a window (`--idle --nonblocking`), as SVG and speedscope."""
 
 from __future__ import annotations
 
 import math
 import shutil
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.errors import ProcessFailed
 from bench.processes import ManagedProcess, ProcessSpec
 
 __all__ = ["Profiler", "py_spy_path"]
@@ -62,9 +56,9 @@ class Profiler:
         written: list[str] = []
         for proc, out in self._procs:
             try:
-                proc.wait(timeout_s=self.duration_s + 15.0)
-            except subprocess.TimeoutExpired:
-                pass
+                proc.wait(self.duration_s + 15.0)
+            except ProcessFailed:
+                pass  # a recording that did not finish is cut below; whatever it wrote is kept
             finally:
                 proc.stop(grace_s=2.0)
             if out.exists() and out.stat().st_size > 0:

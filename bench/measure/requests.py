@@ -1,19 +1,7 @@
 """Exact client-side figures of a window, from every request the load generator recorded.
 
-Why not Locust's own percentiles: they are rounded into buckets (10 ms steps above 100 ms, 100 ms
-steps above 1 s), which hides exactly the differences this project measures. Both generators write one
-line per request (`bench.loadgen.logs`: `start_epoch_s,response_time_ms,ok,ttfb_ms`, `ttfb_ms` only for
-streamed requests; `start_epoch_s,,,` for a request still in flight when the generator stopped). The
-open-loop generator adds a fifth field, its schedule lag (ms), writes its INTENDED send time as the start
-(latencies count from it), and logs a request it did not send (`max_outstanding` in flight) as `dropped`.
-
-Two populations, on purpose:
-- throughput counts the requests ANSWERED inside the window (goodput: the successful ones per second);
-  a dropped request counts as a failure at its intended time;
-- latency covers every request ISSUED inside the window: answered before its end (successfully or not,
-  with its latency), or still in flight then, or dropped, with its age as a lower bound
-  (`bench.measure.censoring`). A hung or dropped request is never silently left out of the percentiles.
-"""
+Throughput counts requests answered in the window; latency covers every request issued in it, unanswered
+and dropped ones as lower bounds (`bench.measure.censoring`)."""
 
 from __future__ import annotations
 

@@ -1,26 +1,7 @@
 """Did the window see a steady state? A pure check over what the request log says about the window.
 
-Why: a closed loop needs time to settle. A pile-up (users trapped one by one on hung calls) or a
-queue that is still filling (a blocked loop whose response time U·L exceeds the window) both give a
-window whose figures are not the steady state's: throughput still falling, latencies still growing.
-Such a point is kept, but flagged and drawn hollow, like an invalid one.
-
-Two observable symptoms, either one is enough:
-- goodput in the window's second half differs from the first by more than 20 %, and by more than
-  counting noise (three standard deviations of the difference of two Poisson counts, 3·sqrt(a + b): a
-  closed loop whose users stall now and then is burstier than Poisson), so that 4 answers vs 6 at one
-  user, or 82 vs 58 for a deadline that cuts one call in ten after a second, is not called a trend;
-- the requests in flight are still ageing: their mean age at the window's end exceeds the one at its
-  middle by more than a sixth of the window (and by 20 %). In a steady state the users' requests in
-  flight keep the same age profile; a closed loop's population of requests in flight is constant (one
-  per user), so it is their age, not their count, that climbs while users pile up on hung calls or
-  while the queue of a blocked loop still fills. A long but stationary tail (a blocked loop does not
-  serve in arrival order, so a few requests wait through the whole window) does not age on average.
-
-An open loop adds a third: the backlog grew. Arrivals do not wait for answers, so a server slower than
-the offered rate accumulates requests in flight; more at the window's end than at its start, beyond
-counting noise (3·sqrt(a + b)) and a tenth of the requests issued in the window, means it fell behind.
-"""
+Unsteady: goodput differs between halves beyond counting noise, requests in flight keep ageing, or (open
+loop) the backlog grew. Such a point is kept, flagged and drawn hollow."""
 
 from __future__ import annotations
 

@@ -1,11 +1,6 @@
 """When a measured point cannot be trusted, and why: pure rules, unit-tested.
 
-A closed-loop generator that runs out of CPU sends fewer requests and times them late, so the point
-measures Locust, not the app; the same holds for a saturated fake_llm. An open-loop generator that is
-late on its own schedule (its lag, actual minus intended send, is part of every latency it reports)
-would have its lateness blamed on the app. Such points are kept in the results (the report shows them
-greyed out with the reason) instead of being silently plotted.
-"""
+A generator or fake_llm out of CPU, or an open loop late on its own schedule, makes a point invalid."""
 
 from __future__ import annotations
 
@@ -46,6 +41,8 @@ class PointHealth:
         machine_cpu_percent: all cores (None = not measured).
         schedule_lag_p99_ms: the open-loop generator's lag p99 (None: a closed loop, or nothing sent).
         open_loop: the generator was the open loop (the fix for a saturated one differs from Locust's).
+        loadgen_remedy: what to do about a saturated generator, when its command has other means than
+            `run`'s (`awaitbench demo`: fewer users); None: `run`'s advice for its generator.
     """
 
     requests: int
@@ -56,13 +53,16 @@ class PointHealth:
     machine_cpu_percent: float | None = None
     schedule_lag_p99_ms: float | None = None
     open_loop: bool = False
+    loadgen_remedy: str | None = None
 
 
 def invalid_reasons(health: PointHealth) -> tuple[str, ...]:
     """Reasons the point is invalid; empty = valid."""
     reasons: list[str] = []
     if health.loadgen_cpu_percent_per_process > LOADGEN_CPU_LIMIT_PERCENT:
-        fix = "lower --rate or spread generators (docs/bench.md)" if health.open_loop else "use --processes N"
+        fix = health.loadgen_remedy or (
+            "lower --rate or spread generators (docs/bench.md)" if health.open_loop else "use --processes N"
+        )
         reasons.append(
             f"load generator CPU {health.loadgen_cpu_percent_per_process:.0f}% of a core "
             f"(> {LOADGEN_CPU_LIMIT_PERCENT:.0f}%): {fix}"

@@ -1,16 +1,13 @@
-"""The results format: its own leaf package, imported by bench (which writes it) and reports (which reads it).
+"""The results format: a leaf package, written by bench and read by reports; it starts no process.
 
-It imports nothing else of bench and never starts a process. Modules: `records` (the typed manifest and
-point records), `ids` (point ids, both directions), `files` (atomic writing, tolerant versioned reading),
-`summary` (pitfall vs fix at a reference load: the one place that compares a pair) and `schema.json`.
-"""
+`records` (the typed records), `ids`, `files` (atomic writing, versioned reading), `summary` (pitfall vs
+fix) and `schema.json` (generated from the records)."""
 
 from __future__ import annotations
 
 from bench.results.files import (
     ResultsError,
     RunResults,
-    iter_point_dicts,
     load_run,
     write_json_atomic,
     write_manifest,
@@ -24,6 +21,7 @@ from bench.results.records import (
     ArrivalFigures,
     CapacityResult,
     CapacityStep,
+    DatabaseFigures,
     HeadlineInfo,
     LatencySummary,
     LoadgenFigures,
@@ -47,6 +45,7 @@ __all__ = [
     "ArrivalFigures",
     "CapacityResult",
     "CapacityStep",
+    "DatabaseFigures",
     "HeadlineInfo",
     "LatencySummary",
     "LoadKind",
@@ -65,7 +64,6 @@ __all__ = [
     "UpstreamFigures",
     "VariantInfo",
     "format_rate",
-    "iter_point_dicts",
     "load_run",
     "parse_point_id",
     "point_id",

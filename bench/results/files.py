@@ -1,57 +1,33 @@
 """Reading and writing a results directory: versioned JSON, written incrementally and atomically.
 
-Layout of a results directory:
-
-    manifest.json            the run: schema version, status, machine, versions, config, scenario metadata
-    points/<point_id>.json   one measured point each (scenario, variant, loop, users or offered rate)
-    profiles/                py-spy flame graphs (SVG) and speedscope JSON, when --profile was given
-    logs/<point_id>/         stdout/stderr of every child process of every point (fake_llm, app, locust)
-
-Every file is written to a temporary name and renamed into place, so a crash or Ctrl-C leaves only
-complete files: a reader sees the points that finished and a manifest whose `status` says why the rest
-is missing. Readers reject unknown schema versions instead of guessing (pyperf does the same).
-"""
+`manifest.json`, `points/<point_id>.json`, `profiles/`, `logs/<point_id>/`; every file is renamed into
+place complete, read back by pydantic `TypeAdapter`s that reject unknown schema versions."""
 
 from __future__ import annotations
 
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from bench.results.records import (
-    SCHEMA_NAME,
-    SCHEMA_VERSION,
-    ArrivalFigures,
-    CapacityResult,
-    CapacityStep,
-    HeadlineInfo,
-    LatencySummary,
-    LoadgenFigures,
-    Manifest,
-    PointRecord,
-    ScenarioInfo,
-    ServerFigures,
-    SignalInfo,
-    SteadyState,
-    TheoryFigures,
-    UpstreamFigures,
-    VariantInfo,
-)
-from bench.results.validation import DocumentKind, validation_problem
+from pydantic import TypeAdapter, ValidationError
+
+from bench.results.records import SCHEMA_VERSION, Manifest, PointRecord, ScenarioInfo
 
 __all__ = [
     "ResultsError",
     "RunResults",
-    "iter_point_dicts",
     "load_run",
     "write_json_atomic",
     "write_manifest",
     "write_point",
 ]
+
+_T = TypeVar("_T")
+_MANIFEST = TypeAdapter(Manifest)
+_POINT = TypeAdapter(PointRecord)
 
 
 class ResultsError(ValueError):
@@ -75,68 +51,16 @@ def write_json_atomic(path: Path, data: Any) -> None:
 
 
 def write_manifest(run_dir: Path, manifest: Manifest) -> None:
-    write_json_atomic(run_dir / "manifest.json", asdict(manifest))
+    write_json_atomic(run_dir / "manifest.json", _MANIFEST.dump_python(manifest, mode="json"))
 
 
 def write_point(run_dir: Path, record: PointRecord) -> Path:
     path = run_dir / "points" / f"{record.id}.json"
-    write_json_atomic(path, asdict(record))
+    write_json_atomic(path, _POINT.dump_python(record, mode="json"))
     return path
 
 
 # ---------------------------------------------------------------------------------------------- reading
-
-
-def _build(cls: type, data: Mapping[str, Any]) -> Any:
-    """Dataclass from a dict, ignoring unknown keys (newer minor additions) and nesting known types."""
-    nested = {
-        "latency": LatencySummary,
-        "ttfb": LatencySummary,
-        "server": ServerFigures,
-        "upstream": UpstreamFigures,
-        "loadgen": LoadgenFigures,
-        "theory": TheoryFigures,
-        "steady_state": SteadyState,
-        "arrival": ArrivalFigures,
-    }
-    kwargs: dict[str, Any] = {}
-    for f in fields(cls):
-        if f.name not in data:
-            continue
-        value = data[f.name]
-        if f.name in nested and value is not None and cls is PointRecord:
-            value = _build(nested[f.name], value)
-        elif f.name == "cdf" and value is not None:
-            value = tuple(tuple(pair) for pair in value)
-        elif f.name == "variants" and cls is ScenarioInfo:
-            value = tuple(_build(VariantInfo, v) for v in value)
-        elif f.name == "signals" and cls is ScenarioInfo:
-            value = tuple(_build(SignalInfo, s) for s in value)
-        elif f.name == "headline" and cls is ScenarioInfo and value is not None:
-            value = _build(HeadlineInfo, value)
-        elif f.name == "scenarios" and cls is Manifest:
-            value = tuple(_build(ScenarioInfo, s) for s in value)
-        elif f.name == "capacity" and cls is Manifest:
-            value = tuple(_build(CapacityResult, c) for c in value)
-        elif f.name == "steps" and cls is CapacityResult:
-            value = tuple(_build(CapacityStep, step) for step in value)
-        elif isinstance(value, list):
-            value = tuple(value)
-        kwargs[f.name] = value
-    return cls(**kwargs)
-
-
-def _check_version(data: Any, where: Path) -> None:
-    if not isinstance(data, dict):
-        raise ResultsError(
-            f"{where}: not a results file (a JSON object was expected, got {type(data).__name__})"
-        )
-    version = data.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise ResultsError(
-            f"{where}: schema_version {version!r} is not supported (this awaitbench reads version "
-            f"{SCHEMA_VERSION}); re-run the benchmark or use the awaitbench version that wrote it"
-        )
 
 
 def _read_json(path: Path) -> Any:
@@ -154,15 +78,35 @@ def _read_json(path: Path) -> Any:
         raise ResultsError(f"{path} cannot be read ({exc.strerror or exc})") from exc
 
 
-def _read_checked(path: Path, kind: DocumentKind) -> dict[str, Any]:
-    """A results file that has the supported version and matches the schema, or a one-line ResultsError."""
+def _check_version(data: Any, where: Path) -> None:
+    if not isinstance(data, dict):
+        raise ResultsError(
+            f"{where}: not a results file (a JSON object was expected, got {type(data).__name__})"
+        )
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise ResultsError(
+            f"{where}: schema_version {version!r} is not supported (this awaitbench reads version "
+            f"{SCHEMA_VERSION}); re-run the benchmark or use the awaitbench version that wrote it"
+        )
+
+
+def _problem(exc: ValidationError) -> str:
+    """The first error, one phrase naming the field: `field latency: Input should be ..., got 'oops'`."""
+    error = exc.errors(include_url=False)[0]
+    where = "/".join(str(part) for part in error["loc"])
+    got = "" if error["type"] == "missing" else f", got {repr(error['input'])[:60]}"
+    return f"field {where}: {error['msg']}{got}"
+
+
+def _read(path: Path, adapter: TypeAdapter[_T]) -> _T:
+    """A results file of the supported version, as its record, or a one-line ResultsError naming the field."""
     data = _read_json(path)
     _check_version(data, path)
-    problem = validation_problem(data, kind)
-    if problem is not None:
-        raise ResultsError(f"{path}: {problem}; re-run the benchmark or restore the file")
-    checked: dict[str, Any] = data
-    return checked
+    try:
+        return adapter.validate_python(data)
+    except ValidationError as exc:
+        raise ResultsError(f"{path}: {_problem(exc)}; re-run the benchmark or restore the file") from None
 
 
 @dataclass(frozen=True)
@@ -203,18 +147,6 @@ def load_run(run_dir: Path | str) -> RunResults:
     path = Path(run_dir)
     if not path.is_dir():
         raise ResultsError(f"{path} is not a directory: pass the --out directory of an 'awaitbench run'")
-    raw_manifest = _read_json(path / "manifest.json")
-    _check_version(raw_manifest, path / "manifest.json")
-    if raw_manifest.get("schema") != SCHEMA_NAME:
-        raise ResultsError(f"{path / 'manifest.json'}: not an awaitbench results manifest")
-    raw_manifest = _read_checked(path / "manifest.json", "manifest")
-    manifest = _build(Manifest, raw_manifest)
-    points: list[PointRecord] = []
-    for point_file in sorted((path / "points").glob("*.json")):
-        points.append(_build(PointRecord, _read_checked(point_file, "point")))
-    return RunResults(path=path, manifest=manifest, points=tuple(points))
-
-
-def iter_point_dicts(records: Iterable[PointRecord]) -> list[dict[str, Any]]:
-    """Plain dicts of records (for JSON summaries and tests)."""
-    return [asdict(r) for r in records]
+    manifest = _read(path / "manifest.json", _MANIFEST)
+    points = tuple(_read(p, _POINT) for p in sorted((path / "points").glob("*.json")))
+    return RunResults(path=path, manifest=manifest, points=points)

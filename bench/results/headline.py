@@ -1,20 +1,13 @@
 """Each scenario's headline: the one metric that shows its pitfall's cost, judged and put into words.
 
-Why a module of its own: the pitfall of `forgotten_await` is *faster* than its fix (it skips the write it
-loses), `streaming`'s costs nothing in req/s (the user waits for the first byte), `retries`' multiplies
-the upstream's load. Comparing every pair on req/s and p99 drew half of them as "fix worse". A scenario
-therefore declares its headline (`scenarios.model.Headline`, kept in the manifest as `HeadlineInfo`);
-this module reads it off the pitfall's and the fix's points, judges which is worse, and writes the
-words a slide can carry ("loses 100% of writes", "first byte x4.5 later"). The words only ever claim
-a cost when the pitfall is worse on that very metric; otherwise they say plainly what was measured.
-"""
+The words claim a cost only when the pitfall is worse on that very metric."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from bench.results.figures import figure_is_lower_bound, figure_value
+from bench.results.named_figures import figure_is_lower_bound, figure_value
 from bench.results.records import HeadlineInfo, PointRecord
 
 __all__ = [

@@ -1,15 +1,15 @@
 """The results format as typed records: the manifest of a run and one record per measured point.
 
-Plain frozen dataclasses, written as JSON by `bench.results.files` and documented by `schema.json` (a test
-keeps the two in step). Nothing here starts a process or imports the rest of bench: `reports` reads these
-types, and data flows one way (scenario metadata -> bench -> results -> reports).
+Plain frozen dataclasses; `bench.results.files` reads and writes them as JSON (pydantic `TypeAdapter`s) and
+`schema.json` is generated from them (`python scripts/schemas.py`). Fields with a default may be missing
+from a file: a reader fills in the default.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from bench.results.ids import point_id
 
@@ -21,6 +21,7 @@ __all__ = [
     "CapacityResult",
     "CapacityStep",
     "CapacityVerdict",
+    "DatabaseFigures",
     "HeadlineInfo",
     "LatencySummary",
     "LoadKind",
@@ -32,6 +33,7 @@ __all__ = [
     "Role",
     "RunStatus",
     "ScenarioInfo",
+    "SchemaVersion",
     "ServerFigures",
     "SignalInfo",
     "SteadyState",
@@ -40,8 +42,10 @@ __all__ = [
     "VariantInfo",
 ]
 
-SCHEMA_NAME = "awaitbench.results"
-SCHEMA_VERSION = 1
+SchemaName = Literal["awaitbench.results"]
+SchemaVersion = Literal[1]
+SCHEMA_NAME: Final[SchemaName] = "awaitbench.results"
+SCHEMA_VERSION: Final[SchemaVersion] = 1
 
 Loop = Literal["uvloop", "asyncio"]  # the event loops an app can run on; one definition for every package
 RunStatus = Literal["running", "complete", "interrupted", "failed"]
@@ -71,7 +75,7 @@ class VariantInfo:
 class SignalInfo:
     """A figure a scenario declares as evidence of its pitfall beyond req/s and p99, as the manifest keeps it.
 
-    `figure` names where the number comes from in a point record (see `bench.results.figures`); `kind`
+    `figure` names where the number comes from in a point record (see `bench.results.named_figures`); `kind`
     says how two values are judged different: counts whenever they differ, per-request rates only when
     they differ by `min_gap` and by 15 %.
     """
@@ -89,7 +93,7 @@ class SignalInfo:
 class HeadlineInfo:
     """The one figure a scenario declares as its pitfall's cost, and the load to read it at.
 
-    `metric` names a figure of a point record (see `bench.results.figures`); `text` is the slide's words
+    `metric` names a figure of a point record (see `bench.results.named_figures`); `text` is the slide's words
     for a pitfall that is worse than its fix, with placeholders filled by `bench.results.summary`
     (`{ratio}`, `{pitfall}`, `{fix}`, `{pitfall_pct}`, `{fix_pct}`, `{loss_pct}`).
     """
@@ -120,10 +124,8 @@ class ScenarioInfo:
     upstream_latency_ms: float
     source_file: str = ""
     module_doc: str = ""
-    # Declared by the scenario (added in place in schema version 1; older manifests lack them).
     signals: tuple[SignalInfo, ...] = ()
     evidence_at_upstream: bool = False  # the proof is in what fake_llm saw: reports draw its chart
-    # Added in place in schema version 1 with the headline metrics; older manifests lack them.
     headline: HeadlineInfo | None = None
     loads: tuple[int, ...] = ()  # the default suite's user counts for this scenario
 
@@ -184,13 +186,12 @@ class Manifest:
     reference_users: int  # the load at which summaries compare pitfall vs fix
     scenarios: tuple[ScenarioInfo, ...]
     planned_points: tuple[str, ...] = ()  # point ids in run order; missing files = not measured
-    # The load each scenario's summary compares at (its headline load, or --reference-users); added in
-    # place in schema version 1: older manifests lack it and compare every scenario at `reference_users`.
+    # The load each scenario's summary compares at (its headline load, or --reference-users); a manifest
+    # without it compares every scenario at `reference_users`.
     reference_users_by_scenario: Mapping[str, int] = field(default_factory=dict)
-    # `--find-capacity`: one result per searched variant (added in place in schema version 1).
-    capacity: tuple[CapacityResult, ...] = ()
-    schema: str = SCHEMA_NAME
-    schema_version: int = SCHEMA_VERSION
+    capacity: tuple[CapacityResult, ...] = ()  # `--find-capacity`: one result per searched variant
+    schema: SchemaName = SCHEMA_NAME
+    schema_version: SchemaVersion = SCHEMA_VERSION
 
 
 # ---------------------------------------------------------------------------------------------- points
@@ -204,8 +205,8 @@ class LatencySummary:
     Every request issued in the window counts: answered (successfully or not) with its latency, or still
     in flight when the window ended, with its age then as a lower bound on its latency (`censored`).
     Percentiles come from the Kaplan-Meier estimate over both; a figure that rests on a lower bound is
-    named in `lower_bounds` ("p99 >= 2,950 ms"). Records written before these fields existed counted only
-    the requests that completed successfully inside the window.
+    named in `lower_bounds` ("p99 >= 2,950 ms"). A record without `censored` counted only the requests that
+    completed successfully inside the window.
     """
 
     count: int  # requests in the summary: answered + censored
@@ -220,7 +221,6 @@ class LatencySummary:
     # Empirical CDF, downsampled: [[latency_ms, cumulative_fraction], ...] ascending, ending at 1.0, or
     # below 1.0 by the share of requests still unanswered after longer than any answer took.
     cdf: tuple[tuple[float, float], ...] = ()
-    # Added in place in schema version 1 (older records lack them: no censoring was recorded).
     censored: int = 0  # requests still in flight at the window's end (their age is a lower bound)
     lower_bounds: tuple[str, ...] = ()  # fields that are lower bounds, e.g. ("p99_ms", "p999_ms", "max_ms")
 
@@ -261,6 +261,31 @@ class UpstreamFigures:
 
 
 @dataclass(frozen=True, kw_only=True)
+class DatabaseFigures:
+    """A database scenario's PostgreSQL during the window: the app's pool (its peaks since the app started,
+    from `/app-stats`; None when its pool does not report one) and the server's own view, pg_stat_activity
+    sampled every `sample_every_ms` (the app's connections only).
+
+    "At peak" is the sample with the most connections busy (running a query or idle in transaction): a
+    held session shows as idle in transaction there, a blocked loop as never more than one query running.
+    """
+
+    samples: int
+    sample_every_ms: float
+    active_peak: int  # queries running at once, most seen
+    active_at_peak: int
+    idle_in_transaction_at_peak: int
+    connections_peak: int  # the app's connections open at once, most seen
+    # Over the samples: Little's law says active = X·q (queries), idle in transaction = X·(time held
+    # between statements), so these check a theory where a single peak sample cannot.
+    active_mean: float = 0.0
+    idle_in_transaction_mean: float = 0.0
+    pool_checked_out_peak: int | None = None
+    pool_waiting_peak: int | None = None
+    pool_timeouts: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class LoadgenFigures:
     """The load generator's own health: a saturated generator makes the point invalid."""
 
@@ -281,7 +306,7 @@ class TheoryFigures:
     # (no generator gaps); well below 1 when the window is not at steady state or the generator lagged.
     closed_loop_fidelity: float | None = None
     # The most the variant serves in theory, whatever the load (None: the theory sets no limit, the app's
-    # CPU does). Added in place in schema version 1; the open-loop charts draw it.
+    # CPU does). The open-loop charts draw it.
     capacity_rps: float | None = None
 
 
@@ -301,8 +326,8 @@ class SteadyState:
     in_flight_age_mid_ms: float = 0.0  # mean age of the requests in flight at the window's middle
     in_flight_age_end_ms: float = 0.0  # ... and at its end
     reasons: tuple[str, ...] = ()
-    # Open loop only (added in place in version 1): requests in flight at the window's start and end. A
-    # growing backlog means the server fell behind the offered rate.
+    # Open loop only: requests in flight at the window's start and end. A growing backlog means the server
+    # fell behind the offered rate.
     backlog_start: int | None = None
     backlog_end: int | None = None
 
@@ -357,21 +382,20 @@ class PointRecord:
     stderr_tail: str = ""  # the failing child's last output lines
     profile_files: tuple[str, ...] = ()  # paths relative to the results directory
     # Client time to the first body byte, for scenarios whose request is streamed (None otherwise).
-    # Added in place in schema version 1: older records simply lack it.
     ttfb: LatencySummary | None = None
-    # Added in place in schema version 1 (older records lack them): requests issued in the window and still
-    # unanswered at its end after longer than any answered request took, and the steady-state check.
+    # Requests issued in the window and still unanswered at its end after longer than any answered request
+    # took, and the steady-state check.
     unanswered: int = 0
     steady_state: SteadyState | None = None
-    # Added in place in schema version 1 with the open loop (older records are closed-loop "users" points).
     load: LoadKind = "users"
     offered_rps: float | None = None
     arrival: ArrivalFigures | None = None
-    schema_version: int = SCHEMA_VERSION
+    database: DatabaseFigures | None = None  # None: the scenario uses no database
+    schema_version: SchemaVersion = SCHEMA_VERSION
 
     @property
     def steady(self) -> bool:
-        """False only when the steady-state check ran and failed (older records: assumed steady)."""
+        """False only when the steady-state check ran and failed (a record without it: assumed steady)."""
         return self.steady_state is None or self.steady_state.reached
 
     @property

@@ -1,16 +1,7 @@
 """What each pitfall costs: the pitfall and its fix compared at each scenario's reference load.
 
-The one place a pair is compared. Pure logic over `RunResults`: the end-of-run table and `--summary-json`
-of `awaitbench run`, the overview chart, `summary.md` and the HTML page all read these objects, so they
-can never disagree about a number. A pair with a missing, failed, invalid or unsteady point still gets a
-row: the verdict says which point and why, instead of the report crashing or silently dropping it.
-
-The verdict leads with the scenario's headline metric (`bench.results.headline`): a pitfall is costly on
-its own terms (lost writes, first byte, 429s), not on req/s. Signals are the further evidence each
-scenario declares (429s, lost writes, first byte, retry amplification); only figures that differ between
-the two points are reported, and a verdict never calls a pair "no measurable difference" while a signal
-differs.
-"""
+The one place a pair is compared (the run's table, `--summary-json`, the overview, `summary.md` and the
+page read it); a pair with a missing, failed, invalid or unsteady point still gets a row that says why."""
 
 from __future__ import annotations
 
@@ -18,10 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from bench.results.figures import figure_value
 from bench.results.files import RunResults
 from bench.results.headline import NOISE_RATIO, HeadlineResult, format_ratio, headline_result
 from bench.results.ids import parse_point_id, point_id
+from bench.results.named_figures import figure_value
 from bench.results.records import CapacityResult, PointRecord, ScenarioInfo, SignalInfo
 
 __all__ = [
@@ -118,7 +109,7 @@ def reference_loop(run: RunResults) -> str:
 
 
 def _users_for(run: RunResults, scenario_id: str) -> list[int]:
-    """The closed-loop loads of a scenario (open-loop points are compared by `bench.results.open_loop`)."""
+    """The closed-loop loads of a scenario (open-loop points are compared by `bench.results.rate_points`)."""
     users = {p.users for p in run.points if p.scenario == scenario_id and p.load == "users"}
     for pid in run.manifest.planned_points:
         parsed = parse_point_id(pid)

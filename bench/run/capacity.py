@@ -1,25 +1,7 @@
-"""Capacity at an SLO: the highest offered rate a variant sustains with its p99 within the SLO.
-
-A capacity planner's question ("how many requests/s does each variant take within 500 ms p99?") needs
-an open loop: a closed loop slows its users down with the server and never shows the wall. Per variant,
-a bounded search over offered rates, each one a fresh short point:
-
-- a rate is WITHIN when the point's p99 over every request issued in its window (unanswered and dropped
-  ones counted, as lower bounds: a p99 resting on them is never called within) stays within the SLO, its
-  failed share (dropped requests included) stays under 1 %, and it reached a steady state (an open loop
-  whose backlog still grows at the window's end has no steady p99: a longer window would read a
-  longer one); BEYOND otherwise; INVALID when the generator or fake_llm, not the app, ran out of CPU or
-  time (nothing above that rate can be measured here, so the search stops and says so);
-- the search starts at 80 % of the theory's capacity (or of one process's SDK ceiling when the theory
-  sets no limit: the app's CPU decides), doubles until a rate is beyond, halves until one is within,
-  then bisects the bracket geometrically (`bench.selfperf.search.RateSearch`, the same state machine
-  `awaitbench perf` uses), at most `CAPACITY_MAX_POINTS` points per variant.
-
-The rules are pure (`judge_point`, `find_capacity` with an injected `measure`), tested on a synthetic
-server with a known capacity; the orchestrator injects the real measurement. A rate slightly above the
-true capacity can pass a short window (its queue grows by the overload times the run's length, which
-may stay inside the SLO): with 4 s of load and a 500 ms SLO over a 100 ms call, overloads beyond ~10 %
-fail. docs/bench.md has the measured figures.
+"""Capacity at an SLO: the highest offered rate a variant sustains with its p99 within the SLO, found by a
+bounded rate search (`bench.run.rate_search`) over fresh open-loop points. The rules are pure
+(`judge_point`, and `find_capacity` with an injected `measure`); docs/bench.md, "Capacity at an SLO",
+has the criteria, the search and its resolution.
 """
 
 from __future__ import annotations
@@ -35,7 +17,7 @@ from bench.measure.validity import (
 )
 from bench.results import CapacityResult, CapacityStep, PointRecord
 from bench.results.records import Arrival, CapacityVerdict, Loop
-from bench.selfperf.search import RateSearch, StepOutcome, StepVerdict
+from bench.run.rate_search import RateSearch, StepOutcome, StepVerdict
 from scenarios.model import SDK_APP_CEILING_RPS
 
 __all__ = [

@@ -1,14 +1,4 @@
-"""`RunConfig`: the one typed configuration of `awaitbench run`, validated once before anything starts.
-
-The CLI maps its flags onto this object; the orchestrator reads nothing else. Defaults are chosen so
-that the full default suite fits in about ten minutes on a two-core machine (see docs/bench.md for
-the arithmetic), and `--quick` (core six, pitfall and fix only, at each one's headline load) in about
-90 seconds. Without `--users`, every scenario is measured at its own loads (`Scenario.loads`): the
-theory knows where its knee is.
-
-Two kinds of load: closed-loop users (`--users`, Locust) or an open loop at offered arrival rates
-(`--rate`, or `--find-capacity` which chooses its own rates), never both in one run.
-"""
+"""`RunConfig`: the one typed configuration of `awaitbench run`, validated once before anything starts."""
 
 from __future__ import annotations
 
@@ -18,18 +8,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
+from awaitbench.options import Check, Options, at_least, check_fields, option
 from bench.errors import UsageError
 from bench.loadgen.open_loop_config import DEFAULT_MAX_OUTSTANDING
 from bench.loadgen.schedule import Arrival
-from bench.options import option
 from bench.results import Loop
 from bench.results.ids import MAX_RATE_RPS
 
 __all__ = [
     "DEFAULT_DURATION_S",
     "DEFAULT_WARMUP_S",
-    "ENV_PREFIX",
     "LOOPS",
+    "OPTIONS",
     "QUICK_DURATION_S",
     "QUICK_WARMUP_S",
     "Loop",
@@ -106,9 +96,6 @@ def parse_rates(text: str) -> tuple[float, ...]:
     return tuple(sorted(values))
 
 
-ENV_PREFIX = "AWAITBENCH_RUN_"
-
-
 def _timestamped_out_dir() -> Path:
     return Path("results") / f"run-{datetime.now():%Y%m%d-%H%M%S}"
 
@@ -146,6 +133,8 @@ class RunConfig:
         seed: the Poisson arrivals' seed (the same for every point, so pitfall and fix get the same
             arrivals).
         min_requests: fewer completed requests in the window make a point invalid.
+        db_url: an existing PostgreSQL for the database scenarios (the bench seeds its schema `awaitbench`);
+            None: a fresh server started for the run and removed with it.
     """
 
     selection: tuple[str, ...] = option(
@@ -160,17 +149,29 @@ class RunConfig:
         "(default: each scenario's own loads; --quick: its headline load)",
     )
     duration_s: float = option(
-        DEFAULT_DURATION_S, flag="--duration", quick=QUICK_DURATION_S, help="measured window per point, s"
+        DEFAULT_DURATION_S,
+        flag="--duration",
+        quick=QUICK_DURATION_S,
+        help="measured window per point, s",
+        check=Check(text="in (0, 3600] seconds", ok=lambda s: 0 < s <= 3600),
     )
     warmup_s: float = option(
-        DEFAULT_WARMUP_S, flag="--warmup", quick=QUICK_WARMUP_S, help="excluded warm-up per point, s"
+        DEFAULT_WARMUP_S,
+        flag="--warmup",
+        quick=QUICK_WARMUP_S,
+        help="excluded warm-up per point, s",
+        check=Check(text="in [0, 600] seconds", ok=lambda s: 0 <= s <= 600),
     )
     loop: LoopChoice = option("uvloop", help="event loop of the apps (both: a point on each)")
     preset: str | None = option(
         None, help="fake_llm preset for every point (default: each scenario's upstream)"
     )
-    processes: int = option(1, help="Locust processes (locust --processes; -1 = one per core)")
-    app_workers: int = option(1, help="uvicorn workers of each variant app")
+    processes: int = option(
+        1,
+        help="Locust processes (locust --processes; -1 = one per core)",
+        check=Check(text="a positive count, or -1 for one per core", ok=lambda n: n >= 1 or n == -1),
+    )
+    app_workers: int = option(1, help="uvicorn workers of each variant app", check=at_least(1))
     profile: bool = option(False, help="py-spy each variant's highest-load point")
     out_dir: Path = option(
         default_factory=_timestamped_out_dir,
@@ -213,23 +214,23 @@ class RunConfig:
         None, metavar="MS", help="the p99 latency --find-capacity keeps within, ms"
     )
     seed: int = option(1, help="seed of the Poisson arrivals (the same for every point)")
+    db_url: str | None = option(
+        None,
+        metavar="URL",
+        doc_default="a fresh server per run",
+        help="PostgreSQL for the database scenarios, postgresql://USER@HOST:PORT/DB (its schema awaitbench "
+        "is recreated and seeded)",
+    )
     min_requests: int = 10
 
     def __post_init__(self) -> None:
+        check_fields(self, UsageError)
         self._check_loads()
         self._check_open_loop()
         if self.users is not None and (not self.users or any(u < 1 for u in self.users)):
             raise UsageError("`users` must list at least one positive user count")
-        if not 0 < self.duration_s <= 3600:
-            raise UsageError(f"--duration {self.duration_s:g} must be in (0, 3600] seconds")
-        if not 0 <= self.warmup_s <= 600:
-            raise UsageError(f"--warmup {self.warmup_s:g} must be in [0, 600] seconds")
-        if self.loop not in LOOPS:
-            raise UsageError(f"--loop {self.loop!r}: choose uvloop, asyncio or both")
-        if self.processes < 1 and self.processes != -1:
-            raise UsageError(f"--processes {self.processes}: use a positive count, or -1 for one per core")
-        if self.app_workers < 1:
-            raise UsageError(f"--app-workers {self.app_workers} must be at least 1")
+        if self.db_url is not None and not self.db_url.startswith(("postgresql://", "postgres://")):
+            raise UsageError(f"--db-url {self.db_url!r}: give a postgresql://USER@HOST:PORT/DB URL")
         if self.reference_users is not None and not 1 <= self.reference_users <= MAX_USERS:
             raise UsageError(f"--reference-users {self.reference_users} must be in 1..{MAX_USERS}")
         if (
@@ -288,3 +289,6 @@ def default_reference_users(users: tuple[int, ...]) -> int:
     """The run-wide fallback load of the summary (a scenario without a headline load, or older runs):
     100 users when measured, else the highest load."""
     return 100 if 100 in users else max(users)
+
+
+OPTIONS = Options(RunConfig, env_prefix="AWAITBENCH_RUN_", error=UsageError, docs="docs/bench.md")

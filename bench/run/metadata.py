@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench.results import HeadlineInfo, ScenarioInfo, SignalInfo, VariantInfo
-from bench.results.figures import check_figure
+from bench.results.named_figures import check_figure
 from bench.run.plan import Selection
 from scenarios.model import Headline, Scenario, Signal, Variant
 

@@ -1,7 +1,7 @@
 """The end-of-run tables of an open-loop run, for a terminal: each variant at each offered rate, or each
 variant's capacity at the SLO with the theory beside it.
 
-The cells come from `bench.results.open_loop` (the same rows summary.md and the report show) and the
+The cells come from `bench.results.rate_points` (the same rows summary.md and the report show) and the
 pair comparison from `bench.results.summary.capacity_pairs`.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from rich.table import Table
 
 from bench.results import RunResults
-from bench.results.open_loop import ARRIVAL_COLUMNS, CAPACITY_COLUMNS, arrival_rows, capacity_rows
+from bench.results.rate_points import ARRIVAL_COLUMNS, CAPACITY_COLUMNS, arrival_rows, capacity_rows
 from bench.results.summary import capacity_pairs, reference_loop
 
 __all__ = ["render_capacity_table", "render_rate_table"]

@@ -1,14 +1,7 @@
 """`awaitbench run` as a library: resolve the plan, measure every point, keep the results directory valid.
 
-`prepare()` does every check that can fail on bad input (scenario ids, output directory) before a
-single process starts. `execute()` writes the manifest first (status "running"), one atomic JSON per
-point as it finishes, and the final status last: "complete", or "interrupted" on Ctrl-C/SIGTERM (the
-KeyboardInterrupt propagates to the CLI after children are stopped), or "failed" on any other error.
-
-Three kinds of run: a fixed plan of closed-loop points (`--users`, the default), a fixed plan of
-open-loop points (`--rate`), or one capacity search per variant (`--find-capacity`: the points are
-chosen as the search goes, `bench.run.capacity`; the results go into the manifest's `capacity`).
-"""
+`prepare()` checks everything that can fail on bad input before a process starts; `execute()` writes the
+manifest, one atomic JSON per point, and the final status (complete, interrupted or failed)."""
 
 from __future__ import annotations
 
@@ -44,10 +37,11 @@ from bench.results import (
     write_manifest,
     write_point,
 )
-from bench.results.open_loop import arrival_summary_dict, capacity_summary_dict
+from bench.results.rate_points import arrival_summary_dict, capacity_summary_dict
 from bench.results.summary import summarize, summary_dict
 from bench.run.capacity import CapacityCriteria, find_capacity
 from bench.run.config import RunConfig, default_reference_users
+from bench.run.database import run_database, without_unavailable_database
 from bench.run.metadata import scenario_info
 from bench.run.open_loop_table import render_capacity_table, render_rate_table
 from bench.run.plan import (
@@ -59,7 +53,7 @@ from bench.run.plan import (
     select,
     summary_users_for,
 )
-from bench.run.point import PointContext, measure_point
+from bench.run.point import RUN_DIR_ENV, PointContext, measure_point
 from bench.run.table import render_table
 
 __all__ = ["Prepared", "RunOutcome", "execute", "prepare"]
@@ -76,6 +70,7 @@ class Prepared:
     selections: tuple[Selection, ...]
     plan: tuple[PlannedPoint, ...]
     searches: tuple[PlannedPoint, ...] = ()
+    skipped: str = ""  # which selected scenarios this machine cannot measure, and why (one line)
 
     @property
     def max_points(self) -> int:
@@ -96,11 +91,13 @@ def prepare(config: RunConfig) -> Prepared:
     Raises:
         UnknownScenarioError: a selector names no scenario or variant.
         ConfigError: `--preset` names no fake_llm preset.
-        UsageError: the output directory or the summary file cannot be written.
+        UsageError: the output directory or the summary file cannot be written, or every selected scenario
+            needs a database this machine cannot start.
     """
     import scenarios
 
-    selections = select(config.selection, scenarios.catalogue(), quick=config.quick)
+    selected = select(config.selection, scenarios.catalogue(), quick=config.quick)
+    selections, skipped = without_unavailable_database(config, selected)
     if config.preset is not None:
         from fake_llm.presets import preset_values
 
@@ -110,7 +107,11 @@ def prepare(config: RunConfig) -> Prepared:
         check_writable_file(config.summary_json, flag="--summary-json")
     searches = capacity_targets(config, selections) if config.find_capacity else ()
     return Prepared(
-        config=config, selections=selections, plan=build_plan(config, selections), searches=searches
+        config=config,
+        selections=selections,
+        plan=build_plan(config, selections),
+        searches=searches,
+        skipped=skipped,
     )
 
 
@@ -256,6 +257,23 @@ def _table(results: RunResults, config: RunConfig) -> Table:
     return render_table(summarize(results))
 
 
+def _measure_all(
+    prepared: Prepared, err_console: Console, records: list[PointRecord], capacity: list[CapacityResult]
+) -> None:
+    """Every point of the run, with the run's database (if a scenario needs one) up from first to last."""
+    run_dir = prepared.config.out_dir
+    tag = {RUN_DIR_ENV: str(run_dir.resolve())}
+    with (
+        run_database(prepared.config, prepared.selections, log_dir=run_dir / "logs", env=tag) as database_url,
+        _progress(err_console) as progress,
+    ):
+        context = PointContext(config=prepared.config, run_dir=run_dir, database_url=database_url)
+        if prepared.searches:
+            _search_capacities(prepared, context, progress, records, capacity)
+        else:
+            _measure_plan(prepared, context, progress, records)
+
+
 def execute(prepared: Prepared, *, console: Console, err_console: Console) -> RunOutcome:
     """Measure every planned point (or run every capacity search); the results directory is valid at
     every instant."""
@@ -266,21 +284,18 @@ def execute(prepared: Prepared, *, console: Console, err_console: Console) -> Ru
     infos = tuple(scenario_info(sel) for sel in prepared.selections)
     manifest = _manifest(prepared, infos)
     write_manifest(run_dir, manifest)
+    if prepared.skipped:
+        err_console.print(f"awaitbench run: {prepared.skipped}")
     at_most = "at most " if prepared.searches else ""
     err_console.print(
         f"awaitbench run: {at_most}{prepared.max_points} points, about "
         f"{estimate_seconds(config, prepared.max_points) / 60:.1f} min -> {run_dir}"
     )
-    context = PointContext(config=config, run_dir=run_dir)
     records: list[PointRecord] = []
     capacity: list[CapacityResult] = []
     status: Literal["complete", "interrupted", "failed"] = "failed"
     try:
-        with _progress(err_console) as progress:
-            if prepared.searches:
-                _search_capacities(prepared, context, progress, records, capacity)
-            else:
-                _measure_plan(prepared, context, progress, records)
+        _measure_all(prepared, err_console, records, capacity)
         status = "complete"
     except KeyboardInterrupt:
         status = "interrupted"

@@ -1,17 +1,4 @@
-"""Which points a run measures, in which order: resolved from the selection before anything starts.
-
-A selector is a scenario id (`sync_client`: all its variants) or `scenario:variant`. Unknown ids raise
-`UnknownScenarioError` (a usage error) from the scenario registry, so a typo costs nothing.
-
-Loads: `--users` applies to every variant of every scenario. Without it each scenario brings its own
-(`Scenario.loads`, chosen from its theory): its pitfall and fix are measured at every one of them (the
-curves), further variants at the headline load only (context beside the pair, within the suite's time
-budget), and `--quick` measures the pair at the headline load only.
-
-Open loop: `--rate` applies its rates to every selected variant (like `--users`); `--find-capacity` has
-no fixed plan (each variant's search chooses its rates as it goes: `bench.run.capacity`), only a bound
-on the points it may take.
-"""
+"""Which points a run measures, in which order: resolved from the selection before anything starts."""
 
 from __future__ import annotations
 

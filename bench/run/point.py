@@ -1,23 +1,6 @@
 """Measure one (scenario, variant, loop, load) point with fresh processes, and always tear them down.
 
-Timeline of a point (`_launch`, `_window`, `_finish`, then the pure `record_from`):
-
-    start fake_llm + app + the generator (in parallel) -> both servers ready -> the generator starts
-        its load (Locust spawns its users; the open loop starts its schedule) and marks t0
-    t0 .. t0+warmup            warm-up: load runs, nothing counts
-    reset fake_llm stats and the app's probe; psutil baselines   <- window start
-    window_s of sampling (CPU of app, generator, fake_llm every 0.25 s)
-    read fake_llm /stats, probe, psutil                          <- window end
-    stop the generator (SIGTERM: it writes what is in flight and flushes its per-request log) and the
-    rest, in parallel; cut the log to the window
-
-The generator is Locust for closed-loop users, the open-loop generator for an offered rate; both write
-the same request log (`bench.loadgen.logs`), so everything after the launch is shared.
-
-Fresh processes every point because a blocked variant leaves seconds of queued requests behind that
-would eat the next measurement. A child that dies or never becomes ready makes a failed record with
-its log tail; the run goes on.
-"""
+`_launch`, `_window`, `_finish`, then the pure `record_from`; docs/bench.md draws the timeline."""
 
 from __future__ import annotations
 
@@ -25,7 +8,8 @@ import contextlib
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,12 +17,14 @@ from typing import Any
 from bench.errors import ProcessFailed
 from bench.loadgen import locust_run
 from bench.loadgen.logs import request_log_files
+from bench.measure.database import ActivitySample, ActivitySampler
 from bench.measure.profiling import Profiler
 from bench.measure.requests import read_request_logs, window_counts
 from bench.measure.sampling import TreeSample, TreeTracker, WindowCpu, machine_cpu_percent
-from bench.processes import ManagedProcess
+from bench.processes import ManagedProcess, http_json, stop_in_background, stop_together
 from bench.results import PointRecord
-from bench.run.children import (
+from bench.run.plan import PlannedPoint
+from bench.run.point_children import (
     RUN_DIR_ENV,
     SAMPLE_EVERY_S,
     BackgroundFetch,
@@ -48,13 +34,9 @@ from bench.run.children import (
     child_specs,
     generator_spec,
     generator_stop_grace_s,
-    http_json,
     sleep_until,
-    stop_in_background,
-    stop_together,
     wait_for_start,
 )
-from bench.run.plan import PlannedPoint
 from bench.run.record import WindowReadings, record_from
 from fake_llm.snapshot import StatsSnapshot
 
@@ -80,6 +62,7 @@ class _Children:
     app_base: str
     requests_dir: Path
     probe_dir: Path
+    database_url: str | None = None  # sampled through the window when set
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,6 +76,7 @@ class _Window:
     machine_cpu_percent: float | None
     upstream_stats: StatsSnapshot
     probe: dict[str, Any]
+    database: tuple[ActivitySample, ...] | None = None  # pg_stat_activity through the window
 
 
 def measure_point(point: PlannedPoint, ctx: PointContext) -> PointRecord:
@@ -149,7 +133,7 @@ def _launch(point: PlannedPoint, ctx: PointContext, tmp: Path, stack: contextlib
             env=dict(fake_spec.env),
         )
     )
-    stack.callback(stop_together, [fake, app, generator])
+    stack.callback(stop_together, [fake, app, generator], grace_s=2.0)
     # Start all three, then wait: their start-ups overlap. The generator holds its load back until both
     # servers answer /health (the locustfile, `open_loop_log.wait_ready`), so no request hits a server
     # that is not ready.
@@ -166,17 +150,32 @@ def _launch(point: PlannedPoint, ctx: PointContext, tmp: Path, stack: contextlib
         app_base=app_base,
         requests_dir=requests_dir,
         probe_dir=tmp / "probe",
+        database_url=ctx.database_url if point.scenario.database is not None else None,
     )
 
 
 def _window(children: _Children, ctx: PointContext, profiler: Profiler | None) -> _Window:
+    """Sample the database's activity (a database scenario) while the window runs."""
+    if children.database_url is None:
+        return _sampled_window(children, ctx, profiler)
+    sampler = ActivitySampler(children.database_url)
+    try:
+        window = _sampled_window(children, ctx, profiler, on_start=sampler.start)
+    finally:
+        samples = tuple(sampler.finish())
+    return replace(window, database=samples)
+
+
+def _sampled_window(
+    children: _Children,
+    ctx: PointContext,
+    profiler: Profiler | None,
+    on_start: Callable[[], object] | None = None,
+) -> _Window:
     """Reset every counter, sample CPU for the window, read what the servers saw at its end."""
     fake, app, generator = children.fake, children.app, children.generator
     probe = ProbeClient(children.probe_dir)
-    try:
-        http_json(f"{children.llm_base}/stats/reset", method="POST")
-    except (OSError, ValueError) as exc:
-        raise ProcessFailed(f"fake_llm /stats/reset failed: {exc}", stderr_tail=fake.log_tail()) from exc
+    http_json(f"{children.llm_base}/stats/reset", method="POST", child=fake)
     probe.reset()
     trackers = {
         "app": TreeTracker(app.pid),
@@ -187,6 +186,8 @@ def _window(children: _Children, ctx: PointContext, profiler: Profiler | None) -
         tracker.start()
     machine_cpu_percent()
     start_s = time.time()
+    if on_start is not None:
+        on_start()
     if profiler is not None:
         profiler.start()
     window_end = start_s + ctx.config.duration_s
@@ -199,10 +200,7 @@ def _window(children: _Children, ctx: PointContext, profiler: Profiler | None) -
     machine_percent = machine_cpu_percent()
     cpu = {name: tracker.finish() for name, tracker in trackers.items()}
     resources = trackers["app"].resources()
-    try:
-        upstream_stats = StatsSnapshot.from_json(http_json(f"{children.llm_base}/stats"))
-    except (OSError, ValueError) as exc:
-        raise ProcessFailed(f"fake_llm /stats failed: {exc}", stderr_tail=fake.log_tail()) from exc
+    upstream_stats = StatsSnapshot.from_json(http_json(f"{children.llm_base}/stats", child=fake))
     return _Window(
         start_s=start_s,
         end_s=end_s,
@@ -260,4 +258,5 @@ def _finish(
             children.requests_dir, start_s=window.start_s, end_s=window.end_s
         ),
         profile_files=profile_files,
+        database=window.database,
     )

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from bench.measure.censoring import survival
+from bench.measure.database import SAMPLE_EVERY_S, ActivitySample, database_figures
 from bench.measure.figures import open_loop_theory, server_figures, theory_figures, upstream_figures
 from bench.measure.requests import WindowCounts, latency_summary
 from bench.measure.sampling import TreeSample, WindowCpu
@@ -44,6 +45,7 @@ class WindowReadings:
         app_stats: the variant's own counters from /app-stats.
         loadgen_cpu_warning: Locust reported its own CPU above 90 % during the window.
         profile_files: py-spy outputs, relative to the results directory.
+        database: pg_stat_activity through the window (None: the scenario uses no database).
     """
 
     started_at: str
@@ -57,6 +59,7 @@ class WindowReadings:
     app_stats: Mapping[str, Any]
     loadgen_cpu_warning: bool = False
     profile_files: tuple[str, ...] = ()
+    database: tuple[ActivitySample, ...] | None = None
 
 
 def _warnings(
@@ -211,4 +214,7 @@ def record_from(readings: WindowReadings, *, point: PlannedPoint, config: RunCon
         load="rate" if open_loop else "users",
         offered_rps=point.rate_rps,
         arrival=_arrival_figures(counts, point, config) if open_loop else None,
+        database=None
+        if readings.database is None
+        else database_figures(readings.database, every_s=SAMPLE_EVERY_S, app_stats=readings.app_stats),
     )

@@ -1,16 +1,6 @@
 """The ceiling: a raw-ASGI server that only sleeps the configured latency and answers a fixed body.
 
-Why it exists: "fake_llm handles N requests/s" means nothing alone; the same uvicorn (uvloop, httptools, one
-process, one core) running an app that does nothing but wait is the most any Python server can do here, so
-fake_llm's throughput divided by this one's says how much fake_llm itself costs.
-
-To keep the comparison fair it does the same wire work fake_llm must do: it reads the whole request body,
-answers an OpenAI-shaped JSON body (non-streaming) or one SSE chunk per token plus `data: [DONE]` (streaming),
-and schedules each chunk against an absolute deadline (`start + ttft + k * itl`) so sleeps never drift.
-Bodies are rendered once at start-up: no routing, validation or JSON encoding per request.
-
-Run as `python -m bench.selfperf.ceiling_app --port P --ttft-ms X --itl-ms Y --output-tokens N`.
-"""
+Run as `python -m bench.selfperf.ceiling_app --port P --ttft-ms X --itl-ms Y --output-tokens N`."""
 
 from __future__ import annotations
 
@@ -22,9 +12,9 @@ from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fake_llm.cli import add_setting_arguments, flag_settings
+from fake_llm.cli import flag_settings, load_config
 from fake_llm.config import FakeLLMConfig
-from fake_llm.layers import load_config
+from fake_llm.settings import OPTIONS
 
 __all__ = ["CeilingConfig", "create_app", "main"]
 
@@ -131,7 +121,7 @@ def _parse(argv: Sequence[str] | None) -> tuple[FakeLLMConfig, CeilingConfig]:
     """fake_llm's own flag definitions and parsing for the five settings the ceiling takes, so a flag
     means the same on both servers and is defined once (unset ones take fake_llm's defaults)."""
     parser = argparse.ArgumentParser(prog="python -m bench.selfperf.ceiling_app")
-    add_setting_arguments(parser, _FLAGS)
+    OPTIONS.add_arguments(parser, _FLAGS)
     config = load_config(flags=flag_settings(parser.parse_args(argv)))
     lat = config.latency
     return config, CeilingConfig(ttft_ms=lat.ttft_ms, itl_ms=lat.itl_ms, output_tokens=lat.output_tokens)

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, get_args
 
+from awaitbench.options import Options, above, at_least, check_fields, option
 from bench.errors import UsageError
 from bench.loadgen.open_loop_config import ExpectedLatency, OpenLoopConfig
-from bench.options import option
 
 __all__ = [
-    "ENV_PREFIX",
     "MODES",
+    "OPTIONS",
     "SCHEDS",
     "SERVERS",
     "Mode",
@@ -65,9 +65,6 @@ def standard_timing() -> StepTiming:
 
 def quick_timing() -> StepTiming:
     return StepTiming(warmup_s=0.5, measure_s=1.0, max_steps=3, resolution=1.5, retries=0)
-
-
-ENV_PREFIX = "AWAITBENCH_PERF_"
 
 
 def _choice_list(allowed: tuple[str, ...], flag: str) -> Callable[[str], tuple[str, ...]]:
@@ -117,32 +114,48 @@ class PerfConfig:
     """
 
     quick: bool = option(False, help="a ~30 s smoke run: short steps, 3 per search")
-    ttft_ms: float = option(50.0, help="configured latency, ms")
-    itl_ms: float = option(20.0, help="inter-token latency when streaming, ms")
-    output_tokens: int = option(16, help="tokens per response")
-    error_budget_ms: float = option(5.0, help="allowed p99 latency error, ms")
+    ttft_ms: float = option(50.0, help="configured latency, ms", check=above(0))
+    itl_ms: float = option(20.0, help="inter-token latency when streaming, ms", check=at_least(0))
+    output_tokens: int = option(16, help="tokens per response", check=above(0))
+    error_budget_ms: float = option(5.0, help="allowed p99 latency error, ms", check=above(0))
     min_success_ratio: float = 0.98
-    start_rps: float = option(400.0, help="first rate of each search")
+    start_rps: float = option(400.0, help="first rate of each search", check=above(0))
     max_rps: float = option(20000.0, help="never try above this rate")
-    warmup_s: float = option(_STANDARD.warmup_s, quick=_QUICK.warmup_s, help="excluded warm-up per step, s")
-    measure_s: float = option(_STANDARD.measure_s, quick=_QUICK.measure_s, help="measured window per step, s")
-    max_steps: int = option(_STANDARD.max_steps, quick=_QUICK.max_steps, help="rates tried per search")
+    warmup_s: float = option(
+        _STANDARD.warmup_s, quick=_QUICK.warmup_s, help="excluded warm-up per step, s", check=at_least(0)
+    )
+    measure_s: float = option(
+        _STANDARD.measure_s, quick=_QUICK.measure_s, help="measured window per step, s", check=above(0)
+    )
+    max_steps: int = option(
+        _STANDARD.max_steps, quick=_QUICK.max_steps, help="rates tried per search", check=above(0)
+    )
     resolution: float = option(
         _STANDARD.resolution,
         quick=_QUICK.resolution,
         help="stop once the bracket is narrower than this ratio",
+        check=above(1),
     )
-    retries: int = option(_STANDARD.retries, quick=_QUICK.retries, help="re-measure a near miss this often")
+    retries: int = option(
+        _STANDARD.retries, quick=_QUICK.retries, help="re-measure a near miss this often", check=at_least(0)
+    )
     modes: tuple[Mode, ...] = option(
         MODES, parse=_choice_list(MODES, "--modes"), help="comma-separated modes"
     )
     servers: tuple[ServerKind, ...] = option(
         SERVERS, parse=_choice_list(SERVERS, "--servers"), help="comma-separated servers"
     )
-    little_connections: int = option(400, help="closed-loop connections at the Little bound point")
-    saturation_connections: int = option(1500, help="closed-loop connections at the saturation point")
+    little_connections: int = option(
+        400, help="closed-loop connections at the Little bound point", check=above(0)
+    )
+    saturation_connections: int = option(
+        1500, help="closed-loop connections at the saturation point", check=above(0)
+    )
     point_repeats: int = option(
-        2, quick=1, help="closed-loop attempts per server at each point, best counts (0 = skip the points)"
+        2,
+        quick=1,
+        help="closed-loop attempts per server at each point, best counts (0 = skip the points)",
+        check=at_least(0),
     )
     server_cpu: int = option(0, help="core the servers are pinned to")
     loadgen_cpu: int = option(1, help="core the generator is pinned to")
@@ -164,28 +177,11 @@ class PerfConfig:
         )
 
     def __post_init__(self) -> None:
-        _check_positive("ttft-ms", self.ttft_ms)
-        _check_positive("output-tokens", self.output_tokens)
-        _check_positive("error-budget-ms", self.error_budget_ms)
-        _check_positive("start-rps", self.start_rps)
-        _check_positive("measure-s", self.measure_s)
-        _check_positive("max-steps", self.max_steps)
-        if self.itl_ms < 0:
-            raise UsageError(f"--itl-ms must be >= 0, got {self.itl_ms:g}")
-        if self.warmup_s < 0:
-            raise UsageError(f"--warmup-s must be >= 0, got {self.warmup_s:g}")
+        check_fields(self, UsageError)
         if self.max_rps < self.start_rps:
             raise UsageError(f"--max-rps ({self.max_rps:g}) must be >= --start-rps ({self.start_rps:g})")
         if not 0 < self.min_success_ratio <= 1:
             raise UsageError("the success ratio must be in (0, 1]")
-        if self.point_repeats < 0:
-            raise UsageError(f"--point-repeats must be >= 0, got {self.point_repeats}")
-        _check_positive("little-connections", self.little_connections)
-        _check_positive("saturation-connections", self.saturation_connections)
-        if self.retries < 0:
-            raise UsageError(f"--retries must be >= 0, got {self.retries}")
-        if self.resolution <= 1:
-            raise UsageError(f"--resolution must be > 1, got {self.resolution:g}")
         if self.json_out is not None and self.json_out.is_dir():
             raise UsageError(f"--json {self.json_out} is a directory; give a file name")
         self._check_cpus()
@@ -237,6 +233,4 @@ class PerfConfig:
         return self.itl_ms if mode == "streaming" else 0.0
 
 
-def _check_positive(name: str, value: float) -> None:
-    if value <= 0:
-        raise UsageError(f"--{name} must be > 0, got {value:g}")
+OPTIONS = Options(PerfConfig, env_prefix="AWAITBENCH_PERF_", error=UsageError, docs="docs/perf.md")

@@ -1,12 +1,4 @@
-"""The closed-loop points as a reader needs them: a table of what each server did, and the two ratios.
-
-- **Little-bound ratio**: fake_llm's throughput over the ceiling's at `little_connections` (both should sit
-  at the bound: ~1.0x), with fake_llm's p99 against the configured latency plus `P99_MARGIN_MS` (the first
-  token's latency when streaming, the whole response otherwise).
-- **Saturation ratio**: the same at `saturation_connections`, where both are CPU-bound; target
-  `SATURATION_TARGET` (>= 0.9x).
-- **CPU per request** at both points, for both servers: steadier than a maximum on a noisy machine.
-"""
+"""The closed-loop points as a reader needs them: a table of what each server did, and the two ratios."""
 
 from __future__ import annotations
 

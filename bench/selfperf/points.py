@@ -1,32 +1,17 @@
-"""The two fixed-concurrency points of a perf run: the Little bound and saturation (closed loop).
-
-Why beside the rate search: the search's maximum says how fast a server stays on time; these two points say
-what a closed-loop client (wrk, an app with N workers) sees. At the Little bound (400 connections with
-50 ms configured: 8,000 req/s at most) both servers should serve at the bound, and fake_llm's p99 shows
-what it adds to the configured latency; at saturation (1,500 connections) both are CPU-bound and the
-ratio of their throughputs is the ratio of their costs per request, which is what the hot-path target is
-about. Each (mode, point, server) is measured `point_repeats` times, the servers taking turns, and the
-best attempt counts (noise on a shared machine only ever lowers throughput).
-
-The load is the project's one generator in its closed-loop step mode (`bench.loadgen.connections_step`),
-started like every perf step (`python -m bench.loadgen.open_loop_main`) and pinned to its own core.
+"""The two closed-loop points of a perf run, the Little bound and saturation: each (mode, point, server)
+measured `point_repeats` times, the servers taking turns, the best attempt counting (docs/perf.md,
+"Closed-loop points", says why both points and why the best).
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from bench.errors import ProcessFailed
-from bench.processes import ManagedProcess, ProcessSpec, free_port, running
 from bench.selfperf.config import Mode, PerfConfig, ServerKind
-from bench.selfperf.servers import CHAT_PATH, resolve_sched, scheduled, server_spec
+from bench.selfperf.step import run_step
 from bench.selfperf.sweep import LOADGEN_CPU_LIMIT
 
 __all__ = ["POINTS", "PointCallback", "PointKind", "PointRecord", "run_points"]
@@ -68,33 +53,7 @@ def _notes(figures: dict[str, Any]) -> list[str]:
 def _run_point(
     kind: ServerKind, mode: Mode, connections: int, *, config: PerfConfig, work_dir: Path
 ) -> dict[str, Any]:
-    port = free_port()
-    stem = f"{kind}-{mode}-c{connections}-{time.monotonic_ns()}"
-    spec = server_spec(kind, config=config, mode=mode, port=port, log_path=work_dir / f"{stem}-server.log")
-    with running(spec) as server:
-        url = f"http://127.0.0.1:{port}{CHAT_PATH}"
-        load = config.load_config(url=url, mode=mode, connections=connections, server_pid=server.pid)
-        out_path = work_dir / f"{stem}-closed.json"
-        argv = [sys.executable, "-m", "bench.loadgen.open_loop_main", load.to_json(), str(out_path)]
-        gen_spec = ProcessSpec(
-            name="perf-closed-loop",
-            argv=scheduled(argv, resolve_sched(config.sched)),
-            log_path=work_dir / f"{stem}-gen.log",
-            cpu_affinity=[config.loadgen_cpu],
-        )
-        deadline_s = load.warmup_s + load.measure_s + 30.0
-        with ManagedProcess(gen_spec) as gen:
-            try:
-                code = gen.wait(timeout_s=deadline_s)
-            except subprocess.TimeoutExpired as exc:
-                raise ProcessFailed(
-                    f"the closed-loop generator did not finish within {deadline_s:g}s"
-                ) from exc
-        if code != 0 or not out_path.exists():
-            raise ProcessFailed(f"the closed-loop generator exited with code {code}: {gen.log_tail(3)}")
-    figures = dict(json.loads(out_path.read_text()))
-    util, achieved = figures.get("server_cpu_util"), figures["achieved_rps"]
-    figures["server_cpu_us_per_request"] = round(util / achieved * 1e6, 1) if util and achieved else None
+    figures = run_step(kind, mode, config=config, work_dir=work_dir, connections=connections)
     figures["notes"] = _notes(figures)
     return figures
 

@@ -7,9 +7,6 @@ its heap and connection state would leak into the next measurement; a new proces
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -17,12 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.errors import ProcessFailed
-from bench.loadgen.open_loop_config import OpenLoopConfig
-from bench.processes import ManagedProcess, ProcessSpec, free_port, running
-from bench.selfperf.config import Mode, PerfConfig, Sched, ServerKind
-from bench.selfperf.search import RateSearch, SearchResult, StepOutcome, StepVerdict
-from bench.selfperf.servers import CHAT_PATH, resolve_sched, scheduled, server_spec
+from bench.run.rate_search import RateSearch, SearchResult, StepOutcome, StepVerdict
+from bench.selfperf.config import Mode, PerfConfig, ServerKind
+from bench.selfperf.step import run_step
 
 __all__ = ["LOADGEN_CPU_LIMIT", "SearchRecord", "StepCallback", "judge_step", "run_sweep"]
 
@@ -86,66 +80,6 @@ def _worth_retrying(figures: dict[str, Any], *, config: PerfConfig) -> bool:
         return True
     near_budget = bool(figures["error_ms"]["p99"] <= _NEAR_MISS_FACTOR * config.error_budget_ms)
     return near_budget and bool(figures["achieved_rps"] >= 0.9 * figures["rate_rps"])
-
-
-def _loadgen_spec(
-    load: OpenLoopConfig, *, out_path: Path, cpu: int, sched: Sched, log_path: Path
-) -> ProcessSpec:
-    return ProcessSpec(
-        name="perf-loadgen",
-        argv=scheduled(
-            [sys.executable, "-m", "bench.loadgen.open_loop_main", load.to_json(), str(out_path)], sched
-        ),
-        log_path=log_path,
-        cpu_affinity=[cpu],
-    )
-
-
-def _run_step(
-    kind: ServerKind, mode: Mode, rate_rps: float, *, config: PerfConfig, work_dir: Path
-) -> dict[str, Any]:
-    port = free_port()
-    stem = f"{kind}-{mode}-{rate_rps:g}-{time.monotonic_ns()}"
-    spec = server_spec(kind, config=config, mode=mode, port=port, log_path=work_dir / f"{stem}-server.log")
-    with running(spec) as server:
-        load = config.load_config(
-            url=f"http://127.0.0.1:{port}{CHAT_PATH}", mode=mode, rate_rps=rate_rps, server_pid=server.pid
-        )
-        out_path = work_dir / f"{stem}-loadgen.json"
-        gen = ManagedProcess(
-            _loadgen_spec(
-                load,
-                out_path=out_path,
-                cpu=config.loadgen_cpu,
-                sched=resolve_sched(config.sched),
-                log_path=work_dir / f"{stem}-gen.log",
-            )
-        )
-        longest_ms = load.expected.intended_ms(load.expected.output_tokens) if load.expected else 0.0
-        deadline_s = load.warmup_s + load.measure_s + longest_ms / 1000 + 20.0
-        with gen:
-            try:
-                code = gen.wait(timeout_s=deadline_s)
-            except subprocess.TimeoutExpired as exc:  # the context manager stops it
-                raise ProcessFailed(f"the load generator did not finish within {deadline_s:g}s") from exc
-        if code != 0 or not out_path.exists():
-            raise ProcessFailed(
-                f"the load generator exited with code {code}: {gen.log_tail(3)}", stderr_tail=gen.log_tail()
-            )
-        if server.returncode is not None:
-            raise ProcessFailed(f"{kind} died during the step (code {server.returncode})")
-    figures = dict(json.loads(out_path.read_text()))
-    figures["server_port"] = port
-    figures["server_cpu_us_per_request"] = _cpu_us_per_request(figures)
-    return figures
-
-
-def _cpu_us_per_request(figures: dict[str, Any]) -> float | None:
-    """Server CPU time per answered request: steadier than a maximum rate, and it explains the ratio."""
-    util, achieved = figures.get("server_cpu_util"), figures.get("achieved_rps") or 0.0
-    if util is None or achieved <= 0:
-        return None
-    return round(float(util) / achieved * 1e6, 1)
 
 
 def run_sweep(
@@ -218,7 +152,7 @@ def _measure(
     """One rate, measured up to `1 + retries` times; the best attempt is the verdict."""
     best: StepOutcome | None = None
     for attempt in range(1 + config.timing.retries):
-        step = _run_step(kind, mode, rate_rps, config=config, work_dir=work_dir)
+        step = run_step(kind, mode, config=config, work_dir=work_dir, rate_rps=rate_rps)
         outcome = judge_step(step, config=config)
         step.update(verdict=outcome.verdict.value, reasons=list(outcome.reasons), attempt=attempt + 1)
         sink.append(step)

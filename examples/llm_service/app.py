@@ -1,22 +1,8 @@
 """A document assistant API, written the way many teams write their first LLM service.
 
-Six routes, each calling an OpenAI-compatible API through the official SDK (`OPENAI_BASE_URL` and
-`OPENAI_API_KEY` come from the environment, as the SDK reads them). Four carry a planted async pitfall;
-two are written correctly, and so is `/health`:
-
-| route | what it does | planted pitfall |
-|---|---|---|
-| `POST /chat` | answers a question | none: shared `AsyncOpenAI`, awaited, with a timeout |
-| `POST /summarize` | summarises a text | `sync_client`: the blocking `OpenAI` client inside `async def` |
-| `POST /translate` | translates a text | `per_request_client`: a new `AsyncOpenAI` per request |
-| `POST /analyze` | summary, keywords, sentiment | `serial_awaits`: three independent calls in a row |
-| `POST /moderate` | flags unsafe text | `timeouts`: a client built without a timeout (the SDK's 600 s) |
-| `POST /embed` | embeds a text | none |
-
-Diagnose it from the repository root:
-
-    awaitbench diagnose examples.llm_service.app:app --requests examples/llm_service/requests.toml
-"""
+Six routes through the official SDK (`OPENAI_BASE_URL`, `OPENAI_API_KEY` from the environment); four carry
+a planted pitfall (docs/diagnose.md lists them). From the repository root: `awaitbench diagnose
+examples.llm_service.app:app --requests examples/llm_service/requests.toml`"""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Hostile and careless input, as a user types it: every case is one line on stderr and exit 2, no traceback.
 
-Each case runs the real CLI in a subprocess. The results-file cases corrupt a copy of a committed fixture
-in the ways a hand edit, a truncated copy or a foreign file would.
+Each case calls the CLI's `main(argv)` in process (test_cli.py runs it as a process). The results-file cases
+corrupt a copy of a committed fixture in the ways a hand edit, a truncated copy or a foreign file would.
 """
 
 from __future__ import annotations
@@ -9,21 +9,21 @@ from __future__ import annotations
 import json
 import shutil
 import socket
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from bench.processes import awaitbench_argv
+from awaitbench.cli import main
+from tests.in_process_cli import CliResult, call_main
 from tests.reports.conftest import RUN_SMALL
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(awaitbench_argv(*args), capture_output=True, text=True, timeout=120)
+def _run(*args: str) -> CliResult:
+    return call_main(main, args)
 
 
-def _assert_one_line_usage_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+def _assert_one_line_usage_error(result: CliResult, *needles: str) -> None:
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     assert result.stderr.count("\n") == 1, result.stderr
@@ -71,7 +71,7 @@ CORRUPTIONS: dict[str, tuple[Callable[[Path], None], str]] = {
     "manifest is a list": (_manifest_list, "JSON object was expected"),
     "manifest config null": (_manifest_config_null, "field config"),
     "latency is a string": (_point_latency_oops, "field latency"),
-    "point with only a version": (_point_version_only, "is a required property"),
+    "point with only a version": (_point_version_only, "field scenario: Field required"),
     "truncated point": (_point_truncated, "not valid JSON"),
 }
 

@@ -18,8 +18,10 @@ from typing import Any
 
 import pytest
 
+from awaitbench.cli import main
 from bench.processes import awaitbench_argv
 from tests.awaitbench.diagnose_catalogue import ROOT, TEST_SETTINGS
+from tests.in_process_cli import call_main
 
 APP_FILE = Path(__file__).with_name("diagnose_azure_app.py")
 APP = "tests.awaitbench.diagnose_azure_app:create_app"
@@ -74,10 +76,7 @@ def test_every_route_reached_fake_llms_azure_routes(diagnosis: dict[str, Any]) -
 
 
 def test_lint_flags_both_dependencies_and_not_the_shared_one() -> None:
-    done = subprocess.run(
-        awaitbench_argv("lint", str(APP_FILE), "--format", "json"),
-        capture_output=True, text=True, timeout=120, cwd=ROOT,
-    )  # fmt: skip
+    done = call_main(main, ["lint", str(APP_FILE), "--format", "json"])
     assert done.returncode == 1, done.stderr
     findings = json.loads(done.stdout)
     assert [(f["code"], f["pitfall"], f["line"]) for f in findings] == [

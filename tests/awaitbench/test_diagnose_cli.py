@@ -13,9 +13,11 @@ from pathlib import Path
 import psutil
 import pytest
 
+from awaitbench.cli import main
 from awaitbench.detect.diagnose.document import Diagnosis, validate_document
 from bench.processes import awaitbench_argv, wait_port_free
 from tests.awaitbench.diagnose_catalogue import ROOT, TEST_SETTINGS
+from tests.in_process_cli import call_main
 from tests.interrupts import default_sigint
 from tests.waiting import wait_until
 
@@ -86,8 +88,11 @@ def test_the_terminal_shows_a_table_per_route_and_out_writes_the_page(
         (("m:app", "--requests", "tests/awaitbench/no-such-file.toml"), "cannot read it"),
     ],
 )
-def test_usage_errors_are_one_line_and_exit_2(args: tuple[str, ...], message: str) -> None:
-    done = _run(*args, timeout=120)
+def test_usage_errors_are_one_line_and_exit_2(
+    args: tuple[str, ...], message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    done = call_main(main, ["diagnose", *args])
     assert done.returncode == 2, done.stderr
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("awaitbench: error:"), done.stderr
     assert message in done.stderr
@@ -96,7 +101,7 @@ def test_usage_errors_are_one_line_and_exit_2(args: tuple[str, ...], message: st
 def test_a_bad_requests_file_names_the_entry(tmp_path: Path) -> None:
     bad = tmp_path / "requests.toml"
     bad.write_text('[[request]]\nname = "ask"\nmethod = "POST"\npath = "ask"\n')
-    done = _run(APP, "--factory", "--requests", str(bad), timeout=60)
+    done = call_main(main, ["diagnose", APP, "--factory", "--requests", str(bad)])
     assert done.returncode == 2
     assert f"--requests {bad}: [[request]] #1 ('ask'): 'path' must start with '/'" in done.stderr
 

@@ -10,10 +10,10 @@ from bench.processes import ManagedProcess, ProcessSpec, free_port
 from fake_llm.launch import fake_llm_argv
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def fast_llm() -> Iterator[str]:
-    """One real server for a module whose tests only read replies (no fault schedules, no limits), so they
-    can share it and its start-up; its base URL."""
+    """One real server for the tests that only read replies (no fault schedules, no limits), so they share
+    it and its start-up (a test that reads /stats resets them first); its base URL."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     argv = fake_llm_argv(port=port, preset="instant", settings={"seed": 7})

@@ -8,20 +8,20 @@ lost client) uses `tests.fake_llm.abuse` or the `fast_llm` fixture instead.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
 
 import httpx
 
 from fake_llm.app import create_app
-from fake_llm.layers import load_config
+from fake_llm.cli import load_config
 
 __all__ = ["run_in_app"]
 
 T = TypeVar("T")
 
 
-def run_in_app(flags: dict[str, object], body: Callable[[httpx.AsyncClient], Awaitable[T]]) -> T:
+def run_in_app(flags: Mapping[str, object], body: Callable[[httpx.AsyncClient], Awaitable[T]]) -> T:
     """Run `body` with a client of a fresh app (preset `instant` under `flags`) and return its result."""
 
     async def main() -> T:

@@ -254,6 +254,6 @@ def test_the_limits_leave_the_sdk_path_unchanged(tmp_path: Path) -> None:
                     model="claude-fake", max_tokens=8, messages=[{"role": "user", "content": "x" * 5000}]
                 )
     assert reply.usage.output_tokens == 64
-    assert too_many.value.body["error"]["type"] == "invalid_request_error"  # type: ignore[index]
+    assert isinstance(body := too_many.value.body, dict) and body["error"]["type"] == "invalid_request_error"
     assert too_large.value.status_code == 413
-    assert too_large.value.body["error"]["type"] == "request_too_large"  # type: ignore[index]
+    assert isinstance(body := too_large.value.body, dict) and body["error"]["type"] == "request_too_large"

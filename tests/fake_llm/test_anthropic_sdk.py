@@ -9,17 +9,19 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from typing import Any
 
 import anthropic
 import httpx
 import pytest
+from anthropic.types import MessageParam, TextBlock
 
 MODEL = "claude-fake"
-MESSAGES = [{"role": "user", "content": "Say something deterministic."}]
+MESSAGES: list[MessageParam] = [{"role": "user", "content": "Say something deterministic."}]
 
 
-def _client(base: str, **kwargs: object) -> anthropic.Anthropic:
-    return anthropic.Anthropic(base_url=base, api_key="test-key", **kwargs)  # type: ignore[arg-type]
+def _client(base: str, **kwargs: Any) -> anthropic.Anthropic:
+    return anthropic.Anthropic(base_url=base, api_key="test-key", **kwargs)
 
 
 def test_messages_create(fast_llm: str) -> None:
@@ -55,7 +57,9 @@ def test_stream_helper_matches_the_whole_reply(fast_llm: str) -> None:
             pieces = list(stream.text_stream)
             final = stream.get_final_message()
     assert len(pieces) == 20
-    assert "".join(pieces) == final.content[0].text == whole.content[0].text  # type: ignore[union-attr]
+    [final_block], [whole_block] = final.content, whole.content
+    assert isinstance(final_block, TextBlock) and isinstance(whole_block, TextBlock)
+    assert "".join(pieces) == final_block.text == whole_block.text
     assert final.stop_reason == "max_tokens" and final.usage.output_tokens == 20
 
 
@@ -85,8 +89,8 @@ def test_raw_events_in_anthropic_order(fast_llm: str) -> None:
 
 def test_async_client_concurrent_streams(fast_llm: str) -> None:
     async def one(client: anthropic.AsyncAnthropic, i: int) -> int:
-        messages = [{"role": "user", "content": f"q{i}"}]
-        async with client.messages.stream(model=MODEL, max_tokens=5, messages=messages) as stream:  # type: ignore[arg-type]
+        messages: list[MessageParam] = [{"role": "user", "content": f"q{i}"}]
+        async with client.messages.stream(model=MODEL, max_tokens=5, messages=messages) as stream:
             pieces = [text async for text in stream.text_stream]
             final = await stream.get_final_message()
         assert final.usage.output_tokens == len(pieces)
@@ -94,7 +98,7 @@ def test_async_client_concurrent_streams(fast_llm: str) -> None:
 
     async def main() -> list[int]:
         async with anthropic.AsyncAnthropic(base_url=fast_llm, api_key="k") as client:
-            reply = await client.messages.create(model=MODEL, max_tokens=4, messages=MESSAGES)  # type: ignore[arg-type]
+            reply = await client.messages.create(model=MODEL, max_tokens=4, messages=MESSAGES)
             assert reply.usage.output_tokens == 4
             return await asyncio.gather(*(one(client, i) for i in range(10)))
 
@@ -105,12 +109,13 @@ def test_validation_errors_in_anthropic_shape(fast_llm: str) -> None:
     with _client(fast_llm, max_retries=0) as client:
         # The SDK itself never omits max_tokens; `omit` plus an explicit timeout sends the body without it.
         with pytest.raises(anthropic.BadRequestError) as missing:
-            client.messages.create(model=MODEL, messages=MESSAGES, max_tokens=anthropic.omit, timeout=10)  # type: ignore[arg-type]
+            # call-overload: the SDK's types require max_tokens, and leaving it out is the point here.
+            client.messages.create(model=MODEL, messages=MESSAGES, max_tokens=anthropic.omit, timeout=10)  # type: ignore[call-overload]
         with pytest.raises(anthropic.BadRequestError) as system_role:
             client.messages.create(
                 model=MODEL,
                 max_tokens=5,
-                messages=[{"role": "system", "content": "x"}, *MESSAGES],  # type: ignore[list-item]
+                messages=[{"role": "system", "content": "x"}, *MESSAGES],
             )
     assert missing.value.status_code == 400
     assert missing.value.body == {
@@ -133,7 +138,7 @@ def test_overloaded_529(fast_llm: str) -> None:
             model=MODEL, max_tokens=5, messages=MESSAGES, extra_headers={"x-fake-fault": "529"}
         )
     assert caught.value.status_code == 529
-    assert caught.value.body["error"]["type"] == "overloaded_error"  # type: ignore[index]
+    assert isinstance(body := caught.value.body, dict) and body["error"]["type"] == "overloaded_error"
     assert caught.value.response.headers["retry-after"] == "1"
 
 
@@ -171,7 +176,7 @@ def test_rate_limit_headers(start_fake_llm: Callable[..., str]) -> None:
     assert limited["anthropic-ratelimit-requests-remaining"] == "0"
     assert limited["anthropic-ratelimit-requests-reset"].endswith("Z")
     assert 25 <= int(limited["retry-after"]) <= 30  # one request per 30 s refills the bucket
-    assert caught.value.body["error"]["type"] == "rate_limit_error"  # type: ignore[index]
+    assert isinstance(body := caught.value.body, dict) and body["error"]["type"] == "rate_limit_error"
 
 
 def test_same_engine_timing_stats_and_models(start_fake_llm: Callable[..., str]) -> None:
@@ -185,7 +190,7 @@ def test_same_engine_timing_stats_and_models(start_fake_llm: Callable[..., str])
         listed = [m.id for m in client.models.list()]
     assert float(timed.headers["x-fake-intended-ms"]) == pytest.approx(120, abs=1)
     assert float(timed.headers["x-fake-actual-ms"]) >= 120
-    assert unknown.value.body["error"]["type"] == "not_found_error"  # type: ignore[index]
+    assert isinstance(body := unknown.value.body, dict) and body["error"]["type"] == "not_found_error"
     assert listed == [MODEL]
     stats = httpx.get(f"{base}/stats").json()
     assert stats["requests_by_status"] == {"200": 1, "404": 1}

@@ -17,7 +17,8 @@ JSON_TYPE = {"content-type": "application/json"}
 def _error(response: httpx.Response) -> dict[str, Any]:
     document = response.json()
     assert set(document["error"]) == {"message", "type", "param", "code"}
-    return document["error"]
+    error: dict[str, Any] = document["error"]
+    return error
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,8 @@ def _azure_error(response: httpx.Response) -> dict[str, str]:
     document = response.json()
     assert set(document) == {"error"} and set(document["error"]) == {"code", "message"}, document
     assert isinstance(document["error"]["code"], str)
-    return document["error"]
+    error: dict[str, str] = document["error"]
+    return error
 
 
 @pytest.mark.parametrize(

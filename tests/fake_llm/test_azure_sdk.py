@@ -10,29 +10,31 @@ import base64
 import struct
 import time
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import openai
 import pytest
+from openai.types.chat import ChatCompletionMessageParam
 
 DEPLOYMENT = "my-gpt-4o"
 VERSION = "2024-10-21"
-MESSAGES = [{"role": "user", "content": "Say something deterministic."}]
+MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Say something deterministic."}]
 
 
-def _azure(endpoint: str, **kwargs: object) -> openai.AzureOpenAI:
-    return openai.AzureOpenAI(azure_endpoint=endpoint, api_key="test-key", api_version=VERSION, **kwargs)  # type: ignore[arg-type]
+def _azure(endpoint: str, **kwargs: Any) -> openai.AzureOpenAI:
+    return openai.AzureOpenAI(azure_endpoint=endpoint, api_key="test-key", api_version=VERSION, **kwargs)
 
 
-def _async_azure(endpoint: str, **kwargs: object) -> openai.AsyncAzureOpenAI:
-    return openai.AsyncAzureOpenAI(azure_endpoint=endpoint, api_key="test-key", api_version=VERSION, **kwargs)  # type: ignore[arg-type]
+def _async_azure(endpoint: str, **kwargs: Any) -> openai.AsyncAzureOpenAI:
+    return openai.AsyncAzureOpenAI(azure_endpoint=endpoint, api_key="test-key", api_version=VERSION, **kwargs)
 
 
 def test_chat_completion(fast_llm: str) -> None:
     with _azure(fast_llm) as client:
-        reply = client.chat.completions.create(model=DEPLOYMENT, messages=MESSAGES, max_tokens=12)  # type: ignore[arg-type]
+        reply = client.chat.completions.create(model=DEPLOYMENT, messages=MESSAGES, max_tokens=12)
     with openai.OpenAI(base_url=f"{fast_llm}/v1", api_key="k") as plain:
-        same = plain.chat.completions.create(model="fake-chat", messages=MESSAGES, max_tokens=12)  # type: ignore[arg-type]
+        same = plain.chat.completions.create(model="fake-chat", messages=MESSAGES, max_tokens=12)
     assert reply.model == DEPLOYMENT and reply.object == "chat.completion"
     assert reply.choices[0].finish_reason == "length"
     assert reply.usage is not None and reply.usage.completion_tokens == 12
@@ -45,7 +47,7 @@ def test_deployment_client_and_ad_token(fast_llm: str) -> None:
     with openai.AzureOpenAI(
         azure_endpoint=fast_llm, azure_deployment="pinned", azure_ad_token="token", api_version=VERSION
     ) as client:
-        reply = client.chat.completions.create(model="anything", messages=MESSAGES, max_tokens=3)  # type: ignore[arg-type]
+        reply = client.chat.completions.create(model="anything", messages=MESSAGES, max_tokens=3)
     assert reply.model == "pinned"
 
 
@@ -106,7 +108,7 @@ def test_responses(fast_llm: str) -> None:
 def test_v1_api_with_the_plain_client(fast_llm: str) -> None:
     # Azure's v1 API: the plain OpenAI client, base URL {endpoint}/openai/v1/, the deployment as the model.
     with openai.OpenAI(base_url=f"{fast_llm}/openai/v1/", api_key="test-key") as client:
-        reply = client.chat.completions.create(model=DEPLOYMENT, messages=MESSAGES, max_tokens=3)  # type: ignore[arg-type]
+        reply = client.chat.completions.create(model=DEPLOYMENT, messages=MESSAGES, max_tokens=3)
     assert reply.model == DEPLOYMENT and reply.usage is not None and reply.usage.completion_tokens == 3
 
 
@@ -115,7 +117,7 @@ def test_missing_api_version_is_a_404_in_azures_shape(fast_llm: str) -> None:
     url = f"{fast_llm}/openai/deployments/{DEPLOYMENT}"
     client = openai.OpenAI(base_url=url, api_key="x", default_headers={"api-key": "x"})
     with client, pytest.raises(openai.NotFoundError) as caught:
-        client.chat.completions.create(model=DEPLOYMENT, messages=MESSAGES)  # type: ignore[arg-type]
+        client.chat.completions.create(model=DEPLOYMENT, messages=MESSAGES)
     assert caught.value.status_code == 404
     assert caught.value.code == "404"
     assert caught.value.message.startswith("Error code: 404 - Resource not found")
@@ -139,7 +141,7 @@ def test_429_is_retried_after_retry_after(start_fake_llm: Callable[..., str]) ->
 
     async def main() -> int:
         async with _async_azure(base, max_retries=2, http_client=_request_times(sent)) as client:
-            reply = await client.chat.completions.create(model=DEPLOYMENT, messages=MESSAGES, max_tokens=4)  # type: ignore[arg-type]
+            reply = await client.chat.completions.create(model=DEPLOYMENT, messages=MESSAGES, max_tokens=4)
             assert reply.usage is not None
             return reply.usage.completion_tokens
 
@@ -156,7 +158,7 @@ def test_429_is_retried_after_retry_after(start_fake_llm: Callable[..., str]) ->
 def test_the_429_itself(start_fake_llm: Callable[..., str]) -> None:
     base = start_fake_llm(preset="instant", fault_kind="429", fault_every_k=1, retry_after_ms=1500)
     with _azure(base, max_retries=0) as client, pytest.raises(openai.RateLimitError) as caught:
-        client.chat.completions.create(model=DEPLOYMENT, messages=MESSAGES)  # type: ignore[arg-type]
+        client.chat.completions.create(model=DEPLOYMENT, messages=MESSAGES)
     headers = caught.value.response.headers
     assert headers["retry-after"] == "2" and headers["retry-after-ms"] == "1500"
     assert caught.value.code == "429"
@@ -167,7 +169,7 @@ def test_connections_one_shared_client_against_one_per_call(start_fake_llm: Call
     base = start_fake_llm(preset="instant")
 
     async def ask(client: openai.AsyncAzureOpenAI) -> None:
-        await client.chat.completions.create(model=DEPLOYMENT, messages=MESSAGES, max_tokens=2)  # type: ignore[arg-type]
+        await client.chat.completions.create(model=DEPLOYMENT, messages=MESSAGES, max_tokens=2)
 
     async def shared() -> None:
         async with _async_azure(base) as client:

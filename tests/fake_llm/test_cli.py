@@ -1,12 +1,12 @@
 """The fake LLM's command line as a user runs it, standalone (`python -m fake_llm`) and mounted in the
 awaitbench CLI (`awaitbench fake-llm`): the same flags, one-line errors with the same exit codes, presets,
-serving, TLS."""
+serving, TLS. Serving runs real processes; flags and errors call each command's `main(argv)` in process."""
 
 from __future__ import annotations
 
 import os
+import socket
 import ssl
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -16,28 +16,24 @@ import httpx
 import openai
 import pytest
 
+from awaitbench.cli import main as awaitbench_main
 from bench.processes import ManagedProcess, ProcessSpec, awaitbench_argv, free_port
+from fake_llm.cli import main as fake_llm_main
 from fake_llm.settings import SETTINGS
+from tests.in_process_cli import CliResult, call_main
 
 COMMANDS = ("python -m fake_llm", "awaitbench fake-llm")
 
 
-def _argv(command: str, *args: str) -> list[str]:
-    if command == "python -m fake_llm":
-        return [sys.executable, "-m", "fake_llm", *args]
-    return awaitbench_argv("fake-llm", *args)
-
-
-def _run(
-    *args: str, env: dict[str, str] | None = None, command: str = COMMANDS[0]
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        _argv(command, *args),
-        capture_output=True,
-        text=True,
-        timeout=30,
-        env={**os.environ, "COLUMNS": "100", **(env or {})},
-    )
+def _run(*args: str, env: dict[str, str] | None = None, command: str = COMMANDS[0]) -> CliResult:
+    """The command's `main(argv)` in process (each command's real process is tested below), with `env`
+    added to the environment for the call."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {"COLUMNS": "100", **(env or {})}.items():
+            patch.setenv(name, value)
+        if command == "python -m fake_llm":
+            return call_main(fake_llm_main, args)
+        return call_main(awaitbench_main, ["fake-llm", *args])
 
 
 def test_help_shows_every_setting_and_both_commands_have_the_same_options() -> None:
@@ -106,23 +102,21 @@ def test_list_presets(command: str) -> None:
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_busy_port_or_foreign_host_is_a_one_line_error_exit_2(
-    start_fake_llm: Callable[..., str], command: str
-) -> None:
+def test_busy_port_or_foreign_host_is_a_one_line_error_exit_2(command: str) -> None:
     # Environment errors are usage errors (exit 2) in every awaitbench command (docs/contracts.md).
-    base = start_fake_llm(preset="instant")
-    port = base.rsplit(":", 1)[1]
-    for args, needle in (
-        (("--port", port), "the port is taken"),
-        (("--host", "192.0.2.1", "--port", "8000"), "--host must be an address of this machine"),
-        (("--host", "192.0.2.1", "--port", "0"), "--host must be an address of this machine"),
-        (("--host", "a" * 300, "--port", "8000"), "--host"),
-    ):
-        result = _run(*args, command=command)
-        assert result.returncode == 2, (args, result.stderr)
-        assert "Traceback" not in result.stderr
-        lines = result.stderr.strip().splitlines()
-        assert len(lines) == 1 and "cannot listen on" in lines[0] and needle in lines[0], (args, lines)
+    with socket.create_server(("127.0.0.1", 0)) as taken:  # a listening socket holds the port
+        port = str(taken.getsockname()[1])
+        for args, needle in (
+            (("--port", port), "the port is taken"),
+            (("--host", "192.0.2.1", "--port", "8000"), "--host must be an address of this machine"),
+            (("--host", "192.0.2.1", "--port", "0"), "--host must be an address of this machine"),
+            (("--host", "a" * 300, "--port", "8000"), "--host"),
+        ):
+            result = _run(*args, command=command)
+            assert result.returncode == 2, (args, result.stderr)
+            assert "Traceback" not in result.stderr
+            lines = result.stderr.strip().splitlines()
+            assert len(lines) == 1 and "cannot listen on" in lines[0] and needle in lines[0], (args, lines)
 
 
 def _tls_dirs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
@@ -170,7 +164,8 @@ def test_config_file_and_preset_through_the_cli(
             model="m", messages=[{"role": "user", "content": "x"}]
         )
     assert float(raw.headers["x-fake-intended-ms"]) == pytest.approx(120, abs=1)
-    assert raw.parse().usage.completion_tokens == 4  # type: ignore[union-attr]
+    usage = raw.parse().usage
+    assert usage is not None and usage.completion_tokens == 4
 
 
 def test_tls_serves_https_trusted_through_the_generated_ca(tmp_path: Path) -> None:
@@ -191,7 +186,7 @@ def test_tls_serves_https_trusted_through_the_generated_ca(tmp_path: Path) -> No
                     raise
                 time.sleep(0.1)
         with (
-            httpx.Client(verify=context) as http,
+            openai.DefaultHttpxClient(verify=context) as http,
             openai.OpenAI(base_url=f"https://127.0.0.1:{port}/v1", api_key="k", http_client=http) as client,
         ):
             reply = client.chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}])

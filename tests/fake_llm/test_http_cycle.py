@@ -10,16 +10,16 @@ import asyncio
 import json
 import socket
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from fake_llm.app import create_app
+from fake_llm.cli import load_config
 from fake_llm.connections import HeadLimits, protocol_class
 from fake_llm.http_cycle import CoalescingCycle, install
-from fake_llm.layers import load_config
 from tests.waiting import wait_until_async
 
 BODY = b'{"model":"fake-chat","messages":[{"role":"user","content":"hi"}],"max_tokens":3%s}'
@@ -51,7 +51,8 @@ def _split(raw: bytes) -> tuple[bytes, dict[bytes, bytes], bytes]:
 
 
 def _unchunk(body: bytes) -> bytes:
-    out, rest = [], body
+    out: list[bytes] = []
+    rest = body
     while True:
         size_line, _, rest = rest.partition(b"\r\n")
         size = int(size_line, 16)
@@ -139,18 +140,19 @@ def test_the_head_guards_install_the_coalescing_cycle_and_still_refuse_a_large_h
     async def main() -> None:
         app = create_app(load_config(flags={"preset": "instant"}))
         limits = HeadLimits(timeout_s=10.0, max_header_bytes=1024)
-        cls = protocol_class(HttpToolsProtocol, app.engine.tracker, limits)
+        # protocol_class returns a subclass of the protocol it is given (typed as any asyncio.Protocol).
+        cls = cast(type[HttpToolsProtocol], protocol_class(HttpToolsProtocol, app.engine.tracker, limits))
         config = uvicorn.Config(app, http=cls, lifespan="off", access_log=False)
         config.load()
-        protocol = cls(config=config, server_state=ServerState(), app_state={})  # type: ignore[call-arg]
+        protocol = cls(config=config, server_state=ServerState(), app_state={})
         transport = _Transport()
         protocol.connection_made(transport)
         try:
             protocol.data_received(request)
-            assert type(protocol.cycle) is CoalescingCycle  # type: ignore[attr-defined]
+            assert type(protocol.cycle) is CoalescingCycle
 
             async def replied() -> bool:
-                return bool(protocol.cycle.response_complete)  # type: ignore[attr-defined]
+                return bool(protocol.cycle.response_complete)
 
             await wait_until_async(replied, 10, "the reply")
             status, headers, reply = _split(bytes(transport.written))

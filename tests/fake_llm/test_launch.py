@@ -11,11 +11,10 @@ from collections.abc import Mapping
 
 import pytest
 
-from fake_llm.cli import build_parser, flag_settings
+from fake_llm.cli import build_parser, flag_settings, load_config
 from fake_llm.config import FakeLLMConfig
 from fake_llm.errors import ConfigError
 from fake_llm.launch import fake_llm_argv, setting_args
-from fake_llm.layers import load_config
 from fake_llm.presets import PRESETS
 from fake_llm.settings import SETTINGS, SettingValue, check_settings, config_from_settings
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
 import openai
 import pytest
+from openai.types.chat import ChatCompletionMessageParam
 
-MESSAGES = [{"role": "user", "content": "Say something deterministic."}]
+MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Say something deterministic."}]
 
 
-def _client(base: str, **kwargs: object) -> openai.OpenAI:
-    return openai.OpenAI(base_url=f"{base}/v1", api_key="test-key", **kwargs)  # type: ignore[arg-type]
+def _client(base: str, **kwargs: Any) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{base}/v1", api_key="test-key", **kwargs)
 
 
 def test_chat_completion_non_streaming(fast_llm: str) -> None:
@@ -23,6 +25,7 @@ def test_chat_completion_non_streaming(fast_llm: str) -> None:
     assert reply.choices[0].finish_reason == "length"
     assert reply.usage is not None
     assert reply.usage.completion_tokens == 12
+    assert reply.choices[0].message.content is not None
     assert len(reply.choices[0].message.content.split()) == 12
     assert reply.usage.total_tokens == reply.usage.prompt_tokens + 12
 

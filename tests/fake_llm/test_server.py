@@ -10,25 +10,28 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import openai
 import pytest
+from openai.types.chat import ChatCompletionMessageParam
 
 from bench.processes import ManagedProcess, ProcessSpec, awaitbench_argv, free_port, wait_port_free
 from fake_llm.launch import fake_llm_argv
 
-MESSAGES = [{"role": "user", "content": "hello"}]
+MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hello"}]
 # Generous slack for a loaded 2-core CI box; the checks below look for missing or doubled delays.
 SLACK_S = 0.5
 
 
-def _stats(base: str) -> dict[str, object]:
-    return httpx.get(f"{base}/stats").json()
+def _stats(base: str) -> dict[str, Any]:
+    stats: dict[str, Any] = httpx.get(f"{base}/stats").json()
+    return stats
 
 
-def _client(base: str, **kwargs: object) -> openai.OpenAI:
-    return openai.OpenAI(base_url=f"{base}/v1", api_key="k", **kwargs)  # type: ignore[arg-type]
+def _client(base: str, **kwargs: Any) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{base}/v1", api_key="k", **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -82,6 +85,7 @@ def test_handshake_cost_is_charged_once_per_connection(start_fake_llm: Callable[
     assert first_s >= 0.35
 
 
+@pytest.mark.perf
 def test_streaming_timing_follows_ttft_and_itl(start_fake_llm: Callable[..., str]) -> None:
     base = start_fake_llm(preset="instant", ttft_ms=200.0, itl_ms=50.0, output_tokens=6)
     with _client(base) as client:
@@ -215,7 +219,7 @@ def test_shutdown_is_clean_with_a_hung_request(command: str) -> None:
     )
     if command == "awaitbench fake-llm":
         argv = awaitbench_argv("fake-llm", *argv[3:])  # the same flags, through the one awaitbench CLI
-    outcome: list[object] = []
+    outcome: list[httpx.Response | httpx.HTTPError] = []
 
     def hung_call() -> None:
         try:
@@ -245,5 +249,5 @@ def test_shutdown_is_clean_with_a_hung_request(command: str) -> None:
     assert stop_s < 5  # graceful timeout 1 s, then the hung request is cancelled
     # The hung client is released: uvicorn answers the cancelled request with a 500, or the socket closes.
     assert outcome, "the hung request never ended"
-    assert isinstance(outcome[0], httpx.HTTPError) or outcome[0].status_code == 500  # type: ignore[attr-defined]  # the client sees the connection end
+    assert isinstance(outcome[0], httpx.HTTPError) or outcome[0].status_code == 500
     assert wait_port_free(port)

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
+from typing import TypedDict
 
 import pytest
 
+from fake_llm.cli import load_config
 from fake_llm.config import FakeLLMConfig, LatencyConfig
 from fake_llm.errors import ConfigError
-from fake_llm.layers import load_config
 from fake_llm.presets import PRESETS, Preset
 from fake_llm.settings import SETTINGS, SettingValue, check_settings, config_from_settings
-from fake_llm.settings_docs import BEGIN, END, with_settings_table
-from fake_llm.settings_docs import main as settings_docs_main
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "fake_llm.md"
 
@@ -52,6 +52,14 @@ def test_config_file_named_by_env(tmp_path: Path) -> None:
     assert config.latency.ttft_ms == 5.5
 
 
+class _Layers(TypedDict, total=False):
+    """`load_config`'s keyword arguments."""
+
+    flags: Mapping[str, object]
+    env: Mapping[str, str]
+    config_file: Path
+
+
 @pytest.mark.parametrize(
     ("kwargs", "needle"),
     [
@@ -69,9 +77,9 @@ def test_config_file_named_by_env(tmp_path: Path) -> None:
         ({"config_file": Path("/nonexistent/fake.toml")}, "no such file"),
     ],
 )
-def test_bad_settings_name_the_setting(kwargs: dict[str, object], needle: str) -> None:
+def test_bad_settings_name_the_setting(kwargs: _Layers, needle: str) -> None:
     with pytest.raises(ConfigError, match=None) as info:
-        load_config(**kwargs)  # type: ignore[arg-type]
+        load_config(**kwargs)
     assert needle in str(info.value)
     assert "\n" not in str(info.value)
 
@@ -96,27 +104,16 @@ def test_direct_construction_validates() -> None:
         FakeLLMConfig(latency=LatencyConfig(output_tokens=0))
 
 
-def test_docs_settings_table_is_generated_from_the_settings() -> None:
-    # Every column (flag, TOML key, env var, default, meaning) comes from SETTINGS; regenerate with
-    # `python -m fake_llm.settings_docs docs/fake_llm.md` after changing fake_llm/config.py.
+def test_docs_settings_table_has_a_row_per_setting() -> None:
+    # The table is generated from SETTINGS (`python scripts/docs_tables.py`; tests/test_docs_tables.py
+    # checks it is current); each setting's row names it, its env var and its meaning.
     docs = DOCS.read_text(encoding="utf-8")
-    assert docs == with_settings_table(docs), "run: python -m fake_llm.settings_docs docs/fake_llm.md"
-    table = docs.split(BEGIN, 1)[1].split(END, 1)[0]
+    table = docs.split("<!-- generated: fake-llm-settings -->", 1)[1].split("<!-- /generated -->", 1)[0]
     for setting in SETTINGS.values():
         row = next(line for line in table.splitlines() if line.startswith(f"| `{setting.flag}`"))
+        assert setting.env_var is not None
         for cell in (setting.name, setting.env_var, setting.help.split(" (")[0]):
             assert cell in row, (setting.name, cell)
-
-
-def test_settings_docs_rewrites_only_between_the_markers(tmp_path: Path) -> None:
-    page = tmp_path / "page.md"
-    page.write_text(f"# title\n\n{BEGIN}\nstale\n{END}\n\nafter\n")
-    assert settings_docs_main([str(page)]) == 0
-    text = page.read_text()
-    assert text.startswith("# title\n\n") and text.endswith(f"{END}\n\nafter\n")
-    assert "stale" not in text and "`--ttft-ms`" in text
-    page.write_text("no markers")
-    assert settings_docs_main([str(page)]) == 1
 
 
 def test_every_preset_value_is_a_setting_of_its_type() -> None:
@@ -165,7 +162,9 @@ def test_non_finite_numbers_are_refused_for_every_float_setting(
             if origin == "flag":
                 load_config(flags={name: value})
             elif origin == "env":
-                load_config(env={SETTINGS[name].env_var: value})
+                env_var = SETTINGS[name].env_var
+                assert env_var is not None
+                load_config(env={env_var: value})
             else:
                 config_file = tmp_path / "fake.toml"
                 config_file.write_text(f"{name} = {value}\n")  # TOML has nan and inf literals

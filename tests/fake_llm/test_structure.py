@@ -1,5 +1,6 @@
-"""fake_llm stands alone and stays readable: it imports no other awaitbench package, and no function in it is
-longer than 60 lines (read from the source, so it holds for code not yet exercised by a test)."""
+"""fake_llm stands alone and stays readable: it imports no other awaitbench package (but the typed-options
+leaf `awaitbench.options`), and no function in it is longer than 60 lines (read from the source, so it holds
+for code not yet exercised by a test)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "fake_llm"
 MODULES = sorted(PACKAGE.rglob("*.py"))
 OTHER_PACKAGES = {"awaitbench", "bench", "scenarios", "reports", "detect", "tests"}
+SHARED_LEAF = "awaitbench.options"
 MAX_FUNCTION_LINES = 60
 
 
@@ -26,7 +28,8 @@ def test_imports_no_other_awaitbench_package(path: Path) -> None:
             imported += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             imported.append(node.module)
-    assert not [name for name in imported if name.split(".")[0] in OTHER_PACKAGES]
+    others = [name for name in imported if name.split(".")[0] in OTHER_PACKAGES]
+    assert not [name for name in others if name != SHARED_LEAF]
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)

@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
+from awaitbench.cli import main
 from bench.processes import awaitbench_argv
+from tests.in_process_cli import CliResult, call_main
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RUN_SMALL = FIXTURES / "run_small"
@@ -20,9 +22,14 @@ RUN_SMALL_AGAIN = FIXTURES / "run_small_again"
 RUN_LOOPS = FIXTURES / "run_loops"  # one pitfall/fix pair on both uvloop and asyncio
 
 
-def awaitbench(*args: str, timeout_s: float = 120) -> subprocess.CompletedProcess[str]:
+def awaitbench_process(*args: str, timeout_s: float = 120) -> subprocess.CompletedProcess[str]:
     """The real CLI in a subprocess, as a user runs it."""
     return subprocess.run(awaitbench_argv(*args), capture_output=True, text=True, timeout=timeout_s)
+
+
+def awaitbench(*args: str) -> CliResult:
+    """The CLI's `main(argv)` in this process: what a page or a table shows, without a process's start-up."""
+    return call_main(main, args)
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +38,7 @@ def rendered_report(
 ) -> tuple[Path, subprocess.CompletedProcess[str]]:
     """`awaitbench report RUN_SMALL --out DIR` once per session (paper theme): (DIR, the finished process)."""
     out = tmp_path_factory.mktemp("report")
-    result = awaitbench("report", str(RUN_SMALL), "--out", str(out))
+    result = awaitbench_process("report", str(RUN_SMALL), "--out", str(out))
     return out, result
 
 

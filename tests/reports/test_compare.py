@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -19,7 +20,12 @@ from tests.results_builders import demo_run, minimal_manifest
 
 
 def _point(
-    *, rps: float, p99_ms: float, users: int = 10, status: str = "ok", requests: int = 100_000
+    *,
+    rps: float,
+    p99_ms: float,
+    users: int = 10,
+    status: Literal["ok", "failed"] = "ok",
+    requests: int = 100_000,
 ) -> PointRecord:
     # Many requests by default, so sampling noise is negligible and the threshold alone decides.
     latency = LatencySummary(
@@ -38,7 +44,7 @@ def _point(
         variant="v",
         loop="uvloop",
         users=users,
-        status=status,  # type: ignore[arg-type]
+        status=status,
         valid=True,
         requests=requests,
         throughput_rps=rps if status == "ok" else 0.0,

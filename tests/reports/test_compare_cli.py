@@ -8,7 +8,14 @@ from pathlib import Path
 from matplotlib.image import imread
 
 from reports.theme import THEMES
-from tests.reports.conftest import RUN_SMALL, RUN_SMALL_AGAIN, awaitbench, read_json, write_json
+from tests.reports.conftest import (
+    RUN_SMALL,
+    RUN_SMALL_AGAIN,
+    awaitbench,
+    awaitbench_process,
+    read_json,
+    write_json,
+)
 
 
 def _point_ids(run_dir: Path) -> set[str]:
@@ -17,7 +24,7 @@ def _point_ids(run_dir: Path) -> set[str]:
 
 def test_two_real_runs_compare_point_by_point(tmp_path: Path) -> None:
     out = tmp_path / "cmp"
-    result = awaitbench("compare", str(RUN_SMALL), str(RUN_SMALL_AGAIN), "--out", str(out))
+    result = awaitbench_process("compare", str(RUN_SMALL), str(RUN_SMALL_AGAIN), "--out", str(out))
     assert result.returncode == 0, result.stderr
     for pid in _point_ids(RUN_SMALL) | _point_ids(RUN_SMALL_AGAIN):
         assert f"| {pid} |" in result.stdout

@@ -12,7 +12,7 @@ from matplotlib.image import imread
 
 from awaitbench.detect.diagnose.document import Diagnosis, RouteDiagnosis
 from reports.diagnose import PHASE_COLUMNS, diagnosis_markdown, phase_rows, render_diagnosis
-from reports.theme import THEMES
+from reports.theme import THEMES, ThemeName
 from tests.awaitbench.detect.diagnose.catalogue_fixtures import FIXTURES
 
 
@@ -28,12 +28,12 @@ def _diagnosis() -> Diagnosis:
 
 
 @pytest.mark.parametrize("theme", ["paper", "talk"])
-def test_page_summary_and_charts(tmp_path: Path, theme: str) -> None:
-    files = render_diagnosis(_diagnosis(), theme=THEMES[theme], out_dir=tmp_path)  # type: ignore[index]
+def test_page_summary_and_charts(tmp_path: Path, theme: ThemeName) -> None:
+    files = render_diagnosis(_diagnosis(), theme=THEMES[theme], out_dir=tmp_path)
     assert len(files.charts) == 2
     for chart in files.charts:
         height, width = imread(chart.png).shape[:2]
-        assert (width, height) == THEMES[theme].size_px  # type: ignore[index]
+        assert (width, height) == THEMES[theme].size_px
         assert chart.svg.is_file()
     page = files.index_html.read_text()
     assert "Async pitfalls in <code>myservice.main:app</code>" in page

@@ -13,7 +13,7 @@ from matplotlib.image import imread
 
 from bench.results import load_run
 from reports.open_loop_charts import capacity_overview_chart, open_loop_charts
-from reports.theme import THEMES
+from reports.theme import THEMES, ThemeName
 from tests.bench.results.schema_check import validate_run_dir
 from tests.reports.conftest import FIXTURES, awaitbench, read_json
 
@@ -35,7 +35,7 @@ def test_open_loop_fixtures_are_real_complete_runs(run_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("theme", ["paper", "talk"])
-def test_open_loop_charts_at_the_themes_size(tmp_path: Path, theme: str) -> None:
+def test_open_loop_charts_at_the_themes_size(tmp_path: Path, theme: ThemeName) -> None:
     run = load_run(RUN_CAPACITY)
     (info,) = run.manifest.scenarios
     charts = open_loop_charts(run, info, theme=THEMES[theme], out_dir=tmp_path)

@@ -11,6 +11,7 @@ import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from matplotlib.image import imread
@@ -32,7 +33,7 @@ def _png_size(path: Path) -> tuple[int, int]:
     return pixels.shape[1], pixels.shape[0]
 
 
-def _reference_pairs() -> list[tuple[dict, dict | None, dict | None]]:
+def _reference_pairs() -> list[tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any] | None]]:
     """(scenario, pitfall point, fix point) at the reference load, straight from the fixture's JSON."""
     manifest = read_json(RUN_SMALL / "manifest.json")
     users = manifest["reference_users"]
@@ -118,7 +119,7 @@ def test_summary_md_numbers_equal_the_fixture(
     }
     column = {name: index for index, name in enumerate(SUMMARY_COLUMNS)}
 
-    def p99(point: dict) -> str:
+    def p99(point: dict[str, Any]) -> str:
         bound = "≥" if "p99_ms" in point["latency"].get("lower_bounds", []) else ""
         return f"{bound}{point['latency']['p99_ms']:.1f}"
 

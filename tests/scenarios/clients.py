@@ -112,6 +112,6 @@ def assert_answers(url: str) -> dict[str, Any]:
     """One `/ask` answered 200 with a non-empty answer; returns the JSON body."""
     response = ask(url)
     assert response.status_code == 200, response.text
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert body["answer"], body
     return body

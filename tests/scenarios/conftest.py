@@ -172,6 +172,9 @@ class FleetSetup:
         env: scenario knobs for the variant apps.
         leaky: variants whose pitfall is an unclosed client. Each gets one request just before its stop
             (something to leak), and its shutdown check expects the leak: the detector's positive control.
+
+    A scenario with a database (`Scenario.database`) gets the session's seeded PostgreSQL as
+    `DATABASE_URL`.
     """
 
     scenario: Scenario
@@ -196,9 +199,15 @@ class FleetPool:
     first, alone, or after a test that stopped the fleet, so `running` always hands out a live one.
     """
 
-    def __init__(self, log_root: Callable[[str], Path], default_llm: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        log_root: Callable[[str], Path],
+        default_llm: Callable[[], str],
+        database_url: Callable[[], str],
+    ) -> None:
         self._log_root = log_root
         self._default_llm = default_llm
+        self._database_url = database_url
         self._running: dict[str, _Running] = {}
         self._last_stop: dict[str, dict[str, str]] = {}
 
@@ -209,6 +218,9 @@ class FleetPool:
         if current is not None:
             assert current.setup == setup, f"two different fleet setups for {scenario_id}"
             return current.fleet
+        env = dict(setup.env)
+        if setup.scenario.database is not None:
+            env["DATABASE_URL"] = self._database_url()
         stack = contextlib.ExitStack()
         started = stack.enter_context(
             fleet(
@@ -216,7 +228,7 @@ class FleetPool:
                 self._log_root(scenario_id),
                 llm=self._default_llm() if setup.shared_llm else None,
                 fake_llm_settings=setup.fake_llm_settings,
-                env=setup.env,
+                env=env,
                 loop=module_loop(scenario_id),
             )
         )
@@ -254,10 +266,11 @@ class FleetPool:
 
 @pytest.fixture(scope="session")
 def fleets(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[FleetPool]:
-    """The session's fleets; the default fake LLM starts only when a fleet first needs it."""
+    """The session's fleets; the default fake LLM and the database start only when a fleet first needs one."""
     pool = FleetPool(
         log_root=tmp_path_factory.mktemp,
         default_llm=lambda: str(request.getfixturevalue("default_llm")),
+        database_url=lambda: str(request.getfixturevalue("database_url")),
     )
     try:
         yield pool
@@ -290,6 +303,8 @@ def fleet_fixture(
     def apps(fleets: FleetPool) -> Fleet:
         return fleets.running(setup)
 
+    # attr-defined: the setup rides on the fixture object (pytest declares no such attribute), so the
+    # catalogue-wide tests find the fleet from the test module alone.
     apps.fleet_setup = setup  # type: ignore[attr-defined]
     return apps
 
@@ -310,21 +325,28 @@ def _fleet_scenario(item: pytest.Item) -> str | None:
     setup = getattr(getattr(getattr(item, "module", None), "apps", None), "fleet_setup", None)
     if setup is not None:
         return str(setup.scenario.id)
-    if getattr(item, "originalname", "") in _ON_A_FLEET:
-        return str(item.callspec.params["scenario"].id)  # type: ignore[attr-defined]
+    if isinstance(item, pytest.Function) and item.originalname in _ON_A_FLEET:
+        scenario = item.callspec.params["scenario"]
+        assert isinstance(scenario, Scenario)
+        return scenario.id
     return None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Move each scenario's catalogue-wide fleet checks to just after its own module's tests.
+    """Move each scenario's catalogue-wide fleet checks to just after its own module's tests, and put
+    every test on a scenario's fleet in that scenario's xdist group.
 
     Why: they share that module's fleet and end by stopping it, so this way each fleet starts once and
-    only one runs at a time. Nothing depends on it: in any other order the pool starts what is needed.
+    only one runs at a time; with `-n 2 --dist loadgroup` a fleet's tests all go to one worker, so two
+    workers never start the same fleet. Nothing depends on it: in any other order the pool starts what
+    is needed.
     """
     catalogue_wide: defaultdict[str, list[pytest.Item]] = defaultdict(list)
     rest: list[pytest.Item] = []
     for item in items:
         scenario_id = _fleet_scenario(item)
+        if scenario_id is not None:
+            item.add_marker(pytest.mark.xdist_group(f"fleet-{scenario_id}"))
         if scenario_id is not None and getattr(item, "originalname", "") in _ON_A_FLEET:
             catalogue_wide[scenario_id].append(item)
         else:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import statistics
 
+import pytest
+
 from scenarios.background_work import SCENARIO
 from tests.scenarios.clients import ask_concurrently, get_json
 from tests.scenarios.conftest import Fleet, fleet_fixture
@@ -22,6 +24,7 @@ def _median_s(apps: Fleet, variant: str) -> float:
     return statistics.median(o.elapsed_s for o in outcomes)
 
 
+@pytest.mark.perf
 def test_inline_write_adds_its_time_to_every_request(apps: Fleet) -> None:
     inline = _median_s(apps, "inline")
     deferred = _median_s(apps, "background_tasks")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from scenarios.blocking_work import SCENARIO
 from tests.scenarios.clients import wall_time_s
 from tests.scenarios.conftest import Fleet, fleet_fixture
@@ -13,6 +15,7 @@ BLOCK_MS = 200.0
 apps = fleet_fixture(SCENARIO, shared_llm=True, env={"AWAITBENCH_BLOCK_MS": f"{BLOCK_MS:g}"})
 
 
+@pytest.mark.perf
 def test_inline_blocking_serialises_and_to_thread_does_not(apps: Fleet) -> None:
     for variant in ("inline", "to_thread", "def_route"):
         wall_time_s(apps.apps[variant], USERS)  # warm-up

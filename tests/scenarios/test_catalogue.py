@@ -6,17 +6,18 @@ import ast
 import importlib
 import inspect
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 import scenarios
-from bench.results.figures import check_figure
-from fake_llm.cli import build_parser, flag_settings
+from bench.results.named_figures import check_figure
+from fake_llm.cli import build_parser, flag_settings, load_config
 from fake_llm.errors import ConfigError
 from fake_llm.launch import fake_llm_argv
-from fake_llm.layers import load_config
 from fake_llm.settings import SETTINGS
 from scenarios import SCENARIO_MODULES, catalogue, get
+from scenarios._database import QUERY_MS, WRITE_MS
 from scenarios.errors import UnknownScenarioError
 from scenarios.model import (
     HEADLINE_PLACEHOLDERS,
@@ -28,8 +29,10 @@ from scenarios.model import (
 )
 
 CORE_SIX = ("sync_client", "per_request_client", "serial_awaits", "fan_out", "blocking_work", "cpu_work")
-BRIEF = (*CORE_SIX, "timeouts", "retries", "threadpool", "background_work", "streaming")
-BRIEF += ("forgotten_await", "client_backend")
+BRIEF: tuple[str, ...] = (*CORE_SIX, "timeouts", "retries", "threadpool", "background_work", "streaming")
+BRIEF += ("forgotten_await", "client_backend", "sync_db_driver", "db_session_held")
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_catalogue_has_the_whole_brief_in_order() -> None:
@@ -78,7 +81,9 @@ def test_upstream_settings_are_a_valid_fake_llm_command_line(scenario: Scenario)
     argv = fake_llm_argv(port=8000, settings=scenario.upstream.fake_llm)
     config = load_config(flags=flag_settings(build_parser().parse_args(argv[3:])))
     for name, value in scenario.upstream.fake_llm.items():
-        assert getattr(getattr(config, SETTINGS[name].section), name) == value
+        section = SETTINGS[name].section
+        assert section is not None
+        assert getattr(getattr(config, section), name) == value
 
 
 def test_upstream_profile_rejects_untyped_or_unknown_settings() -> None:
@@ -91,7 +96,9 @@ def test_upstream_profile_rejects_untyped_or_unknown_settings() -> None:
 @pytest.mark.parametrize("scenario", catalogue(), ids=lambda s: s.id)
 def test_every_factory_is_a_named_function_of_the_scenario_module(scenario: Scenario) -> None:
     module = importlib.import_module(f"scenarios.{scenario.id}")
-    assert module.__doc__ and len(module.__doc__.splitlines()) > 5  # the slide: bug, fix, theory
+    slide = module.__doc__ or ""
+    assert len(slide.splitlines()) <= 5 and all(f"{part}:" in slide for part in ("Bug", "Fix", "Theory"))
+    assert f"### `{scenario.id}`" in (ROOT / "docs" / "scenarios.md").read_text()  # the whole story
     for variant in scenario.variants:
         module_name, _, function = variant.factory.partition(":")
         assert module_name == module.__name__
@@ -110,10 +117,12 @@ def test_theory_predicts_every_variant(scenario: Scenario, users: int) -> None:
         assert prediction.throughput_rps > 0
         assert prediction.latency_ms >= scenario.upstream.latency_ms * 0.99  # no faster than the upstream
         # Little's law holds for every closed-loop prediction: X = U / R counts every answer; goodput
-        # (what is predicted) is that or less when some answers are errors (fan_out beyond the cap).
-        assert prediction.throughput_rps <= users * 1000.0 / prediction.latency_ms * (1 + 1e-9)
+        # (what is predicted) is that or less when some answers are errors (fan_out beyond the cap, a
+        # pool's timeouts: `failed_rps`).
+        answered = prediction.throughput_rps + prediction.failed_rps
+        assert answered <= users * 1000.0 / prediction.latency_ms * (1 + 1e-9)
         if "429" not in prediction.note:
-            assert prediction.throughput_rps == pytest.approx(users * 1000.0 / prediction.latency_ms)
+            assert answered == pytest.approx(users * 1000.0 / prediction.latency_ms)
 
 
 def _predict(scenario_id: str, variant: str, users: int) -> float:
@@ -142,12 +151,21 @@ def test_theory_matches_the_brief() -> None:
     assert _predict("fan_out", "semaphore", 100) == pytest.approx(_predict("fan_out", "semaphore", 10))
     # the 40-token threadpool plateau.
     assert _predict("threadpool", "default_limiter", 100) == pytest.approx(400.0)
+    # a blocking driver: 1 / q whatever the users; the awaited one U / (L + q).
+    assert _predict("sync_db_driver", "sync_driver", 100) == pytest.approx(1000.0 / QUERY_MS)
+    assert _predict("sync_db_driver", "async_driver", 10) == pytest.approx(10_000.0 / (100.0 + QUERY_MS))
+    # a session held across the call: P / (L + q) beyond the pool, the rest time out; short sessions U / S.
+    held = get("db_session_held").theory(TheoryInput(users=40, upstream_latency_ms=500.0, cpu_cores=2))
+    service_ms = 500.0 + QUERY_MS + WRITE_MS
+    assert held["session_held"].throughput_rps == pytest.approx(10_000.0 / service_ms)
+    assert held["session_held"].failed_rps == pytest.approx(30.0 - 10_000.0 / service_ms)
+    assert held["short_sessions"].throughput_rps == pytest.approx(40_000.0 / service_ms)
 
 
 @pytest.mark.parametrize("scenario", catalogue(), ids=lambda s: s.id)
 def test_every_scenario_declares_a_headline_metric_and_its_reference_load(scenario: Scenario) -> None:
     headline = scenario.headline
-    check_figure(headline.metric)  # one the results can read (bench.results.figures)
+    check_figure(headline.metric)  # one the results can read (bench.results.named_figures)
     assert headline.better in ("higher", "lower") and headline.name.strip()
     # The reference load is one of the scenario's default loads, which span below, at and beyond the
     # pitfall's limit: at least four for the core six, two for the others.

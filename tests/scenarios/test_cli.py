@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -13,19 +12,24 @@ from pathlib import Path
 import psutil
 import pytest
 
+from awaitbench.cli import main
 from bench.processes import ManagedProcess, ProcessSpec, awaitbench_argv, free_port, wait_port_free
 from scenarios import SCENARIO_MODULES
+from tests.in_process_cli import CliResult, call_main
 from tests.waiting import wait_until
 
 
-def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        awaitbench_argv(*args), capture_output=True, text=True, timeout=60, env={**os.environ, **(env or {})}
-    )
+def _run(*args: str, env: dict[str, str] | None = None) -> CliResult:
+    """`awaitbench ARGS` in process, with `env` added to the environment for the call."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in (env or {}).items():
+            patch.setenv(name, value)
+        return call_main(main, args)
 
 
 def test_list_shows_every_scenario_and_its_pair() -> None:
-    result = _run("list")
+    # The user's view: `list` as a real process.
+    result = subprocess.run(awaitbench_argv("list"), capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     for scenario_id in SCENARIO_MODULES:
         assert scenario_id in result.stdout
@@ -43,6 +47,7 @@ def test_list_json_is_the_catalogue() -> None:
 
     assert fan_out["upstream"]["fake_llm"]["max_concurrency"] == UPSTREAM_CAP  # typed, not a flag string
     assert fan_out["upstream"]["fake_llm"]["ttft_ms"] == fan_out["upstream"]["latency_ms"]
+    assert {row["id"] for row in rows if row["database"]} == {"sync_db_driver", "db_session_held"}
     assert fan_out["request"] == {
         "method": "POST",
         "path": "/ask",
@@ -90,15 +95,9 @@ def test_serve_on_a_taken_port_is_a_one_line_error() -> None:
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "--port" in result.stderr
 
 
-def test_serve_without_an_upstream_says_how_to_set_one() -> None:
-    env = {k: v for k, v in os.environ.items() if k != "OPENAI_BASE_URL"}
-    result = subprocess.run(
-        awaitbench_argv("serve", "sync_client", "async_client"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
+def test_serve_without_an_upstream_says_how_to_set_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    result = _run("serve", "sync_client", "async_client")
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert "OPENAI_BASE_URL is not set" in result.stderr and "awaitbench fake-llm" in result.stderr
@@ -127,6 +126,10 @@ def test_serve_with_workers_and_probe_stops_cleanly_on_ctrl_c(tmp_path: Path) ->
         ready_url=f"{base}/health",
         log_path=tmp_path / "serve.log",
         ready_timeout_s=60.0,
+        # Ctrl-C in a terminal signals the whole process group; SIGTERM is covered by every scenario
+        # module's shutdown test.
+        stop_signal=signal.SIGINT,
+        stop_grace_s=15.0,
     )
     with ManagedProcess(spec) as proc:
 
@@ -139,9 +142,7 @@ def test_serve_with_workers_and_probe_stops_cleanly_on_ctrl_c(tmp_path: Path) ->
         assert probe["threadpool_total"] == 40, probe
         workers = psutil.Process(proc.pid).children(recursive=True)
         assert len([p for p in workers if "python" in p.name()]) >= 2
-        # Ctrl-C in a terminal signals the whole process group; SIGTERM is covered by every scenario
-        # module's shutdown test.
-        assert proc.stop(grace_s=15.0, sig=signal.SIGINT) == 0
+        assert proc.stop() == 0
     assert wait_port_free(port)
     _, alive = psutil.wait_procs(workers, timeout=5.0)  # workers and multiprocessing's resource tracker
     assert not alive, alive

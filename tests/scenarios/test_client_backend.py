@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import psutil
+import pytest
 
 from scenarios.client_backend import SCENARIO
 from tests.scenarios.clients import wall_time_s
@@ -26,6 +27,7 @@ def _cpu_ms_per_request(apps: Fleet, variant: str) -> float:
     return used_s * 1000.0 / (USERS * ROUNDS)
 
 
+@pytest.mark.perf
 def test_raw_aiohttp_costs_less_cpu_per_request_than_either_sdk_transport(apps: Fleet) -> None:
     costs = {variant: _cpu_ms_per_request(apps, variant) for variant in apps.apps}
     # CPU time, not wall time, so a busy machine barely moves it. At this small load (20 users) raw aiohttp

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import psutil
+import pytest
 
 from scenarios.cpu_work import SCENARIO
 from tests.scenarios.clients import wall_time_s
@@ -31,6 +32,7 @@ def _run(apps: Fleet, variant: str) -> tuple[float, float]:
     return elapsed, _app_cpu_s(apps, variant) - before
 
 
+@pytest.mark.perf
 def test_threads_share_one_gil_and_the_pool_does_not(apps: Fleet) -> None:
     work_s = USERS * CPU_MS / 1000.0
     for variant in ("inline", "to_thread"):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import statistics
 
+import pytest
+
 from scenarios.serial_awaits import PARTS, SCENARIO
 from tests.scenarios.clients import ask_concurrently
 from tests.scenarios.conftest import Fleet, fleet_fixture
@@ -21,6 +23,7 @@ def _median_latency_s(apps: Fleet, variant: str) -> float:
     return statistics.median(o.elapsed_s for o in outcomes)
 
 
+@pytest.mark.perf
 def test_serial_takes_the_sum_and_gather_the_max(apps: Fleet) -> None:
     serial = _median_latency_s(apps, "serial")
     gather = _median_latency_s(apps, "gather")

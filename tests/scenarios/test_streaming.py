@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import statistics
 
+import pytest
+
 from scenarios.streaming import OUTPUT_TOKENS, SCENARIO, TTFT_MS, UPSTREAM_LATENCY_MS
 from tests.scenarios.clients import ask_concurrently
 from tests.scenarios.conftest import Fleet, fleet_fixture
@@ -24,6 +26,7 @@ def test_streamed_answers_server_sent_events(apps: Fleet) -> None:
     assert len(deltas) >= OUTPUT_TOKENS // 2 and "".join(deltas).strip()
 
 
+@pytest.mark.perf
 def test_streamed_first_byte_comes_long_before_the_end(apps: Fleet) -> None:
     buffered = ask_concurrently(apps.apps["buffered"], USERS)
     streamed = ask_concurrently(apps.apps["streamed"], USERS)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from scenarios.sync_client import SCENARIO
 from tests.scenarios.clients import get_json, reset_llm_stats, wall_time_s
 from tests.scenarios.conftest import Fleet, fleet_fixture
@@ -19,6 +21,7 @@ def _peak_upstream_concurrency(apps: Fleet, variant: str) -> tuple[float, int]:
     return elapsed, int(get_json(f"{apps.llm}/stats")["peak_in_flight"])
 
 
+@pytest.mark.perf
 def test_sync_in_async_serves_one_request_at_a_time(apps: Fleet) -> None:
     slow, slow_peak = _peak_upstream_concurrency(apps, "sync_in_async")
     fast, fast_peak = _peak_upstream_concurrency(apps, "async_client")

@@ -4,10 +4,8 @@
   `document` (a whole `Diagnosis`, its versioned JSON and `schema.json`), `cost` (the cost phrases).
 - The judgement: `judge` runs `classify/` — one evidence classifier per pitfall of the catalogue, each a
   pure function of the numbers.
-- Inside the app: `agent` (the ASGI wrapper `awaitbench.detect.serve` puts around the app: watchdog, request
-tags),
-  `deadlines` (the loop that notes the timers each request arms), `channel` (the side channel the bench
-  reads), `wire` (its documents).
+- Inside the app: `agent` (the harness `awaitbench.detect.serve` puts around the app, and its snapshot),
+  `deadlines` (the loop that notes the timers each request arms; the in-flight report).
 
 Nothing is imported here; `detect` imports none of bench, reports or scenarios (the bench drives this
 package, never the other way), and reports read only `document`, `evidence` and `findings`.

@@ -1,61 +1,69 @@
-"""The diagnosis agent: what `awaitbench.detect.serve` wraps around the user's app, without touching its code.
+"""The diagnosis agent: the harness `awaitbench.detect.serve` puts around the user's app, code unchanged.
 
-`DiagnoseAgent(app, watch=WatchConfig(...))` is an ASGI app. On the first ASGI call (normally the
-lifespan startup) it starts the loop watchdog (`awaitbench.detect.watchdog.LoopWatch`) on the app's loop with
-itself as a listener; then, for every request, it
-- tags the request for the watchdog (`awaitbench.detect.watchdog.routes`), so a block names the route it
-froze;
-- marks the request's context for `awaitbench.detect.diagnose.deadlines`, so the timers it arms are known;
-- reads the `x-awaitbench-probe` header, so the bench can find its own probe request in flight.
-
-What the watchdog sees (blocks, threadpool peaks, never-awaited coroutines, ResourceWarnings) is kept per
-phase: the bench resets it before a phase and reads it after, through `awaitbench.detect.diagnose.channel`,
-which
-answers from its own thread even while the loop is blocked. Nothing is logged, nothing is exported.
+Its recorder keeps what the watchdog sees per phase (blocks, threadpool, never-awaited coroutines, leaks);
+each request is marked for `deadlines`, with the bench's `x-awaitbench-probe` header. Nothing is logged.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Awaitable, Callable
+import contextlib
+import os
+from dataclasses import dataclass, field
 
-from awaitbench.detect.diagnose.deadlines import serving
-from awaitbench.detect.diagnose.wire import AgentSnapshot
-from awaitbench.detect.watchdog.app_watch import AppWatch, Receive, Scope, Send
+from pydantic import TypeAdapter
+
+from awaitbench.detect.diagnose.deadlines import InFlight, serving
+from awaitbench.detect.harness import Harness, Recorder
+from awaitbench.detect.watchdog.app_watch import ASGIApp, Scope
 from awaitbench.detect.watchdog.config import WatchConfig
-from awaitbench.detect.watchdog.monitor import WatchListener
-from awaitbench.detect.watchdog.report import Block, NeverAwaited, ResourceLeak
-from awaitbench.detect.watchdog.routes import enter_request, leave_request
-from awaitbench.detect.watchdog.threadpool import ThreadpoolReading, ThreadpoolTracker
+from awaitbench.detect.watchdog.report import Block, NeverAwaited, ResourceLeak, ThreadpoolUsage
 
-__all__ = ["PROBE_HEADER", "DiagnoseAgent", "PhaseRecorder"]
+__all__ = ["AGENT_SNAPSHOT", "PROBE_HEADER", "AgentSnapshot", "PhaseRecorder", "diagnosis_agent"]
 
 PROBE_HEADER = b"x-awaitbench-probe"
 _MAX_KEPT = 2000  # blocks, warnings: per phase; more are counted, not kept
 
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+@dataclass(frozen=True, kw_only=True)
+class AgentSnapshot:
+    """What the agent saw since its last reset (`GET /snapshot` of the side channel).
+
+    Args:
+        pid: the app process.
+        loop_thread_id: the native id of the event loop's thread (its CPU time is read with psutil).
+        since_reset_s: how long ago the last reset was.
+        blocks: loop blocks at or over the threshold, in the order they ended.
+        blocks_dropped: blocks beyond the agent's bound (counted, not kept).
+        threadpool: anyio's default limiter, peaks since the reset.
+        never_awaited: coroutines dropped without an await.
+        resource_warnings: unclosed clients, sockets, transports.
+        current_stall_ms: how long the loop has been unresponsive right now (0 when healthy).
+        threshold_ms: the block threshold in use.
+    """
+
+    pid: int
+    loop_thread_id: int | None
+    since_reset_s: float
+    blocks: tuple[Block, ...] = ()
+    blocks_dropped: int = 0
+    threadpool: ThreadpoolUsage = field(default_factory=ThreadpoolUsage)
+    never_awaited: tuple[NeverAwaited, ...] = ()
+    resource_warnings: tuple[ResourceLeak, ...] = ()
+    current_stall_ms: float = 0.0
+    threshold_ms: float = 0.0
 
 
-class PhaseRecorder(WatchListener):
-    """The watchdog's events since the last `reset()`; thread-safe (the monitor writes, the channel reads)."""
+AGENT_SNAPSHOT = TypeAdapter(AgentSnapshot)
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._threadpool = ThreadpoolTracker()
-        self._last_reading: ThreadpoolReading | None = None
-        self.reset()
 
-    def reset(self) -> None:
-        with self._lock:
-            self._blocks: list[Block] = []
-            self._dropped = 0
-            self._never_awaited: list[NeverAwaited] = []
-            self._resources: list[ResourceLeak] = []
-            self._threadpool.reset()
-            if self._last_reading is not None:  # the monitor reports changes only: start from the present
-                self._threadpool.observe(self._last_reading, 0.0)
-            self._reset_at = time.monotonic()
+class PhaseRecorder(Recorder[AgentSnapshot]):
+    """The watchdog's events since the last `reset()` (the bench resets it before each phase)."""
+
+    def _clear(self) -> None:
+        self._blocks: list[Block] = []
+        self._dropped = 0
+        self._never_awaited: list[NeverAwaited] = []
+        self._resources: list[ResourceLeak] = []
 
     def on_block(self, block: Block) -> None:
         with self._lock:
@@ -63,11 +71,6 @@ class PhaseRecorder(WatchListener):
                 self._blocks.append(block)
             else:
                 self._dropped += 1
-
-    def on_threadpool(self, reading: ThreadpoolReading, elapsed_s: float) -> None:
-        with self._lock:
-            self._last_reading = reading
-            self._threadpool.observe(reading, elapsed_s)
 
     def on_never_awaited(self, item: NeverAwaited) -> None:
         with self._lock:
@@ -79,14 +82,12 @@ class PhaseRecorder(WatchListener):
             if len(self._resources) < _MAX_KEPT:
                 self._resources.append(item)
 
-    def snapshot(self, *, loop_thread_id: int | None, stall_ms: float, threshold_ms: float) -> AgentSnapshot:
-        import os
-
+    def snapshot(self, *, stall_ms: float, loop_thread_id: int | None, threshold_ms: float) -> AgentSnapshot:
         with self._lock:
             return AgentSnapshot(
                 pid=os.getpid(),
                 loop_thread_id=loop_thread_id,
-                since_reset_s=round(time.monotonic() - self._reset_at, 3),
+                since_reset_s=self.since_reset_s,
                 blocks=tuple(self._blocks),
                 blocks_dropped=self._dropped,
                 threadpool=self._threadpool.usage(),
@@ -97,50 +98,11 @@ class PhaseRecorder(WatchListener):
             )
 
 
-class DiagnoseAgent:
-    """ASGI wrapper: watchdog on the app's loop, requests tagged, per-phase evidence kept.
+def _mark(scope: Scope) -> contextlib.AbstractContextManager[InFlight]:
+    probe = next((v.decode("latin-1") for k, v in scope.get("headers", ()) if k == PROBE_HEADER), "")
+    return serving(str(scope.get("method", "")), str(scope.get("path", "")), probe)
 
-    Args:
-        app: the user's ASGI app, unchanged.
-        watch: the watchdog's settings (`loops` must be "current": the agent watches its own loop).
-    """
 
-    def __init__(self, app: ASGIApp, *, watch: WatchConfig) -> None:
-        self.app = app
-        self.config = watch
-        self.recorder = PhaseRecorder()
-        self._watching = AppWatch(self.config, (self.recorder,))
-        self.loop_thread_id: int | None = None
-
-    def stall_ms(self) -> float:
-        """How long the loop has been unresponsive right now (the monitor's view)."""
-        monitor = getattr(self._watching.watch, "_monitor", None)
-        return monitor.current_stall_s() * 1000.0 if monitor is not None else 0.0
-
-    def snapshot(self) -> AgentSnapshot:
-        return self.recorder.snapshot(
-            loop_thread_id=self.loop_thread_id,
-            stall_ms=self.stall_ms(),
-            threshold_ms=self.config.threshold_ms,
-        )
-
-    def _ensure_watching(self) -> None:
-        if self._watching.ensure():
-            self.loop_thread_id = threading.get_native_id()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        self._ensure_watching()
-        kind = scope["type"]
-        if kind == "lifespan":
-            await self.app(scope, receive, self._watching.stop_on_shutdown(send))
-            return
-        if kind not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        probe = next((v.decode("latin-1") for k, v in scope.get("headers", ()) if k == PROBE_HEADER), "")
-        entered = enter_request(scope)
-        try:
-            with serving(str(scope.get("method", "")), str(scope.get("path", "")), probe):
-                await self.app(scope, receive, send)
-        finally:
-            leave_request(entered)
+def diagnosis_agent(app: ASGIApp, *, watch: WatchConfig) -> Harness[AgentSnapshot]:
+    """`app` under the agent: watchdog on its loop (`watch.loops` "current"), requests tagged and marked."""
+    return Harness(app, watch=watch, recorder=PhaseRecorder(), document=AGENT_SNAPSHOT, around_request=_mark)

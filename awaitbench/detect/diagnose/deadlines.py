@@ -1,18 +1,8 @@
 """When would a hung upstream call be cut? The deadlines each in-flight request has armed.
 
-Why: a diagnosis cannot wait ten minutes to learn that a route has no deadline but the SDK's default
-(600 s), nor a minute to see that another route states one of 60 s. Every deadline an asyncio program
-can have is a timer on its event loop (`asyncio.timeout`, `asyncio.wait_for`, anyio's `fail_after` under
-httpx/httpcore, aiohttp's `ClientTimeout`, `asyncio.sleep`), armed with `loop.call_at`/`call_later` from
-inside the task that waits. So the loop `awaitbench.detect.serve` runs the app on notes each timer against the
-request being served in that context (child tasks of a request inherit it), and the diagnosis asks, while
-a request is stuck on a hung upstream call, when its earliest pending timer fires.
-
-A sync client has no loop timer: its deadline is the socket timeout (`socket.settimeout`) of its
-connection. `upstream_socket_timeouts` reads those from the process's live sockets connected to the
-upstream's port (blocking ones only: asyncio's sockets are non-blocking, their deadlines are timers).
-
-Cost: one context-variable read per timer armed and, inside a request, one list append.
+A deadline is a timer on the loop: the loop `awaitbench.detect.serve` runs the app on notes each timer
+against the request serving in that context; a sync client's deadline is its blocking socket's timeout.
+`in_flight_report` is what the side channel serves. docs/diagnose.md ("How deadlines are read").
 """
 
 from __future__ import annotations
@@ -20,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import gc
 import itertools
 import socket
@@ -29,14 +20,22 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from awaitbench.detect.watchdog.stacks import RawFrame
+from pydantic import TypeAdapter
+
+from awaitbench.detect.watchdog.config import FrameFilter
+from awaitbench.detect.watchdog.report import Frame
+from awaitbench.detect.watchdog.stacks import FrameClassifier, RawFrame, to_frames
 
 __all__ = [
+    "IN_FLIGHT",
     "InFlight",
+    "InFlightReport",
     "LoopKind",
+    "RequestDeadlines",
     "awaiting_frames",
     "current_request",
     "in_flight",
+    "in_flight_report",
     "serving",
     "tracking_loop_factory",
     "upstream_socket_timeouts",
@@ -188,3 +187,64 @@ def upstream_socket_timeouts(port: int) -> list[float | None]:
             continue
         found.append(timeout)
     return found
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestDeadlines:
+    """One request in flight: how long it has run, when each timer it armed fires, and the app's line
+    its task is suspended at (None when no frame of the app's code is on its await chain)."""
+
+    method: str
+    path: str
+    probe: str
+    age_s: float
+    timers_s: tuple[float, ...]
+    awaiting_at: Frame | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class InFlightReport:
+    """The requests in flight and the upstream sockets' timeouts (None in the list = no timeout)."""
+
+    requests: tuple[RequestDeadlines, ...]
+    upstream_socket_timeouts_s: tuple[float | None, ...] = ()
+    current_stall_ms: float = 0.0
+
+    def for_probe(self, probe: str) -> RequestDeadlines | None:
+        return next((r for r in self.requests if r.probe == probe), None)
+
+
+IN_FLIGHT = TypeAdapter(InFlightReport)
+
+
+@functools.cache
+def _classifier() -> FrameClassifier:
+    return FrameClassifier(FrameFilter())
+
+
+def _awaiting_at(record: InFlight) -> Frame | None:
+    """The innermost line of the app's own code the request's task is suspended at."""
+    classifier = _classifier()
+    stack = awaiting_frames(record.task)
+    user = [i for i, (file, _, _, module) in enumerate(stack) if classifier.is_user(file, module)]
+    return to_frames(stack, classifier)[user[-1]] if user else None
+
+
+def in_flight_report(upstream_port: int | None, *, stall_ms: float) -> InFlightReport:
+    """The requests being served, their armed timers, and the blocking sockets' timeouts to the upstream."""
+    now = time.monotonic()
+    requests = tuple(
+        RequestDeadlines(
+            method=r.method,
+            path=r.path,
+            probe=r.probe,
+            age_s=round(now - r.started, 3),
+            timers_s=tuple(round(t, 3) for t in r.pending_s(now)),
+            awaiting_at=_awaiting_at(r),
+        )
+        for r in in_flight()
+    )
+    sockets = tuple(upstream_socket_timeouts(upstream_port)) if upstream_port else ()
+    return InFlightReport(
+        requests=requests, upstream_socket_timeouts_s=sockets, current_stall_ms=round(stall_ms, 3)
+    )

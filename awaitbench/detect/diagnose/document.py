@@ -1,28 +1,25 @@
 """A whole diagnosis as plain data, and its versioned JSON (`awaitbench/detect/diagnose/schema.json`).
 
-`Diagnosis.to_json()` is what `awaitbench diagnose --json FILE` writes; `validate_document` checks a
-document against the schema and rejects versions this code does not know. Reports render the objects.
+`Diagnosis.to_json()` is what `awaitbench diagnose --json FILE` writes and `Diagnosis.from_json` reads it
+back (a pydantic `TypeAdapter`; the schema is generated from these types); other versions are rejected.
 """
 
 from __future__ import annotations
 
-import collections.abc
-import dataclasses
 import json
-import types
-import typing
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
-from functools import cache
-from importlib import resources
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+from pydantic import TypeAdapter, ValidationError
 
 from awaitbench.detect.diagnose.evidence import RouteEvidence
 from awaitbench.detect.diagnose.findings import Finding
 
-__all__ = ["SCHEMA_VERSION", "Diagnosis", "DocumentError", "RouteDiagnosis", "schema", "validate_document"]
+__all__ = ["SCHEMA_VERSION", "Diagnosis", "DocumentError", "RouteDiagnosis", "validate_document"]
 
-SCHEMA_VERSION = 1
+SchemaVersion = Literal[1]
+SCHEMA_VERSION: Final[SchemaVersion] = 1
 
 
 class DocumentError(ValueError):
@@ -69,6 +66,7 @@ class Diagnosis:
         routes: in the order they were exercised; not-exercised operations included.
     """
 
+    schema_version: SchemaVersion = SCHEMA_VERSION
     app: str
     started_at: str
     duration_s: float
@@ -76,72 +74,44 @@ class Diagnosis:
     settings: Mapping[str, object]
     machine: Mapping[str, object]
     routes: tuple[RouteDiagnosis, ...]
-    tool: str = field(default="awaitbench diagnose")
+    tool: Literal["awaitbench diagnose"] = "awaitbench diagnose"
 
     @property
     def findings(self) -> tuple[Finding, ...]:
         return tuple(f for route in self.routes for f in route.findings)
 
     def to_json(self) -> dict[str, Any]:
-        document = {"schema_version": SCHEMA_VERSION, **asdict(self)}
-        loaded: dict[str, Any] = json.loads(json.dumps(document, allow_nan=False))
+        """The document as JSON data. Raises ValueError for a figure that is NaN or infinite."""
+        text = json.dumps(_ADAPTER.dump_python(self, mode="json"), allow_nan=False)
+        loaded: dict[str, Any] = json.loads(text)
         return loaded
 
     @classmethod
     def from_json(cls, document: Any) -> Diagnosis:
-        """The document `to_json` wrote, back as objects.
+        """The document `to_json` wrote (parsed JSON), back as objects; unknown keys are ignored.
 
         Raises:
-            DocumentError: an unknown `schema_version` or a document the schema rejects.
+            DocumentError: an unknown `schema_version`, or a field missing or of the wrong type.
         """
-        validate_document(document)
-        fields = {k: v for k, v in document.items() if k != "schema_version"}
-        built: Diagnosis = _build(cls, fields)
-        return built
+        if not isinstance(document, dict):
+            raise DocumentError("a diagnosis document is a JSON object")
+        version = document.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise DocumentError(
+                f"schema_version {version!r} is not supported (this awaitbench reads {SCHEMA_VERSION})"
+            )
+        try:
+            return _ADAPTER.validate_python(document)
+        except ValidationError as exc:
+            error = exc.errors(include_url=False)[0]
+            where = "/".join(str(part) for part in error["loc"]) or "(top level)"
+            got = "" if error["type"] == "missing" else f", got {repr(error['input'])[:60]}"
+            raise DocumentError(f"diagnosis document at {where}: {error['msg']}{got}") from None
 
 
-def _build(kind: Any, value: Any) -> Any:
-    """`value` (parsed JSON) as an instance of the annotation `kind`: dataclasses, tuples, mappings,
-    optionals, literals and scalars, recursively (the document's types use nothing else)."""
-    origin, args = typing.get_origin(kind), typing.get_args(kind)
-    if origin in (typing.Union, types.UnionType):
-        if value is None:
-            return None
-        return _build(next(a for a in args if a is not type(None)), value)
-    if dataclasses.is_dataclass(kind) and isinstance(kind, type):
-        hints = typing.get_type_hints(kind)
-        names = [f.name for f in dataclasses.fields(kind)]
-        return kind(**{name: _build(hints[name], value[name]) for name in names if name in value})
-    if origin is tuple:
-        return tuple(_build(args[0], item) for item in value)
-    if origin in (dict, Mapping, collections.abc.Mapping):
-        return {key: _build(args[1], item) for key, item in value.items()}
-    if kind is float:
-        return float(value)
-    return value
-
-
-@cache
-def schema() -> dict[str, Any]:
-    """The JSON Schema of the document (draft 2020-12)."""
-    text = resources.files("awaitbench.detect.diagnose").joinpath("schema.json").read_text(encoding="utf-8")
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
+_ADAPTER = TypeAdapter(Diagnosis)
 
 
 def validate_document(document: Any) -> None:
-    """Raises DocumentError for an unknown `schema_version` or a document the schema rejects."""
-    import jsonschema
-
-    if not isinstance(document, dict):
-        raise DocumentError("a diagnosis document is a JSON object")
-    version = document.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise DocumentError(
-            f"schema_version {version!r} is not supported (this awaitbench reads {SCHEMA_VERSION})"
-        )
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema()).iter_errors(document))
-    if error is not None:
-        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
-        message = error.message if len(error.message) <= 200 else error.message[:200] + "…"
-        raise DocumentError(f"diagnosis document at {where}: {message}")
+    """Raises DocumentError for an unknown `schema_version` or a field missing or of the wrong type."""
+    Diagnosis.from_json(document)

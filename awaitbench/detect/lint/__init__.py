@@ -7,7 +7,14 @@ Public API, imported on first use (a CLI's start-up stays cheap): `lint_paths`, 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the types of the names that `__getattr__` imports on first use
+    from awaitbench.detect.lint.config import LintConfig, load_config
+    from awaitbench.detect.lint.engine import LintResult, lint_paths, lint_sources
+    from awaitbench.detect.lint.errors import LintUsageError
+    from awaitbench.detect.lint.findings import Finding
+    from awaitbench.detect.lint.rules import RULES
 
 __all__ = [
     "RULES",

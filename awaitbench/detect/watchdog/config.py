@@ -74,6 +74,8 @@ class WatchConfig:
             (`sys.set_coroutine_origin_tracking_depth`), so a never-awaited coroutine names where it was
             created. It costs a few frames' walk per coroutine: 0 turns it off (the middleware's default).
         capture_warnings: record never-awaited coroutines and ResourceWarnings (unclosed clients).
+        sample_blocks: sample a stalled loop's stack and report blocks; False measures only lag and
+            the threadpool (the bench's probe: no stack is ever sampled).
         max_blocks: blocks kept in full; later ones still count in their group.
 
     Raises:
@@ -86,6 +88,7 @@ class WatchConfig:
     frames: FrameFilter = field(default_factory=FrameFilter)
     coroutine_origin_depth: int = 8
     capture_warnings: bool = True
+    sample_blocks: bool = True
     max_blocks: int = 1000
 
     def __post_init__(self) -> None:

@@ -88,7 +88,7 @@ class LoopWatch(WatchListener):
         loops = self._loops_to_watch()
         self._monitor = Monitor(
             MonitorSettings(
-                threshold_s=self.config.threshold_s,
+                threshold_s=self.config.threshold_s if self.config.sample_blocks else None,
                 interval_s=self.config.interval_s,
                 discover=not loops,
                 origin_depth=self.config.coroutine_origin_depth if self.config.capture_warnings else 0,
@@ -157,6 +157,10 @@ class LoopWatch(WatchListener):
         self.stop()
 
     # -- what it saw -----------------------------------------------------------------------------------
+    def current_stall_ms(self) -> float:
+        """How long a watched loop has been unresponsive right now (0 when every loop answered)."""
+        return self._monitor.current_stall_s() * 1000.0 if self._monitor is not None else 0.0
+
     def report(self) -> WatchReport:
         """The final report once stopped; a snapshot so far while running."""
         return self._final if self._final is not None else self._build_report()

@@ -31,10 +31,14 @@ def make_app() -> FastAPI:
 app = make_app()
 
 
+def _connect_to_the_database() -> None:
+    raise RuntimeError("the database at db.internal:5432 refused the connection")
+
+
 def broken_at_startup() -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        raise RuntimeError("the database at db.internal:5432 refused the connection")
+        _connect_to_the_database()
         yield
 
     return FastAPI(lifespan=lifespan)

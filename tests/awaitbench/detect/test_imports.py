@@ -27,6 +27,7 @@ HEAVY = {
     "starlette",
     "prometheus_client",
     "httpx",
+    "pydantic",  # the harness and diagnose use it; the watchdog, plugin, middleware and linter do not
 }
 
 
@@ -40,8 +41,9 @@ def _loaded_by(imports: str) -> list[str]:
     return loaded
 
 
-def test_importing_detect_and_its_pytest_plugin_loads_nothing_heavy() -> None:
-    assert _loaded_by("awaitbench.detect, awaitbench.detect.pytest_plugin") == []
+def test_importing_detect_its_pytest_plugin_and_the_middleware_loads_nothing_heavy() -> None:
+    modules = "awaitbench.detect, awaitbench.detect.pytest_plugin, awaitbench.detect.middleware"
+    assert _loaded_by(modules) == []
 
 
 def test_importing_the_linter_loads_none_of_the_toolkit() -> None:

@@ -126,6 +126,7 @@ def test_repeated_blocks_log_one_line_but_count_every_block(served_app: tuple[st
     assert [line["route"] for line in block_lines(log)] == ["POST /sleep"]  # rate-limited: 10 s per location
 
 
+@pytest.mark.perf
 def test_clean_route_under_load_reports_nothing(served_app: tuple[str, Path]) -> None:
     base, log = served_app
 

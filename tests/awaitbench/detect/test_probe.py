@@ -1,4 +1,4 @@
-"""The loop-lag probe: in process (ASGI) for the figures, under real uvicorn for the side channel."""
+"""The harness's probe mode: in process (ASGI) for the figures, under real uvicorn for the side channel."""
 
 from __future__ import annotations
 
@@ -10,37 +10,46 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 
-from awaitbench.detect.probe import PROBE_DIR_ENV, PROBE_PATH, ProbeState
+from awaitbench.detect.probe import LAG_SNAPSHOT, PROBE_DIR_ENV, PROBE_PATH, LagRecorder
 from awaitbench.detect.watchdog.threadpool import ThreadpoolReading
 from bench.processes import ManagedProcess, ProcessSpec, free_port
 from tests.awaitbench.detect.probe_app import make_app
 
 
-def test_state_reports_stall_in_progress() -> None:
-    state = ProbeState(stall_s=lambda: 0.5)  # the monitor's canary has waited half a second
-    state.on_lag(0.002)
-    state.on_threadpool(ThreadpoolReading(borrowed=3, total=40, waiting=0), 0.02)
-    snap = state.snapshot()
+def _snapshot(recorder: LagRecorder, stall_ms: float = 0.0) -> dict[str, Any]:
+    snapshot = recorder.snapshot(stall_ms=stall_ms, loop_thread_id=None, threshold_ms=50.0)
+    dumped: dict[str, Any] = LAG_SNAPSHOT.dump_python(snapshot)
+    return dumped
+
+
+def test_recorder_reports_stall_in_progress() -> None:
+    recorder = LagRecorder()
+    recorder.on_lag(0.002)
+    recorder.on_threadpool(ThreadpoolReading(borrowed=3, total=40, waiting=0), 0.02)
+    snap = _snapshot(recorder, stall_ms=500.0)  # the monitor's canary has waited half a second
     assert snap["samples"] == 1
     assert snap["lag_max_ms"] == 500.0 and snap["current_stall_ms"] == 500.0
     assert snap["threadpool_busy_peak"] == 3 and snap["threadpool_total"] == 40
-    state.reset()
-    assert state.snapshot()["samples"] == 0
+    recorder.reset()
+    snap = _snapshot(recorder)
+    assert snap["samples"] == 0
+    assert snap["threadpool_busy_peak"] == 3  # the pool did not change: the reset starts from the present
 
 
 def test_snapshot_keeps_the_wire_format() -> None:
-    # The bench reads these keys through the side channel (bench.run.children.ProbeClient).
-    assert set(ProbeState().snapshot()) == {
+    # The bench reads these keys through the side channel (bench.run.point_children.ProbeClient).
+    assert set(_snapshot(LagRecorder())) == {
         *("pid", "samples", "since_reset_s", "lag_p50_ms", "lag_p99_ms", "lag_max_ms"),
         *("current_stall_ms", "threadpool_busy_peak", "threadpool_total"),
     }
 
 
 def test_probe_sees_blocking_and_threadpool_in_process() -> None:
-    async def scenario() -> tuple[dict[str, object], dict[str, object], dict[str, object]]:
+    async def scenario() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
         app = make_app()
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
@@ -83,7 +92,7 @@ def test_side_channel_answers_while_the_loop_is_blocked(
         )
     )
     (port_file,) = probe_dir.glob("probe-*.port")
-    side = f"http://127.0.0.1:{port_file.read_text()}/"
+    side = f"http://127.0.0.1:{port_file.read_text()}/snapshot"
     blocker = threading.Thread(
         target=lambda: urllib.request.urlopen(
             urllib.request.Request(f"http://127.0.0.1:{port}/block?seconds=1.5", method="POST", data=b""),

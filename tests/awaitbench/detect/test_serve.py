@@ -10,6 +10,7 @@ import subprocess
 import sys
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,7 +60,7 @@ def test_load_app_says_which_part_failed(target: str, factory: bool, message: st
 
 def test_load_app_calls_a_factory() -> None:
     app = load_app("tests.awaitbench.detect.serve_apps:make_app", factory=True, app_dir=str(ROOT))
-    assert {route.path for route in app.routes} >= {"/slow", "/fine"}  # type: ignore[attr-defined]
+    assert {route.path for route in app.routes} >= {"/slow", "/fine"}
 
 
 def _serve(*args: str) -> subprocess.Popen[str]:
@@ -81,7 +82,7 @@ def test_an_import_string_that_does_not_import_exits_2_with_one_line() -> None:
     )
 
 
-def _get(url: str) -> object:
+def _get(url: str) -> Any:
     with urllib.request.urlopen(url, timeout=5) as response:
         return json.loads(response.read())
 
@@ -106,12 +107,12 @@ def test_served_app_reports_its_blocks_on_the_side_channel_and_stops_on_sigterm(
             lambda: _get(f"http://127.0.0.1:{channel}/snapshot"),
             10.0,
             "three blocks on the side channel",
-            ready=lambda s: len(s["blocks"]) >= 3,  # type: ignore[index]
+            ready=lambda s: len(s["blocks"]) >= 3,
         )
-        block = snapshot["blocks"][0]  # type: ignore[index]
+        block = snapshot["blocks"][0]
         assert block["route"] == "GET /slow" and block["state"] == "parked"
         assert block["location"]["file"].endswith("tests/awaitbench/detect/serve_apps.py")
-        assert snapshot["threadpool"]["total_tokens"] == 40  # type: ignore[index]
+        assert snapshot["threadpool"]["total_tokens"] == 40
     finally:
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bench.diagnose.config import DiagnoseConfig, parse_env_pairs
@@ -23,9 +25,9 @@ def test_defaults_are_valid_and_recorded_in_the_settings() -> None:
         ({"app": "a:b:c"}, "'a:b:c' is not an import string"),
     ],
 )
-def test_bad_values_name_their_flag(changes: dict[str, object], message: str) -> None:
+def test_bad_values_name_their_flag(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(UsageError) as caught:
-        DiagnoseConfig(**{"app": "m:app", **changes})  # type: ignore[arg-type]
+        DiagnoseConfig(**{"app": "m:app", **changes})
     assert message in str(caught.value)
 
 
@@ -37,6 +39,9 @@ def test_env_pairs() -> None:
         parse_env_pairs(("OPENAI_BASE_URL=http://x",))
     with pytest.raises(UsageError, match=r"AZURE_OPENAI_ENDPOINT=\.\.\. is set by diagnose"):
         parse_env_pairs(("AZURE_OPENAI_ENDPOINT=https://x.openai.azure.com",))
+    for name in ("GOOGLE_GEMINI_BASE_URL", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME"):
+        with pytest.raises(UsageError, match=rf"{name}=\.\.\. is set by diagnose"):
+            parse_env_pairs((f"{name}=https://x",))
     # A key and an API version are the user's to give (diagnose only fills them in when missing).
     assert parse_env_pairs(("AZURE_OPENAI_API_KEY=k", "OPENAI_API_VERSION=2025-01-01-preview")) == {
         "AZURE_OPENAI_API_KEY": "k",

@@ -21,7 +21,7 @@ _MODULES = sorted(
 
 def test_one_open_loop_generator_lives_here() -> None:
     expected = {"logs", "locust_run", "open_loop", "open_loop_config", "open_loop_log", "open_loop_main"}
-    expected |= {"open_loop_run", "open_loop_step", "schedule", "wire", "connections_step", "cpu_window"}
+    expected |= {"open_loop_run", "open_loop_step", "schedule", "http1", "connections_step", "cpu_window"}
     assert {name.rsplit(".", 1)[1] for name in _MODULES} >= expected
 
 

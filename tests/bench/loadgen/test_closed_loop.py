@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 from bench.diagnose.children import Driver
 from bench.loadgen.closed_loop import LoadSpec
 
 
-def test_driver_runs_a_closed_loop_and_a_probe(start_fake_llm: Callable[..., str], tmp_path: object) -> None:
+def test_driver_runs_a_closed_loop_and_a_probe(start_fake_llm: Callable[..., str], tmp_path: Path) -> None:
     base = start_fake_llm(ttft_ms=50.0, itl_ms=0.0, output_tokens=4)
-    driver = Driver(log_dir=tmp_path)  # type: ignore[arg-type]
+    driver = Driver(log_dir=tmp_path)
     driver.launch()
     try:
         driver.ready()

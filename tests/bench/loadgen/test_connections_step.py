@@ -15,7 +15,7 @@ import pytest
 from bench.loadgen.open_loop_config import OpenLoopConfig
 from bench.processes import ManagedProcess, ProcessSpec, free_port
 from bench.selfperf.config import Mode, PerfConfig
-from bench.selfperf.servers import CHAT_PATH, server_spec
+from bench.selfperf.step import CHAT_PATH, server_spec
 
 
 def _run(tmp_path: Path, load: OpenLoopConfig) -> dict[str, Any]:

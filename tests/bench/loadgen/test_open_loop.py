@@ -14,7 +14,7 @@ from bench.loadgen.open_loop import percentiles
 from bench.loadgen.open_loop_config import OpenLoopConfig
 from bench.processes import ManagedProcess, ProcessSpec, free_port
 from bench.selfperf.config import Mode, PerfConfig
-from bench.selfperf.servers import CHAT_PATH, server_spec
+from bench.selfperf.step import CHAT_PATH, server_spec
 
 
 def _ceiling(
@@ -43,7 +43,9 @@ def _load(url: str, mode: Mode, *, pid: int | None, ttft_ms: float) -> OpenLoopC
     return config.load_config(url=url, mode=mode, rate_rps=100, server_pid=pid)
 
 
-def test_counts_every_measured_request_and_token(start_process, tmp_path: Path) -> None:
+def test_counts_every_measured_request_and_token(
+    start_process: Callable[[ProcessSpec], ManagedProcess], tmp_path: Path
+) -> None:
     url, pid = _ceiling(start_process, "streaming", ttft_ms=30)
     result = _run_loadgen(tmp_path, _load(url, "streaming", pid=pid, ttft_ms=30))
     # 100 rps for a 1 s window: 100 requests are due in it (open loop; +-1 for float rounding at the edges).
@@ -57,7 +59,9 @@ def test_counts_every_measured_request_and_token(start_process, tmp_path: Path) 
     assert result["server_cpu_util"] is not None
 
 
-def test_a_server_slower_than_configured_shows_as_latency_error(start_process, tmp_path: Path) -> None:
+def test_a_server_slower_than_configured_shows_as_latency_error(
+    start_process: Callable[[ProcessSpec], ManagedProcess], tmp_path: Path
+) -> None:
     # The server sleeps 80 ms but the generator is told 30 ms: every answer is ~50 ms late.
     url, pid = _ceiling(start_process, "non-streaming", ttft_ms=80)
     result = _run_loadgen(tmp_path, _load(url, "non-streaming", pid=pid, ttft_ms=30))

@@ -8,6 +8,7 @@ import signal
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -23,8 +24,8 @@ from tests.waiting import wait_until
 _CHAT = {"model": "fake-chat", "messages": [{"role": "user", "content": "hi"}]}
 
 
-def _config(base: str, tmp_path: Path, **overrides: object) -> OpenLoopConfig:
-    fields: dict[str, object] = {
+def _config(base: str, tmp_path: Path, **overrides: Any) -> OpenLoopConfig:
+    fields: dict[str, Any] = {
         "url": f"{base}/v1/chat/completions",
         "rate_rps": 20.0,
         "warmup_s": 0.0,
@@ -34,7 +35,7 @@ def _config(base: str, tmp_path: Path, **overrides: object) -> OpenLoopConfig:
         "ready_urls": (f"{base}/health",),
     }
     fields.update(overrides)
-    return OpenLoopConfig(**fields)  # type: ignore[arg-type]
+    return OpenLoopConfig(**fields)
 
 
 def _start(config: OpenLoopConfig) -> subprocess.Popen[bytes]:

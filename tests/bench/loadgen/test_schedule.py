@@ -54,4 +54,4 @@ def test_a_rate_that_is_not_positive_and_finite_is_refused(rate: float) -> None:
 
 def test_an_unknown_arrival_process_is_refused() -> None:
     with pytest.raises(ValueError, match="constant, poisson"):
-        arrival_offsets("bursty", 10.0)  # type: ignore[arg-type]
+        arrival_offsets("bursty", 10.0)  # type: ignore[arg-type]  # the mistake under test: no such process

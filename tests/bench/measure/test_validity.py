@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from bench.measure.validity import PointHealth, invalid_reasons, warnings_for
 
 
 def _health(**overrides: object) -> PointHealth:
-    base: dict[str, object] = {
+    base: dict[str, Any] = {
         "requests": 500,
         "min_requests": 10,
         "loadgen_cpu_percent_per_process": 40.0,
@@ -13,7 +15,7 @@ def _health(**overrides: object) -> PointHealth:
         "machine_cpu_percent": 60.0,
     }
     base.update(overrides)
-    return PointHealth(**base)  # type: ignore[arg-type]
+    return PointHealth(**base)
 
 
 def test_healthy_point_is_valid() -> None:

@@ -1,4 +1,5 @@
-"""The JSON Schema documents exactly the dataclasses of bench/results/records.py; real records validate."""
+"""The committed JSON Schema documents exactly the dataclasses of bench/results/records.py; real records
+validate against it and read back; a bad one is a one-line error naming the file and the field."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from bench.results import (
     LatencySummary,
     Manifest,
     PointRecord,
+    ResultsError,
     ScenarioInfo,
     TheoryFigures,
     VariantInfo,
@@ -23,29 +25,30 @@ from bench.results import (
 )
 from tests.bench.results.schema_check import load_schema, validate
 
-DEFS = {
-    "manifest": results.Manifest,
-    "point": results.PointRecord,
-    "scenario": results.ScenarioInfo,
-    "variant": results.VariantInfo,
-    "signal": results.SignalInfo,
-    "headline": results.HeadlineInfo,
-    "steady_state": results.SteadyState,
-    "latency": results.LatencySummary,
-    "server": results.ServerFigures,
-    "upstream": results.UpstreamFigures,
-    "loadgen": results.LoadgenFigures,
-    "theory": results.TheoryFigures,
-    "arrival": results.ArrivalFigures,
-    "capacity": results.CapacityResult,
-    "capacity_step": results.CapacityStep,
-}
+DEFS = (
+    results.Manifest,
+    results.PointRecord,
+    results.ScenarioInfo,
+    results.VariantInfo,
+    results.SignalInfo,
+    results.HeadlineInfo,
+    results.SteadyState,
+    results.LatencySummary,
+    results.ServerFigures,
+    results.UpstreamFigures,
+    results.LoadgenFigures,
+    results.TheoryFigures,
+    results.ArrivalFigures,
+    results.DatabaseFigures,
+    results.CapacityResult,
+    results.CapacityStep,
+)
 
 
-@pytest.mark.parametrize("name", sorted(DEFS))
-def test_schema_lists_every_dataclass_field(name: str) -> None:
-    props = set(load_schema()["$defs"][name]["properties"])
-    assert props == {f.name for f in fields(DEFS[name])}
+@pytest.mark.parametrize("cls", DEFS, ids=lambda cls: cls.__name__)
+def test_schema_lists_every_dataclass_field(cls: type) -> None:
+    props = set(load_schema()["$defs"][cls.__name__]["properties"])
+    assert props == {f.name for f in fields(cls)}
 
 
 def _point() -> PointRecord:
@@ -113,6 +116,22 @@ def test_records_validate_and_bad_ones_do_not() -> None:
         validate(broken, "point")
 
 
+def test_a_bad_record_is_one_line_naming_the_file_and_the_field(tmp_path: Path) -> None:
+    write_manifest(tmp_path, _manifest())
+    path = write_point(tmp_path, _point())
+    broken = json.loads(path.read_text())
+    broken["loop"] = "trio"
+    path.write_text(json.dumps(broken))
+    with pytest.raises(ResultsError) as info:
+        load_run(tmp_path)
+    message = str(info.value)
+    assert "\n" not in message and str(path) in message and "field loop" in message and "'trio'" in message
+    broken["schema_version"] = 2
+    path.write_text(json.dumps(broken))
+    with pytest.raises(ResultsError, match="schema_version 2 is not supported"):
+        load_run(tmp_path)
+
+
 def test_ttfb_is_optional_and_round_trips(tmp_path: Path) -> None:
     """`ttfb` was added to schema version 1: records without it (older runs) stay valid and readable."""
     plain = json.loads(json.dumps(asdict(_point())))
@@ -139,7 +158,9 @@ def test_headline_loads_and_censoring_fields_round_trip(tmp_path: Path) -> None:
         reference_users_by_scenario={"demo": 10},
         scenarios=(replace(_manifest().scenarios[0], headline=headline, loads=(1, 10)),),
     )
-    latency = replace(_point().latency, censored=3, lower_bounds=("p99_ms", "max_ms"))  # type: ignore[type-var]
+    measured = _point().latency
+    assert measured is not None
+    latency = replace(measured, censored=3, lower_bounds=("p99_ms", "max_ms"))
     steady = results.SteadyState(
         reached=False, first_half_rps=9.0, second_half_rps=4.0, in_flight_whole_window=2
     )
@@ -151,7 +172,8 @@ def test_headline_loads_and_censoring_fields_round_trip(tmp_path: Path) -> None:
     run = load_run(tmp_path)
     assert run.manifest == manifest
     assert run.points == (point,)
-    assert not run.points[0].steady and run.points[0].latency.is_lower_bound("p99_ms")  # type: ignore[union-attr]
+    (loaded,) = run.points
+    assert not loaded.steady and loaded.latency is not None and loaded.latency.is_lower_bound("p99_ms")
     old = json.loads(json.dumps(asdict(_point())))
     for key in ("unanswered", "steady_state"):
         del old[key]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
+from typing import Any, Literal
 
 import pytest
 
 import scenarios
-from bench.results import PointRecord, ServerFigures, UpstreamFigures
-from bench.results.figures import check_figure, figure_value
+from bench.results import DatabaseFigures, PointRecord, ServerFigures, UpstreamFigures
+from bench.results.named_figures import check_figure, figure_value
 from bench.results.summary import pair_signals as _pair_signals
 from bench.run.metadata import signal_info
 
@@ -31,14 +32,14 @@ def _point(
     rate_limited: int = 0,
     connections_per_request: float = 0.0,
     app_stats: dict[str, Any] | None = None,
-    status: str = "ok",
+    status: Literal["ok", "failed"] = "ok",
 ) -> PointRecord:
     return PointRecord(
         scenario="demo",
         variant="v",
         loop="uvloop",
         users=10,
-        status=status,  # type: ignore[arg-type]
+        status=status,
         valid=True,
         requests=requests,
         failures=failures,
@@ -99,12 +100,33 @@ def test_a_scenario_that_declares_no_signals_gets_no_phrases() -> None:
     assert _pair_signals(_point(rate_limited=533), _point(), ()) == ()
 
 
+# What a database scenario's point carries (and only such a point).
+DATABASE = DatabaseFigures(
+    samples=150,
+    sample_every_ms=20.0,
+    active_peak=1,
+    active_at_peak=1,
+    idle_in_transaction_at_peak=9,
+    connections_peak=10,
+    pool_checked_out_peak=10,
+    pool_waiting_peak=30,
+    pool_timeouts=12,
+)
+
+
 def test_every_declared_figure_is_one_the_results_can_read() -> None:
     for scenario in scenarios.catalogue():
         for signal in scenario.signals:
             check_figure(signal.figure)  # raises on an unknown name
             point = _point(app_stats={"requests": 10, "attempts": 30, "gave_up": 1, "records_written": 10})
+            if scenario.database is not None:
+                point = replace(point, database=DATABASE)
             assert figure_value(point, signal.figure) is not None or signal.figure == "ttfb_p50_ms"
+
+
+def test_database_figures_are_none_on_a_point_without_a_database() -> None:
+    assert figure_value(_point(), "db_pool_waiting_peak") is None
+    assert figure_value(replace(_point(), database=DATABASE), "db_pool_waiting_peak") == 30.0
 
 
 def test_an_unknown_figure_is_rejected_with_the_vocabulary() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any, Literal
 
 import pytest
 
@@ -28,13 +29,15 @@ def _latency(p99_ms: float) -> LatencySummary:
     )
 
 
-def _point(variant: str, *, rps: float, p99_ms: float, status: str = "ok", valid: bool = True) -> PointRecord:
+def _point(
+    variant: str, *, rps: float, p99_ms: float, status: Literal["ok", "failed"] = "ok", valid: bool = True
+) -> PointRecord:
     return PointRecord(
         scenario="demo",
         variant=variant,
         loop="uvloop",
         users=100,
-        status=status,  # type: ignore[arg-type]
+        status=status,
         valid=valid,
         throughput_rps=rps,
         latency=_latency(p99_ms) if status == "ok" else None,
@@ -138,8 +141,8 @@ def _app(records: int) -> ServerFigures:
     )
 
 
-def _at(users: int, variant: str, *, rps: float, p99_ms: float = 100.0, **fields: object) -> PointRecord:
-    return replace(_point(variant, rps=rps, p99_ms=p99_ms), users=users, requests=100, **fields)  # type: ignore[arg-type]
+def _at(users: int, variant: str, *, rps: float, p99_ms: float = 100.0, **fields: Any) -> PointRecord:
+    return replace(_point(variant, rps=rps, p99_ms=p99_ms), users=users, requests=100, **fields)
 
 
 def _declared(headline: HeadlineInfo, *points: PointRecord, **manifest: object) -> RunResults:

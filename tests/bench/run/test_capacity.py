@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bench.results import ArrivalFigures, LoadgenFigures, PointRecord, SteadyState
+from bench.results import ArrivalFigures, CapacityResult, LoadgenFigures, PointRecord, SteadyState
 from bench.results.ids import point_id
 from bench.run.capacity import CapacityCriteria, find_capacity, judge_point, start_rate
-from bench.selfperf.search import StepVerdict
+from bench.run.rate_search import StepVerdict
 from tests.results_builders import latency_with_p99
 
 _RUN_S = 4.0
@@ -89,7 +89,7 @@ class SyntheticServer:
         return _point(rate, p99_ms=p99_ms, lower_bound=overload > 0.5, steady=overload <= 0.1)
 
 
-def _search(server: SyntheticServer, *, theory: float | None, slo_ms: float = 500.0) -> object:
+def _search(server: SyntheticServer, *, theory: float | None, slo_ms: float = 500.0) -> CapacityResult:
     return find_capacity(
         server,
         target=("demo", "bad", "uvloop"),
@@ -112,16 +112,16 @@ def _search(server: SyntheticServer, *, theory: float | None, slo_ms: float = 50
 def test_the_search_finds_a_known_capacity_within_a_few_points(capacity: float, theory: float | None) -> None:
     server = SyntheticServer(capacity_rps=capacity)
     result = _search(server, theory=theory)
-    assert result.capacity_rps is not None  # type: ignore[attr-defined]
+    assert result.capacity_rps is not None
     # Within the SLO means an overload of at most (500 - 100) ms / 4 s = 10 %; below, within the
     # bracket's resolution (15 %) or a rounding to whole req/s.
-    assert capacity / 1.3 - 1 <= result.capacity_rps <= 1.1 * capacity  # type: ignore[attr-defined]
-    assert result.first_beyond_rps is not None and result.first_beyond_rps > result.capacity_rps  # type: ignore[attr-defined]
-    assert not result.lower_bound  # type: ignore[attr-defined]
+    assert capacity / 1.3 - 1 <= result.capacity_rps <= 1.1 * capacity
+    assert result.first_beyond_rps is not None and result.first_beyond_rps > result.capacity_rps
+    assert not result.lower_bound
     assert len(server.measured) <= 5
-    assert [s.offered_rps for s in result.steps] == server.measured  # type: ignore[attr-defined]
-    assert result.theory_capacity_rps == theory  # type: ignore[attr-defined]
-    assert {s.verdict for s in result.steps} == {"within", "beyond"}  # type: ignore[attr-defined]
+    assert [s.offered_rps for s in result.steps] == server.measured
+    assert result.theory_capacity_rps == theory
+    assert {s.verdict for s in result.steps} == {"within", "beyond"}
 
 
 def test_the_search_starts_below_the_theory_or_the_sdk_ceiling() -> None:
@@ -136,26 +136,26 @@ def test_a_capacity_beyond_the_point_budget_is_a_lower_bound() -> None:
     server = SyntheticServer(capacity_rps=2000.0)
     result = _search(server, theory=50.0)
     assert server.measured == [40, 80, 160, 320, 640]
-    assert result.capacity_rps == 640 and result.lower_bound  # type: ignore[attr-defined]
-    assert result.first_beyond_rps is None  # type: ignore[attr-defined]
+    assert result.capacity_rps == 640 and result.lower_bound
+    assert result.first_beyond_rps is None
 
 
 def test_a_variant_that_never_meets_the_slo_has_no_capacity() -> None:
     # Serial awaits: three 500 ms calls in a row never answer within 500 ms, whatever the rate.
     server = SyntheticServer(capacity_rps=50.0, latency_ms=1500.0)
     result = _search(server, theory=None)
-    assert result.capacity_rps is None  # type: ignore[attr-defined]
-    assert all(step.verdict == "beyond" for step in result.steps)  # type: ignore[attr-defined]
+    assert result.capacity_rps is None
+    assert all(step.verdict == "beyond" for step in result.steps)
     assert len(server.measured) == 5 and server.measured == sorted(server.measured, reverse=True)
 
 
 def test_a_generator_bound_rate_stops_the_search_with_a_lower_bound() -> None:
     server = SyntheticServer(capacity_rps=5000.0, generator_limit_rps=700.0)
     result = _search(server, theory=None)
-    assert result.capacity_rps == 480  # type: ignore[attr-defined]
-    assert result.lower_bound  # type: ignore[attr-defined]
-    assert result.steps[-1].verdict == "invalid"  # type: ignore[attr-defined]
-    assert "generator" in result.steps[-1].reasons[0]  # type: ignore[attr-defined]
+    assert result.capacity_rps == 480
+    assert result.lower_bound
+    assert result.steps[-1].verdict == "invalid"
+    assert "generator" in result.steps[-1].reasons[0]
     assert server.measured == [240, 480, 960]
 
 
@@ -182,4 +182,4 @@ def test_a_point_within_the_slo_and_under_one_percent_failed_is_within() -> None
 def test_the_point_ids_of_the_search_name_the_offered_rate() -> None:
     server = SyntheticServer(capacity_rps=10.0)
     result = _search(server, theory=10.0)
-    assert result.steps[0].point_id == point_id("demo", "bad", "uvloop", rate_rps=8.0)  # type: ignore[attr-defined]
+    assert result.steps[0].point_id == point_id("demo", "bad", "uvloop", rate_rps=8.0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -52,7 +53,7 @@ def _counts(
 def _readings(
     *, requests: int, failures: int = 0, latency_ms: float = 100.0, **overrides: object
 ) -> WindowReadings:
-    fields: dict[str, object] = {
+    fields: dict[str, Any] = {
         "started_at": "2026-01-01T00:00:00+00:00",
         "window_s": 2.0,
         "counts": _counts(requests, failures, latency_ms),
@@ -65,7 +66,7 @@ def _readings(
         "probe": {"lag_p99_ms": 1.5},
         "app_stats": {"requests": requests},
     }
-    return WindowReadings(**{**fields, **overrides})  # type: ignore[arg-type]
+    return WindowReadings(**{**fields, **overrides})
 
 
 def _point(users: int = 10) -> PlannedPoint:

@@ -17,9 +17,11 @@ from pathlib import Path
 import psutil
 import pytest
 
-from bench.results import load_run
+from awaitbench.cli import main
+from bench.results import LatencySummary, PointRecord, ServerFigures, UpstreamFigures, load_run
 from bench.run.point import RUN_DIR_ENV
 from tests.bench.results.schema_check import validate_run_dir
+from tests.in_process_cli import call_main
 from tests.interrupts import default_sigint
 from tests.waiting import wait_until
 
@@ -57,6 +59,23 @@ def _listening_ports(procs: list[psutil.Process]) -> list[int]:
     return ports
 
 
+def _measured(point: PointRecord) -> tuple[LatencySummary, ServerFigures, UpstreamFigures]:
+    """A successful point's latency, server and upstream figures (each must be there)."""
+    assert point.status == "ok", point.error
+    assert point.latency is not None and point.server is not None and point.upstream is not None
+    assert point.upstream.requests > 0
+    return point.latency, point.server, point.upstream
+
+
+def _timed(point: PointRecord) -> tuple[LatencySummary, LatencySummary]:
+    """A successful streamed point's time to first byte and latency (each must be there)."""
+    assert point.status == "ok", point.error
+    assert point.ttfb is not None and point.latency is not None
+    # Every successful streamed request issued in the window and answered in it has both times.
+    assert point.ttfb.count == point.latency.count - point.latency.censored
+    return point.ttfb, point.latency
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_run_pair_end_to_end(tmp_path: Path) -> None:
@@ -81,18 +100,16 @@ def test_run_pair_end_to_end(tmp_path: Path) -> None:
     assert any("async def" in v.code for v in info.variants)  # the source is there for the report
 
     bad, good = (run.points_for("sync_client", v)[0] for v in ("sync_in_async", "async_client"))
+    (bad_latency, bad_server, bad_upstream), (good_latency, _, good_upstream) = map(_measured, (bad, good))
     for point in (bad, good):
-        assert point.status == "ok", point.error
-        assert point.latency is not None and point.server is not None and point.upstream is not None
         assert point.theory is not None and point.theory.littles_law_bound_rps == pytest.approx(200.0)
-        assert point.upstream.requests > 0
     # Direction, with margins far wider than noise: theory says 10 req/s vs 200 req/s at 20 users.
     assert good.throughput_rps > 3 * bad.throughput_rps
-    assert bad.latency.p99_ms > good.latency.p99_ms  # type: ignore[union-attr]
+    assert bad_latency.p99_ms > good_latency.p99_ms
     # The blocked loop shows in the probe and upstream sees one call at a time.
-    assert bad.server.loop_lag_max_ms is not None and bad.server.loop_lag_max_ms > 50  # type: ignore[union-attr]
-    assert bad.upstream.peak_concurrency <= 2  # type: ignore[union-attr]
-    assert good.upstream.peak_concurrency > 5  # type: ignore[union-attr]
+    assert bad_server.loop_lag_max_ms is not None and bad_server.loop_lag_max_ms > 50
+    assert bad_upstream.peak_concurrency <= 2
+    assert good_upstream.peak_concurrency > 5
 
     summary = json.loads(summary_file.read_text())
     assert set(summary) == {"sync_client"}
@@ -169,20 +186,16 @@ def test_streamed_scenario_records_time_to_first_byte(tmp_path: Path) -> None:
     assert validate_run_dir(out) == 2
     run = load_run(out)
     buffered, streamed = (run.points_for("streaming", v)[0] for v in ("buffered", "streamed"))
-    for point in (buffered, streamed):
-        assert point.status == "ok", point.error
-        assert point.ttfb is not None and point.latency is not None
-        # Every successful streamed request issued in the window and answered in it has both times.
-        assert point.ttfb.count == point.latency.count - point.latency.censored
+    (buffered_ttfb, buffered_latency), (streamed_ttfb, streamed_latency) = map(_timed, (buffered, streamed))
     # Upstream: TTFT 100 ms then 20 tokens x 20 ms = 500 ms in total. Buffered sends its first byte with
     # the last token; streamed after ~TTFT. Margins far wider than noise: 0.9x and 0.6x of total.
-    assert buffered.ttfb.p50_ms > 0.9 * buffered.latency.p50_ms  # type: ignore[union-attr]
-    assert streamed.ttfb.p50_ms < 0.6 * streamed.latency.p50_ms  # type: ignore[union-attr]
-    assert streamed.ttfb.p50_ms < 0.6 * buffered.ttfb.p50_ms  # type: ignore[union-attr]
+    assert buffered_ttfb.p50_ms > 0.9 * buffered_latency.p50_ms
+    assert streamed_ttfb.p50_ms < 0.6 * streamed_latency.p50_ms
+    assert streamed_ttfb.p50_ms < 0.6 * buffered_ttfb.p50_ms
     # Total time is not what streaming changes: both near 500 ms (the upstream's generation time).
-    assert 0.5 < streamed.latency.p50_ms / buffered.latency.p50_ms < 2.0  # type: ignore[union-attr]
+    assert 0.5 < streamed_latency.p50_ms / buffered_latency.p50_ms < 2.0
     summary = json.loads(summary_file.read_text())
-    assert summary["streaming"]["streamed"]["ttfb_p50_ms"] == streamed.ttfb.p50_ms  # type: ignore[union-attr]
+    assert summary["streaming"]["streamed"]["ttfb_p50_ms"] == streamed_ttfb.p50_ms
     assert "ttfb_p99_ms" in summary["streaming"]["buffered"]
 
 
@@ -305,9 +318,10 @@ def test_interrupted_run_leaves_partial_results_and_no_orphans(tmp_path: Path) -
 def test_bad_arguments_exit_2_with_one_line(tmp_path: Path, args: list[str], message: str) -> None:
     if "--out" not in args:
         args = [*args, "--out", str(tmp_path / "out")]
-    result = subprocess.run(_awaitbench("run", *args), cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = call_main(main, ["run", *args])
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], result.stderr
     assert not (tmp_path / "out" / "manifest.json").exists()  # nothing started
+    assert psutil.Process().children() == []
     assert os.environ.get(RUN_DIR_ENV) is None

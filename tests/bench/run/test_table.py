@@ -5,7 +5,7 @@ import io
 
 from rich.console import Console
 
-from bench.results import LatencySummary, PointRecord, ServerFigures
+from bench.results import LatencySummary, Loop, PointRecord, ServerFigures
 from bench.results.summary import summarize, summary_dict
 from bench.run.table import render_table
 from tests.results_builders import DEMO_INFO, demo_run
@@ -13,7 +13,7 @@ from tests.results_builders import DEMO_INFO, demo_run
 INFO = DEMO_INFO
 
 
-def _record(variant: str, users: int, rps: float, p99: float, loop: str = "uvloop") -> PointRecord:
+def _record(variant: str, users: int, rps: float, p99: float, loop: Loop = "uvloop") -> PointRecord:
     latency = LatencySummary(
         count=10,
         mean_ms=p99,
@@ -39,7 +39,7 @@ def _record(variant: str, users: int, rps: float, p99: float, loop: str = "uvloo
     return PointRecord(
         scenario="demo",
         variant=variant,
-        loop=loop,  # type: ignore[arg-type]
+        loop=loop,
         users=users,
         status="ok",
         valid=True,

@@ -13,13 +13,13 @@ _MODULES = sorted(info.name for info in pkgutil.iter_modules(bench.selfperf.__pa
 
 
 def test_the_package_has_its_parts() -> None:
-    expected = {"ceiling_app", "config", "point_report", "points", "report", "search", "servers", "sweep"}
+    expected = {"ceiling_app", "config", "point_report", "points", "report", "step", "sweep"}
     assert {name.rsplit(".", 1)[1] for name in _MODULES} >= expected
 
 
 def test_no_load_generator_of_its_own() -> None:
     """One generator, one place: perf drives `bench.loadgen`'s, in both its step modes."""
-    assert not {name.rsplit(".", 1)[1] for name in _MODULES} & {"closed_loop", "loadgen", "wire"}
+    assert not {name.rsplit(".", 1)[1] for name in _MODULES} & {"closed_loop", "loadgen", "http1"}
 
 
 @pytest.mark.parametrize("name", _MODULES)

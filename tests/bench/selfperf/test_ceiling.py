@@ -8,19 +8,21 @@ from collections.abc import Callable
 import openai
 
 from bench.processes import ManagedProcess, ProcessSpec, free_port
-from bench.selfperf.config import PerfConfig
-from bench.selfperf.servers import server_spec
+from bench.selfperf.config import Mode, PerfConfig
+from bench.selfperf.step import server_spec
 
 
 def _start_ceiling(start_process: Callable[[ProcessSpec], ManagedProcess], *, itl_ms: float) -> str:
     port = free_port()
     config = PerfConfig(ttft_ms=60, itl_ms=itl_ms, output_tokens=5, sched="normal")
-    mode = "streaming" if itl_ms else "non-streaming"
+    mode: Mode = "streaming" if itl_ms else "non-streaming"
     start_process(server_spec("ceiling", config=config, mode=mode, port=port))
     return f"http://127.0.0.1:{port}/v1"
 
 
-def test_sdk_reads_a_completion_after_the_configured_latency(start_process) -> None:
+def test_sdk_reads_a_completion_after_the_configured_latency(
+    start_process: Callable[[ProcessSpec], ManagedProcess],
+) -> None:
     client = openai.OpenAI(base_url=_start_ceiling(start_process, itl_ms=0), api_key="x", max_retries=0)
     started = time.perf_counter()
     completion = client.chat.completions.create(
@@ -34,7 +36,7 @@ def test_sdk_reads_a_completion_after_the_configured_latency(start_process) -> N
     client.close()
 
 
-def test_sdk_streams_chunks_on_schedule(start_process) -> None:
+def test_sdk_streams_chunks_on_schedule(start_process: Callable[[ProcessSpec], ManagedProcess]) -> None:
     client = openai.OpenAI(base_url=_start_ceiling(start_process, itl_ms=40), api_key="x", max_retries=0)
     started = time.perf_counter()
     stream = client.chat.completions.create(

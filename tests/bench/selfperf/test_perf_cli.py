@@ -14,7 +14,9 @@ from pathlib import Path
 import psutil
 import pytest
 
+from awaitbench.cli import main
 from bench.processes import awaitbench_argv, wait_port_free
+from tests.in_process_cli import call_main
 from tests.interrupts import default_sigint
 from tests.waiting import wait_until
 
@@ -111,16 +113,14 @@ def test_tiny_run_measures_both_servers_in_both_modes(tmp_path: Path) -> None:
     ],
 )
 def test_bad_input_is_a_one_line_usage_error(args: tuple[str, ...], message: str) -> None:
-    result = subprocess.run(
-        awaitbench_argv("perf", "fake-llm", *args), capture_output=True, text=True, timeout=60
-    )
+    result = call_main(main, ["perf", "fake-llm", *args])
     assert result.returncode == 2
     assert message in result.stderr
     assert result.stderr.count("\n") == 1
 
 
 def test_perf_without_a_target_is_a_usage_error() -> None:
-    result = subprocess.run(awaitbench_argv("perf"), capture_output=True, text=True, timeout=60)
+    result = call_main(main, ["perf"])
     assert result.returncode == 2
 
 

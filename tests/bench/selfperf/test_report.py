@@ -8,9 +8,9 @@ from typing import Any
 
 from rich.console import Console
 
+from bench.run.rate_search import SearchResult, StepOutcome, StepVerdict
 from bench.selfperf.config import Mode, PerfConfig, ServerKind
 from bench.selfperf.report import perf_document, ratios, render_table
-from bench.selfperf.search import SearchResult, StepOutcome, StepVerdict
 from bench.selfperf.sweep import SearchRecord
 
 

@@ -8,8 +8,8 @@ import pytest
 
 from bench.errors import UsageError
 from bench.loadgen.open_loop_config import OpenLoopConfig
+from bench.run.rate_search import StepVerdict
 from bench.selfperf.config import PerfConfig
-from bench.selfperf.search import StepVerdict
 from bench.selfperf.sweep import judge_step
 
 

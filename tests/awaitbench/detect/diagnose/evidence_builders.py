@@ -16,6 +16,7 @@ from awaitbench.detect.diagnose.evidence import (
     LoopFigures,
     NeverAwaitedSite,
     PhaseFigures,
+    PhaseName,
     RetryProbe,
     RouteEvidence,
     RouteRef,
@@ -46,13 +47,13 @@ def site(state: BlockState, total_ms: float, *, count: int = 5, where: Frame = A
     )
 
 
-def phase(name: str = "load", **changes: Any) -> PhaseFigures:
+def phase(name: PhaseName = "load", **changes: Any) -> PhaseFigures:
     """A healthy phase: one user for 5 requests, or 20 users for 4 s."""
     one = name == "one_user"
     users = 1 if one else 20
     started = 5 if one else 760
     base = PhaseFigures(
-        name=name,  # type: ignore[arg-type]
+        name=name,
         users=users,
         started=started,
         requests=started if one else 570,

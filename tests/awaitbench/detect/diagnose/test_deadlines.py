@@ -9,6 +9,10 @@ import anyio
 import pytest
 
 from awaitbench.detect.diagnose.deadlines import (
+    IN_FLIGHT,
+    InFlightReport,
+    LoopKind,
+    RequestDeadlines,
     awaiting_frames,
     current_request,
     in_flight,
@@ -16,6 +20,7 @@ from awaitbench.detect.diagnose.deadlines import (
     tracking_loop_factory,
     upstream_socket_timeouts,
 )
+from awaitbench.detect.watchdog.report import Frame
 
 
 async def _wait_in_child(seconds: float) -> None:
@@ -24,7 +29,7 @@ async def _wait_in_child(seconds: float) -> None:
 
 
 @pytest.mark.parametrize("kind", ["uvloop", "asyncio"])
-def test_timers_are_noted_against_the_request_that_armed_them(kind: str) -> None:
+def test_timers_are_noted_against_the_request_that_armed_them(kind: LoopKind) -> None:
     async def main() -> tuple[list[float], list[float]]:
         outside = asyncio.ensure_future(asyncio.sleep(30))  # not a request: not noted
         with serving("POST", "/ask", probe="p1") as record:
@@ -38,7 +43,7 @@ def test_timers_are_noted_against_the_request_that_armed_them(kind: str) -> None
         outside.cancel()
         return pending, after
 
-    with asyncio.Runner(loop_factory=tracking_loop_factory(kind)) as runner:  # type: ignore[arg-type]
+    with asyncio.Runner(loop_factory=tracking_loop_factory(kind)) as runner:
         pending, after = runner.run(main())
     assert [round(p) for p in pending] == [1, 5, 600]
     assert after == []  # cancelled timers are not deadlines any more
@@ -69,3 +74,17 @@ def test_blocking_sockets_to_the_upstream_report_their_timeout() -> None:
             assert sorted(upstream_socket_timeouts(port), key=lambda t: t or 0) == [None, 60.0]
             timed.setblocking(False)  # asyncio's sockets: their deadlines are loop timers, not counted
             assert upstream_socket_timeouts(port) == [None]
+
+
+def test_in_flight_report_round_trips() -> None:
+    line = Frame(file="/app/routes.py", line=3, function="ask", source="await client.create()")
+    report = InFlightReport(
+        requests=(
+            RequestDeadlines(
+                method="POST", path="/ask", probe="h1", age_s=0.2, timers_s=(59.8,), awaiting_at=line
+            ),
+        ),
+        upstream_socket_timeouts_s=(None, 60.0),
+    )
+    assert IN_FLIGHT.validate_json(IN_FLIGHT.dump_json(report)) == report
+    assert report.for_probe("h1") is report.requests[0] and report.for_probe("h2") is None

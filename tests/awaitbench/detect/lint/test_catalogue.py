@@ -14,6 +14,7 @@ import pytest
 
 from awaitbench.detect.lint import RULES, Finding, lint_paths
 from scenarios import catalogue
+from scenarios.model import Role
 
 ROOT = Path(__file__).resolve().parents[4]
 SCENARIOS = ROOT / "scenarios"
@@ -31,7 +32,7 @@ def _function_lines(module_path: Path) -> dict[str, range]:
     }
 
 
-def _variants() -> list[tuple[str, str, str, Path, range]]:
+def _variants() -> list[tuple[str, str, Role, Path, range]]:
     """(scenario id, variant id, role, module file, line range) of every variant in the catalogue."""
     rows = []
     for scenario in catalogue():

@@ -1,45 +1,58 @@
 """`awaitbench lint` and `python -m awaitbench.detect.lint` as a user runs them: exit codes 0/1/2, one-line
-errors, syntax errors in every format, severity filtering, test files."""
+errors, syntax errors in every format, severity filtering, test files. Each command runs once as a real
+process; the other cases call its `main(argv)` in process."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from awaitbench.cli import main
 from awaitbench.detect.lint.__main__ import main as lint_main
 from bench.processes import awaitbench_argv
+from tests.in_process_cli import CliResult, call_main
 
 ROOT = Path(__file__).resolve().parents[4]
 CORPUS = Path(__file__).resolve().parent / "corpus"
 RESULTS = ROOT / "tests" / "reports" / "fixtures" / "run_small"
 
 
-def _lint(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        awaitbench_argv("lint", *args), capture_output=True, text=True, timeout=120, cwd=ROOT
+@pytest.fixture
+def lint(monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
+    """`awaitbench lint ARGS` in process, from the repository's root (paths in ARGS are relative to it)."""
+    monkeypatch.chdir(ROOT)
+    return lambda *args: call_main(main, ["lint", *args])
+
+
+def test_findings_exit_1_and_clean_exits_0(lint: Callable[..., CliResult]) -> None:
+    dirty = subprocess.run(
+        awaitbench_argv("lint", str(CORPUS / "bad" / "forgotten.py")),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
     )
-
-
-def test_findings_exit_1_and_clean_exits_0() -> None:
-    dirty = _lint(str(CORPUS / "bad" / "forgotten.py"))
     assert dirty.returncode == 1 and "AWB108" in dirty.stdout
-    clean = _lint(str(CORPUS / "clean"))
+    clean = lint(str(CORPUS / "clean"))
     assert clean.returncode == 0 and clean.stdout.startswith("All checks passed")
 
 
-def test_usage_errors_exit_2_with_one_line() -> None:
+def test_usage_errors_exit_2_with_one_line(lint: Callable[..., CliResult]) -> None:
     for args in (("no/such/path",), ("scenarios", "--select", "AWB999"), ("scenarios", "--format", "xml")):
-        result = _lint(*args)
+        result = lint(*args)
         assert result.returncode == 2, args
         assert result.stderr.count("\n") == 1 and result.stderr.startswith("awaitbench: error:"), args
 
 
-def test_scenarios_report_exactly_the_pitfall_variants_with_the_catalogue_theory() -> None:
-    result = _lint("scenarios", "--format", "json")
+def test_scenarios_report_exactly_the_pitfall_variants_with_the_catalogue_theory(
+    lint: Callable[..., CliResult],
+) -> None:
+    result = lint("scenarios", "--format", "json")
     assert result.returncode == 1
     findings = json.loads(result.stdout)
     assert sorted({f["pitfall"] for f in findings}) == sorted(
@@ -68,16 +81,16 @@ def _headline(scenario_id: str) -> str:
     return f"{pair.headline.text} at {pair.headline.users} users"
 
 
-def test_results_directory_puts_the_measured_cost_in_the_message() -> None:
-    result = _lint("scenarios/sync_client.py", "--results", str(RESULTS))
+def test_results_directory_puts_the_measured_cost_in_the_message(lint: Callable[..., CliResult]) -> None:
+    result = lint("scenarios/sync_client.py", "--results", str(RESULTS))
     assert result.returncode == 1
     expected = f"{_headline('sync_client')}, see `awaitbench run sync_client`"
     assert expected.startswith("x") and "fewer req/s at 10 users" in expected
     assert expected in result.stdout
 
 
-def test_a_bad_results_directory_is_a_usage_error(tmp_path: Path) -> None:
-    result = _lint("scenarios", "--results", str(tmp_path))
+def test_a_bad_results_directory_is_a_usage_error(tmp_path: Path, lint: Callable[..., CliResult]) -> None:
+    result = lint("scenarios", "--results", str(tmp_path))
     assert result.returncode == 2 and result.stderr.count("\n") == 1
 
 
@@ -97,12 +110,10 @@ def test_python_m_detect_lint_works_without_the_catalogue() -> None:
     )
     assert result.returncode == 1
     assert result.stdout.startswith(("::error file=", "::warning file=", "::notice file="))
-    missing = subprocess.run(
-        [sys.executable, "-m", "awaitbench.detect.lint", "nope.py"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+
+
+def test_python_m_detect_lint_usage_error_is_one_line() -> None:
+    missing = call_main(lint_main, ["nope.py"])
     assert missing.returncode == 2 and missing.stderr.count("\n") == 1
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from awaitbench.detect.watchdog import FrameFilter, WatchConfig, WatchConfigError, watch_loop
@@ -20,9 +22,9 @@ from awaitbench.detect.watchdog import FrameFilter, WatchConfig, WatchConfigErro
         ({"max_blocks": -1}, "max_blocks"),
     ],
 )
-def test_invalid_settings_name_the_setting(settings: dict[str, object], names: str) -> None:
+def test_invalid_settings_name_the_setting(settings: dict[str, Any], names: str) -> None:
     with pytest.raises(WatchConfigError, match=names):
-        WatchConfig(**settings)  # type: ignore[arg-type]
+        WatchConfig(**settings)
 
 
 def test_default_interval_is_a_fifth_of_the_threshold_capped_at_20_ms() -> None:
@@ -34,7 +36,7 @@ def test_default_interval_is_a_fifth_of_the_threshold_capped_at_20_ms() -> None:
 
 def test_frame_filter_rejects_a_bare_string() -> None:
     with pytest.raises(WatchConfigError, match=r"user_modules=\('myapp',\)"):
-        FrameFilter(user_modules="myapp")  # type: ignore[arg-type]
+        FrameFilter(user_modules="myapp")  # type: ignore[arg-type]  # the mistake under test: a str, not a tuple
 
 
 def test_watch_loop_rejects_unknown_settings_and_mixed_forms() -> None:

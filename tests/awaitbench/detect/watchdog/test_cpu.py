@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 from awaitbench.detect.watchdog.cpu import RUNNING_FRACTION, ThreadCpuClock, classify
 from tests.awaitbench.detect.watch_app import blocking_sleep, burn_cpu
 
 
-def _busy_fraction(target: object) -> float | None:
+def _busy_fraction(target: Callable[[], object]) -> float | None:
     ready = threading.Event()
 
     def run() -> None:
         ready.set()
-        target()  # type: ignore[operator]
+        target()
 
     thread = threading.Thread(target=run)
     thread.start()

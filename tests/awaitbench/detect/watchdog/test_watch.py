@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 import warnings
+from collections.abc import Callable
 
 import pytest
 
@@ -20,11 +21,11 @@ from awaitbench.detect.watchdog import LoopWatch, render_block, watch_loop
 from tests.awaitbench.detect.watch_app import THIS_FILE, blocking_sleep, burn_cpu, line_of
 
 
-def _run(body: object) -> LoopWatch:
+def _run(body: Callable[[], object]) -> LoopWatch:
     async def scenario() -> LoopWatch:
         async with watch_loop(threshold_ms=100) as watch:
             await asyncio.sleep(0.03)
-            body()  # type: ignore[operator]
+            body()
             await asyncio.sleep(0.03)
         return watch
 
@@ -106,7 +107,7 @@ def test_never_awaited_coroutine_names_where_it_was_created() -> None:
         async with watch_loop() as watch:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # the suite turns warnings into errors
-                forgotten()
+                forgotten()  # type: ignore[unused-coroutine]  # the forgotten await the watch must name
         return watch
 
     (item,) = asyncio.run(scenario()).never_awaited

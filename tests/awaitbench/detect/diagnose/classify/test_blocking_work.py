@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from awaitbench.detect.diagnose.classify import blocking_work
+from awaitbench.detect.diagnose.evidence import BlockSite, RouteEvidence
 from tests.awaitbench.detect.diagnose.evidence_builders import LIBRARY_LINE, evidence, loop, phase, site
 
 
-def _parked(one_user_ms: float, *sites_: object, load_ms: float = 2000.0) -> object:
+def _parked(one_user_ms: float, *sites_: BlockSite, load_ms: float = 2000.0) -> RouteEvidence:
     sites = sites_ or (site("parked", one_user_ms),)
     return evidence(
         one_user=phase("one_user", loop=loop(blocked_ms=one_user_ms, sites=sites)),
@@ -19,7 +20,7 @@ def test_clean_route_is_not_found() -> None:
 
 
 def test_parked_loop_at_one_user_is_found() -> None:
-    finding = blocking_work.classify(_parked(250.0))  # type: ignore[arg-type]
+    finding = blocking_work.classify(_parked(250.0))
     assert finding is not None
     assert (finding.severity, finding.ambiguous) == ("high", False)
     assert finding.numbers == {
@@ -31,32 +32,32 @@ def test_parked_loop_at_one_user_is_found() -> None:
 
 
 def test_a_tenth_of_the_one_user_phase_is_the_threshold() -> None:
-    assert blocking_work.classify(_parked(52.0)) is None  # type: ignore[arg-type]  # 0.53 s phase: 9.8%
-    assert blocking_work.classify(_parked(54.0)) is not None  # type: ignore[arg-type]
+    assert blocking_work.classify(_parked(52.0)) is None  # 0.53 s phase: 9.8%
+    assert blocking_work.classify(_parked(54.0)) is not None
 
 
 def test_a_single_block_is_not_enough() -> None:
-    assert blocking_work.classify(_parked(250.0, site("parked", 250.0, count=1))) is None  # type: ignore[arg-type]
+    assert blocking_work.classify(_parked(250.0, site("parked", 250.0, count=1))) is None
 
 
 def test_running_blocks_are_not_blocking_work() -> None:
-    assert blocking_work.classify(_parked(250.0, site("running", 250.0))) is None  # type: ignore[arg-type]
+    assert blocking_work.classify(_parked(250.0, site("running", 250.0))) is None
 
 
 def test_parked_time_with_no_line_of_the_app_is_ambiguous_and_low() -> None:
-    finding = blocking_work.classify(_parked(250.0, site("parked", 250.0, where=LIBRARY_LINE)))  # type: ignore[arg-type]
+    finding = blocking_work.classify(_parked(250.0, site("parked", 250.0, where=LIBRARY_LINE)))
     assert finding is not None
     assert (finding.severity, finding.ambiguous) == ("low", True)
     assert "GIL" in finding.evidence
 
 
 def test_medium_when_the_load_phase_is_parked_under_thirty_percent() -> None:
-    finding = blocking_work.classify(_parked(250.0, load_ms=1000.0))  # type: ignore[arg-type]
+    finding = blocking_work.classify(_parked(250.0, load_ms=1000.0))
     assert finding is not None and finding.severity == "medium"
 
 
 def test_the_load_phase_must_agree() -> None:
-    assert blocking_work.classify(_parked(250.0, load_ms=399.0)) is None  # type: ignore[arg-type]  # 4 s phase
+    assert blocking_work.classify(_parked(250.0, load_ms=399.0)) is None  # 4 s phase
 
 
 def test_a_loop_that_computed_as_long_as_it_was_parked_is_not_blocking_work() -> None:
@@ -66,6 +67,6 @@ def test_a_loop_that_computed_as_long_as_it_was_parked_is_not_blocking_work() ->
     busy = evidence(
         one_user=phase("one_user", loop=computing.one_user.loop, loop_cpu_ms_per_request=31.0),
         load=computing.load,
-    )  # type: ignore[attr-defined]
+    )
     assert blocking_work.classify(busy) is None
-    assert blocking_work.classify(_parked(155.0)) is not None  # type: ignore[arg-type]  # 3.5 ms of CPU
+    assert blocking_work.classify(_parked(155.0)) is not None  # 3.5 ms of CPU

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from awaitbench.detect.diagnose.classify import CLASSIFIERS
+from awaitbench.detect.diagnose.classify import CLASSIFIERS, Classifier
 from tests.awaitbench.detect.diagnose.catalogue_fixtures import recorded, recorded_cases
 
 CASES = recorded_cases()
@@ -19,12 +19,12 @@ def test_every_classifier_has_its_pitfall_variant_recorded() -> None:
 
 @pytest.mark.parametrize("classify", CLASSIFIERS, ids=lambda c: c.__module__.rsplit(".", 1)[-1])
 @pytest.mark.parametrize(("case_id", "scenario", "role"), CASES, ids=[c[0] for c in CASES])
-def test_classifier_on_recorded_variant(classify: object, case_id: str, scenario: str, role: str) -> None:
-    pitfall = classify.__module__.rsplit(".", 1)[-1]  # type: ignore[attr-defined]
-    finding = classify(recorded(case_id))  # type: ignore[operator]
+def test_classifier_on_recorded_variant(classify: Classifier, case_id: str, scenario: str, role: str) -> None:
+    pitfall = classify.__module__.rsplit(".", 1)[-1]
+    finding = classify(recorded(case_id))
     if role == "pitfall" and scenario == pitfall:
         assert finding is not None, f"{pitfall} missed its own pitfall variant {case_id}"
         assert finding.pitfall == pitfall
         assert finding.evidence and finding.fix and finding.cost
     elif role == "fix":
-        assert finding is None, f"{pitfall} fired on the fix variant {case_id}: {finding.evidence}"  # type: ignore[union-attr]
+        assert finding is None, f"{pitfall} fired on the fix variant {case_id}: {finding.evidence}"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from awaitbench.detect.diagnose.classify import cpu_work
+from awaitbench.detect.diagnose.evidence import RouteEvidence
+from awaitbench.detect.watchdog.report import Frame
 from tests.awaitbench.detect.diagnose.evidence_builders import (
     LIBRARY_LINE,
     evidence,
@@ -13,7 +15,9 @@ from tests.awaitbench.detect.diagnose.evidence_builders import (
 )
 
 
-def _computing(cpu_ms: float, calls: int = 760, where: object = None, running_ms: float = 3000.0) -> object:
+def _computing(
+    cpu_ms: float, calls: int = 760, where: Frame | None = None, running_ms: float = 3000.0
+) -> RouteEvidence:
     sites = (site("running", running_ms, where=where),) if where else (site("running", running_ms),)
     return evidence(
         load=phase(
@@ -30,7 +34,7 @@ def test_clean_route_is_not_found() -> None:
 
 
 def test_cpu_on_the_loop_is_found_with_its_ceiling() -> None:
-    finding = cpu_work.classify(_computing(25.0))  # type: ignore[arg-type]
+    finding = cpu_work.classify(_computing(25.0))
     assert finding is not None
     assert finding.severity == "high"
     assert finding.numbers["ceiling_rps"] == 40.0
@@ -39,19 +43,19 @@ def test_cpu_on_the_loop_is_found_with_its_ceiling() -> None:
 
 
 def test_ten_ms_per_request_is_the_threshold() -> None:
-    assert cpu_work.classify(_computing(9.9)) is None  # type: ignore[arg-type]
-    assert cpu_work.classify(_computing(10.0)) is not None  # type: ignore[arg-type]
+    assert cpu_work.classify(_computing(9.9)) is None
+    assert cpu_work.classify(_computing(10.0)) is not None
 
 
 def test_cpu_is_counted_per_upstream_call() -> None:
     # Ten SDK calls per request cost the loop ~3 ms each: 30 ms per request is not CPU-bound Python.
-    assert cpu_work.classify(_computing(30.0, calls=7600)) is None  # type: ignore[arg-type]
-    assert cpu_work.classify(_computing(100.0, calls=7600)) is not None  # type: ignore[arg-type]
+    assert cpu_work.classify(_computing(30.0, calls=7600)) is None
+    assert cpu_work.classify(_computing(100.0, calls=7600)) is not None
 
 
 def test_blocks_in_library_code_only_are_not_the_apps_cpu_work() -> None:
-    assert cpu_work.classify(_computing(25.0, where=LIBRARY_LINE)) is None  # type: ignore[arg-type]
+    assert cpu_work.classify(_computing(25.0, where=LIBRARY_LINE)) is None
 
 
 def test_running_under_a_tenth_of_the_phase_is_not_enough() -> None:
-    assert cpu_work.classify(_computing(25.0, running_ms=399.0)) is None  # type: ignore[arg-type]
+    assert cpu_work.classify(_computing(25.0, running_ms=399.0)) is None

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from awaitbench.detect.diagnose.classify import per_request_client
+from awaitbench.detect.diagnose.evidence import RouteEvidence
 from tests.awaitbench.detect.diagnose.evidence_builders import evidence, loop, phase, site, upstream
 
 
-def _fresh(new: int, calls: int = 5, unclosed: int = 0) -> object:
+def _fresh(new: int, calls: int = 5, unclosed: int = 0) -> RouteEvidence:
     return evidence(
         one_user=phase(
             "one_user",
@@ -21,7 +22,7 @@ def test_shared_client_is_not_found() -> None:
 
 
 def test_one_connection_per_call_is_found() -> None:
-    finding = per_request_client.classify(_fresh(5, unclosed=5))  # type: ignore[arg-type]
+    finding = per_request_client.classify(_fresh(5, unclosed=5))
     assert finding is not None
     assert finding.numbers == {
         "new_connections_per_call": 1.0,
@@ -32,12 +33,12 @@ def test_one_connection_per_call_is_found() -> None:
 
 
 def test_half_a_connection_per_call_is_the_threshold() -> None:
-    assert per_request_client.classify(_fresh(2, calls=5)) is None  # type: ignore[arg-type]
-    assert per_request_client.classify(_fresh(3, calls=6)) is not None  # type: ignore[arg-type]
+    assert per_request_client.classify(_fresh(2, calls=5)) is None
+    assert per_request_client.classify(_fresh(3, calls=6)) is not None
 
 
 def test_a_single_call_proves_nothing() -> None:
-    assert per_request_client.classify(_fresh(1, calls=1)) is None  # type: ignore[arg-type]
+    assert per_request_client.classify(_fresh(1, calls=1)) is None
 
 
 def test_the_location_is_where_the_loop_was_blocked_building_the_client() -> None:

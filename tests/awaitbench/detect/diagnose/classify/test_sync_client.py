@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from awaitbench.detect.diagnose.classify import sync_client
+from awaitbench.detect.diagnose.evidence import RouteEvidence
 from tests.awaitbench.detect.diagnose.evidence_builders import evidence, loop, phase, site, upstream
 
 
-def _stuck(parked_ms: float = 3800.0, peak: int = 1, users: int = 20) -> object:
+def _stuck(parked_ms: float = 3800.0, peak: int = 1, users: int = 20) -> RouteEvidence:
     return evidence(
         load=phase(
             users=users,
@@ -22,7 +23,7 @@ def test_clean_route_is_not_found() -> None:
 
 
 def test_parked_loop_and_serialised_upstream_is_found_with_its_numbers() -> None:
-    finding = sync_client.classify(_stuck())  # type: ignore[arg-type]
+    finding = sync_client.classify(_stuck())
     assert finding is not None
     assert finding.severity == "high"
     assert finding.numbers == {
@@ -36,19 +37,19 @@ def test_parked_loop_and_serialised_upstream_is_found_with_its_numbers() -> None
 
 
 def test_overlapping_upstream_calls_are_not_a_sync_client() -> None:
-    assert sync_client.classify(_stuck(peak=2)) is None  # type: ignore[arg-type]
+    assert sync_client.classify(_stuck(peak=2)) is None
 
 
 def test_a_loop_parked_under_a_tenth_of_the_phase_is_not_enough() -> None:
-    assert sync_client.classify(_stuck(parked_ms=399.0)) is None  # type: ignore[arg-type]
-    assert sync_client.classify(_stuck(parked_ms=400.0)) is not None  # type: ignore[arg-type]
+    assert sync_client.classify(_stuck(parked_ms=399.0)) is None
+    assert sync_client.classify(_stuck(parked_ms=400.0)) is not None
 
 
 def test_one_user_cannot_show_serialisation() -> None:
-    assert sync_client.classify(_stuck(users=1)) is None  # type: ignore[arg-type]
+    assert sync_client.classify(_stuck(users=1)) is None
 
 
 def test_a_route_without_upstream_calls_is_not_a_sync_client() -> None:
     quiet = _stuck()
-    no_calls = evidence(load=quiet.load, one_user=phase("one_user", upstream=upstream(calls=0)))  # type: ignore[attr-defined]
+    no_calls = evidence(load=quiet.load, one_user=phase("one_user", upstream=upstream(calls=0)))
     assert sync_client.classify(no_calls) is None

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from awaitbench.detect.diagnose.classify import threadpool
+from awaitbench.detect.diagnose.evidence import PhaseName, RouteEvidence
 from tests.awaitbench.detect.diagnose.evidence_builders import evidence, loop, phase
 
 
-def _pool(peak: int, waiting: int, name: str = "threadpool", users: int = 50) -> object:
+def _pool(peak: int, waiting: int, name: PhaseName = "threadpool", users: int = 50) -> RouteEvidence:
     full = phase(
         name,
         users=users,
@@ -21,7 +22,7 @@ def test_a_pool_with_room_is_not_found() -> None:
 
 
 def test_a_saturated_pool_beyond_n_users_is_medium() -> None:
-    finding = threadpool.classify(_pool(40, 10))  # type: ignore[arg-type]
+    finding = threadpool.classify(_pool(40, 10))
     assert finding is not None
     assert finding.severity == "medium"
     assert "a plateau at 40 / R₁ = 381 req/s per process" in finding.evidence
@@ -29,10 +30,10 @@ def test_a_saturated_pool_beyond_n_users_is_medium() -> None:
 
 
 def test_a_saturated_pool_at_n_users_is_high() -> None:
-    finding = threadpool.classify(_pool(40, 3, name="load", users=20))  # type: ignore[arg-type]
+    finding = threadpool.classify(_pool(40, 3, name="load", users=20))
     assert finding is not None and finding.severity == "high"
 
 
 def test_full_without_waiters_is_not_saturated() -> None:
-    assert threadpool.classify(_pool(40, 0)) is None  # type: ignore[arg-type]
-    assert threadpool.classify(_pool(39, 5)) is None  # type: ignore[arg-type]
+    assert threadpool.classify(_pool(40, 0)) is None
+    assert threadpool.classify(_pool(39, 5)) is None
