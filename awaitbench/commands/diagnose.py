@@ -12,12 +12,19 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.diagnose.config import OPTIONS, DiagnoseConfig, parse_env_pairs
+from bench.diagnose.config import (
+    OPTIONS,
+    DiagnoseConfig,
+    parse_capture_hosts,
+    parse_env_pairs,
+    parse_headers,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from awaitbench.detect.diagnose.document import Diagnosis
+    from awaitbench.detect.diagnose.outbound import OutboundHost
 
 __all__ = ["print_diagnosis", "register"]
 
@@ -50,9 +57,26 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=[],
         metavar="KEY=VALUE",
         help=(
-            "extra environment for the app (repeatable); OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT, "
-            "ANTHROPIC_BASE_URL, GOOGLE_GEMINI_BASE_URL and AWS_ENDPOINT_URL_BEDROCK_RUNTIME are set by "
-            "diagnose"
+            "extra environment for the app (repeatable); OPENAI_BASE_URL, OPENAI_API_BASE, "
+            "ANTHROPIC_BASE_URL, AZURE_OPENAI_ENDPOINT, GOOGLE_GEMINI_BASE_URL and "
+            "AWS_ENDPOINT_URL_BEDROCK_RUNTIME are set by diagnose"
+        ),
+    )
+    parser.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="a header sent with every request to the app (repeatable), e.g. 'Authorization: Bearer t'",
+    )
+    parser.add_argument(
+        "--capture-host",
+        action="append",
+        default=[],
+        metavar="HOST[=DIALECT]",
+        help=(
+            "also send the app's calls to HOST to the fake LLM (repeatable); DIALECT: openai (default), "
+            "anthropic, azure, gemini, bedrock"
         ),
     )
     OPTIONS.add_arguments(parser)
@@ -60,7 +84,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _config(args: argparse.Namespace) -> DiagnoseConfig:
-    return OPTIONS.load(args, os.environ, app=args.app, env=parse_env_pairs(tuple(args.env)))
+    return OPTIONS.load(
+        args,
+        os.environ,
+        app=args.app,
+        env=parse_env_pairs(tuple(args.env)),
+        headers=parse_headers(tuple(args.header)),
+        capture_hosts=parse_capture_hosts(tuple(args.capture_host)),
+    )
 
 
 class _RichProgress:
@@ -130,11 +161,18 @@ def print_diagnosis(diagnosis: Diagnosis, console: Console) -> None:
             console.print(table)
         for note in route.notes:
             console.print(f"  [dim]note: {note}[/]")
+        if route.outbound:
+            console.print(
+                f"  [dim]calls: {_hosts_text(route.outbound, diagnosis.upstream)}[/]", highlight=False
+            )
     skipped = [r for r in diagnosis.routes if not r.exercised]
     if skipped:
         console.print("[bold]Not exercised:[/]")
         for route in skipped:
-            console.print(f"  {route.label} ({route.name}): {route.reason}")
+            console.print(f"  {route.label} ({route.name}): {route.reason}", highlight=False)
+    if diagnosis.outbound:
+        text = _hosts_text(diagnosis.outbound, diagnosis.upstream)
+        console.print(f"[bold]Outbound hosts:[/] {text}", highlight=False)
     phases = ", ".join(
         f"{_PHASE_NAMES.get(name, name)} {seconds:.1f} s" for name, seconds in diagnosis.phase_seconds.items()
     )
@@ -143,14 +181,30 @@ def print_diagnosis(diagnosis: Diagnosis, console: Console) -> None:
     calling = [r for r in diagnosis.routes if r.figures is not None and r.figures.one_user.upstream.calls > 0]
     if exercised and not calling:
         console.print(
-            "[yellow]No route called the fake LLM: does the app read OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT, "
-            "ANTHROPIC_BASE_URL, GOOGLE_GEMINI_BASE_URL or AWS_ENDPOINT_URL_BEDROCK_RUNTIME (or take its "
-            "upstream from --env)? The upstream pitfalls could not be checked.[/]"
+            "[yellow]No route called the fake LLM: its LLM calls go to a host diagnose does not know (add "
+            "--capture-host HOST[=dialect]) or through a client it does not capture; the upstream pitfalls "
+            "could not be checked.[/]"
         )
     console.print(
         f"{found} finding(s) on {exercised} route(s) in {diagnosis.duration_s:.0f} s ({phases}); "
         f"each pitfall's cost in the catalogue: awaitbench run <pitfall>"
     )
+
+
+def _hosts_text(hosts: tuple[OutboundHost, ...], upstream: str) -> str:
+    """`api.groq.com:443 → fake LLM (openai, 12 calls); db:5432 not captured (3 failed: ...)`."""
+    parts = []
+    for h in hosts:
+        if h.label == upstream:
+            text = f"the fake LLM ({h.calls} calls, from the environment)"
+        elif h.captured:
+            text = f"{h.label} → fake LLM ({h.dialect}, {h.calls} calls)"
+        else:
+            text = f"{h.label} not captured"
+        if h.errors:
+            text += f" [{h.errors} failed: {h.last_error}]"
+        parts.append(text)
+    return "; ".join(parts)
 
 
 def _write_json(diagnosis: Diagnosis, path: Path) -> None:
@@ -180,11 +234,13 @@ def _handle(args: argparse.Namespace) -> int:
     )
     log_dir.mkdir(parents=True, exist_ok=True)
     progress = _RichProgress(err)
-    keep_logs = config.out is not None  # else they are kept only when they explain a failure of the app
+    # Logs are kept with --out, and when they explain a failure: the app's, or a route's.
+    keep_logs, unexercised = config.out is not None, False
     try:
         with progress.bar:
             diagnosis = diagnose(config, progress=progress, log_dir=log_dir)
             progress.finish()
+        unexercised = any(not r.exercised for r in diagnosis.routes)
     except ProcessFailed as exc:
         keep_logs = True
         if exc.stderr_tail:
@@ -192,9 +248,11 @@ def _handle(args: argparse.Namespace) -> int:
             print(exc.stderr_tail, file=sys.stderr)
         raise
     finally:
-        if not keep_logs:
+        if not keep_logs and not unexercised:
             shutil.rmtree(log_dir, ignore_errors=True)
     print_diagnosis(diagnosis, out)
+    if unexercised:
+        out.print(f"logs of the app, the fake LLM and the load driver: {log_dir}", highlight=False)
     if config.json is not None:
         _write_json(diagnosis, config.json)
         out.print(f"JSON: {config.json}")

@@ -53,8 +53,11 @@ class Recorder(WatchListener, Generic[D]):
             self._last_reading = reading
             self._threadpool.observe(reading, elapsed_s)
 
-    def snapshot(self, *, stall_ms: float, loop_thread_id: int | None, threshold_ms: float) -> D:
-        """The evidence since the last reset, with the watch's live state (a stall in progress)."""
+    def snapshot(
+        self, *, stall_ms: float, loop_thread_id: int | None, threshold_ms: float, watching: bool = True
+    ) -> D:
+        """The evidence since the last reset, with the watch's live state (a stall in progress, whether
+        the monitor runs)."""
         raise NotImplementedError
 
 
@@ -88,6 +91,7 @@ class Harness(LoopWatchMiddleware, Generic[D]):
         return self.recorder.snapshot(
             stall_ms=self.current_stall_ms(),
             loop_thread_id=self.loop_thread_id,
+            watching=self.watching(),
             threshold_ms=self.config.threshold_ms,
         )
 

@@ -107,6 +107,11 @@ class LoopWatchMiddleware:
         watch = self._watching.watch
         return watch.current_stall_ms() if watch is not None else 0.0
 
+    def watching(self) -> bool:
+        """The loop is being watched right now (False before the first ASGI call, or if the monitor died)."""
+        watch = self._watching.watch
+        return watch is not None and watch.monitoring()
+
     def report(self) -> WatchReport | None:
         """What this process's watch saw so far (None before the first request)."""
         watch = self._watching.watch

@@ -64,7 +64,9 @@ class LagRecorder(Recorder[LagSnapshot]):
     def on_lag(self, lag_s: float) -> None:
         self._lag.record(lag_s)
 
-    def snapshot(self, *, stall_ms: float, loop_thread_id: int | None, threshold_ms: float) -> LagSnapshot:
+    def snapshot(
+        self, *, stall_ms: float, loop_thread_id: int | None, threshold_ms: float, watching: bool = True
+    ) -> LagSnapshot:
         lag, stall_ms = self._lag.summary(), max(0.0, stall_ms)
         with self._lock:
             pool = self._threadpool.usage()

@@ -1,8 +1,10 @@
 """Serve a team's own ASGI 3 app under the diagnosis agent, as `awaitbench diagnose` runs it.
 
-`python -m awaitbench.detect.serve MODULE:ATTR --port P --channel-port C`: imported as uvicorn imports it,
-wrapped in `awaitbench.detect.diagnose.agent`, served on a loop noting each request's timers, side channel
-on C. Exit 2: no importable ASGI app (one line on stderr); 3: the app failed while starting.
+`python -m awaitbench.detect.serve MODULE:ATTR --port P --channel-port C [--upstream HOST:PORT]`: imported
+as uvicorn imports it, wrapped in `awaitbench.detect.diagnose.agent`, served on a loop noting each request's
+timers, side channel on C; with `--upstream`, calls to LLM providers go there (`diagnose.capture`, installed
+before the app is imported). Exit 2: no importable ASGI app (one line on stderr); 3: the app failed while
+starting.
 """
 
 from __future__ import annotations
@@ -80,11 +82,49 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop")
     parser.add_argument("--block-ms", type=float, default=20.0, help="loop block threshold (ms)")
     parser.add_argument("--interval-ms", type=float, default=None, help="watchdog check interval (ms)")
+    parser.add_argument("--upstream", metavar="HOST:PORT", help="the fake LLM: provider calls go there")
+    parser.add_argument(
+        "--capture-host", action="append", default=[], metavar="HOST[=DIALECT]", help="capture this host too"
+    )
+    parser.add_argument(
+        "--no-capture", action="store_true", help="note outbound calls but send none to the fake LLM"
+    )
     return parser
+
+
+def _capture(args: argparse.Namespace) -> Any:
+    """The capture of provider calls, installed (None without `--upstream`)."""
+    if not args.upstream:
+        return None
+    from awaitbench.detect.diagnose.capture import Capture, install
+    from awaitbench.detect.diagnose.providers import RouteTable, parse_capture_host
+
+    host, _, port = args.upstream.rpartition(":")
+    extra = tuple(parse_capture_host(text) for text in args.capture_host)
+    return install(
+        Capture(
+            upstream_host=host, upstream_port=int(port), table=RouteTable(extra), redirect=not args.no_capture
+        )
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        import hdrh.histogram  # noqa: F401  (the watch's lag histogram, imported on its monitor thread)
+    except ImportError:
+        print(
+            "awaitbench.detect.serve: error: the package hdrhistogram is missing from the app's environment: "
+            "install awaitbench with its dependencies there (pip install awaitbench)",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 2
+    try:
+        capture = _capture(args)
+    except ValueError as exc:
+        print(f"awaitbench.detect.serve: error: --capture-host {exc}", file=sys.stderr, flush=True)
+        return 2
     try:
         app = load_app(args.app, factory=args.factory, app_dir=args.app_dir)
     except AppImportError as exc:
@@ -101,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     watch = WatchConfig(
         threshold_ms=args.block_ms, interval_ms=args.interval_ms, loops="current", coroutine_origin_depth=8
     )
-    agent = diagnosis_agent(app, watch=watch)
+    agent = diagnosis_agent(app, watch=watch, outbound=capture.log if capture is not None else None)
     start_side_channel(agent, args.channel_port)
     config = uvicorn.Config(
         agent,
@@ -113,6 +153,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     server = uvicorn.Server(config)
     with asyncio.Runner(loop_factory=tracking_loop_factory(args.loop)) as runner:
+        if capture is not None:
+            from awaitbench.detect.diagnose.capture import watch_loop
+
+            watch_loop(capture, runner.get_loop())
         runner.run(server.serve())
     return 0 if server.started else 1
 

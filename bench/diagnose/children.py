@@ -17,6 +17,7 @@ import psutil
 
 from awaitbench.detect.diagnose.agent import AGENT_SNAPSHOT, AgentSnapshot
 from awaitbench.detect.diagnose.deadlines import IN_FLIGHT, InFlightReport
+from awaitbench.detect.diagnose.providers import key_variables
 from bench.diagnose.config import UPSTREAM_ENV, DiagnoseConfig
 from bench.errors import ProcessFailed, UsageError
 from bench.loadgen.closed_loop import LoadResult, LoadSpec, ProbeResult, spec_json
@@ -43,9 +44,9 @@ class Upstream:
         self.mode: UpstreamMode | None = None
         self.proc: ManagedProcess | None = None
 
-    def settings(self, mode: UpstreamMode) -> dict[str, object]:
+    def settings(self, mode: UpstreamMode, latency_ms: float | None = None) -> dict[str, object]:
         latency: dict[str, object] = {
-            "ttft_ms": float(self.config.upstream_latency_ms),
+            "ttft_ms": float(latency_ms or self.config.upstream_latency_ms),
             "itl_ms": 0.0,
             "output_tokens": 8,
             "keep_alive_s": 600,
@@ -58,15 +59,17 @@ class Upstream:
             return {**latency, "fault_kind": "hang", "fault_every_k": 1}
         return latency
 
-    def start(self, mode: UpstreamMode) -> Upstream:
-        """(Re)start in `mode`; returns once it answers /health. The previous process's hung calls are cut."""
-        self.launch(mode)
+    def start(self, mode: UpstreamMode, *, latency_ms: float | None = None) -> Upstream:
+        """(Re)start in `mode` (every call taking `latency_ms`, default L); returns once it answers
+        /health. The previous process's hung calls are cut."""
+        self.launch(mode, latency_ms=latency_ms)
         return self.ready()
 
-    def launch(self, mode: UpstreamMode) -> None:
+    def launch(self, mode: UpstreamMode, *, latency_ms: float | None = None) -> None:
         self.stop()
         self.mode = mode
-        argv = fake_llm_argv(port=self.port, settings=self.settings(mode), origin="awaitbench diagnose")
+        settings = self.settings(mode, latency_ms)
+        argv = fake_llm_argv(port=self.port, settings=settings, origin="awaitbench diagnose")
         spec = ProcessSpec(
             name="the fake LLM",
             argv=argv,
@@ -120,22 +123,25 @@ class AppUnderTest:
         c = self.config
         argv = [sys.executable, "-m", "awaitbench.detect.serve", c.app, "--app-dir", str(c.app_dir)]
         argv += ["--port", str(self.port), "--channel-port", str(self.channel_port), "--loop", c.loop]
-        argv += ["--block-ms", f"{c.block_ms:g}"]
+        argv += ["--block-ms", f"{c.block_ms:g}", "--upstream", f"127.0.0.1:{self.upstream.port}"]
+        for host in c.capture_hosts:
+            argv += ["--capture-host", host]
+        argv += [] if c.capture else ["--no-capture"]
         return argv + (["--factory"] if c.factory else [])
 
     def env(self) -> dict[str, str]:
         """The app's environment: every SDK's upstream points at the fake LLM (`OpenAI()`, `AzureOpenAI()`,
         `Anthropic()`, `genai.Client()`, `boto3.client("bedrock-runtime")` built from the environment, and
-        their async forms, reach it); keys the user gave are kept, and what an SDK cannot start without (an
-        Azure API version, AWS credentials and region) is filled in only when neither `--env` nor the shell
-        sets it."""
+        their async forms, reach it); every provider's API-key variable (`providers`: `GROQ_API_KEY`,
+        `AZURE_OPENAI_KEY`, ...) holds a fake key, so no real one reaches the app; keys the user gave are
+        kept, and what an SDK cannot start without (an Azure API version, AWS credentials and region) is
+        filled in only when neither `--env` nor the shell sets it."""
         user = self.config.env
         env = {
+            **{name: FAKE_API_KEY for name in key_variables()},
             **user,
             **{name: self.upstream.base + API_FAMILIES[family] for family, name in UPSTREAM_ENV.items()},
-            "OPENAI_API_KEY": user.get("OPENAI_API_KEY", FAKE_API_KEY),
-            "AZURE_OPENAI_API_KEY": user.get("AZURE_OPENAI_API_KEY", FAKE_API_KEY),
-            "GEMINI_API_KEY": user.get("GEMINI_API_KEY", FAKE_API_KEY),
+            "OPENAI_API_BASE": f"{self.upstream.base}/v1",  # the pre-1.0 SDK's name for it
             "PYTHONUNBUFFERED": "1",
         }
         given = {name for name, value in {**os.environ, **user}.items() if value}
@@ -194,7 +200,19 @@ class AppUnderTest:
         http_json(f"{self.channel}/reset", method="POST")
 
     def snapshot(self) -> AgentSnapshot:
-        return AGENT_SNAPSHOT.validate_python(http_json(f"{self.channel}/snapshot"))
+        """The agent's evidence.
+
+        Raises:
+            ProcessFailed: the agent's loop watch stopped inside the app (the app's log says why).
+        """
+        snapshot = AGENT_SNAPSHOT.validate_python(http_json(f"{self.channel}/snapshot"))
+        if not snapshot.watching and self.proc is not None:
+            raise ProcessFailed(
+                "the diagnosis agent's loop watch stopped inside the app, so nothing could be measured: "
+                "check that awaitbench and its dependencies are installed in the app's environment",
+                stderr_tail=self.proc.log_tail(40),
+            )
+        return snapshot
 
     def in_flight(self) -> InFlightReport:
         url = f"{self.channel}/inflight?upstream_port={self.upstream.port}"

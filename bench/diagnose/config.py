@@ -1,9 +1,5 @@
-"""`DiagnoseConfig`: the one typed configuration of `awaitbench diagnose`, validated before anything starts.
-
-Every field with `option(...)` is a flag and an env var (`AWAITBENCH_DIAGNOSE_<NAME>`, flags win) through
-`awaitbench.options`; the app's import string and `--env KEY=VALUE` (repeatable) are added by the command.
-Defaults keep a six-route app under two minutes on two cores (docs/diagnose.md has the measured run).
-"""
+"""`DiagnoseConfig`: the one typed configuration of `awaitbench diagnose`, validated before anything
+starts."""
 
 from __future__ import annotations
 
@@ -12,11 +8,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal
 
+from awaitbench.detect.diagnose.providers import parse_capture_host
 from awaitbench.options import Options, between, check_fields, option
 from bench.errors import UsageError
 from fake_llm.routes import ApiFamily
 
-__all__ = ["OPTIONS", "UPSTREAM_ENV", "DiagnoseConfig", "FailOn", "parse_env_pairs"]
+__all__ = [
+    "OPTIONS",
+    "RESERVED_ENV",
+    "UPSTREAM_ENV",
+    "DiagnoseConfig",
+    "FailOn",
+    "parse_capture_hosts",
+    "parse_env_pairs",
+    "parse_headers",
+]
 
 FailOn = Literal["never", "low", "medium", "high"]
 UPSTREAM_ENV: Final[dict[ApiFamily, str]] = {
@@ -27,6 +33,9 @@ UPSTREAM_ENV: Final[dict[ApiFamily, str]] = {
     "bedrock": "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
 }
 """The variable each API's SDK reads its upstream from; diagnose sets them all to the fake LLM."""
+RESERVED_ENV = (*UPSTREAM_ENV.values(), "OPENAI_API_BASE")
+"""The variables diagnose points at the fake LLM itself; `--env` cannot set them."""
+_TOKEN = set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def parse_env_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -36,10 +45,34 @@ def parse_env_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         if not sep or not key or not key.replace("_", "a").isalnum():
             raise UsageError(f"--env {pair!r} is not KEY=VALUE (e.g. --env AWAITBENCH_BLOCK_MS=50)")
-        if key in UPSTREAM_ENV.values():
+        if key in RESERVED_ENV:
             raise UsageError(f"--env {key}=... is set by diagnose itself (it points at the fake LLM)")
         env[key] = value
     return env
+
+
+def parse_headers(lines: tuple[str, ...]) -> dict[str, str]:
+    """`("Authorization: Bearer t", ...)` -> a dict; raises UsageError naming the bad entry."""
+    headers: dict[str, str] = {}
+    for line in lines:
+        name, sep, value = line.partition(":")
+        name, value = name.strip(), value.strip()
+        if not sep or not name or not set(name) <= _TOKEN or "\n" in value or "\r" in value:
+            raise UsageError(
+                f"--header {line!r} is not 'Name: value' (e.g. --header 'Authorization: Bearer t')"
+            )
+        headers[name] = value
+    return headers
+
+
+def parse_capture_hosts(texts: tuple[str, ...]) -> tuple[str, ...]:
+    """Each `HOST[=dialect]` checked (`providers.parse_capture_host`); raises UsageError naming it."""
+    for text in texts:
+        try:
+            parse_capture_host(text)
+        except ValueError as exc:
+            raise UsageError(f"--capture-host {exc}") from None
+    return texts
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,6 +85,8 @@ class DiagnoseConfig:
 
     app: str = ""
     env: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    capture_hosts: tuple[str, ...] = ()
     factory: bool = option(False, help="the import string names an app factory (like uvicorn --factory)")
     app_dir: Path = option(Path("."), help="directory put first on sys.path to import the app", metavar="DIR")
     requests: Path | None = option(
@@ -87,6 +122,10 @@ class DiagnoseConfig:
     )
     request_timeout_s: float = option(
         30.0, help="a request of a load phase unanswered after this fails (s)", check=between(0.5, 3600)
+    )
+    capture: bool = option(
+        True,
+        help="send the app's calls to known LLM provider hosts to the fake LLM, whatever URL its code holds",
     )
     loop: Literal["uvloop", "asyncio"] = option("uvloop", help="event loop the app runs on")
     block_ms: float = option(
@@ -130,6 +169,8 @@ class DiagnoseConfig:
             "retry_after_ms": self.retry_after_ms,
             "loop": self.loop,
             "block_ms": self.block_ms,
+            "capture": self.capture,
+            "capture_hosts": list(self.capture_hosts),
         }
 
 

@@ -22,7 +22,7 @@ from bench.diagnose.targets import RequestTarget
 from bench.errors import ProcessFailed
 from bench.loadgen.closed_loop import LoadSpec, ProbeResult
 
-__all__ = ["Session", "hang_probe", "retry_probe", "run_phase", "warm_up"]
+__all__ = ["Session", "hang_probe", "probe_once", "retry_probe", "run_phase"]
 
 _POLL_S = 0.05
 _RETRY_PROBE_BUDGET_S = 60.0
@@ -39,24 +39,38 @@ class Session:
     app: AppUnderTest
     driver: Driver
 
+    def headers(self, target: RequestTarget) -> dict[str, str]:
+        """`--header` for every request, the request's own headers over them."""
+        return {**self.config.headers, **target.request_headers()}
+
     def spec(self, target: RequestTarget, **load: object) -> LoadSpec:
         return LoadSpec(
             url=self.app.base + target.path,
             method=target.method,
             body=target.body_text,
-            headers=target.request_headers(),
+            headers=self.headers(target),
             **load,  # type: ignore[arg-type]
         )
 
 
-def warm_up(session: Session, target: RequestTarget) -> ProbeResult:
-    """One request before any phase: opens the app's client pools, and tells whether the route answers."""
+def probe_once(session: Session, target: RequestTarget) -> ProbeResult:
+    """One request with the route's deadline (`--request-timeout-s`)."""
     spec = session.spec(target, users=1, timeout_s=session.config.request_timeout_s)
     return session.driver.probe(spec)
 
 
-def run_phase(session: Session, target: RequestTarget, name: PhaseName, users: int) -> PhaseFigures:
-    """One-user phase (`one_user_requests` in a row) or a load phase (`users` for `load_s`)."""
+def run_phase(
+    session: Session,
+    target: RequestTarget,
+    name: PhaseName,
+    users: int,
+    *,
+    upstream_latency_ms: float | None = None,
+    duration_s: float | None = None,
+) -> PhaseFigures:
+    """One-user phase (`one_user_requests` in a row) or a load phase (`users` for `load_s`, or
+    `duration_s`); `upstream_latency_ms`: the fake LLM's latency when it is not the route's L (it is
+    already running so)."""
     config, app = session.config, session.app
     if name == "one_user":
         spec = session.spec(
@@ -65,7 +79,7 @@ def run_phase(session: Session, target: RequestTarget, name: PhaseName, users: i
         )  # fmt: skip
     else:
         spec = session.spec(
-            target, users=users, duration_s=config.load_s, warmup_s=config.warmup_s,
+            target, users=users, duration_s=duration_s or config.load_s, warmup_s=config.warmup_s,
             timeout_s=config.request_timeout_s,
         )  # fmt: skip
     session.upstream.reset()
@@ -83,6 +97,7 @@ def run_phase(session: Session, target: RequestTarget, name: PhaseName, users: i
         snapshot=app.snapshot(),
         cpu_before=before,
         cpu_after=after,
+        upstream_latency_ms=upstream_latency_ms,
     )
 
 
@@ -142,7 +157,7 @@ def hang_probe(
     """
     config = session.config
     session.upstream.reset()
-    headers = {**target.request_headers(), PROBE_HEADER.decode(): probe_id}
+    headers = {**session.headers(target), PROBE_HEADER.decode(): probe_id}
     spec = LoadSpec(
         url=session.app.base + target.path,
         method=target.method,

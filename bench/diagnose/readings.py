@@ -1,10 +1,6 @@
 """Turning raw readings into `awaitbench.detect.diagnose.evidence`: the fake LLM's stats, the agent's
 snapshot, the
-driver's result and the CPU clocks of one phase become one `PhaseFigures`.
-
-Per-request figures divide by the requests *started* in the phase: the counters span the whole phase
-(warm-up and the drain of the last requests included), and every started request was served in it.
-"""
+driver's result and the CPU clocks of one phase become one `PhaseFigures`."""
 
 from __future__ import annotations
 
@@ -100,6 +96,8 @@ def loop_figures(snapshot: AgentSnapshot) -> LoopFigures:
         threadpool_total=pool.total_tokens,
         threadpool_waiting_peak=pool.peak_waiting,
         threadpool_saturated_ms=pool.saturated_ms,
+        threadpool_borrowed_ms=pool.borrowed_ms,
+        threadpool_waiting_ms=pool.waiting_ms,
         never_awaited=never,
         unclosed=len(snapshot.resource_warnings),
         unclosed_example=snapshot.resource_warnings[0].message if snapshot.resource_warnings else "",
@@ -121,6 +119,7 @@ def phase_figures(
     snapshot: AgentSnapshot,
     cpu_before: CpuReading,
     cpu_after: CpuReading,
+    upstream_latency_ms: float | None = None,
 ) -> PhaseFigures:
     started = result.started
     return PhaseFigures(
@@ -140,4 +139,6 @@ def phase_figures(
         app_cpu_ms_per_request=_per_request_ms(cpu_before.process_s, cpu_after.process_s, started),
         loop_cpu_ms_per_request=_per_request_ms(cpu_before.loop_thread_s, cpu_after.loop_thread_s, started),
         driver_cpu_share=round(result.cpu_share, 3),
+        upstream_latency_ms=upstream_latency_ms,
+        outbound=snapshot.outbound,
     )

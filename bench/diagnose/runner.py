@@ -1,37 +1,29 @@
 """The timeline of one diagnosis: start the children, exercise each route in phases, probe the faults,
-judge, and always stop every child (Ctrl-C included).
-
-    start    the fake LLM (normal mode), the load driver and the app, in parallel
-    routes   per route, one at a time: a warm-up request, `one_user`, `load` (N users), and `threadpool`
-             (past the limiter's token count) when the route held a token per request
-    retry    the fake LLM restarted answering every call 429 + Retry-After: one request per route
-    hang     restarted hanging every call: one request per route, up to `hang_s`, or less when its
-             armed deadlines show it cannot answer sooner; a hung call that holds the app's loop is cut
-             (the fake LLM restarted) before the next route
-
-Routes that make no upstream call skip the fault probes; routes that cannot be exercised are listed with
-the reason. The judgement (`awaitbench.detect.diagnose.judge`) is pure and runs at the end.
-"""
+judge, and always stop every child (Ctrl-C included)."""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import time
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
 from awaitbench.detect.diagnose.document import Diagnosis, RouteDiagnosis
-from awaitbench.detect.diagnose.evidence import RouteEvidence, RouteRef
+from awaitbench.detect.diagnose.evidence import PhaseFigures, RouteEvidence, RouteRef
 from awaitbench.detect.diagnose.judge import judge, notes
+from awaitbench.detect.diagnose.outbound import OutboundHost, merge_hosts
 from bench.diagnose.children import AppUnderTest, Driver, Upstream, UpstreamMode
 from bench.diagnose.config import DiagnoseConfig
 from bench.diagnose.openapi import discover
-from bench.diagnose.phases import Session, hang_probe, retry_probe, run_phase, warm_up
+from bench.diagnose.phases import Session, hang_probe, retry_probe, run_phase
 from bench.diagnose.targets import RequestTarget, Unexercised, load_requests_file
+from bench.diagnose.warmup import first_answer
 from bench.errors import ProcessFailed, UsageError
 from bench.measure.machine import machine_info, package_versions
 from bench.processes import free_port, http_json, stop_together
@@ -39,6 +31,9 @@ from bench.processes import free_port, http_json, stop_together
 __all__ = ["Progress", "diagnose", "resolve_targets"]
 
 _THREADPOOL_REACH = 4  # run the threadpool phase when the limiter holds at most this many times N tokens
+_THREADPOOL_CPU_MARGIN = 6.0  # its upstream latency: threads bind at 1/6 of what one core would serve
+_THREADPOOL_ROUND_TRIPS = 3  # the phase lasts at least this many lengthened requests after its warm-up
+_THREADPOOL_MAX_LATENCY_MS = 2000.0
 _STEPS_PER_ROUTE = 5  # warm-up, one user, load, retry, hang
 
 
@@ -99,45 +94,116 @@ def _machine() -> dict[str, object]:
     return {**info, "load_average_1m": info["load_average"][0], "awaitbench": awaitbench}
 
 
-def _exercise(
-    session: Session, target: RequestTarget, progress: Progress, clock: _Clock
-) -> RouteEvidence | str:
-    """The normal-mode phases of one route; a string says why it could not be exercised."""
+@dataclass(frozen=True, kw_only=True)
+class _Exercised:
+    """One route after its normal-mode phases: its evidence (None when it could not be exercised, with
+    `reason`), the request it accepted, and the hosts it called."""
+
+    target: RequestTarget
+    evidence: RouteEvidence | None
+    reason: str | None
+    outbound: tuple[OutboundHost, ...]
+
+
+def _exercise(session: Session, target: RequestTarget, progress: Progress, clock: _Clock) -> _Exercised:
+    """The warm-up and the normal-mode phases of one route."""
     config = session.config
     progress.step("warm-up", target.label)
     with clock("warm_up"):
-        first = warm_up(session, target)
-    if not first.answered:
-        return f"no answer to the first request within {config.request_timeout_s:g} s ({first.error})"
-    if first.status is not None and first.status >= 400:
-        hint = "give a working request in --requests" if first.status < 500 else f"see {session.app.log_path}"
-        return f"answered {first.status} to the first request: {hint}"
+        first = first_answer(session, target)
+    if not first.ok:
+        reason = first.reason(timeout_s=config.request_timeout_s, upstream=_address(session.upstream))
+        return _Exercised(target=first.target, evidence=None, reason=reason, outbound=first.outbound)
+    target = first.target
     progress.step("one user", target.label)
     with clock("one_user"):
         one = run_phase(session, target, "one_user", 1)
     progress.step(f"{config.users} users", target.label)
     with clock("load"):
         load = run_phase(session, target, "load", config.users)
-    pool = None
-    total = load.loop.threadpool_total
-    if (
-        total is not None
-        and load.loop.threadpool_peak >= 0.8 * config.users
-        and total <= _THREADPOOL_REACH * config.users
-    ):
-        users = min(math.ceil(total * 1.25), 2000)
-        progress.add(1)
-        progress.step(f"threadpool ({users} users)", target.label)
-        with clock("threadpool"):
-            pool = run_phase(session, target, "threadpool", users)
-    return RouteEvidence(
+    evidence = RouteEvidence(
         route=RouteRef(method=target.method, path=target.path, name=target.name),
         upstream_latency_ms=config.upstream_latency_ms,
         users=config.users,
         one_user=one,
         load=load,
-        threadpool=pool,
     )
+    outbound = merge_hosts(first.outbound, one.outbound, load.outbound)
+    return _Exercised(target=target, evidence=evidence, reason=None, outbound=outbound)
+
+
+def _address(upstream: Upstream) -> str:
+    return f"127.0.0.1:{upstream.port}"
+
+
+def _holds_a_thread_per_user(evidence: RouteEvidence, users: int) -> bool:
+    """At N users the route held about one thread token per user, and the limiter is within reach of
+    a phase with more users than tokens."""
+    load = evidence.load
+    total = load.loop.threadpool_total if load is not None else None
+    return (
+        load is not None
+        and total is not None
+        and load.loop.threadpool_peak >= 0.8 * users
+        and total <= _THREADPOOL_REACH * users
+    )
+
+
+def threadpool_latency_ms(evidence: RouteEvidence) -> float | None:
+    """The upstream latency of the threadpool phase (None: the route's L will do).
+
+    A request holding a thread for k calls of L ms lets T tokens serve T / (k·L) requests a second; one
+    core serves 1000 / c at c ms of CPU per request. Threads bind, not the CPU, only when k·L is long
+    enough: at least `_THREADPOOL_CPU_MARGIN` · T · c (the CPU measured at N users), which a real LLM's
+    seconds-long calls are and the diagnosis's 100 ms are not. The margin leaves the app's CPU at a sixth
+    of a core when threads bind, so a machine that gives it less than that is rare even at a load of 10
+    on two cores."""
+    load, k = evidence.load, evidence.one_user.calls_per_request
+    cpu = load.app_cpu_ms_per_request if load is not None else None
+    total = load.loop.threadpool_total if load is not None else None
+    if k < 0.5 or cpu is None or not total:
+        return None
+    needed = _THREADPOOL_CPU_MARGIN * total * cpu / k
+    if needed <= evidence.upstream_latency_ms:
+        return None
+    return min(math.ceil(needed / 50.0) * 50.0, _THREADPOOL_MAX_LATENCY_MS)
+
+
+def _threadpool_phases(
+    session: Session, routes: dict[str, _Exercised], progress: Progress, clock: _Clock
+) -> dict[str, _Exercised]:
+    """The threadpool phase of every route that held a thread per user: twice as many users as tokens,
+    so that, if threads bind, half the requests' time is spent waiting for one."""
+    config, done = session.config, dict(routes)
+    lengthened = False
+    for name, route in routes.items():
+        evidence = route.evidence
+        if evidence is None or evidence.load is None or not _holds_a_thread_per_user(evidence, config.users):
+            continue
+        total = evidence.load.loop.threadpool_total or 0
+        users = min(2 * total, 2000)
+        latency = threadpool_latency_ms(evidence)
+        progress.add(1)
+        progress.step(f"threadpool ({users} users)", route.target.label)
+        with clock("threadpool"):
+            if latency is not None or lengthened:
+                session.upstream.start("normal", latency_ms=latency)
+                lengthened = latency is not None
+            trips = _THREADPOOL_ROUND_TRIPS * evidence.one_user.calls_per_request * (latency or 0.0) / 1000.0
+            duration = max(config.load_s, config.warmup_s + trips)
+            pool = run_phase(
+                session, route.target, "threadpool", users, upstream_latency_ms=latency, duration_s=duration
+            )
+        done[name] = _with_phase(route, pool)
+    if lengthened:
+        session.upstream.start("normal")
+    return done
+
+
+def _with_phase(route: _Exercised, pool: PhaseFigures) -> _Exercised:
+    assert route.evidence is not None
+    evidence = dataclasses.replace(route.evidence, threadpool=pool)
+    return dataclasses.replace(route, evidence=evidence, outbound=merge_hosts(route.outbound, pool.outbound))
 
 
 def _wait_responsive(app: AppUnderTest, threshold_ms: float, timeout_s: float = 10.0) -> None:
@@ -185,8 +251,6 @@ def _restart(session: Session, mode: UpstreamMode) -> None:
 
 
 def _replace(evidence: RouteEvidence, **changes: object) -> RouteEvidence:
-    import dataclasses
-
     return dataclasses.replace(evidence, **changes)  # type: ignore[arg-type]
 
 
@@ -213,24 +277,23 @@ def diagnose(config: DiagnoseConfig, *, progress: Progress, log_dir: Path) -> Di
             upstream.ready()
             driver.ready()
             app.ready()
+        startup = app.snapshot().outbound
         targets, skipped = resolve_targets(config, app)
         session = Session(config=config, upstream=upstream, app=app, driver=driver)
         progress.begin(len(targets) * _STEPS_PER_ROUTE)
-        evidence: dict[str, RouteEvidence] = {}
-        reasons: dict[str, str] = {}
+        routes: dict[str, _Exercised] = {}
         for target in targets:
-            outcome = _exercise(session, target, progress, clock)
-            if isinstance(outcome, str):
-                reasons[target.name] = outcome
+            routes[target.name] = route = _exercise(session, target, progress, clock)
+            if route.evidence is None:
                 progress.add(-2)
-            else:
-                evidence[target.name] = outcome
-        _fault_probes(session, evidence, {t.name: t for t in targets}, progress, clock)
+        routes = _threadpool_phases(session, routes, progress, clock)
+        evidence = {name: r.evidence for name, r in routes.items() if r.evidence is not None}
+        _fault_probes(session, evidence, {name: r.target for name, r in routes.items()}, progress, clock)
     finally:
         with clock("stop"):
             stop_together([driver.proc, app.proc, upstream.proc])
-    routes = [_route_diagnosis(t, evidence.get(t.name), reasons.get(t.name)) for t in targets]
-    routes += [
+    diagnosed = [_route_diagnosis(routes[t.name], evidence.get(t.name)) for t in targets]
+    diagnosed += [
         RouteDiagnosis(method=s.method, path=s.path, name=s.name, exercised=False, reason=s.reason)
         for s in skipped
     ]
@@ -241,20 +304,22 @@ def diagnose(config: DiagnoseConfig, *, progress: Progress, log_dir: Path) -> Di
         phase_seconds={k: round(v, 3) for k, v in clock.seconds.items()},
         settings=config.settings,
         machine=_machine(),
-        routes=tuple(routes),
+        routes=tuple(diagnosed),
+        upstream=_address(upstream),
+        outbound=merge_hosts(startup, *(r.outbound for r in routes.values())),
     )
 
 
-def _route_diagnosis(
-    target: RequestTarget, evidence: RouteEvidence | None, reason: str | None
-) -> RouteDiagnosis:
+def _route_diagnosis(route: _Exercised, evidence: RouteEvidence | None) -> RouteDiagnosis:
+    target = route.target
     if evidence is None:
         return RouteDiagnosis(
             method=target.method,
             path=target.path,
             name=target.name,
             exercised=False,
-            reason=reason or "not run",
+            reason=route.reason or "not run",
+            outbound=route.outbound,
         )
     return RouteDiagnosis(
         method=target.method,
@@ -264,4 +329,5 @@ def _route_diagnosis(
         findings=judge(evidence),
         figures=evidence,
         notes=notes(evidence),
+        outbound=route.outbound,
     )

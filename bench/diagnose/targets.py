@@ -1,44 +1,43 @@
-"""The requests a diagnosis sends: one `RequestTarget` per route, from a `--requests` TOML file.
-
-The file holds `[[request]]` tables, each with `method`, `path`, and optionally `json` (the body, any TOML
-value), `headers` (a table of strings) and `name` (default "METHOD path"):
-
-    [[request]]
-    name = "ask"
-    method = "POST"
-    path = "/ask"
-    json = { question = "What is async?" }
-
-It works for any ASGI app; FastAPI apps can leave it out (`bench.diagnose.openapi` builds the requests
-from their schema). Every mistake is a UsageError naming the entry and what is wrong with it.
-"""
+"""The requests a diagnosis sends: one `RequestTarget` per route, from a `--requests` TOML file."""
 
 from __future__ import annotations
 
 import json
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from bench.errors import UsageError
 
-__all__ = ["METHODS", "RequestTarget", "Unexercised", "load_requests_file", "parse_requests"]
+__all__ = ["FORM", "JSON", "METHODS", "RequestTarget", "Unexercised", "load_requests_file", "parse_requests"]
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
 _KEYS = {"method", "path", "json", "headers", "name"}
 
 
 @dataclass(frozen=True, kw_only=True)
 class RequestTarget:
-    """One route to exercise and the request that exercises it."""
+    """One route to exercise and the request that exercises it.
+
+    Args:
+        json_body / has_body: the body (any JSON value; a form's fields for `FORM`), and whether one is sent.
+        content_type: `JSON` or `FORM` (the fields urlencoded).
+        alternatives: other bodies to try, in order, when the route refuses this one (400 or 422).
+        headers: sent with it (over `--header`).
+    """
 
     method: str
     path: str
     name: str
     json_body: Any = None
     has_body: bool = False
+    content_type: str = JSON
+    alternatives: tuple[Any, ...] = ()
     headers: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -47,13 +46,24 @@ class RequestTarget:
 
     @property
     def body_text(self) -> str | None:
-        return json.dumps(self.json_body) if self.has_body else None
+        if not self.has_body:
+            return None
+        if self.content_type == FORM and isinstance(self.json_body, dict):
+            return urlencode(
+                {k: v if isinstance(v, str) else json.dumps(v) for k, v in self.json_body.items()}
+            )
+        return json.dumps(self.json_body)
 
     def request_headers(self) -> dict[str, str]:
         headers = dict(self.headers)
         if self.has_body and not any(k.lower() == "content-type" for k in headers):
-            headers["content-type"] = "application/json"
+            headers["content-type"] = self.content_type
         return headers
+
+    def variants(self) -> tuple[RequestTarget, ...]:
+        """This request, then one per alternative body."""
+        others = tuple(replace(self, json_body=body, alternatives=()) for body in self.alternatives)
+        return (replace(self, alternatives=()), *others)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,16 +1,4 @@
-"""A small closed-loop load driver in its own process: `python -m bench.loadgen.closed_loop --port P`.
-
-Why not Locust: a diagnosis runs a dozen short phases per route; a Locust process per phase costs seconds
-to start (and gevent must never enter our own processes). This driver starts in a fraction of a second and
-stays up for the whole diagnosis: the bench sends it one phase at a time over loopback HTTP
-(`POST /phase` with a `LoadSpec`, answered with a `LoadResult` when the phase is over; `POST /probe` for
-a single request with a deadline) and it reports its own CPU, so a phase it could not drive is known.
-
-Closed loop: `users` coroutines each send the request, wait for the whole answer, and send again, for
-`duration_s` or until `max_requests` were started. Only answers that end inside the measurement window
-(after `warmup_s`) count; requests still in flight when the window closes are awaited (up to
-`timeout_s`), so the app has no backlog left when the next phase starts.
-"""
+"""A small closed-loop load driver in its own process: `python -m bench.loadgen.closed_loop --port P`."""
 
 from __future__ import annotations
 
@@ -90,12 +78,25 @@ class LoadResult:
 
 @dataclass(frozen=True, kw_only=True)
 class ProbeResult:
-    """One request with a deadline: answered or not, and when."""
+    """One request with a deadline: answered or not, and when.
+
+    Args:
+        answered: the whole answer arrived.
+        status: its HTTP status (also when the body then broke off).
+        latency_ms: until the answer ended, or the request failed.
+        error: `TimeoutError` (no answer within the deadline), or the exception type and message.
+        body_head: the answer's first line (up to 200 characters), to say why a request was refused.
+    """
 
     answered: bool
     status: int | None
     latency_ms: float
     error: str | None = None
+    body_head: str = ""
+
+    @property
+    def timed_out(self) -> bool:
+        return self.error == "TimeoutError"
 
     @classmethod
     def from_json(cls, data: Any) -> ProbeResult:
@@ -117,9 +118,19 @@ def _cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def _one(session: Any, spec: LoadSpec, body: bytes | None) -> tuple[int | None, str | None]:
+_HEAD_CHARS = 200
+
+
+def _first_line(data: bytes) -> str:
+    text = data[: _HEAD_CHARS * 4].decode("utf-8", errors="replace").strip()
+    return text.splitlines()[0][:_HEAD_CHARS] if text else ""
+
+
+async def _one(session: Any, spec: LoadSpec, body: bytes | None, *, detail: bool = False) -> _Outcome:
+    """One request; with `detail`, the error's message and the body's first line are kept."""
     import aiohttp
 
+    status: int | None = None
     try:
         async with session.request(
             spec.method,
@@ -128,12 +139,21 @@ async def _one(session: Any, spec: LoadSpec, body: bytes | None) -> tuple[int | 
             headers=spec.headers,
             timeout=aiohttp.ClientTimeout(total=spec.timeout_s),
         ) as response:
-            await response.read()
-            return response.status, None
+            status = response.status
+            data = await response.read()
+            return _Outcome(status, None, _first_line(data) if detail else "")
     except TimeoutError:
-        return None, "TimeoutError"
+        return _Outcome(status, "TimeoutError", "")
     except Exception as exc:  # a refused or reset connection is a measurement, not a crash
-        return None, type(exc).__name__
+        message = f"{type(exc).__name__}: {exc}" if detail and str(exc) else type(exc).__name__
+        return _Outcome(status, message, "")
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    status: int | None
+    error: str | None
+    body_head: str
 
 
 async def run_load(session: Any, spec: LoadSpec) -> LoadResult:
@@ -151,14 +171,14 @@ async def run_load(session: Any, spec: LoadSpec) -> LoadResult:
         while time.monotonic() < window_end and (spec.max_requests is None or started < spec.max_requests):
             started += 1
             sent = time.monotonic()
-            status, error = await _one(session, spec, body)
+            outcome = await _one(session, spec, body)
             done = time.monotonic()
             if window_start <= done <= window_end or spec.max_requests is not None:
-                if error is None:
-                    statuses[str(status)] += 1
+                if outcome.error is None:
+                    statuses[str(outcome.status)] += 1
                     latencies.append(round((done - sent) * 1000.0, 3))
                 else:
-                    errors[error] += 1
+                    errors[outcome.error] += 1
 
     await asyncio.gather(*(user() for _ in range(spec.users)))
     wall = time.monotonic() - start
@@ -178,25 +198,38 @@ async def run_load(session: Any, spec: LoadSpec) -> LoadResult:
 async def run_probe(session: Any, spec: LoadSpec) -> ProbeResult:
     body = spec.body.encode() if spec.body is not None else None
     sent = time.monotonic()
-    status, error = await _one(session, spec, body)
+    outcome = await _one(session, spec, body, detail=True)
     latency = round((time.monotonic() - sent) * 1000.0, 3)
-    return ProbeResult(answered=error is None, status=status, latency_ms=latency, error=error)
+    return ProbeResult(
+        answered=outcome.error is None,
+        status=outcome.status,
+        latency_ms=latency,
+        error=outcome.error,
+        body_head=outcome.body_head,
+    )
+
+
+@contextlib.asynccontextmanager
+async def _fresh_session() -> Any:
+    """A session with connections of its own (keep-alive within one phase, none across phases)."""
+    import aiohttp
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        yield session
 
 
 async def _serve(port: int) -> None:
-    import aiohttp
     from aiohttp import web
-
-    connector = aiohttp.TCPConnector(limit=0, force_close=False)
-    session = aiohttp.ClientSession(connector=connector)
 
     async def phase(request: web.Request) -> web.Response:
         spec = LoadSpec.from_json(await request.json())
-        return web.json_response(_LOAD_RESULT.dump_python(await run_load(session, spec), mode="json"))
+        async with _fresh_session() as session:
+            return web.json_response(_LOAD_RESULT.dump_python(await run_load(session, spec), mode="json"))
 
     async def probe(request: web.Request) -> web.Response:
         spec = LoadSpec.from_json(await request.json())
-        return web.json_response(_PROBE_RESULT.dump_python(await run_probe(session, spec), mode="json"))
+        async with _fresh_session() as session:
+            return web.json_response(_PROBE_RESULT.dump_python(await run_probe(session, spec), mode="json"))
 
     async def health(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
@@ -212,7 +245,6 @@ async def _serve(port: int) -> None:
         await asyncio.Event().wait()
     finally:
         await runner.cleanup()
-        await session.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

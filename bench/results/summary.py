@@ -190,8 +190,8 @@ def _throughput(point: PointRecord | None) -> float | None:
     return point.throughput_rps
 
 
-def _legacy_verdict(throughput_ratio: float | None, p99_ratio: float | None, suffix: str) -> str:
-    """Req/s and p99 only: what a manifest without headline metrics gets (older runs)."""
+def _ratio_verdict(throughput_ratio: float | None, p99_ratio: float | None, suffix: str) -> str:
+    """Req/s and p99 only: the verdict of a manifest without headline metrics (schema version 1 runs)."""
     pitfall_worse: list[str] = []
     fix_worse: list[str] = []
     for ratio, what in ((throughput_ratio, "less throughput"), (p99_ratio, "slower p99")):
@@ -256,7 +256,7 @@ def _pair(run: RunResults, info: ScenarioInfo, loop: str) -> PairSummary:
     headline = headline_result(info.headline, pitfall, fix, users=users)
     if info.headline is None:
         verdict = (
-            _legacy_verdict(throughput_ratio, p99_ratio, _check_suffix(problems))
+            _ratio_verdict(throughput_ratio, p99_ratio, _check_suffix(problems))
             if throughput_ratio is not None or p99_ratio is not None
             else _verdict(headline, throughput_ratio, problems)
         )

@@ -31,7 +31,7 @@ from scenarios import get
 __all__ = ["PRECISION_SCENARIOS", "TEST_SETTINGS", "Case", "cases", "diagnose_case", "run_all"]
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "detect" / "diagnose" / "fixtures"
+FIXTURES = ROOT / "tests" / "awaitbench" / "detect" / "diagnose" / "fixtures"
 # Every scenario the diagnosis has a classifier for (one module per pitfall, named after it), so a new
 # classifier is precision-tested over its scenario's variants without an edit here.
 PRECISION_SCENARIOS = tuple(classify.__module__.rsplit(".", 1)[1] for classify in CLASSIFIERS)

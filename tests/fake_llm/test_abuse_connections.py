@@ -1,7 +1,7 @@
-"""Connections that never finish a request, and clients that leave mid-request (issue 15), on a real server.
+"""Connections that never finish a request, and clients that leave mid-request, on a real server.
 
 - Connections that never send a byte, send half a head, stall in the body or in a later head are closed
-  within one to two `--header-timeout-s`; 1,100 idle ones under a 1,024 open-file limit no longer lock out
+  within one to two `--header-timeout-s`; 1,100 idle ones under a 1,024 open-file limit do not lock out
   a normal request.
 - A client that leaves is noticed at once: an abandoned non-streaming request stops (499, its in-flight count
   and its capacity slot freed) instead of sleeping to its deadline, and a cut stream counts as a disconnect.

@@ -1,4 +1,4 @@
-"""Hostile and oversized requests against a real fake_llm (issue 15): each gets its documented 4xx, or, when
+"""Hostile and oversized requests against a real fake_llm: each gets its documented 4xx, or, when
 large but allowed, its full answer; `/health` stays under 100 ms during and after each, RSS under the bound.
 
 Every case of the issue is here: `max_tokens` of 1e7 to 10**30, JSON nested 100,000 deep, 10,000

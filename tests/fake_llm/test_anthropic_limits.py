@@ -1,4 +1,4 @@
-"""Anthropic's `/v1/messages` under the request limits and admission rules of issue 15.
+"""Anthropic's `/v1/messages` under the request limits and admission rules (docs/fake_llm.md).
 
 The route shares the engine, so it must share the guards: content type (415), origin (403), body size (413,
 checked while reading), JSON depth and `--max-output-tokens` (400), header size (431), and a client that

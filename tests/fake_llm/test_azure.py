@@ -112,7 +112,7 @@ def test_a_credential_is_required_any_value_is_accepted(headers: dict[str, str],
         assert error["code"] == "401" and "api-key" in error["message"]
 
 
-JSON_TYPE = {"content-type": "application/json"}  # without it, a body is a 415 (issue 15's admission)
+JSON_TYPE = {"content-type": "application/json"}  # without it, a body is a 415 (fake_llm's admission rules)
 
 
 def test_bad_bodies_unknown_paths_and_methods_answer_in_azures_shape() -> None:

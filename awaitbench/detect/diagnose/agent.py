@@ -1,7 +1,8 @@
 """The diagnosis agent: the harness `awaitbench.detect.serve` puts around the user's app, code unchanged.
 
-Its recorder keeps what the watchdog sees per phase (blocks, threadpool, never-awaited coroutines, leaks);
-each request is marked for `deadlines`, with the bench's `x-awaitbench-probe` header. Nothing is logged.
+Its recorder keeps what the watchdog sees per phase (blocks, threadpool, never-awaited coroutines, leaks)
+and the outbound calls the capture noted; each request is marked for `deadlines`, with the bench's
+`x-awaitbench-probe` header. Nothing is logged.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from pydantic import TypeAdapter
 
 from awaitbench.detect.diagnose.deadlines import InFlight, serving
+from awaitbench.detect.diagnose.outbound import OutboundHost, OutboundLog
 from awaitbench.detect.harness import Harness, Recorder
 from awaitbench.detect.watchdog.app_watch import ASGIApp, Scope
 from awaitbench.detect.watchdog.config import WatchConfig
@@ -39,6 +41,8 @@ class AgentSnapshot:
         resource_warnings: unclosed clients, sockets, transports.
         current_stall_ms: how long the loop has been unresponsive right now (0 when healthy).
         threshold_ms: the block threshold in use.
+        outbound: the hosts the app called or resolved, and what happened (`capture`).
+        watching: the loop watch's monitor runs (False: it died, see the app's log; nothing is measured).
     """
 
     pid: int
@@ -51,15 +55,23 @@ class AgentSnapshot:
     resource_warnings: tuple[ResourceLeak, ...] = ()
     current_stall_ms: float = 0.0
     threshold_ms: float = 0.0
+    outbound: tuple[OutboundHost, ...] = ()
+    watching: bool = True
 
 
 AGENT_SNAPSHOT = TypeAdapter(AgentSnapshot)
 
 
 class PhaseRecorder(Recorder[AgentSnapshot]):
-    """The watchdog's events since the last `reset()` (the bench resets it before each phase)."""
+    """The watchdog's events since the last `reset()` (the bench resets it before each phase), and the
+    capture's `outbound` log, reset with them."""
+
+    def __init__(self, outbound: OutboundLog | None = None) -> None:
+        self.outbound = outbound or OutboundLog()
+        super().__init__()
 
     def _clear(self) -> None:
+        self.outbound.reset()
         self._blocks: list[Block] = []
         self._dropped = 0
         self._never_awaited: list[NeverAwaited] = []
@@ -82,7 +94,9 @@ class PhaseRecorder(Recorder[AgentSnapshot]):
             if len(self._resources) < _MAX_KEPT:
                 self._resources.append(item)
 
-    def snapshot(self, *, stall_ms: float, loop_thread_id: int | None, threshold_ms: float) -> AgentSnapshot:
+    def snapshot(
+        self, *, stall_ms: float, loop_thread_id: int | None, threshold_ms: float, watching: bool = True
+    ) -> AgentSnapshot:
         with self._lock:
             return AgentSnapshot(
                 pid=os.getpid(),
@@ -95,6 +109,8 @@ class PhaseRecorder(Recorder[AgentSnapshot]):
                 resource_warnings=tuple(self._resources),
                 current_stall_ms=round(stall_ms, 3),
                 threshold_ms=threshold_ms,
+                outbound=self.outbound.hosts(),
+                watching=watching,
             )
 
 
@@ -103,6 +119,10 @@ def _mark(scope: Scope) -> contextlib.AbstractContextManager[InFlight]:
     return serving(str(scope.get("method", "")), str(scope.get("path", "")), probe)
 
 
-def diagnosis_agent(app: ASGIApp, *, watch: WatchConfig) -> Harness[AgentSnapshot]:
-    """`app` under the agent: watchdog on its loop (`watch.loops` "current"), requests tagged and marked."""
-    return Harness(app, watch=watch, recorder=PhaseRecorder(), document=AGENT_SNAPSHOT, around_request=_mark)
+def diagnosis_agent(
+    app: ASGIApp, *, watch: WatchConfig, outbound: OutboundLog | None = None
+) -> Harness[AgentSnapshot]:
+    """`app` under the agent: watchdog on its loop (`watch.loops` "current"), requests tagged and marked;
+    `outbound` is the capture's log, reset and served with the rest."""
+    recorder = PhaseRecorder(outbound)
+    return Harness(app, watch=watch, recorder=recorder, document=AGENT_SNAPSHOT, around_request=_mark)

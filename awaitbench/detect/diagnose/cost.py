@@ -1,9 +1,4 @@
-"""What a pitfall costs one route, in words a reviewer reads once: numbers with their units.
-
-The yardstick is Little's law: N closed-loop users, each waiting R₁ (the route's latency with one user)
-per request, could be served at N / R₁ requests per second if nothing but the upstream held them. How far
-below that a route stays at N users is its measured cost.
-"""
+"""What a pitfall costs one route, in words a reviewer reads once: numbers with their units."""
 
 from __future__ import annotations
 
@@ -18,6 +13,9 @@ __all__ = [
     "ratio_text",
     "throughput_cost",
 ]
+
+
+_CPU_BOUND_SHARE = 0.8  # a route at 80% of one core's throughput is bound by the CPU
 
 
 def fmt(value: float) -> str:
@@ -56,7 +54,14 @@ def throughput_cost(evidence: RouteEvidence, phase: PhaseFigures | None = None) 
     if x <= 0:
         return text + ": no answer at all"
     ratio = bound / x
-    return text + (f": {ratio_text(ratio)} below" if ratio >= 1.15 else " (within 15%)")
+    text += f": {ratio_text(ratio)} below" if ratio >= 1.15 else " (within 15%)"
+    ceiling = phase.cpu_bound_rps
+    if ceiling is not None and x >= _CPU_BOUND_SHARE * ceiling:
+        cpu = fmt(phase.app_cpu_ms_per_request or 0.0)
+        text += (
+            f"; the app's CPU allows {fmt(ceiling)} ({cpu} ms per request on one core), so it bounds it too"
+        )
+    return text
 
 
 def describe_frame(frame: Frame) -> str:

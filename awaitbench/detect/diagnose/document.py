@@ -15,6 +15,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from awaitbench.detect.diagnose.evidence import RouteEvidence
 from awaitbench.detect.diagnose.findings import Finding
+from awaitbench.detect.diagnose.outbound import OutboundHost
 
 __all__ = ["SCHEMA_VERSION", "Diagnosis", "DocumentError", "RouteDiagnosis", "validate_document"]
 
@@ -36,6 +37,8 @@ class RouteDiagnosis:
         findings: most severe first; empty for a clean route.
         figures: every measurement the findings rest on (None when not exercised).
         notes: observations that are not findings (e.g. the deadline a hung call would meet).
+        outbound: the hosts the route's requests called or resolved (warm-up and phases), and what
+            happened: sent to the fake LLM, or not (with the error).
     """
 
     method: str
@@ -46,6 +49,7 @@ class RouteDiagnosis:
     findings: tuple[Finding, ...] = ()
     figures: RouteEvidence | None = None
     notes: tuple[str, ...] = ()
+    outbound: tuple[OutboundHost, ...] = ()
 
     @property
     def label(self) -> str:
@@ -64,6 +68,9 @@ class Diagnosis:
         settings: the settings that shape the figures (users, latency, phase lengths).
         machine: cores, load average, Python, awaitbench version.
         routes: in the order they were exercised; not-exercised operations included.
+        upstream: the fake LLM's address (`127.0.0.1:PORT`): a host of `outbound` that is this address
+            is the fake LLM reached through the environment (`OPENAI_BASE_URL`, ...).
+        outbound: every host the app called or resolved during the whole diagnosis, startup included.
     """
 
     schema_version: SchemaVersion = SCHEMA_VERSION
@@ -75,6 +82,8 @@ class Diagnosis:
     machine: Mapping[str, object]
     routes: tuple[RouteDiagnosis, ...]
     tool: Literal["awaitbench diagnose"] = "awaitbench diagnose"
+    upstream: str = ""
+    outbound: tuple[OutboundHost, ...] = ()
 
     @property
     def findings(self) -> tuple[Finding, ...]:

@@ -1,12 +1,4 @@
-"""The evidence a diagnosis collects for one route, as plain frozen data.
-
-The bench fills these from three witnesses — the fake LLM's `/stats` (what reached the upstream), the agent
-inside the app (loop blocks, threadpool, never-awaited coroutines, unclosed clients, armed deadlines) and
-the load driver (answers and latencies) — plus the app's CPU time read with psutil. The classifiers in
-`awaitbench.detect.diagnose.classify` judge nothing else: every finding can be traced to a number here.
-
-Units are in the names: `_ms`, `_s`, `_rps`; counts are per phase unless the name says per request or call.
-"""
+"""The evidence a diagnosis collects for one route, as plain frozen data."""
 
 from __future__ import annotations
 
@@ -14,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from awaitbench.detect.diagnose.outbound import OutboundHost
 from awaitbench.detect.watchdog.report import BlockState, Frame
 
 __all__ = [
@@ -111,6 +104,8 @@ class LoopFigures:
         threadpool_peak / threadpool_total: anyio's default limiter (None: the app has no anyio loop).
         threadpool_waiting_peak: most tasks queued for a token at once.
         threadpool_saturated_ms: time every token was borrowed.
+        threadpool_borrowed_ms: borrowed tokens integrated over the phase (token-ms).
+        threadpool_waiting_ms: tasks waiting for a token integrated over the phase (task-ms).
         never_awaited: dropped coroutines by origin.
         unclosed: ResourceWarnings (unclosed clients, sockets, transports).
         unclosed_example: the first one's message.
@@ -124,6 +119,8 @@ class LoopFigures:
     threadpool_total: int | None = None
     threadpool_waiting_peak: int = 0
     threadpool_saturated_ms: float = 0.0
+    threadpool_borrowed_ms: float = 0.0
+    threadpool_waiting_ms: float = 0.0
     never_awaited: tuple[NeverAwaitedSite, ...] = ()
     unclosed: int = 0
     unclosed_example: str = ""
@@ -147,6 +144,9 @@ class PhaseFigures:
         app_cpu_ms_per_request: the app process's CPU (all threads, children included) per answer.
         loop_cpu_ms_per_request: the event loop thread's CPU per answer.
         driver_cpu_share: the load driver's CPU as a share of a core (near 1: the phase is not trustworthy).
+        upstream_latency_ms: the fake LLM's latency in this phase when it was not the route's L (the
+            threadpool phase lengthens it so that threads, not the CPU, would bound the route).
+        outbound: the hosts the app called or resolved during the phase, and what happened.
     """
 
     name: PhaseName
@@ -165,6 +165,8 @@ class PhaseFigures:
     app_cpu_ms_per_request: float | None = None
     loop_cpu_ms_per_request: float | None = None
     driver_cpu_share: float = 0.0
+    upstream_latency_ms: float | None = None
+    outbound: tuple[OutboundHost, ...] = ()
 
     @property
     def calls_per_request(self) -> float:
@@ -179,6 +181,13 @@ class PhaseFigures:
     def blocked_share(self) -> float:
         """Share of the phase the loop spent in blocks (over the threshold)."""
         return self.loop.blocked_ms / (self.wall_s * 1000.0) if self.wall_s > 0 else 0.0
+
+    @property
+    def cpu_bound_rps(self) -> float | None:
+        """What one core serves at this phase's app CPU per request: Python runs one thread at a time,
+        so a route at (or near) this throughput is bound by the CPU, whatever else it waits for."""
+        cpu = self.app_cpu_ms_per_request
+        return 1000.0 / cpu if cpu else None
 
     @property
     def ok_share(self) -> float:

@@ -9,13 +9,20 @@ from __future__ import annotations
 from awaitbench.detect.diagnose.classify import CLASSIFIERS
 from awaitbench.detect.diagnose.evidence import RouteEvidence
 from awaitbench.detect.diagnose.findings import SEVERITIES, Finding
+from awaitbench.detect.diagnose.outbound import merge_hosts
 
 __all__ = ["judge", "notes"]
 
 # (kept, dropped): when `kept` is found, `dropped` restates part of it.
 # A client built per request costs the loop its construction (SSL context, CA bundle): that CPU is the
-# per-request client's cost, quoted in its evidence, not a second pitfall.
-_SUBSUMED: tuple[tuple[str, str], ...] = (("per_request_client", "cpu_work"),)
+# per-request client's cost, quoted in its evidence, not a second pitfall. A blocked loop also starves
+# the thread pool (tasks waiting for a token cannot run): the blocking is the finding, not the pool.
+_SUBSUMED: tuple[tuple[str, str], ...] = (
+    ("per_request_client", "cpu_work"),
+    ("sync_client", "threadpool"),
+    ("blocking_work", "threadpool"),
+    ("cpu_work", "threadpool"),
+)
 
 
 def judge(evidence: RouteEvidence) -> tuple[Finding, ...]:
@@ -39,6 +46,7 @@ def notes(evidence: RouteEvidence) -> tuple[str, ...]:
     note = timeouts.deadline_note(evidence)
     if note is not None and timeouts.classify(evidence) is None:
         found.append(note)
+    found += _outbound_notes(evidence)
     for phase in (evidence.one_user, evidence.load, evidence.threadpool):
         if phase is not None and phase.driver_cpu_share >= 0.9:
             found.append(
@@ -47,9 +55,25 @@ def notes(evidence: RouteEvidence) -> tuple[str, ...]:
             )
         if phase is not None and phase.errors:
             found.append(f"{phase.errors} request(s) of the {phase.name} phase got no answer")
-    if evidence.threadpool is not None:
+    pool = evidence.threadpool
+    if pool is not None:
+        lengthened = (
+            f" with {pool.upstream_latency_ms:g} ms upstream calls" if pool.upstream_latency_ms else ""
+        )
         found.append(
             f"the route held one threadpool token per user at {evidence.users} users: a phase at "
-            f"{evidence.threadpool.users} users checked the limiter"
+            f"{pool.users} users{lengthened} checked the limiter"
         )
     return tuple(found)
+
+
+def _outbound_notes(evidence: RouteEvidence) -> list[str]:
+    """Hosts the route called that diagnose does not capture, with their errors."""
+    phases = [p for p in (evidence.one_user, evidence.load, evidence.threadpool) if p is not None]
+    hosts = merge_hosts(*(p.outbound for p in phases))
+    return [
+        f"it also called {h.label} (not captured): {h.errors} of {h.calls} call(s) failed, "
+        f"e.g. {h.last_error}"
+        for h in hosts
+        if not h.captured and h.errors
+    ]

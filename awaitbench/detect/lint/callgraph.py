@@ -510,9 +510,23 @@ def _awaited_call(node: ast.AST) -> ast.Call | None:
     return None
 
 
+def _cached_globals(function: FunctionInfo) -> set[str]:
+    """Globals the function tests before filling them (`if _client is None:`, `if c: return c`,
+    `c = c or OpenAI()`): a process-wide cache. A global filled without a test is rebuilt on every call."""
+    names = function.scope.global_names
+    tested: set[str] = set()
+    for node in body_nodes(function):
+        if isinstance(node, ast.If | ast.IfExp | ast.While):
+            node = node.test
+        elif not isinstance(node, ast.BoolOp):
+            continue
+        tested.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in names)
+    return tested
+
+
 def _globals_kept(function: FunctionInfo) -> set[int]:
     """Calls whose result a constructor stores in a global (a process-wide cache, not the instance's)."""
-    globals_ = function.scope.global_names
+    globals_ = _cached_globals(function)
     kept: set[int] = set()
     for node in body_nodes(function):
         if isinstance(node, ast.Assign) and all(
@@ -524,9 +538,10 @@ def _globals_kept(function: FunctionInfo) -> set[int]:
 
 def kept_values(function: FunctionInfo) -> set[int]:
     """Calls whose result is stored somewhere that outlives the call: an attribute, a subscript, or a
-    global. A client built there is a cache (`self.client = AsyncOpenAI()`), not a client per call."""
+    global the function tests first. A client built there is a cache (`self.client = AsyncOpenAI()`),
+    not a client per call."""
     kept: set[int] = set()
-    globals_ = function.scope.global_names
+    globals_ = _cached_globals(function) if function.scope.global_names else set()
     for node in body_nodes(function):
         if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]

@@ -547,7 +547,13 @@ _CLIENT_LIST: tuple[ClientSpec, ...] = (
         timeout=FOREVER,
         keywords=("timeout", "request_timeout"),
         retries=2,
-        aliases=("langchain.llms.OpenAI", "langchain_community.llms.OpenAI"),
+        aliases=(
+            "langchain.llms.OpenAI",
+            "langchain_community.llms.OpenAI",
+            "langchain_openai.AzureOpenAI",
+            "langchain.llms.AzureOpenAI",
+            "langchain_community.llms.AzureOpenAI",
+        ),
     ),
     _langchain(
         "langchain_openai.OpenAIEmbeddings",
@@ -557,6 +563,7 @@ _CLIENT_LIST: tuple[ClientSpec, ...] = (
         retries=2,
         aliases=(
             "langchain.embeddings.OpenAIEmbeddings",
+            "langchain.embeddings.openai.OpenAIEmbeddings",
             "langchain_community.embeddings.OpenAIEmbeddings",
             "langchain_openai.AzureOpenAIEmbeddings",
         ),
@@ -1829,6 +1836,7 @@ ALIASES: dict[str, str] = {
 # Vector stores and retrievers of LangChain's integration packages, by module prefix.
 _PREFIXES: tuple[tuple[str, str], ...] = (
     ("langchain_community.vectorstores.", "langchain.runnable"),
+    ("langchain.vectorstores.", "langchain.runnable"),
     ("langchain_chroma.", "langchain.runnable"),
     ("langchain_pinecone.", "langchain.runnable"),
     ("langchain_postgres.", "langchain.runnable"),

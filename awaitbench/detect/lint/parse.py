@@ -152,9 +152,12 @@ class _Rewriter:
         raise ValueError("unbalanced brackets")
 
     def _blank(self, start: int, end: int) -> None:
+        """Spaces over `start:end`; a line break inside it keeps the statement going (`\\` before it)."""
         for k in range(start, end):
             if self.out[k] != "\n":
                 self.out[k] = " "
+            elif k > start and self.out[k - 1] == " ":
+                self.out[k - 1] = "\\"
 
     # ------------------------------------------------------------------------------------ strings
 

@@ -138,6 +138,11 @@ class Monitor:
                 self._settle_unanswered(target, now)
             target.restore_origin_tracking()
 
+    @property
+    def alive(self) -> bool:
+        """The monitor thread is running (False before `start`, after `stop`, or if it died)."""
+        return self._thread.is_alive()
+
     def current_stall_s(self) -> float:
         """The longest wait of a canary still in flight (0 when every loop answered)."""
         now = time.perf_counter()
@@ -230,8 +235,9 @@ class Monitor:
 
     def _read_threadpool(self, target: WatchedLoop, now: float) -> None:
         reading = target.threadpool.read()
-        # Listeners hear of changes, and of every reading while the pool is full (time at saturation).
-        if reading is not None and (reading != target.last_reading or reading.borrowed >= reading.total):
+        # Listeners hear of changes, and of every reading while a token is borrowed (time at saturation,
+        # borrowed and waiting counts integrated over time); an idle pool costs them nothing.
+        if reading is not None and (reading != target.last_reading or reading.borrowed > 0):
             self._notify("on_threadpool", reading, now - target.last_threadpool_read)
             target.last_reading = reading
         target.last_threadpool_read = now

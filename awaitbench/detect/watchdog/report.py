@@ -123,12 +123,16 @@ class ThreadpoolUsage:
         total_tokens: the limiter's size (40 unless the app changed it); None when no loop had anyio.
         peak_waiting: most tasks queued for a token at once (only > 0 when the pool was full).
         saturated_ms: time during which every token was borrowed.
+        borrowed_ms: borrowed tokens integrated over time (token-ms: 40 tokens held for 1 s = 40,000).
+        waiting_ms: tasks waiting for a token integrated over time (task-ms).
     """
 
     peak_borrowed: int = 0
     total_tokens: int | None = None
     peak_waiting: int = 0
     saturated_ms: float = 0.0
+    borrowed_ms: float = 0.0
+    waiting_ms: float = 0.0
 
     @property
     def saturated(self) -> bool:

@@ -71,7 +71,8 @@ class ThreadpoolReader:
 
 
 class ThreadpoolTracker:
-    """Peaks and time-at-saturation over a watch; fed one reading per check."""
+    """Peaks, time at saturation, and borrowed and waiting counts integrated over a watch (each reading
+    stands for the time since the previous one); fed one reading per check."""
 
     def __init__(self) -> None:
         self.reset()
@@ -81,12 +82,16 @@ class ThreadpoolTracker:
         self.total: int | None = None
         self.peak_waiting = 0
         self.saturated_s = 0.0
+        self.borrowed_s = 0.0
+        self.waiting_s = 0.0
 
     def observe(self, reading: ThreadpoolReading, elapsed_s: float) -> None:
         """`elapsed_s`: time since the previous reading of the same loop (counted if saturated)."""
         self.peak_borrowed = max(self.peak_borrowed, reading.borrowed)
         self.peak_waiting = max(self.peak_waiting, reading.waiting)
         self.total = reading.total
+        self.borrowed_s += reading.borrowed * elapsed_s
+        self.waiting_s += reading.waiting * elapsed_s
         if reading.borrowed >= reading.total:
             self.saturated_s += elapsed_s
 
@@ -96,4 +101,6 @@ class ThreadpoolTracker:
             total_tokens=self.total,
             peak_waiting=self.peak_waiting,
             saturated_ms=round(self.saturated_s * 1000.0, 3),
+            borrowed_ms=round(self.borrowed_s * 1000.0, 3),
+            waiting_ms=round(self.waiting_s * 1000.0, 3),
         )

@@ -157,6 +157,10 @@ class LoopWatch(WatchListener):
         self.stop()
 
     # -- what it saw -----------------------------------------------------------------------------------
+    def monitoring(self) -> bool:
+        """The watch's monitor thread is running: its figures are live."""
+        return self._monitor is not None and self._monitor.alive
+
     def current_stall_ms(self) -> float:
         """How long a watched loop has been unresponsive right now (0 when every loop answered)."""
         return self._monitor.current_stall_s() * 1000.0 if self._monitor is not None else 0.0

@@ -1,5 +1,6 @@
-"""Requests from a FastAPI app's real OpenAPI schema: every operation, examples preferred, and the ones
-that cannot be exercised listed with their reason."""
+"""Requests from a FastAPI app's real OpenAPI schema: every operation, examples preferred, the other
+candidate bodies kept for the warm-up, forms urlencoded, and the ones that cannot be exercised listed with
+their reason."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 from fastapi import FastAPI, Header
 from pydantic import BaseModel, Field
 
-from bench.diagnose.openapi import discover, example_value
+from bench.diagnose.openapi import discover
+from bench.diagnose.targets import FORM
 
 
 class Item(BaseModel):
@@ -65,29 +67,27 @@ def test_every_operation_becomes_a_target_or_a_reason() -> None:
         ("POST", "/orders"),
     ]
     assert [(s.method, s.path) for s in skipped] == [("POST", "/upload"), ("DELETE", "/admin")]
-    assert "multipart/form-data, not JSON" in skipped[0].reason
-    assert "needs the header 'x-token'" in skipped[1].reason
+    assert "multipart/form-data, not JSON or a form" in skipped[0].reason
+    assert "needs the header 'x-token': give it with --header" in skipped[1].reason
 
 
-def test_bodies_prefer_the_schemas_examples_and_defaults() -> None:
+def test_bodies_fill_defaults_first_and_keep_the_other_candidates() -> None:
     targets, _ = discover(_schema())
     order = targets[2]
     assert order.has_body
-    # Required properties only (the app fills its own defaults); an example wins over a synthesised value.
-    assert order.json_body == {"item": {"name": "widget", "tags": ["string"]}, "quantity": 3}
+    # Defaults filled in, an example over a synthesised value, a None default left out.
+    assert order.json_body == {"item": {"name": "widget", "tags": ["example"], "price": 9.5}, "quantity": 3}
+    # Then every optional field filled, then the required fields alone.
+    assert order.alternatives == (
+        {"item": {"name": "widget", "tags": ["example"], "price": 9.5, "note": "example"}, "quantity": 3},
+        {"item": {"name": "widget", "tags": ["example"]}, "quantity": 3},
+    )
+    assert [v.json_body for v in order.variants()] == [order.json_body, *order.alternatives]
 
 
-def test_example_value_handles_refs_unions_and_enums() -> None:
-    schema = {"components": {"schemas": {"Mode": {"enum": ["fast", "slow"]}}}}
-    assert example_value(schema, {"$ref": "#/components/schemas/Mode"}) == "fast"
-    assert example_value(schema, {"anyOf": [{"type": "null"}, {"type": "integer", "minimum": 5}]}) == 5
-    assert example_value(schema, {"type": "array", "items": {"type": "boolean"}, "minItems": 2}) == [
-        True,
-        True,
-    ]
-    assert example_value(
-        schema, {"allOf": [{"properties": {"a": {"type": "number"}}}, {"properties": {"b": {}}}]}
-    ) == {
-        "a": 1.0,
-        "b": "string",
-    }
+def test_a_form_body_is_built_and_urlencoded() -> None:
+    form = {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]}
+    operation = {"requestBody": {"required": True, "content": {FORM: {"schema": form}}}}
+    (target,), _ = discover({"paths": {"/chat/complete": {"post": operation}}})
+    assert target.request_headers()["content-type"] == FORM
+    assert target.body_text == "text=What+is+the+capital+of+France%3F+Answer+in+one+sentence."

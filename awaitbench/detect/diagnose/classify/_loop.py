@@ -12,8 +12,10 @@ from awaitbench.detect.watchdog.render import render_stack
 from awaitbench.detect.watchdog.report import BlockState
 
 __all__ = [
+    "CLIENT_PACKAGES",
     "MIN_BLOCKED_SHARE",
     "busiest_phase",
+    "in_client",
     "loop_waits_for_upstream",
     "sites",
     "stack_lines",
@@ -22,6 +24,23 @@ __all__ = [
 
 MIN_BLOCKED_SHARE = 0.10
 """A loop blocked for less than a tenth of a phase is not a finding (GC pauses, a busy machine)."""
+
+
+CLIENT_PACKAGES = (
+    "openai", "anthropic", "groq", "google/genai", "botocore", "httpx", "httpx2", "httpcore", "httpcore2",
+    "h11", "h2", "aiohttp", "yarl", "anyio", "urllib3", "requests",
+)  # fmt: skip
+"""Where an upstream call computes: a loop running in them runs the client's own per-call work."""
+
+
+def in_client(site: BlockSite) -> bool:
+    """The loop ran inside a call the app made to an HTTP or LLM client: below the app's innermost frame
+    (`location`) the stack passes through a client package (whatever it called in turn: pydantic,
+    `typing`, an import)."""
+    stack = list(site.stack)
+    below = stack[stack.index(site.location) + 1 :] if site.location in stack else stack[-1:]
+    paths = [f.file.replace("\\", "/") for f in below]
+    return any(f"/{name}/" in path for path in paths for name in CLIENT_PACKAGES)
 
 
 def busiest_phase(evidence: RouteEvidence) -> PhaseFigures:

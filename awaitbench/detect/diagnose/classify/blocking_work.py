@@ -1,19 +1,5 @@
 """blocking_work: the loop is parked in blocking work that is not the upstream call (sleep, file, a sync
-driver or parser).
-
-Bad (found): `text = parse_pdf(upload)` (a sync library that waits 50 ms) inside `async def`: the loop is
-parked 50 ms per request while the upstream calls still overlap.
-
-Good (not found): `text = await asyncio.to_thread(parse_pdf, upload)`: the loop is never parked.
-
-Evidence (numbers only): with one user, where nothing queues, the loop was parked for at least a tenth
-of the phase in at least two blocks, and for longer per request than its thread computed (psutil); at N
-users it was parked at least a tenth of the phase too; and it was not waiting for the upstream one call at
-a time (that is `sync_client`). The two phases and the CPU clock must agree because a computing loop
-thread that waits for the GIL (another thread of the process sampling or computing) reads as parked in
-single blocks on a busy machine. Ambiguous when no line of the app's code holds most of it: said so,
-graded low. Severity from the N-user phase's parked share.
-"""
+driver or parser)."""
 
 from __future__ import annotations
 

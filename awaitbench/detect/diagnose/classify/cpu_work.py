@@ -1,21 +1,14 @@
-"""cpu_work: the loop is running CPU-bound Python, so one process serves at most 1 / c requests a second.
-
-Bad (found): `prompt = render_template(doc)` taking 20 ms of pure-Python CPU inside `async def`: the loop
-thread burns ~20 ms per request and the watchdog sees it running at that line.
-
-Good (not found): `prompt = await loop.run_in_executor(process_pool, render_template, doc)`: the loop
-thread spends a few ms per request; the work runs in other processes.
-
-Evidence (numbers only): the loop thread's own CPU time (psutil) in the busiest phase is at least 10 ms
-per upstream call (per request for a route without calls) — an SDK call itself costs the loop a few ms,
-measured 2.5–4 ms on the development box, so a route of ten calls is not CPU-bound Python — and the
-watchdog saw the loop running (not parked) at a line of the app's own code for at least a tenth of that
-phase. The location is where it ran longest.
-"""
+"""cpu_work: the loop is running CPU-bound Python, so one process serves at most 1 / c requests a second."""
 
 from __future__ import annotations
 
-from awaitbench.detect.diagnose.classify._loop import MIN_BLOCKED_SHARE, busiest_phase, sites, stack_lines
+from awaitbench.detect.diagnose.classify._loop import (
+    MIN_BLOCKED_SHARE,
+    busiest_phase,
+    in_client,
+    sites,
+    stack_lines,
+)
 from awaitbench.detect.diagnose.cost import describe_frame, fmt, throughput_cost
 from awaitbench.detect.diagnose.evidence import RouteEvidence
 from awaitbench.detect.diagnose.findings import Finding
@@ -34,7 +27,7 @@ def classify(evidence: RouteEvidence) -> Finding | None:
     phase = busiest_phase(evidence)
     cpu = phase.loop_cpu_ms_per_request
     calls = max(phase.calls_per_request, 1.0)
-    running = [s for s in sites(phase, "running") if s.location.user_code]
+    running = [s for s in sites(phase, "running") if s.location.user_code and not in_client(s)]
     running_ms = sum(s.total_ms for s in running)
     share = running_ms / (phase.wall_s * 1000.0) if phase.wall_s > 0 else 0.0
     if cpu is None or cpu / calls < MIN_LOOP_CPU_MS or not running or share < MIN_BLOCKED_SHARE:

@@ -1,15 +1,4 @@
-"""fan_out: each request starts many upstream calls at once, and nothing bounds the process's total.
-
-Bad (found): `await asyncio.gather(*(llm(chunk) for chunk in chunks))` with 10 chunks: one user puts 10
-calls in flight, 20 users put 200 — far past what an LLM provider accepts at once (429s, pool waits).
-
-Good (not found): the same gather with every call inside one process-wide `asyncio.Semaphore(10)`:
-20 users still put at most 10 calls in flight.
-
-Evidence (numbers only): with one user, at least 5 upstream calls in flight at once (a few concurrent
-calls per request, like a gather of 3, are the fix for serial awaits, not a fan-out); at N users the
-upstream saw at least twice that many: the total grows with the users instead of being bounded.
-"""
+"""fan_out: each request starts many upstream calls at once, and nothing bounds the process's total."""
 
 from __future__ import annotations
 

@@ -1,13 +1,4 @@
-"""forgotten_await: a coroutine created and dropped without `await`: its work never runs.
-
-Bad (found): `record_answer(db, answer)` (an `async def`) called without `await`: Python creates the
-coroutine, drops it, and warns "coroutine 'record_answer' was never awaited" — the write never happens.
-
-Good (not found): `await record_answer(db, answer)`.
-
-Evidence (numbers only): never-awaited coroutines counted by the agent during the route's phases (at
-least one), with where each was created (origin tracking is on in the diagnosed app).
-"""
+"""forgotten_await: a coroutine created and dropped without `await`: its work never runs."""
 
 from __future__ import annotations
 

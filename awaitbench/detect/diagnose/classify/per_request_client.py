@@ -1,16 +1,4 @@
-"""per_request_client: a new client (and connection) per upstream call, often never closed.
-
-Bad (found): `client = AsyncOpenAI()` inside the route, then `await client.chat.completions.create(...)`:
-every call opens a new connection (about one per call at the upstream) and builds an SSL context.
-
-Good (not found): one `AsyncOpenAI()` built in the lifespan and shared: after the first requests its
-keep-alive pool reuses connections (about zero new ones per call).
-
-Evidence (numbers only): in the one-user phase, after a warm-up request, the upstream saw at least half a
-new connection per call (with at least two calls); unclosed-client ResourceWarnings and the loop thread's
-CPU per request are quoted when present; the location is where the watchdog saw the loop blocked at the
-app's code (building the client), when it did.
-"""
+"""per_request_client: a new client (and connection) per upstream call, often never closed."""
 
 from __future__ import annotations
 

@@ -1,17 +1,4 @@
-"""retries: retries that ignore the upstream's Retry-After, or that stack on the SDK's own.
-
-Bad (found): a loop retrying every error at once around a client with `max_retries=0`: when the upstream
-answers 429 with `Retry-After: 0.5`, the next attempt comes back within milliseconds. Or an app loop of
-3 attempts around the SDK's own 3: 9 attempts per call.
-
-Good (not found): the SDK's defaults (3 attempts, waiting what Retry-After asks), or an app loop that
-waits Retry-After with the SDK's retries turned off.
-
-Evidence (numbers only), from the retry probe (every upstream call answered 429 with Retry-After R): the
-attempts per upstream call (attempts over the calls the route starts at once) and the mean wait between
-two attempts. Found when attempts come back sooner than half of R, or when a call makes at least twice
-the SDK's own attempts.
-"""
+"""retries: retries that ignore the upstream's Retry-After, or that stack on the SDK's own."""
 
 from __future__ import annotations
 

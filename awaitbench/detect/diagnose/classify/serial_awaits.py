@@ -1,15 +1,4 @@
-"""serial_awaits: k > 1 upstream calls per request, awaited one after another (R₁ ≈ k·L).
-
-Bad (found): `summary = await llm(a); keywords = await llm(b); sentiment = await llm(c)` — three calls,
-never two in flight at once, and the request takes about three upstream latencies.
-
-Good (not found): `await asyncio.gather(llm(a), llm(b), llm(c))` — three calls in flight together, the
-request takes about one latency.
-
-Evidence (numbers only): with one user, at least 1.5 upstream calls per request, never two in flight at
-once, and a latency of at least 80% of k·L. Always ambiguous: calls that depend on each other's answers
-cannot overlap, and the numbers cannot tell; the finding says so and is graded medium at most.
-"""
+"""serial_awaits: k > 1 upstream calls per request, awaited one after another (R₁ ≈ k·L)."""
 
 from __future__ import annotations
 

@@ -1,15 +1,4 @@
-"""sync_client: the loop is parked inside a blocking LLM/HTTP client, one upstream call at a time.
-
-Bad (found): `reply = OpenAI().chat.completions.create(...)` inside `async def ask()` — at 20 users the
-upstream never sees two calls at once, and the loop is parked while each one runs.
-
-Good (not found): `reply = await AsyncOpenAI().chat.completions.create(...)` — at 20 users the upstream has
-~20 calls in flight and the loop is free while they run.
-
-Evidence (numbers only): the route calls the upstream (k > 0); at N ≥ 2 users the upstream's peak in
-flight is 1; the loop was parked (not computing) for at least a tenth of the load phase. The location is
-where the watchdog saw the loop parked longest.
-"""
+"""sync_client: the loop is parked inside a blocking LLM/HTTP client, one upstream call at a time."""
 
 from __future__ import annotations
 
@@ -21,7 +10,10 @@ from awaitbench.detect.diagnose.findings import Finding
 __all__ = ["PITFALL", "classify"]
 
 PITFALL = "sync_client"
-FIX = "Use the async client (AsyncOpenAI, httpx.AsyncClient), created once at startup, and await the call."
+FIX = (
+    "Use the SDK's async client (AsyncOpenAI, AsyncAnthropic, genai.Client().aio, httpx.AsyncClient), "
+    "created once at startup, and await the call."
+)
 
 
 def classify(evidence: RouteEvidence) -> Finding | None:

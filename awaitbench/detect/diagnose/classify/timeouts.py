@@ -1,18 +1,4 @@
-"""timeouts: a hung upstream call holds the route (and its user) far longer than anyone waits.
-
-Bad (found): `await client.chat.completions.create(...)` with the SDK's default timeout (600 s): when the
-upstream hangs, the route does not answer during the hang probe, and the earliest deadline the request
-armed fires after ~600 s.
-
-Good (not found): `async with asyncio.timeout(10): await client.chat.completions.create(...)` — the
-route answers 504 after 10 s; or a client built with `timeout=60`: the probe sees a 60 s deadline armed.
-
-Evidence (numbers only): the hang probe (every upstream call hangs) got no answer within its length, and
-the request's earliest armed deadline — a timer on the loop, or a sync client's socket timeout — is
-later than `HangProbe.max_deadline_s` (`--max-deadline-s`, default 120 s), or there is none. No
-deadline visible at all is ambiguous
-(the call may wait somewhere the probe cannot see): said so, graded lower.
-"""
+"""timeouts: a hung upstream call holds the route (and its user) far longer than anyone waits."""
 
 from __future__ import annotations
 
@@ -64,8 +50,7 @@ def classify(evidence: RouteEvidence) -> Finding | None:
         pitfall=PITFALL,
         severity="high",
         evidence=(
-            f"{held}; {cut} (the OpenAI SDK's default is 600 s; more than --max-deadline-s "
-            f"{fmt(hang.max_deadline_s)} s)"
+            f"{held}; {cut} ({_sdk_default(deadline)}more than --max-deadline-s {fmt(hang.max_deadline_s)} s)"
         ),
         numbers={"waited_s": hang.waited_s, "deadline_s": -1.0 if never else round(deadline, 1)},
         location=describe_frame(hang.awaiting_at) if hang.awaiting_at else None,
@@ -92,3 +77,8 @@ def deadline_note(evidence: RouteEvidence) -> str | None:
     if deadline is not None and not math.isinf(deadline):
         return f"when the upstream hangs, the route's deadline cuts the hung call after {fmt(deadline)} s"
     return None
+
+
+def _sdk_default(deadline_s: float) -> str:
+    """Name the OpenAI and Anthropic SDKs' 600 s default when that is the deadline found."""
+    return "the OpenAI SDK's default is 600 s; " if abs(deadline_s - 600.0) < 1.0 else ""

@@ -1,4 +1,4 @@
-"""The judgement over all classifiers: order, the one subsumption, and the notes."""
+"""The judgement over all classifiers: order, the subsumptions, and the notes."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from awaitbench.detect.diagnose.evidence import HangProbe
 from awaitbench.detect.diagnose.judge import judge, notes
+from awaitbench.detect.diagnose.outbound import OutboundHost
 from tests.awaitbench.detect.diagnose.catalogue_fixtures import recorded
 from tests.awaitbench.detect.diagnose.evidence_builders import evidence, phase, upstream
 
@@ -27,6 +28,30 @@ def test_findings_come_most_severe_first() -> None:
 def test_a_client_built_per_request_is_not_also_cpu_work() -> None:
     built = recorded("per_request_client__client_per_request")
     assert [f.pitfall for f in judge(built)] == ["per_request_client"]
+
+
+def test_a_blocked_loop_starving_the_pool_is_the_blocking_finding_only() -> None:
+    # A stream route reading a sync client on the loop: the pool starves too (its tasks cannot run),
+    # a side effect of the loop being blocked, not a second pitfall.
+    sync_in_async = recorded("sync_client__sync_in_async")
+    starved = recorded("threadpool__default_limiter").threadpool
+    assert starved is not None
+    both = replace(sync_in_async, threadpool=starved)
+    assert [f.pitfall for f in judge(both)] == ["sync_client"]
+
+
+def test_a_host_not_captured_that_failed_is_noted() -> None:
+    failing = OutboundHost(
+        host="db.example",
+        port=5432,
+        captured=False,
+        calls=3,
+        errors=3,
+        last_error="gaierror: no",
+        via="socket",
+    )
+    noted = notes(evidence(load=phase(outbound=(failing,))))
+    assert "it also called db.example:5432 (not captured): 3 of 3 call(s) failed, e.g. gaierror: no" in noted
 
 
 def test_notes_say_what_was_not_probed_and_what_to_distrust() -> None:

@@ -132,30 +132,26 @@ def test_why_texts_cover_the_catalogue_and_quote_a_results_directory() -> None:
     assert measured["timeouts"] == theory["timeouts"]  # not in that run: the theory stays
 
 
-def _main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    code = lint_main(list(argv))
-    return code, capsys.readouterr().out
-
-
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
-def test_a_file_that_does_not_parse_fails_in_every_format(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
-) -> None:
+def test_a_file_that_does_not_parse_fails_in_every_format(tmp_path: Path, fmt: str) -> None:
     (tmp_path / "broken.py").write_text("value = 1\ndef broken(:\n")
-    code, out = _main(capsys, str(tmp_path / "broken.py"), "--format", fmt)
-    assert code == 1 and "AWB000" in out and "SyntaxError" in out and "All checks passed" not in out
+    result = call_main(lint_main, [str(tmp_path / "broken.py"), "--format", fmt])
+    assert result.returncode == 1
+    assert "AWB000" in result.stdout and "SyntaxError" in result.stdout
+    assert "All checks passed" not in result.stdout
 
 
-def test_min_severity_keeps_the_worst_findings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_min_severity_keeps_the_worst_findings(tmp_path: Path) -> None:
     (tmp_path / "mixed.py").write_text("import time\nasync def f(path):\n    open(path)\n    time.sleep(1)\n")
-    code, everything = _main(capsys, str(tmp_path))
-    assert code == 1 and everything.index(" high ") < everything.index(" low ")
-    code, worst = _main(capsys, str(tmp_path), "--min-severity", "medium")
-    assert code == 1 and " low " not in worst and worst.count("AWB102") == 2  # the line and the summary
+    everything = call_main(lint_main, [str(tmp_path)])
+    assert everything.returncode == 1 and everything.stdout.index(" high ") < everything.stdout.index(" low ")
+    worst = call_main(lint_main, [str(tmp_path), "--min-severity", "medium"])
+    assert worst.returncode == 1 and " low " not in worst.stdout
+    assert worst.stdout.count("AWB102") == 2  # the line and the summary
 
 
-def test_tests_are_linted_only_when_asked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_tests_are_linted_only_when_asked(tmp_path: Path) -> None:
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_api.py").write_text("import time\nasync def helper():\n    time.sleep(1)\n")
-    assert _main(capsys, str(tmp_path))[0] == 0
-    assert _main(capsys, str(tmp_path), "--include-tests")[0] == 1
+    assert call_main(lint_main, [str(tmp_path)]).returncode == 0
+    assert call_main(lint_main, [str(tmp_path), "--include-tests"]).returncode == 1

@@ -20,6 +20,8 @@ MODERN = [
     "def first[T](pair: tuple[T, T]) -> T: return pair[0]",
     "class Box[T: int = int]: pass",
     "type Pair[T] = tuple[T, T]",
+    "class Dao:\n    async def page[\n        T: Model,\n    ](self, out: type[T]) -> list[T]: ...",
+    "type Rows[\n    T,\n] = list[T]",
 ]
 
 

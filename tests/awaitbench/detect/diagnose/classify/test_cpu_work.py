@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from awaitbench.detect.diagnose.classify import cpu_work
 from awaitbench.detect.diagnose.evidence import RouteEvidence
 from awaitbench.detect.watchdog.report import Frame
 from tests.awaitbench.detect.diagnose.evidence_builders import (
+    APP_LINE,
     LIBRARY_LINE,
     evidence,
     loop,
     phase,
     site,
     upstream,
+)
+
+HTTPX_LINE = Frame(
+    file="/venv/site-packages/httpx/_urlparse.py", line=259, function="urlparse", user_code=False
 )
 
 
@@ -59,3 +66,18 @@ def test_blocks_in_library_code_only_are_not_the_apps_cpu_work() -> None:
 
 def test_running_under_a_tenth_of_the_phase_is_not_enough() -> None:
     assert cpu_work.classify(_computing(25.0, running_ms=399.0)) is None
+
+
+def test_a_loop_running_inside_the_sdk_at_the_routes_await_is_not_found() -> None:
+    # A loaded machine stretches the SDK's own request building (httpx parsing a URL) into long running
+    # blocks whose innermost frame of the app is the route's `await client...create(...)` line.
+    in_sdk = replace(site("running", 3000.0), stack=(APP_LINE, HTTPX_LINE))
+    route = evidence(
+        load=phase(
+            throughput_rps=40.0,
+            loop_cpu_ms_per_request=13.0,
+            upstream=upstream(calls=760, peak_in_flight=20),
+            loop=loop(blocked_ms=3000.0, sites=(in_sdk,)),
+        )
+    )
+    assert cpu_work.classify(route) is None

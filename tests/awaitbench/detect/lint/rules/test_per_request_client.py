@@ -63,6 +63,32 @@ def test_clients_outside_handlers_or_stored_are_not_per_request() -> None:
     )
 
 
+def test_a_global_refilled_on_every_call_is_per_request_and_a_lazy_one_is_not() -> None:
+    source = """
+        import httpx
+        from fastapi import FastAPI
+        app = FastAPI()
+        http = lazy = None
+
+        def connect():
+            global http
+            http = httpx.AsyncClient()
+
+        def get_lazy():
+            global lazy
+            if lazy:
+                return lazy
+            lazy = httpx.AsyncClient()
+            return lazy
+
+        @app.post("/upload")
+        async def upload():
+            connect()
+            return await get_lazy().get("u")
+        """
+    assert codes_at(source, "AWB103") == [(20, "AWB103")]
+
+
 def test_an_instance_built_per_request_builds_its_clients_per_request() -> None:
     source = """
         from fastapi import FastAPI

@@ -11,6 +11,9 @@ import redis
 from crewai import Crew
 from fastapi import Depends, FastAPI
 from google import genai
+from langchain.embeddings.openai import OpenAIEmbeddings
+from langchain.llms import AzureOpenAI
+from langchain.vectorstores import Chroma
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_openai import ChatOpenAI
 from llama_index.core import VectorStoreIndex
@@ -134,3 +137,14 @@ async def read_pdf(path: str) -> int:
 async def per_request(prompt: str) -> object:
     client = AsyncClient()  # expect: AWB103, AWB106
     return await client.chat.completions.create(model="m", messages=[])
+
+
+@app.post("/legacy-langchain")
+async def legacy_langchain(q: str) -> object:
+    store = Chroma(embedding_function=OpenAIEmbeddings(request_timeout=20))
+    return store.similarity_search(q, k=3)  # expect: AWB101
+
+
+def legacy_models() -> tuple[object, object]:
+    llm = AzureOpenAI(deployment_name="d")  # expect: AWB106
+    return llm, OpenAIEmbeddings()  # expect: AWB106
