@@ -29,7 +29,9 @@ closes; a connection (`engine.connect()`/`begin()`, asyncpg's `pool.acquire()`, 
 `pool.connection()`) for its whole block. It is held across an upstream await when it was checked out
 before the await and is used after it, or its block or dependency ends after it (the dependency's commit
 runs when the route returns). Upstream awaits are those AWB104 counts (LLM and HTTP clients, project
-coroutines that await them). Not caught: a session handed to a helper that makes the upstream call.
+coroutines that await them). A session stored on the object (`self.db`, a service built per request) is
+held from its first query to its next use. Not caught: a session handed to a helper that makes the
+upstream call.
 """
 
 from __future__ import annotations
@@ -116,27 +118,55 @@ def _blocks(info: FunctionInfo, ctx: Context) -> Iterator[_Held]:
                 yield _Held(name, kind, origin, sub.body, scoped=True, entered=True, until="the block ends")
 
 
+def _attributes(info: FunctionInfo, ctx: Context) -> Iterator[_Held]:
+    """`self.db` in a method: a session the object was built with, held from its first query to its next
+    use (the object's lifetime is not known here)."""
+    node = info.node
+    if isinstance(node, ast.Lambda) or info.klass is None or not node.args.args:
+        return
+    me, seen = node.args.args[0].arg, set()
+    for sub in _walk(node.body):
+        if not (isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id == me):
+            continue
+        text = f"{me}.{sub.attr}"
+        if text in seen:
+            continue
+        seen.add(text)
+        kind = _pooled(ctx.resolver.expr(sub, info.scope))
+        if kind:
+            origin = f"the `{info.klass.name}` it was built with"
+            yield _Held(text, kind, origin, node.body, scoped=False, entered=False, until="its next use")
+
+
+def _is(node: ast.AST, name: str) -> bool:
+    """`node` is the held name (`db`) or attribute (`self.db`)."""
+    if isinstance(node, ast.Name):
+        return node.id == name
+    return (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and f"{node.value.id}.{node.attr}" == name
+    )
+
+
 def _uses(held: _Held) -> tuple[list[ast.AST], list[ast.AST], list[ast.AST]]:
     """The loads of the name, its queries (a method call on it, or it handed to a call) and its releases."""
     loads: list[ast.AST] = []
     queries: list[ast.AST] = []
     releases: list[ast.AST] = []
     for node in _walk(held.body):
-        if isinstance(node, ast.Name) and node.id == held.name and isinstance(node.ctx, ast.Load):
+        if (
+            isinstance(node, ast.Name | ast.Attribute)
+            and isinstance(node.ctx, ast.Load)
+            and _is(node, held.name)
+        ):
             loads.append(node)
         if not isinstance(node, ast.Call):
             continue
         func = node.func
-        if (
-            isinstance(func, ast.Attribute)
-            and isinstance(func.value, ast.Name)
-            and func.value.id == held.name
-        ):
+        if isinstance(func, ast.Attribute) and _is(func.value, held.name):
             (releases if func.attr in _RELEASES else queries).append(node)
-        elif any(
-            isinstance(a, ast.Name) and a.id == held.name
-            for a in [*node.args, *(k.value for k in node.keywords)]
-        ):
+        elif any(_is(a, held.name) for a in [*node.args, *(k.value for k in node.keywords)]):
             queries.append(node)
     return loads, queries, releases
 
@@ -194,7 +224,7 @@ def check(node: ast.AST, ctx: Context) -> Iterator[Report]:
     saved = ctx.scope
     ctx.scope = info.scope
     try:
-        for held in [*_parameters(info, ctx), *_blocks(info, ctx)]:
+        for held in [*_parameters(info, ctx), *_attributes(info, ctx), *_blocks(info, ctx)]:
             report = _report(held, ctx)
             if report is not None:
                 yield report

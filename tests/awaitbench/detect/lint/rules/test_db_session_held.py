@@ -124,3 +124,35 @@ def test_read_release_call_write_in_a_new_session_is_clean() -> None:
     """,
         "AWB110",
     )
+
+
+def test_a_service_built_with_the_session_holds_it_between_two_uses_of_self_db() -> None:
+    source = (
+        TUTORIAL
+        + """
+    class ChatService:
+        def __init__(self, db: AsyncSession) -> None:
+            self.db = db
+
+        async def reply(self, chat_id: int, prompt: str):
+            rows = (await self.db.execute(text("select body from messages where chat_id = :c"), {"c": chat_id})).all()
+            reply = await llm.chat.completions.create(model="m", messages=[])
+            self.db.add(reply)
+            await self.db.commit()
+            return reply
+
+        async def reply_released(self, chat_id: int, prompt: str):
+            rows = (await self.db.execute(text("select 1"))).all()
+            await self.db.commit()
+            reply = await llm.chat.completions.create(model="m", messages=[])
+            self.db.add(reply)
+            await self.db.commit()
+            return reply
+
+    def get_service(db: DB) -> ChatService:
+        return ChatService(db)
+    """
+    )
+    [finding] = lint_text(source, "AWB110")
+    assert finding.line == 28
+    assert "database session `self.db` from the `ChatService` it was built with is held" in finding.message
