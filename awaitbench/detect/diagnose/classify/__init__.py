@@ -18,6 +18,7 @@ from awaitbench.detect.diagnose.classify import (
     retries,
     serial_awaits,
     sync_client,
+    sync_db_driver,
     threadpool,
     timeouts,
 )
@@ -39,4 +40,5 @@ CLASSIFIERS: tuple[Classifier, ...] = (
     retries.classify,
     threadpool.classify,
     forgotten_await.classify,
+    sync_db_driver.classify,
 )
