@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from awaitbench.detect.diagnose.classify import sync_db_driver
-from awaitbench.detect.diagnose.evidence import BlockSite, Frame, RouteEvidence
+from awaitbench.detect.diagnose.evidence import BlockSite, RouteEvidence
 from awaitbench.detect.diagnose.judge import judge
+from awaitbench.detect.watchdog.report import Frame
 from tests.awaitbench.detect.diagnose.catalogue_fixtures import recorded
 from tests.awaitbench.detect.diagnose.evidence_builders import APP_LINE, evidence, loop, phase, site
 
@@ -47,6 +48,6 @@ def test_a_short_park_in_the_driver_is_not_a_finding() -> None:
 
 def test_the_recorded_catalogue_variants() -> None:
     pitfall = sync_db_driver.classify(recorded("sync_db_driver__sync_driver"))
-    assert pitfall is not None and "scenarios/sync_db_driver.py" in pitfall.location
+    assert pitfall is not None and "scenarios/sync_db_driver.py" in (pitfall.location or "")
     assert [f.pitfall for f in judge(recorded("sync_db_driver__sync_driver"))] == ["sync_db_driver"]
     assert judge(recorded("sync_db_driver__async_driver")) == ()

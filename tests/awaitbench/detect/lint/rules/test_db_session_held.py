@@ -135,7 +135,7 @@ def test_a_service_built_with_the_session_holds_it_between_two_uses_of_self_db()
             self.db = db
 
         async def reply(self, chat_id: int, prompt: str):
-            rows = (await self.db.execute(text("select body from messages where chat_id = :c"), {"c": chat_id})).all()
+            rows = (await self.db.execute(text("select body from messages"), {"c": chat_id})).all()
             reply = await llm.chat.completions.create(model="m", messages=[])
             self.db.add(reply)
             await self.db.commit()
