@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import statistics
 import sys
 import threading
@@ -35,6 +36,7 @@ class AsgiOverhead:
     plain_us: tuple[float, ...]
     watched_us: tuple[float, ...]
     monitor_us: tuple[float, ...]
+    load_averages: tuple[float, ...] = ()  # the 1-minute load average at each round's start
 
     @property
     def ratios(self) -> tuple[float, ...]:
@@ -104,7 +106,9 @@ def measure_asgi_overhead(*, rounds: int = 7, requests: int = 4000, concurrency:
     plain: list[float] = []
     watched: list[float] = []
     monitor: list[float] = []
+    loads: list[float] = []
     for index in range(rounds):
+        loads.append(round(os.getloadavg()[0], 2))
         order = ("plain", "watched") if index % 2 == 0 else ("watched", "plain")
         for variant in order:
             app = plain_app() if variant == "plain" else watched_app()
@@ -114,7 +118,12 @@ def measure_asgi_overhead(*, rounds: int = 7, requests: int = 4000, concurrency:
             else:
                 watched.append(round(used, 2))
                 monitor.append(round(monitor_used, 3))
-    return AsgiOverhead(plain_us=tuple(plain), watched_us=tuple(watched), monitor_us=tuple(monitor))
+    return AsgiOverhead(
+        plain_us=tuple(plain),
+        watched_us=tuple(watched),
+        monitor_us=tuple(monitor),
+        load_averages=tuple(loads),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,11 +134,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=4000)
     args = parser.parse_args(argv)
     result = measure_asgi_overhead(rounds=args.rounds, requests=args.requests)
-    rows = zip(result.plain_us, result.watched_us, result.monitor_us, strict=True)
-    for index, (p, w, m) in enumerate(rows, 1):
+    rows = zip(result.plain_us, result.watched_us, result.monitor_us, result.load_averages, strict=True)
+    for index, (p, w, m, load) in enumerate(rows, 1):
         print(
             f"round {index}: bare {p:.1f} µs CPU/request, watched {w:.1f} µs (monitor thread {m:.2f} µs): "
-            f"ratio {w / p:.4f}"
+            f"ratio {w / p:.4f}; load average {load:.1f}"
         )
     ratios = sorted(result.ratios)
     monitor = statistics.median(result.monitor_us)

@@ -87,7 +87,14 @@ class Harness(LoopWatchMiddleware, Generic[D]):
         self.recorder = recorder
         self.document = document
 
+    def reset(self) -> None:
+        """Start the recorder afresh; what the loop queued before the reset is handed over first, so it
+        is not counted after it."""
+        self.flush()
+        self.recorder.reset()
+
     def snapshot(self) -> D:
+        self.flush()  # the lag samples and threadpool readings the loop queued since the monitor woke
         return self.recorder.snapshot(
             stall_ms=self.current_stall_ms(),
             loop_thread_id=self.loop_thread_id,

@@ -12,9 +12,9 @@ process's event loop (`awaitbench.detect.watchdog`, loops="current"), then
   when prometheus_client is installed, and any other listener given;
 - stops the watch at lifespan shutdown. `report()` returns what it saw so far.
 
-Cost while the loop is healthy: one check every 20 ms and a dictionary entry per request (docs/detect.md).
-Coroutine origin tracking is off here (a frame walk per coroutine): never-awaited coroutines are logged
-with their `async def`, not where they were created.
+Cost while the loop is healthy: a heartbeat callback every 20 ms on the loop, a monitor thread that
+sleeps, and a dictionary entry per request (docs/detect.md). Coroutine origin tracking is off (a frame
+walk per coroutine): a never-awaited coroutine is logged at the statement that dropped it.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ __all__ = ["AroundRequest", "LoopWatchMiddleware"]
 
 AroundRequest = Callable[[Scope], contextlib.AbstractContextManager[object]]
 
-# Production defaults: a check every 20 ms (not 10: half the wake-ups; a block reads at most 20 ms short)
-# and no coroutine origin tracking (a frame walk per coroutine created).
+# Production defaults: a heartbeat every 20 ms (a block reads at most 20 ms short) and no coroutine origin
+# tracking (a frame walk per coroutine created).
 _PRODUCTION_INTERVAL_MS = 20.0
 _PRODUCTION_WATCH = WatchConfig(
     loops="current", coroutine_origin_depth=0, interval_ms=_PRODUCTION_INTERVAL_MS
@@ -52,7 +52,7 @@ class LoopWatchMiddleware:
         app: the ASGI app to wrap.
         threshold_ms: a loop that does not run for this long is blocked (default 50 ms). Shorthand
             for `watch=WatchConfig(threshold_ms=..., loops="current", coroutine_origin_depth=0,
-            interval_ms=20)`: a check every 20 ms (at most the threshold).
+            interval_ms=20)`: a heartbeat every 20 ms (at most the threshold).
         watch: the full watch settings (`loops` must be "current" or "auto"); not with `threshold_ms`.
         logger: where block lines go (default `logging.getLogger("awaitbench.detect")`, WARNING);
             `log=False` turns logging off.
@@ -106,6 +106,13 @@ class LoopWatchMiddleware:
         """How long the app's loop has been unresponsive right now (0 when healthy or not watched)."""
         watch = self._watching.watch
         return watch.current_stall_ms() if watch is not None else 0.0
+
+    def flush(self) -> None:
+        """Hand what the loop queued since the monitor last woke (lag samples, threadpool readings) to
+        the listeners now: the monitor sleeps while the loop is healthy and delivers them once a second."""
+        watch = self._watching.watch
+        if watch is not None:
+            watch.flush()
 
     def watching(self) -> bool:
         """The loop is being watched right now (False before the first ASGI call, or if the monitor died)."""

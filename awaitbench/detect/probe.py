@@ -102,7 +102,7 @@ def instrument(app: ASGIApp) -> ASGIApp:
             await harness(scope, receive, send)
             return
         if path.rstrip("/").endswith("/reset") and scope.get("method") == "POST":
-            harness.recorder.reset()
+            harness.reset()
             body = b'{"reset": true}'
         else:
             body = harness.snapshot_json()

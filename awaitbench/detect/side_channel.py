@@ -51,7 +51,7 @@ def start_side_channel(harness: Harness[Any], port: int = 0) -> ThreadingHTTPSer
 
         def do_POST(self) -> None:
             if urlsplit(self.path).path == "/reset":
-                harness.recorder.reset()
+                harness.reset()
                 self._answer(b'{"reset": true}')
             else:
                 self._unknown(self.path)

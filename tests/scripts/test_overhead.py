@@ -67,3 +67,11 @@ def test_busy_loop_benchmark_measures_bare_probe_and_watch() -> None:
     cost = _script("probe_cost").measure_probe_cost(rounds=1, tasks=10, steps=400)
     assert cost.rounds == 1
     assert min(cost.without_probe_s, cost.with_probe_s, cost.with_watch_s) > 0
+
+
+def test_plugin_benchmark_runs_bare_and_the_plugin_in_pytest() -> None:
+    plugin_cost = _script("plugin_cost")
+    chosen = tuple(v for v in plugin_cost.VARIANTS if v.name in ("bare", "plugin"))
+    costs, loads = plugin_cost.measure_plugin_cost(rounds=1, awaits=200, variants=chosen)
+    assert [c.name for c in costs] == ["bare", "plugin"] and len(loads) == 1
+    assert all(min(c.first_call_s + c.steady_call_s + c.process_s) > 0 for c in costs)

@@ -1,9 +1,9 @@
 """The watchdog's settings: one frozen object, validated once, read by every part.
 
-Why the interval is separate from the threshold: the monitor asks the loop to run a tiny callback once
-per interval, and a block is measured from the moment it asked. A block therefore reads at most one
-interval short, and the threshold should be a few intervals long; the default interval is a fifth of
-the threshold, capped at 20 ms (at the default 50 ms threshold: a check every 10 ms).
+Why the interval is separate from the threshold: the loop runs a heartbeat once per interval, and a block
+is measured from the moment the beat was due. A block therefore reads at most one interval short, and
+the threshold should be a few intervals long; the default interval is a fifth of the threshold, capped
+at 20 ms (at the default 50 ms threshold: a beat every 10 ms).
 """
 
 from __future__ import annotations
@@ -14,11 +14,16 @@ from typing import Literal
 
 from awaitbench.detect.watchdog.errors import WatchConfigError
 
-__all__ = ["DEFAULT_THRESHOLD_MS", "FrameFilter", "Loops", "WatchConfig"]
+__all__ = ["DEFAULT_THRESHOLD_MS", "LEAK_KINDS", "FrameFilter", "Leak", "Loops", "WatchConfig"]
 
 DEFAULT_THRESHOLD_MS = 50.0
 _MAX_DEFAULT_INTERVAL_MS = 20.0
 _MIN_INTERVAL_MS = 1.0
+
+Leak = Literal["tasks", "threads"]
+"""What a watch checks was left running at its end: asyncio `tasks` created during it and still pending,
+`threads` (non-daemon) started during it and still alive."""
+LEAK_KINDS: tuple[Leak, ...] = ("tasks", "threads")
 
 Loops = Literal["auto", "current", "all"]
 """Which event loops to watch: `current` the loop running in the calling thread; `all` every asyncio
@@ -65,17 +70,28 @@ class WatchConfig:
     """Everything a watch needs; keyword-only, validated at construction.
 
     Args:
-        threshold_ms: a loop that does not run a posted callback for this long is blocked.
-        interval_ms: how often the monitor checks each loop (None: a fifth of the threshold, at most
+        threshold_ms: a loop whose heartbeat runs this late (or later) was blocked.
+        interval_ms: how often each loop's heartbeat runs (None: a fifth of the threshold, at most
             20 ms). A block is measured at most one interval short.
         loops: which loops to watch (see `Loops`).
         frames: which frames are the user's code (see `FrameFilter`).
         coroutine_origin_depth: frames of origin recorded for every coroutine created while watching
-            (`sys.set_coroutine_origin_tracking_depth`), so a never-awaited coroutine names where it was
-            created. It costs a few frames' walk per coroutine: 0 turns it off (the middleware's default).
+            (`sys.set_coroutine_origin_tracking_depth`). Off (0) by default: it doubles the CPU of
+            coroutine-heavy code, and a coroutine dropped by the statement that created it (the forgotten
+            `await`) is named at that line without it. Turn it on to name the creation line of a
+            coroutine kept for a while and then dropped.
         capture_warnings: record never-awaited coroutines and ResourceWarnings (unclosed clients).
         sample_blocks: sample a stalled loop's stack and report blocks; False measures only lag and
             the threadpool (the bench's probe: no stack is ever sampled).
+        monitor: run the monitor thread (blocks, lag, threadpool). False keeps only what needs no
+            thread: never-awaited coroutines, resource warnings, leaks and strict mode.
+        leaks: check at the end that nothing was left running (see `Leak`): `("tasks", "threads")`.
+        strict: record every known blocking call made on a loop thread, whatever its duration
+            (`time.sleep`, file and blocking-socket I/O, subprocesses, sync HTTP clients).
+        strict_allow: patterns of frames in which blocking is allowed (`fnmatch` on
+            `module.function`, e.g. `"myapp.cache.*"` or `"*.load_settings"`).
+        strict_scope: module prefixes a call must be reached from to count (e.g. `("myservice",)`);
+            empty: any call reached from your code (see `FrameFilter`).
         max_blocks: blocks kept in full; later ones still count in their group.
 
     Raises:
@@ -86,9 +102,14 @@ class WatchConfig:
     interval_ms: float | None = None
     loops: Loops = "auto"
     frames: FrameFilter = field(default_factory=FrameFilter)
-    coroutine_origin_depth: int = 8
+    coroutine_origin_depth: int = 0
     capture_warnings: bool = True
     sample_blocks: bool = True
+    monitor: bool = True
+    leaks: tuple[Leak, ...] = ()
+    strict: bool = False
+    strict_allow: tuple[str, ...] = ()
+    strict_scope: tuple[str, ...] = ()
     max_blocks: int = 1000
 
     def __post_init__(self) -> None:
@@ -113,6 +134,19 @@ class WatchConfig:
                 "coroutine_origin_depth must be an int from 0 (off) to 100, "
                 f"got {self.coroutine_origin_depth!r}"
             )
+        leaks: object = self.leaks  # a str would pass the loop below letter by letter
+        if isinstance(leaks, str) or not all(kind in LEAK_KINDS for kind in self.leaks):
+            raise WatchConfigError(
+                f"leaks must be a tuple of {' and '.join(map(repr, LEAK_KINDS))}, got {self.leaks!r} "
+                "(write leaks=('tasks',) for one kind)"
+            )
+        for name in ("strict_allow", "strict_scope"):
+            value = getattr(self, name)
+            if isinstance(value, str) or not all(isinstance(item, str) and item for item in value):
+                raise WatchConfigError(
+                    f"{name} must be a tuple of non-empty strings, got {value!r} "
+                    f"(write {name}=({value!r},) for a single entry)"
+                )
         if not isinstance(self.max_blocks, int) or self.max_blocks < 0:
             raise WatchConfigError(f"max_blocks must be a non-negative int, got {self.max_blocks!r}")
 
@@ -122,7 +156,7 @@ class WatchConfig:
 
     @property
     def interval_s(self) -> float:
-        """The effective check interval in seconds (the default applied)."""
+        """The effective heartbeat interval in seconds (the default applied)."""
         if self.interval_ms is not None:
             return self.interval_ms / 1000.0
         default_ms = min(self.threshold_ms / 5.0, _MAX_DEFAULT_INTERVAL_MS)

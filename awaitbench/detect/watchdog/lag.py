@@ -1,4 +1,4 @@
-"""The loop-lag histogram: one sample per check, how long the monitor's callback waited to run.
+"""The loop-lag histogram: one sample per heartbeat, how late the loop ran it.
 
 Shared by the probe the bench reads (`awaitbench.detect.probe`) and by every watch (`WatchReport.lag`): an HDR
 histogram in microseconds, thread-safe because the monitor thread records while another thread (the
@@ -28,20 +28,22 @@ class LagHistogram:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._hist = _new_histogram()
+        self._hist: Any = None  # built at the first sample: a watch that never measures lag pays nothing
 
     def record(self, lag_s: float) -> None:
         lag_us = min(max(int(lag_s * 1e6), 1), MAX_LAG_US)
         with self._lock:
+            if self._hist is None:
+                self._hist = _new_histogram()
             self._hist.record_value(lag_us)
 
     def reset(self) -> None:
         with self._lock:
-            self._hist = _new_histogram()
+            self._hist = None
 
     def summary(self) -> LagSummary:
         with self._lock:
-            count = self._hist.get_total_count()
+            count = self._hist.get_total_count() if self._hist is not None else 0
             if not count:
                 return LagSummary()
             return LagSummary(

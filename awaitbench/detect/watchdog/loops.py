@@ -1,4 +1,4 @@
-"""The loops a monitor watches: finding them in other threads, and each one's canary.
+"""Finding the asyncio loops running in the threads of this process (the monitor's `discover` mode).
 
 Finding loops patches nothing: every thread's stack is read (`sys._current_frames()`) and a thread whose
 stack holds a frame of asyncio's own loop machinery (`BaseEventLoop.run_forever`, `_run_once`,
@@ -8,10 +8,6 @@ finds the loop of pytest-asyncio and anyio's plugin (the main thread) as well as
 `asyncio.events._set_running_loop` was rejected: uvloop keeps its own reference to it from import time,
 and loops already running when the watch starts would be missed. uvloop's loops are found through the
 `asyncio.Runner` that `asyncio.run`, `uvloop.run` and uvicorn start them with.
-
-The canary: the monitor posts `call_soon_threadsafe(canary)` and notes the time; the loop thread runs
-it as soon as it gets back to its scheduler and stamps the answer. A canary still unanswered after the
-threshold is a blocked loop.
 """
 
 from __future__ import annotations
@@ -19,18 +15,11 @@ from __future__ import annotations
 import asyncio
 import asyncio.base_events
 import asyncio.runners
-import contextlib
 import sys
-import threading
-import time
 from types import CodeType, FrameType
 from typing import Any
 
-from awaitbench.detect.watchdog.cpu import CpuTimes, ThreadCpuClock
-from awaitbench.detect.watchdog.stacks import RawFrame
-from awaitbench.detect.watchdog.threadpool import ThreadpoolReader, ThreadpoolReading
-
-__all__ = ["Sample", "WatchedLoop", "running_loops"]
+__all__ = ["running_loops"]
 
 _LOOP_SELF_CODES: frozenset[CodeType] = frozenset(
     method.__code__
@@ -65,83 +54,3 @@ def running_loops(*, skip_thread: int | None = None) -> dict[asyncio.AbstractEve
         if loop is not None:
             found[loop] = thread_id
     return found
-
-
-Sample = tuple[float, tuple[RawFrame, ...], CpuTimes | None]
-"""(perf_counter time, the loop thread's stack, its CPU times) taken while the loop was blocked."""
-
-
-class WatchedLoop:
-    """One loop under watch: its thread, CPU clock, thread limiter, and the canary in flight."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, thread_id: int, *, origin_depth: int = 0) -> None:
-        self.loop = loop
-        self.thread_id = thread_id
-        names = {thread.ident: thread.name for thread in threading.enumerate()}
-        self.thread_name = names.get(thread_id, f"thread-{thread_id}")
-        self.cpu = ThreadCpuClock(thread_id)
-        self.threadpool = ThreadpoolReader()
-        self._origin_depth = origin_depth
-        self._previous_origin_depth: int | None = None
-        self.token = 0
-        self.answered_token = 0
-        self.posted_at: float | None = None
-        self.answered_at = 0.0
-        self.samples: list[Sample] = []
-        self.route: str | None = None
-        self.last_threadpool_read = time.perf_counter()
-        self.last_reading: ThreadpoolReading | None = None
-        if thread_id == threading.get_ident():  # watching our own loop: set up now, not at the canary
-            self._bind()
-
-    def _bind(self) -> None:
-        """On the loop thread, once: find its thread limiter, and turn on coroutine origin tracking
-        there (the setting is per thread)."""
-        self.threadpool.bind()
-        if self._origin_depth:
-            self._previous_origin_depth = sys.get_coroutine_origin_tracking_depth()
-            if self._origin_depth > self._previous_origin_depth:
-                sys.set_coroutine_origin_tracking_depth(self._origin_depth)
-
-    def _answer(self, token: int) -> None:
-        # Runs on the loop thread: stamp first, so the set-up below never counts as lag.
-        if token == self.token:
-            self.answered_at = time.perf_counter()
-            self.answered_token = token
-        if not self.threadpool.bound:
-            self._bind()
-
-    def post(self, now: float) -> bool:
-        """Send a canary; False when the loop is closed."""
-        self.token += 1
-        self.posted_at = now
-        self.samples = []
-        self.route = None
-        try:
-            self.loop.call_soon_threadsafe(self._answer, self.token)
-        except RuntimeError:  # closed between the check and the call
-            return False
-        return True
-
-    @property
-    def answered(self) -> bool:
-        return self.posted_at is not None and self.answered_token == self.token
-
-    def abandon(self) -> None:
-        """The loop stopped: forget the canary in flight (a stale one is ignored when it runs)."""
-        self.posted_at = None
-        self.samples = []
-
-    def restore_origin_tracking(self) -> None:
-        """Undo the loop thread's origin-tracking depth, on that thread (directly when called from it,
-        else through the loop if it still runs: a finished portal thread takes its setting with it)."""
-        previous, self._previous_origin_depth = self._previous_origin_depth, None
-        if previous is None:
-            return
-        if threading.get_ident() == self.thread_id:
-            sys.set_coroutine_origin_tracking_depth(previous)
-            return
-        if self.loop.is_closed():
-            return
-        with contextlib.suppress(RuntimeError):
-            self.loop.call_soon_threadsafe(sys.set_coroutine_origin_tracking_depth, previous)

@@ -1,31 +1,27 @@
-"""The monitor thread: notices a loop that has not run for the threshold and samples where it is stuck.
+"""The monitor thread: sleeps until a loop's alarm fires, samples where the loop is stuck, and hands what
+the heartbeats queued to the listeners (at each wake: the alarm, once a second, `flush()`, `stop()`).
 
-Once per interval, for each watched loop, the monitor
-- reads the answer to its last canary (see `awaitbench.detect.watchdog.loops`): the wait is one lag sample,
-and a
-  wait of at least the threshold is a block, reported with the samples taken meanwhile;
-- posts the next canary (the only cost to a healthy loop: one callback per interval);
-- while a canary is unanswered, samples the loop thread's stack and CPU clock: a long block gets many
-  samples and is attributed to where it spends its time;
-- reads anyio's thread limiter of that loop.
-
-Listeners receive what it sees (`WatchListener`): a watch's report, the probe's histogram, the
-middleware's log and metrics. They run on the monitor thread and must be quick; an exception in one is
-logged once and does not stop the monitor.
+Listeners (`WatchListener`: a watch's report, the probe's histogram, the middleware's log and metrics) run
+on the monitor thread or the thread calling `flush()`/`stop()`, and must be quick; an exception in one is
+logged once. The design and its cost: docs/detect.md, *How it works*.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import select
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from awaitbench.detect.watchdog.alarm import StallAlarm, open_alarm
 from awaitbench.detect.watchdog.cpu import classify
-from awaitbench.detect.watchdog.loops import WatchedLoop, running_loops
+from awaitbench.detect.watchdog.heartbeat import Sample, WatchedLoop
+from awaitbench.detect.watchdog.loops import running_loops
 from awaitbench.detect.watchdog.report import Block, Frame, NeverAwaited, ResourceLeak
 from awaitbench.detect.watchdog.routes import route_of_loop
 from awaitbench.detect.watchdog.stacks import (
@@ -37,9 +33,10 @@ from awaitbench.detect.watchdog.stacks import (
 )
 from awaitbench.detect.watchdog.threadpool import ThreadpoolReading
 
-__all__ = ["Monitor", "MonitorSettings", "WatchListener"]
+__all__ = ["Monitor", "MonitorSettings", "WatchListener", "build_block"]
 
 _log = logging.getLogger("awaitbench.detect.watchdog")
+_PERIODIC_S = 1.0
 # The monitor could not sample during the stall: it needs the GIL and a CPU too, so a process starved of
 # CPU, or C code holding the GIL throughout, leaves only the duration.
 _UNKNOWN = Frame(
@@ -48,17 +45,18 @@ _UNKNOWN = Frame(
 
 
 class WatchListener:
-    """Receives what a monitor sees; override what you need. Called on the monitor thread (warnings:
-    on the thread that dropped the coroutine or resource)."""
+    """Receives what a monitor sees; override what you need. Called on the monitor thread, or on the
+    thread calling `flush()`/`stop()` (warnings: on the thread that dropped the coroutine or resource)."""
 
     def on_lag(self, lag_s: float) -> None:
-        """One lag sample per answered canary (every interval while the loop is healthy)."""
+        """One lag sample per heartbeat (every interval while the loop is healthy), delivered in batches."""
 
     def on_block(self, block: Block) -> None:
         """A block at or over the threshold, once it ended (or when the watch stops)."""
 
     def on_threadpool(self, reading: ThreadpoolReading, elapsed_s: float) -> None:
-        """anyio's limiter of one loop; `elapsed_s` since that loop's previous reading."""
+        """anyio's limiter of one loop at a beat, when it changed or a token is borrowed (an idle pool is
+        told once); `elapsed_s`: since the loop's previous beat, the time the reading stands for."""
 
     def on_never_awaited(self, item: NeverAwaited) -> None:
         """A coroutine was garbage-collected without being awaited."""
@@ -70,20 +68,63 @@ class WatchListener:
 @dataclass(frozen=True, kw_only=True)
 class MonitorSettings:
     """Args:
-    threshold_s: a canary unanswered this long is a block (None: measure lag only, the probe).
-    interval_s: time between checks.
-    discover: look for loops in every thread at each check (else watch only the loops given).
-    origin_depth: coroutine origin tracking to enable on each loop's thread (0: off).
+    threshold_s: a beat late by this much is a block (None: measure lag only, the probe).
+    interval_s: time between heartbeats.
+    discover: look for loops in every thread (else watch only the loops attached).
     """
 
     threshold_s: float | None
     interval_s: float
     discover: bool = False
-    origin_depth: int = 0
+
+    @property
+    def stall_after_s(self) -> float:
+        """How late a beat must be before the stack is sampled: half the threshold (at least one
+        interval), so a busy but healthy loop is never sampled and a block that reaches the threshold
+        has been sampled a few times."""
+        return max((self.threshold_s or 0.0) / 2, self.interval_s)
+
+
+class _Sleeper:
+    """Where the monitor waits: for the loops' alarms, a timeout, or a wake-up from another thread."""
+
+    def __init__(self) -> None:
+        self._wake = open_alarm()
+        self._lock = threading.Lock()
+        self._lock.acquire()
+
+    @property
+    def has_alarms(self) -> bool:
+        return self._wake is not None
+
+    def new_alarm(self) -> StallAlarm | None:
+        return open_alarm() if self._wake is not None else None
+
+    def wait(self, timeout_s: float, alarms: Sequence[StallAlarm]) -> None:
+        if self._wake is None:
+            self._lock.acquire(timeout=timeout_s)
+            return
+        try:
+            ready, _, _ = select.select([self._wake, *alarms], [], [], timeout_s)
+        except (OSError, ValueError):  # an alarm closed under us: look again
+            return
+        for alarm in ready:
+            alarm.clear()
+
+    def wake(self) -> None:
+        if self._wake is None:
+            with contextlib.suppress(RuntimeError):
+                self._lock.release()
+        else:
+            self._wake.arm(1e-6)
+
+    def close(self) -> None:
+        if self._wake is not None:
+            self._wake.close()
 
 
 class Monitor:
-    """A daemon thread watching loops; `start()`, then `stop()` (idempotent)."""
+    """A daemon thread watching loops; `attach()` the caller's loop, `start()`, then `stop()`."""
 
     def __init__(
         self,
@@ -91,52 +132,66 @@ class Monitor:
         listeners: Sequence[WatchListener],
         classifier: FrameClassifier,
         *,
-        loops: Sequence[tuple[asyncio.AbstractEventLoop, int]] = (),
+        on_bind: Callable[[WatchedLoop], None] | None = None,
         on_exhausted: Callable[[], object] | None = None,
     ) -> None:
-        """`on_exhausted` is called (on the monitor thread) when every loop given has closed and the
-        monitor does not discover loops: the watch can end itself instead of idling forever."""
+        """`on_bind` runs on each loop's thread at its first beat. `on_exhausted` is called (on the
+        monitor thread) when every attached loop has closed and the monitor does not discover loops:
+        the watch can end itself instead of idling forever."""
         self._settings = settings
+        self._on_bind = on_bind
         self._on_exhausted = on_exhausted
         self._listeners = tuple(listeners)
         self._classifier = classifier
-        self._seen: set[int] = set()
+        self._sleeper = _Sleeper()
         self._targets: dict[asyncio.AbstractEventLoop, WatchedLoop] = {}
-        for loop, thread_id in loops:
-            self._add(loop, thread_id)
+        self.watched: list[WatchedLoop] = []  # every loop ever watched, in order
+        self._lock = threading.RLock()  # the monitor thread and flush() from others
         self._stop = threading.Event()
-        # Held while running; stop() releases it. The monitor waits on it with a timeout: one C call
-        # per check (an Event's wait builds a Condition waiter each time: twice the CPU on a VM).
-        self._sleeper = threading.Lock()
-        self._sleeper.acquire()
         self._thread = threading.Thread(target=self._run, name="detect-loop-monitor", daemon=True)
         self._failed_listeners: set[int] = set()
+        self._last_beat_at: dict[int, float] = {}
+        self.wakes = 0  # times the thread woke (tests check a healthy loop lets it sleep)
 
     @property
     def loops_seen(self) -> int:
         """Distinct loops watched so far."""
-        return len(self._seen)
+        return len({id(target.loop) for target in self.watched})
+
+    def attach(self, loop: asyncio.AbstractEventLoop) -> WatchedLoop:
+        """Watch `loop`, running (or about to run) in the calling thread: it starts beating now."""
+        target = self._add(loop, threading.get_ident())
+        target.start_here()
+        return target
 
     def start(self) -> Monitor:
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        """Stop the thread, then settle every canary: answered ones count as usual, a loop still
-        blocked is reported as an ongoing block."""
+        """Stop the thread, then settle every loop: beats queued count as usual, a loop still blocked is
+        reported as an ongoing block."""
         if self._stop.is_set():
             return
         self._stop.set()
-        self._sleeper.release()
+        self._sleeper.wake()
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout=5.0)
         now = time.perf_counter()
-        for target in list(self._targets.values()):
-            if target.answered:
-                self._settle(target)
-            elif target.posted_at is not None:
-                self._settle_unanswered(target, now)
-            target.restore_origin_tracking()
+        with self._lock:
+            for target in list(self._targets.values()):
+                self._drain(target)
+                self._settle_overdue(target, now)
+                target.stop()
+            for target in self.watched:
+                target.restore_origin_tracking()
+        self._sleeper.close()
+
+    def flush(self) -> None:
+        """Hand the beats queued so far to the listeners, on the calling thread."""
+        with self._lock:
+            for target in list(self._targets.values()):
+                self._drain(target)
 
     @property
     def alive(self) -> bool:
@@ -144,86 +199,123 @@ class Monitor:
         return self._thread.is_alive()
 
     def current_stall_s(self) -> float:
-        """The longest wait of a canary still in flight (0 when every loop answered)."""
+        """How long the most overdue loop has been late (0 when every loop is on time)."""
         now = time.perf_counter()
-        waits = [
-            now - posted
-            for target in list(self._targets.values())
-            if (posted := target.posted_at) is not None and not target.answered
-        ]
-        return max(waits, default=0.0)
+        return max([0.0, *(target.overdue(now) for target in list(self._targets.values()))])
 
-    def _add(self, loop: asyncio.AbstractEventLoop, thread_id: int) -> None:
-        self._targets[loop] = WatchedLoop(loop, thread_id, origin_depth=self._settings.origin_depth)
-        self._seen.add(id(loop))
+    def _add(self, loop: asyncio.AbstractEventLoop, thread_id: int) -> WatchedLoop:
+        settings = self._settings
+        alarm = self._sleeper.new_alarm() if settings.threshold_s is not None else None
+        target = WatchedLoop(
+            loop,
+            thread_id,
+            interval_s=settings.interval_s,
+            stall_after_s=settings.stall_after_s,
+            alarm=alarm,
+            on_bind=self._on_bind,
+        )
+        previous = self._targets.get(loop)
+        if previous is not None:
+            previous.stop()
+        self._targets[loop] = target
+        self.watched.append(target)
+        return target
 
     def _run(self) -> None:
-        interval, discover, targets = self._settings.interval_s, self._settings.discover, self._targets
+        settings = self._settings
+        period = settings.interval_s + settings.stall_after_s if settings.discover else _PERIODIC_S
+        next_discovery = 0.0
         while not self._stop.is_set():
+            self.wakes += 1
             now = time.perf_counter()
-            if discover:
-                self._discover()
-            for loop, target in list(targets.items()):
-                if not self._check(target, now):
-                    del targets[loop]
-            if not targets and not discover:
+            if settings.discover and now >= next_discovery:
+                self._discover(now)
+                next_discovery = now + period
+            with self._lock:
+                wake_in = self._tick(now, period)
+            if not self._targets and not settings.discover:
                 break  # every loop closed (an app's loop at shutdown, an ASGITransport test's loop)
-            self._sleeper.acquire(timeout=interval)
+            alarms = [t.alarm for t in self._targets.values() if t.alarm is not None and not t.stopped]
+            self._sleeper.wait(wake_in, alarms)
         if not self._stop.is_set() and self._on_exhausted is not None:
             self._on_exhausted()
 
-    def _discover(self) -> None:
+    def _discover(self, now: float) -> None:
         for loop, thread_id in running_loops(skip_thread=threading.get_ident()).items():
             known = self._targets.get(loop)
             if known is None or known.thread_id != thread_id:
-                self._add(loop, thread_id)
+                target = self._add(loop, thread_id)
+                if not target.start_from_afar(now, self._settings.stall_after_s):
+                    self._remove(target)
 
-    def _check(self, target: WatchedLoop, now: float) -> bool:
-        """One check of one loop; False when the loop is gone for good."""
-        if target.answered:  # first: a loop may answer and stop between two checks
-            self._settle(target)
-        loop = target.loop
-        if loop.is_closed() or not loop.is_running():
-            if target.posted_at is not None:
-                self._settle_unanswered(target, now)
-            # A loop watched explicitly may run again; discovered ones are found again if they do.
-            return not (loop.is_closed() or self._settings.discover)
-        self._read_threadpool(target, now)
-        if target.posted_at is None:
-            return target.post(now)
+    def _tick(self, now: float, period: float) -> float:
+        """Drain and check every loop; the seconds until the monitor must look again."""
+        settings = self._settings
+        wake_at = now + period
+        for target in list(self._targets.values()):
+            self._drain(target)
+            loop = target.loop
+            if loop.is_closed() or not loop.is_running():
+                self._settle_overdue(target, now)
+                target.paused = True  # its next beat, if it runs again, measured the pause: no sample
+                # A loop attached explicitly may run again; discovered ones are found again if they do.
+                if loop.is_closed() or settings.discover:
+                    self._remove(target)
+                continue
+            if settings.threshold_s is None or target.due is None:
+                continue
+            overdue = target.overdue(now)
+            if overdue >= settings.stall_after_s:
+                self._sample(target, now)
+                wake_at = min(wake_at, now + settings.interval_s)
+            elif target.alarm is None:  # no alarm to wake us: look when it would be late
+                wake_at = min(wake_at, now + settings.stall_after_s - overdue)
+        return max(wake_at - now, 0.0)
+
+    def _remove(self, target: WatchedLoop) -> None:
+        target.stop()
+        if self._targets.get(target.loop) is target:
+            del self._targets[target.loop]
+
+    def _drain(self, target: WatchedLoop) -> None:
+        """The beats queued by the loop: lag samples, threadpool readings, and a block for each beat late
+        by the threshold (attributed from the samples taken before it ran)."""
         threshold = self._settings.threshold_s
-        if threshold is not None and now - target.posted_at >= max(threshold / 2, self._settings.interval_s):
-            # Half the threshold: a busy but healthy loop (callbacks waiting a few ms) is never sampled,
-            # and a block that reaches the threshold has been sampled a few times by then.
-            self._sample(target, now)
-        return True
+        beats = target.beats
+        while beats:
+            ran_at, late, reading = beats.popleft()
+            previous = self._last_beat_at.get(id(target), ran_at)
+            self._last_beat_at[id(target)] = ran_at
+            if reading is not None:  # it stands for the time since the previous beat
+                self._notify("on_threadpool", reading, ran_at - previous)
+            if late is None:
+                target.samples = [s for s in target.samples if s[0] > ran_at]
+                continue
+            self._notify("on_lag", late)
+            mine = [s for s in target.samples if s[0] <= ran_at]
+            if mine:
+                target.samples = target.samples[len(mine) :]
+            if threshold is not None and late >= threshold:
+                self._emit_block(target, late, ran_at - late, mine, ongoing=False)
 
-    def _settle(self, target: WatchedLoop) -> None:
-        """An answered canary: one lag sample, and a block if it waited for the threshold."""
-        assert target.posted_at is not None
-        lag = target.answered_at - target.posted_at
-        self._notify("on_lag", lag)
+    def _settle_overdue(self, target: WatchedLoop, now: float) -> None:
+        """A loop whose beat is still due when the watch stops or the loop stopped: a block if it is
+        still blocked (ongoing) or was seen blocked until it stopped (measured to the last sample)."""
         threshold = self._settings.threshold_s
-        if threshold is not None and lag >= threshold:
-            self._emit_block(target, lag, ongoing=False)
-        target.abandon()
-
-    def _settle_unanswered(self, target: WatchedLoop, now: float) -> None:
-        """A canary still waiting: a block if the loop is still blocked (ongoing) or was seen blocked
-        until it stopped (then measured to the last sample); otherwise forgotten."""
-        threshold, posted = self._settings.threshold_s, target.posted_at
-        if threshold is not None and posted is not None:
-            on_loop_thread = threading.get_ident() == target.thread_id  # `async with` exiting: it ends now
-            running = target.loop.is_running() and not target.loop.is_closed() and not on_loop_thread
-            if running or on_loop_thread:
-                seen_until = now
-            else:
-                seen_until = target.samples[-1][0] if target.samples else posted
-            if seen_until - posted >= threshold:
-                if running:
-                    self._sample(target, now)
-                self._emit_block(target, seen_until - posted, ongoing=running)
-        target.abandon()
+        if threshold is None or target.due is None or target.stopped:
+            target.samples = []
+            return
+        due = target.due
+        on_loop_thread = threading.get_ident() == target.thread_id  # `async with` exiting: it ends now
+        running = target.loop.is_running() and not target.loop.is_closed() and not on_loop_thread
+        seen_until = target.samples[-1][0] if target.samples else due  # stopped: to the last sample
+        if running or on_loop_thread:
+            seen_until = now
+        if seen_until - due >= threshold and not target.paused:
+            if running:
+                self._sample(target, now)
+            self._emit_block(target, seen_until - due, due, target.samples, ongoing=running)
+        target.samples = []
 
     def _sample(self, target: WatchedLoop, now: float) -> None:
         stack = sample_thread(target.thread_id)
@@ -233,18 +325,11 @@ class Monitor:
             target.route = route_of_loop(target.loop)
         target.samples.append((now, stack, target.cpu.read()))
 
-    def _read_threadpool(self, target: WatchedLoop, now: float) -> None:
-        reading = target.threadpool.read()
-        # Listeners hear of changes, and of every reading while a token is borrowed (time at saturation,
-        # borrowed and waiting counts integrated over time); an idle pool costs them nothing.
-        if reading is not None and (reading != target.last_reading or reading.borrowed > 0):
-            self._notify("on_threadpool", reading, now - target.last_threadpool_read)
-            target.last_reading = reading
-        target.last_threadpool_read = now
-
-    def _emit_block(self, target: WatchedLoop, duration_s: float, *, ongoing: bool) -> None:
-        block = build_block(target, duration_s, self._classifier, ongoing=ongoing)
-        target.samples = []
+    def _emit_block(
+        self, target: WatchedLoop, duration_s: float, began_at: float, samples: list[Sample], *, ongoing: bool
+    ) -> None:
+        block = build_block(target, duration_s, began_at, samples, self._classifier, ongoing=ongoing)
+        target.route = None
         self._notify("on_block", block)
 
     def _notify(self, method: str, *args: object) -> None:
@@ -258,17 +343,22 @@ class Monitor:
 
 
 def build_block(
-    target: WatchedLoop, duration_s: float, classifier: FrameClassifier, *, ongoing: bool
+    target: WatchedLoop,
+    duration_s: float,
+    began_at: float,
+    samples: Sequence[Sample],
+    classifier: FrameClassifier,
+    *,
+    ongoing: bool,
 ) -> Block:
-    """A block from the samples taken while a canary waited, attributed to the location where the
+    """A block from the samples taken while a beat was late, attributed to the location where the
     samples say it spent most of its time. Each sample stands for the time since the one before (the
-    first: since the canary was posted): samples of CPU-bound code come further apart, since the monitor
+    first: since the beat was due): samples of CPU-bound code come further apart, since the monitor
     waits for the GIL, so counting them would favour the parts that wait."""
-    posted_at = target.posted_at or time.perf_counter()
     weights: defaultdict[tuple[str, int, str], float] = defaultdict(float)
     chosen: dict[tuple[str, int, str], tuple[int, tuple[RawFrame, ...]]] = {}
-    previous = posted_at
-    for taken_at, stack, _ in target.samples:
+    previous = began_at
+    for taken_at, stack, _ in samples:
         index = innermost_user_index(stack, classifier)
         where = stack[index][:3]
         weights[where] += max(taken_at - previous, 1e-9)
@@ -281,7 +371,7 @@ def build_block(
         location, share = frames[index], weight / sum(weights.values())
     else:
         frames, location, share = (), _UNKNOWN, 0.0
-    running_fraction, on_cpu_fraction = _cpu_fractions(target)
+    running_fraction, on_cpu_fraction = _cpu_fractions(target, samples)
     return Block(
         duration_ms=round(duration_s * 1000.0, 3),
         location=location,
@@ -290,18 +380,18 @@ def build_block(
         state=classify(running_fraction),
         running_fraction=running_fraction,
         on_cpu_fraction=on_cpu_fraction,
-        samples=len(target.samples),
+        samples=len(samples),
         location_share=round(share, 3),
         thread_name=target.thread_name,
-        started_at=time.time() - (time.perf_counter() - posted_at),
+        started_at=time.time() - (time.perf_counter() - began_at),
         ongoing=ongoing,
     )
 
 
-def _cpu_fractions(target: WatchedLoop) -> tuple[float | None, float | None]:
+def _cpu_fractions(target: WatchedLoop, samples: Sequence[Sample]) -> tuple[float | None, float | None]:
     """(running, on-CPU) shares of the loop thread over the samples taken during the block (the clock is
     read only then: nothing is read while the loop is healthy); with a single sample, up to now."""
-    readings = [(t, cpu) for t, _, cpu in target.samples if cpu is not None]
+    readings = [(t, cpu) for t, _, cpu in samples if cpu is not None]
     if len(readings) == 1:
         now_cpu = target.cpu.read()
         if now_cpu is not None:

@@ -11,9 +11,25 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from awaitbench.detect.watchdog.report import Block, Frame, NeverAwaited, WatchReport
+from awaitbench.detect.watchdog.report import (
+    Block,
+    BlockingCall,
+    Frame,
+    LeakedTask,
+    LeakedThread,
+    NeverAwaited,
+    WatchReport,
+)
 
-__all__ = ["describe_never_awaited", "render_block", "render_report", "render_stack"]
+__all__ = [
+    "describe_blocking_call",
+    "describe_leaked_task",
+    "describe_leaked_thread",
+    "describe_never_awaited",
+    "render_block",
+    "render_report",
+    "render_stack",
+]
 
 _SITE = re.compile(r"[/\\](?:site-packages|dist-packages)[/\\]([^/\\]+)")
 _STDLIB = re.compile(r"[/\\](?:python\d+\.\d+|lib-dynload)[/\\]([^/\\]+)")
@@ -95,15 +111,47 @@ def render_block(block: Block, *, threshold_ms: float | None = None) -> str:
     return "\n".join(lines)
 
 
+def _at(frame: Frame) -> str:
+    return f"{frame.where} in {frame.function}" + (f": {frame.source}" if frame.source else "")
+
+
 def describe_never_awaited(item: NeverAwaited) -> str:
     """`coroutine 'notify' (app/jobs.py:12) was never awaited; created at app/routes.py:40 in ask`."""
     text = f"coroutine '{item.coroutine}' ({item.defined_at.where}) was never awaited"
     origin = item.origin
     if origin is not None:
-        text += f"; created at {origin.where} in {origin.function}"
-        if origin.source:
-            text += f": {origin.source}"
+        text += f"; created at {_at(origin)}"
+    elif item.dropped_at:
+        dropped = next((f for f in item.dropped_at if f.user_code), item.dropped_at[0])
+        text += f"; dropped at {_at(dropped)} (coroutine_origin_depth names where it was created)"
     return text
+
+
+def describe_leaked_task(item: LeakedTask) -> str:
+    """`task Task-3 running worker() still pending; created at tests/test_jobs.py:9 in test_x: ...`."""
+    text = f"task {item.name} running {item.coroutine}() still pending"
+    origin = item.origin
+    text += f"; created at {_at(origin)}" if origin is not None else "; created before the watch saw its loop"
+    if item.waiting_at is not None:
+        text += f"; waiting at {item.waiting_at.where}"
+    return text
+
+
+def describe_leaked_thread(item: LeakedThread) -> str:
+    """`thread poller (app.jobs.poll) still running; started at tests/test_jobs.py:20 in test_x: ...`."""
+    target = f" ({item.target})" if item.target else ""
+    text = f"thread {item.name}{target} still running"
+    origin = item.origin
+    if origin is not None:
+        text += f"; started at {_at(origin)}"
+    if item.running_at is not None:
+        text += f"; now at {item.running_at.where}"
+    return text
+
+
+def describe_blocking_call(item: BlockingCall) -> str:
+    """`time.sleep(0.005) on the loop thread MainThread at tests/helpers.py:5 in load: time.sleep(0.005)`."""
+    return f"{item.call} on the loop thread {item.thread_name} at {_at(item.location)}"
 
 
 def render_report(report: WatchReport) -> str:
@@ -120,4 +168,8 @@ def render_report(report: WatchReport) -> str:
     repeated = Counter(describe_never_awaited(item) for item in report.never_awaited)
     lines += [text + (f" ({count}×)" if count > 1 else "") for text, count in repeated.items()]
     lines += [f"unclosed: {leak.message}" for leak in report.resource_warnings]
+    lines += [describe_leaked_task(task) for task in report.leaked_tasks]
+    lines += [describe_leaked_thread(thread) for thread in report.leaked_threads]
+    calls = Counter(describe_blocking_call(call) for call in report.blocking_calls)
+    lines += [text + (f" ({count}×)" if count > 1 else "") for text, count in calls.items()]
     return "\n".join(lines)

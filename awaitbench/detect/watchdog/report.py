@@ -1,8 +1,8 @@
 """What a watch found, as plain frozen data: the pytest plugin, the middleware's log and metrics, and any
 report renderer read these and nothing else.
 
-Durations are in milliseconds. A block's `duration_ms` is how long a callback posted by the monitor
-waited for the loop: a lower bound of the block, short by at most one check interval.
+Durations are in milliseconds. A block's `duration_ms` is how late the loop's heartbeat ran: a lower
+bound of the block, short by at most one heartbeat interval.
 """
 
 from __future__ import annotations
@@ -15,8 +15,11 @@ __all__ = [
     "Block",
     "BlockGroup",
     "BlockState",
+    "BlockingCall",
     "Frame",
     "LagSummary",
+    "LeakedTask",
+    "LeakedThread",
     "NeverAwaited",
     "ResourceLeak",
     "ThreadpoolUsage",
@@ -50,7 +53,7 @@ class Block:
     """One stretch during which an event loop did not run.
 
     Args:
-        duration_ms: how long the monitor's callback waited (lower bound of the block).
+        duration_ms: how late the loop's heartbeat ran (lower bound of the block).
         location: the innermost frame in the user's code that the samples saw most; the innermost
             frame of all when no frame is the user's.
         stack: the loop thread's stack at that location, outermost first.
@@ -62,7 +65,7 @@ class Block:
         samples: stack samples taken during the block; `location_share` is the share of the block's
             sampled time spent at `location`.
         thread_name: the loop's thread.
-        started_at: wall-clock time (`time.time()`) when the monitor started waiting.
+        started_at: wall-clock time (`time.time()`) when the late heartbeat was due.
         ongoing: the loop was still blocked when the watch ended.
     """
 
@@ -119,7 +122,7 @@ class ThreadpoolUsage:
     """anyio's default thread limiter (the pool `def` routes and `run_in_threadpool` share).
 
     Args:
-        peak_borrowed: most tokens borrowed at once at any check.
+        peak_borrowed: most tokens borrowed at once at any heartbeat.
         total_tokens: the limiter's size (40 unless the app changed it); None when no loop had anyio.
         peak_waiting: most tasks queued for a token at once (only > 0 when the pool was full).
         saturated_ms: time during which every token was borrowed.
@@ -146,18 +149,83 @@ class NeverAwaited:
     Args:
         coroutine: its qualified name.
         defined_at: where its `async def` is.
-        created_at: where it was created, innermost first (empty unless origin tracking was on).
+        created_at: where it was created, innermost first: from origin tracking when it was on, else
+            the statement that created and discarded it (`notify(user)` without `await`).
+        dropped_at: where the last reference to it went away, innermost first, when that was not the
+            statement that created it (a coroutine stored, then dropped); empty otherwise.
     """
 
     coroutine: str
     defined_at: Frame
     created_at: tuple[Frame, ...] = ()
+    dropped_at: tuple[Frame, ...] = ()
 
     @property
     def origin(self) -> Frame | None:
-        """The innermost creation frame in the user's code (None without origin tracking)."""
-        innermost = self.created_at[0] if self.created_at else None
-        return next((f for f in self.created_at if f.user_code), innermost)
+        """The innermost creation frame in the user's code (None when unknown)."""
+        return _first_user(self.created_at)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LeakedTask:
+    """An asyncio task created during a watch and still pending at its end (not being cancelled).
+
+    Args:
+        name: the task's name (`Task-12` unless named).
+        coroutine: its coroutine's qualified name.
+        created_at: where it was created, innermost first (empty for a task created before the watch
+            saw its loop, or built as `asyncio.Task(...)` directly).
+        waiting_at: where it is suspended now (None when it never started).
+    """
+
+    name: str
+    coroutine: str
+    created_at: tuple[Frame, ...] = ()
+    waiting_at: Frame | None = None
+
+    @property
+    def origin(self) -> Frame | None:
+        """The innermost creation frame in the user's code."""
+        return _first_user(self.created_at)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LeakedThread:
+    """A thread started during a watch and still alive at its end.
+
+    Args:
+        name: the thread's name.
+        target: the function it runs (`module.qualname`), when known.
+        started_at: where `Thread.start()` was called, innermost first.
+        running_at: where it is now.
+    """
+
+    name: str
+    target: str | None
+    started_at: tuple[Frame, ...] = ()
+    running_at: Frame | None = None
+
+    @property
+    def origin(self) -> Frame | None:
+        """The innermost frame of the user's code that started it."""
+        return _first_user(self.started_at)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BlockingCall:
+    """A known blocking call made on an event loop's thread (strict mode), whatever its duration.
+
+    Args:
+        call: what was called, e.g. `time.sleep(0.005)`, `open('data.json')`, `socket.connect`.
+        location: the innermost frame of the user's code on the stack.
+        stack: the loop thread's stack, outermost first.
+        thread_name: the loop's thread.
+    """
+
+    call: str
+    location: Frame
+    stack: tuple[Frame, ...]
+    thread_name: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -172,7 +240,7 @@ class ResourceLeak:
 
 @dataclass(frozen=True, kw_only=True)
 class LagSummary:
-    """The loop's scheduling delay, one sample per check (how long a callback waited to run)."""
+    """The loop's scheduling delay, one sample per heartbeat (how late it ran)."""
 
     samples: int = 0
     p50_ms: float | None = None
@@ -195,6 +263,9 @@ class WatchReport:
         never_awaited: coroutines never awaited.
         resource_warnings: ResourceWarnings (unclosed clients and sockets).
         lag: loop lag over the watch.
+        leaked_tasks: tasks left pending (with `leaks=("tasks",)`).
+        leaked_threads: threads left running (with `leaks=("threads",)`).
+        blocking_calls: known blocking calls made on a loop thread (with `strict=True`).
     """
 
     threshold_ms: float
@@ -207,6 +278,9 @@ class WatchReport:
     never_awaited: tuple[NeverAwaited, ...] = ()
     resource_warnings: tuple[ResourceLeak, ...] = ()
     lag: LagSummary = field(default_factory=LagSummary)
+    leaked_tasks: tuple[LeakedTask, ...] = ()
+    leaked_threads: tuple[LeakedThread, ...] = ()
+    blocking_calls: tuple[BlockingCall, ...] = ()
 
     @property
     def threadpool_peak(self) -> int:
@@ -217,6 +291,11 @@ class WatchReport:
     def blocked_ms(self) -> float:
         """Total time the loops were blocked beyond the threshold."""
         return sum(group.total_ms for group in self.groups)
+
+
+def _first_user(frames: tuple[Frame, ...]) -> Frame | None:
+    """The first frame of the user's code (the innermost, frames being innermost first), else the first."""
+    return next((f for f in frames if f.user_code), frames[0] if frames else None)
 
 
 def _short_path(path: str) -> str:

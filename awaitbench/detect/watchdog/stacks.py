@@ -11,6 +11,7 @@ the loop is blocked; source lines are looked up only for the blocks that are rep
 
 from __future__ import annotations
 
+import functools
 import linecache
 import os
 import site
@@ -23,7 +24,16 @@ from types import FrameType
 from awaitbench.detect.watchdog.config import FrameFilter
 from awaitbench.detect.watchdog.report import Frame
 
-__all__ = ["FrameClassifier", "RawFrame", "innermost_user_index", "sample_thread", "to_frames", "walk"]
+__all__ = [
+    "FrameClassifier",
+    "RawFrame",
+    "innermost_first",
+    "innermost_user_index",
+    "outside_detect",
+    "sample_thread",
+    "to_frames",
+    "walk",
+]
 
 RawFrame = tuple[str, int, str, str]
 """(file, line, function, module) of one frame."""
@@ -31,10 +41,10 @@ RawFrame = tuple[str, int, str, str]
 _DETECT_DIR = str(Path(__file__).resolve().parents[1]) + os.sep
 
 
-def walk(frame: FrameType | None) -> tuple[RawFrame, ...]:
-    """The stack from `frame` outwards, returned outermost first."""
+def walk(frame: FrameType | None, limit: int | None = None) -> tuple[RawFrame, ...]:
+    """The stack from `frame` outwards (at most `limit` frames), returned outermost first."""
     frames: list[RawFrame] = []
-    while frame is not None:
+    while frame is not None and (limit is None or len(frames) < limit):
         code = frame.f_code
         frames.append(
             (code.co_filename, frame.f_lineno or 0, code.co_qualname, frame.f_globals.get("__name__", ""))
@@ -45,11 +55,20 @@ def walk(frame: FrameType | None) -> tuple[RawFrame, ...]:
 
 
 def sample_thread(thread_id: int) -> tuple[RawFrame, ...] | None:
-    """The current stack of another thread (None if the thread is gone)."""
+    """The current stack of another thread (None if the thread is gone), without the innermost frames of
+    this package (strict mode's wrappers around `time.sleep` and socket calls)."""
     frame = sys._current_frames().get(thread_id)
-    return walk(frame) if frame is not None else None
+    return walk(outside_detect(frame)) if frame is not None else None
 
 
+def outside_detect(frame: FrameType | None) -> FrameType | None:
+    """`frame`, or its first caller outside this package when it is one of strict mode's wrappers."""
+    while frame is not None and frame.f_code.co_filename.startswith(_DETECT_DIR) and frame.f_back is not None:
+        frame = frame.f_back
+    return frame
+
+
+@functools.cache
 def _library_dirs() -> tuple[str, ...]:
     paths = sysconfig.get_paths()
     dirs = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
@@ -117,3 +136,11 @@ def to_frames(stack: Sequence[RawFrame], classifier: FrameClassifier) -> tuple[F
         )
         for file, line, function, module in stack
     )
+
+
+def innermost_first(
+    frame: FrameType | None, classifier: FrameClassifier, limit: int = 8
+) -> tuple[Frame, ...]:
+    """The `limit` innermost frames from `frame` outwards, innermost first, with their source lines
+    (how creation sites are reported: `NeverAwaited.created_at`, `LeakedTask.created_at`)."""
+    return tuple(reversed(to_frames(walk(frame, limit), classifier)))

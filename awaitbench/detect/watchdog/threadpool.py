@@ -1,14 +1,15 @@
 """anyio's default thread limiter: the 40 tokens that FastAPI's `def` routes, sync dependencies and
 `run_in_threadpool` share, read for the probe and the watchdog alike.
 
-Why found on the loop thread and read from the monitor: the limiter is a per-loop `RunVar`, so it can
-only be looked up from inside the loop (the monitor's callback does it once); after that its counters
-are plain attributes the monitor thread can read at every check without touching the loop.
+Why found on the loop thread: the limiter is a per-loop `RunVar`, so it can only be looked up from inside
+the loop (the loop's heartbeat does it once); after that its counters are plain attributes, read at
+each heartbeat.
 """
 
 from __future__ import annotations
 
 import contextvars
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,19 +50,22 @@ def default_thread_limiter() -> Any:
 
 
 class ThreadpoolReader:
-    """One loop's limiter: bound on the loop thread once, read from any thread afterwards."""
+    """One loop's limiter: found on the loop thread once anyio is imported, read from any thread after."""
 
     def __init__(self) -> None:
-        self._limiter: Any = None
-        self.bound = False
+        self.limiter: Any = None
+        self._looked_up = False
 
     def bind(self) -> None:
-        """Call on the loop thread (the monitor's callback does)."""
-        self._limiter = default_thread_limiter()
-        self.bound = True
+        """Call on the loop thread (each heartbeat does until it succeeds): a process that has not
+        imported anyio has no limiter, and importing it here would cost the loop tens of ms."""
+        if self._looked_up or "anyio" not in sys.modules:
+            return
+        self._looked_up = True
+        self.limiter = default_thread_limiter()
 
     def read(self) -> ThreadpoolReading | None:
-        limiter = self._limiter
+        limiter = self.limiter
         if limiter is None:
             return None
         borrowed, total = int(limiter.borrowed_tokens), int(limiter.total_tokens)
@@ -72,7 +76,7 @@ class ThreadpoolReader:
 
 class ThreadpoolTracker:
     """Peaks, time at saturation, and borrowed and waiting counts integrated over a watch (each reading
-    stands for the time since the previous one); fed one reading per check."""
+    stands for the time since the previous beat); fed the readings heartbeats took."""
 
     def __init__(self) -> None:
         self.reset()

@@ -4,10 +4,12 @@ Why these hooks and not `warnings.catch_warnings(record=True)`: that one swallow
 fights pytest's own capture. Here the user's warnings keep flowing exactly as before:
 
 - never awaited: CPython reports a dropped coroutine by calling `warnings._warn_unawaited_coroutine(coro)`
-  (looked up on the module at each call); the replacement records the coroutine's name, its `async def`
-  and `cr_origin` (where it was created, filled when origin tracking is on: see
-  `WatchConfig.coroutine_origin_depth`), then warns exactly as the original does (same message, same
-  stacklevel), whatever the filters then do with it.
+  (looked up on the module at each call) from the frame that dropped it; the replacement records the
+  coroutine's name, its `async def` and where it was created, then warns exactly as the original does
+  (same message, same stacklevel), whatever the filters then do with it. Where it was created: its
+  `cr_origin` when origin tracking is on (`WatchConfig.coroutine_origin_depth`); else, when the frame
+  that dropped it is discarding a statement's value (`POP_TOP`: `notify(user)` written without
+  `await`), that statement, which created it. Otherwise the drop site is kept as `dropped_at`.
 - ResourceWarnings (unclosed aiohttp sessions, sockets, transports) are ignored by Python's default
   filters. When that is the case, a filter showing them is added in front for the watch and the display
   hook (`warnings._showwarnmsg`, which C-level warnings go through too) records and swallows them, so the
@@ -18,18 +20,22 @@ fights pytest's own capture. Here the user's warnings keep flowing exactly as be
 from __future__ import annotations
 
 import contextlib
+import dis
 import linecache
+import sys
 import traceback
 import warnings
 from collections.abc import Callable
+from types import FrameType
 from typing import Any, cast
 
 from awaitbench.detect.watchdog.report import Frame, NeverAwaited, ResourceLeak
-from awaitbench.detect.watchdog.stacks import FrameClassifier
+from awaitbench.detect.watchdog.stacks import FrameClassifier, innermost_first
 
 __all__ = ["WarningsCapture"]
 
 _SHOW_RESOURCE_WARNINGS = ("always", None, ResourceWarning, None, 0)
+_POP_TOP = dis.opmap["POP_TOP"]
 
 
 def _effective_action(category: type[Warning]) -> str:
@@ -89,7 +95,7 @@ class WarningsCapture:
         # the same stacklevel: calling the original from here would attribute the warning to this file.
         if self._active:
             with contextlib.suppress(Exception):  # recording must never hide the user's warning
-                self._on_never_awaited(self._describe(coro))
+                self._on_never_awaited(self._describe(coro, sys._getframe(1)))
         warnings.warn(_unawaited_message(coro), category=RuntimeWarning, stacklevel=2, source=coro)
 
     def _show(self, message: warnings.WarningMessage) -> None:
@@ -107,7 +113,7 @@ class WarningsCapture:
                 return
         self._original_show(message)
 
-    def _describe(self, coro: Any) -> NeverAwaited:
+    def _describe(self, coro: Any, dropped_by: FrameType) -> NeverAwaited:
         code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
         name = getattr(coro, "__qualname__", None) or type(coro).__qualname__
         defined = Frame(
@@ -121,7 +127,19 @@ class WarningsCapture:
             Frame(file=file, line=line, function=function, user_code=self._classifier.is_user(file, ""))
             for file, line, function in origin
         )
-        return NeverAwaited(coroutine=name, defined_at=defined, created_at=_with_source(created))
+        if created:
+            return NeverAwaited(coroutine=name, defined_at=defined, created_at=_with_source(created))
+        dropped = innermost_first(dropped_by, self._classifier)
+        if _discards_a_value(dropped_by):
+            return NeverAwaited(coroutine=name, defined_at=defined, created_at=dropped)
+        return NeverAwaited(coroutine=name, defined_at=defined, dropped_at=dropped)
+
+
+def _discards_a_value(frame: FrameType) -> bool:
+    """The frame is executing `POP_TOP`: an expression statement dropping its value, here the
+    coroutine its call just created."""
+    code, offset = frame.f_code.co_code, frame.f_lasti
+    return 0 <= offset < len(code) and code[offset] == _POP_TOP
 
 
 def _unawaited_message(coro: Any) -> str:

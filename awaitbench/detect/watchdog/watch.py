@@ -14,28 +14,35 @@ frozen `WatchReport`. Starting costs one thread; stopping joins it and settles t
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any
 
 from awaitbench.detect.watchdog.config import WatchConfig
 from awaitbench.detect.watchdog.errors import WatchConfigError
 from awaitbench.detect.watchdog.groups import BlockLog
+from awaitbench.detect.watchdog.heartbeat import WatchedLoop
 from awaitbench.detect.watchdog.lag import LagHistogram
+from awaitbench.detect.watchdog.leaks import TaskLeaks, ThreadLeaks
 from awaitbench.detect.watchdog.monitor import Monitor, MonitorSettings, WatchListener
 from awaitbench.detect.watchdog.report import (
     Block,
     BlockGroup,
+    BlockingCall,
     LagSummary,
+    LeakedTask,
+    LeakedThread,
     NeverAwaited,
     ResourceLeak,
     ThreadpoolUsage,
     WatchReport,
 )
 from awaitbench.detect.watchdog.stacks import FrameClassifier
+from awaitbench.detect.watchdog.strict import StrictRecorder
 from awaitbench.detect.watchdog.threadpool import ThreadpoolReading, ThreadpoolTracker
 from awaitbench.detect.watchdog.warnings_capture import WarningsCapture
 
@@ -74,51 +81,70 @@ class LoopWatch(WatchListener):
         self._lock = threading.Lock()
         self._never_awaited: list[NeverAwaited] = []
         self._resource_warnings: list[ResourceLeak] = []
+        self._blocking_calls: list[BlockingCall] = []
         self._monitor: Monitor | None = None
         self._warnings: WarningsCapture | None = None
-        self._started_at = 0.0
+        self._task_leaks: TaskLeaks | None = None
+        self._thread_leaks: ThreadLeaks | None = None
+        self._leaked_tasks: tuple[LeakedTask, ...] = ()
+        self._leaked_threads: tuple[LeakedThread, ...] = ()
+        self._unlisten: list[Callable[[], None]] = []
+        self._started_at: float | None = None
         self._final: WatchReport | None = None
         self._stopping = threading.Lock()
         self._caller = (0, 0)
 
     # -- lifecycle -----------------------------------------------------------------------------------
     def start(self) -> LoopWatch:
-        if self._monitor is not None:
+        if self._started_at is not None:
             raise WatchConfigError("this watch was already started: create a new one with watch_loop()")
-        loops = self._loops_to_watch()
-        self._monitor = Monitor(
-            MonitorSettings(
-                threshold_s=self.config.threshold_s if self.config.sample_blocks else None,
-                interval_s=self.config.interval_s,
-                discover=not loops,
-                origin_depth=self.config.coroutine_origin_depth if self.config.capture_warnings else 0,
-            ),
-            (self, *self._extra),
-            self._classifier,
-            loops=loops,
-            on_exhausted=self.stop,
-        )
-        if self.config.capture_warnings:
+        config = self.config
+        loop = self._loop_to_watch()
+        if config.capture_warnings:
             self._warnings = WarningsCapture(
                 self._classifier,
                 on_never_awaited=self.on_never_awaited,
                 on_resource_warning=self.on_resource_warning,
             )
             self._warnings.start()
+        self._start_leaks_and_strict()
         # Origin tracking is per thread and a closed loop cannot be asked to undo it: remember this
         # thread's setting (pytest-asyncio's loop runs here) and put it back at stop.
         self._caller = (threading.get_ident(), sys.get_coroutine_origin_tracking_depth())
         self._started_at = time.perf_counter()
-        self._monitor.start()
+        if config.monitor:
+            self._monitor = Monitor(
+                MonitorSettings(
+                    threshold_s=config.threshold_s if config.sample_blocks else None,
+                    interval_s=config.interval_s,
+                    discover=loop is None,
+                ),
+                (self, *self._extra),
+                self._classifier,
+                on_bind=self._bind,
+                on_exhausted=self.stop,
+            )
+            if loop is not None:
+                self._monitor.attach(loop)
+            self._monitor.start()
+        elif loop is not None:
+            self._bind_loop(loop)
         return self
 
     def stop(self) -> WatchReport:
         """Stop watching (idempotent) and return the final report."""
         with self._stopping:  # the caller, or the monitor thread when the watched loop closed
             if self._final is None:
-                if self._monitor is None:
+                if self._started_at is None:
                     raise WatchConfigError("this watch was never started: use it as `with watch_loop():`")
-                self._monitor.stop()
+                if self._monitor is not None:
+                    self._monitor.stop()
+                for unlisten in self._unlisten:
+                    unlisten()
+                if self._task_leaks is not None:
+                    self._leaked_tasks = self._task_leaks.check()
+                if self._thread_leaks is not None:
+                    self._leaked_threads = self._thread_leaks.check()
                 if self._warnings is not None:
                     self._warnings.stop()
                 thread_id, depth = self._caller
@@ -127,7 +153,42 @@ class LoopWatch(WatchListener):
                 self._final = self._build_report()
             return self._final
 
-    def _loops_to_watch(self) -> list[tuple[asyncio.AbstractEventLoop, int]]:
+    def flush(self) -> None:
+        """Hand what the loops queued since the monitor last woke (lag samples, threadpool readings,
+        blocks that ended) to the listeners now, on this thread."""
+        if self._monitor is not None and self._final is None:
+            self._monitor.flush()
+
+    def _start_leaks_and_strict(self) -> None:
+        config = self.config
+        if "tasks" in config.leaks:
+            self._task_leaks = TaskLeaks(self._classifier)
+        if "threads" in config.leaks:
+            from awaitbench.detect.watchdog.audit import listen_thread_starts
+
+            self._thread_leaks = ThreadLeaks(self._classifier, ignore=_pool_thread)
+            self._thread_leaks.start()
+            self._unlisten.append(listen_thread_starts(self._thread_leaks.on_thread_start))
+        if config.strict:
+            from awaitbench.detect.watchdog.audit import listen_blocking_calls
+
+            recorder = StrictRecorder(
+                self._classifier, allow=config.strict_allow, scope=config.strict_scope, on_call=self._on_call
+            )
+            self._unlisten.append(listen_blocking_calls(recorder))
+
+    def _bind(self, target: WatchedLoop) -> None:
+        """On a loop's thread, at its first beat."""
+        self._bind_loop(target.loop)
+        if self.config.capture_warnings and self.config.coroutine_origin_depth:
+            target.set_origin_tracking(self.config.coroutine_origin_depth)
+
+    def _bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._task_leaks is not None:
+            self._task_leaks.bind(loop)
+
+    def _loop_to_watch(self) -> asyncio.AbstractEventLoop | None:
+        """The loop of the calling thread to attach now; None: find loops in every thread."""
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -138,9 +199,7 @@ class LoopWatch(WatchListener):
                 "loops='current' needs an event loop running in this thread: enter the watch from async "
                 "code, or use loops='all' to find the loops of every thread"
             )
-        if mode == "all" or loop is None:
-            return []
-        return [(loop, threading.get_ident())]
+        return None if mode == "all" else loop
 
     def __enter__(self) -> LoopWatch:
         return self.start()
@@ -167,7 +226,10 @@ class LoopWatch(WatchListener):
 
     def report(self) -> WatchReport:
         """The final report once stopped; a snapshot so far while running."""
-        return self._final if self._final is not None else self._build_report()
+        if self._final is not None:
+            return self._final
+        self.flush()
+        return self._build_report()
 
     @property
     def blocks(self) -> tuple[Block, ...]:
@@ -200,9 +262,11 @@ class LoopWatch(WatchListener):
     def _build_report(self) -> WatchReport:
         with self._lock:
             never_awaited, resources = tuple(self._never_awaited), tuple(self._resource_warnings)
+            blocking_calls = tuple(self._blocking_calls)
+        started_at = self._started_at if self._started_at is not None else time.perf_counter()
         return WatchReport(
             threshold_ms=self.config.threshold_ms,
-            watched_ms=round((time.perf_counter() - self._started_at) * 1000.0, 3),
+            watched_ms=round((time.perf_counter() - started_at) * 1000.0, 3),
             loops_watched=self._monitor.loops_seen if self._monitor is not None else 0,
             blocks=self._log.blocks(),
             blocks_dropped=self._log.dropped,
@@ -211,6 +275,9 @@ class LoopWatch(WatchListener):
             never_awaited=never_awaited,
             resource_warnings=resources,
             lag=self._lag.summary(),
+            leaked_tasks=self._leaked_tasks,
+            leaked_threads=self._leaked_threads,
+            blocking_calls=blocking_calls,
         )
 
     # -- listener (the monitor thread, and the warnings hooks) ----------------------------------------
@@ -230,9 +297,22 @@ class LoopWatch(WatchListener):
         for listener in self._extra:
             listener.on_never_awaited(item)
 
+    def _on_call(self, item: BlockingCall) -> None:
+        with self._lock:
+            if len(self._blocking_calls) < self.config.max_blocks:
+                self._blocking_calls.append(item)
+
     def on_resource_warning(self, item: ResourceLeak) -> None:
         with self._lock:
             if len(self._resource_warnings) < self.config.max_blocks:
                 self._resource_warnings.append(item)
         for listener in self._extra:
             listener.on_resource_warning(item)
+
+
+_POOL_THREAD = re.compile(r"asyncio_\d+")
+
+
+def _pool_thread(thread: threading.Thread) -> bool:
+    """A worker of a loop's default executor: the loop owns it and shuts it down when it closes."""
+    return bool(_POOL_THREAD.fullmatch(thread.name))

@@ -123,7 +123,10 @@ def test_repeated_blocks_log_one_line_but_count_every_block(served_app: tuple[st
             assert client.post("/sleep", params={"ms": 80}).status_code == 200
     key = (f"tests/awaitbench/detect/watch_app.py:{line_of('SLEEP')} blocking_sleep", "POST /sleep", "parked")
     _wait_for(lambda: block_counts(base).get(key) == 5.0, "five counted blocks")
-    assert [line["route"] for line in block_lines(log)] == ["POST /sleep"]  # rate-limited: 10 s per location
+    # Rate-limited: 10 s per location. A loaded machine can stall the whole process elsewhere (logged at
+    # `<not sampled>` or a library line, with no route): real, but not this route's, so not counted here.
+    in_app = [line for line in block_lines(log) if "watch_app.py" in line["at"]]
+    assert [line.get("route") for line in in_app] == ["POST /sleep"], log.read_text()
 
 
 @pytest.mark.perf

@@ -109,6 +109,51 @@ async def test_unmarked():
 """
 
 
+LEAKS_AND_STRICT = """
+import asyncio
+import threading
+import time
+
+import pytest
+
+
+async def forever():
+    await asyncio.sleep(30)
+
+
+async def notify():
+    pass
+
+
+@pytest.mark.asyncio
+async def test_leaks_a_task():
+    asyncio.create_task(forever())
+
+
+@pytest.mark.asyncio
+async def test_leaks_a_thread():
+    threading.Thread(target=time.sleep, args=(1,), name="left-over").start()
+
+
+@pytest.mark.asyncio
+async def test_sleeps_5ms():
+    time.sleep(0.005)
+
+
+@pytest.mark.loop_leaks(None)
+@pytest.mark.loop_block_strict(False)
+@pytest.mark.asyncio
+async def test_exempt():
+    asyncio.create_task(forever())
+    time.sleep(0.005)
+
+
+@pytest.mark.asyncio
+async def test_forgets_an_await():
+    notify()
+"""
+
+
 def line_of(source: str, needle: str) -> int:
     """The line of `needle` in a file pytester writes (it drops the leading newline)."""
     return next(i for i, line in enumerate(source.lstrip("\n").splitlines(), 1) if needle in line)
@@ -193,3 +238,45 @@ def test_a_bad_threshold_is_a_usage_error(project: pytest.Pytester) -> None:
     result = project.runpytest_subprocess(*ARGS, "--loop-block-ms=0", timeout=120)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--loop-block-ms must be a positive number of milliseconds, got 0.0*"])
+
+
+def test_leaks_and_strict_mode_fail_the_test_naming_the_line(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_more=LEAKS_AND_STRICT)
+    result = pytester.runpytest_subprocess(
+        *ARGS, "--loop-leaks=tasks,threads", "--loop-block-strict", "--loop-block-report", "-v", timeout=120
+    )
+    result.assert_outcomes(passed=2, failed=3)
+    for outcome in ("*test_leaks_a_task FAILED*", "*test_leaks_a_thread FAILED*", "*test_sleeps_5ms FAILED*"):
+        result.stdout.fnmatch_lines([outcome])
+    result.stdout.fnmatch_lines(["*test_exempt PASSED*", "*test_forgets_an_await PASSED*"])
+    task_line = line_of(LEAKS_AND_STRICT, "asyncio.create_task(forever())")
+    thread_line = line_of(LEAKS_AND_STRICT, "threading.Thread(")
+    sleep_line = line_of(LEAKS_AND_STRICT, "    time.sleep(0.005)")
+    result.stdout.fnmatch_lines(
+        [
+            "*_ test_leaks_a_task _*",
+            "left running at the end of this test (1):",
+            f"task Task-* running forever() still pending; created at test_more.py:{task_line} in "
+            "test_leaks_a_task: asyncio.create_task(forever())*",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [f"thread left-over (time.sleep) still running; started at test_more.py:{thread_line} in *"]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "blocking calls on an event loop's thread (1):",
+            f"time.sleep(0.005) on the loop thread MainThread at test_more.py:{sleep_line} in test_sleeps*",
+        ]
+    )
+    # The test's very first statement: named at its line with no origin tracking.
+    notify_line = line_of(LEAKS_AND_STRICT, "    notify()")
+    result.stdout.fnmatch_lines(
+        [f"coroutine 'notify' (test_more.py:*) was never awaited; created at test_more.py:{notify_line} in *"]
+    )
+
+
+def test_a_bad_leak_kind_is_a_usage_error(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess(*ARGS, "--loop-leaks=sockets", timeout=120)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--loop-leaks takes 'tasks', 'threads' or 'tasks,threads', got 'sockets'*"])

@@ -13,7 +13,8 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import pytest
 
@@ -149,3 +150,95 @@ def test_origin_tracking_is_put_back_on_the_calling_thread() -> None:
 
     asyncio.run(inside())
     assert sys.get_coroutine_origin_tracking_depth() == before
+
+
+async def _forever() -> None:
+    await asyncio.sleep(30)
+
+
+def test_a_task_left_pending_is_named_where_it_was_created() -> None:
+    async def scenario() -> tuple[LoopWatch, asyncio.Task[None], asyncio.Task[None]]:
+        async with watch_loop(leaks=("tasks",), monitor=False) as watch:
+            leaked = asyncio.create_task(_forever())  # <-- TASK
+            awaited = asyncio.create_task(asyncio.sleep(0))
+            cancelled = asyncio.create_task(_forever())
+            await awaited
+            cancelled.cancel()  # being cancelled: not a leak
+        leaked.cancel()
+        return watch, leaked, cancelled
+
+    watch, leaked, _ = asyncio.run(scenario())
+    (item,) = watch.report().leaked_tasks
+    assert (item.name, item.coroutine) == (leaked.get_name(), "_forever")
+    assert item.origin is not None and (item.origin.file, item.origin.line) == (__file__, _line("TASK"))
+
+
+def test_a_thread_left_running_is_named_where_it_was_started() -> None:
+    stop = threading.Event()
+    with watch_loop(leaks=("threads",), monitor=False) as watch:
+        threading.Thread(target=stop.wait, name="poller").start()  # <-- THREAD
+        finished = threading.Thread(target=int)
+        finished.start()
+        finished.join()
+    stop.set()
+    (item,) = watch.report().leaked_threads
+    assert (item.name, item.target) == ("poller", "threading.Event.wait")
+    assert item.origin is not None and (item.origin.file, item.origin.line) == (__file__, _line("THREAD"))
+
+
+def test_strict_mode_records_a_5ms_sleep_at_its_line_whatever_its_length() -> None:
+    async def scenario() -> LoopWatch:
+        async with watch_loop(strict=True, monitor=False) as watch:
+            blocking_sleep(0.005)
+            await asyncio.to_thread(blocking_sleep, 0.005)  # another thread: allowed
+        return watch
+
+    watch = asyncio.run(scenario())
+    (call,) = watch.report().blocking_calls
+    assert call.call == "time.sleep(0.005)"
+    assert (call.location.file, call.location.line) == (THIS_FILE, line_of("SLEEP"))
+    assert call.thread_name == threading.current_thread().name
+
+
+def test_strict_mode_allow_list_and_scope() -> None:
+    async def scenario(**settings: object) -> LoopWatch:
+        async with watch_loop(strict=True, monitor=False, **settings) as watch:
+            blocking_sleep(0.001)
+            with open(__file__, encoding="utf-8") as source:  # noqa: ASYNC230  (the blocking call on show)
+                source.readline()
+        return watch
+
+    everything = asyncio.run(scenario()).report().blocking_calls
+    assert [c.call.split("(")[0] for c in everything] == ["time.sleep", "open"]
+    allowed = asyncio.run(scenario(strict_allow=("*.blocking_sleep",))).report().blocking_calls
+    assert [c.call.split("(")[0] for c in allowed] == ["open"]
+    elsewhere = asyncio.run(scenario(strict_scope=("some_other_package",))).report().blocking_calls
+    assert elsewhere == ()
+
+
+def test_strict_mode_puts_back_what_it_patched() -> None:
+    sleep, recv = time.sleep, socket.socket.recv
+    with watch_loop(strict=True, monitor=False):
+        assert time.sleep is not sleep or sys.version_info >= (3, 13)
+    assert (time.sleep, socket.socket.recv) == (sleep, recv)
+
+
+def test_a_stored_coroutine_dropped_later_names_where_it_was_dropped() -> None:
+    async def scenario() -> LoopWatch:
+        sys.set_coroutine_origin_tracking_depth(0)  # whatever an earlier test of this thread left
+        async with watch_loop() as watch:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                pending: Coroutine[Any, Any, None] | None = forgotten()
+                pending = None  # <-- DROPPED
+        assert not pending
+        return watch
+
+    (item,) = asyncio.run(scenario()).never_awaited
+    assert item.origin is None
+    assert (item.dropped_at[0].file, item.dropped_at[0].line) == (__file__, _line("DROPPED"))
+
+
+def _line(marker: str) -> int:
+    with open(__file__, encoding="utf-8") as source:
+        return next(i for i, text in enumerate(source, 1) if text.rstrip().endswith(f"# <-- {marker}"))
