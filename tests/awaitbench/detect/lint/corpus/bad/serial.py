@@ -11,9 +11,7 @@ async def summary(doc: str) -> str:
 
 
 async def three_in_a_row(doc: str) -> tuple:
-    a = await client.chat.completions.create(
-        model="m", messages=[{"content": "sum " + doc}]
-    )  # expect: AWB104
+    a = await client.chat.completions.create(model="m", messages=[{"content": "sum " + doc}])  # expect: AWB104
     b = await client.chat.completions.create(model="m", messages=[{"content": "kw " + doc}])
     c = await client.embeddings.create(model="e", input=doc)
     return a, b, c
@@ -28,9 +26,7 @@ async def package_coroutines(doc: str, other: str) -> tuple:
 async def in_a_loop(docs: list[str]) -> list:
     out = []
     for doc in docs:
-        out.append(
-            await client.chat.completions.create(model="m", messages=[{"content": doc}])
-        )  # expect: AWB104
+        out.append(await client.chat.completions.create(model="m", messages=[{"content": doc}]))  # expect: AWB104
     return out
 
 

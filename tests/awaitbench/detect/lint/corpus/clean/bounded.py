@@ -32,9 +32,7 @@ async def gather_acquired(chunks: list[str]) -> list:
 
 
 async def fixed_parts(doc: str) -> list:
-    return await asyncio.gather(
-        *(client.chat.completions.create(model="m", messages=[{"content": p + doc}]) for p in PARTS)
-    )
+    return await asyncio.gather(*(client.chat.completions.create(model="m", messages=[{"content": p + doc}]) for p in PARTS))
 
 
 async def literal_tuple(doc: str) -> list:
