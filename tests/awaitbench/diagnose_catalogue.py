@@ -7,7 +7,7 @@ diagnoses and keeps each variant's evidence in `tests/awaitbench/detect/diagnose
 unit
 tests judge real catalogue figures without starting a process.
 
-Short phases keep the 22 diagnoses to a minute or two on two cores: 10 users, 1.5 s load phases, a 2 s hang
+Short phases keep the 24 diagnoses to a minute or two on two cores: 10 users, 1.5 s load phases, a 2 s hang
 probe, Retry-After 200 ms. Scenario apps serve no OpenAPI schema, so each gets a requests file written
 from its `RequestSpec`; a scenario with a database gets `--env DATABASE_URL=` of a seeded PostgreSQL.
 """

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from awaitbench.detect.diagnose.classify import (
     blocking_work,
     cpu_work,
+    db_session_held,
     fan_out,
     forgotten_await,
     per_request_client,
@@ -41,4 +42,5 @@ CLASSIFIERS: tuple[Classifier, ...] = (
     threadpool.classify,
     forgotten_await.classify,
     sync_db_driver.classify,
+    db_session_held.classify,
 )
