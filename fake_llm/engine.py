@@ -46,7 +46,19 @@ from fake_llm.routes import DIALECTS, ApiRequest, Route
 from fake_llm.stats import ServerStats
 from fake_llm.textgen import CACHED_PROMPT_BYTES, WHOLE_REPLY_TOKENS, LazyTokens, completion_tokens
 
-__all__ = ["DIALECTS", "Engine", "Plan", "Route"]
+__all__ = [
+    "DIALECTS",
+    "MAX_PENDING_CHUNKS",
+    "Admitted",
+    "Engine",
+    "Exchange",
+    "Plan",
+    "Route",
+    "StreamReply",
+    "WholeReply",
+    "stream_headers",
+    "whole_headers",
+]
 
 _log = logging.getLogger("fake_llm")
 _JSON = b"application/json"
@@ -54,8 +66,10 @@ _TRICKLE_PIECES = 8
 _ERROR_FAULTS = frozenset({"429", "500", "503", "529"})
 _RETRIED_FAULTS = frozenset({"429", "503", "529"})  # the ones that carry Retry-After
 _ZERO_MS = b"0.000"
-# Streamed chunks held before a write, beyond which a lazily generated stream flushes (and yields).
-_MAX_PENDING_CHUNKS = 256
+# Embedding values a hot reply may carry (a 1536-dimension vector as JSON floats fits one 64 KiB chunk).
+_NOW_MAX_EMBEDDED = 2048
+MAX_PENDING_CHUNKS = 256
+"""Streamed chunks held before a write, beyond which a stream flushes (and yields, when generated lazily)."""
 
 
 class Plan(NamedTuple):
@@ -130,8 +144,8 @@ def _retry_after(wait_s: float) -> Headers:
     ]
 
 
-def _stream_start(plan: Plan, now: float, headers: Headers, content_type: bytes) -> dict[str, object]:
-    """The `http.response.start` of a stream whose first token is due `now`, with its timing headers."""
+def stream_headers(plan: Plan, now: float, headers: Headers, content_type: bytes) -> Headers:
+    """The response headers of a stream whose first token goes out `now`, with its timing headers."""
     _, _, _, arrival, start, first, end, _ = plan
     headers += [
         (b"x-fake-intended-ms", _ms(first - start)),
@@ -139,12 +153,22 @@ def _stream_start(plan: Plan, now: float, headers: Headers, content_type: bytes)
         (b"x-fake-actual-ms", _ms(now - arrival)),
         (b"cache-control", b"no-cache"),
     ]
-    return {
-        "type": "http.response.start",
-        "status": 200,
-        "headers": [(b"content-type", content_type), *headers],
-        TRUSTED_HEADERS: True,
-    }
+    return [(b"content-type", content_type), *headers]
+
+
+def whole_headers(plan: Plan, now: float, headers: Headers, length: int | None) -> Headers:
+    """The response headers of a whole reply sent `now` (`length` None: framed chunked), with its timing."""
+    _, _, _, arrival, start, _, end, _ = plan
+    headers += [(b"x-fake-intended-ms", _ms(end - start)), (b"x-fake-actual-ms", _ms(now - arrival))]
+    if length is None:
+        return [(b"content-type", _JSON), *headers]
+    return [(b"content-type", _JSON), (b"content-length", b"%d" % length), *headers]
+
+
+def _stream_start(plan: Plan, now: float, headers: Headers, content_type: bytes) -> dict[str, object]:
+    """The `http.response.start` of a stream whose first token is due `now`, with its timing headers."""
+    started = stream_headers(plan, now, headers, content_type)
+    return {"type": "http.response.start", "status": 200, "headers": started, TRUSTED_HEADERS: True}
 
 
 async def _end_stream(send: Send, pending: list[bytes], tail: Iterable[bytes]) -> None:
@@ -156,6 +180,24 @@ async def _end_stream(send: Send, pending: list[bytes], tail: Iterable[bytes]) -
         await send_rest(send, b"".join(pending), iter(tail))
 
 
+class WholeReply(NamedTuple):
+    """A reply sent whole at `deadline`: bytes, or pieces generated while sent (`fake_llm.bodies`)."""
+
+    deadline: float
+    payload: bytes | Iterator[bytes]
+
+
+class Admitted(NamedTuple):
+    """A request the hot path may serve (`Engine.admit_now`): admitted, parsed, its reply whole;
+    `embedded` is an embeddings reply already rendered (None for completions)."""
+
+    route: Route
+    request: ApiRequest
+    overrides: HeaderOverrides
+    n_tokens: int
+    embedded: bytes | None
+
+
 Renderer = (
     ChatRenderer
     | ResponsesRenderer
@@ -164,6 +206,14 @@ Renderer = (
     | ConverseRenderer
     | InvokeStreamRenderer
 )
+
+
+class StreamReply(NamedTuple):
+    """A reply streamed token by token: its renderer, its tokens and why it ends."""
+
+    renderer: Renderer
+    chunks: TokenChunks
+    finish_reason: str
 
 
 def _renderer(
@@ -194,8 +244,8 @@ def _renderer(
     return request.renderer(request_id)  # Gemini's and Bedrock's requests name their reply's format
 
 
-class _Exchange:
-    """Mutable bookkeeping of one request, read by the `finally` that records it."""
+class Exchange:
+    """Mutable bookkeeping of one request, read by whatever records it (`Engine.handle`'s `finally`)."""
 
     __slots__ = ("status", "tokens_in", "tokens_out")
 
@@ -244,13 +294,20 @@ class Engine:
         self._load_max = cap.load_factor
         self._load_slope = (cap.load_factor - 1) / max(1, cap.load_capacity_requests() - 1)
         self._in_service = 0
+        output_fixed = _fixed(
+            dist=lat.output_tokens_dist, mean=lat.output_tokens, spread=lat.output_tokens_spread
+        )
+        # What the hot path needs: no draw before a request is admitted, no wait but the reply's own timers.
+        self.serves_now = not (
+            self._faults.enabled or self._rate_limited or self._gate.limited or output_fixed is None
+        )
 
     async def handle(self, route: Route, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one API request; never raises for a client's mistake, records the outcome either way."""
         loop = asyncio.get_running_loop()
         arrival = loop.time()
         self.stats.request_started()
-        exchange = _Exchange()
+        exchange = Exchange()
         conn = self.tracker.api_request(scope.get("client"))
         network_s = self._rtt_s
         if conn is not None:
@@ -275,11 +332,14 @@ class Engine:
                 conn.task = None
             self.stats.request_finished(route, exchange.status, exchange.tokens_out, exchange.tokens_in)
 
-    def _client_gone(self, exchange: _Exchange) -> None:
+    def _client_gone(self, exchange: Exchange) -> None:
         """The request's connection was lost mid-request: 499, and a disconnect if the answer had begun."""
         task = asyncio.current_task()
         if task is not None:
             task.uncancel()  # the cancellation was ours, a way to stop at once; it is handled here
+        self._gone(exchange)
+
+    def _gone(self, exchange: Exchange) -> None:
         if exchange.status == "200":
             self.stats.disconnect()  # a cut stream or body: the client saw part of an answer
         else:
@@ -296,7 +356,7 @@ class Engine:
         arrival: float,
         network_s: float,
         conn: Connection | None,
-        exchange: _Exchange,
+        exchange: Exchange,
     ) -> None:
         """Admit the request (or answer it with an error, or hang), queue it, then answer on schedule."""
         dialect = DIALECTS[route]
@@ -364,7 +424,7 @@ class Engine:
             )
         return request
 
-    async def _hang(self, receive: Receive, exchange: _Exchange) -> None:
+    async def _hang(self, receive: Receive, exchange: Exchange) -> None:
         """Never answer: wait until the client leaves (a lost connection also cancels the wait)."""
         self.stats.hang()
         exchange.status = "499"
@@ -385,7 +445,7 @@ class Engine:
         self,
         send: Send,
         exc: BadRequest | BodyTooLarge | ParseUnavailable,
-        exchange: _Exchange,
+        exchange: Exchange,
         dialect: Dialect,
     ) -> None:
         """Answer a request refused before it was served, in the route's error shape: the client's mistake
@@ -469,21 +529,33 @@ class Engine:
         loop: asyncio.AbstractEventLoop,
         conn: Connection | None,
         headers: Headers,
-        exchange: _Exchange,
+        exchange: Exchange,
     ) -> Coroutine[None, None, None]:
         """Render the planned answer; returns the send path (whole or streamed) for the caller to await.
 
         A plain function returning the coroutine rather than a coroutine awaiting it: one coroutine frame
         fewer on every request.
         """
+        reply = self._render(plan, headers, exchange)
+        if isinstance(reply, StreamReply):
+            renderer, chunks, finish_reason = reply
+            return self._send_stream(
+                plan, renderer, chunks, finish_reason, send, loop, conn, headers, exchange
+            )
+        return self._send_whole(plan, reply.deadline, reply.payload, send, loop, conn, headers, exchange)
+
+    def _render(
+        self, plan: Plan, headers: Headers, exchange: Exchange, embedded: bytes | None = None
+    ) -> WholeReply | StreamReply:
+        """The planned answer, rendered (or its renderer, for a stream); adds the queue header. `embedded`:
+        an embeddings reply already rendered (the hot path's, `admit_now`)."""
         # Unpacking the tuple once is cheaper than reading its fields by name (this is the hot path).
         request, _, n_tokens, arrival, start, first, end, _ = plan
         queue_ms = _ms(start - arrival) if start != arrival else _ZERO_MS
         headers.append((b"x-fake-queue-ms", queue_ms))
         seed = self.config.server.seed
         if isinstance(request, EmbeddingsRequest):
-            pieces = self._embeddings(request)
-            return self._send_whole(plan, first, pieces, send, loop, conn, headers, exchange)
+            return WholeReply(first, self._embeddings(request) if embedded is None else embedded)
         key = request.content_key
         # A usual reply is built whole from cached tokens; a large one (or one for a huge prompt, which
         # would bloat the cache) is generated a chunk at a time while it is sent.
@@ -495,21 +567,78 @@ class Engine:
         request_id = f"chatcmpl-fake{next(self._ids):010d}"
         if whole and not request.stream and isinstance(request, ChatRequest):  # the most common: no renderer
             exchange.tokens_out = n_tokens
-            reply = chat_completion(request_id, request.model, request.input_tokens, tokens, finish_reason)
-            return self._send_whole(plan, end, reply, send, loop, conn, headers, exchange)
+            return WholeReply(
+                end, chat_completion(request_id, request.model, request.input_tokens, tokens, finish_reason)
+            )
         chunks: TokenChunks = (tokens,) if whole else LazyTokens(seed, key, n_tokens)
         renderer = _renderer(request, request_id)
         if request.stream:
-            return self._send_stream(
-                plan, renderer, chunks, finish_reason, send, loop, conn, headers, exchange
-            )
+            return StreamReply(renderer, chunks, finish_reason)
         exchange.tokens_out = n_tokens
         payload = (
             renderer.full(tokens, finish_reason)
             if whole
             else renderer.full_pieces(chunks, n_tokens, finish_reason)
         )
-        return self._send_whole(plan, end, payload, send, loop, conn, headers, exchange)
+        return WholeReply(end, payload)
+
+    def admit_now(self, route: Route, scope: Scope, body: bytes) -> Admitted | None:
+        """What the hot path (`fake_llm.hot_path`) may serve with timers alone: a request admitted by the
+        ASGI path's own rules, parsed in-process, with a whole reply, on a server with no faults, rate or
+        concurrency limits; None otherwise, and the ASGI path (`handle`) answers it, refusals included.
+        Changes nothing but the parse cache."""
+        if not self.serves_now or len(body) > self._max_body_bytes:
+            return None
+        try:
+            overrides = self._headers.check(scope["headers"])
+            named_model = DIALECTS[route].check_request(scope)
+            request = self._parsed.get(route, body) or self._parsed.parse_now(route, body)
+            if request is None or overrides.fault_set:
+                return None
+            if named_model is not None or self._models:
+                request = self._served_model(request, named_model)
+        except BadRequest:
+            return None
+        n_tokens = self._output_tokens(request, overrides)  # no draw: serves_now needs a fixed length
+        if isinstance(request, EmbeddingsRequest):
+            if len(request.texts) * request.dimensions > _NOW_MAX_EMBEDDED:
+                return None  # rendered while sent, a chunk at a time: the ASGI path's job
+            embedded, rest = first_chunk(self._embeddings(request))
+            return None if rest is not None else Admitted(route, request, overrides, n_tokens, embedded)
+        if n_tokens > WHOLE_REPLY_TOKENS or len(request.content_key) > CACHED_PROMPT_BYTES:
+            return None
+        return Admitted(route, request, overrides, n_tokens, None)
+
+    def begin_now(
+        self, admitted: Admitted, client: object, arrival: float
+    ) -> tuple[Plan, Headers, Exchange, WholeReply | StreamReply]:
+        """Start serving an admitted request (counted in `/stats` from here; `finish_now` records it): its
+        plan, its headers so far, its bookkeeping and its rendered reply, as `handle` would."""
+        self.stats.request_started()
+        exchange = Exchange()
+        conn = self.tracker.api_request(client)
+        network_s = self._rtt_s
+        if conn is not None and conn.api_requests == 1:
+            network_s += self._handshake_s
+        route, request, overrides, n_tokens, embedded = admitted
+        exchange.tokens_in = request.input_tokens
+        headers: Headers = [(DIALECTS[route].request_id_header, b"req_fake%d" % next(self._ids))]
+        self._in_service += 1
+        plan = self._plan(request, overrides, None, n_tokens, arrival, arrival, network_s)
+        return plan, headers, exchange, self._render(plan, headers, exchange, embedded)
+
+    def lost_unread(self, route: Route, client: object) -> None:
+        """A hot request whose client left before its body was whole: a 499, as `handle` records it."""
+        self.stats.request_started()
+        self.tracker.api_request(client)
+        self.stats.request_finished(route, "499")
+
+    def finish_now(self, route: Route, exchange: Exchange, *, client_gone: bool = False) -> None:
+        """Record a request `begin_now` started (a 499 when its client went away first)."""
+        if client_gone:
+            self._gone(exchange)
+        self._in_service -= 1
+        self.stats.request_finished(route, exchange.status, exchange.tokens_out, exchange.tokens_in)
 
     def _embeddings(self, request: EmbeddingsRequest) -> Iterator[bytes]:
         if isinstance(request, GeminiEmbedRequest):
@@ -530,7 +659,7 @@ class Engine:
         deadline: float,
         status: str,
         headers: Headers,
-        exchange: _Exchange,
+        exchange: Exchange,
         dialect: Dialect,
         limiter_wait_s: float | None = None,
     ) -> None:
@@ -560,11 +689,11 @@ class Engine:
         loop: asyncio.AbstractEventLoop,
         conn: Connection | None,
         headers: Headers,
-        exchange: _Exchange,
+        exchange: Exchange,
     ) -> None:
         """SSE: headers with the first token, then each token at its deadline; tokens already due go out
         in one write (a lazily generated stream also writes, and yields, after each chunk of tokens that
-        left more than `_MAX_PENDING_CHUNKS` waiting). A disconnect fault cuts the connection after half
+        left more than `MAX_PENDING_CHUNKS` waiting). A disconnect fault cuts the connection after half
         the tokens."""
         _, fault, n_tokens, _, _, first, end, itl_s = plan
         if first > loop.time():
@@ -596,7 +725,7 @@ class Engine:
                         timer.cancel()
                 pending.append(renderer.stream_token(index, token))
                 index += 1
-            if len(pending) > _MAX_PENDING_CHUNKS:
+            if len(pending) > MAX_PENDING_CHUNKS:
                 await send({"type": "http.response.body", "body": b"".join(pending), "more_body": True})
                 pending.clear()
                 exchange.tokens_out = index
@@ -619,7 +748,7 @@ class Engine:
         loop: asyncio.AbstractEventLoop,
         conn: Connection | None,
         headers: Headers,
-        exchange: _Exchange,
+        exchange: Exchange,
     ) -> None:
         """Answer a non-streaming request at `end` (or cut it, or trickle it); a `payload` of pieces larger
         than one chunk goes out a chunk at a time, without content-length (`fake_llm.bodies`)."""
@@ -630,7 +759,7 @@ class Engine:
                 await woken
             finally:
                 timer.cancel()
-        _, fault, _, arrival, start, _, _, _ = plan
+        fault = plan.fault
         if fault == "disconnect":
             self._cut(conn)
             exchange.tokens_out = 0
@@ -638,17 +767,13 @@ class Engine:
             return
         now = loop.time()
         self.stats.scheduling_error((now - end) * 1000)
-        headers += [
-            (b"x-fake-intended-ms", _ms(end - start)),
-            (b"x-fake-actual-ms", _ms(now - arrival)),
-        ]
         exchange.status = "200"
         if rest is not None:
             await send(
                 {
                     "type": "http.response.start",
                     "status": 200,
-                    "headers": [(b"content-type", _JSON), *headers],
+                    "headers": whole_headers(plan, now, headers, None),
                     TRUSTED_HEADERS: True,  # no content-length: the cycle frames it chunked, as uvicorn does
                 }
             )
@@ -659,7 +784,7 @@ class Engine:
             {
                 "type": "http.response.start",
                 "status": 200,
-                "headers": [(b"content-type", _JSON), (b"content-length", b"%d" % len(body)), *headers],
+                "headers": whole_headers(plan, now, headers, len(body)),
                 TRUSTED_HEADERS: True,
             }
         )

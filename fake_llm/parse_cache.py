@@ -35,14 +35,25 @@ class ParseCache:
 
     async def parse(self, route: Route, body: bytes) -> ApiRequest:
         """Parse `body` for `route` (`parse_request`), keep the result if it fits; raises BadRequest."""
-        if len(body) <= IN_PROCESS_MAX_BYTES:
-            request = parse_request(route, body, self._limits)
-        else:
-            request = await self._worker.parse(route, body, self._limits)
+        request = self.parse_now(route, body)
+        if request is not None:
+            return request
+        request = await self._worker.parse(route, body, self._limits)
+        self._keep(route, body, request)
+        return request
+
+    def parse_now(self, route: Route, body: bytes) -> ApiRequest | None:
+        """`parse` for a body small enough to parse in this process; None for one the helper must parse."""
+        if len(body) > IN_PROCESS_MAX_BYTES:
+            return None
+        request = parse_request(route, body, self._limits)
+        self._keep(route, body, request)
+        return request
+
+    def _keep(self, route: Route, body: bytes, request: ApiRequest) -> None:
         cost = 2 * len(body) + ENTRY_OVERHEAD_BYTES
         if cost <= self._budget:
             self._insert(route, body, request, cost)
-        return request
 
     def _insert(self, route: Route, body: bytes, request: ApiRequest, cost: int) -> None:
         entries = self._entries

@@ -14,6 +14,7 @@ from fake_llm.app import FakeLLMApp, create_app
 from fake_llm.config import FakeLLMConfig
 from fake_llm.connections import HeadLimits, protocol_class
 from fake_llm.errors import ServeError
+from fake_llm.hot_path import with_hot_path
 from fake_llm.tls import TLSFiles, make_tls_files
 
 __all__ = ["build_server", "ensure_bindable", "serve"]
@@ -65,12 +66,15 @@ def build_server(config: FakeLLMConfig, *, tls: TLSFiles | None = None) -> uvico
     head = HeadLimits(timeout_s=limits.header_timeout_s, max_header_bytes=limits.max_header_bytes)
     if config.network.tls and tls is None:
         tls = make_tls_files(config.network.tls_dir)
+    protocol = protocol_class(_base_protocol(srv.http), app.engine.tracker, head)
+    if srv.http == "httptools":
+        protocol = with_hot_path(protocol, app.engine)
     uv_config = uvicorn.Config(
         app,
         host=srv.host,
         port=srv.port,
         loop=srv.loop,
-        http=protocol_class(_base_protocol(srv.http), app.engine.tracker, head),
+        http=protocol,
         h11_max_incomplete_event_size=limits.max_header_bytes,  # h11's own head limit (httptools: ours)
         lifespan="off",
         log_level="warning",

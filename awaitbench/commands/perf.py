@@ -1,4 +1,4 @@
-"""`awaitbench perf fake-llm`: fake_llm against a raw-ASGI ceiling: closed-loop points and max sustained rate.
+"""`awaitbench perf fake-llm`: fake_llm against a raw-ASGI ceiling: saturation rounds, Little bound, max rate.
 
 See `bench.selfperf` for the method; `make perf` runs this with the defaults. Every flag comes from
 `bench.selfperf.config.PerfConfig` (also an env var `AWAITBENCH_PERF_<NAME>`).
@@ -30,9 +30,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     targets.required = True
     fake = targets.add_parser(
         "fake-llm",
-        help="fake_llm vs a raw-ASGI ceiling: max sustained req/s within the latency-error budget",
+        help="fake_llm vs a raw-ASGI ceiling: CPU per request at saturation, Little bound, max rate",
         description="Measure fake_llm and a raw-ASGI server that only sleeps, both pinned to one core, "
-        "with an open-loop generator on another core; print max sustained requests/s and the ratio. "
+        "with the generator on another core: their CPU per request in paired rounds at saturation (the "
+        "headline, inconclusive when a round was disturbed), the Little bound, and the max sustained rate. "
         f"Every flag is also an env var ({OPTIONS.env_prefix}<NAME>); flags win.",
     )
     OPTIONS.add_arguments(fake)
@@ -53,15 +54,17 @@ def _step_printer(progress: Console) -> Any:
 
 
 def _point_printer(progress: Console) -> Any:
-    def on_point(kind: str, mode: str, point: str, figures: dict[str, Any]) -> None:
-        notes = f" [red]({'; '.join(figures['notes'])})[/]" if figures["notes"] else ""
+    def on_point(kind: str, mode: str, point: object, figures: dict[str, Any]) -> None:
+        notes = figures.get("notes") or []
+        shown = f" [red]({'; '.join(notes)})[/]" if notes else ""
         cost = figures["server_cpu_us_per_request"]
-        where = f"{point} c={figures['connections']}"
+        where = f"round {point}" if isinstance(point, int) else str(point)
         progress.print(
-            f"  {mode:<13} {kind:<8} {where}: {figures['achieved_rps']:>7,.0f} rps, "
+            f"  {mode:<13} {kind:<8} {where} c={figures['connections']}: "
+            f"{figures['achieved_rps']:>7,.0f} rps, "
             f"p99 {figures['latency_ms']['p99']:.1f} ms, server CPU {(figures['server_cpu_util'] or 0):.0%}"
             f"{'' if cost is None else f' ({cost:.0f} µs/req)'}, generator CPU "
-            f"{figures['loadgen_cpu_util']:.0%}{notes}"
+            f"{figures['loadgen_cpu_util']:.0%}, load {figures['load_average_1m']:.1f}{shown}"
         )
 
     return on_point
@@ -80,6 +83,8 @@ def _handle(args: argparse.Namespace) -> int:
     from bench.selfperf.point_report import render_points
     from bench.selfperf.points import run_points
     from bench.selfperf.report import render_table
+    from bench.selfperf.round_report import render_rounds
+    from bench.selfperf.rounds import run_rounds
     from bench.selfperf.sweep import run_sweep
 
     config = OPTIONS.load(args, os.environ)
@@ -98,20 +103,24 @@ def _handle(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="awaitbench-perf-") as scratch:
         work_dir = config.logs or Path(scratch)
         try:
+            rounds = run_rounds(config, work_dir=work_dir, on_step=_point_printer(progress))
             points = run_points(config, work_dir=work_dir, on_point=_point_printer(progress))
             records = run_sweep(config, on_step=_step_printer(progress), work_dir=work_dir)
         finally:
             stop_all()
     render_table(out, config=config, records=records)
     render_points(out, records=points, config=config)
+    render_rounds(out, records=rounds, config=config)
     if config.json_out is not None:
         duration_s = time.monotonic() - started
-        _write_json(config, records, points, started_at=started_at, duration_s=duration_s)
+        _write_json(config, records, points, rounds, started_at=started_at, duration_s=duration_s)
         progress.print(f"results written to {config.json_out}")
     return 0
 
 
-def _write_json(config: PerfConfig, records: Any, points: Any, *, started_at: Any, duration_s: float) -> None:
+def _write_json(
+    config: PerfConfig, records: Any, points: Any, rounds: Any, *, started_at: Any, duration_s: float
+) -> None:
     from bench.measure.machine import git_commit, machine_info, package_versions
     from bench.processes import resolve_sched
     from bench.results import write_json_atomic
@@ -127,6 +136,7 @@ def _write_json(config: PerfConfig, records: Any, points: Any, *, started_at: An
         packages=package_versions(),
         git_commit=git_commit(),
         points=points,
+        rounds=rounds,
     )
     document["sched"] = resolve_sched(config.sched)
     write_json_atomic(config.json_out, document)

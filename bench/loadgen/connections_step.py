@@ -20,7 +20,8 @@ class ClosedLoopResult:
     """One closed-loop step: throughput, latency (whole response; first token when streaming), CPU.
 
     `latency_ms` and `first_token_ms` are {"p50", "p90", "p99", "max"} over the requests sent in the window;
-    `little_bound_rps` is connections / configured latency, the most a perfect server could serve.
+    `little_bound_rps` is connections / configured latency, the most a perfect server could serve;
+    `core_busy` is each core's busy share over the window (`bench.loadgen.cpu_window.CpuWindow`).
     """
 
     connections: int
@@ -33,6 +34,7 @@ class ClosedLoopResult:
     failed: dict[str, int]
     loadgen_cpu_util: float
     server_cpu_util: float | None
+    core_busy: tuple[float, ...]
 
 
 class _ClosedLoop:
@@ -90,7 +92,7 @@ async def run_connections_step(config: OpenLoopConfig) -> ClosedLoopResult:
     sampler = asyncio.ensure_future(sample_cpu_window(*window, config.server_pid))
     for _ in range(config.connections):
         state.send_next(time.perf_counter())
-    loadgen_cpu, server_cpu = await sampler
+    cpu = await sampler
     state.running = False
     state.gen.close_all()
     return ClosedLoopResult(
@@ -102,6 +104,7 @@ async def run_connections_step(config: OpenLoopConfig) -> ClosedLoopResult:
         latency_ms=percentiles(state.latencies_ms),
         first_token_ms=percentiles(state.first_ms),
         failed=dict(state.failures),
-        loadgen_cpu_util=round(loadgen_cpu, 3),
-        server_cpu_util=None if server_cpu is None else round(server_cpu, 3),
+        loadgen_cpu_util=round(cpu.loadgen, 3),
+        server_cpu_util=None if cpu.server is None else round(cpu.server, 3),
+        core_busy=cpu.core_busy,
     )

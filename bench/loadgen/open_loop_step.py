@@ -106,7 +106,7 @@ async def run_step(config: OpenLoopConfig) -> LoadResult:
         late = sum(1 for request in gen.in_flight if request.measured)
         if late:
             sink.failures["timeout"] = sink.failures.get("timeout", 0) + late
-    loadgen_cpu, server_cpu = await sampler
+    cpu = await sampler
     gen.close_all()
     return LoadResult(
         rate_rps=config.rate_rps,
@@ -119,8 +119,8 @@ async def run_step(config: OpenLoopConfig) -> LoadResult:
         error_ms=percentiles(sink.errors_ms),
         error_samples=len(sink.errors_ms),
         dispatch_lag_ms=percentiles(sink.lags_ms),
-        loadgen_cpu_util=round(loadgen_cpu, 3),
-        server_cpu_util=None if server_cpu is None else round(server_cpu, 3),
+        loadgen_cpu_util=round(cpu.loadgen, 3),
+        server_cpu_util=None if cpu.server is None else round(cpu.server, 3),
         connections_opened=gen.connections_opened,
         peak_connections=gen.peak_connections,
     )

@@ -128,7 +128,8 @@ def _parse(argv: Sequence[str] | None) -> tuple[FakeLLMConfig, CeilingConfig]:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Serve the ceiling with uvicorn: uvloop, httptools, one process, no access log (as fake_llm)."""
+    """Serve the ceiling with uvicorn under fake_llm's settings: uvloop, httptools, one process, no access
+    log, no proxy-headers middleware, no `server` header, the same keep-alive timeout."""
     import uvicorn
 
     fake_llm_config, config = _parse(argv)
@@ -141,6 +142,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         lifespan="off",
         access_log=False,
         log_level="warning",
+        proxy_headers=False,
+        server_header=False,
+        timeout_keep_alive=fake_llm_config.server.keep_alive_s,
     )
 
 

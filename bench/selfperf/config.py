@@ -101,8 +101,10 @@ class PerfConfig:
         start_rps, max_rps: the search ramps geometrically from `start_rps` and never goes above `max_rps`.
         warmup_s, measure_s, max_steps, resolution, retries: step length and search (see `StepTiming`).
         modes, servers: what to measure.
-        little_connections, saturation_connections, point_repeats: the closed-loop points
-            (`bench.selfperf.points`): connections at the Little bound and at saturation, attempts each.
+        little_connections, little_repeats: the Little-bound point (`bench.selfperf.points`): its
+            connections, and attempts per server.
+        saturation_connections, rounds: the paired saturation rounds (`bench.selfperf.rounds`): their
+            connections, and rounds per mode.
         server_cpu, loadgen_cpu: the cores the servers and the generator are pinned to.
         sched: how the servers and the generator are scheduled. On a shared machine other processes
             preempt them for milliseconds at a time, which alone exceeds a 5 ms budget: "fifo" runs them
@@ -151,10 +153,15 @@ class PerfConfig:
     saturation_connections: int = option(
         1500, help="closed-loop connections at the saturation point", check=above(0)
     )
-    point_repeats: int = option(
-        2,
+    little_repeats: int = option(
+        1,
+        help="closed-loop attempts per server at the Little bound, best counts (0 = skip)",
+        check=at_least(0),
+    )
+    rounds: int = option(
+        3,
         quick=1,
-        help="closed-loop attempts per server at each point, best counts (0 = skip the points)",
+        help="paired rounds (ceiling, then fake_llm) per mode at saturation (0 = skip)",
         check=at_least(0),
     )
     server_cpu: int = option(0, help="core the servers are pinned to")

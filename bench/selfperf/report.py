@@ -18,6 +18,8 @@ from rich.table import Table
 from bench.selfperf.config import Mode, PerfConfig
 from bench.selfperf.point_report import points_json
 from bench.selfperf.points import PointRecord
+from bench.selfperf.round_report import rounds_json
+from bench.selfperf.rounds import RoundRecord
 from bench.selfperf.sweep import SearchRecord
 
 __all__ = [
@@ -31,7 +33,7 @@ __all__ = [
 ]
 
 PERF_SCHEMA = "awaitbench.perf"
-PERF_SCHEMA_VERSION = 2  # 2: the closed-loop points (`points`)
+PERF_SCHEMA_VERSION = 3
 TARGET_RATIO = 0.8
 
 
@@ -137,8 +139,10 @@ def perf_document(
     packages: dict[str, str],
     git_commit: str | None,
     points: list[PointRecord] | None = None,
+    rounds: list[RoundRecord] | None = None,
 ) -> dict[str, Any]:
-    """The versioned JSON result of a run (`--json FILE`); `points` are the closed-loop points."""
+    """The versioned JSON result of a run (`--json FILE`): the saturation rounds, the Little-bound point
+    and the rate search."""
     return {
         "schema": PERF_SCHEMA,
         "version": PERF_SCHEMA_VERSION,
@@ -163,7 +167,8 @@ def perf_document(
             }
             for r in records
         ],
-        "points": points_json(points or [], config),
+        "saturation": rounds_json(rounds or [], config),
+        "little_bound": points_json(points or [], config),
     }
 
 

@@ -6,6 +6,7 @@ the project's generator run against it to the end on another core, its figures r
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -99,4 +100,25 @@ def run_step(
     util, achieved = figures.get("server_cpu_util"), figures.get("achieved_rps") or 0.0
     # Server CPU per answered request: steadier than a maximum rate, and it explains the ratio.
     cpu_us = None if util is None or achieved <= 0 else round(float(util) / achieved * 1e6, 1)
-    return {**figures, "server_port": port, "server_cpu_us_per_request": cpu_us}
+    return {
+        **figures,
+        "server_port": port,
+        "server_cpu_us_per_request": cpu_us,
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "other_cpu_util": _other_work(figures, config),
+    }
+
+
+def _other_work(figures: dict[str, Any], config: PerfConfig) -> dict[str, float] | None:
+    """What other processes took of the server's and the generator's cores during the window (1.0 = a
+    core): each core's busy share minus what the process pinned to it used. None without core figures
+    (the open-loop step reports none)."""
+    busy = figures.get("core_busy")
+    if not busy:
+        return None
+    server = float(figures.get("server_cpu_util") or 0.0)
+    loadgen = float(figures["loadgen_cpu_util"])
+    return {
+        "server_core": round(max(0.0, busy[config.server_cpu] - server), 3),
+        "loadgen_core": round(max(0.0, busy[config.loadgen_cpu] - loadgen), 3),
+    }

@@ -13,7 +13,17 @@ _MODULES = sorted(info.name for info in pkgutil.iter_modules(bench.selfperf.__pa
 
 
 def test_the_package_has_its_parts() -> None:
-    expected = {"ceiling_app", "config", "point_report", "points", "report", "step", "sweep"}
+    expected = {
+        "ceiling_app",
+        "config",
+        "point_report",
+        "points",
+        "report",
+        "round_report",
+        "rounds",
+        "step",
+        "sweep",
+    }
     assert {name.rsplit(".", 1)[1] for name in _MODULES} >= expected
 
 
