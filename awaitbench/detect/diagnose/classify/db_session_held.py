@@ -1,10 +1,5 @@
 """db_session_held: a pooled database connection stays checked out across the upstream call, so the pool,
-not the upstream, caps how many requests make progress.
-
-Bad: a `get_db` dependency's `AsyncSession` reads, the route awaits the LLM, then writes: with one user each
-request holds a connection for its whole R₁, the upstream call included. Good: read in a short session,
-call the LLM holding none, write in a new one: a connection is held for the queries only.
-"""
+not the upstream, caps how many requests make progress (the numbers: docs/diagnose.md)."""
 
 from __future__ import annotations
 

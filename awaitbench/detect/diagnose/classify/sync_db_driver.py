@@ -1,11 +1,6 @@
 """sync_db_driver: the loop is parked inside a sync database driver (psycopg, psycopg2, sync SQLAlchemy,
-pymongo) the app calls from `async def`: every query stops every request.
-
-Bad: `with pool.connection() as conn: conn.execute(...)` on psycopg's sync pool in an async route: parked
-41 ms per request under `psycopg`, at 15 users as at one. Good: psycopg's `AsyncConnectionPool` or an
-`AsyncSession`, awaited: the loop is free while the database works. Same numbers as `blocking_work` (which
-the judgement then drops), plus the app's busiest parked line calling into a driver package.
-"""
+pymongo) the app calls from `async def`: `blocking_work`'s numbers, named by the driver below the app's
+line (docs/diagnose.md)."""
 
 from __future__ import annotations
 

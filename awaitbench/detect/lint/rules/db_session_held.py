@@ -1,38 +1,6 @@
 """AWB110 db_session_held — a pooled database session or connection stays checked out across an awaited
-LLM/HTTP call, so the pool, not the upstream, caps how many requests make progress.
-
-Bad::
-
-    async def get_db():
-        async with SessionLocal() as session:
-            yield session
-            await session.commit()
-
-    @app.post("/ask")
-    async def ask(q: Question, db: AsyncSession = Depends(get_db)):
-        user = await db.get(User, q.user_id)                             # checks a connection out
-        reply = await client.chat.completions.create(...)                # AWB110: held all along
-        db.add(Answer(user_id=user.id, text=reply.choices[0].message.content))
-
-Good::
-
-    @app.post("/ask")
-    async def ask(q: Question):
-        async with SessionLocal() as db:                                 # read, and give it back
-            user = await db.get(User, q.user_id)
-        reply = await client.chat.completions.create(...)
-        async with SessionLocal.begin() as db:                           # a short write
-            db.add(Answer(user_id=user.id, text=reply.choices[0].message.content))
-
-What is held: a session (SQLAlchemy's `AsyncSession`) from its first query until it commits, rolls back or
-closes; a connection (`engine.connect()`/`begin()`, asyncpg's `pool.acquire()`, psycopg's
-`pool.connection()`) for its whole block. It is held across an upstream await when it was checked out
-before the await and is used after it, or its block or dependency ends after it (the dependency's commit
-runs when the route returns). Upstream awaits are those AWB104 counts (LLM and HTTP clients, project
-coroutines that await them). A session stored on the object (`self.db`, a service built per request) is
-held from its first query to its next use. Not caught: a session handed to a helper that makes the
-upstream call.
-"""
+LLM/HTTP call, so the pool, not the upstream, caps how many requests make progress (docs/lint.md, design
+notes: what is held, from when, until when)."""
 
 from __future__ import annotations
 

@@ -1,29 +1,5 @@
 """AWB109 sync_db_driver — a sync database driver (psycopg, psycopg2, a sync SQLAlchemy `Session` or
-engine, pymongo) used inside `async def`, directly or through helpers.
-
-Bad::
-
-    pool = ConnectionPool(DATABASE_URL)
-
-    @app.post("/ask")
-    async def ask(q: Question):
-        with pool.connection() as conn:
-            row = conn.execute(USER_SQL, {"id": q.user_id}).fetchone()   # AWB109: the loop waits
-
-Good::
-
-    pool = AsyncConnectionPool(DATABASE_URL)
-
-    @app.post("/ask")
-    async def ask(q: Question):
-        async with pool.connection() as conn:
-            row = await (await conn.execute(USER_SQL, {"id": q.user_id})).fetchone()
-
-Recognised: the `db` entries of `ecosystem.CLIENTS` and `ecosystem.CALLS` (psycopg 3 connections and
-pools, `psycopg2.connect`, SQLAlchemy's `Session`, `sessionmaker`, `create_engine` and their connections,
-pymongo), wherever the object comes from (a global, a `get_db` dependency, a project subclass of the pool).
-A local `sqlite3` file is `blocking_work` (AWB102). ruff has no rule for database drivers.
-"""
+engine, pymongo) queried inside `async def`, directly or through helpers."""
 
 from __future__ import annotations
 
