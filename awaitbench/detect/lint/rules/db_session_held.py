@@ -118,10 +118,12 @@ def _is(node: ast.AST, name: str) -> bool:
 
 
 def _uses(held: _Held) -> tuple[list[ast.AST], list[ast.AST], list[ast.AST]]:
-    """The loads of the name, its queries (a method call on it, or it handed to a call) and its releases."""
+    """The loads of the name, its queries (an awaited method call on it, or it handed to an awaited call:
+    an async session queries only when awaited) and its releases."""
     loads: list[ast.AST] = []
     queries: list[ast.AST] = []
     releases: list[ast.AST] = []
+    awaited = {id(node.value) for node in _walk(held.body) if isinstance(node, ast.Await)}
     for node in _walk(held.body):
         if (
             isinstance(node, ast.Name | ast.Attribute)
@@ -129,7 +131,7 @@ def _uses(held: _Held) -> tuple[list[ast.AST], list[ast.AST], list[ast.AST]]:
             and _is(node, held.name)
         ):
             loads.append(node)
-        if not isinstance(node, ast.Call):
+        if not isinstance(node, ast.Call) or id(node) not in awaited:
             continue
         func = node.func
         if isinstance(func, ast.Attribute) and _is(func.value, held.name):

@@ -156,3 +156,21 @@ def test_a_service_built_with_the_session_holds_it_between_two_uses_of_self_db()
     [finding] = lint_text(source, "AWB110")
     assert finding.line == 28
     assert "database session `self.db` from the `ChatService` it was built with is held" in finding.message
+
+
+def test_a_session_handed_to_a_constructor_is_not_a_query() -> None:
+    assert not codes_at(
+        TUTORIAL
+        + """
+    class Searcher:
+        def __init__(self, db: AsyncSession) -> None:
+            self.db = db
+
+    @app.post("/search")
+    async def search(query: str, db: DB):
+        searcher = Searcher(db)
+        db.add(query)
+        return await llm.embeddings.create(model="e", input=query)
+    """,
+        "AWB110",
+    )
