@@ -9,6 +9,7 @@ import ctypes
 import json
 import os
 import pwd
+import random
 import resource
 import shutil
 import signal
@@ -47,6 +48,8 @@ __all__ = [
 _PR_SET_PDEATHSIG = 1
 _FIFO_PRIORITY = 10
 _POLL_S = 0.05
+_PORT_FLOOR = 20000  # above the registered services a developer's machine runs
+_PORT_TRIES = 50
 # How a child is scheduled: "fifo" = SCHED_FIFO (`chrt -f`, needs root or RLIMIT_RTPRIO; the kernel still
 # keeps 5 % of each core for everything else), "nice" = niceness -10, "normal" as is, "auto" = fifo when
 # allowed, else nice. Load generators and the servers of `awaitbench perf` use it: on a shared machine
@@ -56,10 +59,27 @@ _LIVE: set[ManagedProcess] = set()
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    """A port the kernel just handed out on `host`; free unless another process races for it."""
+    """A free port on `host` below the kernel's ephemeral range, so no outbound connection (a load
+    generator's thousands) takes it before the child binds it; the kernel's pick when none is free."""
+    low = _ephemeral_low()
+    for _ in range(_PORT_TRIES):
+        port = random.randrange(_PORT_FLOOR, low) if low > _PORT_FLOOR else 0
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                continue
+            return int(sock.getsockname()[1])
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def free_ports(count: int) -> list[int]:

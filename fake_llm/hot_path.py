@@ -1,10 +1,4 @@
-"""The hot path: the API's usual requests answered by the HTTP protocol itself, with timers, no ASGI.
-
-A request the engine admits whole (`Engine.admit_now`) is planned and rendered by the engine's own steps and
-written at its deadlines by `loop.call_at` callbacks: no ASGI scope, task, cycle or coroutine. Every other
-request (control routes, refusals, faults, limits, large bodies, pipelined ones) goes to uvicorn's cycle and
-the ASGI app, its body with it. docs/fake_llm.md, "The hot path", says which requests and why.
-"""
+"""The hot path: the API's usual requests answered by the HTTP protocol itself, with timers, no ASGI."""
 
 from __future__ import annotations
 

@@ -94,6 +94,11 @@ class DiagnoseConfig:
         help="TOML file of [[request]] tables to send (default: the app's OpenAPI schema)",
         metavar="FILE",
     )
+    db_seed: Path | None = option(
+        None,
+        help="SQL run in a fresh PostgreSQL whose DATABASE_URL the app gets (unless --env sets DATABASE_URL)",
+        metavar="FILE",
+    )
     upstream_latency_ms: float = option(
         100.0, help="latency of every fake LLM call (L)", metavar="L", check=between(1, 60_000)
     )

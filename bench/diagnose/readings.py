@@ -141,4 +141,5 @@ def phase_figures(
         driver_cpu_share=round(result.cpu_share, 3),
         upstream_latency_ms=upstream_latency_ms,
         outbound=snapshot.outbound,
+        db_pool=snapshot.db_pool if snapshot.db_pool.checkouts else None,
     )

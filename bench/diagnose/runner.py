@@ -35,6 +35,7 @@ _THREADPOOL_CPU_MARGIN = 6.0  # its upstream latency: threads bind at 1/6 of wha
 _THREADPOOL_ROUND_TRIPS = 3  # the phase lasts at least this many lengthened requests after its warm-up
 _THREADPOOL_MAX_LATENCY_MS = 2000.0
 _STEPS_PER_ROUTE = 5  # warm-up, one user, load, retry, hang
+DATABASE_URL = "DATABASE_URL"
 
 
 class Progress(Protocol):
@@ -258,12 +259,36 @@ def diagnose(config: DiagnoseConfig, *, progress: Progress, log_dir: Path) -> Di
     """Run the whole diagnosis of `config.app` (see the module docstring).
 
     Raises:
-        UsageError: the requests file is invalid, the import string does not import, or no requests
-            can be found (exit 2).
+        UsageError: the requests file or the `--db-seed` file is invalid, the import string does not
+            import, or no requests can be found (exit 2).
+        DatabaseUnavailable: `--db-seed` on a machine without PostgreSQL.
         ProcessFailed: the app failed to start or died (its log tail attached; exit 1).
     """
     if config.requests is not None:
         load_requests_file(config.requests)  # a bad file fails before anything starts
+    with _database(config, log_dir) as config:
+        return _diagnose(config, progress=progress, log_dir=log_dir)
+
+
+@contextlib.contextmanager
+def _database(config: DiagnoseConfig, log_dir: Path) -> Iterator[DiagnoseConfig]:
+    """`config` whose app gets `DATABASE_URL` of a fresh PostgreSQL seeded with `--db-seed` (stopped and
+    removed on the way out, Ctrl-C included), unless `--env` sets `DATABASE_URL`."""
+    if config.db_seed is None or DATABASE_URL in config.env:
+        yield config
+        return
+    try:
+        sql = config.db_seed.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--db-seed {config.db_seed}: cannot read it ({exc})") from None
+    from bench.postgres import fresh_postgres, seed
+
+    with fresh_postgres(log_dir=log_dir) as database:
+        seed(database.url, sql)
+        yield dataclasses.replace(config, env={**config.env, DATABASE_URL: database.url})
+
+
+def _diagnose(config: DiagnoseConfig, *, progress: Progress, log_dir: Path) -> Diagnosis:
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     t0, clock = time.monotonic(), _Clock()
     upstream = Upstream(config, port=free_port(), log_dir=log_dir)

@@ -7,9 +7,9 @@ diagnoses and keeps each variant's evidence in `tests/awaitbench/detect/diagnose
 unit
 tests judge real catalogue figures without starting a process.
 
-Short phases keep the 20 diagnoses to a minute or two on two cores: 10 users, 1.5 s load phases, a 2 s hang
+Short phases keep the 24 diagnoses to a minute or two on two cores: 10 users, 1.5 s load phases, a 2 s hang
 probe, Retry-After 200 ms. Scenario apps serve no OpenAPI schema, so each gets a requests file written
-from its `RequestSpec`.
+from its `RequestSpec`; a scenario with a database gets `--env DATABASE_URL=` of a seeded PostgreSQL.
 """
 
 from __future__ import annotations
@@ -86,27 +86,37 @@ def requests_file(case: Case, directory: Path) -> Path:
     return path
 
 
-def diagnose_case(case: Case, directory: Path) -> tuple[subprocess.CompletedProcess[str], Path]:
-    """Run `awaitbench diagnose FACTORY --factory` for one variant; returns the process and its JSON path."""
+def diagnose_case(
+    case: Case, directory: Path, database_url: str | None = None
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """Run `awaitbench diagnose FACTORY --factory` for one variant (`database_url`: the seeded PostgreSQL a
+    database scenario reads); returns the process and its JSON path."""
     scenario = get(case.scenario)
     out = directory / f"{case.id}.json"
     argv = awaitbench_argv(
         "diagnose", case.factory, "--factory", "--requests", str(requests_file(case, directory)),
         "--json", str(out), *TEST_SETTINGS,
     )  # fmt: skip
-    for key, value in scenario.app_env.items():
+    env = dict(scenario.app_env)
+    if scenario.database is not None:
+        if database_url is None:
+            raise ValueError(f"{case.id} reads a database: pass the URL of one seeded for it")
+        env["DATABASE_URL"] = database_url
+    for key, value in env.items():
         argv += ["--env", f"{key}={value}"]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=240, cwd=ROOT)
     return done, out
 
 
 def run_all(
-    directory: Path, *, parallel: int = 2
+    directory: Path, *, database_url: str | None = None, only: tuple[str, ...] = (), parallel: int = 2
 ) -> dict[str, tuple[subprocess.CompletedProcess[str], Path]]:
-    """Every case, `parallel` diagnoses at a time (each is a handful of processes)."""
+    """Every case (of the scenarios in `only`, when given), `parallel` diagnoses at a time (each is a
+    handful of processes)."""
     directory.mkdir(parents=True, exist_ok=True)
+    chosen = [case for case in cases() if not only or case.scenario in only]
     with ThreadPoolExecutor(max_workers=parallel) as pool:
-        futures = {case.id: pool.submit(diagnose_case, case, directory) for case in cases()}
+        futures = {case.id: pool.submit(diagnose_case, case, directory, database_url) for case in chosen}
         return {case_id: future.result() for case_id, future in futures.items()}
 
 
@@ -124,12 +134,17 @@ def _trim(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-def record(directory: Path = FIXTURES) -> None:
-    """Run every case and keep each variant's diagnosis as a classifier fixture."""
+def record(directory: Path = FIXTURES, only: tuple[str, ...] = ()) -> None:
+    """Run every case (of the scenarios in `only`, when given) and keep each variant's diagnosis as a
+    classifier fixture; the database scenarios read a fresh PostgreSQL seeded for them."""
     import tempfile
 
-    with tempfile.TemporaryDirectory() as tmp:
-        for case_id, (done, out) in run_all(Path(tmp)).items():
+    from bench.postgres import fresh_postgres, seed
+    from scenarios._database import DATABASE
+
+    with tempfile.TemporaryDirectory() as tmp, fresh_postgres(log_dir=Path(tmp)) as pg:
+        seed(pg.url, DATABASE.seed_sql)
+        for case_id, (done, out) in run_all(Path(tmp), database_url=pg.url, only=only).items():
             if done.returncode != 0:
                 raise SystemExit(f"{case_id}: exit {done.returncode}\n{done.stderr[-2000:]}")
             document = _trim(json.loads(out.read_text()))
@@ -142,7 +157,9 @@ if __name__ == "__main__":
     parser.add_argument(
         "--record", action="store_true", help="re-record tests/awaitbench/detect/diagnose/fixtures/"
     )
-    if parser.parse_args().record:
+    parser.add_argument("--only", nargs="*", default=[], metavar="SCENARIO", help="these scenarios only")
+    args = parser.parse_args()
+    if args.record:
         FIXTURES.mkdir(parents=True, exist_ok=True)
-        record()
+        record(only=tuple(args.only))
     sys.exit(0)

@@ -86,6 +86,7 @@ def test_the_terminal_shows_a_table_per_route_and_out_writes_the_page(
         (("m:app", "--env", "NOPE"), "--env 'NOPE' is not KEY=VALUE"),
         (("m:app", "--users", "0"), "--users must be between 1 and 2000, got 0"),
         (("m:app", "--requests", "tests/awaitbench/no-such-file.toml"), "cannot read it"),
+        (("m:app", "--db-seed", "tests/awaitbench/no-such-seed.sql"), "--db-seed tests/awaitbench/no-such"),
     ],
 )
 def test_usage_errors_are_one_line_and_exit_2(

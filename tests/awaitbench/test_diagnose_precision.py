@@ -1,6 +1,6 @@
 """The precision test, live: every pitfall variant of the catalogue, diagnosed as a user app with
 `awaitbench diagnose MODULE:FACTORY --factory`, gets its own scenario's finding, and every fix variant
-gets none. Twenty real diagnoses (fake LLM, app, load driver each), two at a time, short phases:
+gets none. Twenty-four real diagnoses (fake LLM, app, load driver each), two at a time, short phases:
 a minute or two on two cores, hence `slow`.
 
 The numbers behind each verdict are wide apart on purpose (e.g. an upstream peak of 1 against 10, a loop
@@ -26,17 +26,18 @@ CASES = list(cases())
 
 @pytest.fixture(scope="module")
 def diagnosed(
-    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path_factory: pytest.TempPathFactory, database_url: str
 ) -> dict[str, tuple[subprocess.CompletedProcess[str], Path]]:
-    return run_all(tmp_path_factory.mktemp("precision"))
+    return run_all(tmp_path_factory.mktemp("precision"), database_url=database_url)
 
 
 def test_the_catalogue_covers_every_pitfall_of_the_issue() -> None:
     assert {c.scenario for c in CASES} == {
         "sync_client", "per_request_client", "serial_awaits", "fan_out", "blocking_work",
-        "cpu_work", "timeouts", "retries", "threadpool", "forgotten_await",
+        "cpu_work", "timeouts", "retries", "threadpool", "forgotten_await", "sync_db_driver",
+        "db_session_held",
     }  # fmt: skip
-    assert len(CASES) == 20
+    assert len(CASES) == 24
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

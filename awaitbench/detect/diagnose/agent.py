@@ -1,8 +1,8 @@
 """The diagnosis agent: the harness `awaitbench.detect.serve` puts around the user's app, code unchanged.
 
-Its recorder keeps what the watchdog sees per phase (blocks, threadpool, never-awaited coroutines, leaks)
-and the outbound calls the capture noted; each request is marked for `deadlines`, with the bench's
-`x-awaitbench-probe` header. Nothing is logged.
+Its recorder keeps what the watchdog sees per phase (blocks, threadpool, never-awaited coroutines, leaks),
+the outbound calls the capture noted and the app's SQLAlchemy pools (`dbpool`); each request is marked
+for `deadlines`, with the bench's `x-awaitbench-probe` header. Nothing is logged.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 
 from pydantic import TypeAdapter
 
+from awaitbench.detect.diagnose.dbpool import PoolWatch
 from awaitbench.detect.diagnose.deadlines import InFlight, serving
+from awaitbench.detect.diagnose.evidence import DbPoolFigures
 from awaitbench.detect.diagnose.outbound import OutboundHost, OutboundLog
 from awaitbench.detect.harness import Harness, Recorder
 from awaitbench.detect.watchdog.app_watch import ASGIApp, Scope
@@ -43,6 +45,7 @@ class AgentSnapshot:
         threshold_ms: the block threshold in use.
         outbound: the hosts the app called or resolved, and what happened (`capture`).
         watching: the loop watch's monitor runs (False: it died, see the app's log; nothing is measured).
+        db_pool: the app's SQLAlchemy pools: connections lent and how long they were held.
     """
 
     pid: int
@@ -57,6 +60,7 @@ class AgentSnapshot:
     threshold_ms: float = 0.0
     outbound: tuple[OutboundHost, ...] = ()
     watching: bool = True
+    db_pool: DbPoolFigures = field(default_factory=DbPoolFigures)
 
 
 AGENT_SNAPSHOT = TypeAdapter(AgentSnapshot)
@@ -64,14 +68,16 @@ AGENT_SNAPSHOT = TypeAdapter(AgentSnapshot)
 
 class PhaseRecorder(Recorder[AgentSnapshot]):
     """The watchdog's events since the last `reset()` (the bench resets it before each phase), and the
-    capture's `outbound` log, reset with them."""
+    capture's `outbound` log and the `pools` watch, reset with them."""
 
     def __init__(self, outbound: OutboundLog | None = None) -> None:
         self.outbound = outbound or OutboundLog()
+        self.pools = PoolWatch()
         super().__init__()
 
     def _clear(self) -> None:
         self.outbound.reset()
+        self.pools.reset()
         self._blocks: list[Block] = []
         self._dropped = 0
         self._never_awaited: list[NeverAwaited] = []
@@ -111,6 +117,7 @@ class PhaseRecorder(Recorder[AgentSnapshot]):
                 threshold_ms=threshold_ms,
                 outbound=self.outbound.hosts(),
                 watching=watching,
+                db_pool=self.pools.usage(),
             )
 
 
@@ -123,6 +130,7 @@ def diagnosis_agent(
     app: ASGIApp, *, watch: WatchConfig, outbound: OutboundLog | None = None
 ) -> Harness[AgentSnapshot]:
     """`app` under the agent: watchdog on its loop (`watch.loops` "current"), requests tagged and marked;
-    `outbound` is the capture's log, reset and served with the rest."""
+    `outbound` is the capture's log, reset and served with the rest; SQLAlchemy's pools are watched."""
     recorder = PhaseRecorder(outbound)
+    recorder.pools.install()
     return Harness(app, watch=watch, recorder=recorder, document=AGENT_SNAPSHOT, around_request=_mark)

@@ -12,6 +12,7 @@ from awaitbench.detect.watchdog.report import BlockState, Frame
 __all__ = [
     "SDK_ATTEMPTS",
     "BlockSite",
+    "DbPoolFigures",
     "HangProbe",
     "LoopFigures",
     "NeverAwaitedSite",
@@ -58,6 +59,23 @@ class UpstreamFigures:
     peak_in_flight: int = 0
     rate_limited: int = 0
     hangs: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class DbPoolFigures:
+    """The app's SQLAlchemy connection pools during a phase (their checkout and checkin events).
+
+    Args:
+        checkouts: connections lent by a pool.
+        held_ms: how long the connections returned in the phase were held, summed.
+        peak_checked_out: most connections lent at once (all pools of the process).
+        capacity: `pool_size + max_overflow` of the pool that lent the most (None: not a queue pool).
+    """
+
+    checkouts: int = 0
+    held_ms: float = 0.0
+    peak_checked_out: int = 0
+    capacity: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -147,6 +165,7 @@ class PhaseFigures:
         upstream_latency_ms: the fake LLM's latency in this phase when it was not the route's L (the
             threadpool phase lengthens it so that threads, not the CPU, would bound the route).
         outbound: the hosts the app called or resolved during the phase, and what happened.
+        db_pool: the app's SQLAlchemy pools (None: no connection was checked out).
     """
 
     name: PhaseName
@@ -167,6 +186,7 @@ class PhaseFigures:
     driver_cpu_share: float = 0.0
     upstream_latency_ms: float | None = None
     outbound: tuple[OutboundHost, ...] = ()
+    db_pool: DbPoolFigures | None = None
 
     @property
     def calls_per_request(self) -> float:

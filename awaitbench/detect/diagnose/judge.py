@@ -16,12 +16,15 @@ __all__ = ["judge", "notes"]
 # (kept, dropped): when `kept` is found, `dropped` restates part of it.
 # A client built per request costs the loop its construction (SSL context, CA bundle): that CPU is the
 # per-request client's cost, quoted in its evidence, not a second pitfall. A blocked loop also starves
-# the thread pool (tasks waiting for a token cannot run): the blocking is the finding, not the pool.
+# the thread pool (tasks waiting for a token cannot run): the blocking is the finding, not the pool. A loop
+# parked in a database driver is blocking work with a name: `sync_db_driver` says which.
 _SUBSUMED: tuple[tuple[str, str], ...] = (
     ("per_request_client", "cpu_work"),
     ("sync_client", "threadpool"),
     ("blocking_work", "threadpool"),
     ("cpu_work", "threadpool"),
+    ("sync_db_driver", "blocking_work"),
+    ("sync_db_driver", "threadpool"),
 )
 
 

@@ -18,6 +18,7 @@ __all__ = [
     "CONSTRUCTOR_NAMES",
     "LONG_DEADLINE_S",
     "PACKAGES",
+    "SPEC_BY_KEYWORD",
     "CallSpec",
     "ClientSpec",
     "call_mode",
@@ -36,6 +37,7 @@ Family = Literal["llm", "framework", "http", "network", "db", "cache", "cpu"]
 Mode = Literal["sync", "async", "mixed"]
 Kind = Literal["llm", "http", "db", "cache", "file", "sleep", "process", "input", "dns", "cpu"]
 DeadlineAt = Literal["client", "call"]
+Pooled = Literal["", "session", "connection"]
 
 FOREVER = math.inf
 # A default deadline above this is "long": a hung upstream holds the request (or a thread) that long.
@@ -52,7 +54,8 @@ class ClientSpec:
     `async_suffix` or a path through `async_attr` (`client.aio.models...`) are awaited, the rest block.
     `produces` maps a call or access (`"()"` calling it, `"[]"`/`"."` indexing or any attribute, else the
     dotted path and verb) to the type it returns; with `chain`, other method calls return the same
-    object (query builders).
+    object (query builders). `pooled` says how a database object holds a pooled connection: a "session"
+    from its first query until it commits, rolls back or closes; a "connection" for as long as it is open.
     """
 
     name: str
@@ -77,6 +80,7 @@ class ClientSpec:
     retries: int = 0
     retries_text: str = ""
     per_request_cost: bool = False
+    pooled: Pooled = ""
     aliases: tuple[str, ...] = ()
 
 
@@ -867,7 +871,7 @@ _CLIENT_LIST: tuple[ClientSpec, ...] = (
         family="db",
         mode="sync",
         note="a sync ORM session (e.g. from `Depends(get_db)`): `execute`/`query(...).all()`/`commit` block "
-        "the loop in `async def` (AWB102, medium): use a `def` route or `AsyncSession`.",
+        "the loop in `async def` (AWB109): use a `def` route or `AsyncSession`.",
         use_instead="sqlalchemy.ext.asyncio.AsyncSession",
         methods=frozenset(
             {
@@ -911,7 +915,7 @@ _CLIENT_LIST: tuple[ClientSpec, ...] = (
         sdk="sqlalchemy",
         family="db",
         mode="sync",
-        note="a sync engine: `connect()`/`begin()` and the connection's `execute` block (AWB102, medium).",
+        note="a sync engine: `connect()`/`begin()` and the connection's `execute` block (AWB109).",
         use_instead="sqlalchemy.ext.asyncio.create_async_engine",
         methods=frozenset({"connect", "begin"}),
         produces={"connect": "sqlalchemy.engine.Connection", "begin": "sqlalchemy.engine.Connection"},
@@ -930,11 +934,10 @@ _CLIENT_LIST: tuple[ClientSpec, ...] = (
         sdk="psycopg2",
         family="db",
         mode="sync",
-        note="a sync connection: `commit`/`rollback` and its cursors' `execute` block (AWB102, medium).",
+        note="a sync connection: `commit`/`rollback` and its cursors' `execute` block (AWB109).",
         use_instead="psycopg.AsyncConnection, asyncpg",
         methods=frozenset({"commit", "rollback"}),
         produces={"cursor": "psycopg2.extensions.cursor"},
-        aliases=("psycopg.Connection",),
     ),
     ClientSpec(
         name="psycopg2.extensions.cursor",
@@ -947,11 +950,141 @@ _CLIENT_LIST: tuple[ClientSpec, ...] = (
         aliases=("psycopg.Cursor",),
     ),
     ClientSpec(
+        name="psycopg.Connection",
+        sdk="psycopg",
+        family="db",
+        mode="sync",
+        note="psycopg 3's sync connection: `execute`/`commit` block the loop in `async def` (AWB109).",
+        use_instead="psycopg.AsyncConnection",
+        methods=frozenset({"execute", "commit", "rollback"}),
+        produces={"cursor": "psycopg2.extensions.cursor"},
+        aliases=("psycopg.connection.Connection",),
+    ),
+    ClientSpec(
+        name="psycopg_pool.ConnectionPool",
+        sdk="psycopg_pool",
+        family="db",
+        mode="sync",
+        note="psycopg's sync pool: `getconn` and its connections' queries block (AWB109).",
+        use_instead="psycopg_pool.AsyncConnectionPool",
+        methods=frozenset({"getconn"}),
+        produces={"connection": "psycopg.Connection", "getconn": "psycopg.Connection"},
+        aliases=("psycopg_pool.pool.ConnectionPool",),
+    ),
+    ClientSpec(
+        name="psycopg.AsyncConnection",
+        sdk="psycopg",
+        family="db",
+        mode="async",
+        note="psycopg 3's async connection: holds its connection while open (AWB110 across an LLM call).",
+        methods=frozenset({"execute", "commit", "rollback", "close"}),
+        pooled="connection",
+        aliases=("psycopg.connection_async.AsyncConnection",),
+    ),
+    ClientSpec(
+        name="psycopg_pool.AsyncConnectionPool",
+        sdk="psycopg_pool",
+        family="db",
+        mode="async",
+        note="psycopg's async pool: `connection()` lends a connection until the block ends (AWB110).",
+        methods=frozenset({"getconn"}),
+        produces={"connection": "psycopg.AsyncConnection", "getconn": "psycopg.AsyncConnection"},
+        aliases=("psycopg_pool.pool_async.AsyncConnectionPool",),
+    ),
+    ClientSpec(
+        name="asyncpg.Pool",
+        sdk="asyncpg",
+        family="db",
+        mode="async",
+        note="asyncpg's pool: its own queries hold a connection briefly; `acquire()` lends one until the "
+        "block ends (AWB110).",
+        methods=frozenset({"execute", "executemany", "fetch", "fetchrow", "fetchval"}),
+        produces={"acquire": "asyncpg.Connection"},
+        aliases=("asyncpg.pool.Pool",),
+    ),
+    ClientSpec(
+        name="asyncpg.Connection",
+        sdk="asyncpg",
+        family="db",
+        mode="async",
+        note="an asyncpg connection: holds its connection while open (AWB110 across an LLM call).",
+        methods=frozenset({"execute", "executemany", "fetch", "fetchrow", "fetchval", "prepare", "close"}),
+        pooled="connection",
+        aliases=("asyncpg.connection.Connection", "asyncpg.pool.PoolConnectionProxy"),
+    ),
+    ClientSpec(
+        name="sqlalchemy.ext.asyncio.AsyncSession",
+        sdk="sqlalchemy",
+        family="db",
+        mode="async",
+        note="an async ORM session (e.g. from `Depends(get_db)`): holds a pooled connection from its first "
+        "query until it commits or closes (AWB110 across an LLM call).",
+        methods=frozenset(
+            {
+                "execute",
+                "scalar",
+                "scalars",
+                "get",
+                "get_one",
+                "stream",
+                "stream_scalars",
+                "commit",
+                "rollback",
+                "close",
+                "flush",
+                "refresh",
+                "merge",
+                "delete",
+                "exec",
+                "connection",
+                "run_sync",
+            }
+        ),
+        pooled="session",
+        aliases=("sqlalchemy.ext.asyncio.session.AsyncSession", "sqlmodel.ext.asyncio.session.AsyncSession"),
+    ),
+    ClientSpec(
+        name="sqlalchemy.ext.asyncio.async_sessionmaker",
+        sdk="sqlalchemy",
+        family="db",
+        mode="async",
+        note="calling it makes an `AsyncSession`.",
+        produces={
+            "()": "sqlalchemy.ext.asyncio.AsyncSession",
+            "begin": "sqlalchemy.ext.asyncio.AsyncSession",
+        },
+        aliases=("sqlalchemy.ext.asyncio.session.async_sessionmaker",),
+    ),
+    ClientSpec(
+        name="sqlalchemy.ext.asyncio.AsyncEngine",
+        sdk="sqlalchemy",
+        family="db",
+        mode="async",
+        note="an async engine: `connect()`/`begin()` lend a connection until the block ends (AWB110).",
+        produces={
+            "connect": "sqlalchemy.ext.asyncio.AsyncConnection",
+            "begin": "sqlalchemy.ext.asyncio.AsyncConnection",
+        },
+        aliases=("sqlalchemy.ext.asyncio.engine.AsyncEngine",),
+    ),
+    ClientSpec(
+        name="sqlalchemy.ext.asyncio.AsyncConnection",
+        sdk="sqlalchemy",
+        family="db",
+        mode="async",
+        note="an async connection: holds its connection while open (AWB110 across an LLM call).",
+        methods=frozenset(
+            {"execute", "exec_driver_sql", "scalar", "scalars", "stream", "commit", "rollback", "close"}
+        ),
+        pooled="connection",
+        aliases=("sqlalchemy.ext.asyncio.engine.AsyncConnection",),
+    ),
+    ClientSpec(
         name="pymongo.MongoClient",
         sdk="pymongo",
         family="db",
         mode="sync",
-        note="sync MongoDB: collection calls (`find_one`, `insert_one`, ...) block (AWB102, medium).",
+        note="sync MongoDB: collection calls (`find_one`, `insert_one`, ...) block (AWB109).",
         use_instead="pymongo.AsyncMongoClient, motor",
         produces={".": "pymongo.database.Database", "[]": "pymongo.database.Database"},
         per_request_cost=True,
@@ -1619,14 +1752,64 @@ def _library_calls() -> list[CallSpec]:
             "psycopg2",
             "db",
             "psycopg.AsyncConnection.connect, asyncpg",
-            "opens a database connection (a network round trip): AWB102 (medium).",
+            "opens a database connection (a network round trip): AWB109.",
             returns="psycopg2.extensions.connection",
-            aliases=("psycopg.connect",),
         ),
+        _call(
+            "psycopg.connect",
+            "psycopg",
+            "db",
+            "psycopg.AsyncConnection.connect",
+            "opens a database connection (a network round trip): AWB109.",
+            returns="psycopg.Connection",
+            aliases=("psycopg.Connection.connect",),
+        ),
+        _call(
+            "psycopg.AsyncConnection.connect",
+            "psycopg",
+            "db",
+            "",
+            "opens an async connection, held while open (AWB110 across an LLM call).",
+            is_async=True,
+            returns="psycopg.AsyncConnection",
+        ),
+        _call(
+            "sqlalchemy.ext.asyncio.create_async_engine",
+            "sqlalchemy",
+            "db",
+            "",
+            "builds an async engine.",
+            blocking=False,
+            returns="sqlalchemy.ext.asyncio.AsyncEngine",
+        ),
+        *[
+            _call(
+                name,
+                "asyncpg",
+                "db",
+                "",
+                "opens an asyncpg connection (or pool), held while open (AWB110 across an LLM call).",
+                is_async=True,
+                returns=returns,
+            )
+            for name, returns in (
+                ("asyncpg.connect", "asyncpg.Connection"),
+                ("asyncpg.create_pool", "asyncpg.Pool"),
+            )
+        ],
     ]
 
 
 CALLS: dict[str, CallSpec] = {spec.name: spec for spec in _library_calls()}
+# Factories whose product is set by a keyword: `sessionmaker(engine, class_=AsyncSession)` makes async
+# sessions, so it is an `async_sessionmaker`.
+SPEC_BY_KEYWORD: dict[tuple[str, str, str], str] = {
+    (
+        "sqlalchemy.orm.sessionmaker",
+        "class_",
+        "sqlalchemy.ext.asyncio.AsyncSession",
+    ): "sqlalchemy.ext.asyncio.async_sessionmaker",
+}
 
 
 def _aliases(specs: Iterable[ClientSpec | CallSpec]) -> dict[str, str]:
@@ -1775,7 +1958,7 @@ def call_mode(spec: ClientSpec, path: tuple[str, ...], verb: str) -> Literal["sy
     return "async" if is_async else "sync"
 
 
-_CATEGORY = {"llm": "sync_client", "framework": "sync_client", "http": "sync_client"}
+_CATEGORY = {"llm": "sync_client", "framework": "sync_client", "http": "sync_client", "db": "sync_db_driver"}
 _FAMILY_SEVERITY: dict[str, Severity] = {
     "llm": "high",
     "framework": "high",
@@ -1795,7 +1978,7 @@ _KIND_SEVERITY: dict[str, Severity] = {
 
 def category_of(kind: str) -> str:
     """The rule a blocking call of this family or kind belongs to: `sync_client` (AWB101) for LLM and
-    HTTP calls, `blocking_work` (AWB102) for the rest."""
+    HTTP calls, `sync_db_driver` (AWB109) for database drivers, `blocking_work` (AWB102) for the rest."""
     return _CATEGORY.get(kind, "blocking_work")
 
 

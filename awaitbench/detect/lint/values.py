@@ -15,6 +15,7 @@ from typing import Generic, Literal, TypeVar
 from awaitbench.detect.lint.ecosystem import (
     CLIENTS,
     CONSTRUCTOR_NAMES,
+    SPEC_BY_KEYWORD,
     ClientSpec,
     call_mode,
     call_spec,
@@ -351,6 +352,34 @@ class Resolver:
         """A FastAPI dependency's value: `client = Depends(get_client)` is what `get_client` returns (or
         yields); `Depends(Service)` and `Depends()` make the class; `Annotated[T, Depends(f)]` and aliases
         of it (`ClientDep = Annotated[...]`) count the same."""
+        found = self._depends_call(node, arg, outer)
+        if found is None:
+            return None
+        default, annotation_type, outer = found
+        target = default.args[0] if default.args else None
+        target = target or next((kw.value for kw in default.keywords if kw.arg == "dependency"), None)
+        if target is None:
+            if annotation_type is None and arg.annotation is not None:
+                annotation_type = (arg.annotation, outer)
+            return self._dependency_class(annotation_type)
+        dependency = self.expr(target, outer)
+        if isinstance(dependency, FuncRef):
+            function = dependency.function
+            return self.yielded(function) if function.is_generator else self.returns(function)
+        if isinstance(dependency, ClassRef):
+            return Instance(dependency.klass)
+        return None
+
+    def dependency(self, function: FunctionInfo, arg: ast.arg) -> ast.Call | None:
+        """The `Depends(...)` call FastAPI fills `arg` with (as its default, in `Annotated`, or in an alias
+        of it), whose clean-up runs after the route returns; None for a plain parameter."""
+        found = self._depends_call(function.node, arg, function.scope.parent or function.scope)
+        return None if found is None else found[0]
+
+    def _depends_call(
+        self, node: ast.AST, arg: ast.arg, outer: Scope
+    ) -> tuple[ast.Call, tuple[ast.expr, Scope] | None, Scope] | None:
+        """The `Depends(...)` call that fills `arg`, the annotation's type and the scope they are read in."""
         if isinstance(node, ast.Lambda):
             return None
         default, annotation_type = _default_of(node.args, arg), None  # type: ignore[attr-defined]
@@ -365,19 +394,7 @@ class Resolver:
         callee = self.expr(default.func, outer)
         if not (isinstance(callee, External) and callee.name in DEPENDS):
             return None
-        target = default.args[0] if default.args else None
-        target = target or next((kw.value for kw in default.keywords if kw.arg == "dependency"), None)
-        if target is None:
-            if annotation_type is None and arg.annotation is not None:
-                annotation_type = (arg.annotation, outer)
-            return self._dependency_class(annotation_type)
-        dependency = self.expr(target, outer)
-        if isinstance(dependency, FuncRef):
-            function = dependency.function
-            return self.yielded(function) if function.is_generator else self.returns(function)
-        if isinstance(dependency, ClassRef):
-            return Instance(dependency.klass)
-        return None
+        return default, annotation_type, outer
 
     def _dependency_class(self, annotation: tuple[ast.expr, Scope] | None) -> Value | None:
         if annotation is None:
@@ -667,6 +684,9 @@ class Resolver:
             if _is_context_manager(function):
                 return _with_carried(self.yielded(function), self.carried(node, scope))
             return _with_carried(self.returns(function), self.carried(node, scope))
+        if isinstance(callee, Instance):
+            dunder = self.member(callee.klass, "__call__", instance=False)
+            return self.returns(dunder.function) if isinstance(dunder, FuncRef) else None
         if isinstance(callee, ClassRef):
             spec = self._client_base(callee.klass)
             if spec is not None:  # `class WrappedChatOpenAI(ChatOpenAI)`: built like its base
@@ -747,7 +767,17 @@ class Resolver:
                 spec = client_spec(owner)  # `RetrievalQA.from_chain_type(...)`, `Index.from_documents(...)`
         if spec is None:
             return ExternalInstance(name)
-        return ClientRef(self.client_info(spec, node, scope))
+        return ClientRef(self.client_info(self._chosen_by_keyword(spec, node, scope), node, scope))
+
+    def _chosen_by_keyword(self, spec: ClientSpec, node: ast.Call, scope: Scope) -> ClientSpec:
+        """The spec a keyword argument selects (`SPEC_BY_KEYWORD`): `sessionmaker(class_=AsyncSession)`."""
+        for kw in node.keywords:
+            value = self.expr(kw.value, scope) if kw.arg else None
+            if isinstance(value, External):
+                chosen = SPEC_BY_KEYWORD.get((spec.name, kw.arg or "", canonical(value.name)))
+                if chosen is not None:
+                    return CLIENTS[chosen]
+        return spec
 
     def client_info(self, spec: ClientSpec, call: ast.Call, scope: Scope) -> ClientInfo:
         """How a constructor call sets the deadline and the SDK's retries."""

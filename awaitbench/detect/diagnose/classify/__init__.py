@@ -12,12 +12,14 @@ from collections.abc import Callable
 from awaitbench.detect.diagnose.classify import (
     blocking_work,
     cpu_work,
+    db_session_held,
     fan_out,
     forgotten_await,
     per_request_client,
     retries,
     serial_awaits,
     sync_client,
+    sync_db_driver,
     threadpool,
     timeouts,
 )
@@ -39,4 +41,6 @@ CLASSIFIERS: tuple[Classifier, ...] = (
     retries.classify,
     threadpool.classify,
     forgotten_await.classify,
+    sync_db_driver.classify,
+    db_session_held.classify,
 )

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from awaitbench.detect.lint.rules import (
     blocking_work,
+    db_session_held,
     fan_out,
     forgotten_await,
     per_request_client,
     retries,
     serial_awaits,
     sync_client,
+    sync_db_driver,
     timeouts,
 )
 from awaitbench.detect.lint.rules.base import Context, Report, Rule
@@ -30,6 +32,8 @@ RULES: tuple[Rule, ...] = (
     timeouts.RULE,
     retries.RULE,
     forgotten_await.RULE,
+    sync_db_driver.RULE,
+    db_session_held.RULE,
 )
 
 

@@ -1,29 +1,5 @@
 """AWB102 blocking_work — `time.sleep`, file I/O, `subprocess` and other blocking calls reached from
-`async def`, directly or through plain functions of the same package.
-
-Bad::
-
-    def parse_document(path):
-        with open(path) as f:          # blocking file I/O
-            return f.read()
-
-    @app.post("/ask")
-    async def ask(doc: str):
-        text = parse_document(doc)     # AWB102: ask -> parse_document -> builtins.open
-
-Good::
-
-    @app.post("/ask")
-    async def ask(doc: str):
-        text = await asyncio.to_thread(parse_document, doc)
-
-Recognised: the other blocking entries of `ecosystem.CALLS` and `ecosystem.CLIENTS` (`time.sleep`, `open`,
-`subprocess.*`, `shutil` copies, sync DB drivers and redis, password hashing, PDF parsing, ...).
-Calls handed to `asyncio.to_thread`, `loop.run_in_executor`, `anyio.to_thread.run_sync` or
-`run_in_threadpool` are references, not calls, and are not reported. ruff's ASYNC230/251/22x report the
-direct calls; the message says so, and this rule adds the calls reached through helpers. Pure-Python CPU
-work is not reported (that is the `cpu_work` scenario, which a static rule cannot size).
-"""
+`async def`, directly or through plain functions of the same package."""
 
 from __future__ import annotations
 

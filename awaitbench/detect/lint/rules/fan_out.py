@@ -1,34 +1,5 @@
 """AWB105 fan_out — `asyncio.gather` (or a TaskGroup) over a collection of unbounded size, each element an
-upstream call, with nothing bounding how many are in flight.
-
-Bad::
-
-    async def summarise(chunks: list[str]):
-        return await asyncio.gather(*(client.chat.completions.create(**ask(c)) for c in chunks))  # AWB105
-
-Good::
-
-    limit = asyncio.Semaphore(10)               # shared by every request of the process
-
-    async def one(c):
-        async with limit:
-            return await client.chat.completions.create(**ask(c))
-
-    async def summarise(chunks: list[str]):
-        return await asyncio.gather(*(one(c) for c in chunks))
-
-    PARTS = ("summary", "keywords", "sentiment")
-    await asyncio.gather(*(client.chat.completions.create(**ask(p)) for p in PARTS))   # fixed size: fine
-
-Reported shapes: `asyncio.gather(*<comprehension>)`, `asyncio.wait(<comprehension>)`,
-`asyncio.as_completed(<comprehension>)`, and `tg.create_task(...)`/`tg.start_soon(...)`/
-`asyncio.create_task(...)` inside a `for` loop or comprehension. Only when each element is an upstream
-call (an async client call, an LLM-shaped call, or a package coroutine awaiting one), the iterable's size
-is not provably small (a literal, a module constant, `range(<constant>)`, a slice with a constant bound,
-or a package function mapping over one of those are), and no semaphore or limiter is in scope: neither
-referenced by the element expression nor used (`async with sem` / `await sem.acquire()`) by the called
-coroutine. CPython declined a gather limit (#115201); no linter has this rule.
-"""
+upstream call, with nothing bounding how many are in flight."""
 
 from __future__ import annotations
 

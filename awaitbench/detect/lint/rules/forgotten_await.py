@@ -1,29 +1,5 @@
 """AWB108 forgotten_await — a coroutine is created and dropped: an `async def` of the package (or a known
-async API) called as a bare statement, its result neither awaited, stored nor passed on.
-
-Bad::
-
-    async def record_answer(db, answer): ...
-
-    @app.post("/ask")
-    async def ask(q: Question):
-        answer = await llm(q)
-        record_answer(db, answer)        # AWB108: the write never happens
-        return answer
-
-Good::
-
-        await record_answer(db, answer)
-        # or, to run it after the response: background_tasks.add_task(record_answer, db, answer)
-
-Recognised callees: `async def` functions and methods of the package (through imports, aliases, `self`),
-network calls on async clients (`client.chat.completions.create(...)` on an AsyncOpenAI), and
-`asyncio.sleep`/`wait_for`/`wait`. Not reported: async generators (calling one creates an iterator), a callee
-held in a variable or called in a branch that tests `inspect.iscoroutinefunction`/`isawaitable`, a
-coroutine stored or passed on (`task = f()`, `tasks.append(f())`). `asyncio.create_task(...)` whose task is
-not kept is flake8-async's/ruff's ASYNC300 (and RUF006), not this rule. Type checkers report the same bug
-(mypy `unused-coroutine`, pyright `reportUnusedCoroutine`); ruff does not (#9833).
-"""
+async API) called as a bare statement, its result neither awaited, stored nor passed on."""
 
 from __future__ import annotations
 

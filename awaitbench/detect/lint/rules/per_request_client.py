@@ -1,37 +1,5 @@
 """AWB103 per_request_client — an LLM/HTTP client built inside a request handler, or by a function the
-handler calls, or by an uncached FastAPI dependency: a new SSL context and connection pool per request.
-
-Bad::
-
-    @app.post("/ask")
-    async def ask(q: Question):
-        client = AsyncOpenAI()                           # AWB103
-        return await client.chat.completions.create(...)
-
-    def get_client() -> AsyncAzureOpenAI:
-        return AsyncAzureOpenAI(azure_endpoint=URL)
-
-    @app.post("/chat")
-    async def chat(client: AsyncAzureOpenAI = Depends(get_client)):   # AWB103 at Depends(...)
-        ...
-
-Good::
-
-    @asynccontextmanager
-    async def lifespan(app):
-        app.state.client = AsyncOpenAI(timeout=30)       # built once, at startup
-        yield
-        await app.state.client.close()
-
-    @functools.cache
-    def get_client() -> AsyncAzureOpenAI:                # a dependency cached for the app's life
-        return AsyncAzureOpenAI(azure_endpoint=URL)
-
-Not per request: clients built at module level, in a lifespan or startup hook, stored on an attribute,
-a subscript or a global (`self.client = ...`, `app.state.client = ...`, a lazily filled singleton), or
-returned by a function decorated with `functools.cache`/`lru_cache`. A handler is a function decorated by
-a route decorator or registered as an endpoint (see `callgraph.py`). No ruff rule covers this.
-"""
+handler calls, or by an uncached FastAPI dependency: a new SSL context and connection pool per request."""
 
 from __future__ import annotations
 

@@ -1,39 +1,5 @@
 """AWB107 retries — stacked retries (an app retry loop or decorator around an SDK call that already
-retries) and retries with no pause between attempts.
-
-Bad::
-
-    client = AsyncOpenAI()                                    # max_retries=2 by default
-
-    for attempt in range(3):                                  # AWB107: 3 x 3 = 9 upstream calls
-        try:
-            return await client.chat.completions.create(...)
-        except openai.APIError:
-            continue                                          # ... and no pause: a retry storm
-
-    @tenacity.retry(stop=stop_after_attempt(5))               # AWB107: tenacity's default wait is 0
-    async def ask(): ...
-
-    policy = RetryPolicy(delay_s=lambda attempt, error: 0.0)  # AWB107: zero delay between attempts
-
-Good::
-
-    client = AsyncOpenAI(max_retries=0)                       # one retry policy, the app's
-    for attempt in range(3):
-        try:
-            return await client.chat.completions.create(...)
-        except openai.RateLimitError:
-            await asyncio.sleep(random.uniform(0, 0.5 * 2**attempt))   # backoff with jitter
-
-Shapes: a `for ... in range(...)`/`while` loop whose body has a `try` around an upstream call (resolved
-client call, LLM-shaped call or package coroutine awaiting one) and a `return`/`break` (the way out on
-success; a loop without one makes independent calls, it does not retry); a function decorated with
-`tenacity.retry`, `backoff.on_exception`/`on_predicate` that makes one. Stacked: the client's
-construction is seen and its `max_retries` is not 0 (SDK default 2). No backoff: no sleep/backoff/wait call
-in the loop body; tenacity `retry` without `wait=`; or any call whose name contains "retry" given a
-delay-like keyword (delay, wait, backoff, sleep, interval) that is 0, a lambda returning 0, `wait_none()`
-or `wait_fixed(0)`. No linter covers this.
-"""
+retries) and retries with no pause between attempts."""
 
 from __future__ import annotations
 

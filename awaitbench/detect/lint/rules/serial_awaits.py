@@ -1,35 +1,4 @@
-"""AWB104 serial_awaits — independent upstream calls awaited one after another.
-
-Bad::
-
-    summary = await client.chat.completions.create(**ask("summarise", doc))   # AWB104
-    keywords = await client.chat.completions.create(**ask("keywords", doc))
-    replies = [await client.chat.completions.create(**p) for p in prompts]   # AWB104
-
-Good::
-
-    summary, keywords = await asyncio.gather(
-        client.chat.completions.create(**ask("summarise", doc)),
-        client.chat.completions.create(**ask("keywords", doc)),
-    )
-    outline = await client.chat.completions.create(**ask("outline", doc))
-    draft = await client.chat.completions.create(**ask("draft", outline))   # depends on outline: fine
-
-What counts as an upstream call: a call on an async LLM or HTTP client (HTTP only for GET/HEAD/OPTIONS,
-since writes are often ordered on purpose), an unresolved call with an LLM SDK's shape
-(`x.chat.completions.create`), or a package coroutine that awaits one of those (so not a coroutine that
-POSTs: `await create_user(); await send_welcome()` stays in order). Locks, sleeps, sends and DB calls
-are never counted. Three shapes are reported:
-
-- two or more such awaits in consecutive statements where no later call reads a name an earlier one
-  bound (no data dependency);
-- a comprehension awaiting such a call per element (`[await f(x) for x in xs]`);
-- a `for` loop whose body awaits exactly one such call and has no break/continue/return/raise/try and no
-  name assigned in the body feeding the call (a pagination loop feeds the next call; a retry loop has try).
-
-Not caught: awaits split by other statements, calls whose independence needs types to see. Fixit's
-`GatherSequentialAwaitRule` covers the loop shapes only; ruff has no equivalent.
-"""
+"""AWB104 serial_awaits — independent upstream calls awaited one after another."""
 
 from __future__ import annotations
 

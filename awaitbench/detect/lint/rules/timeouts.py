@@ -1,27 +1,5 @@
 """AWB106 timeouts — an upstream client or call with no deadline, or one of minutes, reported where the
-deadline belongs: the client's constructor, or the call when the SDK takes deadlines per call.
-
-Bad::
-
-    client = AsyncOpenAI()                       # AWB106: default 600 s, and no call sets a deadline
-    llm = ChatOpenAI(model="gpt-4o")             # AWB106: LangChain hands the SDK timeout=None
-    reply = requests.get(url)                    # AWB106: no deadline at all (ruff S113 too)
-    await litellm.acompletion(model=m, messages=msgs)   # AWB106: litellm waits up to 6000 s
-
-Good::
-
-    client = AsyncOpenAI(timeout=20)             # or .with_options(timeout=20), or timeout=settings.x
-    async with asyncio.timeout(5): reply = await client.chat.completions.create(...)
-
-Where: a client built without `timeout=` whose SDK waits longer than 60 s by default (or built with
-`timeout=None`) is reported at its constructor, sync clients too, unless calls through it set their own
-deadlines; then each of its calls that sets none is reported instead (the code's policy is per call). An
-explicit `timeout=`, however long, is the code's decision. SDKs whose deadline is per call (`requests`,
-litellm, google-generativeai, the pre-1.0 `openai` module API) are reported at each call without one,
-except at import time, in start-up hooks and in a program's entry point (no request waits). A dropped
-constructor's result is no client. httpx's 5 s and boto3's 60 s defaults are kept. ruff's S113 sees
-`requests`/`httpx` calls only.
-"""
+deadline belongs: the client's constructor, or the call when the SDK takes deadlines per call."""
 
 from __future__ import annotations
 

@@ -65,6 +65,8 @@ def test_scenarios_report_exactly_the_pitfall_variants_with_the_catalogue_theory
             "timeouts",
             "retries",
             "forgotten_await",
+            "sync_db_driver",
+            "db_session_held",
         ]
     )
     sync = next(f for f in findings if f["code"] == "AWB101")

@@ -110,12 +110,12 @@ async def redis_get(key: str) -> object:
 
 @app.get("/doc")
 async def mongo_find(key: str) -> object:
-    return mongo.app.users.find_one({"key": key})  # expect: AWB102
+    return mongo.app.users.find_one({"key": key})  # expect: AWB109
 
 
 @app.get("/orm")
 async def orm_query(db=Depends(get_db)) -> object:
-    return db.query(object).filter(True).first()  # expect: AWB102
+    return db.query(object).filter(True).first()  # expect: AWB109
 
 
 @app.post("/login")

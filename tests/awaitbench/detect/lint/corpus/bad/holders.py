@@ -128,7 +128,7 @@ async def from_parameter(q: str) -> object:
 
 @app.get("/summaries")
 async def summaries(service: Annotated[Summaries, Depends()]) -> object:
-    return service.latest()  # expect: AWB102
+    return service.latest()  # expect: AWB109
 
 
 @app.post("/traced")
