@@ -1,10 +1,4 @@
-"""One module per `awaitbench` sub-command; each exposes `register(subparsers)`.
-
-A command module sets `handler` on its sub-parser: a function taking the parsed namespace and
-returning an exit code. Heavy imports happen inside handlers, not at module import. Modules are imported
-when the parser is built; a toolkit command whose dependencies are not installed (`pip install awaitbench`
-without the `bench` extra) is registered as a stand-in that says which extra to install.
-"""
+"""One module per `awaitbench` sub-command; each exposes `register(subparsers)`."""
 
 from __future__ import annotations
 

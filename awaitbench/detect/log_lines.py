@@ -1,16 +1,4 @@
-"""One structured log line per block, rate-limited, for staging and production.
-
-    loop_block duration_ms=212 state=parked running=0.01 route="POST /extract" at=app/services.py:42
-    function=parse_document code="time.sleep(0.05)" samples=11 thread=MainThread      (one line)
-
-Why rate-limited per location: a pitfall on a hot route blocks on every request; one line per block
-would bury everything else. The first block at a location is logged at once; after that, at most one
-line per location every `every_s`, carrying how many blocks it stands for (`repeated=41
-repeated_ms=2130`); blocks still pending are flushed at the next check after `every_s`. Across all
-locations, at most `burst` lines per `every_s`. The same fields go to `extra={"loop_block": {...}}` for
-JSON formatters. Never-awaited coroutines and unclosed resources get one line per kind and location,
-on the same budget.
-"""
+"""One structured log line per block, rate-limited, for staging and production."""
 
 from __future__ import annotations
 

@@ -1,21 +1,4 @@
-"""Prometheus metrics of the watchdog, registered where the app's existing `/metrics` reads them.
-
-    awaitbench_loop_lag_seconds                 histogram: how long a callback waited for the loop
-    awaitbench_loop_blocks_total                counter {location, route, state}
-    awaitbench_loop_blocked_seconds_total       counter {location, route, state}
-    awaitbench_threadpool_tokens_in_use         gauge: anyio's default limiter, borrowed tokens
-    awaitbench_threadpool_tokens_total          gauge: its size (40 by default)
-    awaitbench_threadpool_tasks_waiting         gauge: tasks queued for a token (pool full)
-    awaitbench_coroutines_never_awaited_total   counter {coroutine}
-    awaitbench_resource_warnings_total          counter {type}
-
-`prometheus_client` is optional: `available()` says whether it is installed, and nothing here imports it
-before `PrometheusMetrics` is built. Why a cache per registry: an app factory called twice in one
-process (tests, reloads) must not register the same metric names twice, which prometheus_client
-refuses. Why capped labels: `location` and `route` come from the code and the route templates, but a
-process that somehow sees hundreds of locations must not blow up the time-series count: past
-`max_locations` new ones are labelled `other`.
-"""
+"""Prometheus metrics of the watchdog, registered where the app's existing `/metrics` reads them."""
 
 from __future__ import annotations
 

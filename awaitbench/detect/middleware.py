@@ -1,21 +1,4 @@
-"""`LoopWatchMiddleware`: the loop watchdog for staging and production, in one line.
-
-    from awaitbench.detect.middleware import LoopWatchMiddleware
-    app.add_middleware(LoopWatchMiddleware, threshold_ms=50)      # FastAPI / Starlette
-    app = LoopWatchMiddleware(app)                                # any ASGI app served by uvicorn
-
-On the first ASGI call of a worker process (normally the lifespan startup) it starts a watch on that
-process's event loop (`awaitbench.detect.watchdog`, loops="current"), then
-- tags every HTTP/websocket request with its route, so a block names the request it froze;
-- logs each block as one structured, rate-limited line (`awaitbench.detect.log_lines`);
-- feeds Prometheus metrics (`awaitbench.detect.metrics`) into the registry the app's `/metrics` serves,
-  when prometheus_client is installed, and any other listener given;
-- stops the watch at lifespan shutdown. `report()` returns what it saw so far.
-
-Cost while the loop is healthy: a heartbeat callback every 20 ms on the loop, a monitor thread that
-sleeps, and a dictionary entry per request (docs/detect.md). Coroutine origin tracking is off (a frame
-walk per coroutine): a never-awaited coroutine is logged at the statement that dropped it.
-"""
+"""`LoopWatchMiddleware`: the loop watchdog for staging and production, in one line."""
 
 from __future__ import annotations
 

@@ -1,24 +1,5 @@
 """pytest plugin: fail a test that blocks an event loop, leaves tasks or threads running, or makes a
-blocking call on a loop thread, naming the line.
-
-Registered through the `pytest11` entry point, so it is loaded into every pytest run once awaitbench is
-installed, and does nothing unless asked:
-
-    pytest --loop-block-ms=100          # fail any test whose event loop blocked for ≥ 100 ms
-    pytest --loop-block-report          # print every block at the end; fail nothing
-    pytest --loop-leaks=tasks,threads   # fail a test that leaves tasks pending or threads running
-    pytest --loop-block-strict          # fail a test that makes a known blocking call on a loop thread
-    @pytest.mark.loop_block_ms(100)     # this test only (None exempts a test from --loop-block-ms)
-    @pytest.mark.loop_leaks("tasks")    # likewise (None exempts); @pytest.mark.loop_block_strict(False)
-
-Blocks: one watch (`watch_loop(loops="all")`: one monitor thread) runs from the first watched test to the
-end of the session, each test's call phase a window of it; it finds the loops of every thread from their
-stacks (pytest-asyncio's, anyio's on asyncio, uvloop and trio, FastAPI's TestClient portal, Trio runs). An
-async test during which it found none is listed as unwatched, with the reason. Leaks and blocking calls: a
-watch of the test alone, without a monitor thread (an `async def` test's from inside its own loop). With
-pytest-xdist the workers' results reach the controller's report (`awaitbench.detect.pytest_xdist`).
-Import-light: the watchdog is imported only when an option or marker asks for it.
-"""
+blocking call on a loop thread, naming the line."""
 
 from __future__ import annotations
 

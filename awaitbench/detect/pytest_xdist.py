@@ -1,10 +1,4 @@
-"""The pytest plugin's results as plain data, for pytest-xdist's worker output.
-
-Each worker sends what its tests' windows saw (blocks, threadpool, never-awaited coroutines, unclosed
-resources, leaked tasks and threads, blocking calls, and the tests not watched) in `config.workeroutput`;
-the controller reads it back in `pytest_testnodedown`, so its end-of-run report counts every worker's
-tests. Only built-in types cross: execnet sends nothing else.
-"""
+"""The pytest plugin's results as plain data, for pytest-xdist's worker output."""
 
 from __future__ import annotations
 

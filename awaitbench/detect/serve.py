@@ -1,11 +1,4 @@
-"""Serve a team's own ASGI 3 app under the diagnosis agent, as `awaitbench diagnose` runs it.
-
-`python -m awaitbench.detect.serve MODULE:ATTR --port P --channel-port C [--upstream HOST:PORT]`: imported
-as uvicorn imports it, wrapped in `awaitbench.detect.diagnose.agent`, served on a loop noting each request's
-timers, side channel on C; with `--upstream`, calls to LLM providers go there (`diagnose.capture`, installed
-before the app is imported). Exit 2: no importable ASGI app (one line on stderr); 3: the app failed while
-starting.
-"""
+"""Serve a team's own ASGI 3 app under the diagnosis agent, as `awaitbench diagnose` runs it."""
 
 from __future__ import annotations
 

@@ -1,10 +1,4 @@
-"""The watchdog's settings: one frozen object, validated once, read by every part.
-
-Why the interval is separate from the threshold: the loop runs a heartbeat once per interval, and a block
-is measured from the moment the beat was due. A block therefore reads at most one interval short, and
-the threshold should be a few intervals long; the default interval is a fifth of the threshold, capped
-at 20 ms (at the default 50 ms threshold: a beat every 10 ms).
-"""
+"""The watchdog's settings: one frozen object, validated once, read by every part."""
 
 from __future__ import annotations
 

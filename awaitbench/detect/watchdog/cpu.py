@@ -1,16 +1,4 @@
-"""Running or parked: whether the loop thread was computing while the loop was blocked.
-
-Why: a blocked loop thread is either computing (CPU-bound Python, a C extension: the fix is a process
-pool or less work) or waiting in a system call (`time.sleep`, a sync HTTP/LLM client, a lock, file or
-driver I/O: the fix is the async client or a thread).
-
-Why not just the thread's CPU clock: on a busy machine a computing thread spends much of its time
-runnable but waiting for a core (at a load of 5 on 2 cores, a spinning thread gets ~25% of one), which
-would read as "parked". Linux's `/proc/self/task/TID/schedstat` gives both the time on a CPU and the
-time waiting in the run queue; their sum over the block is the time the thread wanted a CPU. Where
-schedstat is unreadable the CPU clock (`pthread_getcpuclockid`) is used alone; where neither exists the
-state is `unknown`.
-"""
+"""Running or parked: whether the loop thread was computing while the loop was blocked."""
 
 from __future__ import annotations
 

@@ -1,12 +1,4 @@
-"""Garbage-collector pauses, so a block the collector caused is named as such.
-
-Why: a collection holds the GIL from start to end, so the monitor cannot sample the loop thread during it,
-and the first sample after it shows whatever line the thread went on to. `gc.callbacks` runs on the
-collecting thread at each collection's start and stop: cheap (two calls per collection), and it says which
-thread paused, for how long, how much of it on a CPU (a collection on a machine short of CPU, or one whose
-finalizers let other threads run, lasts longer than its work) and which generation. Only pauses of at least
-a millisecond are kept, in a bounded ring: gen-0 collections are frequent and short.
-"""
+"""Garbage-collector pauses, so a block the collector caused is named as such."""
 
 from __future__ import annotations
 

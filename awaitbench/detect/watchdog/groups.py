@@ -1,10 +1,4 @@
-"""Blocks grouped by location, kept bounded for a process that runs for days.
-
-Why bounded: the middleware watches production, where a pitfall can block thousands of times an hour.
-The first `max_blocks` blocks are kept in full; every block counts in its location's group, whose
-percentiles come from its most recent 4,096 durations; past `max_groups` distinct locations, new ones
-share one `<other locations>` group.
-"""
+"""Blocks grouped by location, kept bounded for a process that runs for days."""
 
 from __future__ import annotations
 

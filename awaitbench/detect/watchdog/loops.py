@@ -1,16 +1,4 @@
-"""Finding the asyncio loops running in the threads of this process (the monitor's `discover` mode).
-
-Finding loops patches nothing: every thread's stack is read (`sys._current_frames()`) and a thread whose
-stack holds a frame of asyncio's own loop machinery (`BaseEventLoop.run_forever`, `_run_once`,
-`run_until_complete`, `asyncio.Runner.run`) is running that frame's loop. This is how the pytest plugin
-finds the loop of pytest-asyncio and anyio's plugin (the main thread) as well as FastAPI's TestClient
-(a portal thread started per client or per request) without knowing any of them. Hooking
-`asyncio.events._set_running_loop` was rejected: uvloop keeps its own reference to it from import time,
-and loops already running when the watch starts would be missed. uvloop's loops are found through the
-`asyncio.Runner` that `asyncio.run`, `uvloop.run` and uvicorn start them with, or through the test runner of
-anyio's pytest plugin, which drives its loop (uvloop's too) with `run_until_complete`. Trio runs are found
-the same way (`awaitbench.detect.watchdog.trio_watch`).
-"""
+"""Finding the asyncio loops running in the threads of this process (the monitor's `discover` mode)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,5 @@
 """The monitor thread: sleeps until a loop's alarm fires, samples where the loop is stuck, and hands what
-the heartbeats queued to the listeners (at each wake: the alarm, once a second, `flush()`, `stop()`).
-
-Listeners (`WatchListener`: a watch's report, the probe's histogram, the middleware's log and metrics) run
-on the monitor thread or the thread calling `flush()`/`stop()`, and must be quick; an exception in one is
-logged once. The design and its cost: docs/detect.md, *How it works*.
-"""
+the heartbeats queued to the listeners (at each wake: the alarm, once a second, `flush()`, `stop()`)."""
 
 from __future__ import annotations
 

@@ -1,15 +1,4 @@
-"""Which request a blocked loop was serving: written by `LoopWatchMiddleware`, read by the monitor thread.
-
-Why a process-wide table: the monitor thread sees a blocked loop from outside, and the only thing it can
-ask the loop is which task is current (`asyncio.current_task(loop)` works from another thread). The
-middleware records each request's ASGI scope against the task serving it, for as long as it is served.
-Child tasks (a `BaseHTTPMiddleware`, a task group in the route) are found through a context variable on
-Python 3.12+, where a task's context can be read from outside (`Task.get_context`).
-
-The route is read from the scope lazily: Starlette's router writes the matched route into the same
-scope dict after the middleware has seen it, so the template (`/items/{item_id}`) is there by the time
-the handler blocks; unmatched requests show their raw path.
-"""
+"""Which request a blocked loop was serving: written by `LoopWatchMiddleware`, read by the monitor thread."""
 
 from __future__ import annotations
 

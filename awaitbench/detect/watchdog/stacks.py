@@ -1,13 +1,4 @@
-"""Sample a thread's stack from another thread and attribute it to the user's code.
-
-Why by path and not by the caller's file: pyleak keeps only stacks that pass through the file that started
-the watch, so a block entered through a helper in another module is missed (its issue #12). Here every
-frame is classified on its own (standard library, site-packages, this package: library; anything else:
-the user's), and a block is attributed to the innermost frame of the user's code, wherever it is.
-
-A sample is a tuple of `RawFrame`s (file, line, function, module), outermost first: cheap to take while
-the loop is blocked; source lines are looked up only for the blocks that are reported.
-"""
+"""Sample a thread's stack from another thread and attribute it to the user's code."""
 
 from __future__ import annotations
 

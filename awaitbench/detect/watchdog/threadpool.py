@@ -1,10 +1,5 @@
 """anyio's default thread limiter: the 40 tokens that FastAPI's `def` routes, sync dependencies and
-`run_in_threadpool` share, read for the probe and the watchdog alike.
-
-Why found on the loop thread: the limiter is a per-loop `RunVar`, so it can only be looked up from inside
-the loop (the loop's heartbeat does it once); after that its counters are plain attributes, read at
-each heartbeat.
-"""
+`run_in_threadpool` share, read for the probe and the watchdog alike."""
 
 from __future__ import annotations
 

@@ -1,12 +1,4 @@
-"""Trio runs, watched like asyncio loops: found from the threads' stacks, pinged through their entry queue.
-
-A thread running Trio (`trio.run`, or a guest run such as anyio's trio backend, during a tick) has the frame
-of `trio._core._run.unrolled_run` on its stack, whose `runner` local is the run. Its entry queue (what
-`TrioToken.run_sync_soon` and `trio.from_thread` use) is thread-safe and its callbacks run between task
-steps, so it carries the heartbeat's first beat as `call_soon_threadsafe` does for asyncio, and a system
-task sleeping for the interval carries each next one (`call_later`): a task step that holds the thread
-delays the beat, and the stack samples taken meanwhile name the line.
-"""
+"""Trio runs, watched like asyncio loops: found from the threads' stacks, pinged through their entry queue."""
 
 from __future__ import annotations
 

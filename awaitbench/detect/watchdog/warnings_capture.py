@@ -1,21 +1,4 @@
-"""Never-awaited coroutines (with where they were created) and ResourceWarnings, while a watch runs.
-
-Why these hooks and not `warnings.catch_warnings(record=True)`: that one swallows every warning and
-fights pytest's own capture. Here the user's warnings keep flowing exactly as before:
-
-- never awaited: CPython reports a dropped coroutine by calling `warnings._warn_unawaited_coroutine(coro)`
-  (looked up on the module at each call) from the frame that dropped it; the replacement records the
-  coroutine's name, its `async def` and where it was created, then warns exactly as the original does
-  (same message, same stacklevel), whatever the filters then do with it. Where it was created: its
-  `cr_origin` when origin tracking is on (`WatchConfig.coroutine_origin_depth`); else, when the frame
-  that dropped it is discarding a statement's value (`POP_TOP`: `notify(user)` written without
-  `await`), that statement, which created it. Otherwise the drop site is kept as `dropped_at`.
-- ResourceWarnings (unclosed aiohttp sessions, sockets, transports) are ignored by Python's default
-  filters. When that is the case, a filter showing them is added in front for the watch and the display
-  hook (`warnings._showwarnmsg`, which C-level warnings go through too) records and swallows them, so the
-  user's output does not change. When the user's filters already show them, they are recorded and shown;
-  when they turn them into errors, they are left alone (the error is the report).
-"""
+"""Never-awaited coroutines (with where they were created) and ResourceWarnings, while a watch runs."""
 
 from __future__ import annotations
 

@@ -1,15 +1,4 @@
-"""`watch_loop()`: watch event loops for a stretch of code and get a `WatchReport`.
-
-    with watch_loop(threshold_ms=50) as watch:        # sync code: every loop in the process
-        client.post("/extract")                         # e.g. FastAPI's TestClient
-    watch.blocks, watch.groups, watch.threadpool_peak, watch.never_awaited
-
-    async with watch_loop(threshold_ms=50) as watch:  # async code: the running loop
-        await run_the_thing()
-
-The handle (`LoopWatch`) reads live while the watch runs and final after it; `report()` returns the
-frozen `WatchReport`. Starting costs one thread; stopping joins it and settles the last canaries.
-"""
+"""`watch_loop()`: watch event loops for a stretch of code and get a `WatchReport`."""
 
 from __future__ import annotations
 
