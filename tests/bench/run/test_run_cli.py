@@ -21,6 +21,7 @@ from awaitbench.cli import main
 from bench.results import LatencySummary, PointRecord, ServerFigures, UpstreamFigures, load_run
 from bench.run.point import RUN_DIR_ENV
 from tests.bench.results.schema_check import validate_run_dir
+from tests.bench.run.run_processes import listening_ports, run_processes
 from tests.in_process_cli import call_main
 from tests.interrupts import default_sigint
 from tests.waiting import wait_until
@@ -32,31 +33,6 @@ TINY = ["--duration", "2", "--warmup", "1"]
 
 def _awaitbench(*args: str) -> list[str]:
     return [sys.executable, "-m", "bench", *args]
-
-
-def _our_processes(run_dir: Path) -> list[psutil.Process]:
-    """Live processes started for this run (every child carries the run directory in its environment)."""
-    tag = str(run_dir.resolve())
-    found = []
-    for proc in psutil.process_iter():
-        try:
-            if proc.environ().get(RUN_DIR_ENV) == tag:
-                found.append(proc)
-        except (psutil.Error, OSError):
-            continue
-    return found
-
-
-def _listening_ports(procs: list[psutil.Process]) -> list[int]:
-    ports = []
-    for proc in procs:
-        try:
-            ports += [
-                c.laddr.port for c in proc.net_connections(kind="tcp") if c.status == psutil.CONN_LISTEN
-            ]
-        except psutil.Error:
-            continue
-    return ports
 
 
 def _measured(point: PointRecord) -> tuple[LatencySummary, ServerFigures, UpstreamFigures]:
@@ -129,7 +105,7 @@ def test_run_pair_end_to_end(tmp_path: Path) -> None:
         ):
             assert key in figures
     assert "pitfall vs fix" in result.stdout
-    assert _our_processes(out) == []
+    assert run_processes(out) == []
 
 
 @pytest.mark.slow
@@ -230,7 +206,7 @@ def test_open_loop_pair_end_to_end(tmp_path: Path) -> None:
     assert pitfall["p99_ms"] > 1000 or pitfall["p99_is_lower_bound"]
     assert fix["p99_ms"] < 600 and not fix["p99_is_lower_bound"]
     assert "open loop: every variant at each offered rate" in result.stdout
-    assert _our_processes(out) == []
+    assert run_processes(out) == []
 
 
 @pytest.mark.slow
@@ -282,7 +258,7 @@ def test_interrupted_run_leaves_partial_results_and_no_orphans(tmp_path: Path) -
         wait_until(first_point_written, 60.0, "the first point's results file")
         # Inside the second point once its fake LLM and app listen (Locust starts with them).
         ports = wait_until(
-            lambda: _listening_ports(_our_processes(out)),
+            lambda: listening_ports(run_processes(out)),
             30.0,
             "the second point's fake LLM and app to listen",
             ready=lambda ports: len(ports) >= 2,
@@ -298,7 +274,7 @@ def test_interrupted_run_leaves_partial_results_and_no_orphans(tmp_path: Path) -
     assert run.manifest.status == "interrupted"
     assert len(run.points) >= 1 and run.missing_points
     validate_run_dir(out)
-    assert _our_processes(out) == []
+    assert run_processes(out) == []
     for port in ports:  # nothing listens any more where the children did
         with socket.socket() as sock:
             assert sock.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still held"

@@ -10,7 +10,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import psutil
 import pytest
 
 import bench.run.database
@@ -23,38 +22,14 @@ from bench.results import load_run
 from bench.run.config import RunConfig
 from bench.run.database import run_database, without_unavailable_database
 from bench.run.plan import select
-from bench.run.point import RUN_DIR_ENV
 from tests.bench.results.schema_check import validate_run_dir
+from tests.bench.run.run_processes import listening_ports, run_processes
 from tests.interrupts import default_sigint
 from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
 QUICK = ["sync_db_driver", "db_session_held", "--quick", "--duration", "2", "--warmup", "1"]
 NEEDS_POSTGRES = pytest.mark.skipif(missing_reason() is not None, reason=str(missing_reason()))
-
-
-def _run_processes(run_dir: Path) -> list[psutil.Process]:
-    tag = str(run_dir.resolve())
-    found = []
-    for proc in psutil.process_iter():
-        try:
-            if proc.environ().get(RUN_DIR_ENV) == tag:
-                found.append(proc)
-        except (psutil.Error, OSError):
-            continue
-    return found
-
-
-def _listening_ports(procs: list[psutil.Process]) -> list[int]:
-    ports = []
-    for proc in procs:
-        try:
-            ports += [
-                c.laddr.port for c in proc.net_connections(kind="tcp") if c.status == psutil.CONN_LISTEN
-            ]
-        except psutil.Error:
-            continue
-    return ports
 
 
 def _first_point(proc: subprocess.Popen[str], out: Path) -> bool:
@@ -102,7 +77,7 @@ def test_quick_run_of_both_database_scenarios_on_a_fresh_server(tmp_path: Path) 
     assert held is not None and held.connections_peak == 10 and held.idle_in_transaction_at_peak >= 5
     assert held.pool_checked_out_peak in (10, None)
     assert "database system is shut down" in (out / "logs" / "postgres.log").read_text()
-    assert _run_processes(out) == []
+    assert run_processes(out) == []
     assert "sync_db_driver" in proc.stdout and "db_session_held" in proc.stdout
 
 
@@ -123,7 +98,7 @@ def test_interrupted_database_run_leaves_no_server_no_data_and_no_port(tmp_path:
         wait_until(lambda: _first_point(proc, out), 150.0, "the first point's results file")
         # Inside the second point once its fake LLM and app listen beside the run's PostgreSQL.
         ports = wait_until(
-            lambda: _listening_ports(_run_processes(out)),
+            lambda: listening_ports(run_processes(out)),
             60.0,
             "the run's PostgreSQL and the second point's servers to listen",
             ready=lambda ports: len(ports) >= 3,
@@ -135,7 +110,7 @@ def test_interrupted_database_run_leaves_no_server_no_data_and_no_port(tmp_path:
             proc.kill()
             proc.communicate()
     assert proc.returncode == 130, stderr
-    assert _run_processes(out) == []
+    assert run_processes(out) == []
     assert _data_dirs_of(proc.pid) == []
     for port in ports:  # nothing listens any more where the server did
         assert wait_port_free(port), f"port {port} still held"
