@@ -15,6 +15,8 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from bench.loadgen.control_server import serve_routes
+
 __all__ = ["LoadResult", "LoadSpec", "ProbeResult", "main", "run_load", "run_probe", "spec_json"]
 
 
@@ -231,20 +233,7 @@ async def _serve(port: int) -> None:
         async with _fresh_session() as session:
             return web.json_response(_PROBE_RESULT.dump_python(await run_probe(session, spec), mode="json"))
 
-    async def health(request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
-
-    app = web.Application()
-    app.router.add_post("/phase", phase)
-    app.router.add_post("/probe", probe)
-    app.router.add_get("/health", health)
-    runner = web.AppRunner(app, access_log=None, handle_signals=True)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await runner.cleanup()
+    await serve_routes(port, [("POST", "/phase", phase), ("POST", "/probe", probe)])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from bench.loadgen.control_server import serve_routes
 from bench.loadgen.intervals import Interval, encode_histogram, new_histogram, record_latency
 from bench.loadgen.open_loop import Generator, Request
 from bench.loadgen.open_loop_config import OpenLoopConfig
@@ -202,22 +203,11 @@ async def _serve(port: int) -> None:
     async def interval(request: web.Request) -> web.Response:
         return web.Response(text=driver.interval().to_json(), content_type="application/json")
 
-    async def health(request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
-
-    app = web.Application()
-    app.router.add_post("/target", target)
-    app.router.add_post("/interval", interval)
-    app.router.add_get("/health", health)
-    runner = web.AppRunner(app, access_log=None, handle_signals=True)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        await asyncio.Event().wait()
-    finally:
+    def retire() -> None:
         if driver.users is not None:
             driver.users.retire_all()
-        await runner.cleanup()
+
+    await serve_routes(port, [("POST", "/target", target), ("POST", "/interval", interval)], on_stop=retire)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
