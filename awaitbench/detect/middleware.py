@@ -77,7 +77,7 @@ class LoopWatchMiddleware:
 
             if metrics or prometheus.available():
                 listening.append(prometheus.PrometheusMetrics(registry=registry, namespace=namespace))
-        self._around = around_request or (lambda scope: contextlib.nullcontext())
+        self._around = around_request
         self._watching = AppWatch(self.config, listening)
 
     @property
@@ -118,8 +118,11 @@ class LoopWatchMiddleware:
             return
         entered = enter_request(scope)
         try:
-            with self._around(scope):
+            if self._around is None:
                 await self.app(scope, receive, send)
+            else:
+                with self._around(scope):
+                    await self.app(scope, receive, send)
         finally:
             leave_request(entered)
 

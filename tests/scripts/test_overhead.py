@@ -56,7 +56,7 @@ def test_all_rounds_count_when_none_is_server_bound() -> None:
 
 
 def test_in_process_benchmark_measures_both_variants_and_the_monitor() -> None:
-    result = _script("overhead_asgi").measure_asgi_overhead(rounds=2, requests=200, concurrency=8)
+    result = _script("overhead_asgi").measure_asgi_overhead(pairs=2, requests=200, concurrency=8)
     assert len(result.plain_us) == len(result.watched_us) == len(result.monitor_us) == 2
     assert all(us > 0 for us in (*result.plain_us, *result.watched_us))
     assert all(us >= 0 for us in result.monitor_us)
