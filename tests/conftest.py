@@ -68,3 +68,16 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with fresh_postgres(log_dir=tmp_path_factory.mktemp("postgres")) as pg:
         seed(pg.url, DATABASE.seed_sql)
         yield pg.url
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test using a module-scoped fixture of its own module runs on that module's worker, so the
+    fixture (a diagnosis of the catalogue, a browser, a fleet) is built once, not once per xdist worker."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        module = item.nodeid.split("::", 1)[0]
+        fixtures = getattr(item, "_fixtureinfo", None)
+        definitions = fixtures.name2fixturedefs.values() if fixtures is not None else ()
+        if any(d.scope == "module" and d.baseid == module for defs in definitions for d in defs):
+            item.add_marker(pytest.mark.xdist_group(module))
