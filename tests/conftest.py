@@ -70,6 +70,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield pg.url
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook turns the groups into node ids
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test using a module-scoped fixture of its own module runs on that module's worker, so the
     fixture (a diagnosis of the catalogue, a browser, a fleet) is built once, not once per xdist worker."""
