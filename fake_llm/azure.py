@@ -14,7 +14,7 @@ from fake_llm.parsing import BadRequest
 
 __all__ = ["AZURE", "DEFAULT_API_VERSION", "NOT_FOUND", "AzureDialect", "AzureRoute", "azure_route"]
 
-AzureRoute = Literal["azure.chat.completions", "azure.responses", "azure.embeddings"]
+AzureRoute = Literal["azure.chat.completions", "azure.responses", "azure.embeddings", "azure.completions"]
 
 # A GA version of the data-plane inference API (any non-empty value is accepted).
 DEFAULT_API_VERSION: Final = "2024-10-21"
@@ -24,10 +24,12 @@ _V1 = "/openai/v1/"
 _DEPLOYMENT_ROUTES: Final[dict[str, AzureRoute]] = {
     "chat/completions": "azure.chat.completions",
     "embeddings": "azure.embeddings",
+    "completions": "azure.completions",
 }
 _OTHER_ROUTES: Final[dict[str, AzureRoute]] = {
     "/openai/responses": "azure.responses",
     "/openai/v1/chat/completions": "azure.chat.completions",
+    "/openai/v1/completions": "azure.completions",
     "/openai/v1/embeddings": "azure.embeddings",
     "/openai/v1/responses": "azure.responses",
 }

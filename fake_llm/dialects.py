@@ -75,7 +75,7 @@ _OPENAI_FAULTS: Final[dict[str, tuple[str, str, str]]] = {
 
 
 class OpenAIDialect:
-    """`/v1/chat/completions`, `/v1/responses`, `/v1/embeddings`."""
+    """`/v1/chat/completions`, `/v1/responses`, `/v1/embeddings`, `/v1/completions`."""
 
     request_id_header = b"x-request-id"
 

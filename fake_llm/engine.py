@@ -32,6 +32,7 @@ from fake_llm.gemini_wire import GeminiRenderer
 from fake_llm.http_cycle import TRUSTED_HEADERS
 from fake_llm.openai_wire import (
     ChatRenderer,
+    CompletionRenderer,
     ResponsesRenderer,
     TokenChunks,
     chat_completion,
@@ -40,7 +41,7 @@ from fake_llm.openai_wire import (
 from fake_llm.origins import OriginPolicy
 from fake_llm.parse_cache import ParseCache
 from fake_llm.parse_worker import ParseUnavailable, ParseWorker
-from fake_llm.parsing import BadRequest, ChatRequest, EmbeddingsRequest, ResponsesRequest
+from fake_llm.parsing import BadRequest, ChatRequest, CompletionRequest, EmbeddingsRequest, ResponsesRequest
 from fake_llm.request_headers import HeaderOverrides, HeaderRules
 from fake_llm.routes import DIALECTS, ApiRequest, Route
 from fake_llm.stats import ServerStats
@@ -200,6 +201,7 @@ class Admitted(NamedTuple):
 
 Renderer = (
     ChatRenderer
+    | CompletionRenderer
     | ResponsesRenderer
     | MessagesRenderer
     | GeminiRenderer
@@ -218,6 +220,7 @@ class StreamReply(NamedTuple):
 
 def _renderer(
     request: ChatRequest
+    | CompletionRequest
     | ResponsesRequest
     | MessagesRequest
     | GenerateRequest
@@ -241,7 +244,7 @@ def _renderer(
         return ResponsesRenderer(
             request_id=request_id, model=request.model, prompt_tokens=request.input_tokens
         )
-    return request.renderer(request_id)  # Gemini's and Bedrock's requests name their reply's format
+    return request.renderer(request_id)  # the other requests name their reply's format
 
 
 class Exchange:

@@ -1,4 +1,5 @@
-"""OpenAI wire formats: chat completions (JSON and SSE chunks) and the Responses API (JSON and events).
+"""OpenAI wire formats: chat completions (JSON and SSE chunks), the Responses API (JSON and events) and the
+legacy Completions API (JSON and SSE chunks).
 
 Chunks are pre-serialised bytes around a pre-escaped token; a reply too large to build whole is an
 iterator of pieces that join to exactly the whole reply's bytes."""
@@ -14,6 +15,7 @@ from fake_llm.textgen import VOCABULARY, VOCABULARY_JSON, embedding, embedding_b
 
 __all__ = [
     "ChatRenderer",
+    "CompletionRenderer",
     "ResponsesRenderer",
     "TokenChunks",
     "chat_completion",
@@ -167,6 +169,65 @@ class ChatRenderer:
             out.append(
                 f'data: {{"id":"{self.request_id}","object":"chat.completion.chunk","created":{self.created},'
                 f'"model":{_dumps(self.model)},"system_fingerprint":null,"choices":[],"usage":{usage}}}\n\n'
+            )
+        out.append("data: [DONE]\n\n")
+        return ("".join(out).encode(),)
+
+
+class CompletionRenderer:
+    """`/v1/completions` replies (the legacy Completions API): a `text_completion`, or its SSE chunks."""
+
+    content_type = b"text/event-stream"
+
+    def __init__(self, *, request_id: str, model: str, prompt_tokens: int, include_usage: bool) -> None:
+        self.request_id = "cmpl-" + request_id.removeprefix("chatcmpl-")
+        self.model = model
+        self.created = int(time.time())
+        self.prompt_tokens = prompt_tokens
+        self._usage_null = ',"usage":null' if include_usage else ""
+        self.include_usage = include_usage
+        self._token_prefix = self._token_suffix = b""
+
+    def _head(self) -> str:
+        return (
+            f'{{"id":"{self.request_id}","object":"text_completion","created":{self.created},'
+            f'"model":{_dumps(self.model)},"choices":[{{"text":'
+        )
+
+    def _choice_end(self, finish_reason: str | None) -> str:
+        finish = "null" if finish_reason is None else f'"{finish_reason}"'
+        return f',"index":0,"logprobs":null,"finish_reason":{finish}}}]'
+
+    def _usage(self, n_tokens: int) -> str:
+        p = self.prompt_tokens
+        return f'"usage":{{"prompt_tokens":{p},"completion_tokens":{n_tokens},"total_tokens":{p + n_tokens}}}'
+
+    def full(self, tokens: Sequence[int], finish_reason: str) -> bytes:
+        return b"".join(self.full_pieces((tuple(tokens),), len(tokens), finish_reason))
+
+    def full_pieces(self, chunks: TokenChunks, n_tokens: int, finish_reason: str) -> Iterator[bytes]:
+        """The whole reply, a piece at a time (the text streamed into its place)."""
+        yield (self._head() + '"').encode()
+        for piece in escaped_text(chunks):
+            yield piece.encode()
+        yield ('"' + self._choice_end(finish_reason) + "," + self._usage(n_tokens) + "}").encode()
+
+    def stream_head(self) -> bytes:
+        # Built once per stream; the first chunk already carries a token, as the real API's does.
+        self._token_prefix = f"data: {self._head()}".encode()
+        self._token_suffix = f"{self._choice_end(None)}{self._usage_null}}}\n\n".encode()
+        return b""
+
+    def stream_token(self, index: int, token: int) -> bytes:
+        return self._token_prefix + _VOCABULARY_JSON_BYTES[token] + self._token_suffix
+
+    def stream_tail(self, chunks: TokenChunks, n_tokens: int, finish_reason: str) -> tuple[bytes]:
+        """The chunk with the finish reason, the usage chunk if asked for, and `[DONE]`."""
+        out = [f'data: {self._head()}""{self._choice_end(finish_reason)}{self._usage_null}}}\n\n']
+        if self.include_usage:
+            out.append(
+                f'data: {{"id":"{self.request_id}","object":"text_completion","created":{self.created},'
+                f'"model":{_dumps(self.model)},"choices":[],{self._usage(n_tokens)}}}\n\n'
             )
         out.append("data: [DONE]\n\n")
         return ("".join(out).encode(),)

@@ -8,12 +8,14 @@ import json
 from dataclasses import dataclass
 
 from fake_llm.config import LimitsConfig
+from fake_llm.openai_wire import CompletionRenderer
 from fake_llm.textgen import count_tokens
 
 __all__ = [
     "MAX_MODEL_CHARS",
     "BadRequest",
     "ChatRequest",
+    "CompletionRequest",
     "EmbeddingsRequest",
     "ResponsesRequest",
     "parse_json",
@@ -21,6 +23,7 @@ __all__ = [
 
 MAX_MODEL_CHARS = 256
 """Longest model id (it is echoed in every streamed chunk)."""
+_COMPLETION_MAX_TOKENS = 16  # the legacy Completions API's default max_tokens
 MAX_TOKEN_ID = 2**31 - 1
 """Largest token id in a pre-tokenised embeddings input."""
 MAX_DIMENSIONS = 8192
@@ -139,6 +142,23 @@ def _stream(doc: dict[str, object]) -> bool:
     return stream
 
 
+def _one_choice_stream(doc: dict[str, object]) -> tuple[bool, bool]:
+    """(stream, include_usage) of a request that may ask for one choice only (`n`)."""
+    n = doc.get("n")
+    if n not in (None, 1):
+        raise BadRequest("Only n=1 is supported by the fake LLM.", param="n")
+    options = doc.get("stream_options")
+    if options is not None and not isinstance(options, dict):
+        raise BadRequest("Invalid 'stream_options': expected an object.", param="stream_options")
+    stream = _stream(doc)
+    if options is not None and not stream:
+        raise BadRequest(
+            "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+            param="stream_options",
+        )
+    return stream, bool(options and options.get("include_usage"))
+
+
 def _content_text(content: object, param: str) -> str:
     """Text of a message content: a string, or a list of parts with "text"."""
     if content is None:
@@ -186,23 +206,12 @@ class ChatRequest:
                     f"Invalid 'messages[{i}]': each message needs a string 'role'.", param="messages"
                 )
             input_tokens += 3 + count_tokens(_content_text(message.get("content"), f"messages[{i}].content"))
-        n = doc.get("n")
-        if n not in (None, 1):
-            raise BadRequest("Only n=1 is supported by the fake LLM.", param="n")
-        options = doc.get("stream_options")
-        if options is not None and not isinstance(options, dict):
-            raise BadRequest("Invalid 'stream_options': expected an object.", param="stream_options")
-        stream = _stream(doc)
-        if options is not None and not stream:
-            raise BadRequest(
-                "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
-                param="stream_options",
-            )
+        stream, include_usage = _one_choice_stream(doc)
         return cls(
             model=model,
             content_key=_content_key(messages),
             stream=stream,
-            include_usage=bool(options and options.get("include_usage")),
+            include_usage=include_usage,
             max_tokens=_positive_int(
                 doc,
                 "max_completion_tokens",
@@ -211,6 +220,51 @@ class ChatRequest:
                 limit_flag="--max-output-tokens",
             ),
             input_tokens=input_tokens,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompletionRequest:
+    """A validated legacy `/v1/completions` request: one prompt, `max_tokens` 16 unless given (the API's
+    default)."""
+
+    model: str
+    content_key: bytes
+    stream: bool
+    include_usage: bool
+    max_tokens: int | None
+    input_tokens: int
+
+    @classmethod
+    def parse(cls, doc: dict[str, object], limits: LimitsConfig) -> CompletionRequest:
+        model = _model(doc)
+        prompt = doc.get("prompt")
+        if isinstance(prompt, list) and len(prompt) == 1:
+            prompt = prompt[0]
+        if not isinstance(prompt, str):
+            raise BadRequest(
+                "Invalid 'prompt': fake_llm serves one prompt, a string (or a list of one string).",
+                param="prompt",
+            )
+        stream, include_usage = _one_choice_stream(doc)
+        max_tokens = _positive_int(
+            doc, "max_tokens", maximum=limits.max_output_tokens, limit_flag="--max-output-tokens"
+        )
+        return cls(
+            model=model,
+            content_key=_content_key(prompt),
+            stream=stream,
+            include_usage=include_usage,
+            max_tokens=_COMPLETION_MAX_TOKENS if max_tokens is None else max_tokens,
+            input_tokens=count_tokens(prompt),
+        )
+
+    def renderer(self, request_id: str) -> CompletionRenderer:
+        return CompletionRenderer(
+            request_id=request_id,
+            model=self.model,
+            prompt_tokens=self.input_tokens,
+            include_usage=self.include_usage,
         )
 
 

@@ -14,7 +14,7 @@ from fake_llm.config import LimitsConfig
 from fake_llm.dialects import ANTHROPIC, OPENAI, Dialect
 from fake_llm.gemini import GEMINI, GEMINI_PREFIXES, GeminiRoute, gemini_route
 from fake_llm.gemini_request import GeminiEmbedRequest, GenerateRequest
-from fake_llm.parsing import ChatRequest, EmbeddingsRequest, ResponsesRequest, parse_json
+from fake_llm.parsing import ChatRequest, CompletionRequest, EmbeddingsRequest, ResponsesRequest, parse_json
 
 __all__ = [
     "API_FAMILIES",
@@ -41,10 +41,11 @@ API_FAMILIES: Final[dict[ApiFamily, str]] = {
 (`OPENAI_BASE_URL=http://127.0.0.1:8000/v1`, `GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:8000`); every route
 keeps the real API's path, so a request captured on its way to the real host is served as it is."""
 
-OpenAIRoute = Literal["chat.completions", "responses", "embeddings"]
+OpenAIRoute = Literal["chat.completions", "responses", "embeddings", "completions"]
 Route = OpenAIRoute | Literal["messages"] | AzureRoute | GeminiRoute | BedrockRoute
 ApiRequest = (
     ChatRequest
+    | CompletionRequest
     | ResponsesRequest
     | EmbeddingsRequest
     | MessagesRequest
@@ -58,6 +59,7 @@ API_PATHS: Final[dict[str, Route]] = {
     "/v1/chat/completions": "chat.completions",
     "/v1/responses": "responses",
     "/v1/embeddings": "embeddings",
+    "/v1/completions": "completions",
     "/v1/messages": "messages",
 }
 """The API routes by exact path (served as raw ASGI, before FastAPI: `fake_llm.app`); those whose paths
@@ -87,10 +89,12 @@ DIALECTS: Final[dict[Route, Dialect]] = {
     "chat.completions": OPENAI,
     "responses": OPENAI,
     "embeddings": OPENAI,
+    "completions": OPENAI,
     "messages": ANTHROPIC,
     "azure.chat.completions": AZURE,
     "azure.responses": AZURE,
     "azure.embeddings": AZURE,
+    "azure.completions": AZURE,
     "gemini.generate": GEMINI,
     "gemini.stream": GEMINI,
     "gemini.embed": GEMINI,
@@ -107,10 +111,12 @@ _PARSERS: Final[dict[Route, Callable[[dict[str, object], LimitsConfig], ApiReque
     "chat.completions": ChatRequest.parse,
     "responses": ResponsesRequest.parse,
     "embeddings": EmbeddingsRequest.parse,
+    "completions": CompletionRequest.parse,
     "messages": MessagesRequest.parse,
     "azure.chat.completions": ChatRequest.parse,
     "azure.responses": ResponsesRequest.parse,
     "azure.embeddings": EmbeddingsRequest.parse,
+    "azure.completions": CompletionRequest.parse,
     "gemini.generate": partial(GenerateRequest.parse, stream=False),
     "gemini.stream": partial(GenerateRequest.parse, stream=True),
     "gemini.embed": partial(GeminiEmbedRequest.parse, method="batch"),

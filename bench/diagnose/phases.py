@@ -26,6 +26,8 @@ __all__ = ["Session", "hang_probe", "probe_once", "retry_probe", "run_phase"]
 
 _POLL_S = 0.05
 _RETRY_PROBE_BUDGET_S = 60.0
+_QUIET_MIN_S = 0.5  # no upstream call for this long (or two Retry-Afters): earlier requests are done
+_SETTLE_BUDGET_S = 20.0
 _ARMING_S = 1.0  # how long a hung request may take to arm its deadline once its call reached the upstream
 _STUCK_MS = 100.0  # a loop unresponsive this long at the end of a hang probe is held by the hung call
 
@@ -101,8 +103,36 @@ def run_phase(
     )
 
 
+def _upstream_settles(session: Session) -> bool:
+    """Wait until the upstream gets no call for a while (the app is done with earlier requests: a blocked
+    loop may still be working through a load phase's backlog); False when calls kept coming."""
+    quiet_s = max(_QUIET_MIN_S, 2 * session.config.retry_after_ms / 1000)
+    started = last_change = time.monotonic()
+    seen = session.upstream.stats().requests_total
+    while time.monotonic() - started < _SETTLE_BUDGET_S:
+        time.sleep(_POLL_S)
+        total = session.upstream.stats().requests_total
+        if total != seen:
+            seen, last_change = total, time.monotonic()
+        elif time.monotonic() - last_change >= quiet_s:
+            return True
+    return False
+
+
 def retry_probe(session: Session, target: RequestTarget, calls_at_once: int) -> RetryProbe:
-    """One request while the fake LLM answers every call 429 (it must be in `rate_limited` mode)."""
+    """One request while the fake LLM answers every call 429 (it must be in `rate_limited` mode), once the
+    upstream is quiet; a probe that cannot be told apart from earlier requests' calls is not sent."""
+    retry_after_ms = float(session.config.retry_after_ms)
+    if not _upstream_settles(session):
+        return RetryProbe(
+            answered=False,
+            status=None,
+            latency_ms=0.0,
+            upstream_attempts=0,
+            retry_after_ms=retry_after_ms,
+            calls_at_once=max(calls_at_once, 1),
+            settled=False,
+        )
     session.upstream.reset()
     spec = session.spec(target, users=1, timeout_s=_RETRY_PROBE_BUDGET_S)
     result = session.driver.probe(spec)
@@ -112,7 +142,7 @@ def retry_probe(session: Session, target: RequestTarget, calls_at_once: int) -> 
         status=result.status,
         latency_ms=result.latency_ms,
         upstream_attempts=stats.requests_total,
-        retry_after_ms=float(session.config.retry_after_ms),
+        retry_after_ms=retry_after_ms,
         calls_at_once=max(calls_at_once, 1),
     )
 

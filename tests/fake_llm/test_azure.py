@@ -37,7 +37,8 @@ def _azure_error(response: httpx.Response) -> dict[str, str]:
         ("/openai/v1/embeddings", "azure.embeddings"),
         ("/openai/v1/responses", "azure.responses"),
         ("/openai/deployments//chat/completions", None),  # no deployment name
-        ("/openai/deployments/d/completions", None),  # the legacy completions API is not served
+        ("/openai/deployments/d/completions", "azure.completions"),  # the legacy Completions API
+        ("/openai/v1/completions", "azure.completions"),
         ("/openai/deployments/d/chat/completions/x", None),
         ("/openai/deployments/d/responses", None),  # the SDK sends responses to /openai/responses
         ("/openai/chat/completions", None),

@@ -202,3 +202,14 @@ def test_packed_embeddings_decode_to_the_float_ones(fast_llm: str) -> None:
     ).json()
     decoded = struct.unpack("<4f", base64.b64decode(raw["data"][0]["embedding"]))
     assert decoded == pytest.approx(floats["data"][0]["embedding"], rel=1e-6)
+
+
+def test_legacy_completions_on_a_deployment(fast_llm: str) -> None:
+    with _azure(fast_llm) as client:
+        reply = client.completions.create(model=DEPLOYMENT, prompt="Say something.", max_tokens=8)
+        streamed = list(
+            client.completions.create(model=DEPLOYMENT, prompt="Say something.", max_tokens=8, stream=True)
+        )
+    assert reply.model == DEPLOYMENT and reply.object == "text_completion"
+    assert reply.usage is not None and reply.usage.completion_tokens == 8
+    assert "".join(c.choices[0].text for c in streamed if c.choices) == reply.choices[0].text

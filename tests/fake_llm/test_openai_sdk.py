@@ -132,3 +132,49 @@ def test_stats_and_reset(fast_llm: str) -> None:
     for key in ("rate_limited_total", "server_errors_total", "hangs_total", "disconnects_total", "uptime_s"):
         assert key in after
     assert set(after["scheduling_error_ms"]) >= {"p50", "p99", "max"}
+
+
+def test_legacy_completions_whole_stream_and_default_max_tokens(fast_llm: str) -> None:
+    prompt = "Say something deterministic."
+    with _client(fast_llm) as client:
+        whole = client.completions.create(model="gpt-3.5-turbo-instruct", prompt=prompt, max_tokens=20)
+        chunks = list(
+            client.completions.create(
+                model="gpt-3.5-turbo-instruct",
+                prompt=prompt,
+                max_tokens=20,
+                stream=True,
+                stream_options={"include_usage": True},
+            )
+        )
+        default = client.completions.create(model="gpt-3.5-turbo-instruct", prompt=[prompt])
+    assert whole.object == "text_completion" and whole.id.startswith("cmpl-")
+    assert whole.choices[0].finish_reason == "length" and len(whole.choices[0].text.split()) == 20
+    assert whole.usage is not None and whole.usage.completion_tokens == 20
+    text = [c.choices[0].text for c in chunks if c.choices and c.choices[0].text]
+    assert len(text) == 20 and "".join(text) == whole.choices[0].text
+    assert [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason] == [
+        "length"
+    ]
+    usage = chunks[-1].usage
+    assert (
+        usage is not None
+        and usage.completion_tokens == 20
+        and usage.prompt_tokens == whole.usage.prompt_tokens
+    )
+    assert default.usage is not None and default.usage.completion_tokens == 16  # the API's default max_tokens
+    assert default.choices[0].finish_reason == "length"
+    assert whole.choices[0].text.startswith(default.choices[0].text)  # a one-string list is that string
+
+
+def test_legacy_completions_async_and_refusals(fast_llm: str) -> None:
+    async def main() -> str:
+        async with openai.AsyncOpenAI(base_url=f"{fast_llm}/v1", api_key="k") as client:
+            reply = await client.completions.create(model="m", prompt="Hi", max_tokens=5)
+            with pytest.raises(openai.BadRequestError, match="one prompt"):
+                await client.completions.create(model="m", prompt=["a", "b"], max_tokens=5)
+            with pytest.raises(openai.BadRequestError, match="n=1"):
+                await client.completions.create(model="m", prompt="Hi", n=2)
+            return reply.choices[0].text
+
+    assert len(asyncio.run(main()).split()) == 5

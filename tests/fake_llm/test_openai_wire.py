@@ -7,7 +7,7 @@ import json
 import pytest
 
 from fake_llm.anthropic_wire import MessagesRenderer
-from fake_llm.openai_wire import ChatRenderer, ResponsesRenderer, embeddings_pieces
+from fake_llm.openai_wire import ChatRenderer, CompletionRenderer, ResponsesRenderer, embeddings_pieces
 from fake_llm.textgen import LazyTokens, completion_tokens, embedding, embedding_base64, token_chunks
 
 
@@ -30,6 +30,28 @@ def test_chat_pieces_equal_the_whole_reply(finish_reason: str, include_usage: bo
     json.loads(renderer.full(tokens, finish_reason))
     renderer.stream_head()
     assert b"".join(renderer.stream_tail((tokens,), 50, finish_reason)).endswith(b"data: [DONE]\n\n")
+
+
+@pytest.mark.parametrize("include_usage", [False, True])
+def test_completion_stream_carries_the_whole_replys_text(include_usage: bool) -> None:
+    tokens = completion_tokens(0, b"k", 30)
+    renderer = CompletionRenderer(
+        request_id="chatcmpl-x", model='m"\x00', prompt_tokens=5, include_usage=include_usage
+    )
+    whole = json.loads(renderer.full(tokens, "length"))
+    assert whole["id"] == "cmpl-x" and whole["object"] == "text_completion" and whole["model"] == 'm"\x00'
+    assert whole["choices"][0]["finish_reason"] == "length" and whole["usage"]["completion_tokens"] == 30
+    assert renderer.stream_head() == b""
+    stream = b"".join(
+        [renderer.stream_token(i, t) for i, t in enumerate(tokens)]
+        + list(renderer.stream_tail((tokens,), 30, "length"))
+    )
+    events = [line[6:] for line in stream.decode().split("\n\n") if line.startswith("data: ")]
+    assert events[-1] == "[DONE]"
+    chunks = [json.loads(e) for e in events[:-1]]
+    assert "".join(c["choices"][0]["text"] for c in chunks if c["choices"]) == whole["choices"][0]["text"]
+    assert [c["choices"][0]["finish_reason"] for c in chunks if c["choices"]][-2:] == [None, "length"]
+    assert ("usage" in chunks[-1] and chunks[-1]["usage"]["total_tokens"] == 35) is include_usage
 
 
 @pytest.mark.parametrize("finish_reason", ["stop", "length"])

@@ -227,6 +227,8 @@ class RetryProbe:
         retry_after_ms: the Retry-After the upstream sent.
         calls_at_once: upstream calls the route starts together (from the one-user phase), to turn
             attempts per request into attempts per call.
+        settled: the upstream was quiet before the probe; False: the app still called it for earlier
+            requests (a blocked loop working through its backlog), so no probe was sent.
     """
 
     answered: bool
@@ -235,6 +237,7 @@ class RetryProbe:
     upstream_attempts: int
     retry_after_ms: float
     calls_at_once: int = 1
+    settled: bool = True
 
     @property
     def attempts_per_call(self) -> float:

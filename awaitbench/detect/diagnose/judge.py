@@ -46,6 +46,11 @@ def notes(evidence: RouteEvidence) -> tuple[str, ...]:
     found: list[str] = []
     if evidence.one_user.upstream.calls == 0:
         found.append("the route made no upstream call: no 429 or hang probe")
+    if evidence.retry is not None and not evidence.retry.settled:
+        found.append(
+            "no 429 probe: the app kept calling the upstream for earlier requests (a blocked loop working "
+            "through its backlog), so a probe's retries could not be told apart"
+        )
     note = timeouts.deadline_note(evidence)
     if note is not None and timeouts.classify(evidence) is None:
         found.append(note)

@@ -18,7 +18,7 @@ _HONOUR = 0.5
 
 def classify(evidence: RouteEvidence) -> Finding | None:
     probe = evidence.retry
-    if probe is None or probe.upstream_attempts == 0:
+    if probe is None or not probe.settled or probe.upstream_attempts == 0:
         return None
     attempts, spacing, asked = probe.attempts_per_call, probe.spacing_ms, probe.retry_after_ms
     numbers = {"attempts_per_call": round(attempts, 2), "retry_after_ms": asked}

@@ -78,3 +78,11 @@ def test_unknown_version_and_invalid_documents_are_rejected() -> None:
         validate_document(document)
     assert "\n" not in str(info.value)
     assert SCHEMA_VERSION == 1
+
+
+def test_a_document_from_before_the_settle_check_reads_as_settled() -> None:
+    document = json.loads(next(FIXTURES.glob("*.json")).read_text())
+    del document["routes"][0]["figures"]["retry"]["settled"]
+    validate_document(document)
+    (route,) = Diagnosis.from_json(document).routes
+    assert route.figures is not None and route.figures.retry is not None and route.figures.retry.settled

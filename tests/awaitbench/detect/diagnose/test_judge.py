@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from awaitbench.detect.diagnose.evidence import HangProbe
+from awaitbench.detect.diagnose.evidence import HangProbe, RetryProbe
 from awaitbench.detect.diagnose.judge import judge, notes
 from awaitbench.detect.diagnose.outbound import OutboundHost
 from tests.awaitbench.detect.diagnose.catalogue_fixtures import recorded
@@ -66,3 +66,12 @@ def test_notes_say_what_was_not_probed_and_what_to_distrust() -> None:
         "the load driver used 95% of a core in the load phase: its throughput is a lower bound",
         "3 request(s) of the load phase got no answer",
     )
+
+
+def test_a_retry_probe_that_could_not_settle_is_no_finding_and_a_note() -> None:
+    busy = RetryProbe(
+        answered=False, status=None, latency_ms=0.0, upstream_attempts=0, retry_after_ms=500.0, settled=False
+    )
+    route = evidence(retry=busy)
+    assert [f.pitfall for f in judge(route)] == []
+    assert notes(route)[0].startswith("no 429 probe: the app kept calling the upstream for earlier requests")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from awaitbench.detect.diagnose.classify import retries
 from awaitbench.detect.diagnose.evidence import RetryProbe, RouteEvidence
 from tests.awaitbench.detect.diagnose.evidence_builders import evidence
@@ -52,3 +54,16 @@ def test_attempts_are_counted_per_call() -> None:
 
 def test_no_retry_at_all_is_not_a_finding() -> None:
     assert retries.classify(_probe(1, 3.0)) is None
+
+
+def test_attempts_of_a_probe_that_did_not_settle_are_not_judged() -> None:
+    probe = RetryProbe(
+        answered=False,
+        status=None,
+        latency_ms=60000.0,
+        upstream_attempts=162,
+        retry_after_ms=500.0,
+        settled=False,
+    )
+    assert retries.classify(evidence(retry=probe)) is None
+    assert retries.classify(evidence(retry=replace(probe, settled=True))) is not None
