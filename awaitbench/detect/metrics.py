@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import threading
+import weakref
 from typing import Any
 
 from awaitbench.detect.watchdog.errors import WatchConfigError
@@ -16,7 +17,8 @@ __all__ = ["LAG_BUCKETS_S", "PrometheusMetrics", "available"]
 
 LAG_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
-_registered: dict[tuple[int, str], dict[str, Any]] = {}
+# Registry -> namespace -> its metrics. Weak keys: a registry's id can be reused once it is collected.
+_registered: weakref.WeakKeyDictionary[Any, dict[str, dict[str, Any]]] = weakref.WeakKeyDictionary()
 _registered_lock = threading.Lock()
 
 
@@ -86,10 +88,10 @@ class PrometheusMetrics(WatchListener):
 
             registry = REGISTRY
         with _registered_lock:
-            key = (id(registry), namespace)
-            if key not in _registered:
-                _registered[key] = _build(registry, namespace)
-            self._m = _registered[key]
+            per_registry = _registered.setdefault(registry, {})
+            if namespace not in per_registry:
+                per_registry[namespace] = _build(registry, namespace)
+            self._m = per_registry[namespace]
         self._max_locations = max_locations
         self._labels: dict[str, set[str]] = {"location": set(), "route": set(), "coroutine": set()}
 

@@ -49,3 +49,11 @@ def test_errors_say_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(awaitbench.detect.metrics, "available", lambda: False)
     with pytest.raises(WatchConfigError, match="pip install prometheus-client"):
         PrometheusMetrics(registry=CollectorRegistry())
+
+
+def test_a_new_registry_gets_its_own_metrics_whatever_its_id() -> None:
+    for _ in range(50):  # a collected registry's id is soon reused by the next one
+        registry = CollectorRegistry()
+        PrometheusMetrics(registry=registry).on_lag(0.001)
+        assert registry.get_sample_value("awaitbench_loop_lag_seconds_count") == 1.0
+        del registry
